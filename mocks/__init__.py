@@ -1,0 +1,1 @@
+"""Simulated institutions and switch: the lower tester, and the reference institution."""

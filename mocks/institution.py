@@ -1,0 +1,397 @@
+"""The reference institution: issuer (wallet) and acquirer (merchants, terminals) in one
+service, with its own SQLite ledger, its own SM2 key and the profile's test-control API.
+
+It is what ``qrinterop certify`` certifies by default, and what every simulated peer runs, so it
+must follow the profile exactly. Named defects from ``mocks/defects.json`` each break one rule,
+to prove that the scenarios notice.
+
+Run by the runner as ``python -m mocks.institution --config FILE --fd N``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from aiohttp import web
+
+from mocks.ledger import Ledger
+from mocks.node import Node
+from mocks.service import run
+from qrinterop.codes import emv_mpm
+from qrinterop.codes.payment_code import CodeRule
+from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.transport import PeerError
+
+DEFECTS_FILE = Path(__file__).with_name("defects.json")
+TEST_CASE_HEADER = "X-Test-Case-Id"
+CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orderNo",
+         "txn_no": "txnNo", "voucher_num": "voucherNum", "settle_date": "settleDate",
+         "settle_key": "settleKey", "created_at": "createdAt"}
+
+
+def known_defects() -> set[str]:
+    return set(json.loads(DEFECTS_FILE.read_text(encoding="utf-8"))["defects"])
+
+
+def public_view(txn: dict) -> dict:
+    return {CAMEL.get(k, k): v for k, v in txn.items()}
+
+
+class ControlError(Exception):
+    """A test-control request the institution refuses before any message is sent."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Institution(Node):
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        unknown = set(config.get("defects", [])) - known_defects()
+        if unknown:
+            raise SystemExit(f"unknown defect(s): {', '.join(sorted(unknown))}")
+        self.defects = set(config.get("defects", []))
+        if "crash-on-start" in self.defects:
+            raise SystemExit("defect crash-on-start: exiting during start-up")
+        self.switch_id: str = config["switch_id"]
+        self.ledger = Ledger(config["state_file"])
+        codes = config["codes"]
+        prefix = "70" if "payment-code-wrong-prefix" in self.defects else \
+            codes["payment_code_prefix"]
+        self.code_rule = CodeRule(self.id, prefix, codes["payment_code_length"])
+        self.guid: str = codes["merchant_guid"]
+        self.terminal: dict = config["terminal"]
+        self.serial = itertools.count(1)
+
+    def has(self, defect: str) -> bool:
+        return defect in self.defects
+
+    def new_ref(self, kind: str) -> str:
+        return f"{kind}{beijing_now():%Y%m%d%H%M%S}{next(self.serial):06d}"
+
+    def new_merchant_id(self) -> str:
+        return f"{self.id[:7]}{secrets.randbelow(10**8):08d}"
+
+    # -- acquirer: merchant codes and the terminal ----------------------------------------------
+    def merchant_code(self, merchant_id: str, merchant: dict) -> str:
+        return emv_mpm.build_payload([
+            ("00", "01"), ("01", "11"),
+            ("26", [("00", self.guid), ("01", merchant_id)]),
+            ("52", merchant["mcc"]), ("53", self.profile.manifest["envelope"]["currency"]),
+            ("58", "CN"), ("59", merchant["name"]), ("60", merchant["city"]),
+        ])
+
+    def create_merchant(self, name: str, mcc: str, city: str) -> dict:
+        merchant_id = self.new_merchant_id()
+        self.ledger.add_merchant(merchant_id, name, mcc, city)
+        return {"merchantId": merchant_id,
+                "code": self.merchant_code(merchant_id, {"name": name, "mcc": mcc, "city": city})}
+
+    def terminal_merchant(self) -> dict:
+        """The merchant behind this institution's test terminal, created on first use."""
+        merchant_id = f"{self.id[:7]}00000000"
+        if self.ledger.merchant(merchant_id) is None:
+            self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"],
+                                     self.terminal["mcc"], self.terminal["city"])
+        return self.ledger.merchant(merchant_id)
+
+    async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
+        """The terminal scanned a payment code: send a purchase and book what the switch says."""
+        merchant = self.terminal_merchant()
+        now = beijing_now()
+        order_no = self.new_ref("P")
+        currency = self.profile.manifest["envelope"]["currency"]
+        body = {"code": code, "amount": amount, "currency": currency,
+                "merchant": {"id": merchant["id"], "name": merchant["name"],
+                             "mcc": merchant["mcc"], "city": merchant["city"]},
+                "termId": self.terminal["id"], "orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}"}
+        base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
+                "currency": currency, "merchant_id": merchant["id"], "order_no": order_no}
+        answer = await self.to_switch("cpm.purchase.request", body, test_case)
+        with self.ledger.atomic() as db:
+            if isinstance(answer, str):
+                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
+            result = answer["body"]
+            approved = result["respCode"] == "00"
+            if approved:
+                self.ledger.credit_merchant(db, merchant["id"], amount)
+            return self.ledger.record(
+                db, **base, status="approved" if approved else "declined",
+                resp_code=result["respCode"], counterparty=result.get("issuer"),
+                voucher_num=result.get("voucherNum"), settle_date=result.get("settleDate"),
+                settle_key=result.get("settleKey"))
+
+    async def to_switch(self, msg_type: str, body: dict, test_case: str | None) -> dict | str:
+        """Send to the switch; a missing or unusable answer leaves the outcome unknown ("03"/"04")."""
+        try:
+            return await self.send(self.switch_id, msg_type, body, "from-switch", test_case,
+                                   self.timing("participant_request_timeout_s"))
+        except PeerError as exc:
+            return "03" if exc.kind in ("timeout", "unreachable") else "04"
+
+    # -- acquirer: answering the switch ---------------------------------------------------------
+    def on_inquiry(self, message: dict) -> dict:
+        body = message["body"]
+        try:
+            code = emv_mpm.parse(body["code"])
+        except emv_mpm.PayloadError as exc:
+            return self.refuse(message, "31", str(exc))
+        template = next((t for t in code.account_templates()
+                         if (g := t.child("00")) and g.value.upper() == self.guid.upper()), None)
+        merchant_id = template.child("01").value if template and template.child("01") else None
+        merchant = self.ledger.merchant(merchant_id) if merchant_id else None
+        if not code.crc_ok or merchant is None:
+            return self.refuse(message, "31", "not a merchant code of this acquirer")
+        amount_obj = code.get("54")
+        amount = int(Decimal(amount_obj.value) * 100) if amount_obj else None
+        currency = code.get("53").value
+        self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"])
+        reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
+                 "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
+                 "codeType": "static" if code.is_static else "dynamic", "currency": currency}
+        if amount is not None:
+            reply["amount"] = amount
+        return self.reply(message, reply)
+
+    def on_mpm_payment(self, message: dict) -> dict:
+        body = message["body"]
+        order = self.ledger.order(body["txnNo"])
+        if order is None or order["paid"]:
+            return self.refuse(message, "35", "unknown or already paid txnNo")
+        if body["currency"] != order["currency"] or order["amount"] not in (None, body["amount"]):
+            return self.refuse(message, "35", "amount or currency differs from the order")
+        with self.ledger.atomic() as db:
+            db.execute("UPDATE mpm_orders SET paid = 1 WHERE txn_no = ?", (body["txnNo"],))
+            self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
+            self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="MPM",
+                               status="approved", resp_code="00", amount=body["amount"],
+                               currency=body["currency"], merchant_id=order["merchant_id"],
+                               counterparty=body["issuer"], txn_no=body["txnNo"],
+                               voucher_num=body["voucherNum"], settle_date=body["settleDate"])
+        return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
+                                    "voucherNum": body["voucherNum"], "amount": body["amount"],
+                                    "currency": body["currency"]})
+
+    # -- issuer: the wallet ---------------------------------------------------------------------
+    def issue_payment_code(self, account: str) -> dict:
+        if self.ledger.balance(account) is None:
+            raise ControlError(404, f"no account {account}")
+        code = self.code_rule.new_code()
+        expires = self.ledger.issue_code(code, account, self.timing("payment_code_validity_s"))
+        return {"code": code, "account": account, "expiresAt": expires}
+
+    async def pay_merchant_code(self, account: str, code: str, amount: int | None,
+                                test_case: str | None) -> dict:
+        """The payer scanned a merchant code: inquire, then pay, through the switch."""
+        try:
+            parsed = emv_mpm.parse(code)
+        except emv_mpm.PayloadError as exc:
+            raise ControlError(422, f"not an EMV merchant code: {exc}") from None
+        if not parsed.crc_ok:
+            raise ControlError(422, "merchant code CRC does not match (R-MPM-05)")
+        if self.guid.upper() in (g.upper() for g in parsed.guids()):
+            raise ControlError(422, "on-us code: not an interconnection payment")
+        balance = self.ledger.balance(account)
+        if balance is None:
+            raise ControlError(404, f"no account {account}")
+        inquiry = await self.to_switch("mpm.inquiry.request", {"code": code}, test_case)
+        if isinstance(inquiry, str) or inquiry["body"]["respCode"] != "00":
+            resp = inquiry if isinstance(inquiry, str) else inquiry["body"]["respCode"]
+            raise ControlError(502, f"code inquiry failed with response code {resp}")
+        order = inquiry["body"]
+        amount = order.get("amount", amount)
+        if amount is None:
+            raise ControlError(422, "static code: the payer must enter an amount")
+        if amount > balance:
+            raise ControlError(422, "insufficient balance")
+        now = beijing_now()
+        order_no = self.new_ref("M")
+        base = {"ref": order_no, "role": "issuer", "mode": "MPM", "amount": amount,
+                "currency": order["currency"], "account": account, "order_no": order_no,
+                "txn_no": order["txnNo"], "counterparty": order["acquirer"]}
+        answer = await self.to_switch("mpm.payment.request", {
+            "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
+            "payer": {"accountRef": account}, "orderNo": order_no,
+            "orderTime": f"{now:%Y%m%d%H%M%S}"}, test_case)
+        return self.book_payer_side(base, answer)
+
+    def book_payer_side(self, base: dict, answer: dict | str) -> dict:
+        with self.ledger.atomic() as db:
+            if isinstance(answer, str):
+                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
+            result = answer["body"]
+            if result["respCode"] != "00":
+                return self.ledger.record(db, **base, status="declined",
+                                          resp_code=result["respCode"])
+            debit = base["amount"] * (10 if self.has("mpm-debit-wrong-amount") else 1)
+            self.ledger.debit(db, base["account"], debit)
+            return self.ledger.record(db, **base, status="approved", resp_code="00",
+                                      voucher_num=result["voucherNum"],
+                                      settle_date=result["settleDate"],
+                                      settle_key=result["settleKey"])
+
+    # -- issuer: answering the switch -----------------------------------------------------------
+    def on_purchase(self, message: dict) -> dict:
+        body = message["body"]
+        code = self.ledger.payment_code(body["code"])
+        if code is None:
+            return self.refuse(message, "61")
+        if code["used_at"] is not None and not self.has("accept-reused-payment-code"):
+            return self.refuse(message, "72")
+        self.ledger.mark_code_used(body["code"])
+        if code["expires_at"] < time.time():
+            return self.refuse(message, "73")
+        if self.ledger.balance(code["account"]) < body["amount"]:
+            return self.refuse(message, "64")
+        with self.ledger.atomic() as db:
+            self.ledger.debit(db, code["account"], body["amount"])
+            self.ledger.record(db, ref=body["voucherNum"], role="issuer", mode="CPM",
+                               status="approved", resp_code="00", amount=body["amount"],
+                               currency=body["currency"], account=code["account"],
+                               counterparty=body["acquirer"], order_no=body["orderNo"],
+                               voucher_num=body["voucherNum"], settle_date=body["settleDate"])
+        amount = f"{Decimal(body['amount']) / 100:.2f}" if self.has("purchase-amount-as-text") \
+            else body["amount"]
+        return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
+                                    "amount": amount, "currency": body["currency"]})
+
+    def on_message(self, raw: bytes) -> dict:
+        message, refusal = self.check_inbound(raw, "from-switch",
+                                              verify=not self.has("skip-signature-check"))
+        if refusal:
+            return refusal
+        if message["header"]["sender"] != self.switch_id:
+            return self.refuse(message, "11", "only the switch may send to a participant")
+        handler = {"mpm.inquiry.request": self.on_inquiry,
+                   "mpm.payment.request": self.on_mpm_payment,
+                   "cpm.purchase.request": self.on_purchase}.get(message["header"]["msgType"])
+        if handler is None:
+            return self.refuse(message, "10", "this institution does not take that message")
+        return handler(message)
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+def _fen(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ControlError(400, f"amount must be a positive integer number of fen, got {value!r}")
+    return value
+
+
+async def _json(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ControlError(400, "request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ControlError(400, "request body must be a JSON object")
+    return body
+
+
+def _field(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise ControlError(400, f"missing string field {name!r}")
+    return value
+
+
+class ControlApi:
+    """The upper tester's handle on the institution: make it act without a human."""
+
+    def __init__(self, institution: Institution) -> None:
+        self.inst = institution
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/control/accounts", self.open_account),
+            web.get("/control/accounts/{account}", self.get_account),
+            web.post("/control/merchant-codes", self.create_merchant_code),
+            web.post("/control/payment-codes", self.create_payment_code),
+            web.post("/control/wallet/pay", self.wallet_pay),
+            web.post("/control/terminal/charge", self.terminal_charge),
+            web.get("/control/transactions/{ref}", self.get_transaction),
+        ]
+
+    async def open_account(self, request: web.Request) -> dict:
+        body = await _json(request)
+        account = body.get("account") or f"ACC{secrets.token_hex(6).upper()}"
+        balance = body.get("balance", 0)
+        if not isinstance(balance, int) or balance < 0:
+            raise ControlError(400, "balance must be a non-negative integer number of fen")
+        self.inst.ledger.open_account(account, balance)
+        return {"account": account, "balance": balance}
+
+    async def get_account(self, request: web.Request) -> dict:
+        account = request.match_info["account"]
+        balance = self.inst.ledger.balance(account)
+        if balance is None:
+            raise ControlError(404, f"no account {account}")
+        return {"account": account, "balance": balance}
+
+    async def create_merchant_code(self, request: web.Request) -> dict:
+        body = await _json(request)
+        return self.inst.create_merchant(_field(body, "name"), body.get("mcc", "5812"),
+                                         body.get("city", "BEIJING"))
+
+    async def create_payment_code(self, request: web.Request) -> dict:
+        return self.inst.issue_payment_code(_field(await _json(request), "account"))
+
+    async def wallet_pay(self, request: web.Request) -> dict:
+        body = await _json(request)
+        amount = _fen(body["amount"]) if "amount" in body else None
+        txn = await self.inst.pay_merchant_code(_field(body, "account"), _field(body, "code"),
+                                                amount, request.headers.get(TEST_CASE_HEADER))
+        return public_view(txn)
+
+    async def terminal_charge(self, request: web.Request) -> dict:
+        body = await _json(request)
+        txn = await self.inst.charge(_field(body, "code"), _fen(body.get("amount")),
+                                     request.headers.get(TEST_CASE_HEADER))
+        return public_view(txn)
+
+    async def get_transaction(self, request: web.Request) -> dict:
+        txn = self.inst.ledger.transaction(request.match_info["ref"])
+        if txn is None:
+            raise ControlError(404, f"no transaction {request.match_info['ref']}")
+        return public_view(txn)
+
+
+@web.middleware
+async def _json_answers(request: web.Request, handler) -> web.StreamResponse:
+    """Control handlers return dicts; refusals become ``{"error": ...}`` with their status."""
+    try:
+        result = await handler(request)
+    except ControlError as exc:
+        return web.json_response({"error": str(exc)}, status=exc.status)
+    if isinstance(result, web.StreamResponse):
+        return result
+    return web.json_response(result)
+
+
+def make_app(config: dict) -> web.Application:
+    institution = Institution(config)
+
+    async def messages(request: web.Request) -> web.Response:
+        reply = institution.on_message(await request.read())
+        return web.json_response(reply, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    app = web.Application(middlewares=[_json_answers])
+    app.on_startup.append(institution.start_http)
+    app.on_cleanup.append(institution.stop_http)
+    app.router.add_post("/messages", messages)
+    app.router.add_routes(ControlApi(institution).routes())
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "id": institution.id})
+
+    app.router.add_get("/health", health)
+    return app
+
+
+if __name__ == "__main__":
+    run(make_app)

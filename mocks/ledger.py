@@ -1,0 +1,128 @@
+"""The reference institution's books, in SQLite, so a restart loses nothing.
+
+Each money movement and the transaction record that explains it are written in one SQLite
+transaction: the ledger can never show a debit without its transaction, or the reverse.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0), created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS merchants (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
+    balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS payment_codes (
+    code TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),
+    created_at REAL NOT NULL, expires_at REAL NOT NULL, used_at REAL
+);
+CREATE TABLE IF NOT EXISTS mpm_orders (         -- acquirer side: one per code inquiry
+    txn_no TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
+    amount INTEGER, currency TEXT NOT NULL, issuer TEXT NOT NULL, paid INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    ref TEXT PRIMARY KEY,
+    role TEXT NOT NULL,            -- issuer | acquirer
+    mode TEXT NOT NULL,            -- MPM | CPM
+    status TEXT NOT NULL,          -- approved | declined | unknown
+    resp_code TEXT,
+    amount INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    account TEXT, merchant_id TEXT, counterparty TEXT,
+    order_no TEXT, txn_no TEXT, voucher_num TEXT, settle_date TEXT, settle_key TEXT,
+    created_at REAL NOT NULL
+);
+"""
+
+TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
+                      "account", "merchant_id", "counterparty", "order_no", "txn_no",
+                      "voucher_num", "settle_date", "settle_key", "created_at")
+
+
+class Ledger:
+    """Accounts, merchants, payment codes and transactions of one institution."""
+
+    def __init__(self, path: str) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.executescript(SCHEMA)
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def one(self, sql: str, *args: object) -> dict | None:
+        row = self.db.execute(sql, args).fetchone()
+        return dict(row) if row else None
+
+    # -- accounts and merchants -----------------------------------------------------------------
+    def open_account(self, account: str, balance: int) -> None:
+        self.db.execute("INSERT INTO accounts VALUES (?, ?, ?)", (account, balance, time.time()))
+
+    def balance(self, account: str) -> int | None:
+        row = self.one("SELECT balance FROM accounts WHERE id = ?", account)
+        return row["balance"] if row else None
+
+    def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str) -> None:
+        self.db.execute("INSERT INTO merchants (id, name, mcc, city, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)", (merchant_id, name, mcc, city, time.time()))
+
+    def merchant(self, merchant_id: str) -> dict | None:
+        return self.one("SELECT * FROM merchants WHERE id = ?", merchant_id)
+
+    # -- payment codes --------------------------------------------------------------------------
+    def issue_code(self, code: str, account: str, validity_s: float) -> float:
+        now = time.time()
+        self.db.execute("INSERT INTO payment_codes VALUES (?, ?, ?, ?, NULL)",
+                        (code, account, now, now + validity_s))
+        return now + validity_s
+
+    def payment_code(self, code: str) -> dict | None:
+        return self.one("SELECT * FROM payment_codes WHERE code = ?", code)
+
+    def mark_code_used(self, code: str) -> None:
+        self.db.execute("UPDATE payment_codes SET used_at = ? WHERE code = ? AND used_at IS NULL",
+                        (time.time(), code))
+
+    # -- MPM orders (acquirer side) -------------------------------------------------------------
+    def open_order(self, txn_no: str, merchant_id: str, amount: int | None, currency: str,
+                   issuer: str) -> None:
+        self.db.execute("INSERT INTO mpm_orders (txn_no, merchant_id, amount, currency, issuer,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (txn_no, merchant_id, amount, currency, issuer, time.time()))
+
+    def order(self, txn_no: str) -> dict | None:
+        return self.one("SELECT * FROM mpm_orders WHERE txn_no = ?", txn_no)
+
+    # -- money movements ------------------------------------------------------------------------
+    def record(self, db: sqlite3.Connection, **txn: object) -> dict:
+        """Insert a transaction record inside an open :meth:`atomic` block."""
+        row = {field: txn.get(field) for field in TRANSACTION_FIELDS}
+        row["created_at"] = row["created_at"] or time.time()
+        db.execute(f"INSERT INTO transactions VALUES ({', '.join('?' * len(row))})",
+                   tuple(row.values()))
+        return row
+
+    def debit(self, db: sqlite3.Connection, account: str, amount: int) -> None:
+        db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", (amount, account))
+
+    def credit_merchant(self, db: sqlite3.Connection, merchant_id: str, amount: int) -> None:
+        db.execute("UPDATE merchants SET balance = balance + ? WHERE id = ?",
+                   (amount, merchant_id))
+
+    def transaction(self, ref: str) -> dict | None:
+        return self.one("SELECT * FROM transactions WHERE ref = ?", ref)

@@ -1,0 +1,101 @@
+"""What every simulated participant shares: its identity, its peers' keys, and the checks it
+makes on every message it receives and every answer it gets back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from qrinterop.profile import Profile, load_profile
+from qrinterop.protocol import transport
+from qrinterop.protocol.crypto import SigningKey, VerifyKey
+from qrinterop.protocol.envelope import Party, seal, signature_ok
+from qrinterop.protocol.validation import schema_problems
+
+
+def response_type(msg_type: object) -> str:
+    """``x.y.request`` is answered by ``x.y.response``; anything else by ``reject``."""
+    if isinstance(msg_type, str) and msg_type.endswith(".request"):
+        return msg_type.removesuffix(".request") + ".response"
+    return "reject"
+
+
+class Node:
+    """A participant on the simulated network, configured by the runner's JSON config."""
+
+    def __init__(self, config: dict, profile: Profile | None = None) -> None:
+        self.config = config
+        self.id: str = config["id"]
+        self.party = Party(self.id, SigningKey.load(Path(config["key_file"])))
+        self.profile = profile or load_profile(
+            Path(config["profile_dir"]) if config.get("profile_dir") else None)
+        self.participants = {p["id"]: p for p in config["network"]["participants"]}
+        self.keys = {pid: VerifyKey(p["public_key"].encode()) for pid, p in self.participants.items()}
+        self.scale: float = config.get("timing_scale", 1.0)
+        self.http: aiohttp.ClientSession | None = None
+
+    def timing(self, name: str) -> float:
+        return self.profile.timing[name] * self.scale
+
+    async def start_http(self, _app: object = None) -> None:
+        self.http = aiohttp.ClientSession()
+
+    async def stop_http(self, _app: object = None) -> None:
+        if self.http:
+            await self.http.close()
+
+    def reply(self, request: dict, body: dict) -> dict:
+        """Sign an answer to ``request``, carrying over its test-case correlation ID."""
+        header = request.get("header") if isinstance(request, dict) else None
+        header = header if isinstance(header, dict) else {}
+        receiver = header.get("sender") if header.get("sender") in self.participants else self.id
+        return seal(self.party, response_type(header.get("msgType")), receiver, body,
+                    test_case_id=header.get("testCaseId"))
+
+    def refuse(self, request: object, code: str, detail: str = "") -> dict:
+        body = self.profile.response(code)
+        if detail:
+            body["respMsg"] = f"{body['respMsg']}: {detail}"[:256]
+        return self.reply(request if isinstance(request, dict) else {}, body)
+
+    def check_inbound(self, raw: bytes, leg: str, verify: bool = True) -> tuple[dict, dict | None]:
+        """Parse and check a received message: ``(message, None)`` when it may be acted on,
+        otherwise ``(message, signed refusal to send back)``."""
+        try:
+            message = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return {}, self.refuse({}, "10", "body is not JSON")
+        header = message.get("header") if isinstance(message, dict) else None
+        sender = header.get("sender") if isinstance(header, dict) else None
+        if sender not in self.keys:
+            return message, self.refuse(message, "11", f"unknown sender {sender!r}")
+        if verify and not signature_ok(message, self.keys[sender]):
+            return message, self.refuse(message, "11")
+        problems = schema_problems(self.profile, message, leg)
+        if problems:
+            return message, self.refuse(message, "10", "; ".join(problems))
+        return message, None
+
+    async def send(self, receiver: str, msg_type: str, body: dict, leg: str,
+                   test_case_id: str | None, timeout_s: float,
+                   on_sent: Callable[[dict], None] | None = None) -> dict:
+        """Send a signed message to ``receiver`` and return its answer once checked.
+
+        Raises :class:`transport.PeerError` for no answer, and kind ``malformed`` for an
+        answer that is badly signed or breaks its schema: either way the outcome is unknown.
+        """
+        message = seal(self.party, msg_type, receiver, body, test_case_id=test_case_id)
+        if on_sent:
+            on_sent(message)
+        url = self.participants[receiver]["url"] + transport.MESSAGE_PATH
+        _status, answer = await transport.exchange(self.http, url, message, timeout_s)
+        if not signature_ok(answer, self.keys[receiver]):
+            raise transport.PeerError("malformed", f"answer from {receiver} is not signed by it",
+                                      answer)
+        problems = schema_problems(self.profile, answer, leg)
+        if problems:
+            raise transport.PeerError("malformed", "; ".join(problems), answer)
+        return answer

@@ -1,0 +1,59 @@
+"""Run one simulated participant as a process, the way the runner starts it.
+
+The runner binds the listening socket itself and hands it over by file descriptor, so every
+port is known before any process starts and no two services can race for one. The process
+announces readiness with one JSON line on stdout and exits when its stdin closes, so it never
+outlives the harness that started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", type=Path, required=True, help="JSON config from the runner")
+    parser.add_argument("--fd", type=int, required=True, help="inherited listening socket")
+    return parser.parse_args()
+
+
+async def _until_told_to_stop() -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    stdin_closed = asyncio.ensure_future(reader.read())
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([stdin_closed, stopped], return_when=asyncio.FIRST_COMPLETED)
+
+
+async def _serve(app: web.Application, sock: socket.socket) -> None:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock, shutdown_timeout=1.0).start()
+    host, port = sock.getsockname()[:2]
+    print(json.dumps({"ready": True, "url": f"http://{host}:{port}"}), flush=True)
+    try:
+        await _until_told_to_stop()
+    finally:
+        await runner.cleanup()
+
+
+def run(make_app: Callable[[dict], web.Application]) -> None:
+    """Entry point of a service module: build its app from the config and serve it."""
+    args = _arguments()
+    config = json.loads(args.config.read_text(encoding="utf-8"))
+    sock = socket.socket(fileno=args.fd)
+    asyncio.run(_serve(make_app(config), sock))

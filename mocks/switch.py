@@ -1,0 +1,215 @@
+"""The simulated switch (转接清算机构): routes, re-signs, times out, assigns clearing data, and
+records every message it sees — it is the harness's point of control and observation.
+
+Run by the runner as ``python -m mocks.switch --config FILE --fd N``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import time
+from datetime import timedelta
+
+from aiohttp import web
+
+from mocks.node import Node
+from mocks.service import run
+from qrinterop.codes import emv_mpm
+from qrinterop.codes.payment_code import CodeRule, owner_of
+from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.transport import PeerError
+
+RECORDS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    direction TEXT NOT NULL,        -- 'in' (received by the switch) or 'out' (sent by it)
+    peer TEXT,                      -- the other end of this hop
+    leg TEXT NOT NULL,              -- 'to-switch' or 'from-switch'
+    msg_type TEXT,
+    message TEXT NOT NULL,          -- JSON; null when nothing usable arrived
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS mpm_orders (
+    txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
+);
+"""
+
+
+class Switch(Node):
+    """Routing tables come from the participants' registrations in the runner's config."""
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        self.db = sqlite3.connect(config["state_file"], isolation_level=None)
+        self.db.executescript(RECORDS_SCHEMA)
+        institutions = [p for p in self.participants.values() if p["id"] != self.id]
+        self.code_rules = [CodeRule(p["id"], p["payment_code"]["prefix"],
+                                    p["payment_code"]["length"]) for p in institutions]
+        self.guids = {p["merchant_guid"].upper(): p["id"] for p in institutions}
+        self.trace = itertools.count(1)
+
+    # -- evidence -------------------------------------------------------------------------------
+    def record(self, direction: str, peer: str | None, leg: str, message: object,
+               note: str | None = None) -> None:
+        """Store one hop; ``message`` is None when nothing usable arrived (see ``note``)."""
+        header = message.get("header") if isinstance(message, dict) else None
+        msg_type = header.get("msgType") if isinstance(header, dict) else None
+        self.db.execute(
+            "INSERT INTO records (at, direction, peer, leg, msg_type, message, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), direction, peer, leg, msg_type,
+             json.dumps(message, ensure_ascii=False), note))
+
+    def records_after(self, seq: int) -> list[dict]:
+        keys = ("seq", "at", "direction", "peer", "leg", "msg_type", "message", "note")
+        rows = self.db.execute(f"SELECT {', '.join(keys)} FROM records WHERE seq > ?"
+                               " ORDER BY seq", (seq,))
+        records = [dict(zip(keys, row, strict=True)) for row in rows]
+        for record in records:
+            record["message"] = json.loads(record["message"])
+        return records
+
+    # -- clearing data --------------------------------------------------------------------------
+    def clearing(self) -> dict:
+        """Voucher number and settlement date for a new financial transaction.
+
+        A clearing day runs from 23:00 the day before to 23:00 (cn-spec.md §2.5), so the
+        settlement date is the Beijing date one hour from now.
+        """
+        now = beijing_now()
+        trace = next(self.trace)
+        return {"voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{trace % 1_000_000:06d}",
+                "settleDate": f"{now + timedelta(hours=1):%m%d}",
+                "_trace": f"{trace % 1_000_000:06d}", "_time": f"{now:%m%d%H%M%S}"}
+
+    def settle_key(self, acquirer: str, clearing: dict) -> str:
+        """38 characters: acquirer code and forwarder code space-padded to 11, trace, time."""
+        return f"{acquirer:<11}{self.id:<11}{clearing['_trace']}{clearing['_time']}"
+
+    def new_txn_no(self) -> str:
+        now = beijing_now()
+        return f"{now:%Y%m%d%H%M%S}{next(self.trace) % 100_000_000:08d}"
+
+    # -- routing --------------------------------------------------------------------------------
+    def acquirer_of(self, code: str) -> str | None:
+        try:
+            parsed = emv_mpm.parse(code)
+        except emv_mpm.PayloadError:
+            return None
+        if not parsed.crc_ok:
+            return None
+        return next((self.guids[g.upper()] for g in parsed.guids() if g.upper() in self.guids),
+                    None)
+
+    async def forward(self, request: dict, receiver: str, body: dict) -> dict | str:
+        """Relay to ``receiver`` under the switch's own signature; return the checked answer,
+        or the response code to give the requester when there is none."""
+        header = request["header"]
+        outbound_type = header["msgType"]
+        try:
+            answer = await self.send(receiver, outbound_type, body, "to-switch",
+                                     header.get("testCaseId"),
+                                     self.timing("switch_response_timeout_s"),
+                                     on_sent=lambda m: self.record("out", receiver, "from-switch", m))
+        except PeerError as exc:
+            self.record("in", receiver, "to-switch", exc.answer, note=str(exc))
+            return "03" if exc.kind in ("timeout", "unreachable") else "04"
+        self.record("in", receiver, "to-switch", answer)
+        return answer
+
+    async def handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        message, refusal = self.check_inbound(raw, "to-switch")
+        header = message.get("header") if isinstance(message, dict) else None
+        sender = header.get("sender") if isinstance(header, dict) else None
+        note = refusal["body"]["respMsg"] if refusal else None
+        if not message:
+            note = f"{note}; received {raw[:2000].decode('utf-8', 'replace')!r}"
+        self.record("in", sender, "to-switch", message or None, note=note)
+        reply = refusal or await self.route(message)
+        self.record("out", sender, "from-switch", reply)
+        return web.json_response(reply, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+    async def route(self, message: dict) -> dict:
+        handler = {
+            "mpm.inquiry.request": self.route_inquiry,
+            "mpm.payment.request": self.route_mpm_payment,
+            "cpm.purchase.request": self.route_purchase,
+        }[message["header"]["msgType"]]
+        return await handler(message, message["header"]["sender"], message["body"])
+
+    async def route_inquiry(self, message: dict, issuer: str, body: dict) -> dict:
+        acquirer = self.acquirer_of(body["code"])
+        if acquirer is None:
+            return self.refuse(message, "44", "no participant owns this merchant code")
+        txn_no = self.new_txn_no()
+        answer = await self.forward(message, acquirer, {**body, "txnNo": txn_no, "issuer": issuer})
+        if isinstance(answer, str):
+            return self.refuse(message, answer)
+        if answer["body"]["respCode"] == "00":
+            self.db.execute("INSERT INTO mpm_orders VALUES (?, ?, ?, ?)",
+                            (txn_no, acquirer, issuer, time.time()))
+            return self.reply(message, {**answer["body"], "acquirer": acquirer})
+        return self.reply(message, answer["body"])
+
+    async def route_mpm_payment(self, message: dict, issuer: str, body: dict) -> dict:
+        row = self.db.execute("SELECT acquirer FROM mpm_orders WHERE txn_no = ? AND issuer = ?",
+                              (body["txnNo"], issuer)).fetchone()
+        if row is None:
+            return self.refuse(message, "35", "unknown txnNo")
+        return await self.relay_financial(message, row[0], acquirer=row[0],
+                                          extra={"issuer": issuer}, answered_by="acquirer")
+
+    async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
+        issuer = owner_of(body["code"], self.code_rules)
+        if issuer is None:
+            return self.refuse(message, "44", "no participant owns this payment code")
+        return await self.relay_financial(message, issuer, acquirer=acquirer,
+                                          extra={"acquirer": acquirer}, answered_by="issuer")
+
+    async def relay_financial(self, message: dict, receiver: str, acquirer: str,
+                              extra: dict, answered_by: str) -> dict:
+        """Forward a money-moving request with clearing data; add the settlement key and the
+        answering institution (as ``answered_by``) to an approval on the way back."""
+        clearing = self.clearing()
+        public = {k: v for k, v in clearing.items() if not k.startswith("_")}
+        answer = await self.forward(message, receiver, {**message["body"], **public, **extra})
+        if isinstance(answer, str):
+            return self.refuse(message, answer)
+        body = answer["body"]
+        if body["respCode"] == "00":
+            body = {**body, "settleDate": clearing["settleDate"],
+                    "settleKey": self.settle_key(acquirer, clearing), answered_by: receiver}
+        return self.reply(message, body)
+
+    # -- control API (the harness's view of the wire) -----------------------------------------
+    async def get_records(self, request: web.Request) -> web.Response:
+        after = int(request.query.get("after", "0"))
+        return web.json_response(self.records_after(after))
+
+    async def get_cursor(self, _request: web.Request) -> web.Response:
+        (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+        return web.json_response({"seq": seq})
+
+
+def make_app(config: dict) -> web.Application:
+    switch = Switch(config)
+    app = web.Application()
+    app.on_startup.append(switch.start_http)
+    app.on_cleanup.append(switch.stop_http)
+    app.router.add_post("/messages", switch.handle)
+    app.router.add_get("/sim/records", switch.get_records)
+    app.router.add_get("/sim/cursor", switch.get_cursor)
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "id": switch.id})
+
+    app.router.add_get("/health", health)
+    return app
+
+
+if __name__ == "__main__":
+    run(make_app)

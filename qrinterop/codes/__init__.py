@@ -1,0 +1,1 @@
+"""Codes: merchant-presented (EMV MPM) and consumer-presented (payment) codes."""

@@ -1,0 +1,1 @@
+"""Reports: report.json, report.html and junit.xml written from one report document."""

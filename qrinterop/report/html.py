@@ -1,0 +1,44 @@
+"""Render report.html: the human-readable view of one report document.
+
+The page is a single self-contained file (inline CSS, no script, no external URL) so that
+a certification reviewer can open it from file:// on an offline machine, and so that the
+archived report still renders years later exactly as it did on the day of the run.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import jinja2
+
+TEMPLATES = pathlib.Path(__file__).parent / "templates"
+TEMPLATE_NAME = "report.html.j2"
+
+
+def _environment() -> jinja2.Environment:
+    """Build the Jinja2 environment.
+
+    Autoescape is on because failure messages and findings quote bytes that came from the
+    system under test; StrictUndefined makes a template typo fail loudly instead of
+    silently rendering an empty cell in a certification report.
+    """
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """Return the HTML text for *report*; separate from writing so it can be tested in memory."""
+    return _environment().get_template(TEMPLATE_NAME).render(report=report)
+
+
+def write_html(report: dict[str, Any], path: pathlib.Path) -> None:
+    """Write report.html for *report* to *path* as UTF-8 (the page carries Chinese labels)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Runner: start the simulated network and the SUT, drive behave, turn results into verdicts."""

@@ -1,0 +1,39 @@
+"""The ICS: what the institution claims to implement and how to reach it.
+
+Written in TOML because people write it by hand; checked against ``ics.schema.json`` so that a
+mistake is reported with the file and the key, before anything starts.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from qrinterop.runner.errors import UsageError
+
+SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
+
+
+def load_ics(path: Path, known_defects: set[str]) -> dict:
+    """Read and check an ICS file; any problem is a :class:`UsageError` naming file and key."""
+    try:
+        ics = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"ICS file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read ICS file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"ICS file {path} is not valid TOML: {exc}") from None
+    validator = Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    error = next(iter(sorted(validator.iter_errors(ics), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise UsageError(f"ICS file {path}: {where}: {error.message}")
+    unknown = set(ics["sut"].get("defects", [])) - known_defects
+    if unknown:
+        raise UsageError(f"ICS file {path}: sut.defects: unknown defect(s) "
+                         f"{', '.join(sorted(unknown))}")
+    return ics

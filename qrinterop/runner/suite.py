@@ -1,0 +1,43 @@
+"""Where the certification suite lives: ``features/``, ``steps/``, ``mocks/`` and ``vectors/``.
+
+The suite sits beside the ``qrinterop`` package in the source tree (qrinterop is installed from
+a checkout, editable), so it is found from the package's own location and works from any
+working directory. ``QRINTEROP_SUITE`` points elsewhere, e.g. at a suite under development.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from qrinterop.runner.errors import UsageError
+
+REQUIRED = ("features", "steps", "mocks")
+
+
+@dataclass(frozen=True)
+class Suite:
+    root: Path
+
+    @property
+    def features(self) -> Path:
+        return self.root / "features"
+
+    @property
+    def mocks(self) -> Path:
+        return self.root / "mocks"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+
+def locate() -> Suite:
+    root = Path(os.environ.get("QRINTEROP_SUITE") or Path(__file__).resolve().parents[2])
+    missing = [name for name in REQUIRED if not (root / name).is_dir()]
+    if missing:
+        raise UsageError(f"certification suite not found at {root} (missing {', '.join(missing)}/):"
+                         " install qrinterop from its source checkout with pip install -e,"
+                         " or set QRINTEROP_SUITE")
+    return Suite(root)
