@@ -69,6 +69,11 @@ class Institution(Node):
         self.terminal: dict = config["terminal"]
         self.serial = itertools.count(1)
 
+    def status_of(self, resp_code: str) -> str:
+        """How a response code leaves a transaction: approved, declined, or unknown (query)."""
+        entry = self.profile.response_codes.get(resp_code, {"outcome": "failure"})
+        return {"success": "approved", "unknown": "unknown"}.get(entry["outcome"], "declined")
+
     def has(self, defect: str) -> bool:
         return defect in self.defects
 
@@ -110,7 +115,8 @@ class Institution(Node):
         body = {"code": code, "amount": amount, "currency": currency,
                 "merchant": {"id": merchant["id"], "name": merchant["name"],
                              "mcc": merchant["mcc"], "city": merchant["city"]},
-                "termId": self.terminal["id"], "orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}"}
+                "termId": self.terminal["id"], "orderNo": order_no,
+                "orderTime": f"{now:%Y%m%d%H%M%S}"}
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
                 "currency": currency, "merchant_id": merchant["id"], "order_no": order_no}
         answer = await self.to_switch("cpm.purchase.request", body, test_case)
@@ -118,17 +124,17 @@ class Institution(Node):
             if isinstance(answer, str):
                 return self.ledger.record(db, **base, status="unknown", resp_code=answer)
             result = answer["body"]
-            approved = result["respCode"] == "00"
-            if approved:
+            status = self.status_of(result["respCode"])
+            if status == "approved":
                 self.ledger.credit_merchant(db, merchant["id"], amount)
             return self.ledger.record(
-                db, **base, status="approved" if approved else "declined",
+                db, **base, status=status,
                 resp_code=result["respCode"], counterparty=result.get("issuer"),
                 voucher_num=result.get("voucherNum"), settle_date=result.get("settleDate"),
                 settle_key=result.get("settleKey"))
 
     async def to_switch(self, msg_type: str, body: dict, test_case: str | None) -> dict | str:
-        """Send to the switch; a missing or unusable answer leaves the outcome unknown ("03"/"04")."""
+        """Send to the switch; no usable answer leaves the outcome unknown (03 or 04)."""
         try:
             return await self.send(self.switch_id, msg_type, body, "from-switch", test_case,
                                    self.timing("participant_request_timeout_s"))
@@ -193,7 +199,7 @@ class Institution(Node):
             parsed = emv_mpm.parse(code)
         except emv_mpm.PayloadError as exc:
             raise ControlError(422, f"not an EMV merchant code: {exc}") from None
-        if not parsed.crc_ok:
+        if not parsed.crc_ok and not self.has("skip-crc-check"):
             raise ControlError(422, "merchant code CRC does not match (R-MPM-05)")
         if self.guid.upper() in (g.upper() for g in parsed.guids()):
             raise ControlError(422, "on-us code: not an interconnection payment")
@@ -227,7 +233,7 @@ class Institution(Node):
                 return self.ledger.record(db, **base, status="unknown", resp_code=answer)
             result = answer["body"]
             if result["respCode"] != "00":
-                return self.ledger.record(db, **base, status="declined",
+                return self.ledger.record(db, **base, status=self.status_of(result["respCode"]),
                                           resp_code=result["respCode"])
             debit = base["amount"] * (10 if self.has("mpm-debit-wrong-amount") else 1)
             self.ledger.debit(db, base["account"], debit)

@@ -125,4 +125,7 @@ class Ledger:
                    (amount, merchant_id))
 
     def transaction(self, ref: str) -> dict | None:
-        return self.one("SELECT * FROM transactions WHERE ref = ?", ref)
+        """A transaction by this institution's own reference or by the switch's voucher
+        number, which both sides of a cross-institution transaction know."""
+        return self.one("SELECT * FROM transactions WHERE ref = ? OR voucher_num = ?"
+                        " ORDER BY created_at LIMIT 1", ref, ref)

@@ -33,7 +33,8 @@ class Node:
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
         self.participants = {p["id"]: p for p in config["network"]["participants"]}
-        self.keys = {pid: VerifyKey(p["public_key"].encode()) for pid, p in self.participants.items()}
+        self.keys = {pid: VerifyKey(p["public_key"].encode())
+                     for pid, p in self.participants.items()}
         self.scale: float = config.get("timing_scale", 1.0)
         self.http: aiohttp.ClientSession | None = None
 

@@ -113,7 +113,8 @@ class Switch(Node):
             answer = await self.send(receiver, outbound_type, body, "to-switch",
                                      header.get("testCaseId"),
                                      self.timing("switch_response_timeout_s"),
-                                     on_sent=lambda m: self.record("out", receiver, "from-switch", m))
+                                     on_sent=lambda m: self.record("out", receiver,
+                                                                   "from-switch", m))
         except PeerError as exc:
             self.record("in", receiver, "to-switch", exc.answer, note=str(exc))
             return "03" if exc.kind in ("timeout", "unreachable") else "04"

@@ -123,3 +123,9 @@ def parse(payload: str) -> MerchantCode:
     if objects[-1].id != CRC_ID or len(objects[-1].value) != 4:
         raise PayloadError("CRC 63 with a 4-character value must be the last object", CRC_ID)
     return MerchantCode(payload, objects)
+
+
+def with_wrong_crc(payload: str) -> str:
+    """The same payload with a CRC value that does not match: a code damaged or forged."""
+    wrong = int(crc_of(payload[:-4]), 16) ^ 0x0001
+    return f"{payload[:-4]}{wrong:04X}"

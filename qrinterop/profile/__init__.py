@@ -46,7 +46,7 @@ def _checked(path: Path, schema_name: str) -> Any:
 
 @dataclass(eq=False)
 class Profile:
-    """One loaded profile version (hashable by identity, so validators can be cached per profile)."""
+    """One loaded profile version (hashable by identity, so validators are cached per profile)."""
 
     folder: Path
     manifest: dict

@@ -6,7 +6,6 @@ a JSON envelope; the message type travels in the header, not in the URL.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -36,7 +35,7 @@ async def exchange(session: aiohttp.ClientSession, url: str, message: dict,
                                 timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
             raw = await response.read()
             status = response.status
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         raise PeerError("timeout", f"no answer from {url} within {timeout_s:g} s") from None
     except aiohttp.ClientError as exc:
         raise PeerError("unreachable", f"{url}: {exc}") from None

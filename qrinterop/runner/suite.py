@@ -7,6 +7,7 @@ working directory. ``QRINTEROP_SUITE`` points elsewhere, e.g. at a suite under d
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,11 @@ class Suite:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    def defects(self) -> dict[str, dict]:
+        """The catalogue of deliberately defective variants of the reference institution."""
+        path = self.mocks / "defects.json"
+        return json.loads(path.read_text(encoding="utf-8"))["defects"]
 
 
 def locate() -> Suite:

@@ -1,0 +1,24 @@
+@area.cpm
+Feature: Consumer-presented mode across institutions (付款扫码 / 被扫)
+  A merchant's terminal scans the payment code a payer shows in another institution's wallet.
+  The acquirer sends a purchase to the switch, which routes it by the code's prefix to the
+  issuer; the issuer checks the code is its own, unused and unexpired, and debits the payer.
+
+  @tc.CPM-01 @req.R-FLOW-01 @req.R-FLOW-12 @req.R-CPM-02 @role.issuer
+  Scenario: A peer acquirer's terminal takes a payment code from the SUT's wallet
+    Given a payer account at the SUT holding 500.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    Then the payment code has the prefix and length the SUT registered with the switch
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as approved
+    And both institutions recorded the same amount, currency, voucher number and settlement date
+    And the payer account at the SUT holds 470.00 CNY
+
+  @tc.CPM-02 @req.R-CPM-03 @role.issuer
+  Scenario: The SUT declines a payment code presented a second time
+    Given a payer account at the SUT holding 500.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 10.00 CNY with that payment code
+    When the peer acquirer's terminal scans the same payment code again for 10.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "72"
+    And the payer account at the SUT holds 490.00 CNY

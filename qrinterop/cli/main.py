@@ -1,0 +1,136 @@
+"""The ``qrinterop`` command.
+
+Every failure the user can cause ends in one line on stderr and a documented exit code:
+2 for bad usage or unusable input, 3 when the run could not reach a verdict.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from qrinterop import __version__
+from qrinterop.runner.certify import CertifyOptions, certify
+from qrinterop.runner.errors import LaunchError, UsageError
+from qrinterop.runner.selftest import VariantResult, selftest
+from qrinterop.runner.verdicts import ScenarioResult
+
+# Bound to the real stdout now: behave swaps sys.stdout while it captures hook output.
+console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
+STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
+         "not_applicable": "dim", "conformant": "bold green", "not-conformant": "bold red"}
+
+
+def show_result(result: ScenarioResult) -> None:
+    verdict = result.verdict.upper().replace("_", "-")
+    console.print(f"  [{STYLE[result.verdict]}]{verdict:<14}[/] {result.id:<8} {result.name}"
+                  f" [dim]({result.duration_s:.2f} s)[/]")
+    if result.failure:
+        console.print(f"{'':17}[red]{result.failure['message']}[/]")
+    elif result.reason and result.verdict != "pass":
+        console.print(f"{'':17}[dim]{result.reason}[/]")
+
+
+port_option = click.option("--base-port", type=click.IntRange(0, 65000), default=0,
+                           show_default=True,
+                           help="Port of the switch; the SUT and peers take the next ones. "
+                                "0 picks free ports.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qrinterop")
+def cli() -> None:
+    """Conformance and interoperability harness for interconnected QR-code payments."""
+
+
+@cli.command("certify")
+@click.option("--ics", type=click.Path(path_type=Path, dir_okay=False),
+              help="The institution's ICS (TOML). Default: the bundled reference institution.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Run folder to create. Default: reports/<run-id>/ in the suite.")
+@click.option("--tags", metavar="EXPR", help="Run only scenarios matching this behave tag "
+                                             "expression, e.g. @tc.CPM-01.")
+@port_option
+def certify_command(ics: Path | None, out: Path | None, tags: str | None,
+                    base_port: int) -> None:
+    """Certify an institution against the interconnection profile.
+
+    Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
+    3 inconclusive or harness error.
+    """
+    console.print(f"qrinterop {__version__}: certifying "
+                  f"{ics or 'the bundled reference institution'}")
+    outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
+                                     command="qrinterop certify"), on_result=show_result)
+    report = outcome.report
+    summary = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
+    console.print(f"\n[{STYLE[report['verdict']]}]"
+                  f"Verdict: {report['verdict']}[/] — {report['verdict_reason']}")
+    console.print(f"Scenarios: {summary or 'none'}")
+    console.print(f"Report: {outcome.run_dir / 'report.html'}")
+    sys.exit(outcome.exit_code)
+
+
+@cli.command("selftest")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
+@port_option
+def selftest_command(out: Path | None, base_port: int) -> None:
+    """Certify every deliberately defective variant of the reference institution.
+
+    Exit code 0 only if the reference is conformant, every defect gets its expected verdict
+    with the scenarios that must catch it failing, and every scenario catches some defect.
+    """
+
+    def show(variant: VariantResult) -> None:
+        mark = "[green]caught[/]" if variant.ok else "[bold red]MISSED[/]"
+        if variant.defect is None:
+            mark = "[green]ok[/]" if variant.ok else "[bold red]NOT CONFORMANT[/]"
+        console.print(f"  {mark:<24} {variant.defect or '(reference institution)':<28} "
+                      f"verdict {variant.verdict:<15} failed: {', '.join(variant.failed) or '-'}")
+
+    console.print("qrinterop selftest: certifying the reference institution and its defects")
+    result = selftest(out=out, base_port=base_port, on_variant=show)
+    if result.never_failed:
+        console.print(f"[bold red]Scenarios no defect made fail: "
+                      f"{', '.join(result.never_failed)}[/]")
+    missed = [v.defect or "reference" for v in result.variants if not v.ok]
+    console.print("\n[bold green]Every defect was caught.[/]" if result.ok else
+                  f"\n[bold red]Selftest failed: {', '.join(missed) or 'uncaught scenarios'}[/]")
+    sys.exit(0 if result.ok else 1)
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    # SystemExit unwinds through every ``with`` block, so the services are stopped.
+    raise SystemExit(3)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _fail("interrupted", 3)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), 2)
+    except (UsageError, LaunchError) as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 3)
+    except Exception as exc:
+        if os.environ.get("QRINTEROP_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} "
+              "(set QRINTEROP_DEBUG=1 to see where)", 3)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"qrinterop: error: {message}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,1 @@
+"""Evidence: what was exchanged during each scenario, kept as it happened."""

@@ -1,0 +1,49 @@
+"""Per-scenario transcripts: every HTTP exchange, both directions, one JSON object per line.
+
+Records come from two points of observation — the harness's own calls (upper tester,
+injections) and the simulated switch's log of everything it received and sent — and are
+merged by time, so a reader sees one conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+from qrinterop.protocol.envelope import BEIJING
+
+
+def stamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, BEIJING).isoformat(timespec="milliseconds")
+
+
+class Transcript:
+    """The records of one scenario, in the order they happened."""
+
+    def __init__(self, scenario_id: str) -> None:
+        self.scenario_id = scenario_id
+        self.records: list[dict] = []
+
+    def add(self, pco: str, sender: str | None, receiver: str | None, kind: str,
+            content: object, at: float | None = None, **details: object) -> dict:
+        """Add one hop. ``pco`` names where it was observed: ``upper-tester``, ``switch`` or
+        ``injector``; ``kind`` is ``request`` or ``response``."""
+        record = {"at": at if at is not None else time.time(), "pco": pco, "from": sender,
+                  "to": receiver, "kind": kind, **details, "content": content}
+        self.records.append(record)
+        return record
+
+    def ordered(self) -> list[dict]:
+        """Records by time, numbered from 1; ``n`` is how findings point at a record."""
+        records = sorted(self.records, key=lambda r: r["at"])
+        return [{"n": n, "time": stamp(r["at"]), **r} for n, r in enumerate(records, 1)]
+
+    def write(self, path: Path) -> list[dict]:
+        records = self.ordered()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return records

@@ -1,0 +1,78 @@
+"""Assemble report.json from the run's facts and its scenario results.
+
+Requirement verdicts come from two places: the scenarios tagged with the requirement, and —
+for the requirements checked passively on every message — each scenario's passive findings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qrinterop.profile import Profile
+from qrinterop.report.html import write_html
+from qrinterop.report.junit import write_junit
+from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
+from qrinterop.runner.verdicts import (
+    SCENARIO_VERDICTS,
+    ScenarioResult,
+    requirement_verdict,
+    run_verdict,
+)
+
+SCHEMA_ID = "qrinterop-report/1"
+
+
+def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> str | None:
+    """How one scenario's passive check bears on ``requirement``; None if it checked nothing."""
+    findings = [f for f in (result.passive or {}).get("findings", [])
+                if f["requirement"] == requirement]
+    if any(f["sender"] == sut_id for f in findings):
+        return "fail"
+    if findings:
+        return "error"
+    return "pass" if (result.passive or {}).get("messages") else None
+
+
+def requirement_entries(profile: Profile, results: list[ScenarioResult], roles: set[str],
+                        sut_id: str) -> list[dict]:
+    entries = []
+    for req in profile.requirements.values():
+        applicable = bool(roles & set(req["roles"]))
+        if req["id"] in PASSIVE_REQUIREMENTS:
+            bearing = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
+            bearing = {k: v for k, v in bearing.items() if v is not None}
+        else:
+            bearing = {r.id: r.verdict for r in results if req["id"] in r.requirements}
+        entries.append({
+            "id": req["id"], "level": req["level"], "roles": req["roles"], "title": req["title"],
+            "source": req["source"], "scenarios": sorted(bearing),
+            "verdict": requirement_verdict(bearing.values()) if applicable else "not_applicable",
+        })
+    return entries
+
+
+def build_report(run: dict, profile: Profile, results: list[ScenarioResult], roles: set[str],
+                 launch_error: str | None = None) -> dict:
+    requirements = requirement_entries(profile, results, roles, run["sut"]["id"])
+    untested = [r["id"] for r in requirements
+                if r["level"] == "mandatory" and r["verdict"] == "untested"]
+    verdict, reason = run_verdict(results, untested)
+    if launch_error:
+        verdict, reason = "inconclusive", f"The SUT or a simulator could not start: {launch_error}"
+    return {
+        "schema": SCHEMA_ID,
+        "run": run,
+        "verdict": verdict,
+        "verdict_reason": reason,
+        "summary": {v: sum(r.verdict == v for r in results) for v in SCENARIO_VERDICTS},
+        "requirements": requirements,
+        "scenarios": [r.as_dict() for r in results],
+    }
+
+
+def write_report(report: dict, run_dir: Path) -> None:
+    (run_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    write_html(report, run_dir / "report.html")
+    write_junit(report, run_dir / "junit.xml")

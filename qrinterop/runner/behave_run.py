@@ -1,0 +1,52 @@
+"""Drive behave in-process over the suite's ``features/`` with hooks from the library.
+
+behave looks for ``environment.py`` in its base directory — the folder holding ``steps/``,
+which is the repository root. Instead of a file there, :class:`SuiteRunner` takes its hooks
+from :func:`make_hooks`, which binds them to the run's :class:`Session`: hooks are library
+code, tested like the rest, and need no global state to find the session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from behave.configuration import Configuration
+from behave.runner import Runner
+
+from qrinterop.runner.session import Session
+
+ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
+
+
+def make_hooks(session: Session) -> dict:
+    def before_scenario(context, scenario) -> None:
+        session.begin(context, scenario)
+
+    def after_scenario(_context, scenario) -> None:
+        session.end(scenario)
+
+    return {"before_scenario": before_scenario, "after_scenario": after_scenario}
+
+
+class SuiteRunner(Runner):
+    """A behave Runner whose hooks come from the library instead of ``environment.py``."""
+
+    def __init__(self, config: Configuration, hooks: dict) -> None:
+        super().__init__(config)
+        self._library_hooks = hooks
+
+    def load_hooks(self, filename: str | None = None) -> None:
+        self.hooks.update(self._library_hooks)
+        self.hooks.setdefault("before_all", self.before_all_default_hook)
+
+
+def run_features(features: Path, session: Session, tags: str | None,
+                 allure_dir: Path) -> None:
+    """Run every scenario under ``features`` (those matching ``tags``); results land in
+    ``session.results``, one per scenario run."""
+    args = [str(features), "--no-summary", "--no-snippets", "--no-junit",
+            "--format", ALLURE_FORMATTER, "--outfile", str(allure_dir), "--format", "null"]
+    if tags:
+        args += ["--tags", tags]
+    config = Configuration(command_args=args, load_config=False)
+    SuiteRunner(config, make_hooks(session)).run()

@@ -1,0 +1,129 @@
+"""``qrinterop certify``: one certification run from ICS to report.
+
+Order matters for the user: every input is checked before anything starts (exit 2 with the
+problem named), the network is always torn down, and a report is written even when the SUT
+never came up — an inconclusive run is still evidence.
+"""
+
+from __future__ import annotations
+
+import platform
+import secrets
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from qrinterop import __version__
+from qrinterop.evidence.transcript import stamp
+from qrinterop.profile import Profile, ProfileError, load_profile
+from qrinterop.report.document import build_report, write_report
+from qrinterop.runner.behave_run import run_features
+from qrinterop.runner.errors import LaunchError, UsageError
+from qrinterop.runner.ics import load_ics
+from qrinterop.runner.network import build_network
+from qrinterop.runner.session import Session
+from qrinterop.runner.suite import Suite, locate
+from qrinterop.runner.verdicts import ScenarioResult
+
+EXIT_CODES = {"conformant": 0, "not-conformant": 1, "inconclusive": 3}
+
+
+@dataclass
+class CertifyOptions:
+    ics: Path | None = None
+    out: Path | None = None
+    tags: str | None = None
+    base_port: int = 0
+    defects: tuple[str, ...] = ()      # added to the ICS's own; used by selftest
+    command: str = "qrinterop certify"
+
+
+@dataclass
+class Outcome:
+    report: dict
+    run_dir: Path
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.report["verdict"]]
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+def prepare_run_dir(path: Path) -> Path:
+    """Create the run folder; it must be new or empty so that runs never mix."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if any(path.iterdir()):
+            raise UsageError(f"output folder {path} is not empty")
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write to output folder {path}: {exc.strerror}") from None
+    return path
+
+
+def harness_commit(root: Path) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
+    suite = locate()
+    try:
+        profile = load_profile()
+    except ProfileError as exc:
+        raise UsageError(f"profile: {exc}") from None
+    ics_path = options.ics or suite.mocks / "reference-ics.toml"
+    ics = load_ics(ics_path, set(suite.defects()))
+    ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
+    return suite, profile, ics, ics_path
+
+
+def certify(options: CertifyOptions,
+            on_result: Callable[[ScenarioResult], None] = lambda _r: None) -> Outcome:
+    suite, profile, ics, ics_path = load_inputs(options)
+    run_id = new_run_id()
+    run_dir = prepare_run_dir(options.out or suite.reports / run_id)
+    started, clock = time.time(), time.monotonic()
+    results: list[ScenarioResult] = []
+    launch_error = None
+    rerun = options.command if options.ics is None else f"{options.command} --ics {ics_path}"
+    with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
+        network = build_network(suite, ics, run_dir, Path(key_dir), options.base_port)
+        with network.group:
+            try:
+                network.group.start_all()
+            except LaunchError as exc:
+                launch_error = str(exc)
+            else:
+                session = Session(profile, ics, network, run_dir, rerun, on_result)
+                run_features(suite.features, session, options.tags, run_dir / "allure-results")
+                results = session.results
+    run = {
+        "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
+        "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
+        "selection": options.tags,
+        "harness": {"name": "qrinterop", "version": __version__,
+                    "commit": harness_commit(suite.root)},
+        "profile": {"id": profile.id, "version": profile.version,
+                    "title": profile.manifest["title"]},
+        "sut": {"id": ics["institution"]["id"], "name": ics["institution"]["name"],
+                "roles": ics["institution"]["roles"], "launch": ics["sut"]["launch"],
+                "defects": ics["sut"]["defects"], "ics": str(ics_path)},
+        "environment": {"python": platform.python_version(), "platform": platform.platform()},
+    }
+    report = build_report(run, profile, results, set(ics["institution"]["roles"]), launch_error)
+    write_report(report, run_dir)
+    return Outcome(report, run_dir)

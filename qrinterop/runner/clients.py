@@ -1,0 +1,150 @@
+"""The harness's hands on the network: the upper tester (an institution's test-control API),
+the tap on the switch's message log, and the injector that speaks to a participant as the
+switch would. Every exchange lands in the current scenario's transcript."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import requests
+
+from qrinterop.evidence.transcript import Transcript
+from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.transport import MESSAGE_PATH, encode
+from qrinterop.runner.errors import SutUnreachable
+
+HARNESS = "harness"
+TEST_CASE_HEADER = "X-Test-Case-Id"
+
+
+class ControlRefused(Exception):
+    """The institution answered a test-control call with an error status."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+class Channel:
+    """What a client needs from the scenario under way: where to record, which test case."""
+
+    def __init__(self) -> None:
+        self.transcript: Transcript | None = None
+        self.test_case: str | None = None
+
+    def record(self, *args: object, **kwargs: object) -> None:
+        if self.transcript is not None:
+            self.transcript.add(*args, **kwargs)
+
+
+class ControlClient:
+    """One institution's test-control API (the upper tester)."""
+
+    def __init__(self, inst_id: str, base_url: str, timeout_s: float, channel: Channel) -> None:
+        self.inst_id = inst_id
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.channel = channel
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        """Make one call; raise :class:`SutUnreachable` when there is no answer at all and
+        :class:`ControlRefused` for an error status."""
+        url = self.base_url + path
+        headers = {TEST_CASE_HEADER: self.channel.test_case} if self.channel.test_case else {}
+        self.channel.record("upper-tester", HARNESS, self.inst_id, "request", body,
+                            http={"method": method, "url": url})
+        try:
+            response = self.http.request(method, url, json=body, headers=headers,
+                                         timeout=self.timeout_s)
+        except requests.RequestException as exc:
+            self.channel.record("upper-tester", self.inst_id, HARNESS, "response", None,
+                                note=f"no answer: {exc}")
+            raise SutUnreachable(f"{self.inst_id} test-control API {method} {path}: "
+                                 f"{type(exc).__name__}") from None
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {"error": response.text[:2000]}
+        self.channel.record("upper-tester", self.inst_id, HARNESS, "response", answer,
+                            http={"status": response.status_code})
+        if response.status_code >= 400:
+            raise ControlRefused(response.status_code, str(answer.get("error", answer)))
+        return answer
+
+    # -- the test-control API, one method per operation ----------------------------------------
+    def open_account(self, balance: int) -> str:
+        return self.call("POST", "/control/accounts", {"balance": balance})["account"]
+
+    def balance(self, account: str) -> int:
+        return self.call("GET", f"/control/accounts/{account}")["balance"]
+
+    def create_merchant_code(self, name: str) -> dict:
+        return self.call("POST", "/control/merchant-codes", {"name": name})
+
+    def create_payment_code(self, account: str) -> str:
+        return self.call("POST", "/control/payment-codes", {"account": account})["code"]
+
+    def pay_merchant_code(self, account: str, code: str, amount: int) -> dict:
+        return self.call("POST", "/control/wallet/pay",
+                         {"account": account, "code": code, "amount": amount})
+
+    def charge_payment_code(self, code: str, amount: int) -> dict:
+        return self.call("POST", "/control/terminal/charge", {"code": code, "amount": amount})
+
+    def transaction(self, ref: str) -> dict:
+        return self.call("GET", f"/control/transactions/{ref}")
+
+
+class SwitchTap:
+    """Reads the simulated switch's log of every message it received and sent."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.http = requests.Session()
+
+    def cursor(self) -> int:
+        return self.http.get(self.base_url + "/sim/cursor", timeout=self.timeout_s).json()["seq"]
+
+    def records_after(self, seq: int) -> list[dict]:
+        return self.http.get(self.base_url + "/sim/records", params={"after": seq},
+                             timeout=self.timeout_s).json()
+
+
+class Injector:
+    """Sends messages to a participant as the switch, optionally corrupted after signing —
+    how a scenario shows that a participant checks what it receives."""
+
+    def __init__(self, switch: Party, urls: dict[str, str], timeout_s: float,
+                 channel: Channel) -> None:
+        self.switch = switch
+        self.urls = urls
+        self.timeout_s = timeout_s
+        self.channel = channel
+
+    def deliver(self, receiver: str, msg_type: str, body: dict,
+                tamper: Callable[[dict], None] | None = None) -> dict:
+        message = seal(self.switch, msg_type, receiver, body, test_case_id=self.channel.test_case)
+        if tamper:
+            tamper(message)
+        self.channel.record("injector", self.switch.inst_id, receiver, "request", message,
+                            leg="from-switch", deliberate=tamper is not None)
+        try:
+            response = requests.post(self.urls[receiver] + MESSAGE_PATH, data=encode(message),
+                                     headers={"Content-Type": "application/json"},
+                                     timeout=self.timeout_s)
+        except requests.RequestException as exc:
+            self.channel.record("injector", receiver, self.switch.inst_id, "response", None,
+                                note=f"no answer: {exc}")
+            raise SutUnreachable(f"{receiver} message endpoint: {type(exc).__name__}") from None
+        try:
+            answer = response.json()
+        except json.JSONDecodeError:
+            answer = None
+        self.channel.record("injector", receiver, self.switch.inst_id, "response", answer,
+                            leg="to-switch", http={"status": response.status_code},
+                            note=None if answer is not None else response.text[:2000])
+        return answer

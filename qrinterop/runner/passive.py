@@ -1,0 +1,36 @@
+"""Passive checks: every message seen at the switch, checked against the profile whatever
+the scenario was about — the ISO 9646 idea that observation at a point of control and
+observation contributes to the verdict on its own."""
+
+from __future__ import annotations
+
+from qrinterop.profile import Profile
+from qrinterop.protocol.crypto import VerifyKey
+from qrinterop.protocol.envelope import signature_ok
+from qrinterop.protocol.validation import schema_problems
+
+#: Requirements every scenario checks passively, on every message it caused.
+PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01")
+
+
+def passive_findings(profile: Profile, records: list[dict],
+                     keys: dict[str, VerifyKey]) -> list[dict]:
+    """Findings for every observed message that breaks its schema or is not signed by its
+    sender. Messages the harness corrupted on purpose (``deliberate``) are not judged."""
+    findings = []
+    for record in records:
+        message, leg = record.get("content"), record.get("leg")
+        if leg is None or message is None or record.get("deliberate"):
+            continue
+        for problem in schema_problems(profile, message, leg):
+            findings.append({"requirement": "R-MSG-01", "record": record["n"],
+                             "sender": record["from"],
+                             "message": f"{record['from']} → {record['to']}: {problem}"})
+        sender = message.get("header", {}).get("sender") if isinstance(message, dict) else None
+        key = keys.get(sender)
+        if key is None or not signature_ok(message, key):
+            findings.append({"requirement": "R-SEC-01", "record": record["n"],
+                             "sender": record["from"],
+                             "message": f"{record['from']} → {record['to']}: signature does not "
+                                        f"verify with the key registered for {sender!r}"})
+    return findings

@@ -1,0 +1,146 @@
+"""One certification run as the scenarios see it: the clients they act through, and the
+evidence and verdict each scenario leaves behind.
+
+behave calls :meth:`Session.begin` and :meth:`Session.end` around every scenario (see
+``hooks.py``); steps reach the SUT, the peer and the switch through ``context``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qrinterop.evidence.transcript import Transcript
+from qrinterop.profile import Profile
+from qrinterop.protocol.envelope import Party
+from qrinterop.runner.clients import Channel, ControlClient, Injector, SwitchTap
+from qrinterop.runner.network import Network
+from qrinterop.runner.passive import passive_findings
+from qrinterop.runner.verdicts import (
+    ScenarioResult,
+    StepOutcome,
+    failure_record,
+    scenario_verdict,
+)
+
+NOT_RUN = ("skipped", "untested")
+
+
+def tag_values(tags: list[str], prefix: str) -> list[str]:
+    return [t[len(prefix):] for t in tags if t.startswith(prefix)]
+
+
+def scenario_id(scenario) -> str:
+    """The ``@tc.<ID>`` tag, or a slug of the name for scenarios without one."""
+    ids = tag_values([str(tag) for tag in scenario.effective_tags], "tc.")
+    return ids[0] if ids else re.sub(r"[^A-Za-z0-9]+", "-", scenario.name).strip("-")[:60]
+
+
+class Session:
+    def __init__(self, profile: Profile, ics: dict, network: Network, run_dir: Path,
+                 rerun_prefix: str, on_result: Callable[[ScenarioResult], None]) -> None:
+        self.profile = profile
+        self.ics = ics
+        self.network = network
+        self.run_dir = run_dir
+        self.rerun_prefix = rerun_prefix
+        self.on_result = on_result
+        self.results: list[ScenarioResult] = []
+        self.channel = Channel()
+        timeout = profile.timing["upper_tester_timeout_s"]
+        self.sut = ControlClient(network.sut.id, network.sut.service.url, timeout, self.channel)
+        peer = network.peers[0]
+        self.peer = ControlClient(peer.id, peer.service.url, timeout, self.channel)
+        self.tap = SwitchTap(network.switch.service.url, timeout)
+        self.injector = Injector(Party(network.switch.id, network.switch.key),
+                                 {p.id: p.service.url for p in network.participants},
+                                 timeout, self.channel)
+        self.keys = {p.id: p.key.public for p in network.participants}
+        self.roles = set(ics["institution"]["roles"])
+        self._cursor = 0
+        self._started = 0.0
+        self._skip_reason: str | None = None
+
+    @property
+    def sut_registration(self) -> dict:
+        return self.network.sut.registration
+
+    # -- scenario lifecycle ---------------------------------------------------------------------
+    def begin(self, context, scenario) -> None:
+        sid = scenario_id(scenario)
+        self._started = time.monotonic()
+        self.channel.transcript = Transcript(sid)
+        self.channel.test_case = sid
+        self._cursor = self.tap.cursor()
+        context.session, context.sut, context.peer = self, self.sut, self.peer
+        needed = set(tag_values([str(tag) for tag in scenario.effective_tags], "role."))
+        self._skip_reason = None
+        if needed and not needed & self.roles:
+            self._skip_reason = (f"role not claimed: needs {' or '.join(sorted(needed))}, "
+                                 f"the ICS claims {', '.join(sorted(self.roles))}")
+            scenario.skip(self._skip_reason)
+
+    def switch_records(self) -> list[dict]:
+        """Everything the switch logged since the current scenario began."""
+        return self.tap.records_after(self._cursor)
+
+    def end(self, scenario) -> ScenarioResult:
+        sid = scenario_id(scenario)
+        tags = sorted(str(tag) for tag in scenario.effective_tags)
+        transcript, passive, sut_findings, other_findings = self._collect(sid)
+        outcome = _first_unsuccessful_step(scenario)
+        if self._skip_reason:
+            verdict, reason = "not_applicable", self._skip_reason
+        else:
+            verdict, reason = scenario_verdict(outcome, sut_findings, other_findings)
+        result = ScenarioResult(
+            id=sid, name=scenario.name,
+            feature=str(Path(scenario.feature.filename).resolve().relative_to(
+                self.network.group.cwd)),
+            tags=tags, requirements=tag_values(tags, "req."), verdict=verdict,
+            duration_s=round(time.monotonic() - self._started, 3), transcript=transcript,
+            rerun=f"{self.rerun_prefix} --tags @tc.{sid}", steps=_steps(scenario),
+            failure=failure_record(outcome) if outcome and verdict == "fail" else None,
+            passive=passive, reason=reason)
+        self.channel.transcript = None
+        self.results.append(result)
+        self.on_result(result)
+        return result
+
+    def _collect(self, sid: str) -> tuple[str | None, dict, int, int]:
+        """Merge the switch's records into the transcript, write it, and check it passively."""
+        transcript = self.channel.transcript
+        for record in self.switch_records():
+            switch, peer = self.network.switch.id, record["peer"]
+            sender, receiver = (peer, switch) if record["direction"] == "in" else (switch, peer)
+            kind = "request" if str(record["msg_type"]).endswith(".request") else "response"
+            transcript.add("switch", sender, receiver, kind, record["message"], at=record["at"],
+                           leg=record["leg"], msg_type=record["msg_type"], note=record["note"])
+        if not transcript.records:
+            return None, {"messages": 0, "findings": []}, 0, 0
+        relative = Path("transcripts") / f"{sid}.jsonl"
+        records = transcript.write(self.run_dir / relative)
+        findings = passive_findings(self.profile, records, self.keys)
+        sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
+        checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
+        return str(relative), {"messages": checked, "findings": findings}, sut_findings, \
+            len(findings) - sut_findings
+
+
+def _steps(scenario) -> list[dict]:
+    return [{"keyword": step.keyword, "name": step.name, "status": step.status.name,
+             "duration_s": round(step.duration, 3) if step.status.name not in NOT_RUN else None}
+            for step in scenario.all_steps]
+
+
+def _first_unsuccessful_step(scenario) -> StepOutcome | None:
+    for step in scenario.all_steps:
+        if step.status.name in ("failed", "error", "undefined", "pending"):
+            return StepOutcome(keyword=step.keyword, step_type=step.step_type, text=step.name,
+                               status=step.status.name, exception=step.exception,
+                               message=step.error_message or step.status.name)
+    if scenario.status.name == "hook_error":
+        return StepOutcome("", "hook", "(hook)", "error", None, "a behave hook failed")
+    return None

@@ -1,0 +1,120 @@
+"""From what happened to verdicts: per scenario, per requirement, and for the run.
+
+The lattice follows ISO/IEC 9646: *fail* means the SUT did something the profile forbids;
+*inconclusive* that no decision could be reached (e.g. the SUT was unreachable while the
+scenario was being set up); *error* that the harness itself went wrong. Passive findings on
+messages the SUT sent fail a scenario even when all its steps passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from qrinterop.runner.errors import SutUnreachable
+
+SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "not_applicable")
+
+
+class Mismatch(AssertionError):
+    """A step's expectation not met, with what was expected and what was observed."""
+
+    def __init__(self, what: str, expected: object, observed: object,
+                 requirement: str | None = None) -> None:
+        super().__init__(f"{what}: expected {expected}, observed {observed}")
+        self.expected = str(expected)
+        self.observed = str(observed)
+        self.requirement = requirement
+
+
+@dataclass
+class ScenarioResult:
+    id: str
+    name: str
+    feature: str
+    tags: list[str]
+    requirements: list[str]
+    verdict: str
+    duration_s: float
+    transcript: str | None
+    rerun: str
+    steps: list[dict]
+    failure: dict | None = None
+    passive: dict | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class StepOutcome:
+    """The first step that did not pass, reduced to what the verdict depends on."""
+
+    keyword: str
+    step_type: str
+    text: str
+    status: str
+    exception: BaseException | None = field(default=None)
+    message: str = ""
+
+
+def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
+    """Verdict for a scenario stopped by ``outcome``, and the reason when not a plain fail."""
+    exc = outcome.exception
+    if isinstance(exc, SutUnreachable):
+        if outcome.step_type == "given":
+            return "inconclusive", f"SUT unreachable while setting up: {exc}"
+        return "fail", None
+    if isinstance(exc, AssertionError) or outcome.status == "failed":
+        return "fail", None
+    return "error", f"harness error in step '{outcome.keyword} {outcome.text}': {outcome.message}"
+
+
+def failure_record(outcome: StepOutcome) -> dict:
+    exc = outcome.exception
+    return {"step": f"{outcome.keyword} {outcome.text}",
+            "message": str(exc) if exc is not None else outcome.message,
+            "requirement": getattr(exc, "requirement", None),
+            "expected": getattr(exc, "expected", None),
+            "observed": getattr(exc, "observed", None)}
+
+
+def scenario_verdict(outcome: StepOutcome | None, sut_findings: int,
+                     harness_findings: int) -> tuple[str, str | None]:
+    """Combine the first unsuccessful step (if any) with the passive findings."""
+    if outcome is not None:
+        return step_verdict(outcome)
+    if sut_findings:
+        return "fail", None
+    if harness_findings:
+        return "error", "a simulated participant sent a message that breaks the profile"
+    return "pass", None
+
+
+def requirement_verdict(verdicts: Iterable[str]) -> str:
+    """The worst of the scenario verdicts that bear on a requirement."""
+    verdicts = set(verdicts) - {"not_applicable"}
+    for verdict in ("fail", "error", "inconclusive", "pass"):
+        if verdict in verdicts:
+            return verdict
+    return "untested"
+
+
+def run_verdict(scenarios: list[ScenarioResult], untested_mandatory: list[str]) -> tuple[str, str]:
+    """Overall verdict and the sentence that explains it."""
+    count = {v: sum(s.verdict == v for s in scenarios) for v in SCENARIO_VERDICTS}
+    applicable = len(scenarios) - count["not_applicable"]
+    if count["fail"]:
+        failed = ", ".join(s.id for s in scenarios if s.verdict == "fail")
+        return "not-conformant", (f"{count['fail']} of {applicable} applicable scenarios "
+                                  f"failed: {failed}.")
+    if count["error"] or count["inconclusive"]:
+        return "inconclusive", (f"{count['inconclusive']} inconclusive and {count['error']} "
+                                "harness errors: no decision could be reached for every scenario.")
+    if not count["pass"]:
+        return "inconclusive", "No applicable scenario ran."
+    if untested_mandatory:
+        return "inconclusive", (f"All {applicable} applicable scenarios passed, but mandatory "
+                                f"requirements were not tested: {', '.join(untested_mandatory)}.")
+    return "conformant", f"All {applicable} applicable scenarios passed."

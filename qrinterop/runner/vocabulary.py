@@ -1,0 +1,39 @@
+"""The words scenarios are written in: money as people write it, and expectations that
+report what was expected and what was observed.
+
+Importing this module registers the ``{amount:Money}`` step parameter type with behave.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from behave import register_type
+from parse import with_pattern
+
+from qrinterop.runner.verdicts import Mismatch
+
+
+@with_pattern(r"\d+(?:\.\d{1,2})? CNY")
+def parse_money(text: str) -> int:
+    """``12.50 CNY`` → 1250 fen: scenarios speak yuan, messages carry integer fen."""
+    return int(Decimal(text.removesuffix(" CNY")) * 100)
+
+
+def yuan(fen: int) -> str:
+    return f"{Decimal(fen) / 100:.2f} CNY"
+
+
+register_type(Money=parse_money)
+
+
+def expect_equal(what: str, observed: object, expected: object,
+                 requirement: str | None = None) -> None:
+    if observed != expected:
+        raise Mismatch(what, expected, observed, requirement)
+
+
+def expect_true(what: str, condition: bool, expected: str, observed: object,
+                requirement: str | None = None) -> None:
+    if not condition:
+        raise Mismatch(what, expected, observed, requirement)

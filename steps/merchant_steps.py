@@ -1,0 +1,51 @@
+"""The merchant's side: merchant codes and the peer acquirer's terminal."""
+
+from behave import given, then, when
+
+from qrinterop.codes.emv_mpm import with_wrong_crc
+from qrinterop.runner.vocabulary import expect_equal, yuan
+
+
+@given('a static merchant code of the peer acquirer for merchant "{name}"')
+def step_merchant_code(context, name):
+    context.merchant = context.peer.create_merchant_code(name)
+
+
+@given("the merchant code was altered so that its CRC no longer matches")
+def step_corrupt_code(context):
+    context.merchant["code"] = with_wrong_crc(context.merchant["code"])
+
+
+@given("the peer acquirer's terminal was paid {amount:Money} with that payment code")
+def step_earlier_purchase(context, amount):
+    earlier = context.peer.charge_payment_code(context.payment_code, amount)
+    expect_equal("first purchase with a fresh payment code", outcome(earlier),
+                 "approved (response code 00)")
+
+
+@when("the peer acquirer's terminal scans the payment code for {amount:Money}")
+@when("the peer acquirer's terminal scans the same payment code again for {amount:Money}")
+def step_terminal_charges(context, amount):
+    context.purchase = context.peer.charge_payment_code(context.payment_code, amount)
+
+
+def outcome(purchase: dict) -> str:
+    return f"{purchase['status']} (response code {purchase['respCode']})"
+
+
+@then("the peer acquirer reports the purchase as approved")
+def step_purchase_approved(context):
+    expect_equal("purchase", outcome(context.purchase), "approved (response code 00)")
+
+
+@then('the peer acquirer reports the purchase as declined with response code "{code}"')
+def step_purchase_declined(context, code):
+    expect_equal("purchase", outcome(context.purchase), f"declined (response code {code})")
+
+
+@then("the peer acquirer recorded a credit of {amount:Money} to the merchant")
+def step_merchant_credited(context, amount):
+    booked = context.peer.transaction(context.payment["voucherNum"])
+    expect_equal("peer acquirer's booking",
+                 f"{yuan(booked['amount'])} to merchant {booked['merchantId']}",
+                 f"{yuan(amount)} to merchant {context.merchant['merchantId']}")

@@ -1,0 +1,34 @@
+"""What crosses the wire: messages the harness sends as the switch, and what the switch saw."""
+
+from behave import then, when
+
+from qrinterop.protocol.builders import purchase_from_switch
+from qrinterop.runner.vocabulary import expect_equal
+
+
+@when("the switch delivers a purchase of {amount:Money} for that payment code, altered after "
+      "signing")
+def step_tampered_purchase(context, amount):
+    peer = context.session.network.peers[0].id
+    body = purchase_from_switch(context.payment_code, amount, acquirer=peer)
+
+    def alter(message):
+        message["body"]["amount"] = amount * 10
+
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.purchase.request", body, tamper=alter)
+
+
+@then('the SUT answers with response code "{code}"')
+def step_sut_answer(context, code):
+    answer = context.answer
+    observed = answer["body"].get("respCode") if isinstance(answer, dict) else answer
+    expect_equal("SUT's answer", observed, code, "R-SEC-02")
+
+
+@then("the SUT sent no message to the switch")
+def step_nothing_sent(context):
+    sut = context.session.network.sut.id
+    sent = [r["msg_type"] for r in context.session.switch_records()
+            if r["direction"] == "in" and r["peer"] == sut]
+    expect_equal("messages from the SUT to the switch", sent, [], "R-MPM-05")
