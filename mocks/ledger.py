@@ -47,11 +47,20 @@ TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "c
                       "voucher_num", "settle_date", "settle_key", "created_at")
 
 
+def open_database(path: str) -> sqlite3.Connection:
+    """Autocommit connection in WAL mode: each commit survives a crash of the process without
+    waiting for the disk on every statement (synchronous=NORMAL)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 class Ledger:
     """Accounts, merchants, payment codes and transactions of one institution."""
 
     def __init__(self, path: str) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db = open_database(path)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(SCHEMA)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
 import time
 from datetime import timedelta
 
 from aiohttp import web
 
+from mocks.ledger import open_database
 from mocks.node import Node
 from mocks.service import run
 from qrinterop.codes import emv_mpm
@@ -43,7 +43,7 @@ class Switch(Node):
 
     def __init__(self, config: dict) -> None:
         super().__init__(config)
-        self.db = sqlite3.connect(config["state_file"], isolation_level=None)
+        self.db = open_database(config["state_file"])
         self.db.executescript(RECORDS_SCHEMA)
         institutions = [p for p in self.participants.values() if p["id"] != self.id]
         self.code_rules = [CodeRule(p["id"], p["payment_code"]["prefix"],

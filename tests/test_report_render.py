@@ -69,10 +69,13 @@ def report() -> dict[str, Any]:
         "step": "Then the issuer declines the purchase",
         "message": f"expected respCode 72, observed 00 {INJECTED}",
         "requirement": "R-CPM-03",
+        "expected": "declined (response code 72)",
+        "observed": "approved (response code 00)",
     }
     finding = {
         "requirement": "R-MSG-01",
         "record": 3,
+        "sender": "10000001",
         "message": "body.amount: 'x' is not of type 'integer'",
     }
     scenarios = [
@@ -108,6 +111,7 @@ def report() -> dict[str, Any]:
             "finished": "2026-11-25T18:01:05.456+08:00",
             "duration_s": 3.33,
             "command": "qrinterop certify",
+            "selection": None,
             "harness": {"name": "qrinterop", "version": "0.1.0", "commit": None},
             "profile": {
                 "id": "cn-interconnect",

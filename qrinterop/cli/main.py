@@ -15,7 +15,14 @@ import click
 from rich.console import Console
 
 from qrinterop import __version__
-from qrinterop.runner.certify import CertifyOptions, certify
+from qrinterop.runner.certify import (
+    CertifyOptions,
+    certify,
+    load_inputs,
+    new_run_id,
+    prepare_run_dir,
+    running_network,
+)
 from qrinterop.runner.errors import LaunchError, UsageError
 from qrinterop.runner.selftest import VariantResult, selftest
 from qrinterop.runner.verdicts import ScenarioResult
@@ -68,6 +75,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None,
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                      command="qrinterop certify"), on_result=show_result)
     report = outcome.report
+    if outcome.launch_error:
+        print(f"qrinterop: error: {outcome.launch_error}", file=sys.stderr)
     summary = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
     console.print(f"\n[{STYLE[report['verdict']]}]"
                   f"Verdict: {report['verdict']}[/] — {report['verdict_reason']}")
@@ -103,6 +112,32 @@ def selftest_command(out: Path | None, base_port: int) -> None:
     console.print("\n[bold green]Every defect was caught.[/]" if result.ok else
                   f"\n[bold red]Selftest failed: {', '.join(missed) or 'uncaught scenarios'}[/]")
     sys.exit(0 if result.ok else 1)
+
+
+@cli.command("serve")
+@click.option("--ics", type=click.Path(path_type=Path, dir_okay=False),
+              help="ICS of the institution to run as the SUT. Default: the reference.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for logs and state. Default: reports/serve-<run-id>/.")
+@port_option
+def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
+    """Run the simulated switch, the reference institution and its peers until Ctrl-C.
+
+    For developing against the simulators: every participant listens on 127.0.0.1 and
+    exposes its test-control API under /control/ and its message endpoint at /messages.
+    """
+    suite, _profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics))
+    run_dir = prepare_run_dir(out or suite.reports / f"serve-{new_run_id()}")
+    with running_network(suite, ics_doc, run_dir, base_port) as network:
+        for part in network.participants:
+            reg = part.registration
+            console.print(f"  {reg['id']}  {', '.join(reg['roles']):<16} {reg['url']}  "
+                          f"{reg['name']}")
+        console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.")
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            console.print("Stopping.")
 
 
 def _terminate(_signum: int, _frame: object) -> None:

@@ -12,7 +12,8 @@ import secrets
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from qrinterop.report.document import build_report, write_report
 from qrinterop.runner.behave_run import run_features
 from qrinterop.runner.errors import LaunchError, UsageError
 from qrinterop.runner.ics import load_ics
-from qrinterop.runner.network import build_network
+from qrinterop.runner.network import Network, build_network
 from qrinterop.runner.session import Session
 from qrinterop.runner.suite import Suite, locate
 from qrinterop.runner.verdicts import ScenarioResult
@@ -46,6 +47,7 @@ class CertifyOptions:
 class Outcome:
     report: dict
     run_dir: Path
+    launch_error: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -91,6 +93,17 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     return suite, profile, ics, ics_path
 
 
+@contextmanager
+def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int) -> Iterator[Network]:
+    """The simulated network around the SUT, started; stopped on leaving, whatever happens.
+    Private keys live in a temporary folder that disappears with the network."""
+    with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
+        network = build_network(suite, ics, run_dir, Path(key_dir), base_port)
+        with network.group:
+            network.group.start_all()
+            yield network
+
+
 def certify(options: CertifyOptions,
             on_result: Callable[[ScenarioResult], None] = lambda _r: None) -> Outcome:
     suite, profile, ics, ics_path = load_inputs(options)
@@ -100,17 +113,13 @@ def certify(options: CertifyOptions,
     results: list[ScenarioResult] = []
     launch_error = None
     rerun = options.command if options.ics is None else f"{options.command} --ics {ics_path}"
-    with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
-        network = build_network(suite, ics, run_dir, Path(key_dir), options.base_port)
-        with network.group:
-            try:
-                network.group.start_all()
-            except LaunchError as exc:
-                launch_error = str(exc)
-            else:
-                session = Session(profile, ics, network, run_dir, rerun, on_result)
-                run_features(suite.features, session, options.tags, run_dir / "allure-results")
-                results = session.results
+    try:
+        with running_network(suite, ics, run_dir, options.base_port) as network:
+            session = Session(profile, ics, network, run_dir, rerun, on_result)
+            run_features(suite.features, session, options.tags, run_dir / "allure-results")
+            results = session.results
+    except LaunchError as exc:
+        launch_error = str(exc)
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -126,4 +135,4 @@ def certify(options: CertifyOptions,
     }
     report = build_report(run, profile, results, set(ics["institution"]["roles"]), launch_error)
     write_report(report, run_dir)
-    return Outcome(report, run_dir)
+    return Outcome(report, run_dir, launch_error)

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks`` prints every figure docs/PERFORMANCE.md records."""

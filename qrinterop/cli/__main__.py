@@ -1,0 +1,5 @@
+"""``python -m qrinterop.cli``: the same as the ``qrinterop`` command."""
+
+from qrinterop.cli.main import main
+
+main()

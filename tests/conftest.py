@@ -1,0 +1,53 @@
+"""Shared helpers for the harness's own tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_ICS = ROOT / "mocks" / "reference-ics.toml"
+
+
+def run_cli(*args: str, timeout: float = 120,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``qrinterop`` entry point as a user would, from another folder."""
+    return subprocess.run([sys.executable, "-m", "qrinterop.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=cwd or Path("/"),
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"}, check=False)
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that contain ``text`` (e.g. a run folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(cmdline)
+    return found
+
+
+def ics_with(tmp_path: Path, old: str, new: str, name: str = "ics.toml") -> Path:
+    """A copy of the reference ICS with one text replacement."""
+    text = REFERENCE_ICS.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def defect_ics(tmp_path):
+    def make(*defects: str) -> Path:
+        listed = ", ".join(f'"{d}"' for d in defects)
+        return ics_with(tmp_path, "defects = []", f"defects = [{listed}]")
+    return make

@@ -1,0 +1,130 @@
+"""End to end: ``qrinterop certify`` against the reference institution and broken variants,
+with real processes, real HTTP on 127.0.0.1 and real SM2 signatures."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.conftest import ROOT, processes_mentioning, run_cli
+
+pytestmark = pytest.mark.e2e
+SCENARIOS = {"MPM-01", "MPM-02", "CPM-01", "CPM-02", "SEC-01"}
+SCHEMA = json.loads((ROOT / "qrinterop/report/report.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("certify") / "run"
+    done = run_cli("certify", "--out", str(run_dir))
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    return done, run_dir, report
+
+
+def test_reference_institution_is_conformant(reference_run):
+    done, run_dir, report = reference_run
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report["verdict"] == "conformant"
+    assert report["summary"] == {"pass": 5, "fail": 0, "inconclusive": 0, "error": 0,
+                                 "not_applicable": 0}
+    assert {s["id"] for s in report["scenarios"]} == SCENARIOS
+    assert f"Report: {run_dir / 'report.html'}" in done.stdout
+    assert "Verdict: conformant" in done.stdout
+
+
+def test_terminal_shows_progress_per_scenario(reference_run):
+    done, _, _ = reference_run
+    progress = [line for line in done.stdout.splitlines() if line.strip().startswith("PASS")]
+    assert {line.split()[1] for line in progress} == SCENARIOS
+
+
+def test_report_json_follows_its_schema_and_names_the_run(reference_run):
+    _, _, report = reference_run
+    Draft202012Validator(SCHEMA).validate(report)
+    run = report["run"]
+    assert run["harness"]["name"] == "qrinterop"
+    assert (run["profile"]["id"], run["profile"]["version"]) == ("cn-interconnect", "1.0")
+    assert run["sut"]["id"] == "10000001"
+    assert run["started"] <= run["finished"]
+
+
+def test_every_mandatory_requirement_passed_with_a_scenario(reference_run):
+    _, _, report = reference_run
+    mandatory = [r for r in report["requirements"] if r["level"] == "mandatory"]
+    assert mandatory
+    for requirement in mandatory:
+        assert requirement["verdict"] == "pass", requirement
+        assert requirement["scenarios"], requirement["id"]
+
+
+def test_transcripts_hold_every_exchange_in_both_directions(reference_run):
+    _, run_dir, report = reference_run
+    cpm = next(s for s in report["scenarios"] if s["id"] == "CPM-01")
+    records = [json.loads(line) for line in
+               (run_dir / cpm["transcript"]).read_text(encoding="utf-8").splitlines()]
+    assert [r["n"] for r in records] == list(range(1, len(records) + 1))
+    hops = [(r["from"], r["to"], r.get("msg_type")) for r in records if r["pco"] == "switch"]
+    assert hops == [
+        ("10000002", "90000000", "cpm.purchase.request"),
+        ("90000000", "10000001", "cpm.purchase.request"),
+        ("10000001", "90000000", "cpm.purchase.response"),
+        ("90000000", "10000002", "cpm.purchase.response"),
+    ]
+    upper = [r for r in records if r["pco"] == "upper-tester"]
+    assert {r["kind"] for r in upper} == {"request", "response"}
+    assert cpm["passive"] == {"messages": 4, "findings": []}
+    # The SUT is asked to log the test case: it comes back in every message it sent.
+    sent = [r["content"] for r in records if r["pco"] == "switch"]
+    assert {m["header"].get("testCaseId") for m in sent} == {"CPM-01"}
+
+
+def test_junit_and_html_are_written(reference_run):
+    _, run_dir, _ = reference_run
+    suites = ET.parse(run_dir / "junit.xml").getroot()
+    assert suites.get("tests") == "5" and suites.get("failures") == "0"
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "conformant" in html and all(s in html for s in SCENARIOS)
+    assert list((run_dir / "allure-results").glob("*-result.json"))
+
+
+def test_no_private_key_reaches_the_run_folder(reference_run):
+    _, run_dir, _ = reference_run
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            assert b"PRIVATE KEY" not in path.read_bytes(), path
+
+
+def test_no_process_outlives_the_run(reference_run):
+    _, run_dir, _ = reference_run
+    assert processes_mentioning(str(run_dir)) == []
+
+
+@pytest.mark.parametrize(("defect", "scenario", "observed"), [
+    ("accept-reused-payment-code", "CPM-02", "approved (response code 00)"),
+    ("skip-signature-check", "SEC-01", "00"),
+])
+def test_defective_variant_fails_the_matching_scenario(tmp_path, defect_ics, defect, scenario,
+                                                       observed):
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--ics", str(defect_ics(defect)), "--out", str(run_dir))
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert report["verdict"] == "not-conformant"
+    verdicts = {s["id"]: s["verdict"] for s in report["scenarios"]}
+    assert verdicts.pop(scenario) == "fail"
+    assert set(verdicts.values()) == {"pass"}
+    failure = next(s for s in report["scenarios"] if s["id"] == scenario)["failure"]
+    assert failure["observed"] == observed
+    assert f"FAIL           {scenario}" in done.stdout
+
+
+def test_selftest_catches_every_defect(tmp_path):
+    done = run_cli("selftest", "--out", str(tmp_path / "selftest"), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    defects = json.loads((ROOT / "mocks/defects.json").read_text())["defects"]
+    for name in defects:
+        assert any(line.split()[:2] == ["caught", name] for line in done.stdout.splitlines()), name
+    assert "Every defect was caught." in done.stdout

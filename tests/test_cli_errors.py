@@ -1,0 +1,110 @@
+"""Bad input gets one line on stderr and the documented exit code — never a traceback — and
+no process is left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ics_with, processes_mentioning, run_cli
+
+pytestmark = pytest.mark.e2e
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, code: int, *words: str) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == code, done.stdout + done.stderr
+    assert len(lines) == 1 and lines[0].startswith("qrinterop: error: "), done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
+
+
+def test_unknown_option():
+    assert_one_line_error(run_cli("certify", "--colour", "blue"), 2, "--colour")
+
+
+def test_out_that_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert_one_line_error(run_cli("certify", "--out", str(blocker / "run")), 2, str(blocker))
+
+
+def test_out_that_already_holds_a_run(tmp_path):
+    (tmp_path / "report.json").write_text("{}")
+    assert_one_line_error(run_cli("certify", "--out", str(tmp_path)), 2, "not empty")
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    (("[institution]", "[institution"), ("not valid TOML",)),
+    (('roles = ["issuer", "acquirer"]', 'roles = ["wallet"]'), ("institution.roles.0",)),
+    (('defects = []', 'defects = ["no-such-defect"]'), ("no-such-defect",)),
+    (('payment_code_length = 18', 'payment_code_length = "18"'),
+     ("codes.payment_code_length",)),
+])
+def test_broken_ics_is_named(tmp_path, edit, words):
+    ics = ics_with(tmp_path, *edit)
+    assert_one_line_error(run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "r")),
+                          2, str(ics), *words)
+
+
+def test_missing_ics(tmp_path):
+    assert_one_line_error(run_cli("certify", "--ics", str(tmp_path / "nope.toml")), 2,
+                          "nope.toml")
+
+
+def test_port_already_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = run_cli("certify", "--base-port", str(port), "--out", str(tmp_path / "run"))
+    assert_one_line_error(done, 2, f"127.0.0.1:{port}")
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_institution_that_fails_to_start_is_inconclusive(tmp_path, defect_ics):
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--ics", str(defect_ics("crash-on-start")), "--out", str(run_dir))
+    assert_one_line_error(done, 3, "10000001", "crash-on-start")
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "inconclusive"
+    assert "could not start" in report["verdict_reason"]
+    assert "crash-on-start" in (run_dir / "logs" / "10000001.log").read_text()
+    assert processes_mentioning(str(run_dir)) == []
+
+
+def _serve(run_dir):
+    process = subprocess.Popen([sys.executable, "-m", "qrinterop.cli", "serve", "--out",
+                                str(run_dir)], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in process.stdout:
+        if "Press Ctrl-C" in line:
+            return process
+    raise AssertionError("serve did not start")
+
+
+def _wait_until_gone(text, timeout_s=10.0):
+    deadline = time.monotonic() + timeout_s
+    while processes_mentioning(text) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return processes_mentioning(text)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_services_die_with_the_harness(tmp_path, sig):
+    """Even a SIGKILLed harness leaves no simulator running: their stdin closes."""
+    run_dir = tmp_path / "serve"
+    process = _serve(run_dir)
+    assert len(processes_mentioning(str(run_dir))) == 4     # the harness and three services
+    process.send_signal(sig)
+    process.wait(timeout=10)
+    assert _wait_until_gone(str(run_dir)) == []

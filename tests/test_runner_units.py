@@ -1,0 +1,152 @@
+"""The runner's pieces on their own: verdict lattice, passive checks, transcripts, ICS."""
+
+from __future__ import annotations
+
+import pytest
+
+from qrinterop.profile import load_profile
+from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.envelope import Party, seal
+from qrinterop.report.document import requirement_entries
+from qrinterop.runner.errors import SutUnreachable, UsageError
+from qrinterop.runner.ics import load_ics
+from qrinterop.runner.passive import passive_findings
+from qrinterop.runner.services import listen
+from qrinterop.runner.suite import locate
+from qrinterop.runner.verdicts import (
+    Mismatch,
+    ScenarioResult,
+    StepOutcome,
+    requirement_verdict,
+    run_verdict,
+    scenario_verdict,
+)
+from qrinterop.runner.vocabulary import parse_money, yuan
+from tests.conftest import REFERENCE_ICS
+
+PROFILE = load_profile()
+
+
+def outcome(step_type="then", exception=None, status="failed"):
+    return StepOutcome("Then", step_type, "something", status, exception, "boom")
+
+
+def result(sid, verdict, requirements=(), passive=None):
+    return ScenarioResult(sid, sid, "features/x.feature", [], list(requirements), verdict, 0.1,
+                          None, "", [], passive=passive)
+
+
+# -- verdicts ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("step", "expected"), [
+    (outcome(exception=Mismatch("x", 1, 2)), "fail"),
+    (outcome(step_type="given", exception=SutUnreachable("down")), "inconclusive"),
+    (outcome(step_type="when", exception=SutUnreachable("down")), "fail"),
+    (outcome(exception=KeyError("harness bug"), status="error"), "error"),
+    (outcome(status="undefined"), "error"),
+])
+def test_a_stopped_step_decides_the_scenario(step, expected):
+    assert scenario_verdict(step, 0, 0)[0] == expected
+
+
+def test_passive_findings_fail_a_scenario_whose_steps_passed():
+    assert scenario_verdict(None, 0, 0) == ("pass", None)
+    assert scenario_verdict(None, 1, 0)[0] == "fail"
+    assert scenario_verdict(None, 0, 1)[0] == "error"    # a simulator broke the profile
+
+
+def test_requirement_takes_the_worst_bearing_verdict():
+    assert requirement_verdict(["pass", "fail", "inconclusive"]) == "fail"
+    assert requirement_verdict(["pass", "inconclusive"]) == "inconclusive"
+    assert requirement_verdict(["pass", "not_applicable"]) == "pass"
+    assert requirement_verdict([]) == "untested"
+
+
+def test_run_verdict():
+    passed = [result("A", "pass"), result("B", "pass")]
+    assert run_verdict(passed, [])[0] == "conformant"
+    assert run_verdict([*passed, result("C", "fail")], [])[0] == "not-conformant"
+    assert run_verdict([*passed, result("C", "inconclusive")], [])[0] == "inconclusive"
+    assert run_verdict([result("N", "not_applicable")], [])[0] == "inconclusive"
+    verdict, reason = run_verdict(passed, ["R-CPM-03"])
+    assert verdict == "inconclusive" and "R-CPM-03" in reason
+
+
+def test_mismatch_keeps_expected_and_observed():
+    mismatch = Mismatch("payer balance", "487.50 CNY", "375.00 CNY", "R-FLOW-12")
+    assert str(mismatch) == "payer balance: expected 487.50 CNY, observed 375.00 CNY"
+    assert (mismatch.expected, mismatch.observed) == ("487.50 CNY", "375.00 CNY")
+
+
+def test_requirements_outside_the_sut_roles_are_not_applicable():
+    entries = {e["id"]: e for e in requirement_entries(PROFILE, [], {"acquirer"}, "10000001")}
+    assert entries["R-CPM-03"]["verdict"] == "not_applicable"      # issuer only
+    assert entries["R-MPM-05"]["verdict"] == "untested"
+
+
+def test_passive_requirements_are_judged_from_findings():
+    clean = result("A", "pass", passive={"messages": 4, "findings": []})
+    dirty = result("B", "fail", passive={"messages": 4, "findings": [
+        {"requirement": "R-MSG-01", "record": 3, "sender": "10000001", "message": "x"}]})
+    entries = {e["id"]: e for e in requirement_entries(PROFILE, [clean, dirty],
+                                                       {"issuer"}, "10000001")}
+    assert entries["R-MSG-01"]["verdict"] == "fail"
+    assert entries["R-MSG-01"]["scenarios"] == ["A", "B"]
+    assert entries["R-SEC-01"]["verdict"] == "pass"
+
+
+# -- passive checks ---------------------------------------------------------------------------
+def _purchase_answer(key, amount):
+    body = {"respCode": "00", "respMsg": "成功", "voucherNum": "20261125120000000001",
+            "amount": amount, "currency": "156"}
+    return seal(Party("10000001", key), "cpm.purchase.response", "90000000", body)
+
+
+def test_passive_check_flags_schema_and_signature_problems():
+    key, other = SigningKey.generate(), SigningKey.generate()
+    good = _purchase_answer(key, 3000)
+    bad_schema = _purchase_answer(key, "30.00")
+    forged = _purchase_answer(other, 3000)
+    records = [{"n": n, "from": "10000001", "to": "90000000", "leg": "to-switch", "content": m}
+               for n, m in enumerate([good, bad_schema, forged], 1)]
+    findings = passive_findings(PROFILE, records, {"10000001": key.public})
+    assert [(f["requirement"], f["record"]) for f in findings] == [("R-MSG-01", 2),
+                                                                   ("R-SEC-01", 3)]
+    assert all(f["sender"] == "10000001" for f in findings)
+
+
+def test_passive_check_skips_deliberate_corruption_and_missing_answers():
+    key = SigningKey.generate()
+    records = [{"n": 1, "from": "90000000", "to": "10000001", "leg": "from-switch",
+                "content": {"junk": True}, "deliberate": True},
+               {"n": 2, "from": "10000001", "to": "90000000", "leg": "to-switch",
+                "content": None, "note": "timeout"}]
+    assert passive_findings(PROFILE, records, {"10000001": key.public}) == []
+
+
+# -- ICS, suite, sockets, money ---------------------------------------------------------------
+def test_reference_ics_loads():
+    ics = load_ics(REFERENCE_ICS, set(locate().defects()))
+    assert ics["institution"]["roles"] == ["issuer", "acquirer"]
+    assert ics["sut"]["launch"] == "reference"
+
+
+def test_suite_elsewhere_is_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("QRINTEROP_SUITE", str(tmp_path))
+    with pytest.raises(UsageError, match="features"):
+        locate()
+
+
+def test_listen_on_a_taken_port_is_a_usage_error():
+    taken = listen()
+    try:
+        with pytest.raises(UsageError, match=str(taken.getsockname()[1])):
+            listen(taken.getsockname()[1])
+    finally:
+        taken.close()
+
+
+@pytest.mark.parametrize(("text", "fen"), [("12.50 CNY", 1250), ("500 CNY", 50000),
+                                           ("0.01 CNY", 1), ("487.5 CNY", 48750)])
+def test_money_in_scenarios_becomes_fen(text, fen):
+    assert parse_money(text) == fen
+    assert parse_money(yuan(fen)) == fen
