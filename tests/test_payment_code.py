@@ -107,3 +107,9 @@ def test_owner_of_returns_none_when_nothing_matches():
 def test_registry_modelled_on_domain_table(code, owner):
     """The documented prefix/length table routes real-looking codes and refuses near misses."""
     assert owner_of(code, REGISTRY) == owner
+
+
+@pytest.mark.parametrize("code", ["621234567890123456７", "62123456789012345²7", "62" + "٣" * 17])
+def test_only_ascii_digits_make_a_payment_code(code):
+    """str.isdigit() accepts full-width and other Unicode digits; a payment code must not."""
+    assert not CodeRule("UnionPay", "62", 19).matches(code)

@@ -177,6 +177,9 @@ def _with_signature(message: dict, signature) -> dict:
     lambda m: _with_signature(m, {**m["signature"], "value": "签名"}),
     lambda m: _with_signature(m, {**m["signature"], "value": 12345}),
     lambda m: _with_signature(m, {**m["signature"], "value": None}),
+    lambda m: _with_signature(m, {**m["signature"], "value": ""}),
+    lambda m: _with_signature(m, {**m["signature"], "value": "QUJD"}),
+    lambda m: _with_signature(m, {**m["signature"], "value": m["signature"]["value"][:-4]}),
     lambda m: {**m, "header": {**m["header"], "nonce": b"bytes"}},
     lambda m: {**m, "header": {1: "non-string key", "a": "b"}},
     lambda m: None,
@@ -185,6 +188,7 @@ def _with_signature(message: dict, signature) -> dict:
     lambda m: 42,
 ], ids=["no-signature", "no-body", "no-header", "signature-str", "signature-none",
         "signature-no-value", "value-not-base64", "value-non-ascii", "value-int", "value-none",
+        "value-empty", "value-not-der", "value-cut-short",
         "unserialisable-header", "unsortable-header", "none", "list", "str", "int"])
 def test_signature_ok_returns_false_for_junk(message, key, make_junk):
     """A receiver checks signatures on untrusted input; junk is refused, never an exception."""
@@ -368,3 +372,12 @@ def test_declined_response_needs_only_code_and_message(profile, key):
     """A decline (72, code already used) carries no voucher or amount and is still valid."""
     body = profile.response("72")
     assert schema_problems(profile, _response(key, body), "to-switch") == []
+
+
+def test_saving_over_an_existing_file_makes_it_private(tmp_path, key):
+    """A private key written over a world-readable file must not stay world-readable."""
+    path = tmp_path / "key.pem"
+    path.write_text("old")
+    path.chmod(0o644)
+    key.save(path)
+    assert path.stat().st_mode & 0o777 == 0o600

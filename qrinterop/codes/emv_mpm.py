@@ -111,6 +111,8 @@ class MerchantCode:
 
     @property
     def crc_ok(self) -> bool:
+        """The CRC value matches, in either letter case (upper case is what EMVCo shows;
+        whether lower case is acceptable is a policy the linter decides, R-MPM-06)."""
         return self.payload[-4:].upper() == crc_of(self.payload[:-4])
 
     @property

@@ -20,7 +20,9 @@ class CodeRule:
     length: int
 
     def matches(self, code: str) -> bool:
-        return code.isdigit() and len(code) == self.length and code.startswith(self.prefix)
+        # isascii(): str.isdigit() also accepts full-width and superscript digits.
+        return (code.isascii() and code.isdigit() and len(code) == self.length
+                and code.startswith(self.prefix))
 
     def new_code(self) -> str:
         """A fresh random code under this rule (the digits after the prefix are unpredictable)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
-from tongsuopy.crypto.exceptions import InvalidSignature
+from tongsuopy.crypto.exceptions import InternalError, InvalidSignature
 
 ALGORITHM = "SM3withSM2"
 _SM3_SM2 = ec.ECDSA(hashes.SM3())
@@ -40,7 +40,8 @@ class VerifyKey:
             signature = base64.b64decode(signature_b64, validate=True)
             public = serialization.load_pem_public_key(self.pem)
             public.verify(signature, data, _SM3_SM2)
-        except (InvalidSignature, ValueError, TypeError):
+        except (InvalidSignature, InternalError, ValueError, TypeError):
+            # Tongsuo raises InternalError for bytes that are not a DER signature at all.
             return False
         return True
 
@@ -67,6 +68,7 @@ class SigningKey:
                                       serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())
         path.touch(mode=0o600)
+        path.chmod(0o600)      # touch() keeps the mode of a file that already exists
         path.write_bytes(pem)
 
     def sign(self, data: bytes) -> str:
