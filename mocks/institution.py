@@ -141,6 +141,15 @@ class Institution(Node):
         except PeerError as exc:
             return "03" if exc.kind in ("timeout", "unreachable") else "04"
 
+    # -- answering the switch -------------------------------------------------------------------
+    def book_approval(self, db, body: dict, **details: object) -> None:
+        """Record a transaction this institution approved for the switch; the switch's voucher
+        number is its reference, as it is on the other side."""
+        self.ledger.record(db, ref=body["voucherNum"], status="approved", resp_code="00",
+                           amount=body["amount"], currency=body["currency"],
+                           voucher_num=body["voucherNum"], settle_date=body["settleDate"],
+                           **details)
+
     # -- acquirer: answering the switch ---------------------------------------------------------
     def on_inquiry(self, message: dict) -> dict:
         body = message["body"]
@@ -175,11 +184,9 @@ class Institution(Node):
         with self.ledger.atomic() as db:
             db.execute("UPDATE mpm_orders SET paid = 1 WHERE txn_no = ?", (body["txnNo"],))
             self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
-            self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="MPM",
-                               status="approved", resp_code="00", amount=body["amount"],
-                               currency=body["currency"], merchant_id=order["merchant_id"],
-                               counterparty=body["issuer"], txn_no=body["txnNo"],
-                               voucher_num=body["voucherNum"], settle_date=body["settleDate"])
+            self.book_approval(db, body, role="acquirer", mode="MPM",
+                               merchant_id=order["merchant_id"], counterparty=body["issuer"],
+                               txn_no=body["txnNo"])
         return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
                                     "voucherNum": body["voucherNum"], "amount": body["amount"],
                                     "currency": body["currency"]})
@@ -257,11 +264,8 @@ class Institution(Node):
             return self.refuse(message, "64")
         with self.ledger.atomic() as db:
             self.ledger.debit(db, code["account"], body["amount"])
-            self.ledger.record(db, ref=body["voucherNum"], role="issuer", mode="CPM",
-                               status="approved", resp_code="00", amount=body["amount"],
-                               currency=body["currency"], account=code["account"],
-                               counterparty=body["acquirer"], order_no=body["orderNo"],
-                               voucher_num=body["voucherNum"], settle_date=body["settleDate"])
+            self.book_approval(db, body, role="issuer", mode="CPM", account=code["account"],
+                               counterparty=body["acquirer"], order_no=body["orderNo"])
         amount = f"{Decimal(body['amount']) / 100:.2f}" if self.has("purchase-amount-as-text") \
             else body["amount"]
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
@@ -383,19 +387,10 @@ def make_app(config: dict) -> web.Application:
     institution = Institution(config)
 
     async def messages(request: web.Request) -> web.Response:
-        reply = institution.on_message(await request.read())
-        return web.json_response(reply, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return institution.answer(institution.on_message(await request.read()))
 
-    app = web.Application(middlewares=[_json_answers])
-    app.on_startup.append(institution.start_http)
-    app.on_cleanup.append(institution.stop_http)
-    app.router.add_post("/messages", messages)
+    app = institution.application(messages, middlewares=[_json_answers])
     app.router.add_routes(ControlApi(institution).routes())
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "id": institution.id})
-
-    app.router.add_get("/health", health)
     return app
 
 

@@ -4,16 +4,19 @@ makes on every message it receives and every answer it gets back."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
 from qrinterop.protocol.crypto import SigningKey, VerifyKey
 from qrinterop.protocol.envelope import Party, seal, signature_ok
 from qrinterop.protocol.validation import schema_problems
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def response_type(msg_type: object) -> str:
@@ -41,12 +44,28 @@ class Node:
     def timing(self, name: str) -> float:
         return self.profile.timing[name] * self.scale
 
-    async def start_http(self, _app: object = None) -> None:
+    async def _start_http(self, _app: web.Application) -> None:
         self.http = aiohttp.ClientSession()
 
-    async def stop_http(self, _app: object = None) -> None:
-        if self.http:
-            await self.http.close()
+    async def _stop_http(self, _app: web.Application) -> None:
+        await self.http.close()
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "id": self.id})
+
+    def application(self, on_message: Handler, middlewares: Iterable = ()) -> web.Application:
+        """The participant's HTTP service: its message endpoint, a health check, and the HTTP
+        client session it sends with, opened and closed with the service."""
+        app = web.Application(middlewares=list(middlewares))
+        app.on_startup.append(self._start_http)
+        app.on_cleanup.append(self._stop_http)
+        app.router.add_post(transport.MESSAGE_PATH, on_message)
+        app.router.add_get("/health", self._health)
+        return app
+
+    @staticmethod
+    def answer(message: dict) -> web.Response:
+        return web.json_response(message, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
     def reply(self, request: dict, body: dict) -> dict:
         """Sign an answer to ``request``, carrying over its test-case correlation ID."""

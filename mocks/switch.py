@@ -132,7 +132,7 @@ class Switch(Node):
         self.record("in", sender, "to-switch", message or None, note=note)
         reply = refusal or await self.route(message)
         self.record("out", sender, "from-switch", reply)
-        return web.json_response(reply, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+        return self.answer(reply)
 
     async def route(self, message: dict) -> dict:
         handler = {
@@ -198,17 +198,9 @@ class Switch(Node):
 
 def make_app(config: dict) -> web.Application:
     switch = Switch(config)
-    app = web.Application()
-    app.on_startup.append(switch.start_http)
-    app.on_cleanup.append(switch.stop_http)
-    app.router.add_post("/messages", switch.handle)
+    app = switch.application(switch.handle)
     app.router.add_get("/sim/records", switch.get_records)
     app.router.add_get("/sim/cursor", switch.get_cursor)
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "id": switch.id})
-
-    app.router.add_get("/health", health)
     return app
 
 
