@@ -1,115 +1,32 @@
-"""Run every benchmark and print its figures.
+"""Run the benchmarks and print their figures: ``python -m benchmarks [certify|lint]``.
 
-Machines are noisy, so each figure is a median of several repeats, and the figures that matter
-are compared as ratios measured in the same run (e.g. a certification against the bare cost of
-starting the network it needs).
+Machines are noisy, so timings are medians of repeats, and the figures that matter are ratios
+measured in the same run (a certification against the bare cost of starting its network; the
+batch command against the library it wraps).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import requests
-
-from qrinterop.codes import emv_mpm
-from qrinterop.protocol.crypto import SigningKey
-from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-
-MERCHANT_CODE = ("00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678"
-                 "520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京5405"
-                 "23.7253031565502016233030412340603***0708A60086670902ME91320016A011223344998877"
-                 "0708123456786304A13A")
-
-
-def median_time(action: Callable[[], object], repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def per_second(action: Callable[[], object], count: int) -> float:
-    start = time.perf_counter()
-    for _ in range(count):
-        action()
-    return count / (time.perf_counter() - start)
-
-
-def certify_wall_time(repeats: int) -> float:
-    """Wall time of the whole command, as a user runs it (process start included)."""
-    def run() -> None:
-        with tempfile.TemporaryDirectory() as folder:
-            subprocess.run([sys.executable, "-m", "qrinterop.cli", "certify", "--out",
-                            str(Path(folder) / "run")], check=True, capture_output=True)
-    return median_time(run, repeats)
-
-
-def network_start_time(repeats: int) -> float:
-    """Starting the switch and both institutions and tearing them down: the fixed cost."""
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
-
-    def run() -> None:
-        with tempfile.TemporaryDirectory() as folder, \
-                running_network(suite, ics, Path(folder), 0):
-            pass
-    return median_time(run, repeats)
-
-
-def cpm_throughput(count: int, workers: int) -> float:
-    """Cross-institution CPM purchases per second, end to end through the switch: the peer's
-    terminal API → switch → issuer, with signing and schema checks at every hop."""
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
-    with tempfile.TemporaryDirectory() as folder, \
-            running_network(suite, ics, Path(folder), 0) as network:
-        sut, peer = network.sut.service.url, network.peers[0].service.url
-        http = requests.Session()
-        account = http.post(f"{sut}/control/accounts", json={"balance": 10**9}).json()["account"]
-        codes = [http.post(f"{sut}/control/payment-codes", json={"account": account}).json()
-                 ["code"] for _ in range(count)]
-
-        def charge(code: str) -> str:
-            return requests.post(f"{peer}/control/terminal/charge",
-                                 json={"code": code, "amount": 100}).json()["status"]
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(workers) as pool:
-            statuses = list(pool.map(charge, codes))
-        elapsed = time.perf_counter() - start
-    assert set(statuses) == {"approved"}, set(statuses)
-    return count / elapsed
+from benchmarks import certify_bench, lint_bench
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, for a smoke run")
+    parser.add_argument("which", nargs="*", choices=["certify", "lint"],
+                        help="benchmarks to run (default: all)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and items")
     args = parser.parse_args()
-    repeats = 1 if args.quick else 5
-    key = SigningKey.generate()
-    data = b'{"body":{"amount":1250},"header":{"msgType":"cpm.purchase.request"}}'
-    signature = key.sign(data)
-    figures = [
-        ("certify, whole command (s)", certify_wall_time(repeats)),
-        ("network start and stop, 3 services (s)", network_start_time(repeats)),
-        ("CPM purchases/s end to end, 8 clients", cpm_throughput(100 if args.quick else 400, 8)),
-        ("SM2 signatures/s", per_second(lambda: key.sign(data), 2000)),
-        ("SM2 verifications/s", per_second(lambda: key.public.verify(signature, data), 2000)),
-        ("MPM parse + CRC check/s", per_second(lambda: emv_mpm.parse(MERCHANT_CODE).crc_ok,
-                                               20000)),
-    ]
+    which = args.which or ["certify", "lint"]
+    figures = []
+    if "certify" in which:
+        figures += certify_bench.figures(args.quick)
+    if "lint" in which:
+        figures += lint_bench.figures(10_000 if args.quick else 100_000)
     width = max(len(name) for name, _ in figures)
     for name, value in figures:
-        print(f"{name:<{width}}  {value:>10.3f}")
-    print(f"{'certify / network start (ratio)':<{width}}  {figures[0][1] / figures[1][1]:>10.2f}")
+        print(f"{name:<{width}}  {value:>12,.3f}")
 
 
 if __name__ == "__main__":

@@ -23,3 +23,14 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
     Then the SUT's wallet refuses the code
     And the SUT sent no message to the switch
     And the payer account at the SUT holds 500.00 CNY
+
+  @tc.MPM-03 @req.R-FLOW-01 @req.R-FLOW-12 @req.R-MPM-14 @role.acquirer
+  Scenario: A peer wallet pays the SUT's dynamic merchant code once, and only once
+    Given a payer account at the peer holding 100.00 CNY
+    And a dynamic merchant code of the SUT's acquirer for 25.00 CNY
+    When the payer scans the merchant code in the peer's wallet
+    Then the peer reports the payment as approved
+    And both institutions recorded the same amount, currency, voucher number and settlement date
+    When the payer scans the same merchant code in the peer's wallet again
+    Then the peer reports the payment as declined with response code "35"
+    And the payer account at the peer holds 75.00 CNY

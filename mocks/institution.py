@@ -10,6 +10,7 @@ Run by the runner as ``python -m mocks.institution --config FILE --fd N``.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import secrets
@@ -22,7 +23,8 @@ from aiohttp import web
 from mocks.ledger import Ledger
 from mocks.node import Node
 from mocks.service import run
-from qrinterop.codes import emv_mpm
+from qrinterop.codes import emv_mpm, image
+from qrinterop.codes.findings import ERROR
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
@@ -84,19 +86,45 @@ class Institution(Node):
         return f"{self.id[:7]}{secrets.randbelow(10**8):08d}"
 
     # -- acquirer: merchant codes and the terminal ----------------------------------------------
-    def merchant_code(self, merchant_id: str, merchant: dict) -> str:
-        return emv_mpm.build_payload([
-            ("00", "01"), ("01", "11"),
-            ("26", [("00", self.guid), ("01", merchant_id)]),
-            ("52", merchant["mcc"]), ("53", self.profile.manifest["envelope"]["currency"]),
-            ("58", "CN"), ("59", merchant["name"]), ("60", merchant["city"]),
-        ])
+    def merchant_code(self, merchant: dict, amount: int | None = None,
+                      reference: str | None = None) -> str:
+        """A static code (POI 11), or with an amount a dynamic one (POI 12) whose reference
+        label 62.05 names its single order. A Chinese name goes in language template 64:
+        59 and 60 take only the EMV common character set."""
+        objects = [("00", "01"), ("01", "11" if amount is None else "12"),
+                   ("26", [("00", self.guid), ("01", merchant["id"])]),
+                   ("52", merchant["mcc"]), ("53", self.profile.manifest["envelope"]["currency"])]
+        if amount is not None and not self.has("dynamic-code-without-amount"):
+            objects.append(("54", f"{Decimal(amount) / 100:.2f}"))
+        objects += [("58", "CN"), ("59", merchant["name"]), ("60", merchant["city"])]
+        if reference:
+            objects.append(("62", [("05", reference)]))
+        if merchant.get("local_name"):
+            local = [("00", "ZH"), ("01", merchant["local_name"])]
+            if merchant.get("local_city"):
+                local.append(("02", merchant["local_city"]))
+            objects.append(("64", local))
+        length = emv_mpm.utf8_length if self.has("merchant-code-byte-length") else len
+        return emv_mpm.build_payload(objects, length)
 
-    def create_merchant(self, name: str, mcc: str, city: str) -> dict:
-        merchant_id = self.new_merchant_id()
-        self.ledger.add_merchant(merchant_id, name, mcc, city)
-        return {"merchantId": merchant_id,
-                "code": self.merchant_code(merchant_id, {"name": name, "mcc": mcc, "city": city})}
+    def create_merchant_code(self, spec: dict) -> dict:
+        """A new merchant (or the one ``merchantId`` names) and a code for it."""
+        merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
+        if merchant is None:
+            merchant_id = spec.get("merchantId") or self.new_merchant_id()
+            self.ledger.add_merchant(merchant_id, spec["name"], spec["mcc"], spec["city"],
+                                     spec.get("localName"), spec.get("localCity"))
+            merchant = self.ledger.merchant(merchant_id)
+        amount, reference = spec.get("amount"), None
+        if amount is not None:
+            reference = self.new_ref("D")
+            self.ledger.add_dynamic_code(reference, merchant["id"], amount)
+        code = self.merchant_code(merchant, amount, reference)
+        created = {"merchantId": merchant["id"], "code": code, "dynamic": amount is not None}
+        if spec.get("image"):
+            symbol = image.render_png(code, eci=False if self.has("qr-without-eci") else None)
+            created["image"] = base64.b64encode(symbol).decode("ascii")
+        return created
 
     def terminal_merchant(self) -> dict:
         """The merchant behind this institution's test terminal, created on first use."""
@@ -163,10 +191,19 @@ class Institution(Node):
         merchant = self.ledger.merchant(merchant_id) if merchant_id else None
         if not code.crc_ok or merchant is None:
             return self.refuse(message, "31", "not a merchant code of this acquirer")
-        amount_obj = code.get("54")
-        amount = int(Decimal(amount_obj.value) * 100) if amount_obj else None
+        amount, reference = None, None
+        if not code.is_static:
+            label = code.get("62").child("05") if code.get("62") else None
+            reference = label.value if label else None
+            dynamic = self.ledger.dynamic_code(reference) if reference else None
+            if dynamic is None or dynamic["merchant_id"] != merchant_id:
+                return self.refuse(message, "31", "unknown dynamic code")
+            if dynamic["used"] and not self.has("dynamic-code-reusable"):
+                return self.refuse(message, "35", "dynamic code already paid (single use)")
+            amount = dynamic["amount"]
         currency = code.get("53").value
-        self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"])
+        self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"],
+                               reference)
         reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
                  "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
                  "codeType": "static" if code.is_static else "dynamic", "currency": currency}
@@ -181,8 +218,13 @@ class Institution(Node):
             return self.refuse(message, "35", "unknown or already paid txnNo")
         if body["currency"] != order["currency"] or order["amount"] not in (None, body["amount"]):
             return self.refuse(message, "35", "amount or currency differs from the order")
+        if (order["reference"] and self.ledger.dynamic_code(order["reference"])["used"]
+                and not self.has("dynamic-code-reusable")):
+            return self.refuse(message, "35", "dynamic code already paid (single use)")
         with self.ledger.atomic() as db:
             db.execute("UPDATE mpm_orders SET paid = 1 WHERE txn_no = ?", (body["txnNo"],))
+            db.execute("UPDATE dynamic_codes SET used = 1 WHERE reference = ?",
+                       (order["reference"],))
             self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
             self.book_approval(db, body, role="acquirer", mode="MPM",
                                merchant_id=order["merchant_id"], counterparty=body["issuer"],
@@ -202,32 +244,32 @@ class Institution(Node):
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
                                 test_case: str | None) -> dict:
         """The payer scanned a merchant code: inquire, then pay, through the switch."""
-        try:
-            parsed = emv_mpm.parse(code)
-        except emv_mpm.PayloadError as exc:
-            raise ControlError(422, f"not an EMV merchant code: {exc}") from None
-        if not parsed.crc_ok and not self.has("skip-crc-check"):
-            raise ControlError(422, "merchant code CRC does not match (R-MPM-05)")
+        parsed, findings = emv_mpm.validate(code)
+        errors = [f for f in findings if f.severity == ERROR
+                  and not (f.requirement == "R-MPM-05" and self.has("skip-crc-check"))]
+        if parsed is None or errors:
+            raise ControlError(422, "not a valid merchant code: " + "; ".join(
+                f"{f.requirement} {f.path}: {f.message}" for f in errors))
         if self.guid.upper() in (g.upper() for g in parsed.guids()):
             raise ControlError(422, "on-us code: not an interconnection payment")
         balance = self.ledger.balance(account)
         if balance is None:
             raise ControlError(404, f"no account {account}")
+        order_no = self.new_ref("M")
+        base = {"ref": order_no, "role": "issuer", "mode": "MPM", "amount": amount,
+                "currency": parsed.get("53").value, "account": account, "order_no": order_no}
         inquiry = await self.to_switch("mpm.inquiry.request", {"code": code}, test_case)
         if isinstance(inquiry, str) or inquiry["body"]["respCode"] != "00":
-            resp = inquiry if isinstance(inquiry, str) else inquiry["body"]["respCode"]
-            raise ControlError(502, f"code inquiry failed with response code {resp}")
+            # The inquiry's answer is the outcome: the payer sees it, the ledger keeps it.
+            return self.book_payer_side(base, inquiry)
         order = inquiry["body"]
-        amount = order.get("amount", amount)
+        amount = base["amount"] = order.get("amount", amount)
+        base.update(txn_no=order["txnNo"], counterparty=order["acquirer"])
         if amount is None:
             raise ControlError(422, "static code: the payer must enter an amount")
         if amount > balance:
             raise ControlError(422, "insufficient balance")
         now = beijing_now()
-        order_no = self.new_ref("M")
-        base = {"ref": order_no, "role": "issuer", "mode": "MPM", "amount": amount,
-                "currency": order["currency"], "account": account, "order_no": order_no,
-                "txn_no": order["txnNo"], "counterparty": order["acquirer"]}
         answer = await self.to_switch("mpm.payment.request", {
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
             "payer": {"accountRef": account}, "orderNo": order_no,
@@ -345,8 +387,12 @@ class ControlApi:
 
     async def create_merchant_code(self, request: web.Request) -> dict:
         body = await _json(request)
-        return self.inst.create_merchant(_field(body, "name"), body.get("mcc", "5812"),
-                                         body.get("city", "BEIJING"))
+        spec = {"name": _field(body, "name") if "merchantId" not in body else body.get("name"),
+                "mcc": body.get("mcc", "5812"), "city": body.get("city", "BEIJING"),
+                "localName": body.get("localName"), "localCity": body.get("localCity"),
+                "merchantId": body.get("merchantId"), "image": bool(body.get("image")),
+                "amount": _fen(body["amount"]) if "amount" in body else None}
+        return self.inst.create_merchant_code(spec)
 
     async def create_payment_code(self, request: web.Request) -> dict:
         return self.inst.issue_payment_code(_field(await _json(request), "account"))

@@ -17,7 +17,12 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 CREATE TABLE IF NOT EXISTS merchants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
+    local_name TEXT, local_city TEXT,                 -- in Chinese, for template 64
     balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dynamic_codes (          -- one order each: single use (R-MPM-14)
+    reference TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
+    amount INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS payment_codes (
     code TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),
@@ -26,6 +31,7 @@ CREATE TABLE IF NOT EXISTS payment_codes (
 CREATE TABLE IF NOT EXISTS mpm_orders (         -- acquirer side: one per code inquiry
     txn_no TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
     amount INTEGER, currency TEXT NOT NULL, issuer TEXT NOT NULL, paid INTEGER NOT NULL DEFAULT 0,
+    reference TEXT,                                -- the dynamic code's, if it was one
     created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS transactions (
@@ -34,7 +40,7 @@ CREATE TABLE IF NOT EXISTS transactions (
     mode TEXT NOT NULL,            -- MPM | CPM
     status TEXT NOT NULL,          -- approved | declined | unknown
     resp_code TEXT,
-    amount INTEGER NOT NULL,
+    amount INTEGER,                -- null: refused before the amount was known
     currency TEXT NOT NULL,
     account TEXT, merchant_id TEXT, counterparty TEXT,
     order_no TEXT, txn_no TEXT, voucher_num TEXT, settle_date TEXT, settle_key TEXT,
@@ -86,12 +92,21 @@ class Ledger:
         row = self.one("SELECT balance FROM accounts WHERE id = ?", account)
         return row["balance"] if row else None
 
-    def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str) -> None:
-        self.db.execute("INSERT INTO merchants (id, name, mcc, city, created_at)"
-                        " VALUES (?, ?, ?, ?, ?)", (merchant_id, name, mcc, city, time.time()))
+    def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str,
+                     local_name: str | None = None, local_city: str | None = None) -> None:
+        self.db.execute("INSERT INTO merchants (id, name, mcc, city, local_name, local_city,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (merchant_id, name, mcc, city, local_name, local_city, time.time()))
 
     def merchant(self, merchant_id: str) -> dict | None:
         return self.one("SELECT * FROM merchants WHERE id = ?", merchant_id)
+
+    def add_dynamic_code(self, reference: str, merchant_id: str, amount: int) -> None:
+        self.db.execute("INSERT INTO dynamic_codes (reference, merchant_id, amount, created_at)"
+                        " VALUES (?, ?, ?, ?)", (reference, merchant_id, amount, time.time()))
+
+    def dynamic_code(self, reference: str) -> dict | None:
+        return self.one("SELECT * FROM dynamic_codes WHERE reference = ?", reference)
 
     # -- payment codes --------------------------------------------------------------------------
     def issue_code(self, code: str, account: str, validity_s: float) -> float:
@@ -109,10 +124,10 @@ class Ledger:
 
     # -- MPM orders (acquirer side) -------------------------------------------------------------
     def open_order(self, txn_no: str, merchant_id: str, amount: int | None, currency: str,
-                   issuer: str) -> None:
+                   issuer: str, reference: str | None) -> None:
         self.db.execute("INSERT INTO mpm_orders (txn_no, merchant_id, amount, currency, issuer,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (txn_no, merchant_id, amount, currency, issuer, time.time()))
+                        " reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (txn_no, merchant_id, amount, currency, issuer, reference, time.time()))
 
     def order(self, txn_no: str) -> dict | None:
         return self.one("SELECT * FROM mpm_orders WHERE txn_no = ?", txn_no)

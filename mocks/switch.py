@@ -17,7 +17,7 @@ from mocks.ledger import open_database
 from mocks.node import Node
 from mocks.service import run
 from qrinterop.codes import emv_mpm
-from qrinterop.codes.payment_code import CodeRule, owner_of
+from qrinterop.codes.routing import RoutingTable
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
 
@@ -45,10 +45,9 @@ class Switch(Node):
         super().__init__(config)
         self.db = open_database(config["state_file"])
         self.db.executescript(RECORDS_SCHEMA)
-        institutions = [p for p in self.participants.values() if p["id"] != self.id]
-        self.code_rules = [CodeRule(p["id"], p["payment_code"]["prefix"],
-                                    p["payment_code"]["length"]) for p in institutions]
-        self.guids = {p["merchant_guid"].upper(): p["id"] for p in institutions}
+        # Only the participants: a code of an institution outside this network is not routable.
+        self.routes = RoutingTable().extended(
+            p for p in self.participants.values() if p["id"] != self.id)
         self.trace = itertools.count(1)
 
     # -- evidence -------------------------------------------------------------------------------
@@ -95,14 +94,19 @@ class Switch(Node):
 
     # -- routing --------------------------------------------------------------------------------
     def acquirer_of(self, code: str) -> str | None:
-        try:
-            parsed = emv_mpm.parse(code)
-        except emv_mpm.PayloadError:
-            return None
-        if not parsed.crc_ok:
-            return None
-        return next((self.guids[g.upper()] for g in parsed.guids() if g.upper() in self.guids),
-                    None)
+        """The participant owning a merchant code: an EMV code by its merchant account
+        templates (if it is intact), a URL-form code by its pattern."""
+        if code.startswith("00"):
+            try:
+                parsed = emv_mpm.parse(code)
+            except emv_mpm.PayloadError:
+                return None
+            routes = (self.routes.merchant_account(t.id, g.value if (g := t.child("00")) else None)
+                      for t in parsed.account_templates()) if parsed.crc_ok else ()
+        else:
+            found = self.routes.collection_url(code)
+            routes = (found[0],) if found else ()
+        return next((route.institution for route in routes if route), None)
 
     async def forward(self, request: dict, receiver: str, body: dict) -> dict | str:
         """Relay to ``receiver`` under the switch's own signature; return the checked answer,
@@ -165,7 +169,8 @@ class Switch(Node):
                                           extra={"issuer": issuer}, answered_by="acquirer")
 
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
-        issuer = owner_of(body["code"], self.code_rules)
+        route = self.routes.payment_code(body["code"])
+        issuer = route.institution if route else None
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
         return await self.relay_financial(message, issuer, acquirer=acquirer,

@@ -11,9 +11,19 @@ def step_merchant_code(context, name):
     context.merchant = context.peer.create_merchant_code(name)
 
 
+@given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")
+def step_dynamic_code(context, party, amount):
+    context.merchant = getattr(context, party).create_merchant_code("Dynamic Order Shop",
+                                                                    amount=amount)
+
+
 @given("the merchant code was altered so that its CRC no longer matches")
 def step_corrupt_code(context):
     context.merchant["code"] = with_wrong_crc(context.merchant["code"])
+
+
+def outcome(purchase: dict) -> str:
+    return f"{purchase['status']} (response code {purchase['respCode']})"
 
 
 @given("the peer acquirer's terminal was paid {amount:Money} with that payment code")
@@ -27,10 +37,6 @@ def step_earlier_purchase(context, amount):
 @when("the peer acquirer's terminal scans the same payment code again for {amount:Money}")
 def step_terminal_charges(context, amount):
     context.purchase = context.peer.charge_payment_code(context.payment_code, amount)
-
-
-def outcome(purchase: dict) -> str:
-    return f"{purchase['status']} (response code {purchase['respCode']})"
 
 
 @then("the peer acquirer reports the purchase as approved")

@@ -1,4 +1,4 @@
-"""The payer's side: accounts, payment codes, and paying merchant codes in the wallet."""
+"""The payer's side: accounts, payment codes, and paying merchant codes in a wallet."""
 
 from behave import given, then, when
 
@@ -7,14 +7,15 @@ from qrinterop.runner.clients import ControlRefused
 from qrinterop.runner.vocabulary import expect_equal, expect_true, yuan
 
 
-@given("a payer account at the SUT holding {amount:Money}")
-def step_payer_account(context, amount):
-    context.payer = context.sut.open_account(amount)
+@given("a payer account at the {party:Party} holding {amount:Money}")
+def step_payer_account(context, party, amount):
+    context.payer = (party, getattr(context, party).open_account(amount))
 
 
 @given("the SUT's wallet shows a payment code for that account")
+@when("the SUT's wallet shows a payment code for that account")
 def step_payment_code(context):
-    context.payment_code = context.sut.create_payment_code(context.payer)
+    context.payment_code = context.sut.create_payment_code(context.payer[1])
 
 
 @then("the payment code has the prefix and length the SUT registered with the switch")
@@ -25,28 +26,54 @@ def step_code_follows_rule(context):
                 f"{rule['length']} digits starting {rule['prefix']}", code, "R-CPM-02")
 
 
-@when("the payer scans the merchant code in the SUT's wallet and pays {amount:Money}")
-def step_wallet_pays(context, amount):
+def pay(context, amount=None):
+    party, account = context.payer
     context.payment, context.refusal = None, None
     try:
-        context.payment = context.sut.pay_merchant_code(context.payer,
-                                                        context.merchant["code"], amount)
+        context.payment = getattr(context, party).pay_merchant_code(
+            account, context.merchant["code"], amount)
     except ControlRefused as refusal:
         context.refusal = refusal
 
 
-@then("the SUT reports the payment as approved")
-def step_payment_approved(context):
-    observed = context.payment["status"] if context.payment else f"refused ({context.refusal})"
-    expect_equal("payment status", observed, "approved")
+@when("the payer scans the merchant code in the {party:Party}'s wallet and pays {amount:Money}")
+def step_wallet_pays(context, party, amount):
+    expect_equal("wallet of the payer", party, context.payer[0])
+    pay(context, amount)
+
+
+@when("the payer scans the merchant code in the {party:Party}'s wallet")
+@when("the payer scans the same merchant code in the {party:Party}'s wallet again")
+def step_wallet_pays_dynamic(context, party):
+    expect_equal("wallet of the payer", party, context.payer[0])
+    pay(context)
+
+
+def payment_outcome(context) -> str:
+    if context.payment is None:
+        return f"refused by the wallet ({context.refusal.detail})"
+    return f"{context.payment['status']} (response code {context.payment['respCode']})"
+
+
+@then("the {party:Party} reports the payment as approved")
+def step_payment_approved(context, party):
+    expect_equal(f"payment at the {party}", payment_outcome(context),
+                 "approved (response code 00)")
+
+
+@then('the {party:Party} reports the payment as declined with response code "{code}"')
+def step_payment_declined(context, party, code):
+    expect_equal(f"payment at the {party}", payment_outcome(context),
+                 f"declined (response code {code})")
 
 
 @then("the SUT's wallet refuses the code")
 def step_wallet_refuses(context):
     expect_true("wallet", context.refusal is not None, "the code refused",
-                f"payment {context.payment and context.payment['status']}", "R-MPM-05")
+                payment_outcome(context), "R-MPM-05")
 
 
-@then("the payer account at the SUT holds {amount:Money}")
-def step_payer_balance(context, amount):
-    expect_equal("payer balance", yuan(context.sut.balance(context.payer)), yuan(amount))
+@then("the payer account at the {party:Party} holds {amount:Money}")
+def step_payer_balance(context, party, amount):
+    balance = getattr(context, party).balance(context.payer[1])
+    expect_equal("payer balance", yuan(balance), yuan(amount))

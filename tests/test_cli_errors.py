@@ -49,6 +49,8 @@ def test_out_that_already_holds_a_run(tmp_path):
     (('defects = []', 'defects = ["no-such-defect"]'), ("no-such-defect",)),
     (('payment_code_length = 18', 'payment_code_length = "18"'),
      ("codes.payment_code_length",)),
+    (('roles = ["issuer", "acquirer"]', 'roles = ["issuer"]\nfeatures = ["teleport"]'),
+     ("institution.features", "teleport")),
 ])
 def test_broken_ics_is_named(tmp_path, edit, words):
     ics = ics_with(tmp_path, *edit)

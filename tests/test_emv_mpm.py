@@ -282,3 +282,23 @@ def test_encode_objects_rejects_oversized_template():
     with pytest.raises(PayloadError) as info:
         encode_objects([("62", [("05", "A" * 50), ("07", "B" * 50)])])
     assert info.value.path == "62"
+
+
+def test_parse_descends_into_payment_system_templates_inside_62():
+    """Inside 62, IDs 50-99 are templates with a GUID; other sub-IDs stay primitive."""
+    payload = build_payload([
+        ("00", "01"),
+        ("62", [("01", "BILLNO"), ("50", [("00", "TEST"), ("01", "ABC")])]),
+    ])
+    template = parse(payload).get("62")
+    assert template.child("01").children is None
+    assert [(c.id, c.value) for c in template.child("50").children] == [
+        ("00", "TEST"), ("01", "ABC")]
+
+
+def test_parse_reports_damage_inside_a_62_payment_system_template():
+    """A nested template that does not split is named down to the broken object."""
+    payload = build_payload([("00", "01"), ("62", [("50", "0000")])])
+    with pytest.raises(PayloadError) as info:
+        parse(payload)
+    assert info.value.path == "62.50.00"

@@ -7,7 +7,7 @@ import pytest
 from qrinterop.profile import load_profile
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal
-from qrinterop.report.document import requirement_entries
+from qrinterop.report.document import Claims, requirement_entries
 from qrinterop.runner.errors import SutUnreachable, UsageError
 from qrinterop.runner.ics import load_ics
 from qrinterop.runner.passive import passive_findings
@@ -78,7 +78,8 @@ def test_mismatch_keeps_expected_and_observed():
 
 
 def test_requirements_outside_the_sut_roles_are_not_applicable():
-    entries = {e["id"]: e for e in requirement_entries(PROFILE, [], {"acquirer"}, "10000001")}
+    entries = {e["id"]: e for e in requirement_entries(PROFILE, [], Claims(frozenset({"acquirer"})),
+                                                        "10000001")}
     assert entries["R-CPM-03"]["verdict"] == "not_applicable"      # issuer only
     assert entries["R-MPM-05"]["verdict"] == "untested"
 
@@ -88,7 +89,7 @@ def test_passive_requirements_are_judged_from_findings():
     dirty = result("B", "fail", passive={"messages": 4, "findings": [
         {"requirement": "R-MSG-01", "record": 3, "sender": "10000001", "message": "x"}]})
     entries = {e["id"]: e for e in requirement_entries(PROFILE, [clean, dirty],
-                                                       {"issuer"}, "10000001")}
+                                                       Claims(frozenset({"issuer"})), "10000001")}
     assert entries["R-MSG-01"]["verdict"] == "fail"
     assert entries["R-MSG-01"]["scenarios"] == ["A", "B"]
     assert entries["R-SEC-01"]["verdict"] == "pass"
@@ -125,7 +126,7 @@ def test_passive_check_skips_deliberate_corruption_and_missing_answers():
 
 # -- ICS, suite, sockets, money ---------------------------------------------------------------
 def test_reference_ics_loads():
-    ics = load_ics(REFERENCE_ICS, set(locate().defects()))
+    ics = load_ics(REFERENCE_ICS, set(locate().defects()), set(PROFILE.features))
     assert ics["institution"]["roles"] == ["issuer", "acquirer"]
     assert ics["sut"]["launch"] == "reference"
 
@@ -150,3 +151,14 @@ def test_listen_on_a_taken_port_is_a_usage_error():
 def test_money_in_scenarios_becomes_fen(text, fen):
     assert parse_money(text) == fen
     assert parse_money(yuan(fen)) == fen
+
+
+def test_conditional_requirements_apply_only_with_their_feature():
+    without = {e["id"]: e for e in requirement_entries(
+        PROFILE, [], Claims(frozenset({"issuer", "acquirer"})), "10000001")}
+    with_tip = {e["id"]: e for e in requirement_entries(
+        PROFILE, [], Claims(frozenset({"issuer", "acquirer"}), frozenset({"mpm-tip"})),
+        "10000001")}
+    assert without["R-MPM-10"]["verdict"] == "not_applicable"
+    assert with_tip["R-MPM-10"]["verdict"] == "untested"
+    assert with_tip["R-CPM-01"]["verdict"] == "not_applicable"    # emv-cpm not declared

@@ -6,26 +6,25 @@ Every failure the user can cause ends in one line on stderr and a documented exi
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from qrinterop import __version__
-from qrinterop.runner.certify import (
-    CertifyOptions,
-    certify,
-    load_inputs,
-    new_run_id,
-    prepare_run_dir,
-    running_network,
-)
 from qrinterop.runner.errors import LaunchError, UsageError
-from qrinterop.runner.selftest import VariantResult, selftest
-from qrinterop.runner.verdicts import ScenarioResult
+
+if TYPE_CHECKING:
+    from qrinterop.runner.selftest import VariantResult
+    from qrinterop.runner.verdicts import ScenarioResult
+
+# Commands import what they need when they run: `qrinterop lint --batch` should not pay for
+# loading behave, the simulators' crypto and the report templates.
 
 # Bound to the real stdout now: behave swaps sys.stdout while it captures hook output.
 console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
@@ -70,6 +69,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None,
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
     3 inconclusive or harness error.
     """
+    from qrinterop.runner.certify import CertifyOptions, certify
+
     console.print(f"qrinterop {__version__}: certifying "
                   f"{ics or 'the bundled reference institution'}")
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
@@ -85,6 +86,43 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None,
     sys.exit(outcome.exit_code)
 
 
+@cli.command("lint")
+@click.argument("payload", required=False)
+@click.option("--image", "image_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="A PNG or JPEG holding one QR code.")
+@click.option("--batch", "batch", type=click.File("rb"),
+              help="A file with one payload per line, or - for standard input.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines with --batch).")
+@click.option("--strict", is_flag=True,
+              help="Treat every warning as an error: policy choices the specification leaves "
+                   "open, and its 'should' rules.")
+def lint_command(payload: str | None, image_path: Path | None, batch, as_json: bool,
+                 strict: bool) -> None:
+    """Check a merchant code, payment code, collection URL or QR image against the profile.
+
+    Every finding names the requirement it breaks. Exit code 0 when every input is valid,
+    1 when any is invalid, 2 for usage errors.
+    """
+    from qrinterop.cli import lint as lint_cli
+    from qrinterop.codes.findings import Policy
+
+    given = [x for x in (payload, image_path, batch) if x is not None]
+    if len(given) != 1:
+        raise UsageError("give exactly one of PAYLOAD, --image FILE or --batch FILE")
+    policy, table = Policy(strict=strict), lint_cli.routing_table()
+    if batch is not None:
+        out = click.get_text_stream("stdout")
+        sys.exit(0 if lint_cli.lint_batch(lint_cli.batch_lines(batch), out, table, policy,
+                                          as_json) else 1)
+    result = (lint_cli.lint_image(image_path, table, policy) if image_path
+              else lint_cli.lint_text(payload, table, policy))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(lint_cli.human_report(result)))
+    sys.exit(0 if result.valid else 1)
+
+
 @cli.command("selftest")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
@@ -95,6 +133,7 @@ def selftest_command(out: Path | None, base_port: int) -> None:
     Exit code 0 only if the reference is conformant, every defect gets its expected verdict
     with the scenarios that must catch it failing, and every scenario catches some defect.
     """
+    from qrinterop.runner.selftest import selftest
 
     def show(variant: VariantResult) -> None:
         mark = "[green]caught[/]" if variant.ok else "[bold red]MISSED[/]"
@@ -126,6 +165,14 @@ def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
     For developing against the simulators: every participant listens on 127.0.0.1 and
     exposes its test-control API under /control/ and its message endpoint at /messages.
     """
+    from qrinterop.runner.certify import (
+        CertifyOptions,
+        load_inputs,
+        new_run_id,
+        prepare_run_dir,
+        running_network,
+    )
+
     suite, _profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics))
     run_dir = prepare_run_dir(out or suite.reports / f"serve-{new_run_id()}")
     with running_network(suite, ics_doc, run_dir, base_port) as network:

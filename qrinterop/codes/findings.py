@@ -15,7 +15,8 @@ WARNING = "warning"
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    requirement: str     # an ID from the profile's requirements catalogue, e.g. "R-MPM-05"
+    requirement: str | None  # an ID from the requirements catalogue, e.g. "R-MPM-05";
+    #                          None when the input is not a code at all
     severity: str        # ERROR or WARNING
     path: str            # where: "63", "62.05", "61[1].4F", "" for the code as a whole
     message: str
@@ -29,7 +30,7 @@ class Finding:
 class Policy:
     """How to judge the choices the specification leaves open."""
 
-    strict: bool = False
+    strict: bool = False        # warnings become errors (see judged())
 
     @property
     def lenient_severity(self) -> str:
@@ -39,6 +40,15 @@ class Policy:
 
 LENIENT = Policy()
 STRICT = Policy(strict=True)
+
+
+def judged(findings: list[Finding], policy: Policy) -> list[Finding]:
+    """The findings as the policy judges them: in strict mode every warning is an error, the
+    way a compiler's -Werror works, so ``--strict`` means "nothing left to discuss"."""
+    if not policy.strict:
+        return findings
+    return [Finding(f.requirement, ERROR, f.path, f.message) if f.severity == WARNING else f
+            for f in findings]
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -54,6 +54,7 @@ class Profile:
     response_codes: dict[str, dict]
     timing: dict[str, float]
     messages: dict
+    features: dict[str, dict]
 
     @property
     def id(self) -> str:
@@ -62,6 +63,11 @@ class Profile:
     @property
     def version(self) -> str:
         return self.manifest["version"]
+
+    def applies(self, requirement: dict, roles: set[str], features: set[str]) -> bool:
+        """Whether a requirement binds an institution with these roles and ICS features."""
+        return bool(roles & set(requirement["roles"])) and (
+            requirement["level"] != "conditional" or requirement["feature"] in features)
 
     def response(self, code: str) -> dict:
         """The catalogue entry of a response code, as the body fields ``respCode``/``respMsg``."""
@@ -96,6 +102,8 @@ def load_profile(folder: Path | None = None) -> Profile:
     requirements = _checked(folder / files["requirements"], "requirements.schema.json")
     codes = _checked(folder / files["response_codes"], "response-codes.schema.json")
     timing = _checked(folder / files["timing"], "timing.schema.json")
+    features = _checked(folder / files["features"], "features.schema.json")
+    _checked(folder / files["routing"], "routing.schema.json")
     messages = _read_json(folder / files["messages"])
     return Profile(
         folder=folder,
@@ -104,4 +112,5 @@ def load_profile(folder: Path | None = None) -> Profile:
         response_codes=codes["codes"],
         timing={k: v["value"] for k, v in timing["parameters"].items()},
         messages=messages,
+        features=features["features"],
     )

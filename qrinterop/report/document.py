@@ -7,6 +7,7 @@ for the requirements checked passively on every message — each scenario's pass
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from qrinterop.profile import Profile
@@ -23,6 +24,19 @@ from qrinterop.runner.verdicts import (
 SCHEMA_ID = "qrinterop-report/1"
 
 
+@dataclass(frozen=True)
+class Claims:
+    """What the ICS claims: the roles played and the optional features implemented."""
+
+    roles: frozenset[str]
+    features: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, ics: dict) -> Claims:
+        institution = ics["institution"]
+        return cls(frozenset(institution["roles"]), frozenset(institution.get("features", [])))
+
+
 def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> str | None:
     """How one scenario's passive check bears on ``requirement``; None if it checked nothing."""
     findings = [f for f in (result.passive or {}).get("findings", [])
@@ -34,11 +48,11 @@ def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> s
     return "pass" if (result.passive or {}).get("messages") else None
 
 
-def requirement_entries(profile: Profile, results: list[ScenarioResult], roles: set[str],
+def requirement_entries(profile: Profile, results: list[ScenarioResult], claims: Claims,
                         sut_id: str) -> list[dict]:
     entries = []
     for req in profile.requirements.values():
-        applicable = bool(roles & set(req["roles"]))
+        applicable = profile.applies(req, claims.roles, claims.features)
         if req["id"] in PASSIVE_REQUIREMENTS:
             bearing = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
             bearing = {k: v for k, v in bearing.items() if v is not None}
@@ -52,9 +66,9 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], roles: 
     return entries
 
 
-def build_report(run: dict, profile: Profile, results: list[ScenarioResult], roles: set[str],
+def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,
                  launch_error: str | None = None) -> dict:
-    requirements = requirement_entries(profile, results, roles, run["sut"]["id"])
+    requirements = requirement_entries(profile, results, claims, run["sut"]["id"])
     untested = [r["id"] for r in requirements
                 if r["level"] == "mandatory" and r["verdict"] == "untested"]
     verdict, reason = run_verdict(results, untested)

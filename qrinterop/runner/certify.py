@@ -21,7 +21,7 @@ from pathlib import Path
 from qrinterop import __version__
 from qrinterop.evidence.transcript import stamp
 from qrinterop.profile import Profile, ProfileError, load_profile
-from qrinterop.report.document import build_report, write_report
+from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.behave_run import run_features
 from qrinterop.runner.errors import LaunchError, UsageError
 from qrinterop.runner.ics import load_ics
@@ -88,7 +88,7 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     except ProfileError as exc:
         raise UsageError(f"profile: {exc}") from None
     ics_path = options.ics or suite.mocks / "reference-ics.toml"
-    ics = load_ics(ics_path, set(suite.defects()))
+    ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
     return suite, profile, ics, ics_path
 
@@ -133,6 +133,6 @@ def certify(options: CertifyOptions,
                 "defects": ics["sut"]["defects"], "ics": str(ics_path)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }
-    report = build_report(run, profile, results, set(ics["institution"]["roles"]), launch_error)
+    report = build_report(run, profile, results, Claims.of(ics), launch_error)
     write_report(report, run_dir)
     return Outcome(report, run_dir, launch_error)

@@ -81,15 +81,20 @@ class ControlClient:
     def balance(self, account: str) -> int:
         return self.call("GET", f"/control/accounts/{account}")["balance"]
 
-    def create_merchant_code(self, name: str) -> dict:
-        return self.call("POST", "/control/merchant-codes", {"name": name})
+    def create_merchant_code(self, name: str, **details: object) -> dict:
+        """``details``: localName, city, localCity, mcc, amount (fen: a dynamic code),
+        image (also return the printed QR symbol, base64 PNG)."""
+        return self.call("POST", "/control/merchant-codes", {"name": name, **details})
 
     def create_payment_code(self, account: str) -> str:
         return self.call("POST", "/control/payment-codes", {"account": account})["code"]
 
-    def pay_merchant_code(self, account: str, code: str, amount: int) -> dict:
-        return self.call("POST", "/control/wallet/pay",
-                         {"account": account, "code": code, "amount": amount})
+    def pay_merchant_code(self, account: str, code: str, amount: int | None) -> dict:
+        """``amount`` is what the payer types for a static code; None for a dynamic one."""
+        body = {"account": account, "code": code}
+        if amount is not None:
+            body["amount"] = amount
+        return self.call("POST", "/control/wallet/pay", body)
 
     def charge_payment_code(self, code: str, amount: int) -> dict:
         return self.call("POST", "/control/terminal/charge", {"code": code, "amount": amount})

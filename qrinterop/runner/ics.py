@@ -17,7 +17,7 @@ from qrinterop.runner.errors import UsageError
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
 
 
-def load_ics(path: Path, known_defects: set[str]) -> dict:
+def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> dict:
     """Read and check an ICS file; any problem is a :class:`UsageError` naming file and key."""
     try:
         ics = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -32,8 +32,10 @@ def load_ics(path: Path, known_defects: set[str]) -> dict:
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise UsageError(f"ICS file {path}: {where}: {error.message}")
-    unknown = set(ics["sut"].get("defects", [])) - known_defects
-    if unknown:
-        raise UsageError(f"ICS file {path}: sut.defects: unknown defect(s) "
-                         f"{', '.join(sorted(unknown))}")
+    for where, declared, known in (("sut.defects", ics["sut"].get("defects", []), known_defects),
+                                   ("institution.features",
+                                    ics["institution"].get("features", []), known_features)):
+        if unknown := set(declared) - known:
+            raise UsageError(f"ICS file {path}: {where}: unknown {', '.join(sorted(unknown))}"
+                             f" (known: {', '.join(sorted(known))})")
     return ics

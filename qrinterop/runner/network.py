@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from qrinterop.codes.routing import code_registration
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.runner.services import Service, ServiceGroup, listen
 from qrinterop.runner.suite import Suite
@@ -31,15 +32,8 @@ class Participant:
     @property
     def registration(self) -> dict:
         """What the switch and every peer know of this participant."""
-        inst = self.description["institution"]
-        entry = {"id": inst["id"], "name": inst["name"], "roles": inst["roles"],
-                 "url": self.service.url, "public_key": self.key.public.pem.decode(),
-                 "key_id": self.key.public.id}
-        if codes := self.description.get("codes"):
-            entry["payment_code"] = {"prefix": codes["payment_code_prefix"],
-                                     "length": codes["payment_code_length"]}
-            entry["merchant_guid"] = codes["merchant_guid"]
-        return entry
+        return {**code_registration(self.description), "url": self.service.url,
+                "public_key": self.key.public.pem.decode(), "key_id": self.key.public.id}
 
 
 @dataclass
@@ -62,7 +56,7 @@ class Network:
 def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
                   base_port: int = 0, timing_scale: float = 1.0) -> Network:
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``."""
-    layout = json.loads((suite.mocks / "network.json").read_text(encoding="utf-8"))
+    layout = suite.network_layout()
     switch_desc = {"institution": {**layout["switch"], "roles": ["switch"]}}
     institutions = [ics, *layout["peers"]]
     group = ServiceGroup(suite.root)

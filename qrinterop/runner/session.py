@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
@@ -58,6 +59,8 @@ class Session:
                                  {p.id: p.service.url for p in network.participants},
                                  timeout, self.channel)
         self.keys = {p.id: p.key.public for p in network.participants}
+        self.routes = default_table(profile.folder).extended(
+            p.registration for p in network.participants if p is not network.switch)
         self.roles = set(ics["institution"]["roles"])
         self._cursor = 0
         self._started = 0.0

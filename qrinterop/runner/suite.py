@@ -33,6 +33,11 @@ class Suite:
     def reports(self) -> Path:
         return self.root / "reports"
 
+    def network_layout(self) -> dict:
+        """The simulated network: the switch, and the peer institutions described the way an
+        ICS describes the SUT."""
+        return json.loads((self.mocks / "network.json").read_text(encoding="utf-8"))
+
     def defects(self) -> dict[str, dict]:
         """The catalogue of deliberately defective variants of the reference institution."""
         path = self.mocks / "defects.json"

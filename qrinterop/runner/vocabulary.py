@@ -24,7 +24,14 @@ def yuan(fen: int) -> str:
     return f"{Decimal(fen) / 100:.2f} CNY"
 
 
-register_type(Money=parse_money)
+@with_pattern(r"SUT|peer")
+def parse_party(text: str) -> str:
+    """Which institution a step speaks of: the SUT or the simulated peer (``context`` has a
+    control client under each name)."""
+    return text.lower()
+
+
+register_type(Money=parse_money, Party=parse_party)
 
 
 def expect_equal(what: str, observed: object, expected: object,

@@ -1,0 +1,126 @@
+"""Lint any code a wallet or terminal may meet: recognise what it is, check it against the
+profile, decode it, and say where it routes.
+
+One entry point for ``qrinterop lint``, the simulators and the scenarios, so that every part
+of qrinterop reads codes the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qrinterop.codes import emv_cpm, emv_mpm
+from qrinterop.codes.findings import ERROR, LENIENT, Finding, Policy, has_errors, judged
+from qrinterop.codes.routing import RoutingTable
+
+EMV_MPM, EMV_CPM, PAYMENT_CODE, COLLECTION_URL, UNKNOWN = (
+    "emv-mpm", "emv-cpm", "payment-code", "collection-url", "unknown")
+MAX_INPUT = 4096     # nothing a QR symbol can carry is longer; beyond this, don't even parse
+MAX_PAYMENT_CODE = 32    # longer digit strings are not payment codes under any known rule
+
+
+@dataclass
+class LintResult:
+    """``fields`` and ``route`` may be given as functions: decoding a code for display costs
+    more than checking it, and a batch run that only reports verdicts never asks."""
+
+    kind: str
+    findings: list[Finding]
+    _fields: dict | Callable[[], dict] = field(default_factory=dict)
+    _route: dict | Callable[[], dict | None] | None = None
+
+    @property
+    def fields(self) -> dict:
+        if callable(self._fields):
+            self._fields = self._fields()
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: dict) -> None:
+        self._fields = value
+
+    @property
+    def route(self) -> dict | None:
+        if callable(self._route):
+            self._route = self._route()
+        return self._route
+
+    @property
+    def valid(self) -> bool:
+        return not has_errors(self.findings)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "valid": self.valid, "fields": self.fields,
+                "findings": [f.as_dict() for f in self.findings], "route": self.route}
+
+
+def kind_of(text: str) -> str:
+    """What the text claims to be, from its first characters (the way a POI decides)."""
+    if emv_cpm.is_cpm(text):
+        return EMV_CPM
+    if text.isascii() and text.isdigit() and len(text) <= MAX_PAYMENT_CODE:
+        return PAYMENT_CODE
+    head = text[:4]
+    if head.isascii() and head.isdigit() and (head.startswith("00") or "6304" in text[-8:]):
+        return EMV_MPM
+    scheme, sep, _ = text.partition("://")
+    if sep and scheme.isascii() and scheme.replace("+", "").replace("-", "").isalnum():
+        return COLLECTION_URL
+    return UNKNOWN
+
+
+def lint(text: str, table: RoutingTable, policy: Policy = LENIENT) -> LintResult:
+    if not text:
+        return LintResult(UNKNOWN, [Finding(None, ERROR, "", "empty input")])
+    if len(text) > MAX_INPUT:
+        return LintResult(UNKNOWN, [Finding(None, ERROR, "", f"input of {len(text)} characters "
+                                            f"is longer than any QR code ({MAX_INPUT})")])
+    check = {EMV_MPM: _mpm, EMV_CPM: _cpm, PAYMENT_CODE: _payment_code,
+             COLLECTION_URL: _url}.get(kind_of(text), _unknown)
+    result = check(text, table, policy)
+    result.findings = judged(result.findings, policy)
+    return result
+
+
+def _mpm(text: str, table: RoutingTable, policy: Policy) -> LintResult:
+    code, findings = emv_mpm.validate(text, policy)
+    if code is None:
+        return LintResult(EMV_MPM, findings)
+    def route() -> dict | None:
+        found = (table.merchant_account(t.id, g.value if (g := t.child("00")) else None)
+                 for t in code.objects if "02" <= t.id <= "51")
+        return next((r.as_dict() for r in found if r), None)
+
+    return LintResult(EMV_MPM, findings, lambda: emv_mpm.describe(code), route)
+
+
+def _cpm(text: str, _table: RoutingTable, policy: Policy) -> LintResult:
+    code, findings = emv_cpm.validate(text, policy)
+    return LintResult(EMV_CPM, findings, (lambda: emv_cpm.describe(code)) if code else {})
+
+
+def _payment_code(text: str, table: RoutingTable, _policy: Policy) -> LintResult:
+    route = table.payment_code(text)
+    fields = {"code": text, "length": len(text), "prefix": text[:2]}
+    if route is None:
+        return LintResult(PAYMENT_CODE, [Finding(
+            "R-CPM-02", ERROR, "", f"no institution registers {len(text)}-digit payment codes "
+                                   f"starting {text[:2]}")], fields)
+    return LintResult(PAYMENT_CODE, [], fields, route.as_dict())
+
+
+def _url(text: str, table: RoutingTable, _policy: Policy) -> LintResult:
+    match = table.collection_url(text)
+    if match is None:
+        return LintResult(COLLECTION_URL, [Finding(
+            "R-URL-01", ERROR, "", "no institution registers a collection-code URL of this "
+                                   "form")], {"url": text})
+    route, form, groups = match
+    return LintResult(COLLECTION_URL, [], {"url": text, "form": form.form, **groups},
+                      route.as_dict())
+
+
+def _unknown(text: str, _table: RoutingTable, _policy: Policy) -> LintResult:
+    return LintResult(UNKNOWN, [Finding(None, ERROR, "", "not an EMV merchant code, EMV payment "
+                                        "code, numeric payment code or collection URL")])

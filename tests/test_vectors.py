@@ -1,0 +1,88 @@
+"""Every test vector in vectors/ through the library, plus the vector files' own integrity:
+they validate against their schemas and equal what the generator makes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from qrinterop.cli.lint import routing_table
+from qrinterop.codes.findings import ERROR, LENIENT, STRICT, WARNING
+from qrinterop.codes.lint import lint
+from tests.conftest import ROOT
+from vectors import generate
+
+VECTORS = ROOT / "vectors"
+FIELD = {"emv_mpm": "payload", "emv_cpm": "payload", "payment_code": "code",
+         "collection_url": "url"}
+TABLE = routing_table()
+
+
+def load(name: str) -> dict:
+    return json.loads((VECTORS / f"{name}_test.json").read_text(encoding="utf-8"))
+
+
+def all_vectors():
+    for name in FIELD:
+        for group in load(name)["testGroups"]:
+            for test in group["tests"]:
+                yield pytest.param(name, test, id=f"{name}-{test['tcId']}")
+
+
+def named(result, severity: str) -> set[str]:
+    return {f.requirement for f in result.findings if f.severity == severity}
+
+
+def subset(expected: object, actual: object) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(subset(v, actual.get(k))
+                                                for k, v in expected.items())
+    return expected == actual
+
+
+@pytest.mark.parametrize(("name", "test"), list(all_vectors()))
+def test_vector(name, test):
+    text = test[FIELD[name]]
+    lenient, strict = lint(text, TABLE, LENIENT), lint(text, TABLE, STRICT)
+    wanted = set(test.get("requirements", []))
+    describe = [f.as_dict() for f in lenient.findings]
+    if test["result"] == "valid":
+        assert lenient.valid and strict.valid, describe
+    elif test["result"] == "acceptable":
+        assert lenient.valid and not strict.valid, describe
+        assert wanted <= named(lenient, WARNING), describe
+    else:
+        assert not lenient.valid, describe
+        assert wanted <= named(lenient, ERROR), describe
+    if "decoded" in test:
+        assert subset(test["decoded"], lenient.fields), lenient.fields
+    if "route" in test:
+        assert (lenient.route or {}).get("institution") == test["route"]
+
+
+@pytest.mark.parametrize("name", list(FIELD))
+def test_committed_vectors_equal_the_generator_output(name):
+    assert (VECTORS / f"{name}_test.json").read_text(encoding="utf-8") == generate.render(name)
+
+
+@pytest.mark.parametrize("name", list(FIELD))
+def test_vector_file_follows_its_schema(name):
+    schemas = {p.name: json.loads(p.read_text()) for p in (VECTORS / "schemas").glob("*.json")}
+    registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values())
+    document = load(name)
+    Draft202012Validator(schemas[document["schema"]], registry=registry).validate(document)
+    tests = [t for g in document["testGroups"] for t in g["tests"]]
+    assert document["numberOfTests"] == len(tests)
+    assert len({t["tcId"] for t in tests}) == len(tests)
+    assert {f for t in tests for f in t["flags"]} == set(document["notes"])
+
+
+def test_every_published_sample_is_a_vector():
+    sources = json.loads((VECTORS / "sources/mpm-published.json").read_text(encoding="utf-8"))
+    payloads = {t["payload"] for g in load("emv_mpm")["testGroups"] for t in g["tests"]}
+    assert {s["payload"] for s in sources["samples"]} <= payloads
+    assert len(sources["samples"]) == 16

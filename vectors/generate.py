@@ -1,0 +1,474 @@
+"""Generate qrinterop's test vectors, in the style of Wycheproof.
+
+``python -m vectors.generate`` rewrites ``vectors/*_test.json``; ``--check`` only compares
+(the harness's tests do that too). Published samples come verbatim from ``sources/``; every
+other case is built here from a valid base by changing exactly one thing, so each negative
+tests one rule. The output is deterministic: no randomness, no clock.
+
+Expected results are the specification's, decided case by case, never qrinterop's output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from qrinterop.codes.emv_cpm import Tlv, encode_tlv
+from qrinterop.codes.emv_mpm import build_payload, crc_of, encode_objects, utf8_length
+
+HERE = Path(__file__).parent
+PROFILE = "cn-interconnect/1.0"
+GENERATOR_VERSION = "1"
+
+NOTES = {
+    "PublishedSample": ("PUBLISHED", "A payload published by a scheme, vendor or library, "
+                                     "copied verbatim; the source field says where."),
+    "Utf8": ("INTEROP", "Characters outside the EMV common character set (Chinese): lengths "
+                        "count characters and the CRC covers UTF-8 bytes."),
+    "BadCrc": ("BASIC", "The CRC (ID 63) does not match the payload."),
+    "LowerCaseCrc": ("POLICY", "The CRC is right but written in lower case: a warning, an "
+                               "error in strict mode."),
+    "WrongCrcAlgorithm": ("INTEROP", "The CRC was computed with a wrong but popular "
+                                     "parameterisation (CRC-16/AUG-CCITT, initial value 1D0F)."),
+    "Syntax": ("FORMAT", "The payload is not a well-formed sequence of ID-length-value "
+                         "objects."),
+    "ByteLength": ("INTEROP", "Lengths count UTF-8 bytes instead of characters: the classic "
+                              "defect with Chinese merchant names."),
+    "Order": ("FORMAT", "00 is not first or 63 is not last."),
+    "Duplicate": ("FORMAT", "An ID occurs twice at one level."),
+    "Mandatory": ("BASIC", "A mandatory object is missing or has a value the specification "
+                           "does not allow."),
+    "Format": ("FORMAT", "An object breaks its format (N, ans, S) or maximum length."),
+    "Amount": ("EDGE_CASE", "Transaction amount grammar and currency exponent."),
+    "TipFee": ("EDGE_CASE", "Tip or convenience indicator (55) and fees (56, 57)."),
+    "Guid": ("FORMAT", "Templates that must carry a globally unique identifier (sub-ID 00)."),
+    "AdditionalData": ("FORMAT", "Additional data field template 62."),
+    "Language": ("FORMAT", "Merchant information language template 64."),
+    "DynamicWithoutAmount": ("POLICY", "A dynamic code (point of initiation 12) without an "
+                                       "amount: a warning, an error in strict mode."),
+    "LongPayload": ("POLICY", "A payload over 512 characters, which EMVCo says should not "
+                              "happen."),
+    "UnionPayId15": ("INTEROP", "UnionPay merchant account information ID 15: acquirer IIN, "
+                                "forwarding IIN, merchant ID."),
+    "CleartextPan": ("SECURITY", "A card-number-like value inside a code."),
+    "MultiScheme": ("INTEROP", "Several schemes' merchant account templates in one code; a "
+                               "wallet picks its own and ignores the others."),
+    "NestedTemplate": ("EDGE_CASE", "A payment-system template (50-99) inside 62."),
+    "ValidVariant": ("BASIC", "A valid code exercising an optional feature."),
+    "Base64": ("FORMAT", "The EMV consumer-presented payload is not valid base64."),
+    "Tlv": ("FORMAT", "The decoded bytes are not valid BER-TLV."),
+    "Structure": ("BASIC", "Payload format indicator, application templates and common data "
+                           "template."),
+    "Track2": ("FORMAT", "Track 2 equivalent data (57)."),
+    "Routing": ("INTEROP", "Which institution a code routes to, by prefix and length or URL "
+                           "pattern."),
+    "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions."),
+    "NotACode": ("EDGE_CASE", "Input that is not a code of the kind at all."),
+}
+
+
+def case(comment: str, flags: list[str], result: str, requirements: list[str] | None = None,
+         **fields: object) -> dict:
+    out = {"comment": comment, "flags": flags, "result": result, **fields}
+    if requirements:
+        out["requirements"] = requirements
+    return out
+
+
+# -- EMV merchant-presented -------------------------------------------------------------------
+BASE = [("00", "01"), ("01", "11"),
+        ("26", [("00", "cn.qrinterop.insta"), ("01", "100000012345678")]),
+        ("52", "5812"), ("53", "156"), ("58", "CN"), ("59", "LAO BEIJING NOODLES"),
+        ("60", "BEIJING"), ("62", [("05", "ORDER0001"), ("07", "T0000001")]),
+        ("64", [("00", "ZH"), ("01", "老北京炸酱面"), ("02", "北京")])]
+
+
+def objs(base=BASE, drop: tuple[str, ...] = (), **changes: object) -> list:
+    """The base objects with some dropped and some replaced or added (``_54="12.50"``)."""
+    out = [(k, v) for k, v in base if k not in drop]
+    for key, value in changes.items():
+        key = key.lstrip("_")
+        out = [(k, value if k == key else v) for k, v in out]
+        if key not in dict(out):
+            out.append((key, value))
+    return out
+
+
+def sub(template: str, **changes: object) -> list:
+    return objs(dict(BASE)[template], **changes)
+
+
+def with_crc(body: str) -> str:
+    return body + "6304" + crc_of(body + "6304")
+
+
+def crc_aug_ccitt(text: str) -> str:
+    crc = 0x1D0F
+    for byte in text.encode("utf-8"):
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return f"{crc:04X}"
+
+
+def mpm_generated() -> list[dict]:
+    good = build_payload(BASE)
+    body = good[:-8]
+    p = build_payload
+    cases = [case("base code: static, Chinese name in template 64", ["ValidVariant", "Utf8"],
+                  "valid", payload=good,
+                  decoded={"merchantName": "LAO BEIJING NOODLES", "pointOfInitiation": "static",
+                           "alternateLanguage": {"language": "ZH", "merchantName": "老北京炸酱面",
+                                                 "merchantCity": "北京"}})]
+    # CRC
+    for i in range(4):
+        digit = good[-4 + i]
+        wrong = f"{(int(digit, 16) + 1) % 16:X}"
+        cases.append(case(f"CRC digit {i + 1} changed", ["BadCrc"], "invalid", ["R-MPM-05"],
+                          payload=good[:-4 + i] + wrong + good[len(good) - 3 + i:]))
+    cases += [
+        case("CRC computed with initial value 1D0F (CRC-16/AUG-CCITT)",
+             ["BadCrc", "WrongCrcAlgorithm"], "invalid", ["R-MPM-05"],
+             payload=body + "6304" + crc_aug_ccitt(body + "6304")),
+        case("CRC computed without the '6304' of the CRC object itself", ["BadCrc"], "invalid",
+             ["R-MPM-05"], payload=body + "6304" + crc_of(body)),
+        case("CRC value not hexadecimal", ["BadCrc"], "invalid", ["R-MPM-05"],
+             payload=body + "6304G00D"),
+    ]
+    lower = next(c for c in (p(objs(_59=f"SHOP {n}")) for n in range(100))
+                 if any(ch in "ABCDEF" for ch in c[-4:]))
+    cases.append(case("CRC right but in lower case", ["LowerCaseCrc"], "acceptable",
+                      ["R-MPM-06"], payload=lower[:-4] + lower[-4:].lower()))
+    # syntax
+    cases += [
+        case("length 00", ["Syntax"], "invalid", ["R-MPM-01"],
+             payload=with_crc(encode_objects(BASE) + "6100")),
+        case("length not digits", ["Syntax"], "invalid", ["R-MPM-01"],
+             payload=with_crc(encode_objects(BASE).replace("5919", "59A9", 1))),
+        case("last object's value runs past the end", ["Syntax"], "invalid", ["R-MPM-01"],
+             payload=encode_objects(BASE) + "6199ABC"),
+        case("characters after the CRC", ["Syntax"], "invalid", ["R-MPM-01"], payload=good + "X"),
+        case("lengths count UTF-8 bytes (Chinese name in 64)", ["ByteLength", "Utf8"],
+             "invalid", ["R-MPM-02"], payload=build_payload(BASE, utf8_length)),
+    ]
+    # order and duplicates
+    swapped = [BASE[1], BASE[0], *BASE[2:]]
+    cases += [
+        case("00 is not the first object", ["Order"], "invalid", ["R-MPM-03"], payload=p(swapped)),
+        case("63 is not the last object", ["Order"], "invalid", ["R-MPM-03"],
+             payload=good + "6102AB"),
+        case("objects other than 00 and 63 in any order", ["ValidVariant"], "valid",
+             payload=p([BASE[0], *reversed(BASE[1:])])),
+        case("59 twice", ["Duplicate"], "invalid", ["R-MPM-04"],
+             payload=p([*BASE, ("59", "OTHER NAME")])),
+        case("62.05 twice", ["Duplicate"], "invalid", ["R-MPM-04"],
+             payload=p(objs(_62=[("05", "A1"), ("05", "A2")]))),
+    ]
+    # mandatory set
+    for key in ("52", "53", "58", "59", "60"):
+        cases.append(case(f"mandatory {key} missing", ["Mandatory"], "invalid", ["R-MPM-07"],
+                          payload=p(objs(drop=(key,)))))
+    cases += [
+        case("no merchant account information (02-51)", ["Mandatory"], "invalid", ["R-MPM-07"],
+             payload=p(objs(drop=("26",)))),
+        case("payload format indicator 02", ["Mandatory"], "invalid", ["R-MPM-07"],
+             payload=p(objs(_00="02"))),
+        case("point of initiation 13", ["Mandatory"], "invalid", ["R-MPM-07"],
+             payload=p(objs(_01="13"))),
+        case("no point of initiation: static", ["ValidVariant"], "valid",
+             payload=p(objs(drop=("01",)))),
+    ]
+    # formats and lengths
+    for comment, change in [
+        ("52 not 4 digits", {"_52": "58A2"}), ("53 two digits", {"_53": "15"}),
+        ("53 letters", {"_53": "CNY"}), ("58 lower case", {"_58": "cn"}),
+        ("58 three letters", {"_58": "CHN"}), ("59 of 26 characters", {"_59": "A" * 26}),
+        ("60 of 16 characters", {"_60": "B" * 16}), ("61 of 11 characters", {"_61": "1" * 11}),
+        ("59 outside the EMV common character set", {"_59": "CAFÉ"}),
+        ("54 of 14 characters", {"_54": "12345678901.23"}),
+    ]:
+        cases.append(case(comment, ["Format"], "invalid", ["R-MPM-08"], payload=p(objs(**change))))
+    cases.append(case("59 of exactly 25 characters", ["Format"], "valid",
+                      payload=p(objs(_59="A" * 25))))
+    # amounts
+    for amount in ("0", "0.00", "98,73", "3 705", "1.2.3", "12.345", "-5", ".5"):
+        cases.append(case(f"amount {amount!r}", ["Amount"], "invalid", ["R-MPM-09"],
+                          payload=p(objs(_01="12", _54=amount))))
+    for amount in ("98", "98.", "98.73", "0.01"):
+        cases.append(case(f"amount {amount!r}", ["Amount"], "valid",
+                          payload=p(objs(_01="12", _54=amount))))
+    cases += [
+        case("amount with decimals in a currency without (JPY)", ["Amount"], "invalid",
+             ["R-MPM-09"], payload=p(objs(_01="12", _53="392", _54="100.5"))),
+        case("fixed convenience fee of zero", ["Amount", "TipFee"], "invalid", ["R-MPM-09"],
+             payload=p(objs(_55="02", _56="0"))),
+    ]
+    # tip and convenience fee
+    for comment, change, result in [
+        ("55 = 04", {"_55": "04"}, "invalid"), ("55 = 02 without 56", {"_55": "02"}, "invalid"),
+        ("56 without 55", {"_56": "1.00"}, "invalid"),
+        ("57 without 55", {"_57": "10.00"}, "invalid"),
+        ("55 = 03 with 57 of 00.00", {"_55": "03", "_57": "00.00"}, "invalid"),
+        ("57 with a percent sign", {"_55": "03", "_57": "5%"}, "invalid"),
+
+        ("55 = 01: prompt for tip", {"_55": "01"}, "valid"),
+        ("55 = 02 with 56", {"_55": "02", "_56": "1.00"}, "valid"),
+        ("55 = 03 with 57", {"_55": "03", "_57": "10.00"}, "valid"),
+    ]:
+        cases.append(case(comment, ["TipFee"], result,
+                          ["R-MPM-10"] if result == "invalid" else None, payload=p(objs(**change))))
+    # GUID templates
+    for comment, change, result in [
+        ("26 without GUID", {"_26": [("01", "100000012345678")]}, "invalid"),
+        ("GUID of 33 characters", {"_26": [("00", "cn." + "q" * 30), ("01", "1")]}, "invalid"),
+        ("62.50 without GUID", {"_62": [("05", "A1"), ("50", [("01", "X")])]}, "invalid"),
+        ("80 without GUID", {"_80": [("01", "X")]}, "invalid"),
+        ("GUID is an AID", {"_26": [("00", "A000000333"), ("01", "1")]}, "valid"),
+        ("GUID is a UUID without hyphens",
+         {"_26": [("00", "5af16fa725d5442b8c19b88ddafb14c7"), ("01", "1")]}, "valid"),
+    ]:
+        cases.append(case(comment, ["Guid"], result,
+                          ["R-MPM-11"] if result == "invalid" else None, payload=p(objs(**change))))
+    # template 62
+    for comment, value, result in [
+        ("62.01 of 26 characters", [("01", "B" * 26)], "invalid"),
+        ("62.09 with A twice", [("09", "AA")], "invalid"),
+        ("62.09 with X", [("09", "X")], "invalid"),
+        ("62.11 of 4 characters", [("11", "ABCD")], "invalid"),
+        ("62.05 = *** (prompt the payer)", [("05", "***")], "valid"),
+        ("62.09 = AME", [("09", "AME")], "valid"),
+        ("62.10 and 62.11 (EMV MPM v1.1)", [("10", "91110000123456789X"), ("11", "ABC")],
+         "valid"),
+    ]:
+        cases.append(case(comment, ["AdditionalData"], result,
+                          ["R-MPM-12"] if result == "invalid" else None,
+                          payload=p(objs(_62=value))))
+    # template 64
+    for comment, value in [
+        ("64 without 01", [("00", "ZH"), ("02", "北京")]),
+        ("64 without 00", [("01", "老北京"), ("02", "北京")]),
+        ("64.00 of 3 characters", [("00", "ZHO"), ("01", "老北京")]),
+        ("64.01 of 26 characters", [("00", "ZH"), ("01", "面" * 26)]),
+        ("64.02 of 16 characters", [("00", "ZH"), ("01", "老北京"), ("02", "京" * 16)]),
+    ]:
+        cases.append(case(comment, ["Language", "Utf8"], "invalid", ["R-MPM-13"],
+                          payload=p(objs(_64=value))))
+    # static and dynamic, long payloads
+    cases += [
+        case("dynamic code without amount", ["DynamicWithoutAmount"], "acceptable", ["R-MPM-14"],
+             payload=p(objs(_01="12"))),
+        case("dynamic code with amount", ["ValidVariant"], "valid",
+             payload=p(objs(_01="12", _54="12.50"))),
+        case("payload of more than 512 characters", ["LongPayload"], "acceptable", ["R-MPM-15"],
+             payload=p(objs(**{f"_{80 + i}": [("00", "cn.example"), ("01", "X" * 80)]
+                               for i in range(6)}))),
+    ]
+    # UnionPay ID 15
+    for comment, value, result in [
+        ("ID 15: acquirer IIN, forwarding IIN, merchant ID", "2500034400020344" + "7" * 15,
+         "valid"),
+        ("ID 15 of 30 digits", "2500034400020344" + "7" * 14, "invalid"),
+        ("ID 15 with letters in the acquirer IIN", "25A00344000203447777777777ABCDE", "invalid"),
+    ]:
+        cases.append(case(comment, ["UnionPayId15"], result,
+                          ["R-MPM-16"] if result == "invalid" else None,
+                          payload=p(objs(drop=("26",), _15=value))))
+    cases.append(case("a Luhn-valid card number as bill number", ["CleartextPan"], "acceptable",
+                      ["R-CPM-04"], payload=p(objs(_62=[("01", "4111111111111111")]))))
+    return cases
+
+
+def mpm_published() -> list[dict]:
+    data = json.loads((HERE / "sources" / "mpm-published.json").read_text(encoding="utf-8"))
+    return [case(s["name"] + (f" — {s['comment']}" if s.get("comment") else ""), s["flags"],
+                 s["result"], s.get("requirements"), source=s["source"], payload=s["payload"],
+                 **({"decoded": s["decoded"]} if "decoded" in s else {}))
+            for s in data["samples"]]
+
+
+# -- EMV consumer-presented -------------------------------------------------------------------
+AID = bytes.fromhex("A0000003330101")
+TRACK2 = bytes.fromhex("6212345678901234D2512201123456789F")     # PAN fails Luhn: no warning
+
+
+def prim(tag: str, value: bytes) -> Tlv:
+    return Tlv(tag, value)
+
+
+def app(*children: Tlv) -> Tlv:
+    return Tlv.template("61", list(children))
+
+
+def cpm(*objects: Tlv) -> str:
+    return base64.b64encode(encode_tlv(objects)).decode("ascii")
+
+
+PFI = prim("85", b"CPV01")
+
+
+def cpm_cases() -> list[dict]:
+    published = [
+        ("EMV CPM v1.0 Annex B.1", "hQVDUFYwMWEaTwegAAAAVVVVVw8SNFZ4kBI0WNGRIgESNF8=", "valid",
+         None),
+        ("EMV CPM v1.0 Annex B.2: two applications, common data, transparent template",
+         "hQVDUFYwMWETTwegAAAAVVVVUAhQcm9kdWN0MWETTwegAAAAZmZmUAhQcm9kdWN0MmJJWggSNFZ4kBI0WF8gDkNBUk"
+         "RIT0xERVIvRU1WXy0IcnVlc2RlZW5kIZ8QBwYBCgMAAACfJghYT9OF+iNLzJ82AgABnzcEbVjvEw==", "valid",
+         None),
+        ("UnionPay EMV CPM (public UPI wallet test); its token PAN passes Luhn, so it is "
+         "reported as a possible cleartext card number",
+         "hQVDUFYwMWFYTwigAAADMwEBAVcTYpJhA1hEQzVkHSIQIBAAABiAH180AQBjM58mCFaLEtnaC9l/nycBgJ8QEQcA"
+         "AQOgAAABCDM5OTk5OTk5nzYCAAGCAgAAnzcE6gZYyA==", "acceptable", ["R-CPM-04"]),
+    ]
+    cases = [case(c, ["PublishedSample"], r, req, source="domain.md §7", payload=pl)
+             for c, pl, r, req in published]
+    good = cpm(PFI, app(prim("4F", AID), prim("57", TRACK2)))
+    cases.append(case("one application with AID and track 2", ["Structure"], "valid",
+                      payload=good, decoded={"payloadFormat": "CPV01"}))
+    bad = [
+        ("not base64", ["Base64"], "hQVDUFY!!!"),
+        ("BER-TLV length runs past the end", ["Tlv"],
+         base64.b64encode(encode_tlv([PFI]) + bytes.fromhex("611A4F07")).decode()),
+        ("payload format CPV02", ["Structure"], cpm(prim("85", b"CPV02"),
+                                                    app(prim("4F", AID), prim("57", TRACK2)))),
+        ("no application template", ["Structure"], cpm(PFI)),
+        ("three application templates", ["Structure"],
+         cpm(PFI, *[app(prim("4F", AID), prim("57", TRACK2)) for _ in range(3)])),
+        ("ADF name of 4 bytes", ["Structure"], cpm(PFI, app(prim("4F", AID[:4]),
+                                                              prim("57", TRACK2)))),
+        ("ADF name of 17 bytes", ["Structure"], cpm(PFI, app(prim("4F", AID + bytes(10)),
+                                                              prim("57", TRACK2)))),
+        ("neither track 2 nor PAN", ["Structure"], cpm(PFI, app(prim("4F", AID)))),
+        ("4F twice in one application", ["Structure"],
+         cpm(PFI, app(prim("4F", AID), prim("4F", AID), prim("57", TRACK2)))),
+        ("track 2 without separator", ["Track2"],
+         cpm(PFI, app(prim("4F", AID), prim("57", bytes.fromhex("62123456789012342512201F"))))),
+        ("common data template with one application", ["Structure"],
+         cpm(PFI, app(prim("4F", AID), prim("57", TRACK2)),
+             Tlv.template("62", [prim("5F20", b"CARDHOLDER/EMV")]))),
+    ]
+    cases += [case(c, f, "invalid", ["R-CPM-01"], payload=pl) for c, f, pl in bad]
+    cases.append(case("first object is not 85: not an EMV consumer-presented code at all "
+                      "(CPM §5.1: the POI only parses data starting hQVDUFY)", ["NotACode"],
+                      "invalid", payload=cpm(app(prim("4F", AID), prim("57", TRACK2)), PFI)))
+    return cases
+
+
+# -- numeric payment codes and collection URLs --------------------------------------------------
+def payment_code_cases() -> list[dict]:
+    table = [
+        ("WeChat example value from the micropay documentation", "120061098828009406", "wechat"),
+        *[(f"WeChat-like prefix {p}", f"{p}0000000000000001", "wechat") for p in range(10, 16)],
+        ("Alipay-like, 16 digits", "2800000000000001", "alipay"),
+        ("Alipay-like, 24 digits, prefix 25", "250000000000000000000001", "alipay"),
+        ("Alipay-like, prefix 30, 20 digits", "30000000000000000001", "alipay"),
+        ("UnionPay C2B code (public test traffic; no Luhn digit)", "6225735053201615202",
+         "unionpay"),
+        ("e-CNY payment code", "0100000000000000001", "ecny"),
+        ("simulated institution A: prefix 81, 18 digits", "811234567890123456", "10000001"),
+        ("simulated institution B: prefix 82, 19 digits", "8212345678901234567", "10000002"),
+    ]
+    cases = [case(c, ["Routing"] + (["Simulated"] if r.isdigit() else []), "valid", code=code,
+                  route=r) for c, code, r in table]
+    for comment, code in [
+        ("WeChat prefix with 17 digits", "12006109882800940"),
+        ("WeChat prefix with 19 digits", "1200610988280094061"),
+        ("Alipay prefix with 25 digits", "2500000000000000000000001"),
+        ("prefix 24 belongs to nobody", "240000000000000001"),
+        ("UnionPay prefix with 18 digits", "622573505320161520"),
+        ("simulated A's prefix with B's length", "8112345678901234567"),
+    ]:
+        cases.append(case(comment, ["Routing"], "invalid", ["R-CPM-02"], code=code, route=None))
+    for comment, code in [("full-width digits", "１２００６１０９８８２８００９４０６"),
+                          ("letters", "12006109882800940A")]:
+        cases.append(case(comment, ["NotACode"], "invalid", code=code, route=None))
+    return cases
+
+
+def collection_url_cases() -> list[dict]:
+    valid = [
+        ("WeChat personal collection code", "wxp://f2f0Lz4QkXkAkHjvZDNYx0k1LyQXjWr9kHu", "wechat"),
+        ("Alipay collection code", "https://qr.alipay.com/fkx12345abcde", "alipay"),
+        ("Alipay, upper-case scheme and host (QR alphanumeric style)",
+         "HTTPS://QR.ALIPAY.COM/fkx12345abcde", "alipay"),
+        ("UnionPay collection code (public sample)",
+         "https://qr.95516.com/00010000/01224895077923008075686116433377", "unionpay"),
+        ("simulated institution A", "https://qr.qrinterop.invalid/10000001/ABCD1234EFGH",
+         "10000001"),
+    ]
+    cases = [case(c, ["Routing"] + (["Simulated"] if r.isdigit() else []), "valid", url=u,
+                  route=r) for c, u, r in valid]
+    for comment, url in [
+        ("UnionPay with a 7-digit institution code",
+         "https://qr.95516.com/0001000/01224895077923008075686116433377"),
+        ("Alipay over plain http", "http://qr.alipay.com/fkx12345abcde"),
+        ("look-alike host", "https://qr.alipay.com.example.net/fkx12345abcde"),
+        ("unknown host", "https://pay.example.com/qr/12345678"),
+        ("simulated host with an unregistered institution",
+         "https://qr.qrinterop.invalid/99999999/ABCD1234EFGH"),
+    ]:
+        cases.append(case(comment, ["Routing"], "invalid", ["R-URL-01"], url=url, route=None))
+    return cases
+
+
+# -- files -----------------------------------------------------------------------------------------
+FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]]] = {
+    "emv_mpm": ("EMV-MPM", "EmvMpmTest", "EMV merchant-presented payloads (EMV QRCPS MPM v1.0/1.1)",
+                [("published samples", mpm_published), ("one rule at a time", mpm_generated)]),
+    "emv_cpm": ("EMV-CPM", "EmvCpmTest", "EMV consumer-presented payloads (EMV QRCPS CPM v1.0)",
+                [("published samples and one rule at a time", cpm_cases)]),
+    "payment_code": ("PAYMENT-CODE", "PaymentCodeTest",
+                     "Numeric payment codes routed by prefix and length",
+                     [("routing table", payment_code_cases)]),
+    "collection_url": ("COLLECTION-URL", "CollectionUrlTest",
+                       "URL-form collection codes routed by pattern",
+                       [("routing table", collection_url_cases)]),
+}
+
+
+def build(name: str) -> dict:
+    algorithm, test_type, title, groups = FILES[name]
+    tc_id, out_groups, used = 0, [], set()
+    for comment, make in groups:
+        tests = []
+        for vector in make():
+            tc_id += 1
+            tests.append({"tcId": tc_id, **vector})
+            used.update(vector["flags"])
+        out_groups.append({"type": test_type, "comment": comment, "tests": tests})
+    return {
+        "algorithm": algorithm, "schema": f"{name}_test_schema.json", "profile": PROFILE,
+        "generatorVersion": GENERATOR_VERSION, "numberOfTests": tc_id,
+        "header": [title, "Generated by vectors/generate.py; do not edit by hand."],
+        "notes": {f: {"bugType": NOTES[f][0], "description": NOTES[f][1]} for f in sorted(used)},
+        "testGroups": out_groups,
+    }
+
+
+def render(name: str) -> str:
+    return json.dumps(build(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="compare, don't write")
+    args = parser.parse_args()
+    stale = []
+    for name in FILES:
+        path = HERE / f"{name}_test.json"
+        text = render(name)
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(path.name)
+        else:
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print(f"out of date: {', '.join(stale)} (run python -m vectors.generate)", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
