@@ -14,11 +14,13 @@ from benchmarks import certify_bench, lint_bench
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", nargs="*", choices=["certify", "lint"],
+    parser.add_argument("which", nargs="*", metavar="{certify,lint}",
                         help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and items")
     args = parser.parse_args()
     which = args.which or ["certify", "lint"]
+    if unknown := set(which) - {"certify", "lint"}:
+        parser.error(f"unknown benchmark: {', '.join(sorted(unknown))}")
     figures = []
     if "certify" in which:
         figures += certify_bench.figures(args.quick)

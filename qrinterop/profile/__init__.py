@@ -104,6 +104,7 @@ def load_profile(folder: Path | None = None) -> Profile:
     timing = _checked(folder / files["timing"], "timing.schema.json")
     features = _checked(folder / files["features"], "features.schema.json")
     _checked(folder / files["routing"], "routing.schema.json")
+    _checked(folder / files["emv_mpm"], "emv-mpm.schema.json")
     messages = _read_json(folder / files["messages"])
     return Profile(
         folder=folder,
