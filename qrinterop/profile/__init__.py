@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -34,13 +35,19 @@ def _read_json(path: Path) -> Any:
         raise ProfileError(f"{path}: not valid JSON: {exc}") from None
 
 
+def schema_error(schema: dict, document: object, separator: str = "/") -> str | None:
+    """The most relevant way ``document`` breaks ``schema``, as "where: what"; None if it
+    doesn't. One message, because a person fixes a file one problem at a time."""
+    error = best_match(Draft202012Validator(schema).iter_errors(document))
+    if error is None:
+        return None
+    return f"{separator.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
+
+
 def _checked(path: Path, schema_name: str) -> Any:
     document = _read_json(path)
-    validator = Draft202012Validator(_read_json(SCHEMA_DIR / schema_name))
-    error = next(iter(sorted(validator.iter_errors(document), key=lambda e: e.path)), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ProfileError(f"{path}: at {where}: {error.message}")
+    if problem := schema_error(_read_json(SCHEMA_DIR / schema_name), document):
+        raise ProfileError(f"{path}: at {problem}")
     return document
 
 

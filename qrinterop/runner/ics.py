@@ -10,8 +10,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
+from qrinterop.profile import schema_error
 from qrinterop.runner.errors import UsageError
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
@@ -27,11 +26,9 @@ def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> d
         raise UsageError(f"cannot read ICS file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"ICS file {path} is not valid TOML: {exc}") from None
-    validator = Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
-    error = next(iter(sorted(validator.iter_errors(ics), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise UsageError(f"ICS file {path}: {where}: {error.message}")
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    if problem := schema_error(schema, ics, separator="."):
+        raise UsageError(f"ICS file {path}: {problem}")
     for where, declared, known in (("sut.defects", ics["sut"].get("defects", []), known_defects),
                                    ("institution.features",
                                     ics["institution"].get("features", []), known_features)):
