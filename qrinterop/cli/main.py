@@ -187,6 +187,15 @@ def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
             console.print("Stopping.")
 
 
+def _register_groups() -> None:
+    from qrinterop.cli.profile import profile_group
+
+    cli.add_command(profile_group)
+
+
+_register_groups()
+
+
 def _terminate(_signum: int, _frame: object) -> None:
     # SystemExit unwinds through every ``with`` block, so the services are stopped.
     raise SystemExit(3)
