@@ -345,6 +345,12 @@ async def _json(request: web.Request) -> dict:
     return body
 
 
+def _tier(value: object) -> str:
+    if value not in ("A", "B", "C", "D"):
+        raise ControlError(400, f"riskTier must be A, B, C or D, got {value!r}")
+    return value
+
+
 def _field(body: dict, name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value:
@@ -362,6 +368,7 @@ class ControlApi:
         return [
             web.post("/control/accounts", self.open_account),
             web.get("/control/accounts/{account}", self.get_account),
+            web.put("/control/accounts/{account}", self.update_account),
             web.post("/control/merchant-codes", self.create_merchant_code),
             web.post("/control/payment-codes", self.create_payment_code),
             web.post("/control/wallet/pay", self.wallet_pay),
@@ -375,15 +382,27 @@ class ControlApi:
         balance = body.get("balance", 0)
         if not isinstance(balance, int) or balance < 0:
             raise ControlError(400, "balance must be a non-negative integer number of fen")
-        self.inst.ledger.open_account(account, balance)
-        return {"account": account, "balance": balance}
+        self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")))
+        return self.account_view(account)
+
+    def account_view(self, account: str) -> dict:
+        row = self.inst.ledger.account(account)
+        if row is None:
+            raise ControlError(404, f"no account {account}")
+        return {"account": row["id"], "balance": row["balance"], "riskTier": row["risk_tier"]}
 
     async def get_account(self, request: web.Request) -> dict:
-        account = request.match_info["account"]
-        balance = self.inst.ledger.balance(account)
-        if balance is None:
-            raise ControlError(404, f"no account {account}")
-        return {"account": account, "balance": balance}
+        return self.account_view(request.match_info["account"])
+
+    async def update_account(self, request: web.Request) -> dict:
+        account, body = request.match_info["account"], await _json(request)
+        self.account_view(account)
+        balance = body.get("balance")
+        if balance is not None and (not isinstance(balance, int) or balance < 0):
+            raise ControlError(400, "balance must be a non-negative integer number of fen")
+        tier = _tier(body["riskTier"]) if "riskTier" in body else None
+        self.inst.ledger.update_account(account, balance, tier)
+        return self.account_view(account)
 
     async def create_merchant_code(self, request: web.Request) -> dict:
         body = await _json(request)

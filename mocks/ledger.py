@@ -13,7 +13,9 @@ from contextlib import contextmanager
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0), created_at REAL NOT NULL
+    id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0),
+    risk_tier TEXT NOT NULL DEFAULT 'C',           -- 296号 tiers A-D
+    created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS merchants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
@@ -85,11 +87,20 @@ class Ledger:
         return dict(row) if row else None
 
     # -- accounts and merchants -----------------------------------------------------------------
-    def open_account(self, account: str, balance: int) -> None:
-        self.db.execute("INSERT INTO accounts VALUES (?, ?, ?)", (account, balance, time.time()))
+    def open_account(self, account: str, balance: int, risk_tier: str = "C") -> None:
+        self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at)"
+                        " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, time.time()))
+
+    def account(self, account: str) -> dict | None:
+        return self.one("SELECT id, balance, risk_tier FROM accounts WHERE id = ?", account)
+
+    def update_account(self, account: str, balance: int | None, risk_tier: str | None) -> None:
+        self.db.execute("UPDATE accounts SET balance = COALESCE(?, balance),"
+                        " risk_tier = COALESCE(?, risk_tier) WHERE id = ?",
+                        (balance, risk_tier, account))
 
     def balance(self, account: str) -> int | None:
-        row = self.one("SELECT balance FROM accounts WHERE id = ?", account)
+        row = self.account(account)
         return row["balance"] if row else None
 
     def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str,

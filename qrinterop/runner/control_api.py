@@ -1,0 +1,79 @@
+"""The test-control API contract (an OpenAPI 3.1 document in the profile), checked.
+
+An SUT's upper-tester interface is part of what it declares; answers that break the contract
+would otherwise surface as confusing step errors far from their cause.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from qrinterop.profile import Profile
+
+DOC_URI = "urn:qrinterop:control-api"
+
+
+@dataclass
+class ControlApiSpec:
+    document: dict
+
+    @classmethod
+    def of(cls, profile: Profile) -> ControlApiSpec:
+        path = profile.folder / profile.manifest["files"]["control_api"]
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def operations(self) -> set[tuple[str, str]]:
+        """``(METHOD, path template)`` of every operation."""
+        return {(method.upper(), path) for path, item in self.document["paths"].items()
+                for method in item if method in ("get", "put", "post", "delete", "patch")}
+
+    @cached_property
+    def _registry(self) -> Registry:
+        # OpenAPI 3.1 schemas are JSON Schema 2020-12; the document itself has no $schema.
+        return Registry().with_resource(DOC_URI, Resource.from_contents(
+            self.document, default_specification=DRAFT202012))
+
+    def match(self, method: str, path: str) -> str | None:
+        """The path template a concrete path belongs to (``/control/accounts/ACC1`` →
+        ``/control/accounts/{account}``)."""
+        for template in self.document["paths"]:
+            pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"
+            if re.match(pattern, path) and method.lower() in self.document["paths"][template]:
+                return template
+        return None
+
+    def response_problems(self, method: str, path: str, status: int, body: object) -> list[str]:
+        template = self.match(method, path)
+        if template is None:
+            return [f"{method} {path} is not an operation of the test-control API"]
+        responses = self.document["paths"][template][method.lower()]["responses"]
+        if str(status) not in responses:
+            return [f"{method} {template}: status {status} is not one the contract allows"]
+        response = responses[str(status)]
+        pointer = response.get("$ref", "").removeprefix("#")
+        if pointer:
+            response = self._resolve(pointer)
+        schema = {"$ref": f"{DOC_URI}#{_pointer_of(template, method, status, response)}"}
+        validator = Draft202012Validator(schema, registry=self._registry)
+        return [f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '(body)'}"
+                f": {e.message}" for e in validator.iter_errors(body)]
+
+    def _resolve(self, pointer: str) -> dict:
+        node = self.document
+        for part in pointer.strip("/").split("/"):
+            node = node[part]
+        return node
+
+
+def _pointer_of(template: str, method: str, status: int, response: dict) -> str:
+    schema = response["content"]["application/json"]["schema"]
+    return schema["$ref"].removeprefix("#") if "$ref" in schema else (
+        f"/paths/{template.replace('/', '~1')}/{method.lower()}/responses/{status}"
+        "/content/application~1json/schema")
