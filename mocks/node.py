@@ -4,6 +4,7 @@ makes on every message it receives and every answer it gets back."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
@@ -59,9 +60,25 @@ class Node:
         app = web.Application(middlewares=list(middlewares))
         app.on_startup.append(self._start_http)
         app.on_cleanup.append(self._stop_http)
-        app.router.add_post(transport.MESSAGE_PATH, on_message)
+        app.router.add_post(transport.MESSAGE_PATH, self._never_unanswered(on_message))
         app.router.add_get("/health", self._health)
         return app
+
+    def _never_unanswered(self, on_message: Handler) -> Handler:
+        """Whatever goes wrong inside, the sender gets a signed answer from the profile's
+        vocabulary, never an HTTP 500 or a dropped connection."""
+        async def handler(request: web.Request) -> web.StreamResponse:
+            try:
+                return await on_message(request)
+            except Exception as exc:
+                logging.getLogger(__name__).exception("message handler failed")
+                try:
+                    message = json.loads(await request.read())
+                except ValueError:
+                    message = {}
+                return self.answer(self.refuse(message, "06",
+                                               f"internal error: {type(exc).__name__}"))
+        return handler
 
     @staticmethod
     def answer(message: dict) -> web.Response:
