@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_ICS = ROOT / "mocks" / "reference-ics.toml"
+REFERENCE_ICS = ROOT / "mocks" / "reference-ics.yaml"
 
 
 def run_cli(*args: str, timeout: float = 120,
@@ -36,7 +36,7 @@ def processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def ics_with(tmp_path: Path, old: str, new: str, name: str = "ics.toml") -> Path:
+def ics_with(tmp_path: Path, old: str, new: str, name: str = "ics.yaml") -> Path:
     """A copy of the reference ICS with one text replacement."""
     text = REFERENCE_ICS.read_text(encoding="utf-8")
     assert old in text, old
@@ -45,9 +45,14 @@ def ics_with(tmp_path: Path, old: str, new: str, name: str = "ics.toml") -> Path
     return path
 
 
+def reference_line(text: str) -> int:
+    """The line of the reference ICS that holds ``text``, as an error about it names it."""
+    lines = REFERENCE_ICS.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
 @pytest.fixture
 def defect_ics(tmp_path):
     def make(*defects: str) -> Path:
-        listed = ", ".join(f'"{d}"' for d in defects)
-        return ics_with(tmp_path, "defects = []", f"defects = [{listed}]")
+        return ics_with(tmp_path, "defects: []", f"defects: [{', '.join(defects)}]")
     return make

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import ics_with, processes_mentioning, run_cli
+from tests.conftest import ics_with, processes_mentioning, reference_line, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -44,13 +44,13 @@ def test_out_that_already_holds_a_run(tmp_path):
 
 
 @pytest.mark.parametrize(("edit", "words"), [
-    (("[institution]", "[institution"), ("not valid TOML",)),
-    (('roles = ["issuer", "acquirer"]', 'roles = ["wallet"]'), ("institution.roles.0",)),
-    (('defects = []', 'defects = ["no-such-defect"]'), ("no-such-defect",)),
-    (('payment_code_length = 18', 'payment_code_length = "18"'),
-     ("codes.payment_code_length",)),
-    (('roles = ["issuer", "acquirer"]', 'roles = ["issuer"]\nfeatures = ["teleport"]'),
-     ("institution.features", "teleport")),
+    (("roles: [issuer, acquirer]", "roles: [issuer, acquirer"), ("not valid YAML", "line ")),
+    (("roles: [issuer, acquirer]", "roles: [wallet]"),
+     ("institution.roles.0", f"line {reference_line('roles: [')},")),
+    (("defects: []", "defects: [no-such-defect]"), ("no-such-defect", "line ")),
+    (("payment_code_length: 18", 'payment_code_length: "18"'),
+     ("codes.payment_code_length", f"line {reference_line('payment_code_length: 18')},")),
+    (("features: []", "features: [teleport]"), ("institution.features", "teleport", "line ")),
 ])
 def test_broken_ics_is_named(tmp_path, edit, words):
     ics = ics_with(tmp_path, *edit)
@@ -59,8 +59,8 @@ def test_broken_ics_is_named(tmp_path, edit, words):
 
 
 def test_missing_ics(tmp_path):
-    assert_one_line_error(run_cli("certify", "--ics", str(tmp_path / "nope.toml")), 2,
-                          "nope.toml")
+    assert_one_line_error(run_cli("certify", "--ics", str(tmp_path / "nope.yaml")), 2,
+                          "nope.yaml")
 
 
 def test_port_already_taken(tmp_path):

@@ -8,7 +8,6 @@ so that printing never costs more than checking.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -18,6 +17,7 @@ from qrinterop.codes.lint import UNKNOWN, LintResult, lint
 from qrinterop.codes.routing import RoutingTable, code_registration, default_table
 from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 from qrinterop.runner.errors import UsageError
+from qrinterop.runner.ics import read_yaml
 from qrinterop.runner.suite import locate
 
 
@@ -29,7 +29,7 @@ def routing_table() -> RoutingTable:
         suite = locate()
     except UsageError:
         return table
-    reference = tomllib.loads((suite.mocks / "reference-ics.toml").read_text(encoding="utf-8"))
+    reference = read_yaml(suite.mocks / "reference-ics.yaml")
     peers = suite.network_layout()["peers"]
     return table.extended(code_registration(d) for d in [reference, *peers])
 

@@ -56,7 +56,7 @@ def cli() -> None:
 
 @cli.command("certify")
 @click.option("--ics", type=click.Path(path_type=Path, dir_okay=False),
-              help="The institution's ICS (TOML). Default: the bundled reference institution.")
+              help="The institution's ICS (YAML). Default: the bundled reference institution.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Run folder to create. Default: reports/<run-id>/ in the suite.")
 @click.option("--tags", metavar="EXPR", help="Run only scenarios matching this behave tag "
@@ -188,8 +188,10 @@ def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
 
 
 def _register_groups() -> None:
+    from qrinterop.cli.ics import ics as ics_group
     from qrinterop.cli.profile import profile_group
 
+    cli.add_command(ics_group)
     cli.add_command(profile_group)
 
 

@@ -87,7 +87,7 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
         profile = load_profile()
     except ProfileError as exc:
         raise UsageError(f"profile: {exc}") from None
-    ics_path = options.ics or suite.mocks / "reference-ics.toml"
+    ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
     return suite, profile, ics, ics_path

@@ -1,38 +1,467 @@
 """The ICS: what the institution claims to implement and how to reach it.
 
-Written in TOML because people write it by hand; checked against ``ics.schema.json`` so that a
-mistake is reported with the file and the key, before anything starts.
+Written in YAML because people write it by hand and comment it; ``ics.schema.json`` is the one
+definition of a valid ICS. A person fixes the file in an editor, so every problem carries its
+line and column: the file is composed into YAML nodes, which keep their positions, the data is
+built from those same nodes (what ``yaml.safe_load`` does, in two steps), and a JSON-Schema
+error path is walked back down the nodes to the key or value it is about.
+
+``check_ics`` finds every problem at once (``qrinterop ics check``); ``load_ics`` stops a run
+on them with one line, before anything starts.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
-import tomllib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from qrinterop.profile import schema_error
+import yaml
+from jsonschema import Draft202012Validator, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
 from qrinterop.runner.errors import UsageError
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
+PLACEHOLDER = re.compile(r"<[^<>\n]+>")
+MAX_VALUES = 100_000      # far above any real ICS; far below what a few aliases can expand to
+MERGE_TAG = "tag:yaml.org,2002:merge"
+KeyPath = tuple[str | int, ...]
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml's when built), giving every construction error a position:
+    ``!!int abc`` fails inside Python's ``int()``, which knows nothing of the file."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, str(exc),
+                                                    node.start_mark) from None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an ICS file, where a person looks for it."""
+
+    line: int | None          # 1-based; None when the problem is the file as a whole
+    column: int | None
+    path: KeyPath
+    message: str
+
+    @property
+    def where(self) -> str:
+        return ".".join(map(str, self.path))
+
+    def render(self, file: Path | str) -> str:
+        at = f", line {self.line}" + (f", column {self.column}" if self.column else "")
+        where = f"{self.where}: " if self.path else ""
+        text = f"ICS file {file}{at if self.line else ''}: {where}{self.message}"
+        return text.replace("\n", " ")
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "path": self.where,
+                "message": self.message}
+
+
+@dataclass
+class Checked:
+    """An ICS file read and checked: its data (when it could be built) and every problem."""
+
+    file: Path
+    document: dict | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def error_line(self) -> str:
+        """The first problem, and how many more: a run stops on one line."""
+        more = len(self.problems) - 1
+        return self.problems[0].render(self.file) + (
+            f" (+{more} more: qrinterop ics check {self.file} lists them)" if more else "")
+
+
+class _Fatal(Exception):
+    """The file cannot be read as a YAML mapping: nothing further can be checked."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+# -- public entry points ------------------------------------------------------------------------
 def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> dict:
-    """Read and check an ICS file; any problem is a :class:`UsageError` naming file and key."""
+    """Read and check an ICS file; any problem is a :class:`UsageError` naming file and line."""
+    checked = check_ics(path, known_defects, known_features)
+    if checked.problems:
+        raise UsageError(checked.error_line())
+    assert checked.document is not None
+    return checked.document
+
+
+def check_ics(path: Path, known_defects: set[str], known_features: set[str]) -> Checked:
+    """Every problem of an ICS file, each with its line. Only a file that cannot be read at
+    all (missing, a folder, no permission) is a :class:`UsageError`: that is not the ICS's
+    fault but the command line's."""
+    raw = _read_bytes(path)
     try:
-        ics = tomllib.loads(path.read_text(encoding="utf-8"))
+        root = _mapping_root(_compose(_decode(raw)))
+        survey = _Survey()
+        if survey.visit(root, ()) > MAX_VALUES:
+            raise _Fatal(_at(root, (), f"the file expands to more than {MAX_VALUES} values "
+                                       "through its aliases (&/*)"))
+        document = _construct(root)
+    except _Fatal as fatal:
+        return Checked(path, None, [fatal.problem])
+    problems = [*survey.problems,
+                *_schema_problems(document, root, survey.placeholders),
+                *_unknown_names(document, root, survey.placeholders, known_defects,
+                                known_features)]
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.where, p.message))
+    return Checked(path, document, problems)
+
+
+def read_yaml(path: Path) -> Any:
+    """The data of a YAML file, unchecked: for files the suite ships (the reference ICS read by
+    ``qrinterop lint``), where schema validation would be a cost on every run for nothing."""
+    try:
+        root = _compose(_decode(_read_bytes(path)))
+        return None if root is None else _construct(root)
+    except _Fatal as fatal:
+        raise UsageError(fatal.problem.render(path)) from None
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+# -- reading: bytes, text, nodes, data ------------------------------------------------------------
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"ICS file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read ICS file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"ICS file {path} is not valid TOML: {exc}") from None
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    if problem := schema_error(schema, ics, separator="."):
-        raise UsageError(f"ICS file {path}: {problem}")
-    for where, declared, known in (("sut.defects", ics["sut"].get("defects", []), known_defects),
-                                   ("institution.features",
-                                    ics["institution"].get("features", []), known_features)):
-        if unknown := set(declared) - known:
-            raise UsageError(f"ICS file {path}: {where}: unknown {', '.join(sorted(unknown))}"
-                             f" (known: {', '.join(sorted(known))})")
-    return ics
+    except OSError as exc:
+        raise UsageError(f"cannot read ICS file {path}: {exc.strerror or exc}") from None
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        raise _Fatal(Problem(raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1, (),
+                             f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")) from None
+
+
+def _compose(text: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise _Fatal(_yaml_problem(exc, text)) from None
+    except RecursionError:     # the pure-Python parser, on thousands of nested brackets
+        raise _Fatal(Problem(None, None, (), "not valid YAML: nested too deeply")) from None
+
+
+def _construct(root: Node) -> Any:
+    """Build the data from the nodes. SafeConstructor flattens merge keys (``<<: *x``) into
+    the nodes as it goes, so error paths can be looked up in them afterwards."""
+    try:
+        return _Loader("").construct_document(root)
+    except yaml.YAMLError as exc:
+        raise _Fatal(_yaml_problem(exc, "")) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        message = f"not valid YAML: {_yaml_reason(exc)}"
+    else:                       # ReaderError: a character YAML does not allow at all
+        message = f"not valid YAML: {getattr(exc, 'reason', exc)}"
+    if mark is not None:
+        lines = text.splitlines()
+        if mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+            message += " (a tab: YAML indents with spaces only)"
+        return Problem(mark.line + 1, mark.column + 1, (), message)
+    position = getattr(exc, "position", None)
+    if isinstance(position, int) and text:
+        line_start = text.rfind("\n", 0, position) + 1
+        return Problem(text.count("\n", 0, position) + 1, position - line_start + 1, (), message)
+    return Problem(None, None, (), message)
+
+
+def _yaml_reason(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's two-part message ("while parsing a flow sequence", "did not find expected
+    ']'") on one line, with the line the context started on when it is another one."""
+    context, problem = exc.context, exc.problem
+    if context and exc.context_mark and exc.problem_mark \
+            and exc.context_mark.line != exc.problem_mark.line:
+        context += f" (from line {exc.context_mark.line + 1})"
+    return ", ".join(part for part in (context, problem) if part) or "unreadable"
+
+
+def _mapping_root(root: Node | None) -> MappingNode:
+    """The top of the file, which must be a mapping of keys."""
+    keys = ", ".join(schema()["required"])
+    if root is None or (isinstance(root, ScalarNode) and root.tag.endswith(":null")):
+        raise _Fatal(Problem(None, None, (), f"the file is empty: an ICS is a mapping of the keys"
+                                             f" {keys} (qrinterop ics init writes a template)"))
+    if not isinstance(root, MappingNode):
+        kind = "a list" if isinstance(root, SequenceNode) else f"a single value ({root.value!r})"
+        raise _Fatal(_at(root, (), f"the file holds {kind}: an ICS is a mapping of the keys "
+                                   f"{keys}"))
+    return root
+
+
+# -- what only the nodes show: duplicates, placeholders, alias bombs -------------------------------
+@dataclass
+class _Survey:
+    """One pass over the nodes before any value is built: duplicate keys (which YAML resolves
+    silently to the last), placeholders left from the template, and how many values the
+    document stands for once aliases are expanded (a few lines can stand for billions, and
+    validation would visit them all)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    placeholders: set[KeyPath] = field(default_factory=set)
+    sizes: dict[int, int] = field(default_factory=dict)
+
+    def visit(self, node: Node, path: KeyPath | None) -> int:
+        """The node's expanded size; ``path`` None for nodes inside keys, never reported."""
+        if id(node) in self.sizes:          # an alias: surveyed where it was defined
+            return self.sizes[id(node)]
+        self.sizes[id(node)] = 1            # an alias back to an ancestor counts once
+        if isinstance(node, ScalarNode):
+            self._placeholder(node, path)
+            return 1
+        if isinstance(node, SequenceNode):
+            size = 1 + sum(self.visit(item, _sub(path, i)) for i, item in enumerate(node.value))
+        else:
+            size = 1 + self._mapping(node, path)
+        self.sizes[id(node)] = size
+        return size
+
+    def _mapping(self, node: MappingNode, path: KeyPath | None) -> int:
+        first: dict[tuple[str, str], Node] = {}
+        size = 0
+        for key, value in node.value:
+            if key.tag == MERGE_TAG:
+                size += self.visit(value, path)
+                continue
+            name = key.value if isinstance(key, ScalarNode) else "?"
+            if isinstance(key, ScalarNode) and path is not None:
+                earlier = first.setdefault((key.tag, key.value), key)
+                if earlier is not key:
+                    self.problems.append(_at(key, (*path, name), "duplicate key: already given "
+                                             f"on line {earlier.start_mark.line + 1}"))
+            size += self.visit(key, None) + self.visit(value, _sub(path, name))
+        return size
+
+    def _placeholder(self, node: ScalarNode, path: KeyPath | None) -> None:
+        if path is not None and PLACEHOLDER.fullmatch(node.value):
+            self.placeholders.add(path)
+            self.problems.append(_at(node, path, f"placeholder {node.value} not filled in"))
+
+
+def _sub(path: KeyPath | None, part: str | int) -> KeyPath | None:
+    return None if path is None else (*path, part)
+
+
+# -- schema errors, located -----------------------------------------------------------------------
+def _schema_problems(document: dict, root: MappingNode,
+                     placeholders: set[KeyPath]) -> Iterator[Problem]:
+    for error in _validator().iter_errors(document):
+        path = tuple(error.absolute_path)
+        if _covered(path, placeholders):
+            continue                        # already reported as a placeholder
+        node, key = _find(root, path)
+        if error.validator == "additionalProperties" and error.validator_value is False:
+            yield from _unknown_keys(error, node, path)
+        else:
+            yield _at(_position(node, key), path, _message(error, node))
+
+
+def _covered(path: KeyPath, placeholders: set[KeyPath]) -> bool:
+    return any(path[:len(p)] == p for p in placeholders)
+
+
+def _find(root: Node, path: Sequence[str | int]) -> tuple[Node, Node | None]:
+    """The node an error path leads to and the key node naming it, as far as the path goes."""
+    node, key = root, None
+    for part in path:
+        if isinstance(node, MappingNode) and (pair := _lookup(node, part)):
+            key, node = pair
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            key, node = None, node.value[part]
+        else:
+            break
+    return node, key
+
+
+def _lookup(mapping: MappingNode, name: str | int) -> tuple[Node, Node] | None:
+    """The key and value nodes for ``name``; the last one given, as YAML keeps the last."""
+    pairs = [(k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.value == str(name)]
+    return pairs[-1] if pairs else None
+
+
+def _position(node: Node, key: Node | None) -> Node:
+    """Point at a scalar value itself; at the key of an empty value, a list or a mapping."""
+    if key is None or (isinstance(node, ScalarNode) and node.value != ""):
+        return node
+    return key
+
+
+def _at(node: Node, path: KeyPath, message: str) -> Problem:
+    mark = node.start_mark
+    return Problem(mark.line + 1, mark.column + 1, path, message)
+
+
+def _unknown_keys(error: ValidationError, node: Node, path: KeyPath) -> Iterator[Problem]:
+    allowed = sorted(error.schema.get("properties", {}))
+    for name in error.instance:
+        if name in allowed:
+            continue
+        pair = _lookup(node, name) if isinstance(node, MappingNode) else None
+        yield _at(pair[0] if pair else node, (*path, name),
+                  f"unknown key {str(name)!r}" + _suggestion(str(name), allowed, "allowed here"))
+
+
+def _suggestion(name: str, known: Sequence[str], label: str) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" ({label}: {', '.join(known) or 'none'})"
+
+
+def _message(error: ValidationError, node: Node) -> str:
+    """jsonschema's message, made to speak of what the person wrote in YAML."""
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        if isinstance(error.instance, dict | list):   # never repr a whole subtree
+            kind = "mapping" if isinstance(error.instance, dict) else "list"
+            return f"expected {expected}, found a {kind}"
+        if isinstance(node, ScalarNode) and node.value == "" and node.style in (None, ""):
+            return f"no value given (expected {expected})"
+        return error.message + _quote_hint(expected, node)
+    if error.validator == "pattern" and (description := error.schema.get("description")):
+        return f"{error.message} (expected {description})"
+    return error.message
+
+
+def _quote_hint(expected: str, node: Node) -> str:
+    """YAML reads 00123 as a number and NO as false; the fix is quotes (or none)."""
+    if not isinstance(node, ScalarNode):
+        return ""
+    quoted = node.style in ("'", '"')
+    if "string" in expected and not quoted:
+        return f' (write it in quotes: "{node.value}")'
+    if "string" not in expected and quoted:
+        return " (write it without quotes)"
+    return ""
+
+
+# -- names the schema cannot know: defects and features -------------------------------------------
+def _unknown_names(document: dict, root: MappingNode, placeholders: set[KeyPath],
+                   known_defects: set[str], known_features: set[str]) -> Iterator[Problem]:
+    """Defects come from the suite and features from the profile, not from the schema."""
+    for path, known, what in ((("sut", "defects"), known_defects, "defect"),
+                              (("institution", "features"), known_features, "feature")):
+        declared = _get(document, path)
+        if not isinstance(declared, list):
+            continue
+        for i, name in enumerate(declared):
+            item = (*path, i)
+            if isinstance(name, str) and name not in known and not _covered(item, placeholders):
+                node, key = _find(root, item)
+                yield _at(_position(node, key), item, f"unknown {what} {name!r}"
+                          + _suggestion(name, sorted(known), "known"))
+
+
+def _get(document: Any, path: KeyPath) -> Any:
+    for part in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(part)
+    return document
+
+
+# -- the template ---------------------------------------------------------------------------------
+TEMPLATE = """\
+# Implementation Conformance Statement (ICS) for qrinterop, with the implementation extra
+# information (IXIT) it needs: what your implementation does, and how qrinterop reaches it.
+#
+#   1. Replace every <...> placeholder with your value (keep the quotes around it).
+#   2. qrinterop ics check THIS-FILE      lists what is still missing or wrong, by line.
+#   3. qrinterop certify --ics THIS-FILE
+#
+# mocks/reference-ics.yaml in the qrinterop source is a filled-in example. Keep identifiers
+# and codes in quotes: unquoted, YAML reads 00123 as a number and NO as false.
+
+# Format of this file: leave it as it is.
+schema: qrinterop-ics/1
+# The interconnection profile to certify against (profile id/version).
+profile: {profile}
+
+# Who you are and what you claim to implement: roles and features select the requirements
+# and scenarios that apply.
+institution:
+  # Institution code at the switch: 8 digits.
+  id: "<8-digit institution code>"
+  # Name shown in reports.
+  name: "<institution name>"
+  # Roles implemented: issuer (a wallet: issues payment codes, pays merchant codes) and/or
+  # acquirer (signs merchants up: issues their merchant codes, drives their terminals).
+  # Write [issuer], [acquirer] or [issuer, acquirer].
+  roles: [<issuer and/or acquirer>]
+  # Optional features implemented; requirements conditional on a feature apply only when it
+  # is listed here, e.g. [emv-cpm, url-codes]. The profile's features:
+{features}
+  features: []
+
+# The codes that are yours: the switch routes by them.
+codes:
+  # Payment codes your wallet issues start with these digits (1 to 6 digits)...
+  payment_code_prefix: "<1 to 6 digits>"
+  # ...and are this many digits long (16 to 24; a number, no quotes).
+  payment_code_length: <16 to 24>
+  # GUID of the merchant account template in your merchant codes (up to 32 characters).
+  merchant_guid: "<merchant account GUID>"
+
+# A test terminal of yours, and its merchant, where the scenarios' wallets pay.
+terminal:
+  # Terminal ID: 8 letters or digits.
+  id: "<8 letters or digits>"
+  # Merchant name, as in its merchant codes: up to 25 characters.
+  merchant_name: "<merchant name>"
+  # Merchant category code (ISO 18245): 4 digits.
+  mcc: "<4 digits>"
+  # Merchant city: up to 15 characters.
+  city: "<merchant city>"
+
+# The system under test (SUT): how qrinterop reaches it.
+sut:
+  # reference: qrinterop starts its bundled reference institution in your place; the only
+  # way this version of qrinterop knows.
+  launch: reference
+"""
+
+
+def template(profile: str, features: dict[str, dict]) -> str:
+    """The commented ICS template, listing the profile's optional features."""
+    width = max(map(len, features), default=0)
+    listed = "\n".join(f"  #   {name:<{width}}  {info['en']}" for name, info in features.items())
+    return TEMPLATE.format(profile=profile, features=listed or "  #   (none)")
