@@ -143,7 +143,9 @@ class Switch(Node):
             "mpm.inquiry.request": self.route_inquiry,
             "mpm.payment.request": self.route_mpm_payment,
             "cpm.purchase.request": self.route_purchase,
-        }[message["header"]["msgType"]]
+        }.get(message["header"]["msgType"])
+        if handler is None:
+            return self.refuse(message, "10", "this switch does not route that message")
         return await handler(message, message["header"]["sender"], message["body"])
 
     async def route_inquiry(self, message: dict, issuer: str, body: dict) -> dict:

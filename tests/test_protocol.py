@@ -337,10 +337,10 @@ def test_header_problem_is_reported(profile, message):
 def test_unknown_message_type_is_one_problem(profile, message):
     """A message type the profile does not define yields exactly one problem that names it."""
     unknown = copy.deepcopy(message)
-    unknown["header"]["msgType"] = "cpm.refund.request"
+    unknown["header"]["msgType"] = "cpm.teleport.request"
     problems = schema_problems(profile, unknown, "to-switch")
     assert len(problems) == 1
-    assert "cpm.refund.request" in problems[0]
+    assert "cpm.teleport.request" in problems[0]
 
 
 @pytest.mark.parametrize("junk", [None, [], "text", {"body": {}}, {"header": "x"}],

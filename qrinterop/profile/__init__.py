@@ -62,6 +62,8 @@ class Profile:
     timing: dict[str, float]
     messages: dict
     features: dict[str, dict]
+    business: dict
+    schedules: dict[str, dict]
 
     @property
     def id(self) -> str:
@@ -90,14 +92,15 @@ class Profile:
 
     def message_schema_uri(self, msg_type: str, leg: str) -> str | None:
         """Schema URI for ``msg_type`` (e.g. ``cpm.purchase.request``) on ``leg``
-        (``to-switch`` or ``from-switch``); None for an unknown message type."""
+        (``to-switch`` or ``from-switch``); None for an unknown message type or one that is
+        not sent on that leg."""
         base = self.messages["schema_base"]
         if msg_type == "reject":
             return base + self.messages["reject"]["schema"]
         name, _, kind = msg_type.rpartition(".")
         entry = self.messages["messages"].get(name)
-        if entry is None or kind not in ("request", "response"):
-            return None
+        if entry is None or f"{kind}.{leg}" not in entry["legs"]:
+            return None     # unknown, or a message that never travels on this leg
         return f"{base}{entry['schema']}#/$defs/{kind}.{leg}"
 
 
@@ -112,7 +115,10 @@ def load_profile(folder: Path | None = None) -> Profile:
     features = _checked(folder / files["features"], "features.schema.json")
     _checked(folder / files["routing"], "routing.schema.json")
     _checked(folder / files["emv_mpm"], "emv-mpm.schema.json")
-    messages = _read_json(folder / files["messages"])
+    business = _checked(folder / files["business"], "business.schema.json")
+    catalogue_path = folder / files["messages"]
+    messages = _checked(catalogue_path, "message-catalogue.schema.json")
+    _check_message_files(catalogue_path, messages)
     return Profile(
         folder=folder,
         manifest=manifest,
@@ -121,4 +127,16 @@ def load_profile(folder: Path | None = None) -> Profile:
         timing={k: v["value"] for k, v in timing["parameters"].items()},
         messages=messages,
         features=features["features"],
+        business=business,
+        schedules=timing.get("schedules", {}),
     )
+
+
+def _check_message_files(catalogue_path: Path, catalogue: dict) -> None:
+    """Every schema the catalogue names exists and defines exactly the message's legs."""
+    for name, entry in catalogue["messages"].items():
+        schema = _read_json(catalogue_path.parent / entry["schema"])
+        defined = set(schema.get("$defs", {}))
+        if defined != set(entry["legs"]):
+            raise ProfileError(f"{catalogue_path}: {name}: legs {sorted(entry['legs'])} but "
+                               f"{entry['schema']} defines {sorted(defined)}")

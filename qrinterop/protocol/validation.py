@@ -26,7 +26,7 @@ def schema_problems(profile: Profile, message: object, leg: str) -> list[str]:
     msg_type = message["header"].get("msgType")
     uri = profile.message_schema_uri(str(msg_type), leg)
     if uri is None:
-        return [f"unknown message type {msg_type!r}"]
+        return [f"unknown message type {msg_type!r}, or not one sent {leg}"]
     errors = _validator(profile, uri).iter_errors(message)
     return sorted(f"{'/'.join(map(str, e.absolute_path)) or '(message)'}: {e.message}"
                   for e in errors)
