@@ -189,9 +189,11 @@ def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
 
 def _register_groups() -> None:
     from qrinterop.cli.ics import ics as ics_group
+    from qrinterop.cli.msg import msg as msg_group
     from qrinterop.cli.profile import profile_group
 
     cli.add_command(ics_group)
+    cli.add_command(msg_group)
     cli.add_command(profile_group)
 
 

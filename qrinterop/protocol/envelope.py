@@ -1,28 +1,32 @@
 """The message envelope every participant signs, and the checks every receiver makes.
 
-The signature covers ``{"body": ..., "header": ...}`` serialised canonically (sorted keys, no
-white space, UTF-8); amounts are integers, so no float formatting can make two honest
-implementations disagree on the bytes.
+The signature covers ``{"body": ..., "header": ...}`` in its RFC 8785 (JCS) canonical form
+(:mod:`qrinterop.protocol.canonical`): sorted keys, no white space, UTF-8. Amounts are integers
+and floats are refused, so no number formatting can make two honest implementations disagree on
+the bytes. ``signature`` is ``{"alg", "keyId", "value"}``: the algorithm must be the verifying
+key's own, and ``keyId`` lets a receiver holding several keys of a sender (a rotation) pick one
+(:class:`~qrinterop.protocol.keyring.KeyRing`).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from qrinterop.protocol.crypto import ALGORITHM, SigningKey, VerifyKey
+from qrinterop.protocol.canonical import canonicalize
+from qrinterop.protocol.crypto import SigningKey, VerifyKey
+from qrinterop.protocol.keyring import KeyRing
 
 VERSION = "1.0"
 BEIJING = timezone(timedelta(hours=8))
 
 
 def canonical_bytes(header: dict, body: dict) -> bytes:
-    """The exact bytes a signature covers."""
-    return json.dumps({"body": body, "header": header}, sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The exact bytes a signature covers (JCS); ``CanonicalFormError`` (a ``ValueError``)
+    for content that has no canonical form, such as a float."""
+    return canonicalize({"body": body, "header": header})
 
 
 def beijing_now() -> datetime:
@@ -35,10 +39,12 @@ def new_message_id() -> str:
 
 @dataclass(frozen=True)
 class Party:
-    """Who signs: an institution ID and its key."""
+    """Who signs: an institution ID, its key, and the ID receivers registered the key under
+    (default: the key's fingerprint)."""
 
     inst_id: str
     key: SigningKey
+    key_id: str | None = None
 
 
 def seal(party: Party, msg_type: str, receiver: str, body: dict,
@@ -55,19 +61,27 @@ def seal(party: Party, msg_type: str, receiver: str, body: dict,
     }
     if test_case_id:
         header["testCaseId"] = test_case_id
-    return {"header": header, "body": body, "signature": sign(party.key, header, body)}
+    return {"header": header, "body": body,
+            "signature": sign(party.key, header, body, party.key_id)}
 
 
-def sign(key: SigningKey, header: dict, body: dict) -> dict[str, str]:
-    return {"alg": ALGORITHM, "keyId": key.public.id,
+def sign(key: SigningKey, header: dict, body: dict, key_id: str | None = None) -> dict[str, str]:
+    """The ``signature`` member for ``header`` and ``body``, labelled with the key's algorithm
+    and ``key_id`` (default: the key's fingerprint)."""
+    return {"alg": key.algorithm, "keyId": key_id or key.public.id,
             "value": key.sign(canonical_bytes(header, body))}
 
 
-def signature_ok(message: dict, key: VerifyKey) -> bool:
-    """True when ``message`` carries a valid signature by ``key``; never raises on junk."""
+def signature_ok(message: object, key: VerifyKey | KeyRing) -> bool:
+    """True when ``message`` carries a valid signature by ``key``, or, given a key ring, by the
+    key registered for its ``header.sender`` under its ``signature.keyId``. The declared
+    ``alg`` must be the key's algorithm. Never raises on junk: :mod:`.diagnose` says why not."""
     try:
+        if isinstance(key, KeyRing):
+            key = key.key_for(message)
         header, body, signature = message["header"], message["body"], message["signature"]
-        return (signature["alg"] == ALGORITHM
+        return (signature["alg"] == key.algorithm
                 and key.verify(signature["value"], canonical_bytes(header, body)))
-    except (KeyError, TypeError):
+    except (LookupError, TypeError, ValueError):
+        # ValueError covers content with no canonical form and a registered key that is junk.
         return False

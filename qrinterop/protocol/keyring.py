@@ -1,0 +1,98 @@
+"""The public keys a receiver trusts, by participant and key ID, so that keys can rotate.
+
+During a rotation a participant has two registered keys, signs with the new one and labels each
+signature with its ``keyId``; the receiver picks the key by ``(header.sender, signature.keyId)``
+rather than trying every key, so a failure names exactly which key was wanted. A key's default
+ID is :func:`~qrinterop.protocol.crypto.key_id` of its PEM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from qrinterop.protocol.crypto import VerifyKey
+
+
+class UnknownSender(LookupError):
+    """No key at all is registered for the message's sender."""
+
+    def __init__(self, sender: object, known: Iterable[str]) -> None:
+        self.sender, self.known = sender, tuple(sorted(known))
+        super().__init__(f"no key is registered for sender {sender!r}")
+
+
+class UnknownKeyId(LookupError):
+    """The sender is known but has no key with the signature's ``keyId``."""
+
+    def __init__(self, sender: str, key_id: object, known: Iterable[str]) -> None:
+        self.sender, self.key_id, self.known = sender, key_id, tuple(known)
+        super().__init__(f"sender {sender!r} has no key {key_id!r}; "
+                         f"its keys are {', '.join(self.known)}")
+
+
+class KeyRing:
+    """Public keys of one or more participants, each possibly with several keys."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, dict[str, VerifyKey]] = {}
+
+    @classmethod
+    def from_registrations(cls, participants: Iterable[Mapping]) -> KeyRing:
+        """From network registrations (``id``, ``public_key`` PEM text, optional ``key_id``)."""
+        ring = cls()
+        for participant in participants:
+            ring.add(participant["id"], VerifyKey(participant["public_key"].encode()),
+                     participant.get("key_id"))
+        return ring
+
+    def add(self, sender: str, key: VerifyKey, key_id: str | None = None) -> str:
+        """Register ``key`` for ``sender`` under ``key_id`` (default: the key's fingerprint)
+        and return the ID. Re-using an ID for a different key is refused."""
+        key_id = key_id or key.id
+        keys = self._keys.setdefault(sender, {})
+        if keys.get(key_id, key) != key:
+            raise ValueError(f"sender {sender!r} already has a different key {key_id!r}")
+        keys[key_id] = key
+        return key_id
+
+    def retire(self, sender: str, key_id: str) -> None:
+        """End a rotation: signatures with this key are no longer accepted."""
+        del self._keys[sender][key_id]
+        if not self._keys[sender]:
+            del self._keys[sender]
+
+    def __contains__(self, sender: object) -> bool:
+        return sender in self._keys
+
+    @property
+    def senders(self) -> tuple[str, ...]:
+        return tuple(self._keys)
+
+    def key_ids(self, sender: str) -> tuple[str, ...]:
+        return tuple(self._keys.get(sender, ()))
+
+    def key(self, sender: object, key_id: object) -> VerifyKey:
+        """The key to verify ``sender``'s signature labelled ``key_id``;
+        :class:`UnknownSender` or :class:`UnknownKeyId` if there is none."""
+        keys = self._keys.get(sender) if isinstance(sender, str) else None
+        if keys is None:
+            raise UnknownSender(sender, self._keys)
+        key = keys.get(key_id) if isinstance(key_id, str) else None
+        if key is None:
+            raise UnknownKeyId(sender, key_id, keys)
+        return key
+
+    def key_for(self, message: object) -> VerifyKey:
+        """The key named by a message's ``header.sender`` and ``signature.keyId``; a
+        ``LookupError`` (including ``KeyError``/``TypeError`` for a shapeless message)."""
+        try:
+            sender, key_id = message["header"]["sender"], message["signature"]["keyId"]
+        except TypeError:
+            raise KeyError("message has no header.sender or signature.keyId") from None
+        return self.key(sender, key_id)
+
+    def items(self) -> Iterable[tuple[str, str, VerifyKey]]:
+        """Every ``(sender, key ID, key)``, for diagnosis that searches all keys."""
+        for sender, keys in self._keys.items():
+            for key_id, key in keys.items():
+                yield sender, key_id, key
