@@ -13,18 +13,19 @@ from aiohttp import web
 
 from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
-from qrinterop.protocol.crypto import SigningKey, VerifyKey
+from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal, signature_ok
+from qrinterop.protocol.keyring import KeyRing
+from qrinterop.protocol.replay import ReplayGuard
+from qrinterop.protocol.server import Responder
 from qrinterop.protocol.validation import schema_problems
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def response_type(msg_type: object) -> str:
-    """``x.y.request`` is answered by ``x.y.response``; anything else by ``reject``."""
-    if isinstance(msg_type, str) and msg_type.endswith(".request"):
-        return msg_type.removesuffix(".request") + ".response"
-    return "reject"
+def _sender(message: object) -> object:
+    header = message.get("header") if isinstance(message, dict) else None
+    return header.get("sender") if isinstance(header, dict) else None
 
 
 class Node:
@@ -37,9 +38,12 @@ class Node:
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
         self.participants = {p["id"]: p for p in config["network"]["participants"]}
-        self.keys = {pid: VerifyKey(p["public_key"].encode())
-                     for pid, p in self.participants.items()}
+        self.keys = KeyRing.from_registrations(self.participants.values())
         self.scale: float = config.get("timing_scale", 1.0)
+        check_freshness = "skip-freshness-check" not in config.get("defects", [])
+        guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
+        self.responder = Responder(self.profile, self.party, self.keys,
+                                   guard if check_freshness else None)
         self.http: aiohttp.ClientSession | None = None
 
     def timing(self, name: str) -> float:
@@ -84,37 +88,14 @@ class Node:
     def answer(message: dict) -> web.Response:
         return web.json_response(message, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
-    def reply(self, request: dict, body: dict) -> dict:
-        """Sign an answer to ``request``, carrying over its test-case correlation ID."""
-        header = request.get("header") if isinstance(request, dict) else None
-        header = header if isinstance(header, dict) else {}
-        receiver = header.get("sender") if header.get("sender") in self.participants else self.id
-        return seal(self.party, response_type(header.get("msgType")), receiver, body,
-                    test_case_id=header.get("testCaseId"))
+    def reply(self, request: object, body: dict) -> dict:
+        return self.responder.reply(request, body)
 
     def refuse(self, request: object, code: str, detail: str = "") -> dict:
-        body = self.profile.response(code)
-        if detail:
-            body["respMsg"] = f"{body['respMsg']}: {detail}"[:256]
-        return self.reply(request if isinstance(request, dict) else {}, body)
+        return self.responder.refuse(request, code, detail)
 
     def check_inbound(self, raw: bytes, leg: str, verify: bool = True) -> tuple[dict, dict | None]:
-        """Parse and check a received message: ``(message, None)`` when it may be acted on,
-        otherwise ``(message, signed refusal to send back)``."""
-        try:
-            message = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return {}, self.refuse({}, "10", "body is not JSON")
-        header = message.get("header") if isinstance(message, dict) else None
-        sender = header.get("sender") if isinstance(header, dict) else None
-        if sender not in self.keys:
-            return message, self.refuse(message, "11", f"unknown sender {sender!r}")
-        if verify and not signature_ok(message, self.keys[sender]):
-            return message, self.refuse(message, "11")
-        problems = schema_problems(self.profile, message, leg)
-        if problems:
-            return message, self.refuse(message, "10", "; ".join(problems))
-        return message, None
+        return self.responder.check(raw, leg, verify)
 
     async def send(self, receiver: str, msg_type: str, body: dict, leg: str,
                    test_case_id: str | None, timeout_s: float,
@@ -129,7 +110,7 @@ class Node:
             on_sent(message)
         url = self.participants[receiver]["url"] + transport.MESSAGE_PATH
         _status, answer = await transport.exchange(self.http, url, message, timeout_s)
-        if not signature_ok(answer, self.keys[receiver]):
+        if _sender(answer) != receiver or not signature_ok(answer, self.keys):
             raise transport.PeerError("malformed", f"answer from {receiver} is not signed by it",
                                       answer)
         problems = schema_problems(self.profile, answer, leg)

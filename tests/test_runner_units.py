@@ -7,6 +7,7 @@ import pytest
 from qrinterop.profile import load_profile
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.keyring import KeyRing
 from qrinterop.report.document import Claims, requirement_entries
 from qrinterop.runner.errors import SutUnreachable, UsageError
 from qrinterop.runner.ics import load_ics
@@ -109,7 +110,9 @@ def test_passive_check_flags_schema_and_signature_problems():
     forged = _purchase_answer(other, 3000)
     records = [{"n": n, "from": "10000001", "to": "90000000", "leg": "to-switch", "content": m}
                for n, m in enumerate([good, bad_schema, forged], 1)]
-    findings = passive_findings(PROFILE, records, {"10000001": key.public})
+    ring = KeyRing()
+    ring.add("10000001", key.public)
+    findings = passive_findings(PROFILE, records, ring)
     assert [(f["requirement"], f["record"]) for f in findings] == [("R-MSG-01", 2),
                                                                    ("R-SEC-01", 3)]
     assert all(f["sender"] == "10000001" for f in findings)
@@ -121,7 +124,9 @@ def test_passive_check_skips_deliberate_corruption_and_missing_answers():
                 "content": {"junk": True}, "deliberate": True},
                {"n": 2, "from": "10000001", "to": "90000000", "leg": "to-switch",
                 "content": None, "note": "timeout"}]
-    assert passive_findings(PROFILE, records, {"10000001": key.public}) == []
+    ring = KeyRing()
+    ring.add("10000001", key.public)
+    assert passive_findings(PROFILE, records, ring) == []
 
 
 # -- ICS, suite, sockets, money ---------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import requests
 
 from qrinterop.evidence.transcript import Transcript
-from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import MESSAGE_PATH, encode
 from qrinterop.runner.errors import SutUnreachable
 
@@ -131,8 +131,14 @@ class Injector:
         self.channel = channel
 
     def deliver(self, receiver: str, msg_type: str, body: dict,
-                tamper: Callable[[dict], None] | None = None) -> dict:
+                tamper: Callable[[dict], None] | None = None,
+                header: dict | None = None) -> dict:
+        """``header`` overrides header fields before signing (a correctly signed message that
+        is stale, say); ``tamper`` changes the message after signing (a forged one)."""
         message = seal(self.switch, msg_type, receiver, body, test_case_id=self.channel.test_case)
+        if header:
+            message["header"].update(header)
+            message["signature"] = sign(self.switch.key, message["header"], message["body"])
         if tamper:
             tamper(message)
         self.channel.record("injector", self.switch.inst_id, receiver, "request", message,

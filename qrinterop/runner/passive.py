@@ -5,16 +5,16 @@ observation contributes to the verdict on its own."""
 from __future__ import annotations
 
 from qrinterop.profile import Profile
-from qrinterop.protocol.crypto import VerifyKey
+from qrinterop.protocol.diagnose import diagnose
 from qrinterop.protocol.envelope import signature_ok
+from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.validation import schema_problems
 
 #: Requirements every scenario checks passively, on every message it caused.
 PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01")
 
 
-def passive_findings(profile: Profile, records: list[dict],
-                     keys: dict[str, VerifyKey]) -> list[dict]:
+def passive_findings(profile: Profile, records: list[dict], keys: KeyRing) -> list[dict]:
     """Findings for every observed message that breaks its schema or is not signed by its
     sender. Messages the harness corrupted on purpose (``deliberate``) are not judged."""
     findings = []
@@ -26,11 +26,10 @@ def passive_findings(profile: Profile, records: list[dict],
             findings.append({"requirement": "R-MSG-01", "record": record["n"],
                              "sender": record["from"],
                              "message": f"{record['from']} → {record['to']}: {problem}"})
-        sender = message.get("header", {}).get("sender") if isinstance(message, dict) else None
-        key = keys.get(sender)
-        if key is None or not signature_ok(message, key):
+        if not signature_ok(message, keys):
+            problems = diagnose(message, keys)
+            why = problems[0].message if problems else "signature does not verify"
             findings.append({"requirement": "R-SEC-01", "record": record["n"],
                              "sender": record["from"],
-                             "message": f"{record['from']} → {record['to']}: signature does not "
-                                        f"verify with the key registered for {sender!r}"})
+                             "message": f"{record['from']} → {record['to']}: {why}"})
     return findings

@@ -16,6 +16,7 @@ from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
+from qrinterop.protocol.keyring import KeyRing
 from qrinterop.runner.clients import Channel, ControlClient, Injector, SwitchTap
 from qrinterop.runner.network import Network
 from qrinterop.runner.passive import passive_findings
@@ -58,7 +59,7 @@ class Session:
         self.injector = Injector(Party(network.switch.id, network.switch.key),
                                  {p.id: p.service.url for p in network.participants},
                                  timeout, self.channel)
-        self.keys = {p.id: p.key.public for p in network.participants}
+        self.keys = KeyRing.from_registrations(network.registrations())
         self.routes = default_table(profile.folder).extended(
             p.registration for p in network.participants if p is not network.switch)
         self.roles = set(ics["institution"]["roles"])

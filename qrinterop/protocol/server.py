@@ -1,0 +1,90 @@
+"""The receiving side of the protocol: every check a participant makes on a message before it
+acts, and the signed answer it gives when it won't.
+
+Simulators (the switch, the reference institution and its peers) answer through this one
+class, so the checks a real SUT is held to are the checks qrinterop's own participants make.
+Order matters: a message is authenticated before its freshness is judged (so forged traffic
+cannot burn an honest sender's nonces) and before its content is read.
+"""
+
+from __future__ import annotations
+
+from qrinterop.profile import Profile
+from qrinterop.protocol.canonical import strict_loads
+from qrinterop.protocol.envelope import Party, seal, signature_ok
+from qrinterop.protocol.keyring import KeyRing
+from qrinterop.protocol.replay import REUSED, ReplayGuard
+from qrinterop.protocol.validation import schema_problems
+
+#: Response codes for the ways a message can be refused before it is acted on.
+NOT_JSON, BAD_SIGNATURE, DUPLICATE = "10", "11", "12"
+
+
+def response_type(msg_type: object) -> str:
+    """``x.y.request`` is answered by ``x.y.response``; anything else by ``reject``."""
+    if isinstance(msg_type, str) and msg_type.endswith(".request"):
+        return msg_type.removesuffix(".request") + ".response"
+    return "reject"
+
+
+def _header(message: object) -> dict:
+    header = message.get("header") if isinstance(message, dict) else None
+    return header if isinstance(header, dict) else {}
+
+
+class Responder:
+    """One participant's inbound checks and answers."""
+
+    def __init__(self, profile: Profile, party: Party, keyring: KeyRing,
+                 guard: ReplayGuard | None) -> None:
+        self.profile = profile
+        self.party = party
+        self.keyring = keyring
+        self.guard = guard          # None: timestamps and nonces are not checked
+
+    def reply(self, request: object, body: dict) -> dict:
+        """Sign an answer to ``request``, carrying over its test-case correlation ID."""
+        header = _header(request)
+        sender = header.get("sender")
+        receiver = sender if sender in self.keyring else self.party.inst_id
+        return seal(self.party, response_type(header.get("msgType")), receiver, body,
+                    test_case_id=header.get("testCaseId"))
+
+    def refuse(self, request: object, code: str, detail: str = "") -> dict:
+        body = self.profile.response(code)
+        if detail:
+            body["respMsg"] = f"{body['respMsg']}: {detail}"[:256]
+        return self.reply(request, body)
+
+    def check(self, raw: bytes, leg: str, verify: bool = True) -> tuple[dict, dict | None]:
+        """Parse and check a received message: ``(message, None)`` when it may be acted on,
+        otherwise ``(message, signed refusal to send back)``. ``verify=False`` skips the
+        signature — only deliberately defective simulators do that."""
+        try:
+            message = strict_loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return {}, self.refuse({}, NOT_JSON, f"body is not a JSON message: {exc}")
+        header = _header(message)
+        sender = header.get("sender")
+        if sender not in self.keyring:
+            return message, self.refuse(message, BAD_SIGNATURE, f"unknown sender {sender!r}")
+        if verify and not signature_ok(message, self.keyring):
+            return message, self.refuse(message, BAD_SIGNATURE)
+        if header.get("receiver") != self.party.inst_id:
+            return message, self.refuse(message, NOT_JSON, f"addressed to "
+                                        f"{header.get('receiver')!r}, not to this participant")
+        if refusal := self._replayed(message, header):
+            return message, refusal
+        if problems := schema_problems(self.profile, message, leg):
+            return message, self.refuse(message, NOT_JSON, "; ".join(problems))
+        return message, None
+
+    def _replayed(self, message: dict, header: dict) -> dict | None:
+        if self.guard is None:
+            return None
+        verdict = self.guard.check(str(header.get("sender")), str(header.get("timestamp")),
+                                   str(header.get("nonce")))
+        if verdict.ok:
+            return None
+        code = DUPLICATE if verdict.status == REUSED else NOT_JSON
+        return self.refuse(message, code, verdict.detail)
