@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qrinterop.cli.msg import main
+from qrinterop.cli.main import main
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SigningKey
 from qrinterop.protocol.envelope import Party, canonical_bytes, seal
 
@@ -56,7 +56,7 @@ def rsa(folder) -> Keys:
 def run(capsys, *args: str | Path) -> tuple[int, str, str]:
     """``qrinterop msg ARGS``: exit code, stdout, stderr."""
     with pytest.raises(SystemExit) as info:
-        main([str(arg) for arg in args])
+        main(["msg", *(str(arg) for arg in args)])
     out, err = capsys.readouterr()
     return info.value.code, out, err
 
@@ -254,8 +254,8 @@ def test_sign_refuses_what_it_cannot_sign(capsys, folder, sm2):
 
 
 def test_command_line_has_no_traceback_and_signs_what_verify_accepts(folder, sm2):
-    """Through a real process: ``python -m qrinterop.cli.msg``."""
-    command = [sys.executable, "-m", "qrinterop.cli.msg"]
+    """Through a real process: ``python -m qrinterop.cli msg``."""
+    command = [sys.executable, "-m", "qrinterop.cli", "msg"]
     message = signed_file(folder, sm2)
     done = subprocess.run([*command, "sign", "--key", str(sm2.private), str(message)],
                           capture_output=True, text=True, check=False)

@@ -205,10 +205,10 @@ def _terminate(_signum: int, _frame: object) -> None:
     raise SystemExit(3)
 
 
-def main() -> None:
+def main(args: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        cli.main(standalone_mode=False)
+        sys.exit(cli.main(args=args, prog_name="qrinterop", standalone_mode=False) or 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:

@@ -203,24 +203,3 @@ def _not_json() -> Problem:
 
 def _line(file: Path, problem: Problem) -> str:
     return f"{file}: {problem.path}: {problem.message} [{problem.code}]"
-
-
-def main(args: list[str] | None = None) -> None:
-    """``python -m qrinterop.cli.msg``: the group on its own, with the ``qrinterop`` command's
-    error handling (one line on stderr, exit code 2)."""
-    try:
-        code = msg.main(args=args, prog_name="qrinterop msg", standalone_mode=False)
-    except click.ClickException as exc:
-        _fail(exc.format_message())
-    except UsageError as exc:
-        _fail(str(exc))
-    sys.exit(code or 0)
-
-
-def _fail(message: str) -> None:
-    print(f"qrinterop: error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()
