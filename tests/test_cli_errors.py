@@ -50,7 +50,8 @@ def test_out_that_already_holds_a_run(tmp_path):
     (("defects: []", "defects: [no-such-defect]"), ("no-such-defect", "line ")),
     (("payment_code_length: 18", 'payment_code_length: "18"'),
      ("codes.payment_code_length", f"line {reference_line('payment_code_length: 18')},")),
-    (("features: []", "features: [teleport]"), ("institution.features", "teleport", "line ")),
+    (("features: [dynamic-mpm, sm2]", "features: [teleport]"),
+     ("institution.features", "teleport", "line ")),
 ])
 def test_broken_ics_is_named(tmp_path, edit, words):
     ics = ics_with(tmp_path, *edit)
