@@ -294,7 +294,8 @@ class Institution(Node):
     # -- issuer: answering the switch -----------------------------------------------------------
     def on_purchase(self, message: dict) -> dict:
         body = message["body"]
-        if self.ledger.transaction(body["voucherNum"]) is not None:
+        if (self.ledger.transaction(body["voucherNum"]) is not None
+                and not self.has("accept-duplicate-voucher")):
             return self.refuse(message, "12", "voucher number already booked: no second debit")
         code = self.ledger.payment_code(body["code"])
         if code is None:

@@ -33,6 +33,21 @@ def step_stale_purchase(context, amount, seconds):
         header={"timestamp": signed_at.isoformat(timespec="milliseconds")})
 
 
+@when("the switch delivers a purchase of {amount:Money} for that payment code")
+def step_purchase(context, amount):
+    peer = context.session.network.peers[0].id
+    context.purchase_body = purchase_from_switch(context.payment_code, amount, acquirer=peer)
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
+
+
+@when("the switch delivers the same purchase again, with a fresh message ID and nonce")
+def step_purchase_again(context):
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
+
+
+@then('the SUT answers the second delivery with response code "{code}"')
 @then('the SUT answers with response code "{code}"')
 def step_sut_answer(context, code):
     answer = context.answer

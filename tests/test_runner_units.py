@@ -167,3 +167,19 @@ def test_conditional_requirements_apply_only_with_their_feature():
     assert without["R-MPM-10"]["verdict"] == "not_applicable"
     assert with_tip["R-MPM-10"]["verdict"] == "untested"
     assert with_tip["R-CPM-01"]["verdict"] == "not_applicable"    # emv-cpm not declared
+
+
+def test_requirements_no_scenario_covers_are_listed_not_judged():
+    covered = {"R-CPM-03"}
+    entries = {e["id"]: e for e in requirement_entries(
+        PROFILE, [result("CPM-02", "pass", ["R-CPM-03"])], Claims(frozenset({"issuer"})),
+        "10000001", covered)}
+    assert entries["R-CPM-03"]["verdict"] == "pass"
+    assert entries["R-MPM-05"]["verdict"] == "not_covered"
+    assert entries["R-MSG-01"]["verdict"] == "untested"      # passive: never "not covered"
+
+
+def test_suite_coverage_reads_every_feature_file():
+    coverage = locate().coverage()
+    assert "MPM-02" in coverage["R-MPM-05"]
+    assert {"CPM-01", "MPM-01", "MPM-03"} <= set(coverage["R-FLOW-01"])

@@ -49,10 +49,13 @@ def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> s
 
 
 def requirement_entries(profile: Profile, results: list[ScenarioResult], claims: Claims,
-                        sut_id: str) -> list[dict]:
+                        sut_id: str, covered: set[str] | None = None) -> list[dict]:
+    """One entry per requirement. ``covered``: the requirements some scenario of the suite
+    checks (None: all); the others are ``not_covered``, listed but not judged."""
     entries = []
     for req in profile.requirements.values():
         applicable = profile.applies(req, claims.roles, claims.features)
+        in_suite = covered is None or req["id"] in covered or req["id"] in PASSIVE_REQUIREMENTS
         if req["id"] in PASSIVE_REQUIREMENTS:
             bearing = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
             bearing = {k: v for k, v in bearing.items() if v is not None}
@@ -61,17 +64,21 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
         entries.append({
             "id": req["id"], "level": req["level"], "roles": req["roles"], "title": req["title"],
             "source": req["source"], "scenarios": sorted(bearing),
-            "verdict": requirement_verdict(bearing.values()) if applicable else "not_applicable",
+            "verdict": (requirement_verdict(bearing.values()) if in_suite else "not_covered")
+            if applicable else "not_applicable",
         })
     return entries
 
 
 def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,
-                 launch_error: str | None = None) -> dict:
-    requirements = requirement_entries(profile, results, claims, run["sut"]["id"])
-    untested = [r["id"] for r in requirements
-                if r["level"] == "mandatory" and r["verdict"] == "untested"]
+                 launch_error: str | None = None, covered: set[str] | None = None) -> dict:
+    requirements = requirement_entries(profile, results, claims, run["sut"]["id"], covered)
+    mandatory = [r for r in requirements if r["level"] == "mandatory"]
+    untested = [r["id"] for r in mandatory if r["verdict"] == "untested"]
     verdict, reason = run_verdict(results, untested)
+    if gaps := [r["id"] for r in mandatory if r["verdict"] == "not_covered"]:
+        reason += (f" {len(gaps)} mandatory requirements are not covered by this suite version "
+                   f"and were not judged: {', '.join(gaps)}.")
     if launch_error:
         verdict, reason = "inconclusive", f"The SUT or a simulator could not start: {launch_error}"
     return {

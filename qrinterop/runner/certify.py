@@ -133,6 +133,7 @@ def certify(options: CertifyOptions,
                 "defects": ics["sut"]["defects"], "ics": str(ics_path)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }
-    report = build_report(run, profile, results, Claims.of(ics), launch_error)
+    report = build_report(run, profile, results, Claims.of(ics), launch_error,
+                          covered=set(suite.coverage()))
     write_report(report, run_dir)
     return Outcome(report, run_dir, launch_error)

@@ -38,6 +38,20 @@ class Suite:
         ICS describes the SUT."""
         return json.loads((self.mocks / "network.json").read_text(encoding="utf-8"))
 
+    def coverage(self) -> dict[str, list[str]]:
+        """Requirement ID → the scenarios of this suite tagged with it, whatever a run
+        selects: what tells "not covered by the suite" from "not run this time"."""
+        from behave.parser import parse_file  # behave only when the suite is read
+
+        covered: dict[str, list[str]] = {}
+        for path in sorted(self.features.rglob("*.feature")):
+            for scenario in parse_file(str(path)).walk_scenarios():
+                tags = [str(tag) for tag in scenario.effective_tags]
+                ids = [t.removeprefix("tc.") for t in tags if t.startswith("tc.")]
+                for req in (t.removeprefix("req.") for t in tags if t.startswith("req.")):
+                    covered.setdefault(req, []).extend(ids)
+        return covered
+
     def defects(self) -> dict[str, dict]:
         """The catalogue of deliberately defective variants of the reference institution."""
         path = self.mocks / "defects.json"

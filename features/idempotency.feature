@@ -1,0 +1,13 @@
+@area.idempotency
+Feature: Idempotency (重复交易)
+  Networks retry. A message that arrives twice must never move money twice: the second
+  delivery of the same transaction is answered as a duplicate.
+
+  @tc.IDEM-01 @req.R-FLOW-06 @role.issuer
+  Scenario: The SUT debits a purchase delivered twice only once
+    Given a payer account at the SUT holding 500.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    When the switch delivers a purchase of 40.00 CNY for that payment code
+    And the switch delivers the same purchase again, with a fresh message ID and nonce
+    Then the SUT answers the second delivery with response code "12"
+    And the payer account at the SUT holds 460.00 CNY
