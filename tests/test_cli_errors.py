@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import time
 
 import pytest
 
-from tests.conftest import ics_with, processes_mentioning, reference_line, run_cli
+from tests.conftest import ROOT, ics_with, processes_mentioning, reference_line, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +112,20 @@ def test_services_die_with_the_harness(tmp_path, sig):
     process.send_signal(sig)
     process.wait(timeout=10)
     assert _wait_until_gone(str(run_dir)) == []
+
+
+def test_harness_fault_keeps_the_evidence_and_says_what_broke(tmp_path):
+    """A broken step file is the harness's fault: verdict inconclusive, report still written."""
+    suite = tmp_path / "suite"
+    for folder in ("features", "steps", "mocks"):
+        shutil.copytree(ROOT / folder, suite / folder)
+    (suite / "steps" / "broken_steps.py").write_text("raise RuntimeError('step file broken')\n")
+    run_dir = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "qrinterop.cli", "certify", "--out",
+                           str(run_dir)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QRINTEROP_SUITE": str(suite)}, check=False)
+    assert_one_line_error(done, 3, "Harness error", "step file broken")
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "inconclusive"
+    assert (run_dir / "network.json").exists() and list((run_dir / "logs").iterdir())
+    assert processes_mentioning(str(run_dir)) == []

@@ -76,8 +76,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None,
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                      command="qrinterop certify"), on_result=show_result)
     report = outcome.report
-    if outcome.launch_error:
-        print(f"qrinterop: error: {outcome.launch_error}", file=sys.stderr)
+    if outcome.aborted:
+        print(f"qrinterop: error: {outcome.aborted}", file=sys.stderr)
     summary = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
     console.print(f"\n[{STYLE[report['verdict']]}]"
                   f"Verdict: {report['verdict']}[/] — {report['verdict_reason']}")

@@ -71,7 +71,9 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
 
 
 def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,
-                 launch_error: str | None = None, covered: set[str] | None = None) -> dict:
+                 aborted: str | None = None, covered: set[str] | None = None) -> dict:
+    """``aborted``: why the run stopped early (the SUT didn't start, the harness failed);
+    such a run is inconclusive whatever its scenarios did."""
     requirements = requirement_entries(profile, results, claims, run["sut"]["id"], covered)
     mandatory = [r for r in requirements if r["level"] == "mandatory"]
     untested = [r["id"] for r in mandatory if r["verdict"] == "untested"]
@@ -79,8 +81,8 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
     if gaps := [r["id"] for r in mandatory if r["verdict"] == "not_covered"]:
         reason += (f" {len(gaps)} mandatory requirements are not covered by this suite version "
                    f"and were not judged: {', '.join(gaps)}.")
-    if launch_error:
-        verdict, reason = "inconclusive", f"The SUT or a simulator could not start: {launch_error}"
+    if aborted:
+        verdict, reason = "inconclusive", aborted
     return {
         "schema": SCHEMA_ID,
         "run": run,

@@ -47,7 +47,7 @@ class CertifyOptions:
 class Outcome:
     report: dict
     run_dir: Path
-    launch_error: str | None = None
+    aborted: str | None = None      # why the run stopped before its end, if it did
 
     @property
     def exit_code(self) -> int:
@@ -110,16 +110,20 @@ def certify(options: CertifyOptions,
     run_id = new_run_id()
     run_dir = prepare_run_dir(options.out or suite.reports / run_id)
     started, clock = time.time(), time.monotonic()
-    results: list[ScenarioResult] = []
-    launch_error = None
+    session: Session | None = None
+    aborted = None
     rerun = options.command if options.ics is None else f"{options.command} --ics {ics_path}"
     try:
         with running_network(suite, ics, run_dir, options.base_port) as network:
             session = Session(profile, ics, network, run_dir, rerun, on_result)
             run_features(suite.features, session, options.tags, run_dir / "allure-results")
-            results = session.results
     except LaunchError as exc:
-        launch_error = str(exc)
+        aborted = f"The SUT or a simulator could not start: {exc}"
+    except UsageError:
+        raise                   # the command line's fault (a port taken): exit 2, no report
+    except Exception as exc:    # a harness fault: keep what was gathered, say what broke
+        aborted = f"Harness error, the run stopped: {type(exc).__name__}: {exc}"
+    results = session.results if session else []
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -133,7 +137,15 @@ def certify(options: CertifyOptions,
                 "defects": ics["sut"]["defects"], "ics": str(ics_path)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }
-    report = build_report(run, profile, results, Claims.of(ics), launch_error,
-                          covered=set(suite.coverage()))
+    report = build_report(run, profile, results, Claims.of(ics), aborted,
+                          covered=_coverage(suite))
     write_report(report, run_dir)
-    return Outcome(report, run_dir, launch_error)
+    return Outcome(report, run_dir, aborted)
+
+
+def _coverage(suite: Suite) -> set[str] | None:
+    """Requirements the suite's scenarios cover; None (judge all) if the suite can't be read."""
+    try:
+        return set(suite.coverage())
+    except Exception:       # a broken feature file was already reported as the run's fault
+        return None
