@@ -33,7 +33,7 @@ DEFECTS_FILE = Path(__file__).with_name("defects.json")
 TEST_CASE_HEADER = "X-Test-Case-Id"
 CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orderNo",
          "txn_no": "txnNo", "voucher_num": "voucherNum", "settle_date": "settleDate",
-         "settle_key": "settleKey", "created_at": "createdAt"}
+         "settle_key": "settleKey", "created_at": "createdAt", "orig_voucher": "origVoucherNum"}
 
 
 def known_defects() -> set[str]:
@@ -160,6 +160,33 @@ class Institution(Node):
                 resp_code=result["respCode"], counterparty=result.get("issuer"),
                 voucher_num=result.get("voucherNum"), settle_date=result.get("settleDate"),
                 settle_key=result.get("settleKey"))
+
+    async def refund(self, voucher: str, amount: int, refund_id: str | None,
+                     test_case: str | None) -> dict:
+        """The terminal refunds part or all of one of its purchases through the switch."""
+        original = self.ledger.approved_payment(voucher, "acquirer")
+        if original is None or original["mode"] != "CPM":
+            raise ControlError(404, f"no approved purchase with voucher {voucher}")
+        now = beijing_now()
+        order_no = refund_id or self.new_ref("R")
+        answer = await self.to_switch("cpm.refund.request", {
+            "orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}", "origVoucherNum": voucher,
+            "amount": amount, "currency": original["currency"],
+            "merId": original["merchant_id"], "termId": self.terminal["id"]}, test_case)
+        base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "kind": "refund",
+                "amount": amount, "currency": original["currency"], "order_no": order_no,
+                "merchant_id": original["merchant_id"], "orig_voucher": voucher}
+        with self.ledger.atomic() as db:
+            if isinstance(answer, str):
+                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
+            result = answer["body"]
+            status = self.status_of(result["respCode"])
+            if status == "approved":
+                self.ledger.credit_merchant(db, original["merchant_id"], -amount)
+            return self.ledger.record(
+                db, **base, status=status, resp_code=result["respCode"],
+                counterparty=result.get("issuer"), voucher_num=result.get("voucherNum"),
+                settle_date=result.get("settleDate"), settle_key=result.get("settleKey"))
 
     async def to_switch(self, msg_type: str, body: dict, test_case: str | None) -> dict | str:
         """Send to the switch; no usable answer leaves the outcome unknown (03 or 04)."""
@@ -316,6 +343,27 @@ class Institution(Node):
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"]})
 
+    def on_refund(self, message: dict) -> dict:
+        """Refund a purchase: partial and repeated, never more than the original in total."""
+        body = message["body"]
+        original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
+        if original is None:
+            return self.refuse(message, "35", "no approved purchase with that voucher")
+        if self.ledger.one("SELECT 1 FROM transactions WHERE kind = 'refund' AND order_no = ?"
+                           " AND counterparty = ?", body["orderNo"], body["acquirer"]):
+            return self.refuse(message, "12", "refund already made under this orderNo")
+        total = self.ledger.refunded(body["origVoucherNum"], "issuer") + body["amount"]
+        if total > original["amount"] and not self.has("refund-beyond-original"):
+            return self.refuse(message, "33", f"refunds would total {total} fen, more than "
+                                              f"the {original['amount']} fen paid")
+        with self.ledger.atomic() as db:
+            self.ledger.credit_account(db, original["account"], body["amount"])
+            self.book_approval(db, body, role="issuer", mode="CPM", kind="refund",
+                               account=original["account"], counterparty=body["acquirer"],
+                               order_no=body["orderNo"], orig_voucher=body["origVoucherNum"])
+        return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
+                                    "amount": body["amount"], "currency": body["currency"]})
+
     def on_message(self, raw: bytes) -> dict:
         message, refusal = self.check_inbound(raw, "from-switch",
                                               verify=not self.has("skip-signature-check"))
@@ -325,7 +373,8 @@ class Institution(Node):
             return self.refuse(message, "11", "only the switch may send to a participant")
         handler = {"mpm.inquiry.request": self.on_inquiry,
                    "mpm.payment.request": self.on_mpm_payment,
-                   "cpm.purchase.request": self.on_purchase}.get(message["header"]["msgType"])
+                   "cpm.purchase.request": self.on_purchase,
+                   "cpm.refund.request": self.on_refund}.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this institution does not take that message")
         return handler(message)
@@ -376,6 +425,7 @@ class ControlApi:
             web.post("/control/payment-codes", self.create_payment_code),
             web.post("/control/wallet/pay", self.wallet_pay),
             web.post("/control/terminal/charge", self.terminal_charge),
+            web.post("/control/terminal/refund", self.terminal_refund),
             web.get("/control/transactions/{ref}", self.get_transaction),
         ]
 
@@ -430,6 +480,15 @@ class ControlApi:
         body = await _json(request)
         txn = await self.inst.charge(_field(body, "code"), _fen(body.get("amount")),
                                      request.headers.get(TEST_CASE_HEADER))
+        return public_view(txn)
+
+    async def terminal_refund(self, request: web.Request) -> dict:
+        body = await _json(request)
+        refund_id = body.get("refundId")
+        if refund_id is not None and not isinstance(refund_id, str):
+            raise ControlError(400, "refundId must be a string")
+        txn = await self.inst.refund(_field(body, "voucherNum"), _fen(body.get("amount")),
+                                     refund_id, request.headers.get(TEST_CASE_HEADER))
         return public_view(txn)
 
     async def get_transaction(self, request: web.Request) -> dict:

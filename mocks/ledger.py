@@ -46,13 +46,16 @@ CREATE TABLE IF NOT EXISTS transactions (
     currency TEXT NOT NULL,
     account TEXT, merchant_id TEXT, counterparty TEXT,
     order_no TEXT, txn_no TEXT, voucher_num TEXT, settle_date TEXT, settle_key TEXT,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
+    orig_voucher TEXT                       -- a refund's original transaction
 );
 """
 
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
                       "account", "merchant_id", "counterparty", "order_no", "txn_no",
-                      "voucher_num", "settle_date", "settle_key", "created_at")
+                      "voucher_num", "settle_date", "settle_key", "created_at", "kind",
+                      "orig_voucher")
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -148,12 +151,27 @@ class Ledger:
         """Insert a transaction record inside an open :meth:`atomic` block."""
         row = {field: txn.get(field) for field in TRANSACTION_FIELDS}
         row["created_at"] = row["created_at"] or time.time()
+        row["kind"] = row["kind"] or "payment"
         db.execute(f"INSERT INTO transactions VALUES ({', '.join('?' * len(row))})",
                    tuple(row.values()))
         return row
 
     def debit(self, db: sqlite3.Connection, account: str, amount: int) -> None:
         db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", (amount, account))
+
+    def credit_account(self, db: sqlite3.Connection, account: str, amount: int) -> None:
+        db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, account))
+
+    def refunded(self, orig_voucher: str, role: str) -> int:
+        """What has been refunded of a transaction so far, in fen."""
+        row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
+                       " orig_voucher = ? AND role = ? AND kind = 'refund' AND status = 'approved'",
+                       orig_voucher, role)
+        return row["total"]
+
+    def approved_payment(self, voucher: str, role: str) -> dict | None:
+        return self.one("SELECT * FROM transactions WHERE voucher_num = ? AND role = ?"
+                        " AND kind = 'payment' AND status = 'approved'", voucher, role)
 
     def credit_merchant(self, db: sqlite3.Connection, merchant_id: str, amount: int) -> None:
         db.execute("UPDATE merchants SET balance = balance + ? WHERE id = ?",

@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE TABLE IF NOT EXISTS mpm_orders (
     txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cleared (                -- every approved money-moving transaction
+    voucher_num TEXT PRIMARY KEY, msg_type TEXT NOT NULL, issuer TEXT NOT NULL,
+    acquirer TEXT NOT NULL, amount INTEGER NOT NULL, created_at REAL NOT NULL
+);
 """
 
 
@@ -143,6 +147,7 @@ class Switch(Node):
             "mpm.inquiry.request": self.route_inquiry,
             "mpm.payment.request": self.route_mpm_payment,
             "cpm.purchase.request": self.route_purchase,
+            "cpm.refund.request": self.route_refund,
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
@@ -167,7 +172,7 @@ class Switch(Node):
                               (body["txnNo"], issuer)).fetchone()
         if row is None:
             return self.refuse(message, "35", "unknown txnNo")
-        return await self.relay_financial(message, row[0], acquirer=row[0],
+        return await self.relay_financial(message, row[0], acquirer=row[0], issuer=issuer,
                                           extra={"issuer": issuer}, answered_by="acquirer")
 
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
@@ -175,10 +180,21 @@ class Switch(Node):
         issuer = route.institution if route else None
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
-        return await self.relay_financial(message, issuer, acquirer=acquirer,
+        return await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
                                           extra={"acquirer": acquirer}, answered_by="issuer")
 
-    async def relay_financial(self, message: dict, receiver: str, acquirer: str,
+    async def route_refund(self, message: dict, acquirer: str, body: dict) -> dict:
+        """A refund goes to the issuer of the original purchase, and only its acquirer may
+        ask for one."""
+        row = self.db.execute("SELECT issuer FROM cleared WHERE voucher_num = ? AND acquirer = ?"
+                              " AND msg_type = 'cpm.purchase.request'",
+                              (body.get("origVoucherNum"), acquirer)).fetchone()
+        if row is None:
+            return self.refuse(message, "35", "no purchase of this acquirer with that voucher")
+        return await self.relay_financial(message, row[0], acquirer=acquirer, issuer=row[0],
+                                          extra={"acquirer": acquirer}, answered_by="issuer")
+
+    async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
                               extra: dict, answered_by: str) -> dict:
         """Forward a money-moving request with clearing data; add the settlement key and the
         answering institution (as ``answered_by``) to an approval on the way back."""
@@ -191,6 +207,9 @@ class Switch(Node):
         if body["respCode"] == "00":
             body = {**body, "settleDate": clearing["settleDate"],
                     "settleKey": self.settle_key(acquirer, clearing), answered_by: receiver}
+            self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?)",
+                            (clearing["voucherNum"], message["header"]["msgType"], issuer,
+                             acquirer, message["body"]["amount"], time.time()))
         return self.reply(message, body)
 
     # -- control API (the harness's view of the wire) -----------------------------------------

@@ -28,8 +28,8 @@ def outcome(purchase: dict) -> str:
 
 @given("the peer acquirer's terminal was paid {amount:Money} with that payment code")
 def step_earlier_purchase(context, amount):
-    earlier = context.peer.charge_payment_code(context.payment_code, amount)
-    expect_equal("first purchase with a fresh payment code", outcome(earlier),
+    context.earlier = context.peer.charge_payment_code(context.payment_code, amount)
+    expect_equal("first purchase with a fresh payment code", outcome(context.earlier),
                  "approved (response code 00)")
 
 
@@ -47,6 +47,22 @@ def step_purchase_approved(context):
 @then('the peer acquirer reports the purchase as declined with response code "{code}"')
 def step_purchase_declined(context, code):
     expect_equal("purchase", outcome(context.purchase), f"declined (response code {code})")
+
+
+@when("the peer acquirer refunds {amount:Money} of that purchase")
+def step_refund(context, amount):
+    context.refund = context.peer.refund(context.earlier["voucherNum"], amount)
+
+
+@then("the peer acquirer reports the refund as approved")
+def step_refund_approved(context):
+    expect_equal("refund", outcome(context.refund), "approved (response code 00)", "R-FLOW-07")
+
+
+@then('the peer acquirer reports the refund as declined with response code "{code}"')
+def step_refund_declined(context, code):
+    expect_equal("refund", outcome(context.refund), f"declined (response code {code})",
+                 "R-FLOW-07")
 
 
 @then("the peer acquirer recorded a credit of {amount:Money} to the merchant")

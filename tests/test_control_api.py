@@ -65,7 +65,12 @@ def test_every_operation_answers_by_the_contract(reference):
     call(sut, "POST", "/control/wallet/pay", {"account": name, "code": dynamic["code"]})
     call(sut, "GET", f"/control/transactions/{paid['voucherNum']}")
     code = call(sut, "POST", "/control/payment-codes", {"account": name})["code"]
-    call(peer, "POST", "/control/terminal/charge", {"code": code, "amount": 100})
+    charged = call(peer, "POST", "/control/terminal/charge", {"code": code, "amount": 100})
+    refund = call(peer, "POST", "/control/terminal/refund",
+                  {"voucherNum": charged["voucherNum"], "amount": 40, "refundId": "REFUND0001"})
+    assert (refund["kind"], refund["status"], refund["origVoucherNum"]) == \
+        ("refund", "approved", charged["voucherNum"])
+    call(peer, "POST", "/control/terminal/refund", {"voucherNum": "NONE", "amount": 1})  # 404
     call(sut, "POST", "/control/wallet/pay", {"account": name, "code": "not a code"})  # 422
 
 

@@ -13,6 +13,7 @@ from qrinterop.runner.errors import SutUnreachable, UsageError
 from qrinterop.runner.ics import load_ics
 from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.services import listen
+from qrinterop.runner.session import Session
 from qrinterop.runner.suite import locate
 from qrinterop.runner.verdicts import (
     Mismatch,
@@ -183,3 +184,11 @@ def test_suite_coverage_reads_every_feature_file():
     coverage = locate().coverage()
     assert "MPM-02" in coverage["R-MPM-05"]
     assert {"CPM-01", "MPM-01", "MPM-03"} <= set(coverage["R-FLOW-01"])
+
+
+def test_scenarios_needing_an_undeclared_feature_are_not_applicable():
+    session = Session.__new__(Session)          # not_applicable() reads only the claims
+    session.roles, session.features = {"issuer"}, {"sm2"}
+    assert session.not_applicable(["role.issuer", "feature.sm2"]) is None
+    assert "partial-refund" in session.not_applicable(["role.issuer", "feature.partial-refund"])
+    assert "role not claimed" in session.not_applicable(["role.acquirer"])

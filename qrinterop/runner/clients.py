@@ -99,6 +99,10 @@ class ControlClient:
     def charge_payment_code(self, code: str, amount: int) -> dict:
         return self.call("POST", "/control/terminal/charge", {"code": code, "amount": amount})
 
+    def refund(self, voucher: str, amount: int) -> dict:
+        return self.call("POST", "/control/terminal/refund",
+                         {"voucherNum": voucher, "amount": amount})
+
     def transaction(self, ref: str) -> dict:
         return self.call("GET", f"/control/transactions/{ref}")
 

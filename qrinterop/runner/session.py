@@ -63,6 +63,7 @@ class Session:
         self.routes = default_table(profile.folder).extended(
             p.registration for p in network.participants if p is not network.switch)
         self.roles = set(ics["institution"]["roles"])
+        self.features = set(ics["institution"].get("features", []))
         self._cursor = 0
         self._started = 0.0
         self._skip_reason: str | None = None
@@ -79,12 +80,21 @@ class Session:
         self.channel.test_case = sid
         self._cursor = self.tap.cursor()
         context.session, context.sut, context.peer = self, self.sut, self.peer
-        needed = set(tag_values([str(tag) for tag in scenario.effective_tags], "role."))
-        self._skip_reason = None
-        if needed and not needed & self.roles:
-            self._skip_reason = (f"role not claimed: needs {' or '.join(sorted(needed))}, "
-                                 f"the ICS claims {', '.join(sorted(self.roles))}")
+        self._skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
+        if self._skip_reason:
             scenario.skip(self._skip_reason)
+
+    def not_applicable(self, tags: list[str]) -> str | None:
+        """Why a scenario with these tags does not apply to the SUT, or None if it does:
+        ``@role.X`` (any one claimed) and ``@feature.Y`` (every one declared)."""
+        roles = set(tag_values(tags, "role."))
+        if roles and not roles & self.roles:
+            return (f"role not claimed: needs {' or '.join(sorted(roles))}, "
+                    f"the ICS claims {', '.join(sorted(self.roles))}")
+        missing = set(tag_values(tags, "feature.")) - self.features
+        if missing:
+            return f"feature not declared in the ICS: {', '.join(sorted(missing))}"
+        return None
 
     def switch_records(self) -> list[dict]:
         """Everything the switch logged since the current scenario began."""
