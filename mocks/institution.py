@@ -161,19 +161,21 @@ class Institution(Node):
                 voucher_num=result.get("voucherNum"), settle_date=result.get("settleDate"),
                 settle_key=result.get("settleKey"))
 
-    async def refund(self, voucher: str, amount: int, refund_id: str | None,
-                     test_case: str | None) -> dict:
-        """The terminal refunds part or all of one of its purchases through the switch."""
+    async def undo(self, kind: str, voucher: str, amount: int | None, order_no: str | None,
+                   test_case: str | None) -> dict:
+        """The terminal refunds (``kind`` "refund": part or all) or voids (``kind`` "void":
+        all, same clearing day) one of its purchases through the switch."""
         original = self.ledger.approved_payment(voucher, "acquirer")
         if original is None or original["mode"] != "CPM":
             raise ControlError(404, f"no approved purchase with voucher {voucher}")
+        amount = original["amount"] if amount is None else amount
         now = beijing_now()
-        order_no = refund_id or self.new_ref("R")
-        answer = await self.to_switch("cpm.refund.request", {
+        order_no = order_no or self.new_ref("R" if kind == "refund" else "V")
+        answer = await self.to_switch(f"cpm.{kind}.request", {
             "orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}", "origVoucherNum": voucher,
             "amount": amount, "currency": original["currency"],
             "merId": original["merchant_id"], "termId": self.terminal["id"]}, test_case)
-        base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "kind": "refund",
+        base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "kind": kind,
                 "amount": amount, "currency": original["currency"], "order_no": order_no,
                 "merchant_id": original["merchant_id"], "orig_voucher": voucher}
         with self.ledger.atomic() as db:
@@ -343,26 +345,47 @@ class Institution(Node):
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"]})
 
-    def on_refund(self, message: dict) -> dict:
-        """Refund a purchase: partial and repeated, never more than the original in total."""
-        body = message["body"]
+    def on_undo(self, message: dict) -> dict:
+        """Refund (partial and repeated, never beyond what was paid) or void (same clearing
+        day, full amount, once) a purchase, and give the payer the money back."""
+        body, kind = message["body"], message["header"]["msgType"].split(".")[1]
         original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
         if original is None:
             return self.refuse(message, "35", "no approved purchase with that voucher")
-        if self.ledger.one("SELECT 1 FROM transactions WHERE kind = 'refund' AND order_no = ?"
-                           " AND counterparty = ?", body["orderNo"], body["acquirer"]):
-            return self.refuse(message, "12", "refund already made under this orderNo")
-        total = self.ledger.refunded(body["origVoucherNum"], "issuer") + body["amount"]
-        if total > original["amount"] and not self.has("refund-beyond-original"):
-            return self.refuse(message, "33", f"refunds would total {total} fen, more than "
-                                              f"the {original['amount']} fen paid")
+        if self.ledger.one("SELECT 1 FROM transactions WHERE kind = ? AND order_no = ?"
+                           " AND counterparty = ?", kind, body["orderNo"], body["acquirer"]):
+            return self.refuse(message, "12", f"{kind} already made under this orderNo")
+        if refusal := self.undo_refusal(kind, body, original):
+            return self.refuse(message, *refusal)
         with self.ledger.atomic() as db:
             self.ledger.credit_account(db, original["account"], body["amount"])
-            self.book_approval(db, body, role="issuer", mode="CPM", kind="refund",
+            self.book_approval(db, body, role="issuer", mode="CPM", kind=kind,
                                account=original["account"], counterparty=body["acquirer"],
                                order_no=body["orderNo"], orig_voucher=body["origVoucherNum"])
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": body["amount"], "currency": body["currency"]})
+
+    def undo_refusal(self, kind: str, body: dict, original: dict) -> tuple[str, str] | None:
+        """Why a refund or void of ``original`` is refused, as (code, detail); None if not."""
+        voided = self.ledger.one("SELECT 1 FROM transactions WHERE kind = 'void' AND"
+                                 " orig_voucher = ? AND status = 'approved'",
+                                 original["voucher_num"])
+        refunded = self.ledger.refunded(original["voucher_num"], "issuer")
+        if voided and not self.has("void-twice"):
+            return "45", "the purchase was voided"
+        if kind == "void":
+            if refunded:
+                return "45", "the purchase was already refunded in part"
+            if body["amount"] != original["amount"]:
+                return "36", "a void is for the full amount of the purchase"
+            if body["settleDate"] != original["settle_date"]:
+                return "39", "a void must fall on the purchase's clearing day"
+            return None
+        if refunded + body["amount"] > original["amount"] and \
+                not self.has("refund-beyond-original"):
+            return "33", (f"refunds would total {refunded + body['amount']} fen, more than "
+                          f"the {original['amount']} fen paid")
+        return None
 
     def on_message(self, raw: bytes) -> dict:
         message, refusal = self.check_inbound(raw, "from-switch",
@@ -374,7 +397,8 @@ class Institution(Node):
         handler = {"mpm.inquiry.request": self.on_inquiry,
                    "mpm.payment.request": self.on_mpm_payment,
                    "cpm.purchase.request": self.on_purchase,
-                   "cpm.refund.request": self.on_refund}.get(message["header"]["msgType"])
+                   "cpm.refund.request": self.on_undo,
+                   "cpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this institution does not take that message")
         return handler(message)
@@ -426,6 +450,7 @@ class ControlApi:
             web.post("/control/wallet/pay", self.wallet_pay),
             web.post("/control/terminal/charge", self.terminal_charge),
             web.post("/control/terminal/refund", self.terminal_refund),
+            web.post("/control/terminal/void", self.terminal_void),
             web.get("/control/transactions/{ref}", self.get_transaction),
         ]
 
@@ -487,8 +512,15 @@ class ControlApi:
         refund_id = body.get("refundId")
         if refund_id is not None and not isinstance(refund_id, str):
             raise ControlError(400, "refundId must be a string")
-        txn = await self.inst.refund(_field(body, "voucherNum"), _fen(body.get("amount")),
-                                     refund_id, request.headers.get(TEST_CASE_HEADER))
+        txn = await self.inst.undo("refund", _field(body, "voucherNum"),
+                                   _fen(body.get("amount")), refund_id,
+                                   request.headers.get(TEST_CASE_HEADER))
+        return public_view(txn)
+
+    async def terminal_void(self, request: web.Request) -> dict:
+        body = await _json(request)
+        txn = await self.inst.undo("void", _field(body, "voucherNum"), None, None,
+                                   request.headers.get(TEST_CASE_HEADER))
         return public_view(txn)
 
     async def get_transaction(self, request: web.Request) -> dict:

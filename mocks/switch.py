@@ -148,6 +148,7 @@ class Switch(Node):
             "mpm.payment.request": self.route_mpm_payment,
             "cpm.purchase.request": self.route_purchase,
             "cpm.refund.request": self.route_refund,
+            "cpm.void.request": self.route_refund,
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
@@ -184,8 +185,8 @@ class Switch(Node):
                                           extra={"acquirer": acquirer}, answered_by="issuer")
 
     async def route_refund(self, message: dict, acquirer: str, body: dict) -> dict:
-        """A refund goes to the issuer of the original purchase, and only its acquirer may
-        ask for one."""
+        """A refund or void goes to the issuer of the original purchase, and only its
+        acquirer may ask for one."""
         row = self.db.execute("SELECT issuer FROM cleared WHERE voucher_num = ? AND acquirer = ?"
                               " AND msg_type = 'cpm.purchase.request'",
                               (body.get("origVoucherNum"), acquirer)).fetchone()

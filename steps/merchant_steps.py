@@ -54,11 +54,19 @@ def step_refund(context, amount):
     context.refund = context.peer.refund(context.earlier["voucherNum"], amount)
 
 
+@when("the peer acquirer voids that purchase")
+@when("the peer acquirer voids that purchase again")
+def step_void(context):
+    context.refund = context.peer.void(context.earlier["voucherNum"])
+
+
+@then("the peer acquirer reports the void as approved")
 @then("the peer acquirer reports the refund as approved")
 def step_refund_approved(context):
     expect_equal("refund", outcome(context.refund), "approved (response code 00)", "R-FLOW-07")
 
 
+@then('the peer acquirer reports the void as declined with response code "{code}"')
 @then('the peer acquirer reports the refund as declined with response code "{code}"')
 def step_refund_declined(context, code):
     expect_equal("refund", outcome(context.refund), f"declined (response code {code})",

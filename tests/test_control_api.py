@@ -71,6 +71,10 @@ def test_every_operation_answers_by_the_contract(reference):
     assert (refund["kind"], refund["status"], refund["origVoucherNum"]) == \
         ("refund", "approved", charged["voucherNum"])
     call(peer, "POST", "/control/terminal/refund", {"voucherNum": "NONE", "amount": 1})  # 404
+    other = call(sut, "POST", "/control/payment-codes", {"account": name})["code"]
+    bought = call(peer, "POST", "/control/terminal/charge", {"code": other, "amount": 70})
+    void = call(peer, "POST", "/control/terminal/void", {"voucherNum": bought["voucherNum"]})
+    assert (void["kind"], void["status"], void["amount"]) == ("void", "approved", 70)
     call(sut, "POST", "/control/wallet/pay", {"account": name, "code": "not a code"})  # 422
 
 

@@ -126,7 +126,7 @@ def test_every_problem_is_reported_in_line_order(tmp_path):
     path = edited(tmp_path,
                   ('id: "10000001"', "id: 10000001"),
                   ("roles: [issuer, acquirer]", "roles: [issuer, wallet]"),
-                  ("features: [dynamic-mpm, partial-refund, sm2]", "features: [mpm-tips]"),
+                  ("features: [dynamic-mpm, partial-refund, sm2, void]", "features: [mpm-tips]"),
                   ("  id: TA000001\n", "  id: TA000001\n  id: TA000002\n"),
                   ("city: BEIJING", "city: NO"),
                   ("launch: reference", "launch: docker"),
@@ -283,7 +283,7 @@ def test_check_a_valid_file_prints_a_summary(tmp_path):
     done = run_ics("check", str(REFERENCE_ICS), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid" in done.stdout and "10000001 Reference institution A" in done.stdout
-    for words in ("issuer, acquirer", "features     dynamic-mpm, partial-refund, sm2",
+    for words in ("issuer, acquirer", "features     dynamic-mpm, partial-refund, sm2, void",
                   "launch       reference"):
         assert words in done.stdout
     summary = json.loads(run_ics("check", "--json", str(REFERENCE_ICS), cwd=tmp_path).stdout)

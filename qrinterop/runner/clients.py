@@ -103,6 +103,9 @@ class ControlClient:
         return self.call("POST", "/control/terminal/refund",
                          {"voucherNum": voucher, "amount": amount})
 
+    def void(self, voucher: str) -> dict:
+        return self.call("POST", "/control/terminal/void", {"voucherNum": voucher})
+
     def transaction(self, ref: str) -> dict:
         return self.call("GET", f"/control/transactions/{ref}")
 
