@@ -148,18 +148,7 @@ class Institution(Node):
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
                 "currency": currency, "merchant_id": merchant["id"], "order_no": order_no}
         answer = await self.to_switch("cpm.purchase.request", body, test_case)
-        with self.ledger.atomic() as db:
-            if isinstance(answer, str):
-                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
-            result = answer["body"]
-            status = self.status_of(result["respCode"])
-            if status == "approved":
-                self.ledger.credit_merchant(db, merchant["id"], amount)
-            return self.ledger.record(
-                db, **base, status=status,
-                resp_code=result["respCode"], counterparty=result.get("issuer"),
-                voucher_num=result.get("voucherNum"), settle_date=result.get("settleDate"),
-                settle_key=result.get("settleKey"))
+        return self.book_terminal(base, answer, amount)
 
     async def undo(self, kind: str, voucher: str, amount: int | None, order_no: str | None,
                    test_case: str | None) -> dict:
@@ -178,13 +167,18 @@ class Institution(Node):
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "kind": kind,
                 "amount": amount, "currency": original["currency"], "order_no": order_no,
                 "merchant_id": original["merchant_id"], "orig_voucher": voucher}
+        return self.book_terminal(base, answer, -amount)
+
+    def book_terminal(self, base: dict, answer: dict | str, merchant_credit: int) -> dict:
+        """Book what the switch answered to one of the terminal's requests; an approval
+        moves ``merchant_credit`` fen (negative: back out of the merchant's balance)."""
         with self.ledger.atomic() as db:
             if isinstance(answer, str):
                 return self.ledger.record(db, **base, status="unknown", resp_code=answer)
             result = answer["body"]
             status = self.status_of(result["respCode"])
             if status == "approved":
-                self.ledger.credit_merchant(db, original["merchant_id"], -amount)
+                self.ledger.credit_merchant(db, base["merchant_id"], merchant_credit)
             return self.ledger.record(
                 db, **base, status=status, resp_code=result["respCode"],
                 counterparty=result.get("issuer"), voucher_num=result.get("voucherNum"),
