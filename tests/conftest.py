@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# A loaded CI machine can take longer than hypothesis's 200 ms per example: correctness, not
+# speed, is what the property tests check (speed has its own benchmarks).
+settings.register_profile("qrinterop", deadline=None, database=None)
+settings.load_profile("qrinterop")
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_ICS = ROOT / "mocks" / "reference-ics.yaml"
