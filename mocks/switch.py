@@ -105,12 +105,11 @@ class Switch(Node):
                 parsed = emv_mpm.parse(code)
             except emv_mpm.PayloadError:
                 return None
-            routes = (self.routes.merchant_account(t.id, g.value if (g := t.child("00")) else None)
-                      for t in parsed.account_templates()) if parsed.crc_ok else ()
+            route = self.routes.merchant_code(parsed) if parsed.crc_ok else None
         else:
             found = self.routes.collection_url(code)
-            routes = (found[0],) if found else ()
-        return next((route.institution for route in routes if route), None)
+            route = found[0] if found else None
+        return route.institution if route else None
 
     async def forward(self, request: dict, receiver: str, body: dict) -> dict | str:
         """Relay to ``receiver`` under the switch's own signature; return the checked answer,

@@ -88,9 +88,8 @@ def _mpm(text: str, table: RoutingTable, policy: Policy) -> LintResult:
     if code is None:
         return LintResult(EMV_MPM, findings)
     def route() -> dict | None:
-        found = (table.merchant_account(t.id, g.value if (g := t.child("00")) else None)
-                 for t in code.objects if "02" <= t.id <= "51")
-        return next((r.as_dict() for r in found if r), None)
+        found = table.merchant_code(code)
+        return found.as_dict() if found else None
 
     return LintResult(EMV_MPM, findings, lambda: emv_mpm.describe(code), route)
 

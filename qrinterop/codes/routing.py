@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from qrinterop.codes.emv_mpm import MerchantCode
 from qrinterop.codes.payment_code import CodeRule, owner_of
 
 ROUTING_FILE = ("codes", "routing.json")
@@ -98,6 +99,13 @@ class RoutingTable:
     def merchant_account(self, account_id: str, guid: str | None) -> Route | None:
         owner = self.guids.get(guid.upper()) if guid else self.account_ids.get(account_id)
         return self._route(owner, "acquirer")
+
+    def merchant_code(self, code: MerchantCode) -> Route | None:
+        """The acquirer of an EMV merchant code: the first of its merchant account objects
+        (02-51: primitive IDs by number, templates by GUID) that a known institution owns."""
+        found = (self.merchant_account(obj.id, g.value if (g := obj.child("00")) else None)
+                 for obj in code.objects if "02" <= obj.id <= "51")
+        return next((route for route in found if route), None)
 
 
 def code_registration(description: dict) -> dict:
