@@ -9,11 +9,16 @@ from qrinterop.protocol.envelope import beijing_now
 from qrinterop.runner.vocabulary import expect_equal
 
 
+def peer_purchase(context, amount: int) -> dict:
+    """A purchase of the scenario's payment code, as the switch forwards one from the peer."""
+    acquirer = context.session.network.peers[0].id
+    return purchase_from_switch(context.payment_code, amount, acquirer=acquirer)
+
+
 @when("the switch delivers a purchase of {amount:Money} for that payment code, altered after "
       "signing")
 def step_tampered_purchase(context, amount):
-    peer = context.session.network.peers[0].id
-    body = purchase_from_switch(context.payment_code, amount, acquirer=peer)
+    body = peer_purchase(context, amount)
 
     def alter(message):
         message["body"]["amount"] = amount * 10
@@ -25,8 +30,7 @@ def step_tampered_purchase(context, amount):
 @when("the switch delivers a purchase of {amount:Money} for that payment code, signed "
       "{seconds:d} seconds ago")
 def step_stale_purchase(context, amount, seconds):
-    peer = context.session.network.peers[0].id
-    body = purchase_from_switch(context.payment_code, amount, acquirer=peer)
+    body = peer_purchase(context, amount)
     signed_at = beijing_now() - timedelta(seconds=seconds)
     context.answer = context.session.injector.deliver(
         context.session.network.sut.id, "cpm.purchase.request", body,
@@ -35,8 +39,7 @@ def step_stale_purchase(context, amount, seconds):
 
 @when("the switch delivers a purchase of {amount:Money} for that payment code")
 def step_purchase(context, amount):
-    peer = context.session.network.peers[0].id
-    context.purchase_body = purchase_from_switch(context.payment_code, amount, acquirer=peer)
+    context.purchase_body = peer_purchase(context, amount)
     context.answer = context.session.injector.deliver(
         context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
 

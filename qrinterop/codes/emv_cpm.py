@@ -367,20 +367,19 @@ def parse_pan(value: bytes) -> str:
     return digits
 
 
-def _track2_problem(raw: bytes) -> str | None:
-    try:
-        parse_track2(raw)
-    except ValueError as exc:
-        return str(exc)
-    return None
+def _parses(parse: Callable[[bytes], object]) -> Callable[[bytes], str | None]:
+    """A field check from a parser: the parser's complaint, or None when it parses."""
+    def problem(raw: bytes) -> str | None:
+        try:
+            parse(raw)
+        except ValueError as exc:
+            return str(exc)
+        return None
+    return problem
 
 
-def _pan_problem(raw: bytes) -> str | None:
-    try:
-        parse_pan(raw)
-    except ValueError as exc:
-        return str(exc)
-    return None
+_track2_problem = _parses(parse_track2)
+_pan_problem = _parses(parse_pan)
 
 
 def _format(check: Callable[[bytes], bool], what: str) -> Callable[[bytes], str | None]:
