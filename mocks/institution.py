@@ -10,6 +10,7 @@ Run by the runner as ``python -m mocks.institution --config FILE --fd N``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -33,7 +34,9 @@ DEFECTS_FILE = Path(__file__).with_name("defects.json")
 TEST_CASE_HEADER = "X-Test-Case-Id"
 CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orderNo",
          "txn_no": "txnNo", "voucher_num": "voucherNum", "settle_date": "settleDate",
-         "settle_key": "settleKey", "created_at": "createdAt", "orig_voucher": "origVoucherNum"}
+         "settle_key": "settleKey", "created_at": "createdAt", "orig_voucher": "origVoucherNum",
+         "order_time": "orderTime"}
+PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
 def known_defects() -> set[str]:
@@ -70,11 +73,19 @@ class Institution(Node):
         self.guid: str = codes["merchant_guid"]
         self.terminal: dict = config["terminal"]
         self.serial = itertools.count(1)
+        self.tasks: set[asyncio.Task] = set()     # work that outlives a request (queries)
 
     def status_of(self, resp_code: str) -> str:
         """How a response code leaves a transaction: approved, declined, or unknown (query)."""
         entry = self.profile.response_codes.get(resp_code, {"outcome": "failure"})
+        if entry["outcome"] == "unknown" and self.has("pending-as-declined"):
+            return "declined"
         return {"success": "approved", "unknown": "unknown"}.get(entry["outcome"], "declined")
+
+    def spawn(self, work) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def has(self, defect: str) -> bool:
         return defect in self.defects
@@ -146,9 +157,34 @@ class Institution(Node):
                 "termId": self.terminal["id"], "orderNo": order_no,
                 "orderTime": f"{now:%Y%m%d%H%M%S}"}
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
-                "currency": currency, "merchant_id": merchant["id"], "order_no": order_no}
+                "currency": currency, "merchant_id": merchant["id"], "order_no": order_no,
+                "order_time": body["orderTime"]}
         answer = await self.to_switch("cpm.purchase.request", body, test_case)
-        return self.book_terminal(base, answer, amount)
+        txn = self.book_terminal(base, answer, amount)
+        if txn["status"] == "unknown":
+            self.spawn(self.resolve_purchase(txn, test_case))
+        return txn
+
+    async def resolve_purchase(self, txn: dict, test_case: str | None) -> None:
+        """Query a purchase whose outcome is unknown on the profile's schedule (R-FLOW-04)
+        until an answer is final, and book that answer. After the last query the outcome
+        stays unknown for reconciliation (the reversal of R-FLOW-03 is not made yet)."""
+        schedule = self.profile.schedules["status_query"]
+        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+            await asyncio.sleep(0 if self.has("query-too-early") else delay * self.scale)
+            answer = await self.to_switch("cpm.status_query.request", {
+                "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+                "origMsgType": "cpm.purchase"}, test_case)
+            if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown":
+                continue
+            found = answer["body"]
+            # 35: the switch never had the purchase, which is then final and declined.
+            result = {**found, "respCode": found.get("origRespCode", found["respCode"])}
+            if self.status_of(result["respCode"]) != "unknown":
+                with self.ledger.atomic() as db:
+                    self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
+                        db, txn["merchant_id"], result, txn["amount"]))
+                return
 
     async def undo(self, kind: str, voucher: str, amount: int | None, order_no: str | None,
                    test_case: str | None) -> dict:
@@ -175,14 +211,18 @@ class Institution(Node):
         with self.ledger.atomic() as db:
             if isinstance(answer, str):
                 return self.ledger.record(db, **base, status="unknown", resp_code=answer)
-            result = answer["body"]
-            status = self.status_of(result["respCode"])
-            if status == "approved":
-                self.ledger.credit_merchant(db, base["merchant_id"], merchant_credit)
-            return self.ledger.record(
-                db, **base, status=status, resp_code=result["respCode"],
-                counterparty=result.get("issuer"), voucher_num=result.get("voucherNum"),
-                settle_date=result.get("settleDate"), settle_key=result.get("settleKey"))
+            return self.ledger.record(db, **base, **self.terminal_outcome(
+                db, base["merchant_id"], answer["body"], merchant_credit))
+
+    def terminal_outcome(self, db, merchant_id: str, result: dict, merchant_credit: int) -> dict:
+        """The fields an answer (or a query's finding) gives a terminal transaction, crediting
+        the merchant inside the same database transaction when it is an approval."""
+        status = self.status_of(result["respCode"])
+        if status == "approved":
+            self.ledger.credit_merchant(db, merchant_id, merchant_credit)
+        return {"status": status, "resp_code": result["respCode"],
+                "counterparty": result.get("issuer"), "voucher_num": result.get("voucherNum"),
+                "settle_date": result.get("settleDate"), "settle_key": result.get("settleKey")}
 
     async def to_switch(self, msg_type: str, body: dict, test_case: str | None) -> dict | str:
         """Send to the switch; no usable answer leaves the outcome unknown (03 or 04)."""
@@ -315,19 +355,27 @@ class Institution(Node):
                                       settle_key=result["settleKey"])
 
     # -- issuer: answering the switch -----------------------------------------------------------
+    def use_payment_code(self, value: str) -> tuple[dict | None, str | None]:
+        """The payment code, now used, or why it cannot pay: 61 unknown, 72 used, 73 expired
+        (an expired code is used up all the same)."""
+        code = self.ledger.payment_code(value)
+        if code is None:
+            return None, "61"
+        if code["used_at"] is not None and not self.has("accept-reused-payment-code"):
+            return None, "72"
+        self.ledger.mark_code_used(value)
+        if code["expires_at"] < time.time():
+            return None, "73"
+        return code, None
+
     def on_purchase(self, message: dict) -> dict:
         body = message["body"]
         if (self.ledger.transaction(body["voucherNum"]) is not None
                 and not self.has("accept-duplicate-voucher")):
             return self.refuse(message, "12", "voucher number already booked: no second debit")
-        code = self.ledger.payment_code(body["code"])
-        if code is None:
-            return self.refuse(message, "61")
-        if code["used_at"] is not None and not self.has("accept-reused-payment-code"):
-            return self.refuse(message, "72")
-        self.ledger.mark_code_used(body["code"])
-        if code["expires_at"] < time.time():
-            return self.refuse(message, "73")
+        code, refusal = self.use_payment_code(body["code"])
+        if refusal:
+            return self.refuse(message, refusal)
         if self.ledger.balance(code["account"]) < body["amount"]:
             return self.refuse(message, "64")
         with self.ledger.atomic() as db:
@@ -338,6 +386,48 @@ class Institution(Node):
             else body["amount"]
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"]})
+
+    def on_password_request(self, message: dict) -> dict:
+        """The switch holds a purchase above the pin-free limit until the payer types the
+        password (R-FLOW-09): acknowledge, and wait for the payer's decision."""
+        body = message["body"]
+        code, refusal = self.use_payment_code(body["code"])
+        if refusal:
+            return self.refuse(message, refusal)
+        self.ledger.add_step_up(body["voucherNum"], code, body)
+        if self.has("step-up-auto-confirm"):
+            self.spawn(self.decide_password(code["account"], "confirm",
+                                            message["header"].get("testCaseId")))
+        return self.reply(message, {**self.profile.response("00"),
+                                    "voucherNum": body["voucherNum"]})
+
+    async def decide_password(self, account: str, decision: str,
+                              test_case: str | None) -> dict:
+        """The payer confirms with the password (or types a wrong one, or cancels) the
+        oldest purchase waiting for it; the switch is told, and an acknowledged
+        confirmation debits the payer."""
+        waiting = self.ledger.waiting_step_up(account)
+        if waiting is None:
+            raise ControlError(404, f"no purchase is waiting for the password of {account}")
+        result = PASSWORD_RESULTS[decision]
+        if result == "00" and self.ledger.balance(account) < waiting["amount"]:
+            result = "64"
+        self.ledger.db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?",
+                               (waiting["voucher_num"],))
+        answer = await self.to_switch("cpm.additional_processing_result.request", {
+            "code": waiting["code"], "voucherNum": waiting["voucher_num"],
+            "resultCode": result}, test_case)
+        acknowledged = not isinstance(answer, str) and answer["body"]["respCode"] == "00"
+        status = "approved" if result == "00" and acknowledged else "declined"
+        with self.ledger.atomic() as db:
+            if status == "approved":
+                self.ledger.debit(db, account, waiting["amount"])
+            return self.ledger.record(
+                db, ref=waiting["voucher_num"], role="issuer", mode="CPM", status=status,
+                resp_code=result, amount=waiting["amount"], currency=waiting["currency"],
+                account=account, counterparty=waiting["acquirer"],
+                order_no=waiting["order_no"], voucher_num=waiting["voucher_num"],
+                settle_date=waiting["settle_date"])
 
     def on_undo(self, message: dict) -> dict:
         """Refund (partial and repeated, never beyond what was paid) or void (same clearing
@@ -391,6 +481,7 @@ class Institution(Node):
         handler = {"mpm.inquiry.request": self.on_inquiry,
                    "mpm.payment.request": self.on_mpm_payment,
                    "cpm.purchase.request": self.on_purchase,
+                   "cpm.additional_processing.request": self.on_password_request,
                    "cpm.refund.request": self.on_undo,
                    "cpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:
@@ -442,6 +533,7 @@ class ControlApi:
             web.post("/control/merchant-codes", self.create_merchant_code),
             web.post("/control/payment-codes", self.create_payment_code),
             web.post("/control/wallet/pay", self.wallet_pay),
+            web.post("/control/wallet/password", self.wallet_password),
             web.post("/control/terminal/charge", self.terminal_charge),
             web.post("/control/terminal/refund", self.terminal_refund),
             web.post("/control/terminal/void", self.terminal_void),
@@ -493,6 +585,16 @@ class ControlApi:
         amount = _fen(body["amount"]) if "amount" in body else None
         txn = await self.inst.pay_merchant_code(_field(body, "account"), _field(body, "code"),
                                                 amount, request.headers.get(TEST_CASE_HEADER))
+        return public_view(txn)
+
+    async def wallet_password(self, request: web.Request) -> dict:
+        body = await _json(request)
+        decision = body.get("decision")
+        if decision not in PASSWORD_RESULTS:
+            raise ControlError(400, f"decision must be one of {', '.join(PASSWORD_RESULTS)},"
+                                    f" got {decision!r}")
+        txn = await self.inst.decide_password(_field(body, "account"), decision,
+                                              request.headers.get(TEST_CASE_HEADER))
         return public_view(txn)
 
     async def terminal_charge(self, request: web.Request) -> dict:

@@ -45,15 +45,22 @@ CREATE TABLE IF NOT EXISTS transactions (
     amount INTEGER,                -- null: refused before the amount was known
     currency TEXT NOT NULL,
     account TEXT, merchant_id TEXT, counterparty TEXT,
-    order_no TEXT, txn_no TEXT, voucher_num TEXT, settle_date TEXT, settle_key TEXT,
+    order_no TEXT, order_time TEXT,         -- the requester's order: how a query names it
+    txn_no TEXT, voucher_num TEXT, settle_date TEXT, settle_key TEXT,
     created_at REAL NOT NULL,
     kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
     orig_voucher TEXT                       -- a refund's original transaction
 );
+CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password
+    voucher_num TEXT PRIMARY KEY, code TEXT NOT NULL, account TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, acquirer TEXT NOT NULL,
+    order_no TEXT, settle_date TEXT NOT NULL,
+    answered INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
+);
 """
 
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
-                      "account", "merchant_id", "counterparty", "order_no", "txn_no",
+                      "account", "merchant_id", "counterparty", "order_no", "order_time", "txn_no",
                       "voucher_num", "settle_date", "settle_key", "created_at", "kind",
                       "orig_voucher")
 
@@ -176,6 +183,26 @@ class Ledger:
     def credit_merchant(self, db: sqlite3.Connection, merchant_id: str, amount: int) -> None:
         db.execute("UPDATE merchants SET balance = balance + ? WHERE id = ?",
                    (amount, merchant_id))
+
+    def settle(self, db: sqlite3.Connection, ref: str, **outcome: object) -> dict:
+        """Give a transaction whose outcome was unknown the outcome a query found."""
+        columns = ", ".join(f"{name} = ?" for name in outcome)
+        db.execute(f"UPDATE transactions SET {columns} WHERE ref = ?", (*outcome.values(), ref))
+        return self.one("SELECT * FROM transactions WHERE ref = ?", ref)
+
+    # -- password step-up (issuer side) ---------------------------------------------------------
+    def add_step_up(self, voucher: str, code: dict, body: dict) -> None:
+        self.db.execute("INSERT INTO step_ups (voucher_num, code, account, amount, currency,"
+                        " acquirer, order_no, settle_date, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (voucher, code["code"], code["account"], body["amount"],
+                         body["currency"], body["acquirer"], body.get("orderNo"),
+                         body["settleDate"], time.time()))
+
+    def waiting_step_up(self, account: str) -> dict | None:
+        """The oldest purchase still waiting for this payer's password."""
+        return self.one("SELECT * FROM step_ups WHERE account = ? AND answered = 0"
+                        " ORDER BY created_at LIMIT 1", account)
 
     def transaction(self, ref: str) -> dict | None:
         """A transaction by this institution's own reference or by the switch's voucher

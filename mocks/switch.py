@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE TABLE IF NOT EXISTS mpm_orders (
     txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what a query finds
+    voucher_num TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL,
+    order_no TEXT NOT NULL, order_time TEXT NOT NULL, amount INTEGER NOT NULL,
+    currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
+    settle_key TEXT NOT NULL,
+    password_due REAL                               -- waiting for the payer until then
+);
 CREATE TABLE IF NOT EXISTS cleared (                -- every approved money-moving transaction
     voucher_num TEXT PRIMARY KEY, msg_type TEXT NOT NULL, issuer TEXT NOT NULL,
     acquirer TEXT NOT NULL, amount INTEGER NOT NULL, created_at REAL NOT NULL
@@ -111,11 +118,13 @@ class Switch(Node):
             route = found[0] if found else None
         return route.institution if route else None
 
-    async def forward(self, request: dict, receiver: str, body: dict) -> dict | str:
-        """Relay to ``receiver`` under the switch's own signature; return the checked answer,
-        or the response code to give the requester when there is none."""
+    async def forward(self, request: dict, receiver: str, body: dict,
+                      outbound_type: str | None = None) -> dict | str:
+        """Relay to ``receiver`` under the switch's own signature (as ``outbound_type``, by
+        default the request's own type); return the checked answer, or the response code to
+        give the requester when there is none."""
         header = request["header"]
-        outbound_type = header["msgType"]
+        outbound_type = outbound_type or header["msgType"]
         try:
             answer = await self.send(receiver, outbound_type, body, "to-switch",
                                      header.get("testCaseId"),
@@ -146,6 +155,8 @@ class Switch(Node):
             "mpm.inquiry.request": self.route_inquiry,
             "mpm.payment.request": self.route_mpm_payment,
             "cpm.purchase.request": self.route_purchase,
+            "cpm.additional_processing_result.request": self.route_password_result,
+            "cpm.status_query.request": self.route_status_query,
             "cpm.refund.request": self.route_refund,
             "cpm.void.request": self.route_refund,
         }.get(message["header"]["msgType"])
@@ -180,8 +191,97 @@ class Switch(Node):
         issuer = route.institution if route else None
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
-        return await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
-                                          extra={"acquirer": acquirer}, answered_by="issuer")
+        clearing = self.clearing()
+        if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"]:
+            return await self.ask_for_password(message, issuer, acquirer, clearing)
+        reply = await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
+                                           extra={"acquirer": acquirer}, answered_by="issuer",
+                                           clearing=clearing)
+        self.remember_purchase(body, acquirer, issuer, clearing, reply["body"]["respCode"])
+        return reply
+
+    # -- password step-up and status queries (CPM) ----------------------------------------------
+    async def ask_for_password(self, message: dict, issuer: str, acquirer: str,
+                               clearing: dict) -> dict:
+        """Above the pin-free limit a purchase waits for the payer's password (R-FLOW-09): the
+        issuer is asked with cpm.additional_processing, the acquirer is told 70 and queries.
+        The purchase is on record before the issuer is asked, so that an answer arriving at
+        once finds it."""
+        body = message["body"]
+        due = time.time() + self.timing("payment_code_validity_s")
+        self.remember_purchase(body, acquirer, issuer, clearing, "70", password_due=due)
+        ask = {**{k: body[k] for k in ("code", "amount", "currency", "merchant", "orderNo",
+                                       "orderTime")},
+               "voucherNum": clearing["voucherNum"], "settleDate": clearing["settleDate"],
+               "acquirer": acquirer, "reason": "pin_free_limit_exceeded"}
+        answer = await self.forward(message, issuer, ask, "cpm.additional_processing.request")
+        code = answer if isinstance(answer, str) else answer["body"]["respCode"]
+        if code != "00" and self.profile.response_codes.get(code, {}).get("outcome") == "failure":
+            self.conclude(clearing["voucherNum"], code)      # the issuer refused the code
+            return self.reply(message, self.profile.response(code))
+        return self.reply(message, {**self.profile.response("70"),
+                                    "voucherNum": clearing["voucherNum"],
+                                    "amount": body["amount"], "currency": body["currency"]})
+
+    async def route_password_result(self, message: dict, issuer: str, body: dict) -> dict:
+        """The issuer reports the payer's decision; the same report again changes nothing."""
+        row = self.purchase("voucher_num = ? AND issuer = ?", body["voucherNum"], issuer)
+        if row is None:
+            return self.refuse(message, "35", "no purchase of this issuer with that voucher")
+        if row["resp_code"] == "70":
+            self.conclude(row["voucher_num"], body["resultCode"])
+        elif row["resp_code"] != body["resultCode"]:
+            return self.refuse(message, "35", f"the purchase is already final "
+                                              f"(response code {row['resp_code']})")
+        return self.reply(message, self.profile.response("00"))
+
+    async def route_status_query(self, message: dict, acquirer: str, body: dict) -> dict:
+        """What the switch knows of one of the acquirer's purchases: the query's own answer
+        is 00, the purchase's is origRespCode (70 while the payer has not decided)."""
+        if body.get("origVoucherNum"):
+            row = self.purchase("voucher_num = ? AND acquirer = ?", body["origVoucherNum"],
+                                acquirer)
+        else:
+            row = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
+                                body.get("origOrderNo"), body.get("origOrderTime"), acquirer)
+        if row is None:
+            return self.refuse(message, "35", "no purchase of this acquirer matches the query")
+        found = {"origRespCode": row["resp_code"],
+                 "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
+                 "origMsgType": "cpm.purchase", "voucherNum": row["voucher_num"],
+                 "amount": row["amount"], "currency": row["currency"],
+                 "origOrderNo": row["order_no"], "origOrderTime": row["order_time"]}
+        if row["resp_code"] == "00":
+            found.update(settleDate=row["settle_date"], settleKey=row["settle_key"],
+                         issuer=row["issuer"])
+        return self.reply(message, {**self.profile.response("00"), **found})
+
+    def remember_purchase(self, body: dict, acquirer: str, issuer: str, clearing: dict,
+                          resp_code: str, password_due: float | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (clearing["voucherNum"], acquirer, issuer, body["orderNo"], body["orderTime"],
+             body["amount"], body["currency"], resp_code, clearing["settleDate"],
+             self.settle_key(acquirer, clearing), password_due))
+
+    def purchase(self, where: str, *args: object) -> dict | None:
+        """A purchase on record; one whose payer let the code's validity pass without
+        deciding is declined with 69 (payer input timed out) on the way."""
+        self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
+                        " WHERE resp_code = '70' AND password_due < ?", (time.time(),))
+        cursor = self.db.execute(f"SELECT * FROM purchases WHERE {where}", args)
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+    def conclude(self, voucher: str, resp_code: str) -> None:
+        """A waiting purchase becomes final; an approved one is cleared."""
+        self.db.execute("UPDATE purchases SET resp_code = ?, password_due = NULL"
+                        " WHERE voucher_num = ?", (resp_code, voucher))
+        if resp_code == "00":
+            row = self.purchase("voucher_num = ?", voucher)
+            self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?)",
+                            (voucher, "cpm.purchase.request", row["issuer"], row["acquirer"],
+                             row["amount"], time.time()))
 
     async def route_refund(self, message: dict, acquirer: str, body: dict) -> dict:
         """A refund or void goes to the issuer of the original purchase, and only its
@@ -195,10 +295,10 @@ class Switch(Node):
                                           extra={"acquirer": acquirer}, answered_by="issuer")
 
     async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
-                              extra: dict, answered_by: str) -> dict:
+                              extra: dict, answered_by: str, clearing: dict | None = None) -> dict:
         """Forward a money-moving request with clearing data; add the settlement key and the
         answering institution (as ``answered_by``) to an approval on the way back."""
-        clearing = self.clearing()
+        clearing = clearing or self.clearing()
         public = {k: v for k, v in clearing.items() if not k.startswith("_")}
         answer = await self.forward(message, receiver, {**message["body"], **public, **extra})
         if isinstance(answer, str):

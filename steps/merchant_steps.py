@@ -3,7 +3,7 @@
 from behave import given, then, when
 
 from qrinterop.codes.emv_mpm import with_wrong_crc
-from qrinterop.runner.vocabulary import expect_equal, yuan
+from qrinterop.runner.vocabulary import expect_equal, outcome, yuan
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
@@ -20,10 +20,6 @@ def step_dynamic_code(context, party, amount):
 @given("the merchant code was altered so that its CRC no longer matches")
 def step_corrupt_code(context):
     context.merchant["code"] = with_wrong_crc(context.merchant["code"])
-
-
-def outcome(purchase: dict) -> str:
-    return f"{purchase['status']} (response code {purchase['respCode']})"
 
 
 @given("the peer acquirer's terminal was paid {amount:Money} with that payment code")

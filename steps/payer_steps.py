@@ -12,10 +12,11 @@ def step_payer_account(context, party, amount):
     context.payer = (party, getattr(context, party).open_account(amount))
 
 
-@given("the SUT's wallet shows a payment code for that account")
-@when("the SUT's wallet shows a payment code for that account")
-def step_payment_code(context):
-    context.payment_code = context.sut.create_payment_code(context.payer[1])
+@given("the {party:Party}'s wallet shows a payment code for that account")
+@when("the {party:Party}'s wallet shows a payment code for that account")
+def step_payment_code(context, party):
+    expect_equal("wallet of the payer", party, context.payer[0])
+    context.payment_code = getattr(context, party).create_payment_code(context.payer[1])
 
 
 @then("the payment code has the prefix and length the SUT registered with the switch")

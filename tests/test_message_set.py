@@ -123,8 +123,9 @@ EXAMPLES: dict[str, dict[str, dict]] = {
     },
     "cpm.additional_processing": {
         "request.from-switch": {"code": CODE, "amount": 150000, "currency": "156",
-                                "voucherNum": VOUCHER, "merchant": MERCHANT,
-                                "acquirer": ACQUIRER, "reason": "pin_free_limit_exceeded"},
+                                "voucherNum": VOUCHER, "settleDate": "1124",
+                                "merchant": MERCHANT, "acquirer": ACQUIRER,
+                                "reason": "pin_free_limit_exceeded"},
         "response.to-switch": {**OK, "voucherNum": VOUCHER},
     },
     "cpm.additional_processing_result": {

@@ -109,6 +109,11 @@ class ControlClient:
     def transaction(self, ref: str) -> dict:
         return self.call("GET", f"/control/transactions/{ref}")
 
+    def answer_password(self, account: str, decision: str) -> dict:
+        """The payer answers the wallet's password prompt: confirm, wrong-password or cancel."""
+        return self.call("POST", "/control/wallet/password",
+                         {"account": account, "decision": decision})
+
 
 class SwitchTap:
     """Reads the simulated switch's log of every message it received and sent."""

@@ -68,6 +68,11 @@ class Session:
         self._started = 0.0
         self._skip_reason: str | None = None
 
+    def seconds(self, name: str) -> float:
+        """A timing parameter of the profile as the network runs it (at real time for now:
+        scaling for test environments is declared in the ICS with the suite issue)."""
+        return self.profile.timing[name]
+
     @property
     def sut_registration(self) -> dict:
         return self.network.sut.registration

@@ -34,6 +34,11 @@ def parse_party(text: str) -> str:
 register_type(Money=parse_money, Party=parse_party)
 
 
+def outcome(txn: dict) -> str:
+    """A transaction's outcome as a reviewer reads it: ``approved (response code 00)``."""
+    return f"{txn['status']} (response code {txn['respCode']})"
+
+
 def expect_equal(what: str, observed: object, expected: object,
                  requirement: str | None = None) -> None:
     if observed != expected:

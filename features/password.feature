@@ -1,0 +1,43 @@
+@area.password
+Feature: Password step-up above the pin-free limit (验密)
+  A payment code pays without a password up to its pin-free limit (CNY 1,000 unless the
+  profile's business.json says otherwise). Above it the switch holds the purchase, asks the
+  payer's issuer to have the payer confirm with the password (cpm.additional_processing), and
+  tells the acquirer that the purchase waits for the payer (response code 70). The issuer
+  reports the payer's decision (cpm.additional_processing_result); the acquirer learns it by
+  querying the switch (cpm.status_query), and no money moves unless the payer confirmed.
+
+  @tc.CPM-03 @req.R-FLOW-09 @role.issuer @feature.cpm-password
+  Scenario: The payer confirms a purchase above the pin-free limit in the SUT's wallet
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer reports the purchase as waiting for the payer
+    And the SUT acknowledged the switch's request to have the payer confirm with the password
+    And the payer account at the SUT holds 2000.00 CNY
+    When the payer confirms the purchase with the password in the SUT's wallet
+    Then the peer acquirer reports the purchase as approved once it has queried it
+    And both institutions recorded the same amount, currency, voucher number and settlement date
+    And the payer account at the SUT holds 500.00 CNY
+
+  @tc.CPM-04 @req.R-FLOW-09 @role.issuer @feature.cpm-password
+  Scenario: The payer cancels at the password prompt of the SUT's wallet, and no money moves
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer reports the purchase as waiting for the payer
+    When the payer cancels the purchase at the password prompt of the SUT's wallet
+    Then the peer acquirer reports the purchase as declined with response code "30" once it has queried it
+    And the payer account at the SUT holds 2000.00 CNY
+
+  @tc.CPM-05 @req.R-FLOW-02 @req.R-FLOW-04 @role.acquirer
+  Scenario: The SUT's terminal waits while a peer wallet asks for the password, then queries
+    Given a payer account at the peer holding 2000.00 CNY
+    And the peer's wallet shows a payment code for that account
+    When the SUT's terminal scans the payment code for 1500.00 CNY
+    Then the SUT reports the purchase as waiting for the payer, not as failed
+    When the payer confirms the purchase with the password in the peer's wallet
+    Then the SUT reports the purchase as approved once it has queried it
+    And the SUT queried the purchase no sooner than the profile's first query delay
+    And both institutions recorded the same amount, currency, voucher number and settlement date
+    And the payer account at the peer holds 500.00 CNY
