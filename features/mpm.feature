@@ -4,12 +4,13 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
   what the code is for (code inquiry), then pays it (payment); the switch routes both to the
   acquirer that owns the code, and both institutions book the same transaction.
 
-  @tc.MPM-01 @req.R-FLOW-01 @req.R-FLOW-12 @role.issuer
+  @tc.MPM-01 @req.R-FLOW-01 @req.R-FLOW-12 @req.R-SEC-05 @role.issuer
   Scenario: The SUT's wallet pays a peer acquirer's static merchant code
     Given a payer account at the SUT holding 500.00 CNY
     And a static merchant code of the peer acquirer for merchant "Noodle Bar"
     When the payer scans the merchant code in the SUT's wallet and pays 12.50 CNY
     Then the SUT reports the payment as approved
+    And the SUT's wallet sent the payer's account details encrypted for the switch
     And the peer acquirer recorded a credit of 12.50 CNY to the merchant
     And both institutions recorded the same amount, currency, voucher number and settlement date
     And the payer account at the SUT holds 487.50 CNY
@@ -24,13 +25,14 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
     And the SUT sent no message to the switch
     And the payer account at the SUT holds 500.00 CNY
 
-  @tc.MPM-03 @req.R-FLOW-01 @req.R-FLOW-12 @req.R-MPM-14 @role.acquirer
+  @tc.MPM-03 @req.R-FLOW-01 @req.R-FLOW-12 @req.R-MPM-14 @req.R-SEC-05 @role.acquirer
   Scenario: A peer wallet pays the SUT's dynamic merchant code once, and only once
     Given a payer account at the peer holding 100.00 CNY
     And a dynamic merchant code of the SUT's acquirer for 25.00 CNY
     When the payer scans the merchant code in the peer's wallet
     Then the peer reports the payment as approved
     And both institutions recorded the same amount, currency, voucher number and settlement date
+    And the SUT's acquirer recorded the payer's account reference from the encrypted details
     When the payer scans the same merchant code in the peer's wallet again
     Then the peer reports the payment as declined with response code "35"
     And the payer account at the peer holds 75.00 CNY

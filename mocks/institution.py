@@ -28,6 +28,7 @@ from qrinterop.codes import emv_mpm, image
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
 
 DEFECTS_FILE = Path(__file__).with_name("defects.json")
@@ -284,6 +285,10 @@ class Institution(Node):
         if (order["reference"] and self.ledger.dynamic_code(order["reference"])["used"]
                 and not self.has("dynamic-code-reusable")):
             return self.refuse(message, "35", "dynamic code already paid (single use)")
+        try:
+            payer = self.open_field(body["payer"])
+        except FieldDecryptionError as exc:
+            return self.refuse(message, "10", f"payer: {exc}")
         with self.ledger.atomic() as db:
             db.execute("UPDATE mpm_orders SET paid = 1 WHERE txn_no = ?", (body["txnNo"],))
             db.execute("UPDATE dynamic_codes SET used = 1 WHERE reference = ?",
@@ -291,7 +296,7 @@ class Institution(Node):
             self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
             self.book_approval(db, body, role="acquirer", mode="MPM",
                                merchant_id=order["merchant_id"], counterparty=body["issuer"],
-                               txn_no=body["txnNo"])
+                               txn_no=body["txnNo"], account=payer.get("accountRef"))
         return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
                                     "voucherNum": body["voucherNum"], "amount": body["amount"],
                                     "currency": body["currency"]})
@@ -332,10 +337,11 @@ class Institution(Node):
             raise ControlError(422, "static code: the payer must enter an amount")
         if amount > balance:
             raise ControlError(422, "insufficient balance")
-        now = beijing_now()
+        now, payer = beijing_now(), {"accountRef": account}
         answer = await self.to_switch("mpm.payment.request", {
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
-            "payer": {"accountRef": account}, "orderNo": order_no,
+            "payer": payer if self.has("payer-in-clear") else self.encrypt_for(
+                self.switch_id, payer), "orderNo": order_no,
             "orderTime": f"{now:%Y%m%d%H%M%S}"}, test_case)
         return self.book_payer_side(base, answer)
 

@@ -15,6 +15,7 @@ from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal, signature_ok
+from qrinterop.protocol.fields import decrypt_field, encrypt_field
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.replay import ReplayGuard
 from qrinterop.protocol.server import Responder
@@ -34,7 +35,7 @@ class Node:
     def __init__(self, config: dict, profile: Profile | None = None) -> None:
         self.config = config
         self.id: str = config["id"]
-        self.party = Party(self.id, SigningKey.load(Path(config["key_file"])))
+        self.party = Party(self.id, SigningKey.load(Path(config["key_file"])), config.get("key_id"))
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
         self.participants = {p["id"]: p for p in config["network"]["participants"]}
@@ -45,6 +46,16 @@ class Node:
         self.responder = Responder(self.profile, self.party, self.keys,
                                    guard if check_freshness else None)
         self.http: aiohttp.ClientSession | None = None
+
+    def encrypt_for(self, receiver: str, value: dict) -> dict:
+        """A sensitive field encrypted for ``receiver``'s newest registered key (R-SEC-05)."""
+        key_id = self.keys.key_ids(receiver)[-1]
+        return encrypt_field(value, self.keys.key(receiver, key_id), key_id)
+
+    def open_field(self, field: object) -> dict:
+        """A sensitive field encrypted for this participant; :class:`FieldDecryptionError`
+        says why it cannot be opened."""
+        return decrypt_field(field, self.party.key, self.party.key_id)
 
     def timing(self, name: str) -> float:
         return self.profile.timing[name] * self.scale

@@ -19,6 +19,7 @@ from mocks.service import run
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.routing import RoutingTable
 from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
 
 RECORDS_SCHEMA = """
@@ -183,8 +184,13 @@ class Switch(Node):
                               (body["txnNo"], issuer)).fetchone()
         if row is None:
             return self.refuse(message, "35", "unknown txnNo")
+        try:    # the payer's details are the switch's to open, and the acquirer's next
+            payer = self.encrypt_for(row[0], self.open_field(body["payer"]))
+        except FieldDecryptionError as exc:
+            return self.refuse(message, "10", f"payer: {exc}")
         return await self.relay_financial(message, row[0], acquirer=row[0], issuer=issuer,
-                                          extra={"issuer": issuer}, answered_by="acquirer")
+                                          extra={"issuer": issuer, "payer": payer},
+                                          answered_by="acquirer")
 
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
         route = self.routes.payment_code(body["code"])

@@ -6,6 +6,8 @@ from behave import then, when
 
 from qrinterop.protocol.builders import purchase_from_switch
 from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
+from qrinterop.runner.verdicts import Mismatch
 from qrinterop.runner.vocabulary import expect_equal
 
 
@@ -64,3 +66,28 @@ def step_nothing_sent(context):
     sent = [r["msg_type"] for r in context.session.switch_records()
             if r["direction"] == "in" and r["peer"] == sut]
     expect_equal("messages from the SUT to the switch", sent, [], "R-MPM-05")
+
+
+@then("the SUT's wallet sent the payer's account details encrypted for the switch")
+def step_payer_encrypted(context):
+    """Opened with the switch's own key: only a field really encrypted for it opens."""
+    sut = context.session.network.sut.id
+    sent = [r["message"]["body"].get("payer") for r in context.session.switch_records()
+            if r["direction"] == "in" and r["peer"] == sut
+            and r["msg_type"] == "mpm.payment.request"]
+    expect_equal("mpm.payment requests from the SUT", len(sent), 1, "R-SEC-05")
+    switch = context.session.network.switch
+    try:
+        opened = decrypt_field(sent[0], switch.key, switch.key.public.id)
+    except FieldDecryptionError as exc:
+        raise Mismatch("payer field of the SUT's mpm.payment", "encrypted for the switch's key",
+                       f"{exc}: {sent[0]!r}"[:300], "R-SEC-05") from None
+    expect_equal("payer account reference, decrypted", opened.get("accountRef"),
+                 context.payer[1], "R-SEC-05")
+
+
+@then("the SUT's acquirer recorded the payer's account reference from the encrypted details")
+def step_payer_opened(context):
+    booked = context.sut.transaction(context.payment["voucherNum"])
+    expect_equal("payer reference in the SUT's record", booked.get("account"),
+                 context.payer[1], "R-SEC-05")

@@ -51,7 +51,7 @@ def test_out_that_already_holds_a_run(tmp_path):
     (("defects: []", "defects: [no-such-defect]"), ("no-such-defect", "line ")),
     (("payment_code_length: 18", 'payment_code_length: "18"'),
      ("codes.payment_code_length", f"line {reference_line('payment_code_length: 18')},")),
-    (("features: [dynamic-mpm, partial-refund, sm2, void]", "features: [teleport]"),
+    (("features: [cpm-password, dynamic-mpm, partial-refund, sm2, void]", "features: [teleport]"),
      ("institution.features", "teleport", "line ")),
 ])
 def test_broken_ics_is_named(tmp_path, edit, words):

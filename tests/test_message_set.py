@@ -47,6 +47,9 @@ ORDER = {"orderNo": "ORD20261201000002", "orderTime": "20261201130000"}
 ORIG_ORDER = {"origOrderNo": "ORD20261201000001", "origOrderTime": "20261201120000"}
 OK = {"respCode": "00", "respMsg": "成功"}
 PAYER = {"accountRef": "ACC-0001"}
+# The payer's details as mpm.payment carries them: the shape of an encrypted field (R-SEC-05).
+SEALED_PAYER = {"alg": "SM2+SM4-GCM", "keyId": "a1b2c3d4e5f60718", "wrappedKey": "MEUCIQ==",
+                "iv": "AAECAwQFBgcICQoL", "ciphertext": "q83vASNFZ4mrze8BI0VniQ=="}
 
 
 def financial(to_switch: dict, orig_from_switch: dict) -> dict[str, dict]:
@@ -83,9 +86,9 @@ EXAMPLES: dict[str, dict[str, dict]] = {
                                  "codeType": "dynamic", **MONEY, "acquirer": ACQUIRER},
     },
     "mpm.payment": {
-        "request.to-switch": {"txnNo": TXN_NO, **MONEY, "payer": PAYER, **ORDER},
-        "request.from-switch": {"txnNo": TXN_NO, **MONEY, "payer": PAYER, **ORDER, **FORWARDED,
-                                "issuer": ISSUER},
+        "request.to-switch": {"txnNo": TXN_NO, **MONEY, "payer": SEALED_PAYER, **ORDER},
+        "request.from-switch": {"txnNo": TXN_NO, **MONEY, "payer": SEALED_PAYER, **ORDER,
+                                **FORWARDED, "issuer": ISSUER},
         "response.to-switch": {**OK, "txnNo": TXN_NO, "voucherNum": VOUCHER, **MONEY},
         "response.from-switch": {**OK, "txnNo": TXN_NO, **CLEARING, **MONEY,
                                  "acquirer": ACQUIRER},
@@ -824,3 +827,10 @@ def test_business_schema_problems(path, value):
         node = node[key]
     node[path[-1]] = value
     assert schema_error(read(SCHEMA_DIR / "business.schema.json"), broken)
+
+
+@pytest.mark.parametrize("leg", ["request.to-switch", "request.from-switch"])
+def test_payer_details_in_clear_are_a_problem(profile, key, leg):
+    """R-SEC-05: mpm.payment's payer travels only as an encrypted field."""
+    body = {**EXAMPLES["mpm.payment"][leg], "payer": PAYER}
+    assert problems_of(profile, key, "mpm.payment", leg, body)
