@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,13 +43,41 @@ def processes_mentioning(text: str) -> list[str]:
     return found
 
 
+def with_reference_keys(folder: Path) -> Path:
+    """``folder`` with the reference institution's keys beside it, as ``keys/``: where a copy
+    of the reference ICS, which names them relative to its own folder, finds them."""
+    keys = folder / "keys"
+    if not keys.exists():
+        keys.symlink_to(ROOT / "mocks" / "keys", target_is_directory=True)
+    return folder
+
+
+def edited_ics(folder: Path, *edits: tuple[str, str], source: Path = REFERENCE_ICS,
+               name: str = "ics.yaml") -> Path:
+    """A copy of an example ICS in ``folder`` with text replacements, each of which must
+    apply; its key files are found beside it, as beside the original."""
+    text = source.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    if source.parent == REFERENCE_ICS.parent:
+        with_reference_keys(folder)
+    else:
+        shutil.copytree(source.parent / "keys", folder / "keys", dirs_exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def ics_with(tmp_path: Path, old: str, new: str, name: str = "ics.yaml") -> Path:
     """A copy of the reference ICS with one text replacement."""
-    text = REFERENCE_ICS.read_text(encoding="utf-8")
-    assert old in text, old
-    path = tmp_path / name
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
+    return edited_ics(tmp_path, (old, new), name=name)
+
+
+def reference_features_line() -> str:
+    """The reference ICS's ``features: [...]`` line as it stands: features get added to it."""
+    return next(line.strip() for line in REFERENCE_ICS.read_text(encoding="utf-8").splitlines()
+                if line.strip().startswith("features:"))
 
 
 def reference_line(text: str) -> int:

@@ -15,71 +15,106 @@ import yaml
 
 from qrinterop.profile import load_profile
 from qrinterop.runner.errors import UsageError
-from qrinterop.runner.ics import PLACEHOLDER, check_ics, load_ics, read_yaml, schema, template
+from qrinterop.runner.ics import (
+    PLACEHOLDER,
+    Problem,
+    check_ics,
+    load_ics,
+    read_yaml,
+    schema,
+    template,
+)
 from qrinterop.runner.suite import locate
-from tests.conftest import REFERENCE_ICS, ics_with, reference_line
+from tests.conftest import (
+    REFERENCE_ICS,
+    ROOT,
+    edited_ics,
+    ics_with,
+    reference_features_line,
+    reference_line,
+    run_cli,
+    with_reference_keys,
+)
 
 PROFILE = load_profile()
 DEFECTS = set(locate().defects())
 FEATURES = set(PROFILE.features)
 TEMPLATE = template(f"{PROFILE.id}/{PROFILE.version}", PROFILE.features)
 KEY_LINE = re.compile(r"^\s*(?:- )?([a-z_]+):")
+COMMENTED_KEY_LINE = re.compile(r"^\s*#\s*(?:- )?([a-z_]+):(?: |$)")
+#: The documented examples: the reference ICS, and one for each way of launching one's own SUT.
+EXAMPLES = [REFERENCE_ICS, *sorted((ROOT / "docs" / "examples").glob("*.yaml"))]
+FEATURES_LINE = reference_features_line()
 
 
 def check(path: Path):
     return check_ics(path, DEFECTS, FEATURES)
 
 
-def edited(tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    """The reference ICS with several text replacements, each of which must apply."""
-    text = REFERENCE_ICS.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / "ics.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def written(tmp_path: Path, text: str | bytes, name: str = "ics.yaml") -> Path:
-    path = tmp_path / name
+    path = with_reference_keys(tmp_path) / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
     return path
+
+
+def line_of(path: Path, text: str, after: int = 0) -> int:
+    """The first line of ``path`` after line ``after`` that holds ``text``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if n > after and text in line)
 
 
 def column_of(path: Path, line: int, text: str) -> int:
     return path.read_text(encoding="utf-8").splitlines()[line - 1].index(text) + 1
 
 
-# -- the reference ICS: valid, and the documented example ---------------------------------------
+# -- the reference ICS and the examples: valid, and the documentation of the format -------------
 def test_reference_ics_is_valid():
     checked = check(REFERENCE_ICS)
     assert checked.valid, [p.render(REFERENCE_ICS) for p in checked.problems]
     assert checked.document["codes"]["payment_code_length"] == 18
     assert checked.document["institution"]["id"] == "10000001"
+    assert [key["id"] for key in checked.document["keys"]] == ["10000001-sm2-2025",
+                                                                "10000001-sm2-2026"]
+
+
+@pytest.mark.parametrize("path", EXAMPLES[1:], ids=lambda p: p.name)
+def test_every_example_is_valid(path):
+    checked = check(path)
+    assert checked.valid, [p.render(path) for p in checked.problems]
 
 
 def schema_keys(node: dict) -> set[str]:
-    keys = set()
+    """Every key name the schema defines, in mappings and in the mappings of lists."""
+    keys = schema_keys(node["items"]) if isinstance(node.get("items"), dict) else set()
     for name, sub in node.get("properties", {}).items():
         keys |= {name, *schema_keys(sub)}
     return keys
 
 
-@pytest.mark.parametrize("text", [REFERENCE_ICS.read_text(encoding="utf-8"), TEMPLATE],
-                         ids=["reference", "template"])
+def keys_used(text: str, pattern: re.Pattern = KEY_LINE) -> set[str]:
+    return {m[1] for line in text.splitlines() if (m := pattern.match(line))}
+
+
+@pytest.mark.parametrize("text", [*(p.read_text(encoding="utf-8") for p in EXAMPLES), TEMPLATE],
+                         ids=[*(p.name for p in EXAMPLES), "template"])
 def test_every_key_is_explained_by_a_comment(text):
     lines = text.splitlines()
     keys = [(n, m[1]) for n, line in enumerate(lines) if (m := KEY_LINE.match(line))]
-    assert {k for _n, k in keys} >= schema_keys(schema()) - {"defects"}
     for n, key in keys:
         assert lines[n - 1].lstrip().startswith("#"), f"no comment above {key!r}"
 
 
-def test_reference_uses_every_key_of_the_schema():
-    text = REFERENCE_ICS.read_text(encoding="utf-8")
-    assert {m[1] for line in text.splitlines() if (m := KEY_LINE.match(line))} \
-        == schema_keys(schema())
+def test_the_examples_together_use_every_key_of_the_schema():
+    """No one valid file can use them all (a launch excludes the others' keys)."""
+    used = set().union(*(keys_used(p.read_text(encoding="utf-8")) for p in EXAMPLES))
+    assert used == schema_keys(schema())
+
+
+def test_the_template_shows_every_key_but_defects():
+    """The keys of other launches, and accounts, are shown commented out."""
+    shown = keys_used(TEMPLATE) | keys_used(TEMPLATE, COMMENTED_KEY_LINE)
+    assert shown == schema_keys(schema()) - {"defects"}
+    assert {"accounts", "command", "image"} <= keys_used(TEMPLATE, COMMENTED_KEY_LINE)
 
 
 # -- every problem, with its line ---------------------------------------------------------------
@@ -94,7 +129,7 @@ def test_type_error_names_line_column_path_and_rule(tmp_path):
 
 
 def test_unknown_key_points_at_the_key(tmp_path):
-    path = edited(tmp_path, ('  mcc: "5411"\n', '  mcc: "5411"\n  mmc: "5411"\n'))
+    path = edited_ics(tmp_path, ('  mcc: "5411"\n', '  mcc: "5411"\n  mmc: "5411"\n'))
     [problem] = check(path).problems
     assert (problem.line, problem.column) == (reference_line('mcc: "5411"') + 1, 3)
     assert problem.where == "terminal.mmc"
@@ -102,14 +137,14 @@ def test_unknown_key_points_at_the_key(tmp_path):
 
 
 def test_missing_key_points_at_its_mapping(tmp_path):
-    path = edited(tmp_path, ("  merchant_guid: cn.qrinterop.insta\n", ""))
+    path = edited_ics(tmp_path, ("  merchant_guid: cn.qrinterop.insta\n", ""))
     [problem] = check(path).problems
     assert problem.line == reference_line("codes:")
     assert problem.render(path).endswith("codes: 'merchant_guid' is a required property")
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
-    path = edited(tmp_path, ("name: Reference Terminal Shop", "name: [Reference Terminal Shop"))
+    path = edited_ics(tmp_path, ("name: Reference Terminal Shop", "name: [Reference Terminal Shop"))
     [problem] = check(path).problems
     assert problem.line == reference_line("mcc:")       # where the parser gave up
     assert "not valid YAML" in problem.message
@@ -117,16 +152,16 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 
 def test_a_tab_is_named(tmp_path):
-    path = edited(tmp_path, ("  city: BEIJING", "\tcity: BEIJING"))
+    path = edited_ics(tmp_path, ("  city: BEIJING", "\tcity: BEIJING"))
     [problem] = check(path).problems
     assert problem.line == reference_line("BEIJING") and "tab" in problem.message
 
 
 def test_every_problem_is_reported_in_line_order(tmp_path):
-    path = edited(tmp_path,
+    path = edited_ics(tmp_path,
                   ('id: "10000001"', "id: 10000001"),
                   ("roles: [issuer, acquirer]", "roles: [issuer, wallet]"),
-                  ("features: [dynamic-mpm, partial-refund, sm2, void]", "features: [mpm-tips]"),
+                  (FEATURES_LINE, "features: [mpm-tips, sm2]"),
                   ("  id: TA000001\n", "  id: TA000001\n  id: TA000002\n"),
                   ("city: BEIJING", "city: NO"),
                   ("launch: reference", "launch: docker"),
@@ -146,7 +181,7 @@ def test_every_problem_is_reported_in_line_order(tmp_path):
 
 
 def test_load_ics_stops_on_one_line_that_counts_the_rest(tmp_path):
-    path = edited(tmp_path, ("city: BEIJING", "city: NO"), ("launch: reference", "launch: x"))
+    path = edited_ics(tmp_path, ("city: BEIJING", "city: NO"), ("launch: reference", "launch: x"))
     with pytest.raises(UsageError) as caught:
         load_ics(path, DEFECTS, FEATURES)
     message = str(caught.value)
@@ -156,7 +191,7 @@ def test_load_ics_stops_on_one_line_that_counts_the_rest(tmp_path):
 
 
 def test_a_value_from_a_merge_key_is_located_where_it_is_written(tmp_path):
-    path = edited(tmp_path, ("codes:\n", "codes:\n  <<: {payment_code_prefix: 81}\n"),
+    path = edited_ics(tmp_path, ("codes:\n", "codes:\n  <<: {payment_code_prefix: 81}\n"),
                   ('  payment_code_prefix: "81"\n', ""))
     [problem] = check(path).problems
     assert problem.where == "codes.payment_code_prefix"
@@ -164,7 +199,7 @@ def test_a_value_from_a_merge_key_is_located_where_it_is_written(tmp_path):
 
 
 def test_an_empty_value_is_named(tmp_path):
-    path = edited(tmp_path, ("  name: Reference institution A", "  name:"))
+    path = edited_ics(tmp_path, ("  name: Reference institution A", "  name:"))
     [problem] = check(path).problems
     assert problem.line == reference_line("name:") and "no value given" in problem.message
 
@@ -213,6 +248,178 @@ def test_read_yaml_reads_without_checking_and_locates_syntax_errors(tmp_path):
         read_yaml(written(tmp_path, "a: b\n c: d\n", "bad.yaml"))
 
 
+# -- keys, launches and accounts: what the ICS points at -------------------------------------------
+COMMAND_EXAMPLE = ROOT / "docs" / "examples" / "ics-command.yaml"
+CONTAINER_EXAMPLE = ROOT / "docs" / "examples" / "ics-container.yaml"
+FIRST_KEY = "public_key: keys/10000001-sm2-2025.pub.pem"
+FIRST_ID, LAST_ID = '- id: "10000001-sm2-2025"', '- id: "10000001-sm2-2026"'
+
+
+def the_problem(path: Path, where: str, line: int, *words: str) -> Problem:
+    """The one problem of ``path``: at ``where``, on ``line``, saying ``words``."""
+    problems = check(path).problems
+    assert len(problems) == 1, [p.render(path) for p in problems]
+    problem = problems[0]
+    assert (problem.where, problem.line) == (where, line), problem
+    for word in words:
+        assert word in problem.message, (word, problem.message)
+    return problem
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (None, "no such file {file} (a relative path starts at the ICS file's folder)"),
+    (b"hello\n", "{file} is not a usable PEM public key: not a PEM key"),
+    ((ROOT / "mocks/keys/10000001-sm2-2025.key.pem").read_bytes(),
+     "not a usable PEM public key: a private key; give the public key"),
+    ((ROOT / "docs/examples/keys/10000004-rsa-2026.pub.pem").read_bytes(),
+     "{file} is a SHA256withRSA key, but algorithm says SM3withSM2"),
+    (b"-----BEGIN PUBLIC KEY-----\n" + b"A" * 70_000, "too large for a PEM public key"),
+], ids=["missing", "not-pem", "private", "wrong-algorithm", "huge"])
+def test_a_key_file_that_is_no_usable_key_is_named_at_its_path(tmp_path, content, words):
+    file = tmp_path / "mine.pem"
+    if content is not None:
+        file.write_bytes(content)
+    path = edited_ics(tmp_path, (FIRST_KEY, "public_key: mine.pem"))
+    problem = the_problem(path, "keys.0.public_key", reference_line(FIRST_KEY),
+                          words.format(file=file))
+    assert problem.column == column_of(path, problem.line, "mine.pem")
+
+
+def test_a_folder_is_no_key_file(tmp_path):
+    path = edited_ics(tmp_path, (FIRST_KEY, "public_key: keys"))
+    the_problem(path, "keys.0.public_key", reference_line(FIRST_KEY), "is a folder, not a file")
+
+
+def test_a_key_id_given_twice_is_named_where_it_repeats(tmp_path):
+    path = edited_ics(tmp_path, (LAST_ID, FIRST_ID))
+    the_problem(path, "keys.1.id", reference_line(LAST_ID), "duplicate ID '10000001-sm2-2025'",
+                f"already given on line {reference_line(FIRST_ID)}")
+
+
+def test_a_key_id_must_be_safe_in_a_file_name(tmp_path):
+    path = edited_ics(tmp_path, (LAST_ID, '- id: "../10000001"'))
+    the_problem(path, "keys.1.id", reference_line(LAST_ID), "1 to 64 letters, digits")
+
+
+def test_keys_of_an_undeclared_signature_feature(tmp_path):
+    path = edited_ics(tmp_path, (FEATURES_LINE, "features: [dynamic-mpm]"))
+    problems = check(path).problems
+    assert [(p.where, p.line) for p in problems] == [
+        ("keys.0.algorithm", reference_line(FIRST_ID) + 2),
+        ("keys.1.algorithm", reference_line(LAST_ID) + 2)]
+    assert "a SM3withSM2 key, but institution.features does not declare 'sm2'" \
+        in problems[0].message
+
+
+def test_a_signature_feature_without_its_key(tmp_path):
+    path = edited_ics(tmp_path, (FEATURES_LINE, "features: [rsa, sm2]"))
+    the_problem(path, "institution.features.0", reference_line(FEATURES_LINE),
+                "feature 'rsa' is declared, but keys lists no SHA256withRSA key")
+
+
+def test_load_ics_makes_key_paths_absolute(tmp_path):
+    document = load_ics(edited_ics(tmp_path), DEFECTS, FEATURES)
+    assert [key["public_key"] for key in document["keys"]] == [
+        str(tmp_path.resolve() / "keys" / f"10000001-sm2-{year}.pub.pem") for year in (2025, 2026)]
+
+
+@pytest.mark.parametrize("url", [
+    "http://10.0.0.5:9100/qr", "http://localhost:9100", "https://127.0.0.1:9100",
+    "http://127.0.0.1", "http://127.0.0.1:0", "http://127.0.0.1:65536", "http://127.0.0.1:9100?a=b",
+    "http://127.0.0.1.example.com:80", "http://user@127.0.0.1:80"])
+def test_a_url_off_this_machine_is_refused(tmp_path, url):
+    path = edited_ics(tmp_path, ("url: http://127.0.0.1:9100/interconnect/messages", f"url: {url}"),
+                  source=COMMAND_EXAMPLE)
+    the_problem(path, "sut.url", line_of(COMMAND_EXAMPLE, "  url: "),
+                "is not a loopback URL, http://127.0.0.1:PORT", "never to another host")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1", "http://127.0.0.1:65535/a/b-c_d.e",
+                                 "http://127.0.0.1:8080/"])
+def test_a_loopback_url_with_a_port_is_accepted(tmp_path, url):
+    path = edited_ics(tmp_path, ("url: http://127.0.0.1:9100/interconnect/messages", f"url: {url}"),
+                  source=COMMAND_EXAMPLE)
+    assert check(path).valid
+
+
+def test_launch_url_needs_its_url(tmp_path):
+    path = edited_ics(tmp_path, ("  launch: command", "  launch: url"),
+                  ('  command: [./bin/qr-gateway, --profile, test, --listen, "127.0.0.1:9100"]\n',
+                   ""), ("  workdir: .\n", ""),
+                  ("  url: http://127.0.0.1:9100/interconnect/messages\n", ""),
+                  source=COMMAND_EXAMPLE)
+    the_problem(path, "sut", line_of(COMMAND_EXAMPLE, "sut:"),
+                "'url' is a required property (launch: url needs the SUT's url and control_url)")
+
+
+def test_a_command_is_a_list(tmp_path):
+    command = '  command: [./bin/qr-gateway, --profile, test, --listen, "127.0.0.1:9100"]'
+    path = edited_ics(tmp_path, (command, "  command: ./bin/qr-gateway --profile test"),
+                  source=COMMAND_EXAMPLE)
+    the_problem(path, "sut.command", line_of(COMMAND_EXAMPLE, command),
+                "is not of type 'array'", "write a list: [first, second]")
+
+
+def test_a_missing_workdir_is_named(tmp_path):
+    path = edited_ics(tmp_path, ("workdir: .", "workdir: build/out"), source=COMMAND_EXAMPLE)
+    the_problem(path, "sut.workdir", line_of(COMMAND_EXAMPLE, "workdir:"),
+                f"no such folder {tmp_path / 'build/out'}")
+
+
+def test_an_image_needs_its_tag(tmp_path):
+    image = "image: registry.example.com/example-pay/qr-acquiring:3.2.0"
+    path = edited_ics(tmp_path, (image, "image: registry.example.com/example-pay/qr-acquiring"),
+                  source=CONTAINER_EXAMPLE)
+    the_problem(path, "sut.image", line_of(CONTAINER_EXAMPLE, image), "with its tag or digest")
+
+
+def test_keys_a_launch_does_not_use_are_named(tmp_path):
+    path = edited_ics(tmp_path, ("  launch: reference\n",
+                             "  launch: reference\n  url: http://127.0.0.1:9100\n"),
+                  ("  defects: []", "  image: bank/gateway:1.0\n  defects: []"))
+    problems = check(path).problems
+    assert [(p.where, p.line) for p in problems] == [
+        ("sut.url", reference_line("launch: reference") + 1),
+        ("sut.image", reference_line("defects: []") + 1)]
+    assert problems[0].message.startswith("not used here: launch: reference starts the bundled")
+    assert problems[1].message == "not used here: only launch: container runs an image"
+
+
+def test_an_own_implementation_needs_its_keys(tmp_path):
+    text = re.sub(r"^keys:\n(?:  .*\n)+", "", COMMAND_EXAMPLE.read_text(encoding="utf-8"),
+                  flags=re.MULTILINE)
+    problems = check(written(tmp_path, text)).problems
+    assert [(p.where, p.message) for p in problems] == [
+        ("", "'keys' is a required property (launch: url, command and container need the "
+             "SUT's keys: the public keys the switch verifies its signatures with)")]
+
+
+def test_accounts_are_for_an_own_implementation_and_each_is_named_once(tmp_path):
+    first, second = '- id: "6217000010000000001"', '- id: "6217000010000000002"'
+    path = edited_ics(tmp_path, (second, first), source=COMMAND_EXAMPLE)
+    the_problem(path, "accounts.1.id", line_of(COMMAND_EXAMPLE, second),
+                f"already given on line {line_of(COMMAND_EXAMPLE, first)}")
+    (tmp_path / "ref").mkdir()
+    reference = edited_ics(tmp_path / "ref", ("\nsut:\n", "\naccounts:\n  - id: A1\nsut:\n"))
+    the_problem(reference, "accounts", reference_line("sut:"),
+                "not used here: launch: reference starts the bundled reference institution, "
+                "which opens a new account for every scenario")
+
+
+def test_certify_runs_only_the_reference_launch_for_now(tmp_path):
+    """The other launches are checked and refused with one line, before anything starts."""
+    done = run_cli("certify", "--ics", str(COMMAND_EXAMPLE), "--out", str(tmp_path / "run"))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    line = line_of(COMMAND_EXAMPLE, "  launch:")
+    assert lines[0] == (
+        f"qrinterop: error: ICS file {COMMAND_EXAMPLE}, line {line}, column 11: sut.launch: "
+        "'command' is declared and checked, but this version of "
+        "qrinterop certifies only launch: reference (running an implementation by url, command "
+        "or container comes in a later version)")
+    assert not (tmp_path / "run").exists()
+
+
 # -- the template ---------------------------------------------------------------------------------
 def template_placeholders() -> list[tuple[int, str]]:
     """(line, placeholder) of every placeholder in the template's values, not its comments."""
@@ -228,14 +435,24 @@ def test_template_reports_every_placeholder_by_line(tmp_path):
     assert all("not filled in" in p.message for p in problems)
 
 
+def example_value(path: tuple) -> object:
+    """The value at ``path`` in the first example that has one."""
+    for example in EXAMPLES:
+        value = yaml.safe_load(example.read_text(encoding="utf-8"))
+        for part in path:
+            value = value[part] if isinstance(value, dict | list) and part in (
+                value if isinstance(value, dict) else range(len(value))) else None
+        if value is not None:
+            return value
+    raise AssertionError(f"no example has {path}")
+
+
 def test_template_filled_in_is_valid(tmp_path):
-    """Each placeholder replaced by the reference institution's value at the same key."""
-    reference = yaml.safe_load(REFERENCE_ICS.read_text(encoding="utf-8"))
+    """Each placeholder replaced by the value at the same key in the examples: the
+    reference's where it has one (its key file is found beside the filled-in file)."""
     lines = TEMPLATE.splitlines()
     for problem in check(written(tmp_path, TEMPLATE)).problems:
-        value = reference
-        for part in problem.path:
-            value = value[part]
+        value = example_value(problem.path)
         lines[problem.line - 1] = PLACEHOLDER.sub(str(value), lines[problem.line - 1], count=1)
     checked = check(written(tmp_path, "\n".join(lines) + "\n", "filled.yaml"))
     assert checked.valid, [p.render("filled.yaml") for p in checked.problems]
@@ -283,8 +500,9 @@ def test_check_a_valid_file_prints_a_summary(tmp_path):
     done = run_ics("check", str(REFERENCE_ICS), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid" in done.stdout and "10000001 Reference institution A" in done.stdout
-    for words in ("issuer, acquirer", "features     dynamic-mpm, partial-refund, sm2, void",
-                  "launch       reference"):
+    for words in ("issuer, acquirer", "features     ", "dynamic-mpm, partial-refund, sm2",
+                  "launch       reference", "keys         10000001-sm2-2025, 10000001-sm2-2026 "
+                  "(signs with 10000001-sm2-2026)", "accounts     none"):
         assert words in done.stdout
     summary = json.loads(run_ics("check", "--json", str(REFERENCE_ICS), cwd=tmp_path).stdout)
     assert summary["valid"] and summary["problems"] == []

@@ -36,7 +36,7 @@ from qrinterop.protocol.crypto import (
 from qrinterop.protocol.diagnose import der_problem, diagnose
 from qrinterop.protocol.envelope import BEIJING, Party, canonical_bytes, seal, signature_ok
 from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field, encrypt_field
-from qrinterop.protocol.keyring import KeyRing, UnknownKeyId, UnknownSender
+from qrinterop.protocol.keyring import KeyRing, UnknownKeyId, UnknownSender, registered
 from qrinterop.protocol.replay import (
     BAD_TIMESTAMP,
     FUTURE,
@@ -406,14 +406,24 @@ def test_unknown_sender_and_bad_shapes_are_refused(sm2_key):
         assert signature_ok(junk, ring) is False
 
 
-def test_key_ring_from_network_registrations(sm2_key, rsa_key):
-    """The shape the runner writes to network.json: id, public_key (PEM text), key_id."""
+def test_key_ring_from_network_registrations(sm2_key, other_sm2_key, rsa_key):
+    """The shape the runner writes to network.json: id, and keys, each with its key ID,
+    algorithm and PEM text; during a rotation a participant has several."""
     ring = KeyRing.from_registrations([
-        {"id": ACQUIRER_ID, "public_key": sm2_key.public.pem.decode(), "key_id": "a1"},
-        {"id": ISSUER_ID, "public_key": rsa_key.public.pem.decode()}])
-    assert ring.key_ids(ACQUIRER_ID) == ("a1",)
+        {"id": ACQUIRER_ID, "keys": [registered("a1", sm2_key.public),
+                                     registered("a2", other_sm2_key.public)]},
+        {"id": ISSUER_ID, "keys": [registered(rsa_key.public.id, rsa_key.public)]}])
+    assert ring.key_ids(ACQUIRER_ID) == ("a1", "a2")
     assert ring.key_ids(ISSUER_ID) == (rsa_key.public.id,)
     assert signature_ok(sealed(sm2_key, key_id="a1"), ring)
+    assert signature_ok(sealed(other_sm2_key, key_id="a2"), ring)
+    assert not signature_ok(sealed(sm2_key, key_id="a2"), ring)
+
+
+def test_a_registration_that_misstates_its_algorithm_is_refused(sm2_key):
+    entry = {**registered("a1", sm2_key.public), "algorithm": "SHA256withRSA"}
+    with pytest.raises(ValueError, match="registered as SHA256withRSA but is a SM3withSM2 key"):
+        KeyRing.from_registrations([{"id": ACQUIRER_ID, "keys": [entry]}])
 
 
 def test_a_key_id_cannot_be_reused_for_another_key(sm2_key, other_sm2_key):

@@ -98,15 +98,24 @@ def _summary(document: dict | None) -> dict:
     inst, sut = document["institution"], document["sut"]
     return {"institution": {"id": inst["id"], "name": inst["name"]}, "roles": inst["roles"],
             "features": inst.get("features", []), "launch": sut["launch"],
-            "defects": sut.get("defects", []), "profile": document["profile"]}
+            "url": sut.get("url"), "control_url": sut.get("control_url"),
+            "defects": sut.get("defects", []), "profile": document["profile"],
+            "keys": [key["id"] for key in document.get("keys", [])],
+            "accounts": [account["id"] for account in document.get("accounts", [])]}
 
 
 def _summary_lines(file: Path, summary: dict) -> list[str]:
     inst = summary["institution"]
     launch = summary["launch"] + (f" (defects: {', '.join(summary['defects'])})"
                                   if summary["defects"] else "")
+    if summary["url"]:
+        launch += f", messages {summary['url']}, control {summary['control_url']}"
+    keys = summary["keys"]
     return [f"ICS file {file}: valid (profile {summary['profile']})",
             f"  institution  {inst['id']} {inst['name']}",
             f"  roles        {', '.join(summary['roles'])}",
             f"  features     {', '.join(summary['features']) or 'none'}",
-            f"  launch       {launch}"]
+            f"  launch       {launch}",
+            f"  keys         {', '.join(keys)} (signs with {keys[-1]})" if keys else
+            "  keys         none (launch: reference makes one for the run)",
+            f"  accounts     {', '.join(summary['accounts']) or 'none: opened as needed'}"]

@@ -38,11 +38,18 @@ class KeyRing:
 
     @classmethod
     def from_registrations(cls, participants: Iterable[Mapping]) -> KeyRing:
-        """From network registrations (``id``, ``public_key`` PEM text, optional ``key_id``)."""
+        """From network registrations: ``id`` and ``keys``, a list of :func:`registered`
+        entries (several during a rotation). An entry whose ``algorithm`` is not its key's
+        is refused: the registration would misstate how the participant signs."""
         ring = cls()
         for participant in participants:
-            ring.add(participant["id"], VerifyKey(participant["public_key"].encode()),
-                     participant.get("key_id"))
+            for entry in participant["keys"]:
+                key = VerifyKey(entry["public_key"].encode())
+                if entry["algorithm"] != key.algorithm:
+                    raise ValueError(f"key {entry['key_id']!r} of {participant['id']} is "
+                                     f"registered as {entry['algorithm']} but is a "
+                                     f"{key.algorithm} key")
+                ring.add(participant["id"], key, entry["key_id"])
         return ring
 
     def add(self, sender: str, key: VerifyKey, key_id: str | None = None) -> str:
@@ -96,3 +103,9 @@ class KeyRing:
         for sender, keys in self._keys.items():
             for key_id, key in keys.items():
                 yield sender, key_id, key
+
+
+def registered(key_id: str, key: VerifyKey) -> dict[str, str]:
+    """One entry of a registration's ``keys``, as :meth:`KeyRing.from_registrations` reads it
+    and a run's ``network.json`` shows it."""
+    return {"key_id": key_id, "algorithm": key.algorithm, "public_key": key.pem.decode()}

@@ -25,7 +25,7 @@ from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.behave_run import run_features
 from qrinterop.runner.errors import LaunchError, UsageError
 from qrinterop.runner.ics import load_ics
-from qrinterop.runner.network import Network, build_network
+from qrinterop.runner.network import Network, build_network, reference_signing_key
 from qrinterop.runner.session import Session
 from qrinterop.runner.suite import Suite, locate
 from qrinterop.runner.verdicts import ScenarioResult
@@ -90,6 +90,11 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
+    if ics.get("keys"):
+        try:        # read again when the network is built; here so that nothing starts
+            reference_signing_key(suite, ics)
+        except UsageError as exc:
+            raise UsageError(f"ICS file {ics_path}: {exc}") from None
     return suite, profile, ics, ics_path
 
 

@@ -6,6 +6,10 @@ line and column: the file is composed into YAML nodes, which keep their position
 built from those same nodes (what ``yaml.safe_load`` does, in two steps), and a JSON-Schema
 error path is walked back down the nodes to the key or value it is about.
 
+Beyond the schema, the checks here read what the file points at: every key file must hold a PEM
+public key of its declared algorithm, key and account IDs must be unique, and the signature
+features declared (``sm2``, ``rsa``) must match the keys listed.
+
 ``check_ics`` finds every problem at once (``qrinterop ics check``); ``load_ics`` stops a run
 on them with one line, before anything starts.
 """
@@ -25,6 +29,7 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 from qrinterop.runner.errors import UsageError
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
@@ -32,6 +37,12 @@ PLACEHOLDER = re.compile(r"<[^<>\n]+>")
 MAX_VALUES = 100_000      # far above any real ICS; far below what a few aliases can expand to
 MERGE_TAG = "tag:yaml.org,2002:merge"
 KeyPath = tuple[str | int, ...]
+#: The profile's feature for each signature algorithm: declaring it means listing such a key.
+SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
+#: A PEM public key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
+MAX_KEY_FILE_BYTES = 64 * 1024
+#: Launches this version can run. The others are checked, and refused by a run with one line.
+RUNNABLE_LAUNCHES = ("reference",)
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -77,6 +88,7 @@ class Checked:
     file: Path
     document: dict | None
     problems: list[Problem] = field(default_factory=list)
+    parsed: _Parsed | None = field(default=None, repr=False)    # to locate later problems
 
     @property
     def valid(self) -> bool:
@@ -99,11 +111,18 @@ class _Fatal(Exception):
 
 # -- public entry points ------------------------------------------------------------------------
 def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> dict:
-    """Read and check an ICS file; any problem is a :class:`UsageError` naming file and line."""
+    """Read and check an ICS file for a run; any problem, or a launch this version cannot run,
+    is a :class:`UsageError` naming file and line. Key file paths in the data returned are
+    absolute: relative ones start at the ICS file's folder, which no later reader knows."""
     checked = check_ics(path, known_defects, known_features)
+    if checked.valid:
+        checked.problems.extend(_not_runnable(checked.parsed))
     if checked.problems:
         raise UsageError(checked.error_line())
     assert checked.document is not None
+    folder = path.parent.resolve()
+    for key in checked.document.get("keys", []):
+        key["public_key"] = str(folder / key["public_key"])
     return checked.document
 
 
@@ -121,12 +140,34 @@ def check_ics(path: Path, known_defects: set[str], known_features: set[str]) -> 
         document = _construct(root)
     except _Fatal as fatal:
         return Checked(path, None, [fatal.problem])
+    parsed = _Parsed(document, root, survey.placeholders)
     problems = [*survey.problems,
                 *_schema_problems(document, root, survey.placeholders),
-                *_unknown_names(document, root, survey.placeholders, known_defects,
-                                known_features)]
+                *_unknown_names(parsed, known_defects, known_features),
+                *_key_problems(parsed, path.parent, known_features),
+                *_duplicate_ids(parsed, "keys"), *_duplicate_ids(parsed, "accounts"),
+                *_workdir_problem(parsed, path.parent)]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.where, p.message))
-    return Checked(path, document, problems)
+    return Checked(path, document, problems, parsed)
+
+
+def _read_public_key(path: Path) -> VerifyKey:
+    """The public key in a file an ICS names; :class:`KeyFormatError` says in one line why
+    the file is no usable key (missing, a folder, unreadable, not a PEM public key)."""
+    problem = _path_problem(path, folder=False)
+    if problem:
+        raise KeyFormatError(problem)
+    try:
+        size = path.stat().st_size
+        if size > MAX_KEY_FILE_BYTES:
+            raise KeyFormatError(f"{path} is {size} bytes: too large for a PEM public key")
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise KeyFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return VerifyKey.from_pem(pem)
+    except KeyFormatError as exc:
+        raise KeyFormatError(f"{path} is not a usable PEM public key: {exc}") from None
 
 
 def read_yaml(path: Path) -> Any:
@@ -356,16 +397,24 @@ def _message(error: ValidationError, node: Node) -> str:
             return f"expected {expected}, found a {kind}"
         if isinstance(node, ScalarNode) and node.value == "" and node.style in (None, ""):
             return f"no value given (expected {expected})"
-        return error.message + _quote_hint(expected, node)
-    if error.validator == "pattern" and (description := error.schema.get("description")):
-        return f"{error.message} (expected {description})"
+        return error.message + _yaml_hint(expected, node)
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if description and error.validator == "pattern":      # the rule in words, not the regex
+        return f"{error.instance!r} is not {description}"
+    if description and error.validator == "not":      # a key the launch chosen does not use
+        return f"not used here: {description}"
+    if description and error.validator == "required":  # a key the launch chosen needs
+        return f"{error.message} ({description})"
     return error.message
 
 
-def _quote_hint(expected: str, node: Node) -> str:
-    """YAML reads 00123 as a number and NO as false; the fix is quotes (or none)."""
+def _yaml_hint(expected: str, node: Node) -> str:
+    """YAML reads 00123 as a number and NO as false; the fix is quotes (or none). A list
+    written as one line of text needs brackets or dashes."""
     if not isinstance(node, ScalarNode):
         return ""
+    if expected == "array":
+        return " (write a list: [first, second], or one '- item' per line)"
     quoted = node.style in ("'", '"')
     if "string" in expected and not quoted:
         return f' (write it in quotes: "{node.value}")'
@@ -375,27 +424,143 @@ def _quote_hint(expected: str, node: Node) -> str:
 
 
 # -- names the schema cannot know: defects and features -------------------------------------------
-def _unknown_names(document: dict, root: MappingNode, placeholders: set[KeyPath],
-                   known_defects: set[str], known_features: set[str]) -> Iterator[Problem]:
+@dataclass(frozen=True)
+class _Parsed:
+    """The data and the nodes it was built from, for the checks a schema cannot make."""
+
+    document: dict
+    root: MappingNode
+    placeholders: set[KeyPath]
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        node, key = _find(self.root, path)
+        return _at(_position(node, key), path, message)
+
+    def line(self, path: KeyPath) -> int:
+        return _find(self.root, path)[0].start_mark.line + 1
+
+    def value(self, path: KeyPath) -> Any:
+        """The value at ``path``; None where a placeholder was left (already a problem)."""
+        return None if _covered(path, self.placeholders) else _get(self.document, path)
+
+    def items(self, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
+        """``(path, value)`` of every filled-in item of the list at ``path``, if it is one."""
+        values = self.value(path)
+        for i, value in enumerate(values if isinstance(values, list) else []):
+            if not _covered((*path, i), self.placeholders):
+                yield (*path, i), value
+
+
+def _unknown_names(parsed: _Parsed, known_defects: set[str],
+                   known_features: set[str]) -> Iterator[Problem]:
     """Defects come from the suite and features from the profile, not from the schema."""
     for path, known, what in ((("sut", "defects"), known_defects, "defect"),
                               (("institution", "features"), known_features, "feature")):
-        declared = _get(document, path)
-        if not isinstance(declared, list):
-            continue
-        for i, name in enumerate(declared):
-            item = (*path, i)
-            if isinstance(name, str) and name not in known and not _covered(item, placeholders):
-                node, key = _find(root, item)
-                yield _at(_position(node, key), item, f"unknown {what} {name!r}"
-                          + _suggestion(name, sorted(known), "known"))
+        for item, name in parsed.items(path):
+            if isinstance(name, str) and name not in known:
+                yield parsed.problem(item, f"unknown {what} {name!r}"
+                                     + _suggestion(name, sorted(known), "known"))
+
+
+# -- what the file points at: keys, folders; IDs; signature features -----------------------------
+def _key_problems(parsed: _Parsed, folder: Path, known_features: set[str]) -> Iterator[Problem]:
+    """Each key file, read (relative paths start at the ICS file's folder), then the keys'
+    algorithms against the signature features declared."""
+    for item, key in parsed.items(("keys",)):
+        where = (*item, "public_key")
+        if isinstance(key, dict) and isinstance(path := parsed.value(where), str):
+            problem = _public_key_problem(folder / path, key.get("algorithm"))
+            if problem:
+                yield parsed.problem(where, problem)
+    yield from _signature_features(parsed, known_features)
+
+
+def _public_key_problem(path: Path, algorithm: object) -> str | None:
+    try:
+        key = _read_public_key(path)
+    except KeyFormatError as exc:
+        return str(exc)
+    if algorithm in SIGNATURE_FEATURES and key.algorithm != algorithm:
+        return f"{path} is a {key.algorithm} key, but algorithm says {algorithm}"
+    return None
+
+
+def _signature_features(parsed: _Parsed, known_features: set[str]) -> Iterator[Problem]:
+    """Declared signature features and listed keys must agree both ways: the features select
+    the signature scenarios, the keys are what the switch verifies with. Without keys (the
+    reference institution with a key made for the run) there is nothing to compare."""
+    keys = [(item, key.get("algorithm")) for item, key in parsed.items(("keys",))
+            if isinstance(key, dict)]
+    features = _get(parsed.document, ("institution", "features"))
+    features = [] if features is None else features
+    if not keys or not isinstance(features, list):
+        return
+    for item, algorithm in keys:
+        feature = SIGNATURE_FEATURES.get(algorithm)
+        if feature in known_features and feature not in features:
+            yield parsed.problem((*item, "algorithm"), f"a {algorithm} key, but "
+                                 f"institution.features does not declare {feature!r}")
+    listed = {algorithm for _item, algorithm in keys}
+    for item, name in parsed.items(("institution", "features")):
+        for algorithm, feature in SIGNATURE_FEATURES.items():
+            if name == feature and algorithm not in listed:
+                yield parsed.problem(item, f"feature {name!r} is declared, but keys lists no "
+                                           f"{algorithm} key")
+
+
+def _duplicate_ids(parsed: _Parsed, section: str) -> Iterator[Problem]:
+    """Key IDs name the key a signature was made with; account IDs, the account a scenario
+    uses: each must name one thing."""
+    first: dict[str, KeyPath] = {}
+    for item, entry in parsed.items((section,)):
+        ident = parsed.value((*item, "id")) if isinstance(entry, dict) else None
+        if isinstance(ident, str) and first.setdefault(ident, item) != item:
+            yield parsed.problem((*item, "id"), f"duplicate ID {ident!r}: already given on "
+                                                f"line {parsed.line((*first[ident], 'id'))}")
+
+
+def _workdir_problem(parsed: _Parsed, folder: Path) -> Iterator[Problem]:
+    workdir = parsed.value(("sut", "workdir"))
+    if parsed.value(("sut", "launch")) == "command" and isinstance(workdir, str):
+        problem = _path_problem(folder / workdir, folder=True)
+        if problem:
+            yield parsed.problem(("sut", "workdir"), problem)
+
+
+def _path_problem(path: Path, folder: bool) -> str | None:
+    """Why ``path`` is not the regular file (or the folder) an ICS names, or None."""
+    kind = "folder" if folder else "file"
+    try:
+        if not path.exists():
+            return f"no such {kind} {path} (a relative path starts at the ICS file's folder)"
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if is_dir if folder else is_file:
+        return None
+    found = "a folder" if is_dir else "a file" if is_file else "a device, pipe or socket"
+    return f"{path} is {found}, not a {kind}"
+
+
+def _not_runnable(parsed: _Parsed | None) -> Iterator[Problem]:
+    """A valid ICS whose launch this version checks but cannot run yet."""
+    launch = parsed.value(("sut", "launch")) if parsed else None
+    if launch is not None and launch not in RUNNABLE_LAUNCHES:
+        yield parsed.problem(("sut", "launch"), f"{launch!r} is declared and checked, but this "
+                             "version of qrinterop certifies only launch: reference (running "
+                             "an implementation by url, command or container comes in a later "
+                             "version)")
 
 
 def _get(document: Any, path: KeyPath) -> Any:
+    """The value at ``path`` (keys and list indexes), or None where there is none."""
     for part in path:
-        if not isinstance(document, dict):
+        if isinstance(document, dict):
+            document = document.get(part)
+        elif isinstance(document, list) and isinstance(part, int) and part < len(document):
+            document = document[part]
+        else:
             return None
-        document = document.get(part)
     return document
 
 
@@ -406,10 +571,11 @@ TEMPLATE = """\
 #
 #   1. Replace every <...> placeholder with your value (keep the quotes around it).
 #   2. qrinterop ics check THIS-FILE      lists what is still missing or wrong, by line.
-#   3. qrinterop certify --ics THIS-FILE
+#   3. qrinterop certify --ics THIS-FILE  (this version certifies only launch: reference)
 #
-# mocks/reference-ics.yaml in the qrinterop source is a filled-in example. Keep identifiers
-# and codes in quotes: unquoted, YAML reads 00123 as a number and NO as false.
+# mocks/reference-ics.yaml in the qrinterop source is a filled-in example, and so are the
+# files in docs/examples/. Keep identifiers and codes in quotes: unquoted, YAML reads 00123
+# as a number and NO as false.
 
 # Format of this file: leave it as it is.
 schema: qrinterop-ics/1
@@ -428,9 +594,10 @@ institution:
   # Write [issuer], [acquirer] or [issuer, acquirer].
   roles: [<issuer and/or acquirer>]
   # Optional features implemented; requirements conditional on a feature apply only when it
-  # is listed here, e.g. [emv-cpm, url-codes]. The profile's features:
+  # is listed, e.g. [emv-cpm, url-codes]. List sm2 and/or rsa for the algorithms of your
+  # keys (below). The profile's features:
 {features}
-  features: []
+  features: [sm2]
 
 # The codes that are yours: the switch routes by them.
 codes:
@@ -452,11 +619,52 @@ terminal:
   # Merchant city: up to 15 characters.
   city: "<merchant city>"
 
+# Your signing keys, as the switch must know them to check your signatures. List every key
+# still in use, the one you sign with now LAST: the earlier ones stay accepted during a key
+# rotation (a receiver picks the key by the keyId of a signature).
+keys:
+  # Key ID, as your signatures carry it in signature.keyId: 1 to 64 letters, digits, '.',
+  # '_' or '-'.
+  - id: "<key ID>"
+    # Signature algorithm: SM3withSM2 (feature sm2) or SHA256withRSA (feature rsa).
+    algorithm: SM3withSM2
+    # Your PEM public key file (BEGIN PUBLIC KEY), relative to this file's folder. Never a
+    # private key: qrinterop needs none of yours.
+    public_key: "<path to your PEM public key>"
+
+# Test payer accounts that already exist in your test environment (optional). Listed, they
+# are used in turn (each new payer is the next one, the first again after the last) and
+# qrinterop sets the balance of each through your test-control API (PUT
+# /control/accounts/ID); not listed, it opens new accounts there (POST /control/accounts).
+# Each has an id, as your test-control API names it, and optionally a name for people:
+# accounts:
+#   - id: "<account ID>"
+#     name: "<account holder>"
+
 # The system under test (SUT): how qrinterop reaches it.
 sut:
-  # reference: qrinterop starts its bundled reference institution in your place; the only
-  # way this version of qrinterop knows.
-  launch: reference
+  # How qrinterop reaches your implementation:
+  #   url        it is already running: give url and control_url;
+  #   command    qrinterop starts it with a command: give command, url and control_url;
+  #   container  qrinterop runs its container image: give image, url and control_url;
+  #   reference  qrinterop starts its bundled reference institution in your place, to try
+  #              the harness out (keys: only those in mocks/keys/, or none).
+  # This version checks them all, and certifies only reference.
+  launch: url
+  # Your interconnection message endpoint, where the switch sends its messages (POST). On
+  # this machine only: http://127.0.0.1:PORT, then a path if any; qrinterop sends traffic
+  # nowhere else.
+  url: "<http://127.0.0.1:PORT/path of your message endpoint>"
+  # Base URL of your test-control API (its paths /control/... follow it), on 127.0.0.1 too.
+  control_url: "<http://127.0.0.1:PORT of your test-control API>"
+  # With launch: command, the program and its arguments, one list item each (no shell), and
+  # the folder it runs in (relative to this file's folder; default: this file's folder):
+  # command: ["<program>", "<argument>"]
+  # workdir: "<folder>"
+  # With launch: container, the image and its tag (or digest):
+  # image: "<registry/name:tag>"
+  # Seconds to wait for your implementation to answer at url and control_url (default 30).
+  ready_timeout_s: 30
 """
 
 

@@ -1,8 +1,12 @@
 """Assemble the simulated network around the SUT: keys, sockets, configs and processes.
 
-Every participant's public registration (ID, URL, public key, code prefix, merchant GUID) goes
-into ``network.json`` in the run folder as evidence; private keys stay in a temporary folder
-that is deleted when the run ends, so they never reach a report.
+Every participant's public registration (ID, URL, public keys with their IDs, code prefix,
+merchant GUID) goes into ``network.json`` in the run folder as evidence; private keys stay in a
+temporary folder that is deleted when the run ends, so they never reach a report.
+
+The switch and the peers get a new key for every run. The SUT is registered with every key its
+ICS lists, and signs with the last; with ``launch: reference`` and no keys listed, it too gets
+a new key. The bundled reference institution's private keys are in ``mocks/keys/``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qrinterop.codes.routing import code_registration
-from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.crypto import KeyFormatError, SigningKey, VerifyKey
+from qrinterop.protocol.keyring import registered
+from qrinterop.runner.errors import UsageError
 from qrinterop.runner.services import Service, ServiceGroup, listen
 from qrinterop.runner.suite import Suite
 
@@ -22,8 +28,16 @@ class Participant:
     """One institution or switch as the network knows it."""
 
     description: dict          # ICS-shaped: institution, codes, terminal (switch: id and name)
-    key: SigningKey
+    key: SigningKey            # the private key it signs with...
+    key_id: str                # ...under this key ID
+    keys: list[dict]           # every key the others accept from it (`registered` entries)
     service: Service | None = None
+
+    @classmethod
+    def with_new_key(cls, description: dict) -> Participant:
+        """A participant with a key made for this run, named by its fingerprint."""
+        key = SigningKey.generate()
+        return cls(description, key, key.public.id, [registered(key.public.id, key.public)])
 
     @property
     def id(self) -> str:
@@ -33,7 +47,7 @@ class Participant:
     def registration(self) -> dict:
         """What the switch and every peer know of this participant."""
         return {**code_registration(self.description), "url": self.service.url,
-                "public_key": self.key.public.pem.decode(), "key_id": self.key.public.id}
+                "keys": self.keys}
 
 
 @dataclass
@@ -58,9 +72,9 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``."""
     layout = suite.network_layout()
     switch_desc = {"institution": {**layout["switch"], "roles": ["switch"]}}
-    institutions = [ics, *layout["peers"]]
     group = ServiceGroup(suite.root)
-    parts = [Participant(d, SigningKey.generate()) for d in [switch_desc, *institutions]]
+    parts = [Participant.with_new_key(switch_desc), _sut(suite, ics),
+             *map(Participant.with_new_key, layout["peers"])]
     for n, part in enumerate(parts):
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
@@ -71,6 +85,38 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     network = Network(parts[0], parts[1], parts[2:], group)
     _write_configs(network, run_dir, secrets_dir, ics, timing_scale)
     return network
+
+
+def _sut(suite: Suite, ics: dict) -> Participant:
+    """The SUT, registered with every key its ICS lists (paths made absolute by ``load_ics``)
+    and signing with the last one's private key, which the reference institution has."""
+    if not ics.get("keys"):
+        return Participant.with_new_key(ics)
+    keys = [registered(key["id"], VerifyKey.load(Path(key["public_key"]))) for key in ics["keys"]]
+    return Participant(ics, reference_signing_key(suite, ics), ics["keys"][-1]["id"], keys)
+
+
+def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
+    """The private key the bundled reference institution signs with as the SUT: that of the
+    last key the ICS lists, ``mocks/keys/<key ID>.key.pem``. :class:`UsageError` when it is
+    missing, unusable, or not the pair of the public key the ICS lists."""
+    where = f"keys.{len(ics['keys']) - 1}"
+    last = ics["keys"][-1]
+    path = suite.mocks / "keys" / f"{last['id']}.key.pem"
+    try:
+        key = SigningKey.load(path)
+    except FileNotFoundError:
+        raise UsageError(f"{where}: launch: reference signs with the last key listed, "
+                         f"{last['id']!r}, but the reference institution has no private key "
+                         f"for it: {path} not found (its keys are in {path.parent})") from None
+    except (OSError, KeyFormatError) as exc:
+        raise UsageError(f"{where}: cannot use the reference institution's private key {path}: "
+                         f"{getattr(exc, 'strerror', None) or exc}") from None
+    probe = b"is this the pair of the listed public key?"
+    if not VerifyKey.load(Path(last["public_key"])).verify(key.sign(probe), probe):
+        raise UsageError(f"{where}: the reference institution's private key {path} is not the "
+                         f"pair of public_key {last['public_key']}")
+    return key
 
 
 def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict,
@@ -84,7 +130,8 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
     for part in network.participants:
         key_file = secrets_dir / f"{part.id}.pem"
         part.key.save(key_file)
-        config = {"id": part.id, "key_file": str(key_file), "timing_scale": timing_scale,
+        config = {"id": part.id, "key_file": str(key_file), "key_id": part.key_id,
+                  "timing_scale": timing_scale,
                   "state_file": str(run_dir / "state" / f"{part.id}.sqlite"),
                   "network": {"participants": registrations}}
         if part is not network.switch:

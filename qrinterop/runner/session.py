@@ -56,7 +56,8 @@ class Session:
         peer = network.peers[0]
         self.peer = ControlClient(peer.id, peer.service.url, timeout, self.channel)
         self.tap = SwitchTap(network.switch.service.url, timeout)
-        self.injector = Injector(Party(network.switch.id, network.switch.key),
+        self.injector = Injector(Party(network.switch.id, network.switch.key,
+                                       network.switch.key_id),
                                  {p.id: p.service.url for p in network.participants},
                                  timeout, self.channel)
         self.keys = KeyRing.from_registrations(network.registrations())
