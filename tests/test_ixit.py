@@ -1,5 +1,6 @@
 """The ICS's IXIT in a run: the SUT is registered with every key its ICS lists and signs with
-the last (a rotation), and private keys stay out of the run folder."""
+the last (a rotation), private keys stay out of the run folder, and listed test accounts are
+used in turn."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import requests
 
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal, signature_ok
 from qrinterop.protocol.keyring import KeyRing
-from qrinterop.runner.certify import CertifyOptions, load_inputs
+from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
+from qrinterop.runner.clients import Channel, ControlClient
 from qrinterop.runner.errors import UsageError
 from qrinterop.runner.network import build_network
 from tests.conftest import ROOT, edited_ics, run_cli
@@ -97,3 +100,20 @@ def test_a_reference_key_must_be_the_pair_of_the_listed_public_key(tmp_path):
                        rf"public_key .*{NEW}\.pub\.pem$"):
         load_inputs(CertifyOptions(ics=path))
 
+
+@pytest.mark.e2e
+def test_listed_accounts_are_used_in_turn_with_their_balance_set(tmp_path):
+    """The ICS's accounts exist at the SUT already: each new payer is the next, its balance
+    set through the test-control API (the first again after the last)."""
+    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    pool = ["POOL 1", "POOL-2"]       # a space: IDs are quoted in the URL path
+    with running_network(suite, ics, tmp_path, 0) as network:
+        url = network.sut.service.url
+        for account in pool:
+            requests.post(f"{url}/control/accounts", json={"account": account, "balance": 1},
+                          timeout=10).raise_for_status()
+        pooled = ControlClient(network.sut.id, url, 10, Channel(), pool)
+        assert [pooled.open_account(fen) for fen in (500, 700, 900)] == [*pool, pool[0]]
+        assert [pooled.balance(account) for account in pool] == [900, 700]
+        opened = ControlClient(network.sut.id, url, 10, Channel()).open_account(300)
+        assert opened not in pool and pooled.balance(opened) == 300

@@ -4,8 +4,10 @@ switch would. Every exchange lands in the current scenario's transcript."""
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from urllib.parse import quote
 
 import requests
 
@@ -40,14 +42,20 @@ class Channel:
 
 
 class ControlClient:
-    """One institution's test-control API (the upper tester)."""
+    """One institution's test-control API (the upper tester).
 
-    def __init__(self, inst_id: str, base_url: str, timeout_s: float, channel: Channel) -> None:
+    ``accounts``: test accounts that already exist at the institution (the ICS's), handed out
+    in turn instead of opening new ones; an institution may not let a test open accounts.
+    """
+
+    def __init__(self, inst_id: str, base_url: str, timeout_s: float, channel: Channel,
+                 accounts: Sequence[str] = ()) -> None:
         self.inst_id = inst_id
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.channel = channel
         self.http = requests.Session()
+        self._pool = itertools.cycle(accounts) if accounts else None
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
         """Make one call; raise :class:`SutUnreachable` when there is no answer at all and
@@ -76,10 +84,16 @@ class ControlClient:
 
     # -- the test-control API, one method per operation ----------------------------------------
     def open_account(self, balance: int) -> str:
-        return self.call("POST", "/control/accounts", {"balance": balance})["account"]
+        """A payer account holding ``balance`` fen: the next pooled account, its balance set
+        (after the last, the first again), or else a new one."""
+        if self._pool is None:
+            return self.call("POST", "/control/accounts", {"balance": balance})["account"]
+        account = next(self._pool)
+        self.call("PUT", _account_path(account), {"balance": balance})
+        return account
 
     def balance(self, account: str) -> int:
-        return self.call("GET", f"/control/accounts/{account}")["balance"]
+        return self.call("GET", _account_path(account))["balance"]
 
     def create_merchant_code(self, name: str, **details: object) -> dict:
         """``details``: localName, city, localCity, mcc, amount (fen: a dynamic code),
@@ -113,6 +127,11 @@ class ControlClient:
         """The payer answers the wallet's password prompt: confirm, wrong-password or cancel."""
         return self.call("POST", "/control/wallet/password",
                          {"account": account, "decision": decision})
+
+
+def _account_path(account: str) -> str:
+    """An account ID in the URL path: an ICS may name accounts with any characters."""
+    return f"/control/accounts/{quote(account, safe='')}"
 
 
 class SwitchTap:

@@ -52,7 +52,8 @@ class Session:
         self.results: list[ScenarioResult] = []
         self.channel = Channel()
         timeout = profile.timing["upper_tester_timeout_s"]
-        self.sut = ControlClient(network.sut.id, network.sut.service.url, timeout, self.channel)
+        self.sut = ControlClient(network.sut.id, network.sut.service.url, timeout, self.channel,
+                                 [account["id"] for account in ics.get("accounts", [])])
         peer = network.peers[0]
         self.peer = ControlClient(peer.id, peer.service.url, timeout, self.channel)
         self.tap = SwitchTap(network.switch.service.url, timeout)
