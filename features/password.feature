@@ -3,13 +3,15 @@ Feature: Password step-up above the pin-free limit (验密)
   A payment code pays without a password up to its pin-free limit (CNY 1,000 unless the
   profile's business.json says otherwise). Above it the switch holds the purchase, asks the
   payer's issuer to have the payer confirm with the password (cpm.additional_processing), and
-  tells the acquirer that the purchase waits for the payer (response code 70). The issuer
+  tells the acquirer that the purchase waits for the payer (response code 70). Payers here are
+  in risk tier B, whose daily limit (CNY 5,000) leaves room above the pin-free limit. The issuer
   reports the payer's decision (cpm.additional_processing_result); the acquirer learns it by
   querying the switch (cpm.status_query), and no money moves unless the payer confirmed.
 
   @tc.CPM-03 @req.R-FLOW-09 @role.issuer @feature.cpm-password
   Scenario: The payer confirms a purchase above the pin-free limit in the SUT's wallet
     Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
     And the SUT's wallet shows a payment code for that account
     When the peer acquirer's terminal scans the payment code for 1500.00 CNY
     Then the peer acquirer reports the purchase as waiting for the payer
@@ -23,6 +25,7 @@ Feature: Password step-up above the pin-free limit (验密)
   @tc.CPM-04 @req.R-FLOW-09 @role.issuer @feature.cpm-password
   Scenario: The payer cancels at the password prompt of the SUT's wallet, and no money moves
     Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
     And the SUT's wallet shows a payment code for that account
     When the peer acquirer's terminal scans the payment code for 1500.00 CNY
     Then the peer acquirer reports the purchase as waiting for the payer
@@ -33,6 +36,7 @@ Feature: Password step-up above the pin-free limit (验密)
   @tc.CPM-05 @req.R-FLOW-02 @req.R-FLOW-04 @role.acquirer
   Scenario: The SUT's terminal waits while a peer wallet asks for the password, then queries
     Given a payer account at the peer holding 2000.00 CNY
+    And the payer account at the peer is in risk tier B
     And the peer's wallet shows a payment code for that account
     When the SUT's terminal scans the payment code for 1500.00 CNY
     Then the SUT reports the purchase as waiting for the payer, not as failed

@@ -16,6 +16,7 @@ import itertools
 import json
 import secrets
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +37,7 @@ TEST_CASE_HEADER = "X-Test-Case-Id"
 CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orderNo",
          "txn_no": "txnNo", "voucher_num": "voucherNum", "settle_date": "settleDate",
          "settle_key": "settleKey", "created_at": "createdAt", "orig_voucher": "origVoucherNum",
-         "order_time": "orderTime"}
+         "order_time": "orderTime", "code_type": "codeType"}
 PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
@@ -237,10 +238,12 @@ class Institution(Node):
     def book_approval(self, db, body: dict, **details: object) -> None:
         """Record a transaction this institution approved for the switch; the switch's voucher
         number is its reference, as it is on the other side."""
+        settle_date = body["settleDate"]
+        if self.has("wrong-settle-date"):      # its own calendar day, not the switch's
+            settle_date = f"{beijing_now() - timedelta(days=1):%m%d}"
         self.ledger.record(db, ref=body["voucherNum"], status="approved", resp_code="00",
                            amount=body["amount"], currency=body["currency"],
-                           voucher_num=body["voucherNum"], settle_date=body["settleDate"],
-                           **details)
+                           voucher_num=body["voucherNum"], settle_date=settle_date, **details)
 
     # -- acquirer: answering the switch ---------------------------------------------------------
     def on_inquiry(self, message: dict) -> dict:
@@ -296,7 +299,8 @@ class Institution(Node):
             self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
             self.book_approval(db, body, role="acquirer", mode="MPM",
                                merchant_id=order["merchant_id"], counterparty=body["issuer"],
-                               txn_no=body["txnNo"], account=payer.get("accountRef"))
+                               txn_no=body["txnNo"], account=None
+                               if self.has("payer-details-not-kept") else payer.get("accountRef"))
         return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
                                     "voucherNum": body["voucherNum"], "amount": body["amount"],
                                     "currency": body["currency"]})
@@ -332,11 +336,15 @@ class Institution(Node):
             return self.book_payer_side(base, inquiry)
         order = inquiry["body"]
         amount = base["amount"] = order.get("amount", amount)
-        base.update(txn_no=order["txnNo"], counterparty=order["acquirer"])
+        base.update(txn_no=order["txnNo"], counterparty=order["acquirer"],
+                    code_type=order["codeType"])
         if amount is None:
             raise ControlError(422, "static code: the payer must enter an amount")
         if amount > balance:
             raise ControlError(422, "insufficient balance")
+        if self.over_daily_limit(account, amount, static=order["codeType"] == "static"):
+            with self.ledger.atomic() as db:    # declined by the wallet: nothing is sent
+                return self.ledger.record(db, **base, status="declined", resp_code="33")
         now, payer = beijing_now(), {"accountRef": account}
         answer = await self.to_switch("mpm.payment.request", {
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
@@ -359,6 +367,21 @@ class Institution(Node):
                                       voucher_num=result["voucherNum"],
                                       settle_date=result["settleDate"],
                                       settle_key=result["settleKey"])
+
+    def over_daily_limit(self, account: str, amount: int, static: bool) -> bool:
+        """Whether paying ``amount`` takes the payer past a daily limit (R-FLOW-10): the
+        limit of the account's risk tier, and for a static code tier D's, whatever the
+        account's tier. The day is Beijing's; tier A has no limit but the one agreed."""
+        if self.has("ignore-daily-limit"):
+            return False
+        tiers = self.profile.business["risk_tiers"]["tiers"]
+        limits = [(tiers[self.ledger.account(account)["risk_tier"]], False)]
+        if static and not self.has("static-code-not-tier-d"):
+            limits.append((tiers["D"], True))
+        today = beijing_now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        return any(tier["daily_limit_fen"]["value"] is not None and amount
+                   + self.ledger.paid_since(account, today, static_only)
+                   > tier["daily_limit_fen"]["value"] for tier, static_only in limits)
 
     # -- issuer: answering the switch -----------------------------------------------------------
     def use_payment_code(self, value: str) -> tuple[dict | None, str | None]:
@@ -384,14 +407,18 @@ class Institution(Node):
             return self.refuse(message, refusal)
         if self.ledger.balance(code["account"]) < body["amount"]:
             return self.refuse(message, "64")
+        if self.over_daily_limit(code["account"], body["amount"], static=False):
+            return self.refuse(message, "33", "over the payer's daily limit")
         with self.ledger.atomic() as db:
             self.ledger.debit(db, code["account"], body["amount"])
             self.book_approval(db, body, role="issuer", mode="CPM", account=code["account"],
-                               counterparty=body["acquirer"], order_no=body["orderNo"])
+                               counterparty=body["acquirer"], order_no=body["orderNo"],
+                               code_type="dynamic")
         amount = f"{Decimal(body['amount']) / 100:.2f}" if self.has("purchase-amount-as-text") \
             else body["amount"]
+        extra = {"promotion": "none"} if self.has("answer-with-unknown-field") else {}
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
-                                    "amount": amount, "currency": body["currency"]})
+                                    "amount": amount, "currency": body["currency"], **extra})
 
     def on_password_request(self, message: dict) -> dict:
         """The switch holds a purchase above the pin-free limit until the payer types the
@@ -400,7 +427,12 @@ class Institution(Node):
         code, refusal = self.use_payment_code(body["code"])
         if refusal:
             return self.refuse(message, refusal)
+        if self.over_daily_limit(code["account"], body["amount"], static=False):
+            return self.refuse(message, "33", "over the payer's daily limit")
         self.ledger.add_step_up(body["voucherNum"], code, body)
+        if self.has("debit-before-password"):
+            with self.ledger.atomic() as db:
+                self.ledger.debit(db, code["account"], body["amount"])
         if self.has("step-up-auto-confirm"):
             self.spawn(self.decide_password(code["account"], "confirm",
                                             message["header"].get("testCaseId")))
@@ -426,14 +458,14 @@ class Institution(Node):
         acknowledged = not isinstance(answer, str) and answer["body"]["respCode"] == "00"
         status = "approved" if result == "00" and acknowledged else "declined"
         with self.ledger.atomic() as db:
-            if status == "approved":
+            if status == "approved" and not self.has("debit-before-password"):
                 self.ledger.debit(db, account, waiting["amount"])
             return self.ledger.record(
                 db, ref=waiting["voucher_num"], role="issuer", mode="CPM", status=status,
                 resp_code=result, amount=waiting["amount"], currency=waiting["currency"],
                 account=account, counterparty=waiting["acquirer"],
                 order_no=waiting["order_no"], voucher_num=waiting["voucher_num"],
-                settle_date=waiting["settle_date"])
+                settle_date=waiting["settle_date"], code_type="dynamic")
 
     def on_undo(self, message: dict) -> dict:
         """Refund (partial and repeated, never beyond what was paid) or void (same clearing

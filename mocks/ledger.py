@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     txn_no TEXT, voucher_num TEXT, settle_date TEXT, settle_key TEXT,
     created_at REAL NOT NULL,
     kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
-    orig_voucher TEXT                       -- a refund's original transaction
+    orig_voucher TEXT,                      -- a refund's original transaction
+    code_type TEXT                          -- static | dynamic: the code a payer paid with
 );
 CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password
     voucher_num TEXT PRIMARY KEY, code TEXT NOT NULL, account TEXT NOT NULL,
@@ -62,7 +63,7 @@ CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
                       "account", "merchant_id", "counterparty", "order_no", "order_time", "txn_no",
                       "voucher_num", "settle_date", "settle_key", "created_at", "kind",
-                      "orig_voucher")
+                      "orig_voucher", "code_type")
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -174,6 +175,15 @@ class Ledger:
         row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
                        " orig_voucher = ? AND role = ? AND kind = 'refund' AND status = 'approved'",
                        orig_voucher, role)
+        return row["total"]
+
+    def paid_since(self, account: str, since: float, static_only: bool) -> int:
+        """What the payer paid since ``since`` (a timestamp), in fen: every approved
+        payment, or only those made with static codes."""
+        row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
+                       " account = ? AND role = 'issuer' AND kind = 'payment'"
+                       " AND status = 'approved' AND created_at >= ?"
+                       + (" AND code_type = 'static'" if static_only else ""), account, since)
         return row["total"]
 
     def approved_payment(self, voucher: str, role: str) -> dict | None:

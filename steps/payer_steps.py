@@ -78,3 +78,9 @@ def step_wallet_refuses(context):
 def step_payer_balance(context, party, amount):
     balance = getattr(context, party).balance(context.payer[1])
     expect_equal("payer balance", yuan(balance), yuan(amount))
+
+
+@given("the payer account at the {party:Party} is in risk tier {tier}")
+def step_risk_tier(context, party, tier):
+    expect_equal("institution of the payer", party, context.payer[0])
+    getattr(context, party).set_risk_tier(context.payer[1], tier)

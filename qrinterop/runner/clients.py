@@ -123,6 +123,9 @@ class ControlClient:
     def transaction(self, ref: str) -> dict:
         return self.call("GET", f"/control/transactions/{ref}")
 
+    def set_risk_tier(self, account: str, tier: str) -> dict:
+        return self.call("PUT", _account_path(account), {"riskTier": tier})
+
     def answer_password(self, account: str, decision: str) -> dict:
         """The payer answers the wallet's password prompt: confirm, wrong-password or cancel."""
         return self.call("POST", "/control/wallet/password",

@@ -1,0 +1,32 @@
+@area.limits
+Feature: Daily limits by risk tier (风险等级与单日限额)
+  The issuer caps what each payer pays in one day (Beijing time) by the risk tier of the
+  verification used: CNY 1,000 for tier C, CNY 5,000 for tier B, and CNY 500 for every payment
+  with a static code, whatever the tier (银发〔2017〕296号; business.json risk_tiers). A payment
+  that would go past the limit is declined with 33 and moves no money.
+
+  @tc.LIM-01 @req.R-FLOW-10 @role.issuer
+  Scenario: The SUT stops a tier C payer at CNY 1,000 a day of payment-code purchases
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier C
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 600.00 CNY with that payment code
+    When the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal scans the payment code for 500.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "33"
+    And the payer account at the SUT holds 1400.00 CNY
+    When the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal scans the payment code for 400.00 CNY
+    Then the peer acquirer reports the purchase as approved
+    And the payer account at the SUT holds 1000.00 CNY
+
+  @tc.LIM-02 @req.R-FLOW-10 @role.issuer
+  Scenario: The SUT caps static merchant code payments at CNY 500 a day, even for a tier B payer
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And a static merchant code of the peer acquirer for merchant "Corner Shop"
+    When the payer scans the merchant code in the SUT's wallet and pays 300.00 CNY
+    Then the SUT reports the payment as approved
+    When the payer scans the merchant code in the SUT's wallet and pays 250.00 CNY
+    Then the SUT reports the payment as declined with response code "33"
+    And the payer account at the SUT holds 1700.00 CNY
