@@ -80,10 +80,15 @@ def reference_features_line() -> str:
                 if line.strip().startswith("features:"))
 
 
-def reference_line(text: str) -> int:
-    """The line of the reference ICS that holds ``text``, as an error about it names it."""
-    lines = REFERENCE_ICS.read_text(encoding="utf-8").splitlines()
+def line_of(path: Path, text: str) -> int:
+    """The first line of ``path`` that holds ``text``, as an error about it names it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
     return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def reference_line(text: str) -> int:
+    """The line of the reference ICS that holds ``text``."""
+    return line_of(REFERENCE_ICS, text)
 
 
 @pytest.fixture

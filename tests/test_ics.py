@@ -30,6 +30,7 @@ from tests.conftest import (
     ROOT,
     edited_ics,
     ics_with,
+    line_of,
     reference_features_line,
     reference_line,
     run_cli,
@@ -55,12 +56,6 @@ def written(tmp_path: Path, text: str | bytes, name: str = "ics.yaml") -> Path:
     path = with_reference_keys(tmp_path) / name
     path.write_bytes(text.encode() if isinstance(text, str) else text)
     return path
-
-
-def line_of(path: Path, text: str, after: int = 0) -> int:
-    """The first line of ``path`` after line ``after`` that holds ``text``."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return next(n for n, line in enumerate(lines, 1) if n > after and text in line)
 
 
 def column_of(path: Path, line: int, text: str) -> int:
