@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from mocks.faults import FaultError, FaultPlan, spoil_answer, spoil_reply
 from mocks.ledger import open_database
 from mocks.node import Node
 from mocks.service import run
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS records (
     leg TEXT NOT NULL,              -- 'to-switch' or 'from-switch'
     msg_type TEXT,
     message TEXT NOT NULL,          -- JSON; null when nothing usable arrived
-    note TEXT
+    note TEXT,
+    deliberate INTEGER NOT NULL DEFAULT 0   -- spoilt on purpose by a programmed fault
 );
 CREATE TABLE IF NOT EXISTS mpm_orders (
     txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
@@ -61,26 +63,29 @@ class Switch(Node):
         self.routes = RoutingTable().extended(
             p for p in self.participants.values() if p["id"] != self.id)
         self.trace = itertools.count(1)
+        self.faults = FaultPlan(self.profile.faults)
 
     # -- evidence -------------------------------------------------------------------------------
     def record(self, direction: str, peer: str | None, leg: str, message: object,
-               note: str | None = None) -> None:
+               note: str | None = None, deliberate: bool = False) -> None:
         """Store one hop; ``message`` is None when nothing usable arrived (see ``note``)."""
         header = message.get("header") if isinstance(message, dict) else None
         msg_type = header.get("msgType") if isinstance(header, dict) else None
         self.db.execute(
-            "INSERT INTO records (at, direction, peer, leg, msg_type, message, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO records (at, direction, peer, leg, msg_type, message, note, deliberate)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (time.time(), direction, peer, leg, msg_type,
-             json.dumps(message, ensure_ascii=False), note))
+             json.dumps(message, ensure_ascii=False), note, int(deliberate)))
 
     def records_after(self, seq: int) -> list[dict]:
-        keys = ("seq", "at", "direction", "peer", "leg", "msg_type", "message", "note")
+        keys = ("seq", "at", "direction", "peer", "leg", "msg_type", "message", "note",
+                "deliberate")
         rows = self.db.execute(f"SELECT {', '.join(keys)} FROM records WHERE seq > ?"
                                " ORDER BY seq", (seq,))
         records = [dict(zip(keys, row, strict=True)) for row in rows]
         for record in records:
             record["message"] = json.loads(record["message"])
+            record["deliberate"] = bool(record["deliberate"])
         return records
 
     # -- clearing data --------------------------------------------------------------------------
@@ -123,15 +128,25 @@ class Switch(Node):
                       outbound_type: str | None = None) -> dict | str:
         """Relay to ``receiver`` under the switch's own signature (as ``outbound_type``, by
         default the request's own type); return the checked answer, or the response code to
-        give the requester when there is none."""
-        header = request["header"]
-        outbound_type = outbound_type or header["msgType"]
+        give the requester when there is none. A programmed ``request`` fault may send it
+        twice or with a skewed clock; the first answer counts."""
+        outbound_type = outbound_type or request["header"]["msgType"]
+        fault = self.faults.take("request", receiver, outbound_type)
+        skew = float(fault.params["skew_s"]) if fault and fault.name == "skew-clock" else 0.0
+        copies = 2 if fault and fault.name == "deliver-twice" else 1
+        answers = [await self.relay_once(request, receiver, body, outbound_type, skew)
+                   for _ in range(copies)]
+        return answers[0]
+
+    async def relay_once(self, request: dict, receiver: str, body: dict, outbound_type: str,
+                         clock_skew_s: float) -> dict | str:
         try:
             answer = await self.send(receiver, outbound_type, body, "to-switch",
-                                     header.get("testCaseId"),
+                                     request["header"].get("testCaseId"),
                                      self.timing("switch_response_timeout_s"),
                                      on_sent=lambda m: self.record("out", receiver,
-                                                                   "from-switch", m))
+                                                                   "from-switch", m),
+                                     clock_skew_s=clock_skew_s)
         except PeerError as exc:
             self.record("in", receiver, "to-switch", exc.answer, note=str(exc))
             return "03" if exc.kind in ("timeout", "unreachable") else "04"
@@ -148,8 +163,16 @@ class Switch(Node):
             note = f"{note}; received {raw[:2000].decode('utf-8', 'replace')!r}"
         self.record("in", sender, "to-switch", message or None, note=note)
         reply = refusal or await self.route(message)
-        self.record("out", sender, "from-switch", reply)
-        return self.answer(reply)
+        fault = None if refusal else self.faults.take("answer", sender,
+                                                      message["header"]["msgType"])
+        if fault is None:
+            self.record("out", sender, "from-switch", reply)
+            return self.answer(reply)
+        reply = spoil_reply(fault, reply, lambda code: self.reply(message,
+                                                                  self.profile.response(code)))
+        self.record("out", sender, "from-switch", reply, note=f"fault injected: {fault.name}",
+                    deliberate=True)
+        return await spoil_answer(fault, request, self.answer(reply))
 
     async def route(self, message: dict) -> dict:
         handler = {
@@ -323,6 +346,17 @@ class Switch(Node):
         after = int(request.query.get("after", "0"))
         return web.json_response(self.records_after(after))
 
+    async def post_fault(self, request: web.Request) -> web.Response:
+        try:
+            fault = self.faults.program(await request.json())
+        except (ValueError, FaultError) as exc:     # bad JSON is a ValueError too
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"programmed": fault.name, "params": fault.params})
+
+    async def delete_faults(self, _request: web.Request) -> web.Response:
+        self.faults.clear()
+        return web.json_response({"cleared": True})
+
     async def get_cursor(self, _request: web.Request) -> web.Response:
         (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
         return web.json_response({"seq": seq})
@@ -333,6 +367,8 @@ def make_app(config: dict) -> web.Application:
     app = switch.application(switch.handle)
     app.router.add_get("/sim/records", switch.get_records)
     app.router.add_get("/sim/cursor", switch.get_cursor)
+    app.router.add_post("/sim/faults", switch.post_fault)
+    app.router.add_delete("/sim/faults", switch.delete_faults)
     return app
 
 

@@ -101,3 +101,8 @@ def step_query_timing(context):
     expect_true("first status query after the purchase's answer", queries[0] - answered
                 >= first_delay, f"no sooner than {first_delay:g} s",
                 f"{queries[0] - answered:.3f} s", "R-FLOW-04")
+
+
+@then("the SUT reports the purchase as unknown, not as failed")
+def step_sut_unknown(context):
+    expect_equal("purchase at the SUT", context.purchase["status"], "unknown", "R-FLOW-02")

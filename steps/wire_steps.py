@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from behave import then, when
+from behave import given, then, when
 
 from qrinterop.protocol.builders import purchase_from_switch
 from qrinterop.protocol.envelope import beijing_now
@@ -91,3 +91,15 @@ def step_payer_opened(context):
     booked = context.sut.transaction(context.payment["voucherNum"])
     expect_equal("payer reference in the SUT's record", booked.get("account"),
                  context.payer[1], "R-SEC-05")
+
+
+@given('the switch will spoil its answer to the SUT\'s next purchase with the fault "{fault}"')
+def step_spoil_answer(context, fault):
+    context.session.tap.program_fault(fault, context.session.network.sut.id,
+                                      "cpm.purchase.request")
+
+
+@given("the switch will deliver its next purchase to the SUT twice")
+def step_deliver_twice(context):
+    context.session.tap.program_fault("deliver-twice", context.session.network.sut.id,
+                                      "cpm.purchase.request")

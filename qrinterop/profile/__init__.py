@@ -64,6 +64,7 @@ class Profile:
     features: dict[str, dict]
     business: dict
     schedules: dict[str, dict]
+    faults: dict[str, dict]
 
     @property
     def id(self) -> str:
@@ -116,6 +117,8 @@ def load_profile(folder: Path | None = None) -> Profile:
     _checked(folder / files["routing"], "routing.schema.json")
     _checked(folder / files["emv_mpm"], "emv-mpm.schema.json")
     business = _checked(folder / files["business"], "business.schema.json")
+    faults = _checked(folder / files["faults"], "faults.schema.json")["faults"]
+    _check_fault_requirements(folder / files["faults"], faults, requirements)
     catalogue_path = folder / files["messages"]
     messages = _checked(catalogue_path, "message-catalogue.schema.json")
     _check_message_files(catalogue_path, messages)
@@ -129,7 +132,17 @@ def load_profile(folder: Path | None = None) -> Profile:
         features=features["features"],
         business=business,
         schedules=timing.get("schedules", {}),
+        faults=faults,
     )
+
+
+def _check_fault_requirements(path: Path, faults: dict, requirements: dict) -> None:
+    """A fault names the requirements its expected behaviour comes from: they must exist."""
+    known = {r["id"] for r in requirements["requirements"]}
+    for name, fault in faults.items():
+        unknown = sorted(set(fault["requirements"]) - known)
+        if unknown:
+            raise ProfileError(f"{path}: fault {name}: unknown requirement(s) {', '.join(unknown)}")
 
 
 def _check_message_files(catalogue_path: Path, catalogue: dict) -> None:

@@ -48,15 +48,16 @@ class Party:
 
 
 def seal(party: Party, msg_type: str, receiver: str, body: dict,
-         test_case_id: str | None = None) -> dict[str, Any]:
-    """Build and sign a message from ``party`` to ``receiver``."""
+         test_case_id: str | None = None, sent_at: datetime | None = None) -> dict[str, Any]:
+    """Build and sign a message from ``party`` to ``receiver``, stamped now or ``sent_at``
+    (a simulated skewed clock)."""
     header = {
         "version": VERSION,
         "msgType": msg_type,
         "msgId": new_message_id(),
         "sender": party.inst_id,
         "receiver": receiver,
-        "timestamp": beijing_now().isoformat(timespec="milliseconds"),
+        "timestamp": (sent_at or beijing_now()).isoformat(timespec="milliseconds"),
         "nonce": secrets.token_hex(16),
     }
     if test_case_id:

@@ -152,6 +152,18 @@ class SwitchTap:
         return self.http.get(self.base_url + "/sim/records", params={"after": seq},
                              timeout=self.timeout_s).json()
 
+    def program_fault(self, fault: str, peer: str, msg_type: str | None = None,
+                      **params: object) -> dict:
+        """Have the switch spoil its next exchange of ``msg_type`` with ``peer`` (a fault of
+        the profile's faults.json); a programme the switch refuses is a harness error."""
+        response = self.http.post(self.base_url + "/sim/faults", timeout=self.timeout_s, json={
+            "fault": fault, "peer": peer, "msgType": msg_type, "params": params})
+        response.raise_for_status()
+        return response.json()
+
+    def clear_faults(self) -> None:
+        self.http.delete(self.base_url + "/sim/faults", timeout=self.timeout_s)
+
 
 class Injector:
     """Sends messages to a participant as the switch, optionally corrupted after signing —

@@ -86,6 +86,7 @@ class Session:
         self.channel.transcript = Transcript(sid)
         self.channel.test_case = sid
         self._cursor = self.tap.cursor()
+        self.tap.clear_faults()         # a fault left over must not spoil another scenario
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self._skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
         if self._skip_reason:
@@ -138,7 +139,8 @@ class Session:
             sender, receiver = (peer, switch) if record["direction"] == "in" else (switch, peer)
             kind = "request" if str(record["msg_type"]).endswith(".request") else "response"
             transcript.add("switch", sender, receiver, kind, record["message"], at=record["at"],
-                           leg=record["leg"], msg_type=record["msg_type"], note=record["note"])
+                           leg=record["leg"], msg_type=record["msg_type"], note=record["note"],
+                           deliberate=record["deliberate"])
         if not transcript.records:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"

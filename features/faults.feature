@@ -1,0 +1,35 @@
+@area.faults
+Feature: When the network misbehaves (网络异常)
+  The simulated switch can spoil its next exchange with the SUT in the ways a real network
+  does (qrinterop/profile/.../faults.json names each fault and the behaviour it calls for).
+  The transaction itself still happens; only the answer is lost, late, unreadable or badly
+  signed, so an institution that gives up, or takes the spoilt answer at its word, books the
+  wrong outcome. One that queries learns the truth.
+
+  @tc.FLT-01-<fault> @req.R-FLOW-02 @req.R-FLOW-04 @role.acquirer
+  Scenario Outline: The SUT's terminal learns the outcome of a purchase whose answer was spoilt (<fault>)
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will spoil its answer to the SUT's next purchase with the fault "<fault>"
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as unknown, not as failed
+    And the SUT reports the purchase as approved once it has queried it
+    And the SUT queried the purchase no sooner than the profile's first query delay
+    And the payer account at the peer holds 70.00 CNY
+
+    Examples: answers that carry no outcome
+      | fault                | what the SUT gets                                  |
+      | answer-code          | response code 03: the switch does not know yet     |
+      | drop-answer          | the connection closed without an answer            |
+      | reset-connection     | the connection reset (TCP RST)                     |
+      | malformed-answer     | a truncated message                                |
+      | bad-signature-answer | an answer whose signature does not verify          |
+
+  @tc.FLT-02 @req.R-FLOW-06 @role.issuer
+  Scenario: The SUT debits once a purchase the switch delivers twice
+    Given a payer account at the SUT holding 100.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    And the switch will deliver its next purchase to the SUT twice
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as approved
+    And the payer account at the SUT holds 70.00 CNY

@@ -1,0 +1,118 @@
+"""Faults the simulated switch injects into its next exchanges with one participant.
+
+A scenario programs them through the switch's ``/sim/faults`` endpoint; each is named in the
+profile's ``faults.json`` with the behaviour the participant must show. ``answer`` faults spoil
+the switch's answer to a request it has handled (so the transaction happened and only a query
+can tell); ``request`` faults change what the switch sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+#: An answer cut short: the start of a JSON message and nothing more.
+TRUNCATED = b'{"header": {"version": "1.0", "msgType": '
+
+
+class FaultError(ValueError):
+    """A fault programme the switch refuses (unknown fault, wrong parameters)."""
+
+
+@dataclass
+class Fault:
+    name: str
+    where: str                  # answer | request
+    peer: str                   # the participant whose exchanges it spoils
+    msg_type: str | None        # only requests of this type; None: any
+    params: dict
+    times: int = 1
+
+    def matches(self, where: str, peer: str | None, msg_type: str | None) -> bool:
+        return (self.times > 0 and self.where == where and self.peer == peer
+                and self.msg_type in (None, msg_type))
+
+
+@dataclass
+class FaultPlan:
+    """The faults programmed and not yet used up, in the order they were programmed."""
+
+    catalogue: dict[str, dict]
+    faults: list[Fault] = field(default_factory=list)
+
+    def program(self, spec: object) -> Fault:
+        """Add a fault from its JSON description: fault, peer, msgType, params, times."""
+        if not isinstance(spec, dict):
+            raise FaultError("a fault is a JSON object")
+        entry = self.catalogue.get(spec.get("fault"))
+        if entry is None:
+            raise FaultError(f"unknown fault {spec.get('fault')!r}; known: "
+                             f"{', '.join(self.catalogue)}")
+        params = spec.get("params", {})
+        unknown = set(params) - set(entry["params"])
+        if unknown:
+            raise FaultError(f"fault {spec['fault']} takes no {', '.join(sorted(unknown))}")
+        if not isinstance(spec.get("peer"), str):
+            raise FaultError("peer: the participant's institution ID is required")
+        times = spec.get("times", 1)
+        if not isinstance(times, int) or times < 1:
+            raise FaultError("times must be a positive integer")
+        fault = Fault(spec["fault"], entry["where"], spec["peer"], spec.get("msgType"),
+                      {k: params.get(k, p["default"]) for k, p in entry["params"].items()},
+                      times)
+        self.faults.append(fault)
+        return fault
+
+    def take(self, where: str, peer: str | None, msg_type: str | None) -> Fault | None:
+        """The first programmed fault for this exchange, used once."""
+        fault = next((f for f in self.faults if f.matches(where, peer, msg_type)), None)
+        if fault is not None:
+            fault.times -= 1
+        return fault
+
+    def clear(self) -> None:
+        self.faults.clear()
+
+
+def spoil_reply(fault: Fault, reply: dict, recoded: Callable[[str], dict]) -> dict:
+    """The answer message itself, spoilt: another response code (``recoded`` makes the
+    signed message for it) or an altered signature. Other faults leave it as it is."""
+    if fault.name == "answer-code":
+        return recoded(str(fault.params["code"]))
+    if fault.name == "bad-signature-answer":
+        value = reply["signature"]["value"]
+        altered = ("B" if value[0] == "A" else "A") + value[1:]
+        return {**reply, "signature": {**reply["signature"], "value": altered}}
+    return reply
+
+
+async def spoil_answer(fault: Fault, request: web.Request,
+                       answer: web.Response) -> web.StreamResponse:
+    """The switch's answer on the wire, spoilt as ``fault`` says."""
+    if fault.name in ("answer-code", "bad-signature-answer"):
+        return answer
+    if fault.name == "answer-late":
+        await asyncio.sleep(float(fault.params["delay_s"]))
+        return answer
+    if fault.name in ("drop-answer", "reset-connection"):
+        _cut(request, reset=fault.name == "reset-connection")
+        return answer             # never reaches the requester: the connection is gone
+    if fault.name == "malformed-answer":
+        return web.Response(body=TRUNCATED, content_type="application/json")
+    raise AssertionError(f"not an answer fault handled here: {fault.name}")
+
+
+def _cut(request: web.Request, reset: bool) -> None:
+    """Close the requester's connection: FIN after nothing, or RST (SO_LINGER 0)."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if reset and sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort() if reset else transport.close()
