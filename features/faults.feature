@@ -33,3 +33,14 @@ Feature: When the network misbehaves (网络异常)
     When the peer acquirer's terminal scans the payment code for 30.00 CNY
     Then the peer acquirer reports the purchase as approved
     And the payer account at the SUT holds 70.00 CNY
+
+  @tc.REV-01 @req.R-FLOW-03 @req.R-FLOW-04 @role.acquirer
+  Scenario: The SUT's terminal reverses a purchase whose outcome stays unknown
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will lose the SUT's next purchase on its way to the issuer
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as unknown, not as failed
+    And the SUT reports the purchase as reversed once its queries found no outcome
+    And the SUT queried the purchase on the profile's schedule, then reversed it
+    And the payer account at the peer holds 100.00 CNY

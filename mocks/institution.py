@@ -169,10 +169,10 @@ class Institution(Node):
 
     async def resolve_purchase(self, txn: dict, test_case: str | None) -> None:
         """Query a purchase whose outcome is unknown on the profile's schedule (R-FLOW-04)
-        until an answer is final, and book that answer. After the last query the outcome
-        stays unknown for reconciliation (the reversal of R-FLOW-03 is not made yet)."""
+        until an answer is final, and book that answer; if none is, reverse it."""
         schedule = self.profile.schedules["status_query"]
-        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+        delays = schedule["delays_s"][:schedule["max_attempts"]]
+        for delay in [] if self.has("reverse-without-querying") else delays:
             await asyncio.sleep(0 if self.has("query-too-early") else delay * self.scale)
             answer = await self.to_switch("cpm.status_query.request", {
                 "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
@@ -187,6 +187,27 @@ class Institution(Node):
                     self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
                         db, txn["merchant_id"], result, txn["amount"]))
                 return
+        if not self.has("never-reverse"):
+            await self.reverse(txn, test_case)
+
+    async def reverse(self, txn: dict, test_case: str | None) -> None:
+        """No final outcome after the last query: reverse the purchase (R-FLOW-03), not
+        sooner than reversal_earliest_s after it was sent, and send the same reversal
+        again, spaced as the queries were, until the answer is final."""
+        earliest = txn["created_at"] + self.timing("reversal_earliest_s")
+        await asyncio.sleep(max(0.0, earliest - time.time()))
+        body = {"origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+                "amount": txn["amount"], "currency": txn["currency"],
+                "merId": txn["merchant_id"], "termId": self.terminal["id"]}
+        for delay in self.profile.schedules["status_query"]["delays_s"]:
+            answer = await self.to_switch("cpm.reversal.request", body, test_case)
+            if not isinstance(answer, str) and \
+                    self.status_of(answer["body"]["respCode"]) != "unknown":
+                if answer["body"]["respCode"] == "00":
+                    with self.ledger.atomic() as db:
+                        self.ledger.settle(db, txn["ref"], status="reversed")
+                return
+            await asyncio.sleep(delay * self.scale)
 
     async def undo(self, kind: str, voucher: str, amount: int | None, order_no: str | None,
                    test_case: str | None) -> dict:
@@ -467,6 +488,26 @@ class Institution(Node):
                 order_no=waiting["order_no"], voucher_num=waiting["voucher_num"],
                 settle_date=waiting["settle_date"], code_type="dynamic")
 
+    def on_reversal(self, message: dict) -> dict:
+        """Undo a purchase whose acquirer never learnt its outcome: give an approved one's
+        money back, once; a purchase never seen is answered 00 as well (it had no effect),
+        and the same reversal again gets the same answer and moves nothing."""
+        body = message["body"]
+        done = self.ledger.one("SELECT 1 FROM transactions WHERE kind = 'reversal' AND"
+                               " orig_voucher = ?", body["origVoucherNum"])
+        if not done:
+            original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
+            with self.ledger.atomic() as db:
+                if original is not None:
+                    self.ledger.credit_account(db, original["account"], original["amount"])
+                self.book_approval(db, body, role="issuer", mode="CPM", kind="reversal",
+                                   account=original["account"] if original else None,
+                                   counterparty=body["acquirer"],
+                                   order_no=body["origOrderNo"],
+                                   orig_voucher=body["origVoucherNum"])
+        return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
+                                    "amount": body["amount"], "currency": body["currency"]})
+
     def on_undo(self, message: dict) -> dict:
         """Refund (partial and repeated, never beyond what was paid) or void (same clearing
         day, full amount, once) a purchase, and give the payer the money back."""
@@ -520,6 +561,7 @@ class Institution(Node):
                    "mpm.payment.request": self.on_mpm_payment,
                    "cpm.purchase.request": self.on_purchase,
                    "cpm.additional_processing.request": self.on_password_request,
+                   "cpm.reversal.request": self.on_reversal,
                    "cpm.refund.request": self.on_undo,
                    "cpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:

@@ -59,7 +59,7 @@ class Node:
         return decrypt_field(field, self.party.key, self.party.key_id)
 
     def timing(self, name: str) -> float:
-        return self.profile.timing[name] * self.scale
+        return self.profile.seconds(name, self.scale)
 
     async def _start_http(self, _app: web.Application) -> None:
         self.http = aiohttp.ClientSession()

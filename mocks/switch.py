@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what 
     order_no TEXT NOT NULL, order_time TEXT NOT NULL, amount INTEGER NOT NULL,
     currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
     settle_key TEXT NOT NULL,
-    password_due REAL                               -- waiting for the payer until then
+    password_due REAL,                              -- waiting for the payer until then
+    reversal_voucher TEXT                           -- the reversal the issuer approved
 );
 CREATE TABLE IF NOT EXISTS cleared (                -- every approved money-moving transaction
     voucher_num TEXT PRIMARY KEY, msg_type TEXT NOT NULL, issuer TEXT NOT NULL,
@@ -132,6 +133,8 @@ class Switch(Node):
         twice or with a skewed clock; the first answer counts."""
         outbound_type = outbound_type or request["header"]["msgType"]
         fault = self.faults.take("request", receiver, outbound_type)
+        if fault and fault.name == "lose-request":
+            return "03"         # never delivered: as far as the switch knows, no answer came
         skew = float(fault.params["skew_s"]) if fault and fault.name == "skew-clock" else 0.0
         copies = 2 if fault and fault.name == "deliver-twice" else 1
         answers = [await self.relay_once(request, receiver, body, outbound_type, skew)
@@ -181,6 +184,7 @@ class Switch(Node):
             "cpm.purchase.request": self.route_purchase,
             "cpm.additional_processing_result.request": self.route_password_result,
             "cpm.status_query.request": self.route_status_query,
+            "cpm.reversal.request": self.route_reversal,
             "cpm.refund.request": self.route_refund,
             "cpm.void.request": self.route_refund,
         }.get(message["header"]["msgType"])
@@ -285,10 +289,27 @@ class Switch(Node):
                          issuer=row["issuer"])
         return self.reply(message, {**self.profile.response("00"), **found})
 
+    async def route_reversal(self, message: dict, acquirer: str, body: dict) -> dict:
+        """A reversal goes to the issuer of the purchase it names (by the purchase's own
+        orderNo and orderTime), under a voucher of its own; an approved one is noted on the
+        purchase. The same reversal again is relayed again: the issuer answers it alike."""
+        row = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
+                            body["origOrderNo"], body["origOrderTime"], acquirer)
+        if row is None:
+            return self.refuse(message, "35", "no purchase of this acquirer with that order")
+        reply = await self.relay_financial(
+            message, row["issuer"], acquirer=acquirer, issuer=row["issuer"],
+            extra={"acquirer": acquirer, "origVoucherNum": row["voucher_num"]},
+            answered_by="issuer")
+        if reply["body"]["respCode"] == "00":
+            self.db.execute("UPDATE purchases SET reversal_voucher = ? WHERE voucher_num = ?",
+                            (reply["body"].get("voucherNum"), row["voucher_num"]))
+        return reply
+
     def remember_purchase(self, body: dict, acquirer: str, issuer: str, clearing: dict,
                           resp_code: str, password_due: float | None = None) -> None:
         self.db.execute(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (clearing["voucherNum"], acquirer, issuer, body["orderNo"], body["orderTime"],
              body["amount"], body["currency"], resp_code, clearing["settleDate"],
              self.settle_key(acquirer, clearing), password_due))

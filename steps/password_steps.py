@@ -54,15 +54,16 @@ def step_cancel(context, party):
     answer_prompt(context, party, "cancel")
 
 
-def settled(context, client) -> dict:
-    """The terminal's purchase once its outcome is final, waiting as long as the first two
-    queries of the profile's schedule take: the payer has decided, so the first query
-    already finds the outcome, and the second covers a query that crossed the decision."""
+def settled(context, client, queries: int = 2) -> dict:
+    """The terminal's purchase once its outcome is final, waiting as long as the first
+    ``queries`` queries of the profile's schedule take (and a margin for the machine): by
+    default two, as the outcome is known by then and the first query finds it; the second
+    covers a query that crossed the decision."""
     delays = context.session.profile.schedules["status_query"]["delays_s"]
-    deadline = time.monotonic() + sum(delays[:2]) + 2
+    deadline = time.monotonic() + sum(delays[:queries]) * context.session.timing_scale + 2
     purchase = client.transaction(context.purchase["ref"])
     while purchase["status"] == "unknown" and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.1)
         purchase = client.transaction(context.purchase["ref"])
     return purchase
 
@@ -106,3 +107,36 @@ def step_query_timing(context):
 @then("the SUT reports the purchase as unknown, not as failed")
 def step_sut_unknown(context):
     expect_equal("purchase at the SUT", context.purchase["status"], "unknown", "R-FLOW-02")
+
+
+@then("the SUT reports the purchase as reversed once its queries found no outcome")
+def step_sut_reversed(context):
+    context.purchase = settled(context, context.sut, queries=6)
+    expect_equal("purchase at the SUT", context.purchase["status"], "reversed", "R-FLOW-03")
+
+
+@then("the SUT queried the purchase on the profile's schedule, then reversed it")
+def step_queries_then_reversal(context):
+    """Every query no sooner after the previous answer than the schedule says, as many as
+    it allows, then the reversal, no sooner than reversal_earliest_s after the purchase."""
+    session = context.session
+    schedule = session.profile.schedules["status_query"]
+    records = [r for r in session.switch_records() if r["peer"] == session.network.sut.id]
+    sent = next(r["at"] for r in records if r["msg_type"] == "cpm.purchase.request")
+    answers = [r["at"] for r in records if r["msg_type"] in ("cpm.purchase.response",
+                                                            "cpm.status_query.response")]
+    queries = [r["at"] for r in records if r["msg_type"] == "cpm.status_query.request"]
+    reversals = [r["at"] for r in records if r["msg_type"] == "cpm.reversal.request"]
+    expect_equal("status queries before the reversal", len(queries),
+                 schedule["max_attempts"], "R-FLOW-04")
+    for n, (query, previous, delay) in enumerate(zip(queries, answers, schedule["delays_s"],
+                                                     strict=False), 1):
+        wait = delay * session.timing_scale
+        expect_true(f"wait before query {n}", query - previous >= wait,
+                    f"no sooner than {wait:g} s", f"{query - previous:.3f} s", "R-FLOW-04")
+    expect_true("reversal", bool(reversals) and reversals[0] > queries[-1],
+                "a cpm.reversal after the last query", f"{len(reversals)} reversal(s)",
+                "R-FLOW-03")
+    earliest = session.seconds("reversal_earliest_s")
+    expect_true("reversal after the purchase", reversals[0] - sent >= earliest,
+                f"no sooner than {earliest:g} s", f"{reversals[0] - sent:.3f} s", "R-FLOW-03")

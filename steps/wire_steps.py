@@ -103,3 +103,9 @@ def step_spoil_answer(context, fault):
 def step_deliver_twice(context):
     context.session.tap.program_fault("deliver-twice", context.session.network.sut.id,
                                       "cpm.purchase.request")
+
+
+@given("the switch will lose the SUT's next purchase on its way to the issuer")
+def step_lose_purchase(context):
+    context.session.tap.program_fault("lose-request", context.session.network.peers[0].id,
+                                      "cpm.purchase.request")

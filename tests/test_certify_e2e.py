@@ -14,7 +14,7 @@ from tests.conftest import ROOT, processes_mentioning, run_cli
 pytestmark = pytest.mark.e2e
 SCENARIOS = {"MPM-01", "MPM-02", "MPM-03", "CPM-01", "CPM-02", "CPM-03", "CPM-04", "CPM-05",
              "SEC-01", "SEC-02", "IDEM-01",
-             "REF-01", "VOID-01", "LIM-01", "LIM-02", "FLT-02",
+             "REF-01", "VOID-01", "LIM-01", "LIM-02", "FLT-02", "REV-01",
              *(f"FLT-01-{fault}" for fault in ("answer-code", "drop-answer", "reset-connection",
                                                "malformed-answer", "bad-signature-answer")),
              "CODE-01", "CODE-02", "CODE-03", "CODE-04"}

@@ -126,8 +126,10 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
 @cli.command("selftest")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Certifications run at once, each in its own process with its own network.")
 @port_option
-def selftest_command(out: Path | None, base_port: int) -> None:
+def selftest_command(out: Path | None, jobs: int, base_port: int) -> None:
     """Certify every deliberately defective variant of the reference institution.
 
     Exit code 0 only if the reference is conformant, every defect gets its expected verdict
@@ -143,7 +145,7 @@ def selftest_command(out: Path | None, base_port: int) -> None:
                       f"verdict {variant.verdict:<15} failed: {', '.join(variant.failed) or '-'}")
 
     console.print("qrinterop selftest: certifying the reference institution and its defects")
-    result = selftest(out=out, base_port=base_port, on_variant=show)
+    result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show)
     if result.never_failed:
         console.print(f"[bold red]Scenarios no defect made fail: "
                       f"{', '.join(result.never_failed)}[/]")

@@ -65,6 +65,7 @@ class Profile:
     business: dict
     schedules: dict[str, dict]
     faults: dict[str, dict]
+    scaled: frozenset[str] = frozenset()      # timing parameters a test environment may shorten
 
     @property
     def id(self) -> str:
@@ -78,6 +79,11 @@ class Profile:
         """Whether a requirement binds an institution with these roles and ICS features."""
         return bool(roles & set(requirement["roles"])) and (
             requirement["level"] != "conditional" or requirement["feature"] in features)
+
+    def seconds(self, name: str, scale: float = 1.0) -> float:
+        """Timing parameter ``name`` in a test environment running at ``scale``: waits are
+        shortened, network timeouts never are."""
+        return self.timing[name] * (scale if name in self.scaled else 1.0)
 
     def response(self, code: str) -> dict:
         """The catalogue entry of a response code, as the body fields ``respCode``/``respMsg``."""
@@ -133,6 +139,7 @@ def load_profile(folder: Path | None = None) -> Profile:
         business=business,
         schedules=timing.get("schedules", {}),
         faults=faults,
+        scaled=frozenset(k for k, v in timing["parameters"].items() if v.get("scaled")),
     )
 
 

@@ -103,7 +103,8 @@ def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int) -> I
     """The simulated network around the SUT, started; stopped on leaving, whatever happens.
     Private keys live in a temporary folder that disappears with the network."""
     with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
-        network = build_network(suite, ics, run_dir, Path(key_dir), base_port)
+        network = build_network(suite, ics, run_dir, Path(key_dir), base_port,
+                                timing_scale=ics["sut"].get("timing_scale", 1.0))
         with network.group:
             network.group.start_all()
             yield network
@@ -139,7 +140,8 @@ def certify(options: CertifyOptions,
                     "title": profile.manifest["title"]},
         "sut": {"id": ics["institution"]["id"], "name": ics["institution"]["name"],
                 "roles": ics["institution"]["roles"], "launch": ics["sut"]["launch"],
-                "defects": ics["sut"]["defects"], "ics": str(ics_path)},
+                "defects": ics["sut"]["defects"], "ics": str(ics_path),
+                "timing_scale": ics["sut"].get("timing_scale", 1.0)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }
     report = build_report(run, profile, results, Claims.of(ics), aborted,

@@ -665,6 +665,10 @@ sut:
   # image: "<registry/name:tag>"
   # Seconds to wait for your implementation to answer at url and control_url (default 30).
   ready_timeout_s: 30
+  # If your test environment can run the profile's waits faster than real time (payment
+  # code validity, query back-off, reversal window), how much faster: above 0, at most 1.
+  # 1, real time, is what certification for launch requires; less is for quicker test runs.
+  timing_scale: 1
 """
 
 

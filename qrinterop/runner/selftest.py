@@ -9,7 +9,9 @@ a scenario no defect can make fail is a scenario that cannot fail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from qrinterop.runner.certify import CertifyOptions, certify, new_run_id
@@ -46,23 +48,38 @@ class SelftestResult:
         return all(v.ok for v in self.variants) and not self.never_failed
 
 
-def selftest(out: Path | None = None, base_port: int = 0,
+def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
              on_variant: Callable[[VariantResult], None] = lambda _v: None) -> SelftestResult:
+    """Certify the reference and every variant, ``jobs`` at a time in worker processes (a
+    run mostly waits on its simulated network, so more jobs than cores still pays); with a
+    ``base_port``, variant n takes the ports from ``base_port + 10 n``."""
     suite = locate()
     out = out or suite.reports / f"selftest-{new_run_id()}"
     plan = [(None, "conformant", [])] + [(name, spec["expect"], spec["caught_by"])
                                           for name, spec in suite.defects().items()]
-    result = SelftestResult([])
-    for defect, expected, must_fail in plan:
-        outcome = certify(CertifyOptions(
-            out=out / (defect or "reference"), base_port=base_port,
-            defects=(defect,) if defect else (), command="qrinterop certify"))
-        report = outcome.report
-        if defect is None:
-            result.scenarios = [s["id"] for s in report["scenarios"]]
-        variant = VariantResult(defect, expected, report["verdict"],
-                                [s["id"] for s in report["scenarios"] if s["verdict"] == "fail"],
-                                must_fail, outcome.run_dir)
-        result.variants.append(variant)
-        on_variant(variant)
-    return result
+    runs = [(defect, out / (defect or "reference"), base_port + 10 * n if base_port else 0)
+            for n, (defect, _expected, _must_fail) in enumerate(plan)]
+    variants: dict[str | None, VariantResult] = {}
+    scenarios: list[str] = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)}
+        for future in as_completed(futures):
+            defect, expected, must_fail = plan[futures[future]]
+            verdict, failed, ran, run_dir = future.result()
+            if defect is None:
+                scenarios = ran
+            variants[defect] = VariantResult(defect, expected, verdict, failed, must_fail,
+                                             run_dir)
+            on_variant(variants[defect])
+    return SelftestResult([variants[defect] for defect, _e, _m in plan], scenarios)
+
+
+def _certify_variant(defect: str | None, run_dir: Path,
+                     base_port: int) -> tuple[str, list[str], list[str], Path]:
+    """One certification in a worker process: its verdict, failed and run scenarios."""
+    report = certify(CertifyOptions(out=run_dir, base_port=base_port,
+                                    defects=(defect,) if defect else (),
+                                    command="qrinterop certify")).report
+    scenarios = report["scenarios"]
+    return (report["verdict"], [s["id"] for s in scenarios if s["verdict"] == "fail"],
+            [s["id"] for s in scenarios], run_dir)

@@ -70,10 +70,14 @@ class Session:
         self._started = 0.0
         self._skip_reason: str | None = None
 
+    @property
+    def timing_scale(self) -> float:
+        """How much faster than real time the test environment runs the profile's waits."""
+        return self.ics["sut"].get("timing_scale", 1.0)
+
     def seconds(self, name: str) -> float:
-        """A timing parameter of the profile as the network runs it (at real time for now:
-        scaling for test environments is declared in the ICS with the suite issue)."""
-        return self.profile.timing[name]
+        """A timing parameter of the profile as the network runs it."""
+        return self.profile.seconds(name, self.timing_scale)
 
     @property
     def sut_registration(self) -> dict:
