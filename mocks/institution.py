@@ -204,8 +204,7 @@ class Institution(Node):
             if not isinstance(answer, str) and \
                     self.status_of(answer["body"]["respCode"]) != "unknown":
                 if answer["body"]["respCode"] == "00":
-                    with self.ledger.atomic() as db:
-                        self.ledger.settle(db, txn["ref"], status="reversed")
+                    self.book_reversal(txn, answer["body"])
                 return
             await asyncio.sleep(delay * self.scale)
 
@@ -227,6 +226,20 @@ class Institution(Node):
                 "amount": amount, "currency": original["currency"], "order_no": order_no,
                 "merchant_id": original["merchant_id"], "orig_voucher": voucher}
         return self.book_terminal(base, answer, -amount)
+
+    def book_reversal(self, txn: dict, result: dict) -> None:
+        """The purchase is reversed, and the reversal booked under its own voucher as the
+        switch cleared it; no money had reached the merchant, so none leaves."""
+        with self.ledger.atomic() as db:
+            self.ledger.settle(db, txn["ref"], status="reversed")
+            self.ledger.record(db, ref=result["voucherNum"], role="acquirer", mode="CPM",
+                               kind="reversal", status="approved", resp_code="00",
+                               amount=txn["amount"], currency=txn["currency"],
+                               merchant_id=txn["merchant_id"], order_no=txn["order_no"],
+                               order_time=txn["order_time"], counterparty=result.get("issuer"),
+                               voucher_num=result["voucherNum"],
+                               settle_date=result.get("settleDate"),
+                               settle_key=result.get("settleKey"))
 
     def book_terminal(self, base: dict, answer: dict | str, merchant_credit: int) -> dict:
         """Book what the switch answered to one of the terminal's requests; an approval
@@ -522,6 +535,11 @@ class Institution(Node):
             return self.refuse(message, *refusal)
         with self.ledger.atomic() as db:
             self.ledger.credit_account(db, original["account"], body["amount"])
+            if self.has("refund-not-booked"):
+                return self.reply(message, {**self.profile.response("00"),
+                                            "voucherNum": body["voucherNum"],
+                                            "amount": body["amount"],
+                                            "currency": body["currency"]})
             self.book_approval(db, body, role="issuer", mode="CPM", kind=kind,
                                account=original["account"], counterparty=body["acquirer"],
                                order_no=body["orderNo"], orig_voucher=body["origVoucherNum"])
@@ -617,6 +635,7 @@ class ControlApi:
             web.post("/control/terminal/charge", self.terminal_charge),
             web.post("/control/terminal/refund", self.terminal_refund),
             web.post("/control/terminal/void", self.terminal_void),
+            web.get("/control/transactions", self.list_transactions),
             web.get("/control/transactions/{ref}", self.get_transaction),
         ]
 
@@ -698,6 +717,17 @@ class ControlApi:
         txn = await self.inst.undo("void", _field(body, "voucherNum"), None, None,
                                    request.headers.get(TEST_CASE_HEADER))
         return public_view(txn)
+
+    async def list_transactions(self, request: web.Request) -> dict:
+        """The institution's books for one clearing day, to set beside the switch's file."""
+        settle_date = request.query.get("settleDate", "")
+        if not (len(settle_date) == 4 and settle_date.isdigit()):
+            raise ControlError(400, f"settleDate must be MMDD, got {settle_date!r}")
+        rows = self.inst.ledger.db.execute(
+            "SELECT * FROM transactions WHERE settle_date = ? ORDER BY created_at",
+            (settle_date,))
+        return {"settleDate": settle_date,
+                "transactions": [public_view(dict(row)) for row in rows]}
 
     async def get_transaction(self, request: web.Request) -> dict:
         txn = self.inst.ledger.transaction(request.match_info["ref"])

@@ -9,10 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from mocks.clearing import ClearingBook
 from mocks.faults import FaultError, FaultPlan, spoil_answer, spoil_reply
 from mocks.ledger import open_database
 from mocks.node import Node
@@ -46,10 +47,6 @@ CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what 
     password_due REAL,                              -- waiting for the payer until then
     reversal_voucher TEXT                           -- the reversal the issuer approved
 );
-CREATE TABLE IF NOT EXISTS cleared (                -- every approved money-moving transaction
-    voucher_num TEXT PRIMARY KEY, msg_type TEXT NOT NULL, issuer TEXT NOT NULL,
-    acquirer TEXT NOT NULL, amount INTEGER NOT NULL, created_at REAL NOT NULL
-);
 """
 
 
@@ -65,6 +62,7 @@ class Switch(Node):
             p for p in self.participants.values() if p["id"] != self.id)
         self.trace = itertools.count(1)
         self.faults = FaultPlan(self.profile.faults)
+        self.book = ClearingBook(self.db, self.id, self.profile.manifest["envelope"]["currency"])
 
     # -- evidence -------------------------------------------------------------------------------
     def record(self, direction: str, peer: str | None, leg: str, message: object,
@@ -90,16 +88,18 @@ class Switch(Node):
         return records
 
     # -- clearing data --------------------------------------------------------------------------
-    def clearing(self) -> dict:
-        """Voucher number and settlement date for a new financial transaction.
+    @staticmethod
+    def settle_date(now: datetime | None = None) -> str:
+        """The clearing day under way: one runs from 23:00 the day before to 23:00
+        (cn-spec.md §2.5), so it is the Beijing date one hour from now."""
+        return f"{(now or beijing_now()) + timedelta(hours=1):%m%d}"
 
-        A clearing day runs from 23:00 the day before to 23:00 (cn-spec.md §2.5), so the
-        settlement date is the Beijing date one hour from now.
-        """
+    def clearing(self) -> dict:
+        """Voucher number and settlement date for a new financial transaction."""
         now = beijing_now()
         trace = next(self.trace)
         return {"voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{trace % 1_000_000:06d}",
-                "settleDate": f"{now + timedelta(hours=1):%m%d}",
+                "settleDate": self.settle_date(now),
                 "_trace": f"{trace % 1_000_000:06d}", "_time": f"{now:%m%d%H%M%S}"}
 
     def settle_key(self, acquirer: str, clearing: dict) -> str:
@@ -329,19 +329,19 @@ class Switch(Node):
                         " WHERE voucher_num = ?", (resp_code, voucher))
         if resp_code == "00":
             row = self.purchase("voucher_num = ?", voucher)
-            self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?)",
-                            (voucher, "cpm.purchase.request", row["issuer"], row["acquirer"],
-                             row["amount"], time.time()))
+            self.book.clear("cpm.purchase", {"orderNo": row["order_no"],
+                                             "orderTime": row["order_time"],
+                                             "amount": row["amount"], "currency": row["currency"]},
+                            voucher, row["settle_date"], row["settle_key"], row["acquirer"],
+                            row["issuer"])
 
     async def route_refund(self, message: dict, acquirer: str, body: dict) -> dict:
         """A refund or void goes to the issuer of the original purchase, and only its
         acquirer may ask for one."""
-        row = self.db.execute("SELECT issuer FROM cleared WHERE voucher_num = ? AND acquirer = ?"
-                              " AND msg_type = 'cpm.purchase.request'",
-                              (body.get("origVoucherNum"), acquirer)).fetchone()
-        if row is None:
+        issuer = self.book.issuer_of(body.get("origVoucherNum"), acquirer)
+        if issuer is None:
             return self.refuse(message, "35", "no purchase of this acquirer with that voucher")
-        return await self.relay_financial(message, row[0], acquirer=acquirer, issuer=row[0],
+        return await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
                                           extra={"acquirer": acquirer}, answered_by="issuer")
 
     async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
@@ -357,15 +357,22 @@ class Switch(Node):
         if body["respCode"] == "00":
             body = {**body, "settleDate": clearing["settleDate"],
                     "settleKey": self.settle_key(acquirer, clearing), answered_by: receiver}
-            self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?)",
-                            (clearing["voucherNum"], message["header"]["msgType"], issuer,
-                             acquirer, message["body"]["amount"], time.time()))
+            self.book.clear(message["header"]["msgType"], {**message["body"], **extra},
+                            clearing["voucherNum"], clearing["settleDate"], body["settleKey"],
+                            acquirer, issuer)
         return self.reply(message, body)
 
     # -- control API (the harness's view of the wire) -----------------------------------------
     async def get_records(self, request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
         return web.json_response(self.records_after(after))
+
+    async def get_reconciliation(self, request: web.Request) -> web.Response:
+        """A participant's reconciliation file; by default for the current clearing day."""
+        settle_date = request.query.get("settleDate") or self.settle_date()
+        return web.json_response(self.book.statement(request.match_info["participant"],
+                                                     settle_date),
+                                 dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
     async def post_fault(self, request: web.Request) -> web.Response:
         try:
@@ -389,6 +396,7 @@ def make_app(config: dict) -> web.Application:
     app.router.add_get("/sim/records", switch.get_records)
     app.router.add_get("/sim/cursor", switch.get_cursor)
     app.router.add_post("/sim/faults", switch.post_fault)
+    app.router.add_get("/sim/reconciliation/{participant}", switch.get_reconciliation)
     app.router.add_delete("/sim/faults", switch.delete_faults)
     return app
 

@@ -1,7 +1,8 @@
 """What the two institutions and the switch agree on."""
 
-from behave import then
+from behave import then, when
 
+from qrinterop.runner.reconcile import disagreements
 from qrinterop.runner.vocabulary import expect_equal
 
 AGREED = ("amount", "currency", "voucherNum", "settleDate", "status")
@@ -16,3 +17,19 @@ def step_ledgers_agree(context):
     expect_equal("SUT's record vs peer's record",
                  {k: at_sut.get(k) for k in AGREED}, {k: at_peer.get(k) for k in AGREED},
                  "R-FLOW-12")
+
+
+@when("the switch writes the SUT's reconciliation file for the day")
+def step_reconciliation_file(context):
+    session = context.session
+    context.statement = session.tap.reconciliation(session.network.sut.id)
+    session.keep("reconciliation", context.statement)
+
+
+@then("the SUT's books for the day agree with the switch's reconciliation file")
+def step_books_agree(context):
+    header = context.statement["header"]
+    booked = context.sut.transactions(header["settleDate"])
+    injected = context.session.injector.vouchers
+    expect_equal("differences between the SUT's books and the switch's file",
+                 disagreements(context.statement, booked, injected), [], "R-FLOW-12")

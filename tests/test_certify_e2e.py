@@ -9,12 +9,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from jsonschema import Draft202012Validator
 
+from qrinterop.profile import load_profile
 from tests.conftest import ROOT, processes_mentioning, run_cli
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = {"MPM-01", "MPM-02", "MPM-03", "CPM-01", "CPM-02", "CPM-03", "CPM-04", "CPM-05",
              "SEC-01", "SEC-02", "IDEM-01",
-             "REF-01", "VOID-01", "LIM-01", "LIM-02", "FLT-02", "REV-01",
+             "REF-01", "VOID-01", "LIM-01", "LIM-02", "FLT-02", "REV-01", "RCN-01",
              *(f"FLT-01-{fault}" for fault in ("answer-code", "drop-answer", "reset-connection",
                                                "malformed-answer", "bad-signature-answer")),
              "CODE-01", "CODE-02", "CODE-03", "CODE-04"}
@@ -137,3 +138,13 @@ def test_selftest_catches_every_defect(tmp_path):
     for name in defects:
         assert any(line.split()[:2] == ["caught", name] for line in done.stdout.splitlines()), name
     assert "Every defect was caught." in done.stdout
+
+
+def test_the_switchs_reconciliation_file_is_kept_and_valid(reference_run):
+    _done, run_dir, _report = reference_run
+    statement = json.loads((run_dir / "files" / "RCN-01.reconciliation.json").read_text())
+    profile = load_profile()
+    uri = profile.messages["schema_base"] + "reconciliation.schema.json"
+    validator = Draft202012Validator({"$ref": uri}, registry=profile.schema_registry)
+    assert list(validator.iter_errors(statement)) == []
+    assert statement["header"]["recordCount"] == len(statement["records"]) > 0

@@ -76,6 +76,18 @@ def test_every_operation_answers_by_the_contract(reference):
     void = call(peer, "POST", "/control/terminal/void", {"voucherNum": bought["voucherNum"]})
     assert (void["kind"], void["status"], void["amount"]) == ("void", "approved", 70)
     call(sut, "POST", "/control/wallet/pay", {"account": name, "code": "not a code"})  # 422
+    call(sut, "PUT", f"/control/accounts/{name}", {"balance": 500000})   # above the pin-free
+    big = call(sut, "POST", "/control/payment-codes", {"account": name})["code"]
+    waiting = call(peer, "POST", "/control/terminal/charge", {"code": big, "amount": 150000})
+    assert (waiting["status"], waiting["respCode"]) == ("unknown", "70")
+    call(sut, "POST", "/control/wallet/password", {"account": name, "decision": "maybe"})  # 400
+    confirmed = call(sut, "POST", "/control/wallet/password",
+                     {"account": name, "decision": "confirm"})
+    assert (confirmed["status"], confirmed["voucherNum"]) == ("approved", waiting["voucherNum"])
+    call(sut, "POST", "/control/wallet/password", {"account": name, "decision": "cancel"})  # 404
+    day = call(sut, "GET", f"/control/transactions?settleDate={paid['settleDate']}")
+    assert paid["voucherNum"] in {t["voucherNum"] for t in day["transactions"]}
+    call(sut, "GET", "/control/transactions?settleDate=tomorrow")                   # 400
 
 
 def test_a_wrong_answer_is_named():

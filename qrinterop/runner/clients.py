@@ -123,6 +123,11 @@ class ControlClient:
     def transaction(self, ref: str) -> dict:
         return self.call("GET", f"/control/transactions/{ref}")
 
+    def transactions(self, settle_date: str) -> list[dict]:
+        """Every transaction the institution booked for one clearing day (MMDD)."""
+        return self.call("GET", f"/control/transactions?settleDate={settle_date}")[
+            "transactions"]
+
     def set_risk_tier(self, account: str, tier: str) -> dict:
         return self.call("PUT", _account_path(account), {"riskTier": tier})
 
@@ -161,6 +166,14 @@ class SwitchTap:
         response.raise_for_status()
         return response.json()
 
+    def reconciliation(self, participant: str, settle_date: str | None = None) -> dict:
+        """The switch's reconciliation file for ``participant`` (default: today's)."""
+        response = self.http.get(self.base_url + f"/sim/reconciliation/{participant}",
+                                 params={"settleDate": settle_date} if settle_date else None,
+                                 timeout=self.timeout_s)
+        response.raise_for_status()
+        return response.json()
+
     def clear_faults(self) -> None:
         self.http.delete(self.base_url + "/sim/faults", timeout=self.timeout_s)
 
@@ -175,6 +188,9 @@ class Injector:
         self.urls = urls
         self.timeout_s = timeout_s
         self.channel = channel
+        # Vouchers the harness gave out as the switch: the simulated switch never cleared
+        # them, so they are in no reconciliation file.
+        self.vouchers: set[str] = set()
 
     def deliver(self, receiver: str, msg_type: str, body: dict,
                 tamper: Callable[[dict], None] | None = None,
@@ -182,6 +198,8 @@ class Injector:
         """``header`` overrides header fields before signing (a correctly signed message that
         is stale, say); ``tamper`` changes the message after signing (a forged one)."""
         message = seal(self.switch, msg_type, receiver, body, test_case_id=self.channel.test_case)
+        if body.get("voucherNum"):
+            self.vouchers.add(body["voucherNum"])
         if header:
             message["header"].update(header)
             message["signature"] = sign(self.switch.key, message["header"], message["body"])

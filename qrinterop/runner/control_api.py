@@ -42,7 +42,8 @@ class ControlApiSpec:
 
     def match(self, method: str, path: str) -> str | None:
         """The path template a concrete path belongs to (``/control/accounts/ACC1`` →
-        ``/control/accounts/{account}``)."""
+        ``/control/accounts/{account}``); a query string is not part of it."""
+        path = path.partition("?")[0]
         for template in self.document["paths"]:
             pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"
             if re.match(pattern, path) and method.lower() in self.document["paths"][template]:

@@ -7,6 +7,7 @@ behave calls :meth:`Session.begin` and :meth:`Session.end` around every scenario
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -107,6 +108,14 @@ class Session:
         if missing:
             return f"feature not declared in the ICS: {', '.join(sorted(missing))}"
         return None
+
+    def keep(self, name: str, document: dict) -> Path:
+        """Keep a document the scenario obtained (a reconciliation file, say) as evidence,
+        in the run folder's files/ under the scenario's ID."""
+        path = self.run_dir / "files" / f"{self.channel.test_case}.{name}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
 
     def switch_records(self) -> list[dict]:
         """Everything the switch logged since the current scenario began."""

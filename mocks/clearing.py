@@ -1,0 +1,79 @@
+"""The switch's clearing book and the daily reconciliation file it writes for each participant.
+
+Every approved money-moving transaction is cleared once, as the record the file will carry
+(messages/reconciliation.schema.json); a participant's file for a settlement date lists the
+records it took part in, with its role, the totals per message type and its net position.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections import defaultdict
+
+from qrinterop.protocol.envelope import beijing_now
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cleared (                -- every approved money-moving transaction
+    voucher_num TEXT PRIMARY KEY, msg_type TEXT NOT NULL, issuer TEXT NOT NULL,
+    acquirer TEXT NOT NULL, amount INTEGER NOT NULL, settle_date TEXT NOT NULL,
+    record TEXT NOT NULL,                           -- JSON: the reconciliation record
+    created_at REAL NOT NULL
+);
+"""
+#: Request fields a reconciliation record repeats when the transaction had them.
+COPIED = ("orderNo", "orderTime", "txnNo", "code", "termId", "origVoucherNum", "origOrderNo",
+          "origOrderTime", "origTxnNo")
+#: Which way money moves for the acquirer (the issuer's sign is the opposite).
+ACQUIRER_SIGN = {"cpm.purchase": 1, "mpm.payment": 1, "cpm.reversal": -1, "cpm.void": -1,
+                 "cpm.refund": -1, "mpm.refund": -1, "mpm.void": -1}
+
+
+class ClearingBook:
+    def __init__(self, db: sqlite3.Connection, switch_id: str, currency: str) -> None:
+        self.db, self.switch_id, self.currency = db, switch_id, currency
+        db.executescript(SCHEMA)
+
+    def clear(self, msg_type: str, request: dict, voucher: str, settle_date: str,
+              settle_key: str, acquirer: str, issuer: str) -> None:
+        """Clear one approved transaction (once: a repeated clearing changes nothing)."""
+        record = {"msgType": msg_type.removesuffix(".request"), "voucherNum": voucher,
+                  "settleDate": settle_date, "settleKey": settle_key,
+                  "amount": request["amount"], "currency": request["currency"],
+                  "acquirer": acquirer, "issuer": issuer,
+                  **{k: request[k] for k in COPIED if request.get(k) is not None}}
+        merchant = request.get("merId") or (request.get("merchant") or {}).get("id")
+        if merchant:
+            record["merId"] = merchant
+        self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (voucher, record["msgType"], issuer, acquirer, request["amount"],
+                         settle_date, json.dumps(record, ensure_ascii=False), time.time()))
+
+    def issuer_of(self, voucher: str, acquirer: str) -> str | None:
+        """The issuer of one of ``acquirer``'s cleared purchases: where its refunds go."""
+        row = self.db.execute("SELECT issuer FROM cleared WHERE voucher_num = ? AND acquirer = ?"
+                              " AND msg_type = 'cpm.purchase'", (voucher, acquirer)).fetchone()
+        return row[0] if row else None
+
+    def statement(self, participant: str, settle_date: str) -> dict:
+        """The reconciliation file of ``participant`` for the clearing day ``settle_date``."""
+        rows = self.db.execute("SELECT record, acquirer FROM cleared WHERE settle_date = ?"
+                               " AND ? IN (acquirer, issuer) ORDER BY created_at",
+                               (settle_date, participant))
+        records, totals, net = [], defaultdict(lambda: {"count": 0, "amount": 0}), 0
+        for text, acquirer in rows:
+            record = json.loads(text)
+            role = "acquirer" if acquirer == participant else "issuer"
+            records.append({**record, "role": role})
+            totals[record["msgType"]]["count"] += 1
+            totals[record["msgType"]]["amount"] += record["amount"]
+            sign = ACQUIRER_SIGN[record["msgType"]] * (1 if role == "acquirer" else -1)
+            net += sign * record["amount"]
+        now = beijing_now()
+        header = {"version": "1.0", "participant": participant, "switch": self.switch_id,
+                  "clearingDate": f"{now:%Y}-{settle_date[:2]}-{settle_date[2:]}",
+                  "settleDate": settle_date, "generatedAt": now.isoformat(timespec="seconds"),
+                  "currency": self.currency, "recordCount": len(records),
+                  "totals": dict(totals), "netAmount": net}
+        return {"header": header, "records": records}

@@ -1,0 +1,38 @@
+"""Set an institution's books beside the switch's reconciliation file for the same day.
+
+The file is the switch's statement of what it cleared; the books are what the institution's
+test-control API lists for that settlement date. They agree when every record of the file is
+a transaction the institution booked as approved, under the same voucher number, with the same
+amount, currency and settlement date, and every approved transaction the institution booked
+under a voucher of that day is in the file. What does not agree is listed, one line each.
+"""
+
+from __future__ import annotations
+
+AGREED = ("amount", "currency", "settleDate")
+
+
+def disagreements(statement: dict, booked: list[dict],
+                  not_cleared: set[str] = frozenset()) -> list[str]:
+    """Every way the institution's ``booked`` transactions and the ``statement`` differ;
+    vouchers in ``not_cleared`` (given out by the harness itself, acting as the switch) are
+    expected in the books only."""
+    approved = {t["voucherNum"]: t for t in booked if t.get("voucherNum")
+                and t["status"] == "approved" and t["voucherNum"] not in not_cleared}
+    in_file = {r["voucherNum"]: r for r in statement["records"]}
+    problems = []
+    for voucher, record in in_file.items():
+        mine = approved.get(voucher)
+        if mine is None:
+            problems.append(f"{record['msgType']} {voucher} ({record['amount']} fen) is in the "
+                            f"switch's file but not approved in the institution's books")
+            continue
+        differing = [f"{k} {mine.get(k)!r} (file: {record[k]!r})" for k in AGREED
+                     if mine.get(k) != record[k]]
+        if differing:
+            problems.append(f"{voucher}: the books have " + ", ".join(differing))
+    for voucher, mine in approved.items():
+        if voucher not in in_file and mine.get("settleDate") == statement["header"]["settleDate"]:
+            problems.append(f"{mine['kind']} {voucher} ({mine['amount']} fen) is approved in the "
+                            f"institution's books but not in the switch's file")
+    return problems

@@ -1,0 +1,104 @@
+"""The switch's clearing book: one record per approved transaction, the reconciliation file
+each participant gets (valid against the profile's schema, its totals and net position
+right), and how an institution's books are set beside it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from mocks.clearing import ClearingBook
+from qrinterop.profile import load_profile
+from qrinterop.runner.reconcile import disagreements
+
+PROFILE = load_profile()
+ACQ, ISS, DAY = "10000002", "10000001", "1126"
+KEY = f"{ACQ:<11}{'90000000':<11}0000011126043533"
+
+
+def validator() -> Draft202012Validator:
+    uri = PROFILE.messages["schema_base"] + "reconciliation.schema.json"
+    return Draft202012Validator({"$ref": uri}, registry=PROFILE.schema_registry)
+
+
+@pytest.fixture
+def book() -> ClearingBook:
+    book = ClearingBook(sqlite3.connect(":memory:"), "90000000", "156")
+    order = {"orderNo": "P20261126000001", "orderTime": "20261126043533", "currency": "156"}
+    book.clear("cpm.purchase.request", {**order, "amount": 3000, "code": "817515665934881894",
+                                        "merchant": {"id": "100000000000000"},
+                                        "termId": "TB000001"},
+               "20261126043533000001", DAY, KEY, ACQ, ISS)
+    book.clear("cpm.refund.request", {**order, "orderNo": "R20261126000001", "amount": 1000,
+                                      "origVoucherNum": "20261126043533000001",
+                                      "merId": "100000000000000"},
+               "20261126043533000002", DAY, KEY, ACQ, ISS)
+    book.clear("cpm.reversal.request", {"origOrderNo": "P20261126000009",
+                                        "origOrderTime": "20261126043533",
+                                        "origVoucherNum": "20261126043533000009",
+                                        "amount": 500, "currency": "156"},
+               "20261126043533000003", DAY, KEY, ACQ, ISS)
+    book.clear("mpm.payment.request", {**order, "orderNo": "M20261126000001", "amount": 2000,
+                                       "txnNo": "2026112604353300000001"},
+               "20261126043533000004", DAY, KEY, ISS, ACQ)          # ACQ paid as issuer
+    return book
+
+
+def test_each_participant_gets_a_valid_file_with_its_totals_and_net_position(book):
+    for participant in (ACQ, ISS):
+        statement = book.statement(participant, DAY)
+        assert list(validator().iter_errors(statement)) == []
+        assert statement["header"]["recordCount"] == 4
+    acquirer = book.statement(ACQ, DAY)
+    assert acquirer["header"]["totals"]["cpm.purchase"] == {"count": 1, "amount": 3000}
+    # +3000 purchase, -1000 refund, -500 reversal as acquirer; -2000 paid as issuer
+    assert acquirer["header"]["netAmount"] == -500
+    assert book.statement(ISS, DAY)["header"]["netAmount"] == 500
+    assert [r["role"] for r in acquirer["records"]] == ["acquirer"] * 3 + ["issuer"]
+
+
+def test_clearing_twice_changes_nothing_and_other_days_are_apart(book):
+    book.clear("cpm.purchase.request", {"orderNo": "P20261126000001", "orderTime": "20261126043533",
+                                        "currency": "156", "amount": 3000},
+               "20261126043533000001", DAY, KEY, ACQ, ISS)
+    assert book.statement(ACQ, DAY)["header"]["recordCount"] == 4
+    assert book.statement(ACQ, "1127")["records"] == []
+    assert book.issuer_of("20261126043533000001", ACQ) == ISS
+    assert book.issuer_of("20261126043533000001", ISS) is None
+
+
+def books_of(statement: dict) -> list[dict]:
+    return [{"voucherNum": r["voucherNum"], "status": "approved", "kind": "payment",
+             **{k: r[k] for k in ("amount", "currency", "settleDate")}}
+            for r in statement["records"]]
+
+
+def test_books_that_match_the_file_agree(book):
+    statement = book.statement(ISS, DAY)
+    assert disagreements(statement, books_of(statement)) == []
+
+
+def test_every_difference_is_named(book):
+    statement = book.statement(ISS, DAY)
+    booked = books_of(statement)
+    booked[0]["amount"] = 3001
+    del booked[1]
+    booked.append({"voucherNum": "20261126043533000077", "status": "approved",
+                   "kind": "refund", "amount": 5, "currency": "156", "settleDate": DAY})
+    booked.append({"voucherNum": "20261126043533000088", "status": "declined",
+                   "kind": "payment", "amount": 5, "currency": "156", "settleDate": DAY})
+    problems = disagreements(statement, booked)
+    assert len(problems) == 3, problems
+    assert "20261126043533000001: the books have amount 3001 (file: 3000)" in problems[0]
+    assert "cpm.refund 20261126043533000002 (1000 fen) is in the switch's file" in problems[1]
+    assert "refund 20261126043533000077 (5 fen) is approved" in problems[2]
+
+
+def test_vouchers_the_harness_gave_out_are_not_expected_in_the_file(book):
+    statement = book.statement(ISS, DAY)
+    booked = [*books_of(statement), {"voucherNum": "V-INJECTED", "status": "approved",
+                                     "kind": "payment", "amount": 1, "currency": "156",
+                                     "settleDate": DAY}]
+    assert disagreements(statement, booked, {"V-INJECTED"}) == []
