@@ -4,13 +4,15 @@ Feature: When the network misbehaves (网络异常)
   does (qrinterop/profile/.../faults.json names each fault and the behaviour it calls for).
   The transaction itself still happens; only the answer is lost, late, unreadable or badly
   signed, so an institution that gives up, or takes the spoilt answer at its word, books the
-  wrong outcome. One that queries learns the truth.
+  wrong outcome. One that queries learns the truth. Where a scenario is about the queries,
+  the switch's result notices to the SUT are lost too, as they can be.
 
   @tc.FLT-01-<fault> @req.R-FLOW-02 @req.R-FLOW-04 @role.acquirer
   Scenario Outline: The SUT's terminal learns the outcome of a purchase whose answer was spoilt (<fault>)
     Given a payer account at the peer holding 100.00 CNY
     And the peer's wallet shows a payment code for that account
     And the switch will spoil its answer to the SUT's next purchase with the fault "<fault>"
+    And the switch will lose its result notices to the SUT
     When the SUT's terminal scans the payment code for 30.00 CNY
     Then the SUT reports the purchase as unknown, not as failed
     And the SUT reports the purchase as approved once it has queried it
@@ -44,3 +46,24 @@ Feature: When the network misbehaves (网络异常)
     And the SUT reports the purchase as reversed once its queries found no outcome
     And the SUT queried the purchase on the profile's schedule, then reversed it
     And the payer account at the peer holds 100.00 CNY
+
+  @tc.NTF-01 @req.R-FLOW-08 @role.acquirer
+  Scenario: The SUT's terminal acknowledges every copy of the switch's result notice
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will spoil its answer to the SUT's next purchase with the fault "drop-answer"
+    And the switch will deliver its next result notice to the SUT twice
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as approved once it has queried it
+    And the SUT acknowledged both copies of the result notice with response code "00"
+    And the payer account at the peer holds 70.00 CNY
+
+  @tc.NTF-02 @req.R-FLOW-08 @role.acquirer
+  Scenario: The SUT does not act on a result notice that does not match its purchase
+    Given a payer account at the peer holding 10.00 CNY
+    And the peer's wallet shows a payment code for that account
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as declined with response code "64"
+    When the switch notifies the SUT that the purchase was approved, for 3.00 CNY
+    Then the SUT answers with response code "00"
+    And the SUT reports the purchase as declined with response code "64"

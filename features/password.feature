@@ -5,8 +5,9 @@ Feature: Password step-up above the pin-free limit (验密)
   payer's issuer to have the payer confirm with the password (cpm.additional_processing), and
   tells the acquirer that the purchase waits for the payer (response code 70). Payers here are
   in risk tier B, whose daily limit (CNY 5,000) leaves room above the pin-free limit. The issuer
-  reports the payer's decision (cpm.additional_processing_result); the acquirer learns it by
-  querying the switch (cpm.status_query), and no money moves unless the payer confirmed.
+  reports the payer's decision (cpm.additional_processing_result); the acquirer learns it from
+  the switch's result notice or by querying (cpm.status_query), and no money moves unless the
+  payer confirmed.
 
   @tc.CPM-03 @req.R-FLOW-09 @role.issuer @feature.cpm-password
   Scenario: The payer confirms a purchase above the pin-free limit in the SUT's wallet
@@ -38,6 +39,7 @@ Feature: Password step-up above the pin-free limit (验密)
     Given a payer account at the peer holding 2000.00 CNY
     And the payer account at the peer is in risk tier B
     And the peer's wallet shows a payment code for that account
+    And the switch will lose its result notices to the SUT
     When the SUT's terminal scans the payment code for 1500.00 CNY
     Then the SUT reports the purchase as waiting for the payer, not as failed
     When the payer confirms the purchase with the password in the peer's wallet

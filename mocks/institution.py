@@ -75,7 +75,6 @@ class Institution(Node):
         self.guid: str = codes["merchant_guid"]
         self.terminal: dict = config["terminal"]
         self.serial = itertools.count(1)
-        self.tasks: set[asyncio.Task] = set()     # work that outlives a request (queries)
 
     def status_of(self, resp_code: str) -> str:
         """How a response code leaves a transaction: approved, declined, or unknown (query)."""
@@ -84,10 +83,6 @@ class Institution(Node):
             return "declined"
         return {"success": "approved", "unknown": "unknown"}.get(entry["outcome"], "declined")
 
-    def spawn(self, work) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
 
     def has(self, defect: str) -> bool:
         return defect in self.defects
@@ -174,6 +169,8 @@ class Institution(Node):
         delays = schedule["delays_s"][:schedule["max_attempts"]]
         for delay in [] if self.has("reverse-without-querying") else delays:
             await asyncio.sleep(0 if self.has("query-too-early") else delay * self.scale)
+            if self.ledger.transaction(txn["ref"])["status"] != "unknown":
+                return          # a result notice told the outcome in the meantime
             answer = await self.to_switch("cpm.status_query.request", {
                 "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
                 "origMsgType": "cpm.purchase"}, test_case)
@@ -521,6 +518,25 @@ class Institution(Node):
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": body["amount"], "currency": body["currency"]})
 
+    def on_notice(self, message: dict) -> dict:
+        """A result notice: acknowledged always, every copy (R-FLOW-08); acted on only when
+        it matches a purchase of this acquirer whose outcome it does not know yet."""
+        body = message["body"]
+        if self.has("notice-unacknowledged"):
+            return self.refuse(message, "06", "notices are not taken")
+        txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'acquirer' AND"
+                              " kind = 'payment' AND order_no = ?", body.get("orderNo"))
+        matches = txn is not None and (txn["amount"], txn["currency"]) == (
+            body["amount"], body["currency"])
+        if txn is not None and (matches or self.has("notice-unchecked")) and (
+                txn["status"] == "unknown" or self.has("notice-unchecked")):
+            with self.ledger.atomic() as db:
+                result = {**body, "respCode": body["origRespCode"]}
+                self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
+                    db, txn["merchant_id"], result, txn["amount"]))
+        return self.reply(message, {**self.profile.response("00"),
+                                    "voucherNum": body["voucherNum"]})
+
     def on_undo(self, message: dict) -> dict:
         """Refund (partial and repeated, never beyond what was paid) or void (same clearing
         day, full amount, once) a purchase, and give the payer the money back."""
@@ -580,6 +596,7 @@ class Institution(Node):
                    "cpm.purchase.request": self.on_purchase,
                    "cpm.additional_processing.request": self.on_password_request,
                    "cpm.reversal.request": self.on_reversal,
+                   "notice.result.request": self.on_notice,
                    "cpm.refund.request": self.on_undo,
                    "cpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:

@@ -3,9 +3,10 @@ makes on every message it receives and every answer it gets back."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Node:
         self.responder = Responder(self.profile, self.party, self.keys,
                                    guard if check_freshness else None)
         self.http: aiohttp.ClientSession | None = None
+        self.tasks: set[asyncio.Task] = set()     # work that outlives a request
 
     def encrypt_for(self, receiver: str, value: dict) -> dict:
         """A sensitive field encrypted for ``receiver``'s newest registered key (R-SEC-05)."""
@@ -57,6 +59,12 @@ class Node:
         """A sensitive field encrypted for this participant; :class:`FieldDecryptionError`
         says why it cannot be opened."""
         return decrypt_field(field, self.party.key, self.party.key_id)
+
+    def spawn(self, work: Coroutine) -> None:
+        """Run ``work`` in the background, keeping a reference until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def timing(self, name: str) -> float:
         return self.profile.seconds(name, self.scale)

@@ -6,6 +6,7 @@ Run by the runner as ``python -m mocks.switch --config FILE --fd N``.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -41,7 +42,7 @@ CREATE TABLE IF NOT EXISTS mpm_orders (
 );
 CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what a query finds
     voucher_num TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL,
-    order_no TEXT NOT NULL, order_time TEXT NOT NULL, amount INTEGER NOT NULL,
+    order_no TEXT NOT NULL, order_time TEXT NOT NULL, code TEXT NOT NULL, amount INTEGER NOT NULL,
     currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
     settle_key TEXT NOT NULL,
     password_due REAL,                              -- waiting for the payer until then
@@ -231,7 +232,32 @@ class Switch(Node):
                                            extra={"acquirer": acquirer}, answered_by="issuer",
                                            clearing=clearing)
         self.remember_purchase(body, acquirer, issuer, clearing, reply["body"]["respCode"])
+        if reply["body"]["respCode"] == "00":
+            self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
+
+    # -- result notices ----------------------------------------------------------------------------
+    def notify_acquirer(self, voucher: str, test_case: str | None) -> None:
+        """Tell the acquirer a purchase is final (R-FLOW-08), in the background: the notice is
+        sent at once and again on the profile's schedule until a signed 00 comes back."""
+        row = self.purchase("voucher_num = ?", voucher)
+        notice = {"origMsgType": "cpm.purchase", "origRespCode": row["resp_code"],
+                  "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
+                  "orderNo": row["order_no"], "orderTime": row["order_time"],
+                  "code": row["code"], "voucherNum": voucher, "settleDate": row["settle_date"],
+                  "settleKey": row["settle_key"], "amount": row["amount"],
+                  "currency": row["currency"], "acquirer": row["acquirer"],
+                  "issuer": row["issuer"]}
+        self.spawn(self.send_notice(row["acquirer"], notice, test_case))
+
+    async def send_notice(self, receiver: str, notice: dict, test_case: str | None) -> None:
+        schedule = self.profile.schedules["notification_retry"]
+        carrier = {"header": {"msgType": "notice.result.request", "testCaseId": test_case}}
+        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+            await asyncio.sleep(delay * self.scale)
+            answer = await self.forward(carrier, receiver, notice)
+            if not isinstance(answer, str) and answer["body"]["respCode"] == "00":
+                return
 
     # -- password step-up and status queries (CPM) ----------------------------------------------
     async def ask_for_password(self, message: dict, issuer: str, acquirer: str,
@@ -309,9 +335,9 @@ class Switch(Node):
     def remember_purchase(self, body: dict, acquirer: str, issuer: str, clearing: dict,
                           resp_code: str, password_due: float | None = None) -> None:
         self.db.execute(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (clearing["voucherNum"], acquirer, issuer, body["orderNo"], body["orderTime"],
-             body["amount"], body["currency"], resp_code, clearing["settleDate"],
+             body["code"], body["amount"], body["currency"], resp_code, clearing["settleDate"],
              self.settle_key(acquirer, clearing), password_due))
 
     def purchase(self, where: str, *args: object) -> dict | None:
@@ -328,6 +354,7 @@ class Switch(Node):
         self.db.execute("UPDATE purchases SET resp_code = ?, password_due = NULL"
                         " WHERE voucher_num = ?", (resp_code, voucher))
         if resp_code == "00":
+            self.notify_acquirer(voucher, None)
             row = self.purchase("voucher_num = ?", voucher)
             self.book.clear("cpm.purchase", {"orderNo": row["order_no"],
                                              "orderTime": row["order_time"],

@@ -90,10 +90,26 @@ def step_declined_after_query(context, code):
                  f"declined (response code {code})", "R-FLOW-09")
 
 
+def purchase_exchanges(context) -> list[dict]:
+    """The switch's records of the SUT's purchase (named by its orderNo): the purchase and
+    the answer to it, and the SUT's queries, the answers to them and its reversals, apart
+    from those of any other purchase still being resolved in the background."""
+    sut, order = context.session.network.sut.id, context.purchase["orderNo"]
+    exchanges, purchased = [], False
+    for record in context.session.switch_records():
+        body = record["message"]["body"] if record["peer"] == sut and record["message"] else {}
+        ours = order in (body.get("orderNo"), body.get("origOrderNo"))
+        answer = purchased and record["msg_type"] == "cpm.purchase.response" and \
+            not any(r["msg_type"] == "cpm.purchase.response" for r in exchanges)
+        if ours or answer:
+            exchanges.append(record)
+            purchased = purchased or record["msg_type"] == "cpm.purchase.request"
+    return exchanges
+
+
 @then("the SUT queried the purchase no sooner than the profile's first query delay")
 def step_query_timing(context):
-    sut = context.session.network.sut.id
-    records = [r for r in context.session.switch_records() if r["peer"] == sut]
+    records = purchase_exchanges(context)
     answered = next(r["at"] for r in records if r["msg_type"] == "cpm.purchase.response")
     queries = [r["at"] for r in records if r["msg_type"] == "cpm.status_query.request"]
     first_delay = context.session.seconds("query_first_delay_s")
@@ -121,7 +137,7 @@ def step_queries_then_reversal(context):
     it allows, then the reversal, no sooner than reversal_earliest_s after the purchase."""
     session = context.session
     schedule = session.profile.schedules["status_query"]
-    records = [r for r in session.switch_records() if r["peer"] == session.network.sut.id]
+    records = purchase_exchanges(context)
     sent = next(r["at"] for r in records if r["msg_type"] == "cpm.purchase.request")
     answers = [r["at"] for r in records if r["msg_type"] in ("cpm.purchase.response",
                                                             "cpm.status_query.response")]

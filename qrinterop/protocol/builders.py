@@ -11,6 +11,14 @@ from datetime import timedelta
 from qrinterop.protocol.envelope import beijing_now, new_message_id
 
 
+def clearing_now() -> dict:
+    """A voucher number and the settlement date of the clearing day under way (it runs from
+    23:00 the day before to 23:00, cn-spec.md §2.5), as the switch gives them out."""
+    now = beijing_now()
+    return {"voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{now.microsecond:06d}",
+            "settleDate": f"{now + timedelta(hours=1):%m%d}"}
+
+
 def purchase_from_switch(code: str, amount: int, acquirer: str, currency: str = "156") -> dict:
     """A CPM purchase as the switch forwards it to the issuer."""
     now = beijing_now()
@@ -19,7 +27,18 @@ def purchase_from_switch(code: str, amount: int, acquirer: str, currency: str = 
         "merchant": {"id": f"{acquirer[:7]}00000000", "name": "Harness Test Shop",
                      "mcc": "5411", "city": "BEIJING"},
         "termId": "HARNESS1", "orderNo": f"H{new_message_id()[:20]}",
-        "orderTime": f"{now:%Y%m%d%H%M%S}", "acquirer": acquirer,
-        "voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{now.microsecond:06d}",
-        "settleDate": f"{now + timedelta(hours=1):%m%d}",
+        "orderTime": f"{now:%Y%m%d%H%M%S}", "acquirer": acquirer, **clearing_now(),
     }
+
+
+def notice_to_acquirer(purchase: dict, code: str, amount: int, acquirer: str, issuer: str,
+                       switch: str) -> dict:
+    """A result notice saying the acquirer's ``purchase`` of ``code`` (as its control API
+    shows the purchase) was approved for ``amount``."""
+    clearing, now = clearing_now(), beijing_now()
+    return {"origMsgType": "cpm.purchase", "origRespCode": "00", "code": code,
+            "orderNo": purchase["orderNo"], "orderTime": purchase["orderTime"],
+            "amount": amount, "currency": purchase["currency"], "acquirer": acquirer,
+            "issuer": issuer, **clearing,
+            "settleKey": f"{acquirer:<11}{switch:<11}{clearing['voucherNum'][-6:]}"
+                         f"{now:%m%d%H%M%S}"}

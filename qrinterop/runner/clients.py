@@ -158,11 +158,13 @@ class SwitchTap:
                              timeout=self.timeout_s).json()
 
     def program_fault(self, fault: str, peer: str, msg_type: str | None = None,
-                      **params: object) -> dict:
-        """Have the switch spoil its next exchange of ``msg_type`` with ``peer`` (a fault of
-        the profile's faults.json); a programme the switch refuses is a harness error."""
+                      times: int = 1, **params: object) -> dict:
+        """Have the switch spoil its next ``times`` exchanges of ``msg_type`` with ``peer``
+        (a fault of the profile's faults.json); a programme the switch refuses is a harness
+        error."""
         response = self.http.post(self.base_url + "/sim/faults", timeout=self.timeout_s, json={
-            "fault": fault, "peer": peer, "msgType": msg_type, "params": params})
+            "fault": fault, "peer": peer, "msgType": msg_type, "params": params,
+            "times": times})
         response.raise_for_status()
         return response.json()
 

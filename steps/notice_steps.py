@@ -1,0 +1,61 @@
+"""Result notices from the switch, and how the SUT's terminal takes them."""
+
+import time
+
+from behave import given, then, when
+
+from qrinterop.protocol.builders import notice_to_acquirer
+from qrinterop.runner.vocabulary import expect_equal, outcome
+
+
+@given("the switch will deliver its next result notice to the SUT twice")
+def step_notice_twice(context):
+    context.session.tap.program_fault("deliver-twice", context.session.network.sut.id,
+                                      "notice.result.request")
+
+
+@then('the SUT reports the purchase as declined with response code "{code}"')
+def step_sut_declined(context, code):
+    purchase = context.sut.transaction(context.purchase["ref"])
+    expect_equal("purchase at the SUT", outcome(purchase), f"declined (response code {code})")
+
+
+@when("the switch notifies the SUT that the purchase was approved, for {amount:Money}")
+def step_false_notice(context, amount):
+    """A notice as the switch would send one, but for another amount than the purchase's."""
+    network = context.session.network
+    context.answer = context.session.injector.deliver(
+        network.sut.id, "notice.result.request",
+        notice_to_acquirer(context.purchase, context.payment_code, amount, network.sut.id,
+                           network.peers[0].id, network.switch.id))
+
+
+@then('the SUT acknowledged both copies of the result notice with response code "{code}"')
+def step_notices_acknowledged(context, code):
+    """Both copies answered, however late: the switch waits its own timeout for each."""
+    deadline = time.monotonic() + 2 * context.session.seconds("switch_response_timeout_s")
+    while True:
+        sent, answers = notice_exchanges(context)
+        if len(answers) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    expect_equal("result notices sent to the SUT", len(sent), 2)
+    expect_equal("SUT's acknowledgements", answers, [code, code], "R-FLOW-08")
+
+
+def notice_exchanges(context) -> tuple[list[dict], list[str]]:
+    """The result notices the switch sent the SUT about its purchase, and its answers."""
+    sut, order = context.session.network.sut.id, context.purchase["orderNo"]
+    records = [r for r in context.session.switch_records() if r["peer"] == sut]
+    sent = [r for r in records if r["msg_type"] == "notice.result.request"
+            and r["message"]["body"].get("orderNo") == order]
+    answers = [r["message"]["body"]["respCode"] for r in records
+               if r["msg_type"] == "notice.result.response"]
+    return sent, answers
+
+
+@given("the switch will lose its result notices to the SUT")
+def step_lose_notices(context):
+    schedule = context.session.profile.schedules["notification_retry"]
+    context.session.tap.program_fault("lose-request", context.session.network.sut.id,
+                                      "notice.result.request", times=schedule["max_attempts"])
