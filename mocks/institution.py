@@ -23,11 +23,13 @@ from pathlib import Path
 from aiohttp import web
 
 from mocks.ledger import Ledger
+from mocks.merchant_codes import MerchantCodeStyle
 from mocks.node import Node
 from mocks.service import run
 from qrinterop.codes import emv_mpm, image
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.payment_code import CodeRule
+from qrinterop.codes.routing import payment_code_rules
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
@@ -69,11 +71,16 @@ class Institution(Node):
         self.switch_id: str = config["switch_id"]
         self.ledger = Ledger(config["state_file"])
         codes = config["codes"]
-        prefix = "70" if "payment-code-wrong-prefix" in self.defects else \
-            codes["payment_code_prefix"]
-        self.code_rule = CodeRule(self.id, prefix, codes["payment_code_length"])
-        self.guid: str = codes["merchant_guid"]
-        self.terminal: dict = config["terminal"]
+        wrong_prefix = "payment-code-wrong-prefix" in self.defects
+        self.code_rules = [CodeRule(self.id, "70" if wrong_prefix else prefix, length)
+                           for rule in payment_code_rules(codes)
+                           for prefix in rule["prefixes"] for length in rule["lengths"]]
+        self.codes = MerchantCodeStyle(
+            codes.get("merchant_codes", "emv-guid"), self.id, self.switch_id,
+            codes.get("merchant_guid"), self.profile.manifest["envelope"]["currency"],
+            emv_mpm.utf8_length if self.has("merchant-code-byte-length") else len,
+            with_amount=not self.has("dynamic-code-without-amount"))
+        self.terminal: dict = config.get("terminal", {})
         self.serial = itertools.count(1)
 
     def status_of(self, resp_code: str) -> str:
@@ -94,27 +101,6 @@ class Institution(Node):
         return f"{self.id[:7]}{secrets.randbelow(10**8):08d}"
 
     # -- acquirer: merchant codes and the terminal ----------------------------------------------
-    def merchant_code(self, merchant: dict, amount: int | None = None,
-                      reference: str | None = None) -> str:
-        """A static code (POI 11), or with an amount a dynamic one (POI 12) whose reference
-        label 62.05 names its single order. A Chinese name goes in language template 64:
-        59 and 60 take only the EMV common character set."""
-        objects = [("00", "01"), ("01", "11" if amount is None else "12"),
-                   ("26", [("00", self.guid), ("01", merchant["id"])]),
-                   ("52", merchant["mcc"]), ("53", self.profile.manifest["envelope"]["currency"])]
-        if amount is not None and not self.has("dynamic-code-without-amount"):
-            objects.append(("54", f"{Decimal(amount) / 100:.2f}"))
-        objects += [("58", "CN"), ("59", merchant["name"]), ("60", merchant["city"])]
-        if reference:
-            objects.append(("62", [("05", reference)]))
-        if merchant.get("local_name"):
-            local = [("00", "ZH"), ("01", merchant["local_name"])]
-            if merchant.get("local_city"):
-                local.append(("02", merchant["local_city"]))
-            objects.append(("64", local))
-        length = emv_mpm.utf8_length if self.has("merchant-code-byte-length") else len
-        return emv_mpm.build_payload(objects, length)
-
     def create_merchant_code(self, spec: dict) -> dict:
         """A new merchant (or the one ``merchantId`` names) and a code for it."""
         merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
@@ -127,7 +113,7 @@ class Institution(Node):
         if amount is not None:
             reference = self.new_ref("D")
             self.ledger.add_dynamic_code(reference, merchant["id"], amount)
-        code = self.merchant_code(merchant, amount, reference)
+        code = self.codes.build(merchant, amount, reference)
         created = {"merchantId": merchant["id"], "code": code, "dynamic": amount is not None}
         if spec.get("image"):
             symbol = image.render_png(code, eci=False if self.has("qr-without-eci") else None)
@@ -144,6 +130,8 @@ class Institution(Node):
 
     async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
         """The terminal scanned a payment code: send a purchase and book what the switch says."""
+        if self.has("terminal-assumes-19-digits") and len(code) != 19:
+            raise ControlError(422, "not a payment code: 19 digits expected")
         merchant = self.terminal_merchant()
         now = beijing_now()
         order_no = self.new_ref("P")
@@ -255,7 +243,8 @@ class Institution(Node):
             self.ledger.credit_merchant(db, merchant_id, merchant_credit)
         return {"status": status, "resp_code": result["respCode"],
                 "counterparty": result.get("issuer"), "voucher_num": result.get("voucherNum"),
-                "settle_date": result.get("settleDate"), "settle_key": result.get("settleKey")}
+                "settle_date": None if self.has("terminal-drops-settle-date")
+                else result.get("settleDate"), "settle_key": result.get("settleKey")}
 
     async def to_switch(self, msg_type: str, body: dict, test_case: str | None) -> dict | str:
         """Send to the switch; no usable answer leaves the outcome unknown (03 or 04)."""
@@ -279,32 +268,22 @@ class Institution(Node):
     # -- acquirer: answering the switch ---------------------------------------------------------
     def on_inquiry(self, message: dict) -> dict:
         body = message["body"]
-        try:
-            code = emv_mpm.parse(body["code"])
-        except emv_mpm.PayloadError as exc:
-            return self.refuse(message, "31", str(exc))
-        template = next((t for t in code.account_templates()
-                         if (g := t.child("00")) and g.value.upper() == self.guid.upper()), None)
-        merchant_id = template.child("01").value if template and template.child("01") else None
+        read = self.codes.read(body["code"])
+        dynamic = self.ledger.dynamic_code(read.reference) if read and read.reference else None
+        merchant_id = dynamic["merchant_id"] if dynamic else read and read.merchant_id
         merchant = self.ledger.merchant(merchant_id) if merchant_id else None
-        if not code.crc_ok or merchant is None:
+        if merchant is None or (read.reference is not None and (
+                dynamic is None or read.merchant_id not in (None, merchant_id))):
             return self.refuse(message, "31", "not a merchant code of this acquirer")
-        amount, reference = None, None
-        if not code.is_static:
-            label = code.get("62").child("05") if code.get("62") else None
-            reference = label.value if label else None
-            dynamic = self.ledger.dynamic_code(reference) if reference else None
-            if dynamic is None or dynamic["merchant_id"] != merchant_id:
-                return self.refuse(message, "31", "unknown dynamic code")
-            if dynamic["used"] and not self.has("dynamic-code-reusable"):
-                return self.refuse(message, "35", "dynamic code already paid (single use)")
-            amount = dynamic["amount"]
-        currency = code.get("53").value
+        if dynamic and dynamic["used"] and not self.has("dynamic-code-reusable"):
+            return self.refuse(message, "35", "dynamic code already paid (single use)")
+        amount = dynamic["amount"] if dynamic else None
+        currency = read.currency or self.codes.currency
         self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"],
-                               reference)
+                               read.reference)
         reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
                  "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
-                 "codeType": "static" if code.is_static else "dynamic", "currency": currency}
+                 "codeType": "dynamic" if dynamic else "static", "currency": currency}
         if amount is not None:
             reply["amount"] = amount
         return self.reply(message, reply)
@@ -340,27 +319,23 @@ class Institution(Node):
     def issue_payment_code(self, account: str) -> dict:
         if self.ledger.balance(account) is None:
             raise ControlError(404, f"no account {account}")
-        code = self.code_rule.new_code()
+        code = secrets.choice(self.code_rules).new_code()
         expires = self.ledger.issue_code(code, account, self.timing("payment_code_validity_s"))
         return {"code": code, "account": account, "expiresAt": expires}
 
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
                                 test_case: str | None) -> dict:
         """The payer scanned a merchant code: inquire, then pay, through the switch."""
-        parsed, findings = emv_mpm.validate(code)
-        errors = [f for f in findings if f.severity == ERROR
-                  and not (f.requirement == "R-MPM-05" and self.has("skip-crc-check"))]
-        if parsed is None or errors:
-            raise ControlError(422, "not a valid merchant code: " + "; ".join(
-                f"{f.requirement} {f.path}: {f.message}" for f in errors))
-        if self.guid.upper() in (g.upper() for g in parsed.guids()):
+        if not code.startswith("https://") or self.has("wallet-refuses-url-codes"):
+            self.check_emv_code(code)       # a URL code is checked by its acquirer
+        if self.codes.owns(code):
             raise ControlError(422, "on-us code: not an interconnection payment")
         balance = self.ledger.balance(account)
         if balance is None:
             raise ControlError(404, f"no account {account}")
         order_no = self.new_ref("M")
         base = {"ref": order_no, "role": "issuer", "mode": "MPM", "amount": amount,
-                "currency": parsed.get("53").value, "account": account, "order_no": order_no}
+                "currency": self.codes.currency, "account": account, "order_no": order_no}
         inquiry = await self.to_switch("mpm.inquiry.request", {"code": code}, test_case)
         if isinstance(inquiry, str) or inquiry["body"]["respCode"] != "00":
             # The inquiry's answer is the outcome: the payer sees it, the ledger keeps it.
@@ -383,6 +358,15 @@ class Institution(Node):
                 self.switch_id, payer), "orderNo": order_no,
             "orderTime": f"{now:%Y%m%d%H%M%S}"}, test_case)
         return self.book_payer_side(base, answer)
+
+    def check_emv_code(self, code: str) -> None:
+        """Refuse, before anything is sent, an EMV code that breaks a coding rule."""
+        parsed, findings = emv_mpm.validate(code)
+        errors = [f for f in findings if f.severity == ERROR
+                  and not (f.requirement == "R-MPM-05" and self.has("skip-crc-check"))]
+        if parsed is None or errors:
+            raise ControlError(422, "not a valid merchant code: " + "; ".join(
+                f"{f.requirement} {f.path}: {f.message}" for f in errors))
 
     def book_payer_side(self, base: dict, answer: dict | str) -> dict:
         with self.ledger.atomic() as db:

@@ -13,7 +13,8 @@ def step_ledgers_agree(context):
     outcome = getattr(context, "purchase", None) or context.payment
     voucher = outcome["voucherNum"]
     expect_equal("voucher number from the switch", bool(voucher), True, "R-FLOW-12")
-    at_sut, at_peer = context.sut.transaction(voucher), context.peer.transaction(voucher)
+    other = getattr(context, "counterpart", context.peer)     # the peer the SUT dealt with
+    at_sut, at_peer = context.sut.transaction(voucher), other.transaction(voucher)
     expect_equal("SUT's record vs peer's record",
                  {k: at_sut.get(k) for k in AGREED}, {k: at_peer.get(k) for k in AGREED},
                  "R-FLOW-12")

@@ -11,9 +11,15 @@ def step_merchant_code(context, name):
     context.merchant = context.peer.create_merchant_code(name)
 
 
+@given('a static merchant code of the {party:Party}\'s acquirer for merchant "{name}"')
+def step_persona_merchant_code(context, party, name):
+    context.merchant = context.session.client(party).create_merchant_code(name)
+    context.counterpart = context.session.client(party)
+
+
 @given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")
 def step_dynamic_code(context, party, amount):
-    context.merchant = getattr(context, party).create_merchant_code("Dynamic Order Shop",
+    context.merchant = context.session.client(party).create_merchant_code("Dynamic Order Shop",
                                                                     amount=amount)
 
 
@@ -70,8 +76,9 @@ def step_refund_declined(context, code):
 
 
 @then("the peer acquirer recorded a credit of {amount:Money} to the merchant")
-def step_merchant_credited(context, amount):
-    booked = context.peer.transaction(context.payment["voucherNum"])
+@then("the {party:Party}'s acquirer recorded a credit of {amount:Money} to the merchant")
+def step_merchant_credited(context, amount, party="peer"):
+    booked = context.session.client(party).transaction(context.payment["voucherNum"])
     expect_equal("peer acquirer's booking",
                  f"{yuan(booked['amount'])} to merchant {booked['merchantId']}",
                  f"{yuan(amount)} to merchant {context.merchant['merchantId']}")

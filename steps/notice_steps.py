@@ -14,6 +14,11 @@ def step_notice_twice(context):
                                       "notice.result.request")
 
 
+@then("the SUT reports the purchase as approved")
+def step_sut_approved(context):
+    expect_equal("purchase at the SUT", outcome(context.purchase), "approved (response code 00)")
+
+
 @then('the SUT reports the purchase as declined with response code "{code}"')
 def step_sut_declined(context, code):
     purchase = context.sut.transaction(context.purchase["ref"])

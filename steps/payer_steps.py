@@ -9,29 +9,33 @@ from qrinterop.runner.vocabulary import expect_equal, expect_true, yuan
 
 @given("a payer account at the {party:Party} holding {amount:Money}")
 def step_payer_account(context, party, amount):
-    context.payer = (party, getattr(context, party).open_account(amount))
+    context.payer = (party, context.session.client(party).open_account(amount))
+    if party != "sut":
+        context.counterpart = context.session.client(party)
 
 
 @given("the {party:Party}'s wallet shows a payment code for that account")
 @when("the {party:Party}'s wallet shows a payment code for that account")
 def step_payment_code(context, party):
     expect_equal("wallet of the payer", party, context.payer[0])
-    context.payment_code = getattr(context, party).create_payment_code(context.payer[1])
+    context.payment_code = context.session.client(party).create_payment_code(context.payer[1])
 
 
-@then("the payment code has the prefix and length the SUT registered with the switch")
-def step_code_follows_rule(context):
-    rule = context.session.sut_registration["payment_code"]
+@then("the payment code has the prefix and length the {party:Party} registered with the switch")
+def step_code_follows_rule(context, party):
+    rules = context.session.registration(party)["payment_codes"]
     code = context.payment_code
-    expect_true("payment code", CodeRule("SUT", rule["prefix"], rule["length"]).matches(code),
-                f"{rule['length']} digits starting {rule['prefix']}", code, "R-CPM-02")
+    expect_true("payment code", any(CodeRule(party, r["prefix"], r["length"]).matches(code)
+                                    for r in rules),
+                " or ".join(f"{r['length']} digits starting {r['prefix']}" for r in rules),
+                code, "R-CPM-02")
 
 
 def pay(context, amount=None):
     party, account = context.payer
     context.payment, context.refusal = None, None
     try:
-        context.payment = getattr(context, party).pay_merchant_code(
+        context.payment = context.session.client(party).pay_merchant_code(
             account, context.merchant["code"], amount)
     except ControlRefused as refusal:
         context.refusal = refusal
@@ -76,11 +80,11 @@ def step_wallet_refuses(context):
 
 @then("the payer account at the {party:Party} holds {amount:Money}")
 def step_payer_balance(context, party, amount):
-    balance = getattr(context, party).balance(context.payer[1])
+    balance = context.session.client(party).balance(context.payer[1])
     expect_equal("payer balance", yuan(balance), yuan(amount))
 
 
 @given("the payer account at the {party:Party} is in risk tier {tier}")
 def step_risk_tier(context, party, tier):
     expect_equal("institution of the payer", party, context.payer[0])
-    getattr(context, party).set_risk_tier(context.payer[1], tier)
+    context.session.client(party).set_risk_tier(context.payer[1], tier)

@@ -45,6 +45,7 @@ class RoutingTable:
     url_forms: list[UrlForm] = field(default_factory=list)
     account_ids: dict[str, str] = field(default_factory=dict)     # EMV ID 02-25 → institution
     guids: dict[str, str] = field(default_factory=dict)           # upper-case GUID → institution
+    iins: dict[str, str] = field(default_factory=dict)            # ID 15 acquirer IIN → institution
 
     @classmethod
     def from_profile(cls, profile_folder: Path) -> RoutingTable:
@@ -64,17 +65,19 @@ class RoutingTable:
         """Add a participant of a simulated network (its registration from network.json)."""
         inst = registration["id"]
         self.names[inst] = registration["name"]
-        if rule := registration.get("payment_code"):
-            self.code_rules.append(CodeRule(inst, rule["prefix"], rule["length"]))
+        self.code_rules += [CodeRule(inst, rule["prefix"], rule["length"])
+                            for rule in registration.get("payment_codes", [])]
         if guid := registration.get("merchant_guid"):
             self.guids[guid.upper()] = inst
+        if registration.get("merchant_codes") == "unionpay-id15":
+            self.iins[inst] = inst      # a simulated acquirer's IIN is its institution code
         self.url_forms.append(UrlForm(inst, "simulated collection code",
                                       re.compile(SIMULATED_URL.format(id=re.escape(inst)))))
 
     def extended(self, registrations: Iterable[dict]) -> RoutingTable:
         """A copy of this table with a network's participants added."""
         table = RoutingTable(dict(self.names), list(self.code_rules), list(self.url_forms),
-                             dict(self.account_ids), dict(self.guids))
+                             dict(self.account_ids), dict(self.guids), dict(self.iins))
         for registration in registrations:
             table.register(registration)
         return table
@@ -103,9 +106,16 @@ class RoutingTable:
     def merchant_code(self, code: MerchantCode) -> Route | None:
         """The acquirer of an EMV merchant code: the first of its merchant account objects
         (02-51: primitive IDs by number, templates by GUID) that a known institution owns."""
-        found = (self.merchant_account(obj.id, g.value if (g := obj.child("00")) else None)
+        found = (self._acquirer_by_iin(obj.value) if obj.id == "15" else None
+                 or self.merchant_account(obj.id, g.value if (g := obj.child("00")) else None)
                  for obj in code.objects if "02" <= obj.id <= "51")
         return next((route for route in found if route), None)
+
+    def _acquirer_by_iin(self, value: object) -> Route | None:
+        """UnionPay ID 15 names the acquirer by its IIN, the first 8 of 31 characters
+        (domain.md §3.2): a registered acquirer's own codes route to it, not to UnionPay."""
+        owner = self.iins.get(value[:8]) if isinstance(value, str) else None
+        return self._route(owner, "acquirer")
 
 
 def code_registration(description: dict) -> dict:
@@ -113,11 +123,23 @@ def code_registration(description: dict) -> dict:
     registration that says which codes are its own."""
     inst = description["institution"]
     entry = {"id": inst["id"], "name": inst["name"], "roles": inst["roles"]}
-    if codes := description.get("codes"):
-        entry["payment_code"] = {"prefix": codes["payment_code_prefix"],
-                                 "length": codes["payment_code_length"]}
+    codes = description.get("codes", {})
+    entry["payment_codes"] = [{"prefix": prefix, "length": length}
+                              for rule in payment_code_rules(codes)
+                              for prefix in rule["prefixes"] for length in rule["lengths"]]
+    if codes.get("merchant_guid"):
         entry["merchant_guid"] = codes["merchant_guid"]
+    entry["merchant_codes"] = codes.get("merchant_codes", "emv-guid")
     return entry
+
+
+def payment_code_rules(codes: dict) -> list[dict]:
+    """The payment-code rules of a description: an ICS gives one prefix and one length, a
+    persona any number of each."""
+    if "payment_code_prefix" in codes:
+        return [{"prefixes": [codes["payment_code_prefix"]],
+                 "lengths": [codes["payment_code_length"]]}]
+    return codes.get("payment_codes", [])
 
 
 def _lower_scheme_and_host(url: str) -> str:

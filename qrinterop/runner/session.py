@@ -55,8 +55,10 @@ class Session:
         timeout = profile.timing["upper_tester_timeout_s"]
         self.sut = ControlClient(network.sut.id, network.sut.service.url, timeout, self.channel,
                                  [account["id"] for account in ics.get("accounts", [])])
-        peer = network.peers[0]
-        self.peer = ControlClient(peer.id, peer.service.url, timeout, self.channel)
+        # Every peer by its persona's name; the first is the one scenarios call "the peer".
+        self.personas = {p.description.get("persona", p.id): ControlClient(
+            p.id, p.service.url, timeout, self.channel) for p in network.peers}
+        self.peer = next(iter(self.personas.values()))
         self.tap = SwitchTap(network.switch.service.url, timeout)
         self.injector = Injector(Party(network.switch.id, network.switch.key,
                                        network.switch.key_id),
@@ -83,6 +85,17 @@ class Session:
     @property
     def sut_registration(self) -> dict:
         return self.network.sut.registration
+
+    def client(self, party: str) -> ControlClient:
+        """The test-control client of ``party``: "sut", or a peer persona's name."""
+        return self.sut if party == "sut" else self.personas[party]
+
+    def registration(self, party: str) -> dict:
+        """What the switch knows of ``party``: "sut", or a peer persona's name."""
+        if party == "sut":
+            return self.network.sut.registration
+        return next(p.registration for p in self.network.peers
+                    if p.description.get("persona", p.id) == party)
 
     # -- scenario lifecycle ---------------------------------------------------------------------
     def begin(self, context, scenario) -> None:

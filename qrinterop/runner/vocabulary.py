@@ -24,10 +24,10 @@ def yuan(fen: int) -> str:
     return f"{Decimal(fen) / 100:.2f} CNY"
 
 
-@with_pattern(r"SUT|peer")
+@with_pattern(r"SUT|peer|[a-z]+-[a-z]")
 def parse_party(text: str) -> str:
-    """Which institution a step speaks of: the SUT or the simulated peer (``context`` has a
-    control client under each name)."""
+    """Which institution a step speaks of: the SUT, the simulated peer, or another peer by
+    its persona's name (mocks/network.json), e.g. wallet-w (``session.client`` has each)."""
     return text.lower()
 
 
