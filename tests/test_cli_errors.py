@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+import requests
 
 from qrinterop.runner.suite import locate
 from tests.conftest import ROOT, ics_with, processes_mentioning, reference_line, run_cli
@@ -131,3 +132,44 @@ def test_harness_fault_keeps_the_evidence_and_says_what_broke(tmp_path):
     assert report["verdict"] == "inconclusive"
     assert (run_dir / "network.json").exists() and list((run_dir / "logs").iterdir())
     assert processes_mentioning(str(run_dir)) == []
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--persona", "wallet-z"), "unknown persona wallet-z; the network has peer, wallet-w"),
+    (("--defect", "no-such-defect"), "unknown defect no-such-defect"),
+])
+def test_serve_names_a_bad_persona_or_defect(tmp_path, args, words):
+    done = run_cli("serve", "--out", str(tmp_path / "serve"), *args)
+    assert_one_line_error(done, 2, words)
+
+
+def test_serve_says_where_everything_is_and_follows_the_messages(tmp_path):
+    """The engineer's view: each service with its persona and public key, then a line per
+    message the switch passes on."""
+    run_dir = tmp_path / "serve"
+    process = subprocess.Popen([sys.executable, "-m", "qrinterop.cli", "serve", "--out",
+                                str(run_dir), "--persona", "wallet-w"], stdout=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        banner = []
+        for line in process.stdout:
+            banner.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        text = "".join(banner)
+        assert "  SUT  " in text and "wallet-w" in text and "acquirer-q" not in text
+        assert (run_dir / "keys" / "20000001.pub.pem").read_text().startswith("-----BEGIN")
+        urls = {p["id"]: p["url"] for p in
+                json.loads((run_dir / "network.json").read_text())["participants"]}
+        account = requests.post(urls["20000001"] + "/control/accounts", json={"balance": 900},
+                                timeout=10).json()["account"]
+        code = requests.post(urls["20000001"] + "/control/payment-codes",
+                             json={"account": account}, timeout=10).json()["code"]
+        requests.post(urls["10000001"] + "/control/terminal/charge",
+                      json={"code": code, "amount": 500}, timeout=10)
+        followed = [line for line in (next(process.stdout) for _ in range(5)) if line.strip()]
+        assert "10000001 → switch    cpm.purchase.request" in followed[0]
+        assert f"code={code}" in followed[1] and "switch → 20000001" in followed[1]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)

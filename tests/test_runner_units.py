@@ -192,3 +192,30 @@ def test_scenarios_needing_an_undeclared_feature_are_not_applicable():
     assert session.not_applicable(["role.issuer", "feature.sm2"]) is None
     assert "partial-refund" in session.not_applicable(["role.issuer", "feature.partial-refund"])
     assert "role not claimed" in session.not_applicable(["role.acquirer"])
+
+
+def test_a_message_the_switch_saw_reads_on_one_line():
+    from qrinterop.runner.serve import message_line
+
+    line = message_line({"at": 1764104666.445, "direction": "in", "peer": "10000001",
+                         "msg_type": "cpm.purchase.request", "note": None,
+                         "message": {"body": {"amount": 500, "code": "133042045372678776",
+                                              "merchant": {"id": "x"}}}})
+    assert line.endswith("10000001 → switch    cpm.purchase.request"
+                         + " " * 23 + "amount=500 code=133042045372678776")
+    assert "\n" not in line
+    refused = message_line({"at": 0, "direction": "out", "peer": "20000001", "msg_type": None,
+                            "note": "no answer: timeout", "message": None})
+    assert "switch → 20000001" in refused and refused.endswith("[no answer: timeout]")
+
+
+def test_personas_are_chosen_by_name_and_an_unknown_one_is_named():
+    from qrinterop.runner.errors import UsageError
+    from qrinterop.runner.network import chosen_peers
+    from qrinterop.runner.suite import locate
+
+    peers = locate().network_layout()["peers"]
+    assert [p["persona"] for p in chosen_peers(peers, ("bank-u", "peer"))] == ["peer", "bank-u"]
+    assert chosen_peers(peers, ()) == peers
+    with pytest.raises(UsageError, match="unknown persona wallet-z; the network has peer"):
+        chosen_peers(peers, ("wallet-z",))

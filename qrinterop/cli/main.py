@@ -159,13 +159,21 @@ def selftest_command(out: Path | None, jobs: int, base_port: int) -> None:
 @click.option("--ics", type=click.Path(path_type=Path, dir_okay=False),
               help="ICS of the institution to run as the SUT. Default: the reference.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for logs and state. Default: reports/serve-<run-id>/.")
+              help="Folder for logs, state and public keys. Default: reports/serve-<run-id>/.")
+@click.option("--persona", "personas", multiple=True, metavar="NAME",
+              help="Run only this peer (repeatable; names in mocks/network.json). "
+                   "Default: every peer.")
+@click.option("--defect", "defects", multiple=True, metavar="NAME",
+              help="Serve this deliberately defective variant of the reference institution "
+                   "as the SUT (repeatable; names in mocks/defects.json).")
 @port_option
-def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
+def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
+                  defects: tuple[str, ...], base_port: int) -> None:
     """Run the simulated switch, the reference institution and its peers until Ctrl-C.
 
     For developing against the simulators: every participant listens on 127.0.0.1 and
     exposes its test-control API under /control/ and its message endpoint at /messages.
+    Every message the switch sees is printed on one line as it passes.
     """
     from qrinterop.runner.certify import (
         CertifyOptions,
@@ -174,17 +182,24 @@ def serve_command(ics: Path | None, out: Path | None, base_port: int) -> None:
         prepare_run_dir,
         running_network,
     )
+    from qrinterop.runner.clients import SwitchTap
+    from qrinterop.runner.serve import describe, follow
 
-    suite, _profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics))
+    suite, profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics, defects=defects))
+    unknown = set(ics_doc["sut"]["defects"]) - set(suite.defects())
+    if unknown:
+        raise UsageError(f"unknown defect {', '.join(sorted(unknown))}: "
+                         f"see mocks/defects.json or qrinterop selftest")
     run_dir = prepare_run_dir(out or suite.reports / f"serve-{new_run_id()}")
-    with running_network(suite, ics_doc, run_dir, base_port) as network:
-        for part in network.participants:
-            reg = part.registration
-            console.print(f"  {reg['id']}  {', '.join(reg['roles']):<16} {reg['url']}  "
-                          f"{reg['name']}")
-        console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.")
+    with running_network(suite, ics_doc, run_dir, base_port, personas) as network:
+        for line in describe(network, run_dir):
+            console.print(line, markup=False, highlight=False)
+        if ics_doc["sut"]["defects"]:
+            console.print(f"The SUT has the defects: {', '.join(ics_doc['sut']['defects'])}")
+        console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.\n")
+        tap = SwitchTap(network.switch.service.url, profile.timing["upper_tester_timeout_s"])
         try:
-            signal.pause()
+            follow(tap, lambda line: console.print(line, markup=False, highlight=False))
         except KeyboardInterrupt:
             console.print("Stopping.")
 

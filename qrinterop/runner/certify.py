@@ -99,12 +99,14 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
 
 
 @contextmanager
-def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int) -> Iterator[Network]:
+def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int,
+                    personas: tuple[str, ...] = ()) -> Iterator[Network]:
     """The simulated network around the SUT, started; stopped on leaving, whatever happens.
     Private keys live in a temporary folder that disappears with the network."""
     with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
         network = build_network(suite, ics, run_dir, Path(key_dir), base_port,
-                                timing_scale=ics["sut"].get("timing_scale", 1.0))
+                                timing_scale=ics["sut"].get("timing_scale", 1.0),
+                                personas=personas)
         with network.group:
             network.group.start_all()
             yield network

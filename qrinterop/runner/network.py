@@ -68,13 +68,15 @@ class Network:
 
 
 def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
-                  base_port: int = 0, timing_scale: float = 1.0) -> Network:
-    """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``."""
+                  base_port: int = 0, timing_scale: float = 1.0,
+                  personas: tuple[str, ...] = ()) -> Network:
+    """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``.
+    ``personas``: only these peers (by persona name); none named: all of them."""
     layout = suite.network_layout()
     switch_desc = {"institution": {**layout["switch"], "roles": ["switch"]}}
     group = ServiceGroup(suite.root)
     parts = [Participant.with_new_key(switch_desc), _sut(suite, ics),
-             *map(Participant.with_new_key, layout["peers"])]
+             *map(Participant.with_new_key, chosen_peers(layout["peers"], personas))]
     for n, part in enumerate(parts):
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
@@ -117,6 +119,15 @@ def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
         raise UsageError(f"{where}: the reference institution's private key {path} is not the "
                          f"pair of public_key {last['public_key']}")
     return key
+
+
+def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
+    """The peers of the layout that ``personas`` names, in the layout's order."""
+    unknown = set(personas) - {peer["persona"] for peer in peers}
+    if unknown:
+        raise UsageError(f"unknown persona {', '.join(sorted(unknown))}; the network has "
+                         f"{', '.join(peer['persona'] for peer in peers)}")
+    return [peer for peer in peers if not personas or peer["persona"] in personas]
 
 
 def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict,
