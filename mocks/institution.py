@@ -510,10 +510,10 @@ class Institution(Node):
             return self.refuse(message, "06", "notices are not taken")
         txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'acquirer' AND"
                               " kind = 'payment' AND order_no = ?", body.get("orderNo"))
-        matches = txn is not None and (txn["amount"], txn["currency"]) == (
-            body["amount"], body["currency"])
-        if txn is not None and (matches or self.has("notice-unchecked")) and (
-                txn["status"] == "unknown" or self.has("notice-unchecked")):
+        acts = txn is not None and (self.has("notice-unchecked") or (
+            txn["status"] == "unknown"
+            and (txn["amount"], txn["currency"]) == (body["amount"], body["currency"])))
+        if acts:
             with self.ledger.atomic() as db:
                 result = {**body, "respCode": body["origRespCode"]}
                 self.ledger.settle(db, txn["ref"], **self.terminal_outcome(

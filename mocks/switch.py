@@ -45,8 +45,7 @@ CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what 
     order_no TEXT NOT NULL, order_time TEXT NOT NULL, code TEXT NOT NULL, amount INTEGER NOT NULL,
     currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
     settle_key TEXT NOT NULL,
-    password_due REAL,                              -- waiting for the payer until then
-    reversal_voucher TEXT                           -- the reversal the issuer approved
+    password_due REAL                               -- waiting for the payer until then
 );
 """
 
@@ -317,25 +316,21 @@ class Switch(Node):
 
     async def route_reversal(self, message: dict, acquirer: str, body: dict) -> dict:
         """A reversal goes to the issuer of the purchase it names (by the purchase's own
-        orderNo and orderTime), under a voucher of its own; an approved one is noted on the
-        purchase. The same reversal again is relayed again: the issuer answers it alike."""
+        orderNo and orderTime), under a voucher of its own, and is cleared when approved. The
+        same reversal again is relayed again: the issuer answers it alike."""
         row = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
                             body["origOrderNo"], body["origOrderTime"], acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer with that order")
-        reply = await self.relay_financial(
+        return await self.relay_financial(
             message, row["issuer"], acquirer=acquirer, issuer=row["issuer"],
             extra={"acquirer": acquirer, "origVoucherNum": row["voucher_num"]},
             answered_by="issuer")
-        if reply["body"]["respCode"] == "00":
-            self.db.execute("UPDATE purchases SET reversal_voucher = ? WHERE voucher_num = ?",
-                            (reply["body"].get("voucherNum"), row["voucher_num"]))
-        return reply
 
     def remember_purchase(self, body: dict, acquirer: str, issuer: str, clearing: dict,
                           resp_code: str, password_due: float | None = None) -> None:
         self.db.execute(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (clearing["voucherNum"], acquirer, issuer, body["orderNo"], body["orderTime"],
              body["code"], body["amount"], body["currency"], resp_code, clearing["settleDate"],
              self.settle_key(acquirer, clearing), password_due))
