@@ -67,3 +67,13 @@ Feature: When the network misbehaves (网络异常)
     When the switch notifies the SUT that the purchase was approved, for 3.00 CNY
     Then the SUT answers with response code "00"
     And the SUT reports the purchase as declined with response code "64"
+
+  @tc.REV-02 @req.R-FLOW-05 @role.issuer
+  Scenario: The SUT gives the money back when a purchase it approved too late is reversed
+    Given a payer account at the SUT holding 100.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    And the switch will stop waiting for the SUT's answer to the next purchase
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as reversed once its queries found no outcome
+    And the SUT answered the reversal with response code "00"
+    And the payer account at the SUT holds 100.00 CNY

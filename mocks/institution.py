@@ -492,7 +492,7 @@ class Institution(Node):
         if not done:
             original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
             with self.ledger.atomic() as db:
-                if original is not None:
+                if original is not None and not self.has("reversal-keeps-the-money"):
                     self.ledger.credit_account(db, original["account"], original["amount"])
                 self.book_approval(db, body, role="issuer", mode="CPM", kind="reversal",
                                    account=original["account"] if original else None,

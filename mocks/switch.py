@@ -99,12 +99,13 @@ class Switch(Node):
         now = beijing_now()
         trace = next(self.trace)
         return {"voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{trace % 1_000_000:06d}",
-                "settleDate": self.settle_date(now),
-                "_trace": f"{trace % 1_000_000:06d}", "_time": f"{now:%m%d%H%M%S}"}
+                "settleDate": self.settle_date(now)}
 
     def settle_key(self, acquirer: str, clearing: dict) -> str:
-        """38 characters: acquirer code and forwarder code space-padded to 11, trace, time."""
-        return f"{acquirer:<11}{self.id:<11}{clearing['_trace']}{clearing['_time']}"
+        """38 characters: acquirer code and forwarder code space-padded to 11, then the trace
+        number and the time (MMDDhhmmss), both read back from the voucher number."""
+        voucher = clearing["voucherNum"]
+        return f"{acquirer:<11}{self.id:<11}{voucher[14:20]}{voucher[4:14]}"
 
     def new_txn_no(self) -> str:
         now = beijing_now()
@@ -133,13 +134,30 @@ class Switch(Node):
         twice or with a skewed clock; the first answer counts."""
         outbound_type = outbound_type or request["header"]["msgType"]
         fault = self.faults.take("request", receiver, outbound_type)
-        if fault and fault.name == "lose-request":
-            return "03"         # never delivered: as far as the switch knows, no answer came
+        if fault and fault.name in ("lose-request", "abandon-request"):
+            if fault.name == "abandon-request":     # delivered, but its answer comes too late
+                self.spawn(self.late_answer(request, receiver, body, outbound_type))
+            return "03"         # as far as the switch knows, no answer came
         skew = float(fault.params["skew_s"]) if fault and fault.name == "skew-clock" else 0.0
         copies = 2 if fault and fault.name == "deliver-twice" else 1
         answers = [await self.relay_once(request, receiver, body, outbound_type, skew)
                    for _ in range(copies)]
         return answers[0]
+
+    async def late_answer(self, request: dict, receiver: str, body: dict,
+                          outbound_type: str) -> None:
+        """An answer that came after the switch stopped waiting: it does not reach the
+        requester (who queries, then reverses), but an approval is final at the participant
+        and so is cleared; the reversal that follows nets it out in the file (R-FLOW-05)."""
+        answer = await self.relay_once(request, receiver, body, outbound_type, 0.0)
+        if isinstance(answer, str) or answer["body"]["respCode"] != "00" \
+                or not body.get("voucherNum"):
+            return
+        # A request to the issuer names its acquirer, one to the acquirer its issuer.
+        acquirer, issuer = (body["acquirer"], receiver) if "acquirer" in body else \
+            (receiver, body["issuer"])
+        self.book.clear(outbound_type, body, body["voucherNum"], body["settleDate"],
+                        self.settle_key(acquirer, body), acquirer, issuer)
 
     async def relay_once(self, request: dict, receiver: str, body: dict, outbound_type: str,
                          clock_skew_s: float) -> dict | str:
@@ -371,8 +389,7 @@ class Switch(Node):
         """Forward a money-moving request with clearing data; add the settlement key and the
         answering institution (as ``answered_by``) to an approval on the way back."""
         clearing = clearing or self.clearing()
-        public = {k: v for k, v in clearing.items() if not k.startswith("_")}
-        answer = await self.forward(message, receiver, {**message["body"], **public, **extra})
+        answer = await self.forward(message, receiver, {**message["body"], **clearing, **extra})
         if isinstance(answer, str):
             return self.refuse(message, answer)
         body = answer["body"]

@@ -134,6 +134,13 @@ def step_sut_reversed(context):
     expect_equal("purchase at the SUT", context.purchase["status"], "reversed", "R-FLOW-03")
 
 
+@then("the peer acquirer reports the purchase as reversed once its queries found no outcome")
+def step_peer_reversed(context):
+    context.purchase = settled(context, context.peer, queries=6)
+    expect_equal("purchase at the peer acquirer", context.purchase["status"], "reversed",
+                 "R-FLOW-05")
+
+
 @then("the SUT queried the purchase on the profile's schedule, then reversed it")
 def step_queries_then_reversal(context):
     """Every query no sooner after the previous answer than the schedule says, as many as

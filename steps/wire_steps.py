@@ -109,3 +109,17 @@ def step_deliver_twice(context):
 def step_lose_purchase(context):
     context.session.tap.program_fault("lose-request", context.session.network.peers[0].id,
                                       "cpm.purchase.request")
+
+
+@given("the switch will stop waiting for the SUT's answer to the next purchase")
+def step_abandon_purchase(context):
+    context.session.tap.program_fault("abandon-request", context.session.network.sut.id,
+                                      "cpm.purchase.request")
+
+
+@then('the SUT answered the reversal with response code "{code}"')
+def step_reversal_answer(context, code):
+    sut = context.session.network.sut.id
+    answers = [r["message"]["body"].get("respCode") for r in context.session.switch_records()
+               if r["peer"] == sut and r["msg_type"] == "cpm.reversal.response"]
+    expect_equal("SUT's answers to the reversal", answers[:1], [code], "R-FLOW-05")

@@ -126,7 +126,7 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
 @cli.command("selftest")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True,
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=6, show_default=True,
               help="Certifications run at once, each in its own process with its own network.")
 @port_option
 def selftest_command(out: Path | None, jobs: int, base_port: int) -> None:
