@@ -242,6 +242,10 @@ class Switch(Node):
         issuer = route.institution if route else None
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
+        earlier = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
+                                body["orderNo"], body["orderTime"], acquirer)
+        if earlier is not None:
+            return self.repeated_purchase(message, earlier)
         clearing = self.clearing()
         if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"]:
             return await self.ask_for_password(message, issuer, acquirer, clearing)
@@ -252,6 +256,26 @@ class Switch(Node):
         if reply["body"]["respCode"] == "00":
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
+
+    def repeated_purchase(self, message: dict, earlier: dict) -> dict:
+        """The same purchase again (its orderNo and orderTime, R-FLOW-06) gets the first one's
+        outcome as it stands and goes nowhere; another purchase under them is refused."""
+        body = message["body"]
+        if (body["code"], body["amount"]) != (earlier["code"], earlier["amount"]):
+            return self.refuse(message, "12", "orderNo and orderTime already name another"
+                                              " purchase")
+        return self.reply(message, {**self.profile.response(earlier["resp_code"]),
+                                    **self.purchase_facts(earlier)})
+
+    def purchase_facts(self, row: dict) -> dict:
+        """What an answer about a purchase on record tells: its voucher and amount, and its
+        clearing data once it is approved."""
+        facts = {"voucherNum": row["voucher_num"], "amount": row["amount"],
+                 "currency": row["currency"]}
+        if row["resp_code"] == "00":
+            facts.update(settleDate=row["settle_date"], settleKey=row["settle_key"],
+                         issuer=row["issuer"])
+        return facts
 
     # -- result notices ----------------------------------------------------------------------------
     def notify_acquirer(self, voucher: str, test_case: str | None) -> None:
@@ -322,15 +346,11 @@ class Switch(Node):
                                 body.get("origOrderNo"), body.get("origOrderTime"), acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer matches the query")
-        found = {"origRespCode": row["resp_code"],
-                 "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
-                 "origMsgType": "cpm.purchase", "voucherNum": row["voucher_num"],
-                 "amount": row["amount"], "currency": row["currency"],
-                 "origOrderNo": row["order_no"], "origOrderTime": row["order_time"]}
-        if row["resp_code"] == "00":
-            found.update(settleDate=row["settle_date"], settleKey=row["settle_key"],
-                         issuer=row["issuer"])
-        return self.reply(message, {**self.profile.response("00"), **found})
+        return self.reply(message, {
+            **self.profile.response("00"), "origRespCode": row["resp_code"],
+            "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
+            "origMsgType": "cpm.purchase", "origOrderNo": row["order_no"],
+            "origOrderTime": row["order_time"], **self.purchase_facts(row)})
 
     async def route_reversal(self, message: dict, acquirer: str, body: dict) -> dict:
         """A reversal goes to the issuer of the purchase it names (by the purchase's own

@@ -1,4 +1,5 @@
-"""A purchase delivered twice with the same voucher number never moves money twice."""
+"""A purchase delivered twice never moves money twice: not at the issuer (same voucher
+number), not at the switch (same orderNo and orderTime from the acquirer)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 import requests
 
 from qrinterop.protocol.builders import purchase_from_switch
-from qrinterop.protocol.envelope import Party
+from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.transport import MESSAGE_PATH, encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import Channel, Injector
 
@@ -33,4 +35,32 @@ def test_duplicate_purchase_is_refused_and_debits_once():
         balance = requests.get(f"{sut}/control/accounts/{account}", timeout=10).json()["balance"]
     assert first["body"]["respCode"] == "00"
     assert again["body"]["respCode"] == "12"
+    assert balance == 7500
+
+
+def test_the_switch_answers_a_repeated_purchase_with_the_first_outcome():
+    """An acquirer that resends a purchase (same orderNo and orderTime, a new message) gets
+    the first answer from the switch, and the payer pays once; another purchase under the
+    same order is refused (R-FLOW-06)."""
+    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    with tempfile.TemporaryDirectory() as folder, \
+            running_network(suite, ics, Path(folder), 0) as network:
+        sut, peer, switch = network.sut.service.url, network.peers[0], network.switch
+        account = requests.post(f"{sut}/control/accounts", json={"balance": 10000},
+                                timeout=10).json()["account"]
+        code = requests.post(f"{sut}/control/payment-codes", json={"account": account},
+                             timeout=10).json()["code"]
+        body = {key: value for key, value in purchase_from_switch(code, 2500, peer.id).items()
+                if key not in ("acquirer", "voucherNum", "settleDate")}
+
+        def purchase(changes: dict) -> dict:
+            message = seal(Party(peer.id, peer.key, peer.key_id), "cpm.purchase.request",
+                           switch.id, {**body, **changes})
+            return requests.post(switch.service.url + MESSAGE_PATH, data=encode(message),
+                                 timeout=10).json()["body"]
+
+        first, again, other = purchase({}), purchase({}), purchase({"amount": 100})
+        balance = requests.get(f"{sut}/control/accounts/{account}", timeout=10).json()["balance"]
+    assert first["respCode"] == "00" and again == first
+    assert other["respCode"] == "12"
     assert balance == 7500
