@@ -1,4 +1,5 @@
-"""The password step-up above the pin-free limit, and the status queries it leads to."""
+"""Purchases whose outcome has to wait: the password step-up above the pin-free limit and
+answers the network spoilt, and the status queries and reversals that settle them."""
 
 import time
 
