@@ -7,14 +7,10 @@ from qrinterop.runner.vocabulary import expect_equal, outcome, yuan
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
-def step_merchant_code(context, name):
-    context.merchant = context.peer.create_merchant_code(name)
-
-
 @given('a static merchant code of the {party:Party}\'s acquirer for merchant "{name}"')
-def step_persona_merchant_code(context, party, name):
-    context.merchant = context.session.client(party).create_merchant_code(name)
+def step_merchant_code(context, name, party="peer"):
     context.counterpart = context.session.client(party)
+    context.merchant = context.counterpart.create_merchant_code(name)
 
 
 @given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")

@@ -44,6 +44,11 @@ class Participant:
         return self.description["institution"]["id"]
 
     @property
+    def persona(self) -> str:
+        """A peer's persona name (mocks/network.json); the institution ID for the others."""
+        return self.description.get("persona", self.id)
+
+    @property
     def registration(self) -> dict:
         """What the switch and every peer know of this participant."""
         return {**code_registration(self.description), "url": self.service.url,

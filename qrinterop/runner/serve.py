@@ -26,8 +26,7 @@ def describe(network: Network, run_dir: Path) -> list[str]:
     keys.mkdir(exist_ok=True)
     return [_line(part, _public_keys(part, keys), role)
             for part, role in [(network.switch, "switch"), (network.sut, "SUT"),
-                               *((peer, peer.description.get("persona", "peer"))
-                                 for peer in network.peers)]]
+                               *((peer, peer.persona) for peer in network.peers)]]
 
 
 def _public_keys(part: Participant, folder: Path) -> Path:

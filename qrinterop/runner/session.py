@@ -56,8 +56,8 @@ class Session:
         self.sut = ControlClient(network.sut.id, network.sut.service.url, timeout, self.channel,
                                  [account["id"] for account in ics.get("accounts", [])])
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
-        self.personas = {p.description.get("persona", p.id): ControlClient(
-            p.id, p.service.url, timeout, self.channel) for p in network.peers}
+        self.personas = {p.persona: ControlClient(p.id, p.service.url, timeout, self.channel)
+                         for p in network.peers}
         self.peer = next(iter(self.personas.values()))
         self.tap = SwitchTap(network.switch.service.url, timeout)
         self.injector = Injector(Party(network.switch.id, network.switch.key,
@@ -94,8 +94,7 @@ class Session:
         """What the switch knows of ``party``: "sut", or a peer persona's name."""
         if party == "sut":
             return self.network.sut.registration
-        return next(p.registration for p in self.network.peers
-                    if p.description.get("persona", p.id) == party)
+        return next(p.registration for p in self.network.peers if p.persona == party)
 
     # -- scenario lifecycle ---------------------------------------------------------------------
     def begin(self, context, scenario) -> None:
