@@ -1,5 +1,5 @@
 """Run the benchmarks and print their figures:
-``python -m benchmarks [certify|lint|protocol]``.
+``python -m benchmarks [certify|switch|lint|protocol]``.
 
 Machines are noisy, so timings are medians of repeats, and the figures that matter are ratios
 measured in the same run (a certification against the bare cost of starting its network; the
@@ -9,26 +9,29 @@ batch command against the library it wraps).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
-from benchmarks import certify_bench, lint_bench, protocol_bench
+from benchmarks import certify_bench, lint_bench, protocol_bench, switch_bench
+
+#: Each benchmark's figures, given whether to run the quick version.
+BENCHMARKS: dict[str, Callable[[bool], list[tuple[str, float]]]] = {
+    "certify": certify_bench.figures,
+    "switch": switch_bench.figures,
+    "lint": lambda quick: lint_bench.figures(10_000 if quick else 100_000),
+    "protocol": protocol_bench.figures,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", nargs="*", metavar="{certify,lint,protocol}",
+    parser.add_argument("which", nargs="*", metavar="{" + ",".join(BENCHMARKS) + "}",
                         help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and items")
     args = parser.parse_args()
-    which = args.which or ["certify", "lint", "protocol"]
-    if unknown := set(which) - {"certify", "lint", "protocol"}:
+    which = args.which or list(BENCHMARKS)
+    if unknown := set(which) - set(BENCHMARKS):
         parser.error(f"unknown benchmark: {', '.join(sorted(unknown))}")
-    figures = []
-    if "certify" in which:
-        figures += certify_bench.figures(args.quick)
-    if "lint" in which:
-        figures += lint_bench.figures(10_000 if args.quick else 100_000)
-    if "protocol" in which:
-        figures += protocol_bench.figures(args.quick)
+    figures = [figure for name in which for figure in BENCHMARKS[name](args.quick)]
     width = max(len(name) for name, _ in figures)
     for name, value in figures:
         print(f"{name:<{width}}  {value:>12,.3f}")

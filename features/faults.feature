@@ -77,3 +77,15 @@ Feature: When the network misbehaves (网络异常)
     Then the peer acquirer reports the purchase as reversed once its queries found no outcome
     And the SUT answered the reversal with response code "00"
     And the payer account at the SUT holds 100.00 CNY
+
+  @tc.NTF-03 @req.R-FLOW-08 @role.acquirer
+  Scenario: The SUT's terminal books a purchase once when its result notice comes before the answer
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will send the result notice of the SUT's next purchase before its answer
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as approved
+    And the SUT acknowledged the result notice with response code "00"
+    When the switch writes the SUT's reconciliation file for the day
+    Then the SUT's books for the day agree with the switch's reconciliation file
+    And the payer account at the peer holds 70.00 CNY

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS cleared (                -- every approved money-movi
     record TEXT NOT NULL,                           -- JSON: the reconciliation record
     created_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS cleared_by_day ON cleared (settle_date);
 """
 #: Request fields a reconciliation record repeats when the transaction had them.
 COPIED = ("orderNo", "orderTime", "txnNo", "code", "termId", "origVoucherNum", "origOrderNo",

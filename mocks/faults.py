@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -43,22 +43,32 @@ class FaultPlan:
     """The faults programmed and not yet used up, in the order they were programmed."""
 
     catalogue: dict[str, dict]
+    response_codes: Collection[str] = ()    # what answer-code may answer; empty: any
     faults: list[Fault] = field(default_factory=list)
 
     def program(self, spec: object) -> Fault:
         """Add a fault from its JSON description: fault, peer, msgType, params, times."""
         if not isinstance(spec, dict):
             raise FaultError("a fault is a JSON object")
-        entry = self.catalogue.get(spec.get("fault"))
+        name = spec.get("fault")
+        entry = self.catalogue.get(name) if isinstance(name, str) else None
         if entry is None:
-            raise FaultError(f"unknown fault {spec.get('fault')!r}; known: "
-                             f"{', '.join(self.catalogue)}")
+            raise FaultError(f"unknown fault {name!r}; known: {', '.join(self.catalogue)}")
         params = spec.get("params", {})
-        unknown = set(params) - set(entry["params"])
-        if unknown:
-            raise FaultError(f"fault {spec['fault']} takes no {', '.join(sorted(unknown))}")
+        if not isinstance(params, dict):
+            raise FaultError("params must be a JSON object")
+        for param, value in params.items():
+            if param not in entry["params"]:
+                raise FaultError(f"fault {name} takes no {param}")
+            if not _same_kind(value, entry["params"][param]["default"]):
+                raise FaultError(f"params.{param}: {value!r} is not like its default "
+                                 f"{entry['params'][param]['default']!r}")
+            if param == "code" and self.response_codes and value not in self.response_codes:
+                raise FaultError(f"params.code: {value!r} is not one of the profile's codes")
         if not isinstance(spec.get("peer"), str):
             raise FaultError("peer: the participant's institution ID is required")
+        if not isinstance(spec.get("msgType"), str | None):
+            raise FaultError("msgType must be a message type or absent")
         times = spec.get("times", 1)
         if not isinstance(times, int) or times < 1:
             raise FaultError("times must be a positive integer")
@@ -116,3 +126,12 @@ def _cut(request: web.Request, reset: bool) -> None:
     if reset and sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort() if reset else transport.close()
+
+
+def _same_kind(value: object, default: object) -> bool:
+    """A parameter value of the type its catalogue default has (a number for a number)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, int | float):     # a number of seconds: within a day either way
+        return isinstance(value, int | float) and abs(value) <= 86_400
+    return isinstance(value, type(default))

@@ -33,6 +33,7 @@ from qrinterop.codes.routing import payment_code_rules
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
+from qrinterop.runner.control_api import ControlApiSpec
 
 DEFECTS_FILE = Path(__file__).with_name("defects.json")
 TEST_CASE_HEADER = "X-Test-Case-Id"
@@ -81,6 +82,7 @@ class Institution(Node):
             emv_mpm.utf8_length if self.has("merchant-code-byte-length") else len,
             with_amount=not self.has("dynamic-code-without-amount"))
         self.terminal: dict = config.get("terminal", {})
+        self.roles: set[str] = set(config.get("roles", ("issuer", "acquirer")))
         self.serial = itertools.count(1)
 
     def status_of(self, resp_code: str) -> str:
@@ -513,11 +515,19 @@ class Institution(Node):
         acts = txn is not None and (self.has("notice-unchecked") or (
             txn["status"] == "unknown"
             and (txn["amount"], txn["currency"]) == (body["amount"], body["currency"])))
+        result = {**body, "respCode": body["origRespCode"]}
         if acts:
             with self.ledger.atomic() as db:
-                result = {**body, "respCode": body["origRespCode"]}
                 self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
                     db, txn["merchant_id"], result, txn["amount"]))
+        elif txn is None and self.has("notice-books-unknown-order"):
+            merchant = self.terminal_merchant()
+            with self.ledger.atomic() as db:
+                self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="CPM",
+                                   amount=body["amount"], currency=body["currency"],
+                                   merchant_id=merchant["id"], order_no=body["orderNo"],
+                                   order_time=body["orderTime"], **self.terminal_outcome(
+                                       db, merchant["id"], result, body["amount"]))
         return self.reply(message, {**self.profile.response("00"),
                                     "voucherNum": body["voucherNum"]})
 
@@ -749,13 +759,32 @@ async def _json_answers(request: web.Request, handler) -> web.StreamResponse:
     return web.json_response(result)
 
 
+def _by_the_contract(institution: Institution):
+    """A control request is checked against the OpenAPI document before any handler sees it:
+    a body its schema refuses gets 400 naming the problem, and an operation of a role the
+    institution does not claim (x-role) gets 409, as from a SUT without that role."""
+    spec = ControlApiSpec.of(institution.profile)
+
+    @web.middleware
+    async def check(request: web.Request, handler) -> web.StreamResponse:
+        role = spec.role(request.method, request.path)
+        if role is not None and role not in institution.roles:
+            raise ControlError(409, f"{institution.id} does not act as {role}")
+        if request.can_read_body and (problems := spec.request_problems(
+                request.method, request.path, await _json(request))):
+            raise ControlError(400, "; ".join(problems))
+        return await handler(request)
+    return check
+
+
 def make_app(config: dict) -> web.Application:
     institution = Institution(config)
 
     async def messages(request: web.Request) -> web.Response:
         return institution.answer(institution.on_message(await request.read()))
 
-    app = institution.application(messages, middlewares=[_json_answers])
+    app = institution.application(messages,
+                                  middlewares=[_json_answers, _by_the_contract(institution)])
     app.router.add_routes(ControlApi(institution).routes())
     return app
 

@@ -58,6 +58,12 @@ CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for
     order_no TEXT, settle_date TEXT NOT NULL,
     answered INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
 );
+-- a transaction is found by the switch's voucher, its order, its payer (daily limits) or day
+CREATE INDEX IF NOT EXISTS transactions_by_voucher ON transactions (voucher_num);
+CREATE INDEX IF NOT EXISTS transactions_by_order ON transactions (order_no);
+CREATE INDEX IF NOT EXISTS transactions_by_payer ON transactions (account, created_at);
+CREATE INDEX IF NOT EXISTS transactions_by_day ON transactions (settle_date);
+CREATE INDEX IF NOT EXISTS step_ups_by_payer ON step_ups (account, answered);
 """
 
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",

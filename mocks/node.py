@@ -26,9 +26,12 @@ from qrinterop.protocol.validation import schema_problems
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _sender(message: object) -> object:
+def header_text(message: object, name: str) -> str | None:
+    """A header field of a received message, if the message has it as a string: what arrives
+    may be anything, and only a string may be looked up or stored."""
     header = message.get("header") if isinstance(message, dict) else None
-    return header.get("sender") if isinstance(header, dict) else None
+    value = header.get(name) if isinstance(header, dict) else None
+    return value if isinstance(value, str) else None
 
 
 class Node:
@@ -133,7 +136,8 @@ class Node:
         url = self.participants[receiver]["url"] + transport.MESSAGE_PATH
         _status, answer = await transport.exchange(self.http, url, message, timeout_s)
         trusted = "trust-unverified-answers" in self.config.get("defects", [])
-        if _sender(answer) != receiver or not (trusted or signature_ok(answer, self.keys)):
+        signed = trusted or signature_ok(answer, self.keys)
+        if header_text(answer, "sender") != receiver or not signed:
             raise transport.PeerError("malformed", f"answer from {receiver} is not signed by it",
                                       answer)
         problems = schema_problems(self.profile, answer, leg)

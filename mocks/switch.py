@@ -17,10 +17,11 @@ from aiohttp import web
 from mocks.clearing import ClearingBook
 from mocks.faults import FaultError, FaultPlan, spoil_answer, spoil_reply
 from mocks.ledger import open_database
-from mocks.node import Node
+from mocks.node import Node, header_text
 from mocks.service import run
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.routing import RoutingTable
+from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
@@ -47,6 +48,18 @@ CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what 
     settle_key TEXT NOT NULL,
     password_due REAL                               -- waiting for the payer until then
 );
+CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving requests, for repeats
+    sender TEXT NOT NULL, msg_type TEXT NOT NULL,
+    txn_key TEXT NOT NULL,                          -- JSON: the catalogue's idempotency_key
+    msg_id TEXT NOT NULL, request TEXT NOT NULL,    -- the request's body, canonical JSON
+    answer TEXT NOT NULL,                           -- JSON: the body of the switch's answer
+    PRIMARY KEY (sender, msg_type, txn_key)
+);
+CREATE INDEX IF NOT EXISTS answers_by_msg_id ON answers (sender, msg_id);
+-- how queries, reversals and repeated purchases find a purchase; what waits for a password
+CREATE INDEX IF NOT EXISTS purchases_by_order ON purchases (order_no, order_time, acquirer);
+CREATE INDEX IF NOT EXISTS purchases_waiting ON purchases (password_due)
+    WHERE password_due IS NOT NULL;
 """
 
 
@@ -61,19 +74,25 @@ class Switch(Node):
         self.routes = RoutingTable().extended(
             p for p in self.participants.values() if p["id"] != self.id)
         self.trace = itertools.count(1)
-        self.faults = FaultPlan(self.profile.faults)
+        self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
+        self.faults = FaultPlan(self.profile.faults, tuple(self.profile.response_codes))
+        # Money-moving requests a repeat of which gets the first final answer (catalogue
+        # idempotency_key); a purchase answers from its own record, whose outcome may change.
+        self.idempotency_keys = {
+            f"{name}.request": entry["idempotency_key"]
+            for name, entry in self.profile.messages["messages"].items()
+            if entry.get("moves_money") and entry["initiator"] != "switch"
+            and name != "cpm.purchase"}
         self.book = ClearingBook(self.db, self.id, self.profile.manifest["envelope"]["currency"])
 
     # -- evidence -------------------------------------------------------------------------------
     def record(self, direction: str, peer: str | None, leg: str, message: object,
                note: str | None = None, deliberate: bool = False) -> None:
         """Store one hop; ``message`` is None when nothing usable arrived (see ``note``)."""
-        header = message.get("header") if isinstance(message, dict) else None
-        msg_type = header.get("msgType") if isinstance(header, dict) else None
         self.db.execute(
             "INSERT INTO records (at, direction, peer, leg, msg_type, message, note, deliberate)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), direction, peer, leg, msg_type,
+            (time.time(), direction, peer, leg, header_text(message, "msgType"),
              json.dumps(message, ensure_ascii=False), note, int(deliberate)))
 
     def records_after(self, seq: int) -> list[dict]:
@@ -177,8 +196,7 @@ class Switch(Node):
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
         message, refusal = self.check_inbound(raw, "to-switch")
-        header = message.get("header") if isinstance(message, dict) else None
-        sender = header.get("sender") if isinstance(header, dict) else None
+        sender = header_text(message, "sender")
         note = refusal["body"]["respMsg"] if refusal else None
         if not message:
             note = f"{note}; received {raw[:2000].decode('utf-8', 'replace')!r}"
@@ -186,6 +204,9 @@ class Switch(Node):
         reply = refusal or await self.route(message)
         fault = None if refusal else self.faults.take("answer", sender,
                                                       message["header"]["msgType"])
+        if fault is not None and fault.name == "notify-before-answer":
+            await self.first_notice_delivered(reply["body"].get("voucherNum"))
+            fault = None        # the answer itself goes out intact, only later
         if fault is None:
             self.record("out", sender, "from-switch", reply)
             return self.answer(reply)
@@ -208,7 +229,45 @@ class Switch(Node):
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
-        return await handler(message, message["header"]["sender"], message["body"])
+        if (earlier := self.earlier_answer(message)) is not None:
+            return earlier
+        reply = await handler(message, message["header"]["sender"], message["body"])
+        self.keep_answer(message, reply)
+        return reply
+
+    # -- idempotency ------------------------------------------------------------------------------
+    def _transaction_key(self, message: dict) -> str | None:
+        fields = self.idempotency_keys.get(message["header"]["msgType"])
+        return json.dumps([message["body"].get(f) for f in fields]) if fields else None
+
+    def earlier_answer(self, message: dict) -> dict | None:
+        """The answer to a request this sender made before (same message ID, or same
+        transaction by the catalogue's idempotency_key): the first final answer again if it is
+        the same request, 12 if the ID or key now names another; None for a new request."""
+        header, txn_key = message["header"], self._transaction_key(message)
+        row = self.db.execute(
+            "SELECT request, answer FROM answers WHERE sender = ? AND (msg_id = ?"
+            " OR (msg_type = ? AND txn_key = ?))",
+            (header["sender"], header["msgId"], header["msgType"], txn_key)).fetchone()
+        if row is None:
+            return None
+        if row[0] != canonicalize(message["body"]).decode("utf-8"):
+            return self.refuse(message, "12", "message ID or transaction key already names"
+                                              " another request")
+        return self.reply(message, json.loads(row[1]))
+
+    def keep_answer(self, message: dict, reply: dict) -> None:
+        """Remember a final answer to a money-moving request; one whose outcome is unknown is
+        not final, so a repeat of that request is routed again."""
+        txn_key = self._transaction_key(message)
+        outcome = self.profile.response_codes.get(reply["body"]["respCode"], {}).get("outcome")
+        if txn_key is None or outcome == "unknown":
+            return
+        header = message["header"]
+        self.db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+                        (header["sender"], header["msgType"], txn_key, header["msgId"],
+                         canonicalize(message["body"]).decode("utf-8"),
+                         json.dumps(reply["body"], ensure_ascii=False)))
 
     async def route_inquiry(self, message: dict, issuer: str, body: dict) -> dict:
         acquirer = self.acquirer_of(body["code"])
@@ -289,16 +348,31 @@ class Switch(Node):
                   "settleKey": row["settle_key"], "amount": row["amount"],
                   "currency": row["currency"], "acquirer": row["acquirer"],
                   "issuer": row["issuer"]}
-        self.spawn(self.send_notice(row["acquirer"], notice, test_case))
+        first_sent = asyncio.get_running_loop().create_future()
+        self.first_notices[voucher] = first_sent
+        self.spawn(self.send_notice(row["acquirer"], notice, test_case, first_sent))
 
-    async def send_notice(self, receiver: str, notice: dict, test_case: str | None) -> None:
+    async def send_notice(self, receiver: str, notice: dict, test_case: str | None,
+                          first_sent: asyncio.Future) -> None:
         schedule = self.profile.schedules["notification_retry"]
         carrier = {"header": {"msgType": "notice.result.request", "testCaseId": test_case}}
-        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
-            await asyncio.sleep(delay * self.scale)
-            answer = await self.forward(carrier, receiver, notice)
-            if not isinstance(answer, str) and answer["body"]["respCode"] == "00":
-                return
+        try:
+            for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+                await asyncio.sleep(delay * self.scale)
+                answer = await self.forward(carrier, receiver, notice)
+                if not first_sent.done():
+                    first_sent.set_result(None)
+                if not isinstance(answer, str) and answer["body"]["respCode"] == "00":
+                    return
+        finally:
+            self.first_notices.pop(notice["voucherNum"], None)
+
+    async def first_notice_delivered(self, voucher: object) -> None:
+        """Wait until the first copy of the result notice about ``voucher`` has been answered
+        (or given up on); at once if no notice about it is under way."""
+        first_sent = self.first_notices.get(voucher) if isinstance(voucher, str) else None
+        if first_sent is not None:
+            await asyncio.shield(first_sent)
 
     # -- password step-up and status queries (CPM) ----------------------------------------------
     async def ask_for_password(self, message: dict, issuer: str, acquirer: str,
@@ -377,7 +451,7 @@ class Switch(Node):
         """A purchase on record; one whose payer let the code's validity pass without
         deciding is declined with 69 (payer input timed out) on the way."""
         self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
-                        " WHERE resp_code = '70' AND password_due < ?", (time.time(),))
+                        " WHERE password_due < ? AND resp_code = '70'", (time.time(),))
         cursor = self.db.execute(f"SELECT * FROM purchases WHERE {where}", args)
         row = cursor.fetchone()
         return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None

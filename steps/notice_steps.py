@@ -35,17 +35,33 @@ def step_false_notice(context, amount):
                            network.peers[0].id, network.switch.id))
 
 
+@given("the switch will send the result notice of the SUT's next purchase before its answer")
+def step_notice_first(context):
+    context.session.tap.program_fault("notify-before-answer", context.session.network.sut.id,
+                                      "cpm.purchase.request")
+
+
+@then('the SUT acknowledged the result notice with response code "{code}"')
+def step_notice_acknowledged(context, code):
+    expect_acknowledgements(context, [code])
+
+
 @then('the SUT acknowledged both copies of the result notice with response code "{code}"')
 def step_notices_acknowledged(context, code):
-    """Both copies answered, however late: the switch waits its own timeout for each."""
+    expect_acknowledgements(context, [code, code])
+
+
+def expect_acknowledgements(context, expected: list[str]) -> None:
+    """One notice sent per expected answer, and every one answered so, however late: the
+    switch waits its own timeout for each."""
     deadline = time.monotonic() + 2 * context.session.seconds("switch_response_timeout_s")
     while True:
         sent, answers = notice_exchanges(context)
-        if len(answers) >= 2 or time.monotonic() > deadline:
+        if len(answers) >= len(expected) or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    expect_equal("result notices sent to the SUT", len(sent), 2)
-    expect_equal("SUT's acknowledgements", answers, [code, code], "R-FLOW-08")
+    expect_equal("result notices sent to the SUT", len(sent), len(expected))
+    expect_equal("SUT's acknowledgements", answers, expected, "R-FLOW-08")
 
 
 def notice_exchanges(context) -> tuple[list[dict], list[str]]:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from qrinterop.protocol.builders import purchase_from_switch
-from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import MESSAGE_PATH, encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import Channel, Injector
@@ -64,3 +64,49 @@ def test_the_switch_answers_a_repeated_purchase_with_the_first_outcome():
     assert first["respCode"] == "00" and again == first
     assert other["respCode"] == "12"
     assert balance == 7500
+
+
+def test_the_switch_answers_a_repeated_refund_with_the_first_answer():
+    """A refund the acquirer resends (same orderNo and orderTime, or the same message ID)
+    gets the first answer again, goes nowhere and is cleared once; another refund under that
+    order, or another request under that message ID, is refused with 12 (catalogue
+    idempotency_key, R-FLOW-06)."""
+    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    with tempfile.TemporaryDirectory() as folder, \
+            running_network(suite, ics, Path(folder), 0) as network:
+        sut, peer, switch = network.sut.service.url, network.peers[0], network.switch
+        account = requests.post(f"{sut}/control/accounts", json={"balance": 10000},
+                                timeout=10).json()["account"]
+        code = requests.post(f"{sut}/control/payment-codes", json={"account": account},
+                             timeout=10).json()["code"]
+        charged = requests.post(f"{peer.service.url}/control/terminal/charge", timeout=10,
+                                json={"code": code, "amount": 2500}).json()
+        refund = {"orderNo": "R0000000000001", "orderTime": charged["orderTime"],
+                  "origVoucherNum": charged["voucherNum"], "amount": 500, "currency": "156",
+                  "merId": charged["merchantId"]}
+
+        sent: list[str] = []
+
+        def send(body: dict, msg_id: str | None = None) -> dict:
+            message = seal(Party(peer.id, peer.key, peer.key_id), "cpm.refund.request",
+                           switch.id, body)
+            if msg_id:      # resent under an earlier message ID, signed again
+                message["header"]["msgId"] = msg_id
+                message["signature"] = sign(peer.key, message["header"], body, peer.key_id)
+            sent.append(message["header"]["msgId"])
+            return requests.post(switch.service.url + MESSAGE_PATH, data=encode(message),
+                                 timeout=10).json()
+
+        first = send(refund)
+        again, other = send(refund), send({**refund, "amount": 400})
+        same_id = send(refund, sent[0])
+        reused_id = send({**refund, "orderNo": "R0000000000002"}, sent[0])
+        balance = requests.get(f"{sut}/control/accounts/{account}", timeout=10).json()["balance"]
+        cleared = [record for record in requests.get(
+            f"{switch.service.url}/sim/reconciliation/{peer.id}", timeout=10).json()["records"]
+            if record["msgType"] == "cpm.refund"]
+    assert first["body"]["respCode"] == "00"
+    assert again["body"] == first["body"] == same_id["body"]
+    assert other["body"]["respCode"] == reused_id["body"]["respCode"] == "12"
+    assert balance == 10000 - 2500 + 500
+    assert len(cleared) == 1

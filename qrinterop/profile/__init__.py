@@ -90,12 +90,16 @@ class Profile:
         return {"respCode": code, "respMsg": self.response_codes[code]["zh"]}
 
     @cached_property
-    def schema_registry(self) -> Registry:
+    def message_schemas(self) -> list[tuple[str, dict]]:
+        """Every message schema document with the URI that ``$ref`` names it by."""
         base = self.messages["schema_base"]
         folder = self.folder / Path(self.manifest["files"]["messages"]).parent
-        resources = [(base + p.name, Resource.from_contents(_read_json(p)))
-                     for p in sorted(folder.glob("*.schema.json"))]
-        return Registry().with_resources(resources)
+        return [(base + p.name, _read_json(p)) for p in sorted(folder.glob("*.schema.json"))]
+
+    @cached_property
+    def schema_registry(self) -> Registry:
+        return Registry().with_resources(
+            (uri, Resource.from_contents(schema)) for uri, schema in self.message_schemas)
 
     def message_schema_uri(self, msg_type: str, leg: str) -> str | None:
         """Schema URI for ``msg_type`` (e.g. ``cpm.purchase.request``) on ``leg``

@@ -152,12 +152,16 @@ class SigningKey:
     def load(cls, path: Path) -> SigningKey:
         return cls.from_pem(path.read_bytes())
 
+    def private_pem(self) -> bytes:
+        """The private key as unencrypted PKCS#8 PEM: a secret, for files only its owner reads
+        or a process of the same harness."""
+        return _encoding(self._key).private_pem(self._key)
+
     def save(self, path: Path) -> None:
         """Write the private key (PKCS#8 PEM) readable by the owner only."""
-        pem = _encoding(self._key).private_pem(self._key)
         path.touch(mode=0o600)
         path.chmod(0o600)      # touch() keeps the mode of a file that already exists
-        path.write_bytes(pem)
+        path.write_bytes(self.private_pem())
 
     def sign(self, data: bytes) -> str:
         """The base64 signature over ``data`` with this key's algorithm."""

@@ -69,7 +69,7 @@ class KeyRing:
             del self._keys[sender]
 
     def __contains__(self, sender: object) -> bool:
-        return sender in self._keys
+        return isinstance(sender, str) and sender in self._keys
 
     @property
     def senders(self) -> tuple[str, ...]:

@@ -2,12 +2,18 @@
 
 The switch validates every message it relays, and the harness re-validates every message it
 observed; both use this one function so they can never disagree about what is well-formed.
+
+Every participant validates every message, so validation is on the hot path. A compiled
+validator (jsonschema-rs, about 150 times faster) decides whether a message is valid; only an
+invalid one is described, by the reference implementation (jsonschema), whose wording the
+findings keep.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from qrinterop.profile import Profile
@@ -15,8 +21,19 @@ from qrinterop.profile import Profile
 
 @lru_cache(maxsize=256)
 def _validator(profile: Profile, uri: str) -> Draft202012Validator:
-    schema = {"$ref": uri}
-    return Draft202012Validator(schema, registry=profile.schema_registry)
+    return Draft202012Validator({"$ref": uri}, registry=profile.schema_registry)
+
+
+@lru_cache(maxsize=8)
+def _compiled_registry(profile: Profile) -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry(profile.message_schemas)
+
+
+@lru_cache(maxsize=256)
+def _compiled(profile: Profile, uri: str) -> jsonschema_rs.Validator:
+    # Formats are annotations here, as they are for jsonschema without a format checker.
+    return jsonschema_rs.validator_for({"$ref": uri}, registry=_compiled_registry(profile),
+                                       validate_formats=False)
 
 
 def schema_problems(profile: Profile, message: object, leg: str) -> list[str]:
@@ -27,6 +44,8 @@ def schema_problems(profile: Profile, message: object, leg: str) -> list[str]:
     uri = profile.message_schema_uri(str(msg_type), leg)
     if uri is None:
         return [f"unknown message type {msg_type!r}, or not one sent {leg}"]
+    if _compiled(profile, uri).is_valid(message):
+        return []
     errors = _validator(profile, uri).iter_errors(message)
     return sorted(f"{'/'.join(map(str, e.absolute_path)) or '(message)'}: {e.message}"
                   for e in errors)

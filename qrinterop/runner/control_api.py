@@ -50,6 +50,27 @@ class ControlApiSpec:
                 return template
         return None
 
+    def role(self, method: str, path: str) -> str | None:
+        """The role (``x-role``) the operation at ``path`` belongs to; None: any institution."""
+        template = self.match(method, path)
+        return self.document["paths"][template][method.lower()].get("x-role") \
+            if template else None
+
+    def request_problems(self, method: str, path: str, body: object) -> list[str]:
+        """How a request body breaks its operation's ``requestBody`` schema; [] if it does not
+        (or the operation takes no body, or is not one of the contract's)."""
+        template = self.match(method, path)
+        operation = self.document["paths"][template][method.lower()] if template else {}
+        if "requestBody" not in operation:
+            return []
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        validator = self._validator(schema["$ref"].removeprefix("#"))
+        return [f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message}"
+                for e in validator.iter_errors(body)]
+
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        return Draft202012Validator({"$ref": f"{DOC_URI}#{pointer}"}, registry=self._registry)
+
     def response_problems(self, method: str, path: str, status: int, body: object) -> list[str]:
         template = self.match(method, path)
         if template is None:
@@ -61,8 +82,7 @@ class ControlApiSpec:
         pointer = response.get("$ref", "").removeprefix("#")
         if pointer:
             response = self._resolve(pointer)
-        schema = {"$ref": f"{DOC_URI}#{_pointer_of(template, method, status, response)}"}
-        validator = Draft202012Validator(schema, registry=self._registry)
+        validator = self._validator(_pointer_of(template, method, status, response))
         return [f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '(body)'}"
                 f": {e.message}" for e in validator.iter_errors(body)]
 

@@ -152,6 +152,7 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
                   "network": {"participants": registrations}}
         if part is not network.switch:
             config.update(switch_id=network.switch.id, codes=part.description["codes"],
+                          roles=part.description["institution"]["roles"],
                           terminal=part.description.get("terminal", {}),
                           defects=ics["sut"].get("defects", []) if part is network.sut else [])
         part.service.config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")

@@ -2,12 +2,14 @@
 
 The file is the switch's statement of what it cleared; the books are what the institution's
 test-control API lists for that settlement date. They agree when every record of the file is
-a transaction the institution booked as approved, under the same voucher number, with the same
-amount, currency and settlement date, and every approved transaction the institution booked
-under a voucher of that day is in the file. What does not agree is listed, one line each.
+a transaction the institution booked as approved, once, under the same voucher number, with
+the same amount, currency and settlement date, and every approved transaction the institution
+booked under a voucher of that day is in the file. What does not agree is listed, one line each.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 AGREED = ("amount", "currency", "settleDate")
 
@@ -17,10 +19,14 @@ def disagreements(statement: dict, booked: list[dict],
     """Every way the institution's ``booked`` transactions and the ``statement`` differ;
     vouchers in ``not_cleared`` (given out by the harness itself, acting as the switch) are
     expected in the books only."""
-    approved = {t["voucherNum"]: t for t in booked if t.get("voucherNum")
-                and t["status"] == "approved" and t["voucherNum"] not in not_cleared}
+    approved_list = [t for t in booked if t.get("voucherNum") and t["status"] == "approved"
+                     and t["voucherNum"] not in not_cleared]
+    approved = {t["voucherNum"]: t for t in approved_list}
     in_file = {r["voucherNum"]: r for r in statement["records"]}
-    problems = []
+    problems = [f"{voucher} is approved {count} times in the institution's books: one "
+                f"transaction booked more than once"
+                for voucher, count in Counter(t["voucherNum"] for t in approved_list).items()
+                if count > 1]
     for voucher, record in in_file.items():
         mine = approved.get(voucher)
         if mine is None:
