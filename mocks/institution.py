@@ -152,6 +152,12 @@ class Institution(Node):
             self.spawn(self.resolve_purchase(txn, test_case))
         return txn
 
+    def resume(self) -> None:
+        """Purchases whose outcome this terminal did not know when it stopped: query them
+        again from the start of the schedule, and reverse them if that finds nothing."""
+        for txn in self.ledger.unresolved_purchases():
+            self.spawn(self.resolve_purchase(txn, None))
+
     async def resolve_purchase(self, txn: dict, test_case: str | None) -> None:
         """Query a purchase whose outcome is unknown on the profile's schedule (R-FLOW-04)
         until an answer is final, and book that answer; if none is, reverse it."""

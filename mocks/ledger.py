@@ -192,6 +192,12 @@ class Ledger:
                        + (" AND code_type = 'static'" if static_only else ""), account, since)
         return row["total"]
 
+    def unresolved_purchases(self) -> list[dict]:
+        """The terminal's purchases whose outcome is still unknown."""
+        rows = self.db.execute("SELECT * FROM transactions WHERE role = 'acquirer' AND"
+                               " mode = 'CPM' AND kind = 'payment' AND status = 'unknown'")
+        return [dict(row) for row in rows]
+
     def approved_payment(self, voucher: str, role: str) -> dict | None:
         return self.one("SELECT * FROM transactions WHERE voucher_num = ? AND role = ?"
                         " AND kind = 'payment' AND status = 'approved'", voucher, role)

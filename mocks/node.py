@@ -74,6 +74,11 @@ class Node:
 
     async def _start_http(self, _app: web.Application) -> None:
         self.http = aiohttp.ClientSession()
+        self.resume()
+
+    def resume(self) -> None:
+        """Take up again, after a restart, the background work the state on disk says was
+        under way when the process stopped (none here; participants override)."""
 
     async def _stop_http(self, _app: web.Application) -> None:
         await self.http.close()

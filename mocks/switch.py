@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving request
     PRIMARY KEY (sender, msg_type, txn_key)
 );
 CREATE INDEX IF NOT EXISTS answers_by_msg_id ON answers (sender, msg_id);
+CREATE TABLE IF NOT EXISTS notices (    -- result notices still being sent: resumed on restart
+    voucher_num TEXT PRIMARY KEY, receiver TEXT NOT NULL,
+    notice TEXT NOT NULL, test_case TEXT            -- JSON: the notice's body
+);
 -- how queries, reversals and repeated purchases find a purchase; what waits for a password
 CREATE INDEX IF NOT EXISTS purchases_by_order ON purchases (order_no, order_time, acquirer);
 CREATE INDEX IF NOT EXISTS purchases_waiting ON purchases (password_due)
@@ -348,12 +352,27 @@ class Switch(Node):
                   "settleKey": row["settle_key"], "amount": row["amount"],
                   "currency": row["currency"], "acquirer": row["acquirer"],
                   "issuer": row["issuer"]}
+        self.db.execute("INSERT OR REPLACE INTO notices VALUES (?, ?, ?, ?)",
+                        (voucher, row["acquirer"], json.dumps(notice, ensure_ascii=False),
+                         test_case))
+        self.start_notice(row["acquirer"], notice, test_case)
+
+    def resume(self) -> None:
+        """Notices not yet acknowledged when the switch stopped are sent again from the start
+        of their schedule: a restart does not lose them."""
+        for receiver, notice, test_case in self.db.execute(
+                "SELECT receiver, notice, test_case FROM notices").fetchall():
+            self.start_notice(receiver, json.loads(notice), test_case)
+
+    def start_notice(self, receiver: str, notice: dict, test_case: str | None) -> None:
         first_sent = asyncio.get_running_loop().create_future()
-        self.first_notices[voucher] = first_sent
-        self.spawn(self.send_notice(row["acquirer"], notice, test_case, first_sent))
+        self.first_notices[notice["voucherNum"]] = first_sent
+        self.spawn(self.send_notice(receiver, notice, test_case, first_sent))
 
     async def send_notice(self, receiver: str, notice: dict, test_case: str | None,
                           first_sent: asyncio.Future) -> None:
+        """Send on the schedule until a signed 00 comes back or the attempts run out; either
+        way the notice is done with."""
         schedule = self.profile.schedules["notification_retry"]
         carrier = {"header": {"msgType": "notice.result.request", "testCaseId": test_case}}
         try:
@@ -363,7 +382,8 @@ class Switch(Node):
                 if not first_sent.done():
                     first_sent.set_result(None)
                 if not isinstance(answer, str) and answer["body"]["respCode"] == "00":
-                    return
+                    break
+            self.db.execute("DELETE FROM notices WHERE voucher_num = ?", (notice["voucherNum"],))
         finally:
             self.first_notices.pop(notice["voucherNum"], None)
 

@@ -10,8 +10,7 @@ from qrinterop.runner.vocabulary import expect_equal, outcome
 
 @given("the switch will deliver its next result notice to the SUT twice")
 def step_notice_twice(context):
-    context.session.tap.program_fault("deliver-twice", context.session.network.sut.id,
-                                      "notice.result.request")
+    context.session.program_fault("deliver-twice", "notice.result.request")
 
 
 @then("the SUT reports the purchase as approved")
@@ -37,8 +36,7 @@ def step_false_notice(context, amount):
 
 @given("the switch will send the result notice of the SUT's next purchase before its answer")
 def step_notice_first(context):
-    context.session.tap.program_fault("notify-before-answer", context.session.network.sut.id,
-                                      "cpm.purchase.request")
+    context.session.program_fault("notify-before-answer")
 
 
 @then('the SUT acknowledged the result notice with response code "{code}"')
@@ -78,5 +76,5 @@ def notice_exchanges(context) -> tuple[list[dict], list[str]]:
 @given("the switch will lose its result notices to the SUT")
 def step_lose_notices(context):
     schedule = context.session.profile.schedules["notification_retry"]
-    context.session.tap.program_fault("lose-request", context.session.network.sut.id,
-                                      "notice.result.request", times=schedule["max_attempts"])
+    context.session.program_fault("lose-request", "notice.result.request",
+                                  times=schedule["max_attempts"])

@@ -95,26 +95,22 @@ def step_payer_opened(context):
 
 @given('the switch will spoil its answer to the SUT\'s next purchase with the fault "{fault}"')
 def step_spoil_answer(context, fault):
-    context.session.tap.program_fault(fault, context.session.network.sut.id,
-                                      "cpm.purchase.request")
+    context.session.program_fault(fault)
 
 
 @given("the switch will deliver its next purchase to the SUT twice")
 def step_deliver_twice(context):
-    context.session.tap.program_fault("deliver-twice", context.session.network.sut.id,
-                                      "cpm.purchase.request")
+    context.session.program_fault("deliver-twice")
 
 
 @given("the switch will lose the SUT's next purchase on its way to the issuer")
 def step_lose_purchase(context):
-    context.session.tap.program_fault("lose-request", context.session.network.peers[0].id,
-                                      "cpm.purchase.request")
+    context.session.program_fault("lose-request", party="peer")
 
 
 @given("the switch will stop waiting for the SUT's answer to the next purchase")
 def step_abandon_purchase(context):
-    context.session.tap.program_fault("abandon-request", context.session.network.sut.id,
-                                      "cpm.purchase.request")
+    context.session.program_fault("abandon-request")
 
 
 @then('the SUT answered the reversal with response code "{code}"')

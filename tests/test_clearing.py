@@ -4,7 +4,9 @@ right), and how an institution's books are set beside it."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -12,6 +14,7 @@ from jsonschema import Draft202012Validator
 from mocks.clearing import ClearingBook
 from qrinterop.profile import load_profile
 from qrinterop.runner.reconcile import disagreements
+from tests.conftest import run_cli
 
 PROFILE = load_profile()
 ACQ, ISS, DAY = "10000002", "10000001", "1126"
@@ -102,3 +105,42 @@ def test_vouchers_the_harness_gave_out_are_not_expected_in_the_file(book):
                                      "kind": "payment", "amount": 1, "currency": "156",
                                      "settleDate": DAY}]
     assert disagreements(statement, booked, {"V-INJECTED"}) == []
+
+
+def test_a_voucher_booked_twice_is_named(book):
+    statement = book.statement(ISS, DAY)
+    booked = books_of(statement)
+    assert disagreements(statement, [*booked, booked[0]]) == [
+        "20261126043533000001 is approved 2 times in the institution's books: one transaction"
+        " booked more than once"]
+
+
+def write(folder: Path, name: str, document: object) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(document) if not isinstance(document, str) else document)
+    return path
+
+
+def test_reconcile_command_compares_files(book, tmp_path):
+    statement = book.statement(ISS, DAY)
+    file = write(tmp_path, "file.json", statement)
+    agree = run_cli("reconcile", str(file), str(write(tmp_path, "books.json", {
+        "settleDate": DAY, "transactions": books_of(statement)})))
+    assert agree.returncode == 0 and "agree with the file: 4 records" in agree.stdout
+    differ = run_cli("reconcile", "--json", str(file),
+                     str(write(tmp_path, "less.json", books_of(statement)[1:])))
+    assert differ.returncode == 1
+    assert len(json.loads(differ.stdout)["disagreements"]) == 1
+
+
+@pytest.mark.parametrize(("document", "words"), [
+    ("{not json", "does not parse as JSON"),
+    ({"header": {}}, "not a reconciliation file: "),
+], ids=["not-json", "schema"])
+def test_reconcile_names_an_unusable_file(book, tmp_path, document, words):
+    books = write(tmp_path, "books.json", [])
+    done = run_cli("reconcile", str(write(tmp_path, "file.json", document)), str(books))
+    assert done.returncode == 2 and words in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    missing = run_cli("reconcile", str(tmp_path / "nothing.json"), str(books))
+    assert missing.returncode == 2 and "not found" in missing.stderr

@@ -18,15 +18,21 @@ from qrinterop.runner.clients import Channel, Injector
 pytestmark = pytest.mark.e2e
 
 
+def paying_account(base: str) -> tuple[str, str]:
+    """A payer account holding 100.00 CNY at the institution at ``base``, and a payment
+    code for it."""
+    account = requests.post(f"{base}/control/accounts", json={"balance": 10000},
+                            timeout=10).json()["account"]
+    return account, requests.post(f"{base}/control/payment-codes", json={"account": account},
+                                  timeout=10).json()["code"]
+
+
 def test_duplicate_purchase_is_refused_and_debits_once():
     suite, _profile, ics, _path = load_inputs(CertifyOptions())
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0) as network:
         sut = network.sut.service.url
-        account = requests.post(f"{sut}/control/accounts", json={"balance": 10000},
-                                timeout=10).json()["account"]
-        code = requests.post(f"{sut}/control/payment-codes", json={"account": account},
-                             timeout=10).json()["code"]
+        account, code = paying_account(sut)
         injector = Injector(Party(network.switch.id, network.switch.key),
                             {network.sut.id: sut}, 10, Channel())
         body = purchase_from_switch(code, 2500, acquirer=network.peers[0].id)
@@ -46,10 +52,7 @@ def test_the_switch_answers_a_repeated_purchase_with_the_first_outcome():
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0) as network:
         sut, peer, switch = network.sut.service.url, network.peers[0], network.switch
-        account = requests.post(f"{sut}/control/accounts", json={"balance": 10000},
-                                timeout=10).json()["account"]
-        code = requests.post(f"{sut}/control/payment-codes", json={"account": account},
-                             timeout=10).json()["code"]
+        account, code = paying_account(sut)
         body = {key: value for key, value in purchase_from_switch(code, 2500, peer.id).items()
                 if key not in ("acquirer", "voucherNum", "settleDate")}
 
@@ -75,10 +78,7 @@ def test_the_switch_answers_a_repeated_refund_with_the_first_answer():
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0) as network:
         sut, peer, switch = network.sut.service.url, network.peers[0], network.switch
-        account = requests.post(f"{sut}/control/accounts", json={"balance": 10000},
-                                timeout=10).json()["account"]
-        code = requests.post(f"{sut}/control/payment-codes", json={"account": account},
-                             timeout=10).json()["code"]
+        account, code = paying_account(sut)
         charged = requests.post(f"{peer.service.url}/control/terminal/charge", timeout=10,
                                 json={"code": code, "amount": 2500}).json()
         refund = {"orderNo": "R0000000000001", "orderTime": charged["orderTime"],

@@ -22,13 +22,13 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_message_set import CATALOGUE, EXAMPLES
 
 from qrinterop.profile import load_profile
 from qrinterop.protocol.envelope import Party, seal
 from qrinterop.protocol.transport import MESSAGE_PATH
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.control_api import ControlApiSpec
+from tests.test_message_set import CATALOGUE, EXAMPLES
 
 pytestmark = pytest.mark.e2e
 

@@ -208,7 +208,9 @@ def _register_groups() -> None:
     from qrinterop.cli.ics import ics as ics_group
     from qrinterop.cli.msg import msg as msg_group
     from qrinterop.cli.profile import profile_group
+    from qrinterop.cli.reconcile import reconcile
 
+    cli.add_command(reconcile)
     cli.add_command(ics_group)
     cli.add_command(msg_group)
     cli.add_command(profile_group)

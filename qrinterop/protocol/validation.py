@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from qrinterop.profile import Profile
 
@@ -49,3 +50,13 @@ def schema_problems(profile: Profile, message: object, leg: str) -> list[str]:
     errors = _validator(profile, uri).iter_errors(message)
     return sorted(f"{'/'.join(map(str, e.absolute_path)) or '(message)'}: {e.message}"
                   for e in errors)
+
+
+def file_problem(profile: Profile, schema_file: str, document: object) -> str | None:
+    """The most relevant way a whole document (e.g. a reconciliation file) breaks the
+    profile's schema ``schema_file``, as "where: what"; None if it does not."""
+    uri = profile.messages["schema_base"] + schema_file
+    error = best_match(_validator(profile, uri).iter_errors(document))
+    if error is None:
+        return None
+    return f"{'/'.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"

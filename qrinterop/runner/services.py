@@ -26,6 +26,8 @@ READY_TIMEOUT_S = 20.0
 def listen(port: int = 0) -> socket.socket:
     """A listening TCP socket on 127.0.0.1 (``port`` 0 picks a free one)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A service restarted on its port must not wait for the old connections' TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1", port))
     except OSError as exc:
@@ -83,6 +85,19 @@ class Service:
                                   f"while starting: {self.last_log_line()} (log: {self.log_file})")
             if json.loads(line).get("ready"):
                 return
+
+    def restart(self, cwd: Path) -> None:
+        """Kill the process as a crash would (SIGKILL, no clean-up) and start it again on the
+        same port with the same config and state."""
+        port = int(self.url.rsplit(":", 1)[1])
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process.stdout.close()
+            self.process.stdin.close()
+        self.sock = listen(port)
+        self.start(cwd)
+        self.wait_ready(time.monotonic() + READY_TIMEOUT_S)
 
     def last_log_line(self) -> str:
         lines = self.log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()

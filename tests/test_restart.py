@@ -1,0 +1,75 @@
+"""A simulator killed and started again loses nothing (issue 5, item 4): its state is in
+SQLite, and the background work that state says was under way is taken up again."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
+from qrinterop.runner.clients import SwitchTap
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def network():
+    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    with tempfile.TemporaryDirectory() as folder, \
+            running_network(suite, ics, Path(folder), 0) as running:
+        yield running
+
+
+def payment_code(institution) -> str:
+    base = institution.service.url + "/control"
+    account = requests.post(f"{base}/accounts", json={"balance": 10000}, timeout=10).json()
+    return requests.post(f"{base}/payment-codes", json={"account": account["account"]},
+                         timeout=10).json()["code"]
+
+
+def eventually(probe, seconds: float):
+    deadline = time.monotonic() + seconds
+    while (value := probe()) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value
+
+
+def test_a_restarted_terminal_resolves_the_purchase_it_did_not_know(network):
+    """The SUT's purchase is lost on its way to the issuer, so the terminal knows no outcome;
+    killed before its first query, it queries and then reverses once it is back."""
+    sut, peer = network.sut, network.peers[0]
+    SwitchTap(network.switch.service.url, 10).program_fault(
+        "lose-request", peer.id, "cpm.purchase.request")
+    charged = requests.post(f"{sut.service.url}/control/terminal/charge", timeout=10,
+                            json={"code": payment_code(peer), "amount": 500}).json()
+    assert charged["status"] == "unknown"
+    sut.service.restart(network.group.cwd)
+
+    def final() -> dict | None:
+        txn = requests.get(f"{sut.service.url}/control/transactions/{charged['ref']}",
+                           timeout=10).json()
+        return txn if txn["status"] != "unknown" else None
+    assert (eventually(final, 30) or {}).get("status") == "reversed"
+
+
+def test_a_restarted_switch_sends_the_notices_it_had_not_delivered(network):
+    """The switch's result notice to the SUT is lost; the switch is killed before it resends
+    and, once back, notifies the SUT again."""
+    sut, peer, switch = network.sut, network.peers[0], network.switch
+    tap = SwitchTap(switch.service.url, 10)
+    tap.program_fault("lose-request", sut.id, "notice.result.request")
+    charged = requests.post(f"{sut.service.url}/control/terminal/charge", timeout=10,
+                            json={"code": payment_code(peer), "amount": 500}).json()
+    assert charged["status"] == "approved"
+    switch.service.restart(network.group.cwd)
+
+    def acknowledged() -> list | None:
+        answers = [r for r in SwitchTap(switch.service.url, 10).records_after(0)
+                   if r["msg_type"] == "notice.result.response" and r["peer"] == sut.id]
+        return answers or None
+    answers = eventually(acknowledged, 10)
+    assert answers and answers[0]["message"]["body"]["respCode"] == "00"
