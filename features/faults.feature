@@ -89,3 +89,11 @@ Feature: When the network misbehaves (网络异常)
     When the switch writes the SUT's reconciliation file for the day
     Then the SUT's books for the day agree with the switch's reconciliation file
     And the payer account at the peer holds 70.00 CNY
+
+  @tc.NTF-04 @req.R-FLOW-08 @role.acquirer
+  Scenario: The SUT's acquirer acknowledges the switch's notice of a payment to its merchant code
+    Given a payer account at the peer holding 100.00 CNY
+    And a static merchant code of the SUT's acquirer for merchant "Corner Shop"
+    When the payer scans the merchant code in the peer's wallet and pays 30.00 CNY
+    Then the peer reports the payment as approved
+    And the SUT acknowledged the switch's collection notice of that payment with response code "00"

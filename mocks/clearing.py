@@ -51,11 +51,12 @@ class ClearingBook:
                         (voucher, record["msgType"], issuer, acquirer, request["amount"],
                          settle_date, json.dumps(record, ensure_ascii=False), time.time()))
 
-    def issuer_of(self, voucher: str, acquirer: str) -> str | None:
-        """The issuer of one of ``acquirer``'s cleared purchases: where its refunds go."""
-        row = self.db.execute("SELECT issuer FROM cleared WHERE voucher_num = ? AND acquirer = ?"
-                              " AND msg_type = 'cpm.purchase'", (voucher, acquirer)).fetchone()
-        return row[0] if row else None
+    def payment(self, voucher: object, acquirer: str, msg_type: str) -> dict | None:
+        """The reconciliation record of one of ``acquirer``'s cleared payments of
+        ``msg_type`` (``cpm.purchase`` or ``mpm.payment``): what its refunds refer to."""
+        row = self.db.execute("SELECT record FROM cleared WHERE voucher_num = ? AND acquirer = ?"
+                              " AND msg_type = ?", (voucher, acquirer, msg_type)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def statement(self, participant: str, settle_date: str) -> dict:
         """The reconciliation file of ``participant`` for the clearing day ``settle_date``."""

@@ -22,6 +22,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from mocks.control_api import (
+    PASSWORD_RESULTS,
+    ControlApi,
+    ControlError,
+    checked_by_contract,
+    json_answers,
+)
 from mocks.ledger import Ledger
 from mocks.merchant_codes import MerchantCodeStyle
 from mocks.node import Node
@@ -33,31 +40,12 @@ from qrinterop.codes.routing import payment_code_rules
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
-from qrinterop.runner.control_api import ControlApiSpec
 
 DEFECTS_FILE = Path(__file__).with_name("defects.json")
-TEST_CASE_HEADER = "X-Test-Case-Id"
-CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orderNo",
-         "txn_no": "txnNo", "voucher_num": "voucherNum", "settle_date": "settleDate",
-         "settle_key": "settleKey", "created_at": "createdAt", "orig_voucher": "origVoucherNum",
-         "order_time": "orderTime", "code_type": "codeType"}
-PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
 def known_defects() -> set[str]:
     return set(json.loads(DEFECTS_FILE.read_text(encoding="utf-8"))["defects"])
-
-
-def public_view(txn: dict) -> dict:
-    return {CAMEL.get(k, k): v for k, v in txn.items()}
-
-
-class ControlError(Exception):
-    """A test-control request the institution refuses before any message is sent."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Institution(Node):
@@ -203,19 +191,23 @@ class Institution(Node):
 
     async def undo(self, kind: str, voucher: str, amount: int | None, order_no: str | None,
                    test_case: str | None) -> dict:
-        """The terminal refunds (``kind`` "refund": part or all) or voids (``kind`` "void":
-        all, same clearing day) one of its purchases through the switch."""
+        """The merchant refunds (``kind`` "refund": part or all) or voids (``kind`` "void":
+        all, same clearing day) one of the payments it took, a CPM purchase at its terminal or
+        an MPM payment to its code, through the switch."""
         original = self.ledger.approved_payment(voucher, "acquirer")
-        if original is None or original["mode"] != "CPM":
-            raise ControlError(404, f"no approved purchase with voucher {voucher}")
+        if original is None:
+            raise ControlError(404, f"no approved payment with voucher {voucher}")
         amount = original["amount"] if amount is None else amount
         now = beijing_now()
         order_no = order_no or self.new_ref("R" if kind == "refund" else "V")
-        answer = await self.to_switch(f"cpm.{kind}.request", {
-            "orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}", "origVoucherNum": voucher,
-            "amount": amount, "currency": original["currency"],
-            "merId": original["merchant_id"], "termId": self.terminal["id"]}, test_case)
-        base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "kind": kind,
+        body = {"orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}",
+                "origVoucherNum": voucher, "amount": amount, "currency": original["currency"],
+                "merId": original["merchant_id"]}
+        body.update(termId=self.terminal["id"]) if original["mode"] == "CPM" else \
+            body.update(origTxnNo=original["txn_no"])
+        mode = "cpm" if self.has("mpm-refund-sent-as-cpm") else original["mode"].lower()
+        answer = await self.to_switch(f"{mode}.{kind}.request", body, test_case)
+        base = {"ref": order_no, "role": "acquirer", "mode": original["mode"], "kind": kind,
                 "amount": amount, "currency": original["currency"], "order_no": order_no,
                 "merchant_id": original["merchant_id"], "orig_voucher": voucher}
         return self.book_terminal(base, answer, -amount)
@@ -510,6 +502,15 @@ class Institution(Node):
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": body["amount"], "currency": body["currency"]})
 
+    def on_collection_notice(self, message: dict) -> dict:
+        """The switch tells the acquirer an MPM payment to one of its codes is cleared
+        (R-FLOW-08): acknowledged, every copy. The payment was booked when this acquirer
+        approved it, so the notice changes nothing here."""
+        if self.has("notice-unacknowledged"):
+            return self.refuse(message, "06", "notices are not taken")
+        return self.reply(message, {**self.profile.response("00"),
+                                    "voucherNum": message["body"]["voucherNum"]})
+
     def on_notice(self, message: dict) -> dict:
         """A result notice: acknowledged always, every copy (R-FLOW-08); acted on only when
         it matches a purchase of this acquirer whose outcome it does not know yet."""
@@ -539,13 +540,17 @@ class Institution(Node):
 
     def on_undo(self, message: dict) -> dict:
         """Refund (partial and repeated, never beyond what was paid) or void (same clearing
-        day, full amount, once) a purchase, and give the payer the money back."""
-        body, kind = message["body"], message["header"]["msgType"].split(".")[1]
+        day, full amount, once) a payment, CPM or MPM, and give the payer the money back."""
+        body = message["body"]
+        mode, kind, _ = message["header"]["msgType"].split(".")
         original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
+        if original is not None and original["mode"] != mode.upper():
+            original = None         # a purchase is not refunded as an MPM payment, nor back
         if original is None:
             return self.refuse(message, "35", "no approved purchase with that voucher")
-        if self.ledger.one("SELECT 1 FROM transactions WHERE kind = ? AND order_no = ?"
-                           " AND counterparty = ?", kind, body["orderNo"], body["acquirer"]):
+        if self.ledger.one("SELECT 1 FROM transactions WHERE role = 'issuer' AND kind = ? AND"
+                           " order_no = ? AND counterparty = ?", kind, body["orderNo"],
+                           body["acquirer"]):
             return self.refuse(message, "12", f"{kind} already made under this orderNo")
         if refusal := self.undo_refusal(kind, body, original):
             return self.refuse(message, *refusal)
@@ -556,7 +561,7 @@ class Institution(Node):
                                             "voucherNum": body["voucherNum"],
                                             "amount": body["amount"],
                                             "currency": body["currency"]})
-            self.book_approval(db, body, role="issuer", mode="CPM", kind=kind,
+            self.book_approval(db, body, role="issuer", mode=mode.upper(), kind=kind,
                                account=original["account"], counterparty=body["acquirer"],
                                order_no=body["orderNo"], orig_voucher=body["origVoucherNum"])
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
@@ -597,190 +602,14 @@ class Institution(Node):
                    "cpm.additional_processing.request": self.on_password_request,
                    "cpm.reversal.request": self.on_reversal,
                    "notice.result.request": self.on_notice,
+                   "mpm.collection_notice.request": self.on_collection_notice,
                    "cpm.refund.request": self.on_undo,
-                   "cpm.void.request": self.on_undo}.get(message["header"]["msgType"])
+                   "cpm.void.request": self.on_undo,
+                   "mpm.refund.request": self.on_undo,
+                   "mpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this institution does not take that message")
         return handler(message)
-
-
-# -- HTTP ---------------------------------------------------------------------------------------
-def _fen(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ControlError(400, f"amount must be a positive integer number of fen, got {value!r}")
-    return value
-
-
-async def _json(request: web.Request) -> dict:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ControlError(400, "request body is not JSON") from None
-    if not isinstance(body, dict):
-        raise ControlError(400, "request body must be a JSON object")
-    return body
-
-
-def _tier(value: object) -> str:
-    if value not in ("A", "B", "C", "D"):
-        raise ControlError(400, f"riskTier must be A, B, C or D, got {value!r}")
-    return value
-
-
-def _field(body: dict, name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise ControlError(400, f"missing string field {name!r}")
-    return value
-
-
-class ControlApi:
-    """The upper tester's handle on the institution: make it act without a human."""
-
-    def __init__(self, institution: Institution) -> None:
-        self.inst = institution
-
-    def routes(self) -> list[web.RouteDef]:
-        return [
-            web.post("/control/accounts", self.open_account),
-            web.get("/control/accounts/{account}", self.get_account),
-            web.put("/control/accounts/{account}", self.update_account),
-            web.post("/control/merchant-codes", self.create_merchant_code),
-            web.post("/control/payment-codes", self.create_payment_code),
-            web.post("/control/wallet/pay", self.wallet_pay),
-            web.post("/control/wallet/password", self.wallet_password),
-            web.post("/control/terminal/charge", self.terminal_charge),
-            web.post("/control/terminal/refund", self.terminal_refund),
-            web.post("/control/terminal/void", self.terminal_void),
-            web.get("/control/transactions", self.list_transactions),
-            web.get("/control/transactions/{ref}", self.get_transaction),
-        ]
-
-    async def open_account(self, request: web.Request) -> dict:
-        body = await _json(request)
-        account = body.get("account") or f"ACC{secrets.token_hex(6).upper()}"
-        balance = body.get("balance", 0)
-        if not isinstance(balance, int) or balance < 0:
-            raise ControlError(400, "balance must be a non-negative integer number of fen")
-        self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")))
-        return self.account_view(account)
-
-    def account_view(self, account: str) -> dict:
-        row = self.inst.ledger.account(account)
-        if row is None:
-            raise ControlError(404, f"no account {account}")
-        return {"account": row["id"], "balance": row["balance"], "riskTier": row["risk_tier"]}
-
-    async def get_account(self, request: web.Request) -> dict:
-        return self.account_view(request.match_info["account"])
-
-    async def update_account(self, request: web.Request) -> dict:
-        account, body = request.match_info["account"], await _json(request)
-        self.account_view(account)
-        balance = body.get("balance")
-        if balance is not None and (not isinstance(balance, int) or balance < 0):
-            raise ControlError(400, "balance must be a non-negative integer number of fen")
-        tier = _tier(body["riskTier"]) if "riskTier" in body else None
-        self.inst.ledger.update_account(account, balance, tier)
-        return self.account_view(account)
-
-    async def create_merchant_code(self, request: web.Request) -> dict:
-        body = await _json(request)
-        spec = {"name": _field(body, "name") if "merchantId" not in body else body.get("name"),
-                "mcc": body.get("mcc", "5812"), "city": body.get("city", "BEIJING"),
-                "localName": body.get("localName"), "localCity": body.get("localCity"),
-                "merchantId": body.get("merchantId"), "image": bool(body.get("image")),
-                "amount": _fen(body["amount"]) if "amount" in body else None}
-        return self.inst.create_merchant_code(spec)
-
-    async def create_payment_code(self, request: web.Request) -> dict:
-        return self.inst.issue_payment_code(_field(await _json(request), "account"))
-
-    async def wallet_pay(self, request: web.Request) -> dict:
-        body = await _json(request)
-        amount = _fen(body["amount"]) if "amount" in body else None
-        txn = await self.inst.pay_merchant_code(_field(body, "account"), _field(body, "code"),
-                                                amount, request.headers.get(TEST_CASE_HEADER))
-        return public_view(txn)
-
-    async def wallet_password(self, request: web.Request) -> dict:
-        body = await _json(request)
-        decision = body.get("decision")
-        if decision not in PASSWORD_RESULTS:
-            raise ControlError(400, f"decision must be one of {', '.join(PASSWORD_RESULTS)},"
-                                    f" got {decision!r}")
-        txn = await self.inst.decide_password(_field(body, "account"), decision,
-                                              request.headers.get(TEST_CASE_HEADER))
-        return public_view(txn)
-
-    async def terminal_charge(self, request: web.Request) -> dict:
-        body = await _json(request)
-        txn = await self.inst.charge(_field(body, "code"), _fen(body.get("amount")),
-                                     request.headers.get(TEST_CASE_HEADER))
-        return public_view(txn)
-
-    async def terminal_refund(self, request: web.Request) -> dict:
-        body = await _json(request)
-        refund_id = body.get("refundId")
-        if refund_id is not None and not isinstance(refund_id, str):
-            raise ControlError(400, "refundId must be a string")
-        txn = await self.inst.undo("refund", _field(body, "voucherNum"),
-                                   _fen(body.get("amount")), refund_id,
-                                   request.headers.get(TEST_CASE_HEADER))
-        return public_view(txn)
-
-    async def terminal_void(self, request: web.Request) -> dict:
-        body = await _json(request)
-        txn = await self.inst.undo("void", _field(body, "voucherNum"), None, None,
-                                   request.headers.get(TEST_CASE_HEADER))
-        return public_view(txn)
-
-    async def list_transactions(self, request: web.Request) -> dict:
-        """The institution's books for one clearing day, to set beside the switch's file."""
-        settle_date = request.query.get("settleDate", "")
-        if not (len(settle_date) == 4 and settle_date.isdigit()):
-            raise ControlError(400, f"settleDate must be MMDD, got {settle_date!r}")
-        rows = self.inst.ledger.db.execute(
-            "SELECT * FROM transactions WHERE settle_date = ? ORDER BY created_at",
-            (settle_date,))
-        return {"settleDate": settle_date,
-                "transactions": [public_view(dict(row)) for row in rows]}
-
-    async def get_transaction(self, request: web.Request) -> dict:
-        txn = self.inst.ledger.transaction(request.match_info["ref"])
-        if txn is None:
-            raise ControlError(404, f"no transaction {request.match_info['ref']}")
-        return public_view(txn)
-
-
-@web.middleware
-async def _json_answers(request: web.Request, handler) -> web.StreamResponse:
-    """Control handlers return dicts; refusals become ``{"error": ...}`` with their status."""
-    try:
-        result = await handler(request)
-    except ControlError as exc:
-        return web.json_response({"error": str(exc)}, status=exc.status)
-    if isinstance(result, web.StreamResponse):
-        return result
-    return web.json_response(result)
-
-
-def _by_the_contract(institution: Institution):
-    """A control request is checked against the OpenAPI document before any handler sees it:
-    a body its schema refuses gets 400 naming the problem, and an operation of a role the
-    institution does not claim (x-role) gets 409, as from a SUT without that role."""
-    spec = ControlApiSpec.of(institution.profile)
-
-    @web.middleware
-    async def check(request: web.Request, handler) -> web.StreamResponse:
-        role = spec.role(request.method, request.path)
-        if role is not None and role not in institution.roles:
-            raise ControlError(409, f"{institution.id} does not act as {role}")
-        if request.can_read_body and (problems := spec.request_problems(
-                request.method, request.path, await _json(request))):
-            raise ControlError(400, "; ".join(problems))
-        return await handler(request)
-    return check
 
 
 def make_app(config: dict) -> web.Application:
@@ -790,7 +619,7 @@ def make_app(config: dict) -> web.Application:
         return institution.answer(institution.on_message(await request.read()))
 
     app = institution.application(messages,
-                                  middlewares=[_json_answers, _by_the_contract(institution)])
+                                  middlewares=[json_answers, checked_by_contract(institution)])
     app.router.add_routes(ControlApi(institution).routes())
     return app
 

@@ -56,8 +56,9 @@ CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving request
     PRIMARY KEY (sender, msg_type, txn_key)
 );
 CREATE INDEX IF NOT EXISTS answers_by_msg_id ON answers (sender, msg_id);
-CREATE TABLE IF NOT EXISTS notices (    -- result notices still being sent: resumed on restart
+CREATE TABLE IF NOT EXISTS notices (    -- notices still being sent: resumed on restart
     voucher_num TEXT PRIMARY KEY, receiver TEXT NOT NULL,
+    msg_type TEXT NOT NULL,                         -- notice.result or mpm.collection_notice
     notice TEXT NOT NULL, test_case TEXT            -- JSON: the notice's body
 );
 -- how queries, reversals and repeated purchases find a purchase; what waits for a password
@@ -230,6 +231,10 @@ class Switch(Node):
             "cpm.reversal.request": self.route_reversal,
             "cpm.refund.request": self.route_refund,
             "cpm.void.request": self.route_refund,
+            "mpm.payment_query.request": self.route_mpm_query,
+            "mpm.collection_query.request": self.route_mpm_query,
+            "mpm.refund.request": self.route_refund,
+            "mpm.void.request": self.route_refund,
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
@@ -296,9 +301,43 @@ class Switch(Node):
             payer = self.encrypt_for(row[0], self.open_field(body["payer"]))
         except FieldDecryptionError as exc:
             return self.refuse(message, "10", f"payer: {exc}")
-        return await self.relay_financial(message, row[0], acquirer=row[0], issuer=issuer,
-                                          extra={"issuer": issuer, "payer": payer},
-                                          answered_by="acquirer")
+        reply = await self.relay_financial(message, row[0], acquirer=row[0], issuer=issuer,
+                                           extra={"issuer": issuer, "payer": payer},
+                                           answered_by="acquirer")
+        answer = reply["body"]
+        if answer["respCode"] == "00":      # the acquirer hears of the collection (R-FLOW-08)
+            self.notify(row[0], "mpm.collection_notice", {
+                "txnNo": body["txnNo"], "amount": body["amount"], "currency": body["currency"],
+                **{k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
+                "issuer": issuer}, message["header"].get("testCaseId"))
+        return reply
+
+    async def route_mpm_query(self, message: dict, requester: str, body: dict) -> dict:
+        """What the switch's record says of an MPM payment: mpm.payment_query from the payer's
+        issuer, mpm.collection_query from the merchant's acquirer; found by the payment's
+        txnNo, its voucher number, or (for the issuer) its own orderNo and orderTime."""
+        side = "issuer" if message["header"]["msgType"] == "mpm.payment_query.request" \
+            else "acquirer"
+        row = self.db.execute(
+            "SELECT a.request, a.answer, o.txn_no, o.acquirer, o.issuer FROM answers a"
+            " JOIN mpm_orders o ON o.txn_no = json_extract(a.request, '$.txnNo')"
+            f" WHERE a.msg_type = 'mpm.payment.request' AND o.{side} = ? AND (o.txn_no = ?"
+            " OR json_extract(a.answer, '$.voucherNum') = ? OR a.txn_key = ?)",
+            (requester, body.get("origTxnNo"), body.get("origVoucherNum"),
+             json.dumps([body.get("origOrderNo"), body.get("origOrderTime")]))).fetchone()
+        if row is None:
+            return self.refuse(message, "35", f"no MPM payment of this {side} matches the query")
+        request, answer = json.loads(row[0]), json.loads(row[1])
+        found = {**self.profile.response("00"), "origMsgType": "mpm.payment",
+                 "origRespCode": answer["respCode"], "origRespMsg": answer["respMsg"],
+                 "origTxnNo": row[2], "origOrderNo": request["orderNo"],
+                 "origOrderTime": request["orderTime"], "amount": request["amount"],
+                 "currency": request["currency"]}
+        if answer["respCode"] == "00":
+            found.update({k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
+                         origVoucherNum=answer["voucherNum"])
+            found.update(acquirer=row[3]) if side == "issuer" else found.update(issuer=row[4])
+        return self.reply(message, found)
 
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
         route = self.routes.payment_code(body["code"])
@@ -352,29 +391,35 @@ class Switch(Node):
                   "settleKey": row["settle_key"], "amount": row["amount"],
                   "currency": row["currency"], "acquirer": row["acquirer"],
                   "issuer": row["issuer"]}
-        self.db.execute("INSERT OR REPLACE INTO notices VALUES (?, ?, ?, ?)",
-                        (voucher, row["acquirer"], json.dumps(notice, ensure_ascii=False),
-                         test_case))
-        self.start_notice(row["acquirer"], notice, test_case)
+        self.notify(row["acquirer"], "notice.result", notice, test_case)
+
+    def notify(self, receiver: str, msg_type: str, notice: dict, test_case: str | None) -> None:
+        """Send a notice (``notice.result`` or ``mpm.collection_notice``) in the background,
+        kept on disk until it is done with."""
+        self.db.execute("INSERT OR REPLACE INTO notices VALUES (?, ?, ?, ?, ?)",
+                        (notice["voucherNum"], receiver, msg_type,
+                         json.dumps(notice, ensure_ascii=False), test_case))
+        self.start_notice(receiver, msg_type, notice, test_case)
 
     def resume(self) -> None:
         """Notices not yet acknowledged when the switch stopped are sent again from the start
         of their schedule: a restart does not lose them."""
-        for receiver, notice, test_case in self.db.execute(
-                "SELECT receiver, notice, test_case FROM notices").fetchall():
-            self.start_notice(receiver, json.loads(notice), test_case)
+        for receiver, msg_type, notice, test_case in self.db.execute(
+                "SELECT receiver, msg_type, notice, test_case FROM notices").fetchall():
+            self.start_notice(receiver, msg_type, json.loads(notice), test_case)
 
-    def start_notice(self, receiver: str, notice: dict, test_case: str | None) -> None:
+    def start_notice(self, receiver: str, msg_type: str, notice: dict,
+                     test_case: str | None) -> None:
         first_sent = asyncio.get_running_loop().create_future()
         self.first_notices[notice["voucherNum"]] = first_sent
-        self.spawn(self.send_notice(receiver, notice, test_case, first_sent))
+        self.spawn(self.send_notice(receiver, msg_type, notice, test_case, first_sent))
 
-    async def send_notice(self, receiver: str, notice: dict, test_case: str | None,
-                          first_sent: asyncio.Future) -> None:
+    async def send_notice(self, receiver: str, msg_type: str, notice: dict,
+                          test_case: str | None, first_sent: asyncio.Future) -> None:
         """Send on the schedule until a signed 00 comes back or the attempts run out; either
         way the notice is done with."""
         schedule = self.profile.schedules["notification_retry"]
-        carrier = {"header": {"msgType": "notice.result.request", "testCaseId": test_case}}
+        carrier = {"header": {"msgType": f"{msg_type}.request", "testCaseId": test_case}}
         try:
             for delay in schedule["delays_s"][:schedule["max_attempts"]]:
                 await asyncio.sleep(delay * self.scale)
@@ -490,13 +535,18 @@ class Switch(Node):
                             row["issuer"])
 
     async def route_refund(self, message: dict, acquirer: str, body: dict) -> dict:
-        """A refund or void goes to the issuer of the original purchase, and only its
-        acquirer may ask for one."""
-        issuer = self.book.issuer_of(body.get("origVoucherNum"), acquirer)
-        if issuer is None:
-            return self.refuse(message, "35", "no purchase of this acquirer with that voucher")
-        return await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
-                                          extra={"acquirer": acquirer}, answered_by="issuer")
+        """A refund or void goes to the issuer of the original payment (a CPM purchase, or an
+        MPM payment then named by its txnNo too), and only its acquirer may ask for one."""
+        mode = message["header"]["msgType"].split(".")[0]
+        original = self.book.payment(body.get("origVoucherNum"), acquirer,
+                                     "cpm.purchase" if mode == "cpm" else "mpm.payment")
+        if original is None or body.get("origTxnNo") not in (None, original.get("txnNo")):
+            return self.refuse(message, "35", "no payment of this acquirer with that voucher")
+        extra = {"acquirer": acquirer} if mode == "cpm" else {
+            "acquirer": acquirer, "origTxnNo": original["txnNo"]}
+        return await self.relay_financial(message, original["issuer"], acquirer=acquirer,
+                                          issuer=original["issuer"], extra=extra,
+                                          answered_by="issuer")
 
     async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
                               extra: dict, answered_by: str, clearing: dict | None = None) -> dict:

@@ -52,6 +52,13 @@ def step_refund(context, amount):
     context.refund = context.peer.refund(context.earlier["voucherNum"], amount)
 
 
+@when("the peer acquirer refunds {amount:Money} of that payment")
+@when("the {party:Party}'s acquirer refunds {amount:Money} of that payment")
+def step_refund_payment(context, amount, party="peer"):
+    """A refund of the MPM payment the payer made to the merchant code."""
+    context.refund = context.session.client(party).refund(context.payment["voucherNum"], amount)
+
+
 @when("the peer acquirer voids that purchase")
 @when("the peer acquirer voids that purchase again")
 def step_void(context):
@@ -60,7 +67,8 @@ def step_void(context):
 
 @then("the peer acquirer reports the void as approved")
 @then("the peer acquirer reports the refund as approved")
-def step_refund_approved(context):
+@then("the {party:Party}'s acquirer reports the refund as approved")
+def step_refund_approved(context, party="peer"):
     expect_equal("refund", outcome(context.refund), "approved (response code 00)", "R-FLOW-07")
 
 

@@ -49,27 +49,38 @@ def step_notices_acknowledged(context, code):
     expect_acknowledgements(context, [code, code])
 
 
-def expect_acknowledgements(context, expected: list[str]) -> None:
+@then('the SUT acknowledged the switch\'s collection notice of that payment with response code '
+      '"{code}"')
+def step_collection_notice_acknowledged(context, code):
+    expect_acknowledgements(context, [code], "mpm.collection_notice",
+                            voucherNum=context.payment["voucherNum"])
+
+
+def expect_acknowledgements(context, expected: list[str], msg_type: str = "notice.result",
+                            **about: str) -> None:
     """One notice sent per expected answer, and every one answered so, however late: the
-    switch waits its own timeout for each."""
+    switch waits its own timeout for each. ``about``: the notice's body fields that say which
+    transaction it is about (default: the SUT's purchase, by its orderNo)."""
+    about = about or {"orderNo": context.purchase["orderNo"]}
     deadline = time.monotonic() + 2 * context.session.seconds("switch_response_timeout_s")
     while True:
-        sent, answers = notice_exchanges(context)
+        sent, answers = notice_exchanges(context, msg_type, about)
         if len(answers) >= len(expected) or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    expect_equal("result notices sent to the SUT", len(sent), len(expected))
+    expect_equal(f"{msg_type} notices sent to the SUT", len(sent), len(expected))
     expect_equal("SUT's acknowledgements", answers, expected, "R-FLOW-08")
 
 
-def notice_exchanges(context) -> tuple[list[dict], list[str]]:
-    """The result notices the switch sent the SUT about its purchase, and its answers."""
-    sut, order = context.session.network.sut.id, context.purchase["orderNo"]
+def notice_exchanges(context, msg_type: str, about: dict) -> tuple[list[dict], list[str]]:
+    """The notices of ``msg_type`` the switch sent the SUT about one transaction, and the
+    SUT's answers."""
+    sut = context.session.network.sut.id
     records = [r for r in context.session.switch_records() if r["peer"] == sut]
-    sent = [r for r in records if r["msg_type"] == "notice.result.request"
-            and r["message"]["body"].get("orderNo") == order]
+    sent = [r for r in records if r["msg_type"] == f"{msg_type}.request"
+            and all(r["message"]["body"].get(k) == v for k, v in about.items())]
     answers = [r["message"]["body"]["respCode"] for r in records
-               if r["msg_type"] == "notice.result.response"]
+               if r["msg_type"] == f"{msg_type}.response"]
     return sent, answers
 
 

@@ -15,8 +15,8 @@ from tests.conftest import ROOT, processes_mentioning, run_cli
 pytestmark = pytest.mark.e2e
 SCENARIOS = {"MPM-01", "MPM-02", "MPM-03", "CPM-01", "CPM-02", "CPM-03", "CPM-04", "CPM-05",
              "SEC-01", "SEC-02", "IDEM-01",
-             "REF-01", "VOID-01", "LIM-01", "LIM-02", "FLT-02", "REV-01", "RCN-01", "NTF-01",
-             "NTF-02", "NTF-03", "REV-02",
+             "REF-01", "REF-02", "REF-03", "VOID-01", "LIM-01", "LIM-02", "FLT-02", "REV-01",
+             "RCN-01", "NTF-01", "NTF-02", "NTF-03", "NTF-04", "REV-02",
              *(f"IOP-01-{p}" for p in ("wallet-w", "wallet-a", "bank-u")),
              *(f"IOP-02-{p}" for p in ("peer", "bank-u", "acquirer-q")),
              *(f"FLT-01-{fault}" for fault in ("answer-code", "drop-answer", "reset-connection",

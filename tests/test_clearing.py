@@ -68,8 +68,10 @@ def test_clearing_twice_changes_nothing_and_other_days_are_apart(book):
                "20261126043533000001", DAY, KEY, ACQ, ISS)
     assert book.statement(ACQ, DAY)["header"]["recordCount"] == 4
     assert book.statement(ACQ, "1127")["records"] == []
-    assert book.issuer_of("20261126043533000001", ACQ) == ISS
-    assert book.issuer_of("20261126043533000001", ISS) is None
+    assert book.payment("20261126043533000001", ACQ, "cpm.purchase")["issuer"] == ISS
+    assert book.payment("20261126043533000001", ISS, "cpm.purchase") is None
+    assert book.payment("20261126043533000004", ISS, "mpm.payment")["txnNo"] == \
+        "2026112604353300000001"
 
 
 def books_of(statement: dict) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mocks.institution import ControlApi
+from mocks.control_api import ControlApi
 from qrinterop.profile import load_profile
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.control_api import ControlApiSpec
