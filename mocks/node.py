@@ -138,7 +138,7 @@ class Node:
                        sent_at=beijing_now() + timedelta(seconds=clock_skew_s))
         if on_sent:
             on_sent(message)
-        url = self.participants[receiver]["url"] + transport.MESSAGE_PATH
+        url = self.participants[receiver]["url"]
         _status, answer = await transport.exchange(self.http, url, message, timeout_s)
         trusted = "trust-unverified-answers" in self.config.get("defects", [])
         signed = trusted or signature_ok(answer, self.keys)

@@ -27,26 +27,29 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def _until_told_to_stop() -> None:
+async def _until_told_to_stop(watch_stdin: bool) -> None:
+    """Until SIGTERM or SIGINT, or (for a child of the harness) until stdin closes."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    stdin_closed = asyncio.ensure_future(reader.read())
-    stopped = asyncio.ensure_future(stop.wait())
-    await asyncio.wait([stdin_closed, stopped], return_when=asyncio.FIRST_COMPLETED)
+    waits = [asyncio.ensure_future(stop.wait())]
+    if watch_stdin:
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        waits.append(asyncio.ensure_future(reader.read()))
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
 
 
-async def _serve(app: web.Application, sock: socket.socket) -> None:
+async def serve(app: web.Application, sock: socket.socket, watch_stdin: bool = True) -> None:
+    """Serve ``app`` on ``sock``, announce it with one JSON line, and stop when told."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock, shutdown_timeout=1.0).start()
     host, port = sock.getsockname()[:2]
     print(json.dumps({"ready": True, "url": f"http://{host}:{port}"}), flush=True)
     try:
-        await _until_told_to_stop()
+        await _until_told_to_stop(watch_stdin)
     finally:
         await runner.cleanup()
 
@@ -56,4 +59,4 @@ def run(make_app: Callable[[dict], web.Application]) -> None:
     args = _arguments()
     config = json.loads(args.config.read_text(encoding="utf-8"))
     sock = socket.socket(fileno=args.fd)
-    asyncio.run(_serve(make_app(config), sock))
+    asyncio.run(serve(make_app(config), sock))

@@ -139,12 +139,20 @@ def test_defective_variant_fails_the_matching_scenario(tmp_path, defect_ics, def
 
 
 def test_selftest_catches_every_defect(tmp_path):
-    done = run_cli("selftest", "--out", str(tmp_path / "selftest"), timeout=600)
+    """One selftest, read three ways: the matrix as JSON, and the conformance page."""
+    page = tmp_path / "CONFORMANCE.md"
+    done = run_cli("selftest", "--out", str(tmp_path / "selftest"), "--json",
+                   "--conformance", str(page), timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+    matrix = json.loads(done.stdout)
     defects = json.loads((ROOT / "mocks/defects.json").read_text())["defects"]
-    for name in defects:
-        assert any(line.split()[:2] == ["caught", name] for line in done.stdout.splitlines()), name
-    assert "Every defect was caught." in done.stdout
+    rows = {row["defect"]: row for row in matrix["variants"]}
+    assert matrix["ok"] and matrix["never_failed"] == []
+    assert set(rows) == {None, *defects} and all(row["caught"] for row in rows.values())
+    assert rows[None]["verdict"] == "conformant"
+    text = page.read_text(encoding="utf-8")
+    assert f"Defects caught: **{len(defects)} of {len(defects)}**" in text
+    assert "| R-FLOW-07 | conditional |" in text and "refund-beyond-original" in text
 
 
 def test_the_switchs_reconciliation_file_is_kept_and_valid(reference_run):

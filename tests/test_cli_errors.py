@@ -159,7 +159,7 @@ def test_serve_says_where_everything_is_and_follows_the_messages(tmp_path):
         text = "".join(banner)
         assert "  SUT  " in text and "wallet-w" in text and "acquirer-q" not in text
         assert (run_dir / "keys" / "20000001.pub.pem").read_text().startswith("-----BEGIN")
-        urls = {p["id"]: p["url"] for p in
+        urls = {p["id"]: p["url"].removesuffix("/messages") for p in
                 json.loads((run_dir / "network.json").read_text())["participants"]}
         account = requests.post(urls["20000001"] + "/control/accounts", json={"balance": 900},
                                 timeout=10).json()["account"]

@@ -11,7 +11,7 @@ import requests
 
 from qrinterop.protocol.builders import purchase_from_switch
 from qrinterop.protocol.envelope import Party, seal, sign
-from qrinterop.protocol.transport import MESSAGE_PATH, encode
+from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import Channel, Injector
 
@@ -34,7 +34,7 @@ def test_duplicate_purchase_is_refused_and_debits_once():
         sut = network.sut.service.url
         account, code = paying_account(sut)
         injector = Injector(Party(network.switch.id, network.switch.key),
-                            {network.sut.id: sut}, 10, Channel())
+                            {network.sut.id: network.sut.message_url}, 10, Channel())
         body = purchase_from_switch(code, 2500, acquirer=network.peers[0].id)
         first = injector.deliver(network.sut.id, "cpm.purchase.request", body)
         again = injector.deliver(network.sut.id, "cpm.purchase.request", body)
@@ -59,7 +59,7 @@ def test_the_switch_answers_a_repeated_purchase_with_the_first_outcome():
         def purchase(changes: dict) -> dict:
             message = seal(Party(peer.id, peer.key, peer.key_id), "cpm.purchase.request",
                            switch.id, {**body, **changes})
-            return requests.post(switch.service.url + MESSAGE_PATH, data=encode(message),
+            return requests.post(switch.message_url, data=encode(message),
                                  timeout=10).json()["body"]
 
         first, again, other = purchase({}), purchase({}), purchase({"amount": 100})
@@ -94,7 +94,7 @@ def test_the_switch_answers_a_repeated_refund_with_the_first_answer():
                 message["header"]["msgId"] = msg_id
                 message["signature"] = sign(peer.key, message["header"], body, peer.key_id)
             sent.append(message["header"]["msgId"])
-            return requests.post(switch.service.url + MESSAGE_PATH, data=encode(message),
+            return requests.post(switch.message_url, data=encode(message),
                                  timeout=10).json()
 
         first = send(refund)

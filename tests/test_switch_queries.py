@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from qrinterop.protocol.envelope import Party, seal
-from qrinterop.protocol.transport import MESSAGE_PATH, encode
+from qrinterop.protocol.transport import encode
 from qrinterop.protocol.validation import schema_problems
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 
@@ -37,7 +37,7 @@ def paid():
 def ask(network, profile, sender, msg_type: str, body: dict) -> dict:
     message = seal(Party(sender.id, sender.key, sender.key_id), msg_type, network.switch.id,
                    body)
-    answer = requests.post(network.switch.service.url + MESSAGE_PATH, data=encode(message),
+    answer = requests.post(network.switch.message_url, data=encode(message),
                            timeout=10).json()
     assert schema_problems(profile, answer, "from-switch") == []
     return answer["body"]

@@ -60,21 +60,38 @@ def cli() -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Run folder to create. Default: reports/<run-id>/ in the suite.")
 @click.option("--tags", metavar="EXPR", help="Run only scenarios matching this behave tag "
-                                             "expression, e.g. @tc.CPM-01.")
+                                             "expression: a test case (@tc.CPM-01), a "
+                                             "requirement (@req.R-FLOW-07), an area "
+                                             "(@area.refund), combined with and, or, not.")
+@click.option("--rerun-failed", "rerun", metavar="RUN_DIR",
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Run again only the scenarios that failed (or were inconclusive or in "
+                   "error) in that earlier run, with its ICS unless --ics is given.")
 @port_option
-def certify_command(ics: Path | None, out: Path | None, tags: str | None,
+def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun: Path | None,
                     base_port: int) -> None:
     """Certify an institution against the interconnection profile.
 
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
     3 inconclusive or harness error.
     """
-    from qrinterop.runner.certify import CertifyOptions, certify
+    from qrinterop.runner.certify import CertifyOptions, certify, failed_in, selecting
 
+    defects: tuple[str, ...] = ()
+    if rerun is not None:
+        if tags:
+            raise UsageError("--rerun-failed chooses the scenarios itself: leave out --tags")
+        failed, earlier_ics, defects = failed_in(rerun)
+        if not failed:
+            console.print(f"Nothing to re-run: every scenario of {rerun} passed or did not apply.")
+            sys.exit(0)
+        ics, tags = ics or earlier_ics, selecting(failed)
+        console.print(f"Re-running {len(failed)} scenario(s) of {rerun}: {', '.join(failed)}")
     console.print(f"qrinterop {__version__}: certifying "
                   f"{ics or 'the bundled reference institution'}")
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
-                                     command="qrinterop certify"), on_result=show_result)
+                                     defects=defects, command="qrinterop certify"),
+                      on_result=show_result)
     report = outcome.report
     if outcome.aborted:
         print(f"qrinterop: error: {outcome.aborted}", file=sys.stderr)
@@ -128,14 +145,25 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
               help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=6, show_default=True,
               help="Certifications run at once, each in its own process with its own network.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the matrix as JSON instead of a line per variant.")
+@click.option("--conformance", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the requirement → scenarios → defects page here "
+                   "(docs/CONFORMANCE.md).")
 @port_option
-def selftest_command(out: Path | None, jobs: int, base_port: int) -> None:
+def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Path | None,
+                     base_port: int) -> None:
     """Certify every deliberately defective variant of the reference institution.
 
     Exit code 0 only if the reference is conformant, every defect gets its expected verdict
     with the scenarios that must catch it failing, and every scenario catches some defect.
     """
+    import time
+
     from qrinterop.runner.selftest import selftest
+
+    if as_json:
+        console.quiet = True
 
     def show(variant: VariantResult) -> None:
         mark = "[green]caught[/]" if variant.ok else "[bold red]MISSED[/]"
@@ -145,7 +173,12 @@ def selftest_command(out: Path | None, jobs: int, base_port: int) -> None:
                       f"verdict {variant.verdict:<15} failed: {', '.join(variant.failed) or '-'}")
 
     console.print("qrinterop selftest: certifying the reference institution and its defects")
+    started = time.monotonic()
     result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show)
+    if conformance is not None:
+        _write_conformance(conformance, result, time.monotonic() - started)
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     if result.never_failed:
         console.print(f"[bold red]Scenarios no defect made fail: "
                       f"{', '.join(result.never_failed)}[/]")
@@ -202,6 +235,19 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
             follow(tap, lambda line: console.print(line, markup=False, highlight=False))
         except KeyboardInterrupt:
             console.print("Stopping.")
+
+
+def _write_conformance(path: Path, result: object, wall_s: float) -> None:
+    from qrinterop.profile import load_profile
+    from qrinterop.report.conformance import conformance_page
+    from qrinterop.runner.suite import locate
+
+    try:
+        path.write_text(conformance_page(load_profile(), locate().coverage(), result, wall_s),
+                        encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--conformance: cannot write {path}: {exc.strerror}") from None
+    console.print(f"Wrote {path}")
 
 
 def _register_groups() -> None:

@@ -7,6 +7,7 @@ never came up — an inconclusive run is still evidence.
 
 from __future__ import annotations
 
+import json
 import platform
 import secrets
 import subprocess
@@ -81,6 +82,31 @@ def harness_commit(root: Path) -> str | None:
     return done.stdout.strip() or None
 
 
+#: Verdicts a re-run of the failed scenarios takes up again.
+NOT_PASSED = ("fail", "error", "inconclusive")
+
+
+def failed_in(run_dir: Path) -> tuple[list[str], Path, tuple[str, ...]]:
+    """The scenarios of an earlier run that did not pass (by test-case ID), with the ICS it
+    certified and the defects it added; :class:`UsageError` if ``run_dir`` holds no report."""
+    path = run_dir / "report.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        sut = report["run"]["sut"]
+        failed = [s["id"] for s in report["scenarios"] if s["verdict"] in NOT_PASSED]
+    except FileNotFoundError:
+        raise UsageError(f"--rerun-failed: {path} not found: not a run folder") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--rerun-failed: {path} is not a qrinterop report: "
+                         f"{type(exc).__name__}: {exc}") from None
+    return failed, Path(sut["ics"]), tuple(sut.get("defects", ()))
+
+
+def selecting(ids: list[str]) -> str:
+    """A behave tag expression that selects exactly these test cases."""
+    return " or ".join(f"@tc.{ident}" for ident in ids)
+
+
 def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     suite = locate()
     try:
@@ -90,7 +116,7 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
-    if ics.get("keys"):
+    if ics.get("keys") and ics["sut"]["launch"] == "reference":
         try:        # read again when the network is built; here so that nothing starts
             reference_signing_key(suite, ics)
         except UsageError as exc:
@@ -142,7 +168,7 @@ def certify(options: CertifyOptions,
                     "title": profile.manifest["title"]},
         "sut": {"id": ics["institution"]["id"], "name": ics["institution"]["name"],
                 "roles": ics["institution"]["roles"], "launch": ics["sut"]["launch"],
-                "defects": ics["sut"]["defects"], "ics": str(ics_path),
+                "defects": ics["sut"]["defects"], "ics": str(ics_path.resolve()),
                 "timing_scale": ics["sut"].get("timing_scale", 1.0)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }

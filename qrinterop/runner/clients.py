@@ -13,7 +13,7 @@ import requests
 
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.protocol.envelope import Party, seal, sign
-from qrinterop.protocol.transport import MESSAGE_PATH, encode
+from qrinterop.protocol.transport import encode
 from qrinterop.runner.errors import SutUnreachable
 
 HARNESS = "harness"
@@ -210,7 +210,7 @@ class Injector:
         self.channel.record("injector", self.switch.inst_id, receiver, "request", message,
                             leg="from-switch", deliberate=tamper is not None)
         try:
-            response = requests.post(self.urls[receiver] + MESSAGE_PATH, data=encode(message),
+            response = requests.post(self.urls[receiver], data=encode(message),
                                      headers={"Content-Type": "application/json"},
                                      timeout=self.timeout_s)
         except requests.RequestException as exc:

@@ -42,7 +42,7 @@ SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
 #: A PEM public key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
 MAX_KEY_FILE_BYTES = 64 * 1024
 #: Launches this version can run. The others are checked, and refused by a run with one line.
-RUNNABLE_LAUNCHES = ("reference",)
+RUNNABLE_LAUNCHES = ("reference", "command")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -112,8 +112,9 @@ class _Fatal(Exception):
 # -- public entry points ------------------------------------------------------------------------
 def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> dict:
     """Read and check an ICS file for a run; any problem, or a launch this version cannot run,
-    is a :class:`UsageError` naming file and line. Key file paths in the data returned are
-    absolute: relative ones start at the ICS file's folder, which no later reader knows."""
+    is a :class:`UsageError` naming file and line. Key file paths and the command's workdir in
+    the data returned are absolute: relative ones start at the ICS file's folder, which no
+    later reader knows."""
     checked = check_ics(path, known_defects, known_features)
     if checked.valid:
         checked.problems.extend(_not_runnable(checked.parsed))
@@ -123,6 +124,9 @@ def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> d
     folder = path.parent.resolve()
     for key in checked.document.get("keys", []):
         key["public_key"] = str(folder / key["public_key"])
+    sut = checked.document["sut"]
+    if sut["launch"] == "command":
+        sut["workdir"] = str(folder / sut.get("workdir", "."))
     return checked.document
 
 
@@ -547,9 +551,9 @@ def _not_runnable(parsed: _Parsed | None) -> Iterator[Problem]:
     launch = parsed.value(("sut", "launch")) if parsed else None
     if launch is not None and launch not in RUNNABLE_LAUNCHES:
         yield parsed.problem(("sut", "launch"), f"{launch!r} is declared and checked, but this "
-                             "version of qrinterop certifies only launch: reference (running "
-                             "an implementation by url, command or container comes in a later "
-                             "version)")
+                             "version of qrinterop certifies only launch: reference or "
+                             "command (an implementation already running at a url, or in a "
+                             "container, comes in a later version)")
 
 
 def _get(document: Any, path: KeyPath) -> Any:
@@ -571,7 +575,7 @@ TEMPLATE = """\
 #
 #   1. Replace every <...> placeholder with your value (keep the quotes around it).
 #   2. qrinterop ics check THIS-FILE      lists what is still missing or wrong, by line.
-#   3. qrinterop certify --ics THIS-FILE  (this version certifies only launch: reference)
+#   3. qrinterop certify --ics THIS-FILE  (this version runs launch: command and reference)
 #
 # mocks/reference-ics.yaml in the qrinterop source is a filled-in example, and so are the
 # files in docs/examples/. Keep identifiers and codes in quotes: unquoted, YAML reads 00123
@@ -649,7 +653,9 @@ sut:
   #   container  qrinterop runs its container image: give image, url and control_url;
   #   reference  qrinterop starts its bundled reference institution in your place, to try
   #              the harness out (keys: only those in mocks/keys/, or none).
-  # This version checks them all, and certifies only reference.
+  # This version checks them all, and certifies command and reference. With command,
+  # QRINTEROP_SUT_CONFIG names a JSON file with the network (switch URL and keys, every
+  # participant's registration): see README.md.
   launch: url
   # Your interconnection message endpoint, where the switch sends its messages (POST). On
   # this machine only: http://127.0.0.1:PORT, then a path if any; qrinterop sends traffic

@@ -18,8 +18,9 @@ from pathlib import Path
 from qrinterop.codes.routing import code_registration
 from qrinterop.protocol.crypto import KeyFormatError, SigningKey, VerifyKey
 from qrinterop.protocol.keyring import registered
+from qrinterop.protocol.transport import MESSAGE_PATH
 from qrinterop.runner.errors import UsageError
-from qrinterop.runner.services import Service, ServiceGroup, listen
+from qrinterop.runner.services import CommandService, Service, ServiceGroup, listen
 from qrinterop.runner.suite import Suite
 
 
@@ -28,10 +29,10 @@ class Participant:
     """One institution or switch as the network knows it."""
 
     description: dict          # ICS-shaped: institution, codes, terminal (switch: id and name)
-    key: SigningKey            # the private key it signs with...
+    key: SigningKey | None     # the private key it signs with (None: an SUT that has its own)
     key_id: str                # ...under this key ID
     keys: list[dict]           # every key the others accept from it (`registered` entries)
-    service: Service | None = None
+    service: Service | CommandService | None = None
 
     @classmethod
     def with_new_key(cls, description: dict) -> Participant:
@@ -49,9 +50,24 @@ class Participant:
         return self.description.get("persona", self.id)
 
     @property
+    def message_url(self) -> str:
+        """Where the switch sends it messages (POST)."""
+        if isinstance(self.service, CommandService):
+            return self.service.url
+        return self.service.url + MESSAGE_PATH
+
+    @property
+    def control_url(self) -> str:
+        """Base URL of its test-control API (and, for the switch, of its /sim/ API)."""
+        if isinstance(self.service, CommandService):
+            return self.service.control_url
+        return self.service.url
+
+    @property
     def registration(self) -> dict:
-        """What the switch and every peer know of this participant."""
-        return {**code_registration(self.description), "url": self.service.url,
+        """What the switch and every peer know of this participant: ``url`` is its message
+        endpoint."""
+        return {**code_registration(self.description), "url": self.message_url,
                 "keys": self.keys}
 
 
@@ -83,6 +99,9 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     parts = [Participant.with_new_key(switch_desc), _sut(suite, ics),
              *map(Participant.with_new_key, chosen_peers(layout["peers"], personas))]
     for n, part in enumerate(parts):
+        if part is parts[1] and ics["sut"]["launch"] == "command":
+            part.service = group.add(_command_service(part, ics, run_dir))
+            continue
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
             name=f"{part.description['institution']['name']} ({part.id})",
@@ -95,12 +114,23 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
 
 
 def _sut(suite: Suite, ics: dict) -> Participant:
-    """The SUT, registered with every key its ICS lists (paths made absolute by ``load_ics``)
-    and signing with the last one's private key, which the reference institution has."""
+    """The SUT, registered with every key its ICS lists (paths made absolute by ``load_ics``);
+    the bundled reference signs with the last one's private key, an implementation the
+    harness starts with its own."""
     if not ics.get("keys"):
         return Participant.with_new_key(ics)
     keys = [registered(key["id"], VerifyKey.load(Path(key["public_key"]))) for key in ics["keys"]]
-    return Participant(ics, reference_signing_key(suite, ics), ics["keys"][-1]["id"], keys)
+    key = reference_signing_key(suite, ics) if ics["sut"]["launch"] == "reference" else None
+    return Participant(ics, key, ics["keys"][-1]["id"], keys)
+
+
+def _command_service(sut: Participant, ics: dict, run_dir: Path) -> CommandService:
+    launch = ics["sut"]
+    return CommandService(
+        name=f"{ics['institution']['name']} ({sut.id})", command=launch["command"],
+        workdir=Path(launch["workdir"]), config_file=run_dir / "services" / f"{sut.id}.json",
+        log_file=run_dir / "logs" / f"{sut.id}.log", url=launch["url"],
+        control_url=launch["control_url"], ready_timeout_s=launch.get("ready_timeout_s", 30))
 
 
 def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
@@ -144,14 +174,17 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
         json.dumps({"participants": registrations}, indent=2, ensure_ascii=False),
         encoding="utf-8")
     for part in network.participants:
-        key_file = secrets_dir / f"{part.id}.pem"
-        part.key.save(key_file)
-        config = {"id": part.id, "key_file": str(key_file), "key_id": part.key_id,
-                  "timing_scale": timing_scale,
+        config = {"id": part.id, "key_id": part.key_id, "timing_scale": timing_scale,
                   "state_file": str(run_dir / "state" / f"{part.id}.sqlite"),
                   "network": {"participants": registrations}}
+        if part.key is not None:       # an SUT the harness starts has a key of its own
+            key_file = secrets_dir / f"{part.id}.pem"
+            part.key.save(key_file)
+            config["key_file"] = str(key_file)
         if part is not network.switch:
-            config.update(switch_id=network.switch.id, codes=part.description["codes"],
+            config.update(switch_id=network.switch.id, switch_url=network.switch.message_url,
+                          url=part.message_url, control_url=part.control_url,
+                          codes=part.description["codes"],
                           roles=part.description["institution"]["roles"],
                           terminal=part.description.get("terminal", {}),
                           defects=ics["sut"].get("defects", []) if part is network.sut else [])

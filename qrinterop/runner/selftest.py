@@ -21,15 +21,23 @@ from qrinterop.runner.suite import locate
 @dataclass
 class VariantResult:
     defect: str | None           # None: the reference institution itself
+    breaks: str | None           # the requirement the defect breaks
     expected: str
     verdict: str
     failed: list[str]
     must_fail: list[str]
+    ran: list[str]
     run_dir: Path
 
     @property
     def ok(self) -> bool:
         return self.verdict == self.expected and set(self.must_fail) <= set(self.failed)
+
+    def as_dict(self) -> dict:
+        """One row of the matrix, as ``selftest --json`` prints it."""
+        return {"defect": self.defect, "breaks": self.breaks, "expected_verdict": self.expected,
+                "verdict": self.verdict, "expected_to_fail": self.must_fail,
+                "failed": self.failed, "caught": self.ok, "run_dir": str(self.run_dir)}
 
 
 @dataclass
@@ -47,6 +55,10 @@ class SelftestResult:
     def ok(self) -> bool:
         return all(v.ok for v in self.variants) and not self.never_failed
 
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "variants": [v.as_dict() for v in self.variants],
+                "scenarios": self.scenarios, "never_failed": self.never_failed}
+
 
 def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
              on_variant: Callable[[VariantResult], None] = lambda _v: None) -> SelftestResult:
@@ -55,23 +67,24 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     ``base_port``, variant n takes the ports from ``base_port + 10 n``."""
     suite = locate()
     out = out or suite.reports / f"selftest-{new_run_id()}"
-    plan = [(None, "conformant", [])] + [(name, spec["expect"], spec["caught_by"])
-                                          for name, spec in suite.defects().items()]
+    plan = [(None, None, "conformant", [])] + [
+        (name, spec["breaks"], spec["expect"], spec["caught_by"])
+        for name, spec in suite.defects().items()]
     runs = [(defect, out / (defect or "reference"), base_port + 10 * n if base_port else 0)
-            for n, (defect, _expected, _must_fail) in enumerate(plan)]
+            for n, (defect, *_rest) in enumerate(plan)]
     variants: dict[str | None, VariantResult] = {}
     scenarios: list[str] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)}
         for future in as_completed(futures):
-            defect, expected, must_fail = plan[futures[future]]
+            defect, breaks, expected, must_fail = plan[futures[future]]
             verdict, failed, ran, run_dir = future.result()
             if defect is None:
                 scenarios = ran
-            variants[defect] = VariantResult(defect, expected, verdict, failed, must_fail,
-                                             run_dir)
+            variants[defect] = VariantResult(defect, breaks, expected, verdict, failed,
+                                             must_fail, ran, run_dir)
             on_variant(variants[defect])
-    return SelftestResult([variants[defect] for defect, _e, _m in plan], scenarios)
+    return SelftestResult([variants[defect] for defect, *_rest in plan], scenarios)
 
 
 def _certify_variant(defect: str | None, run_dir: Path,

@@ -38,7 +38,7 @@ def _public_keys(part: Participant, folder: Path) -> Path:
 
 def _line(part: Participant, key_file: Path, role: str) -> str:
     reg = part.registration
-    return (f"  {reg['id']}  {role:<11} {reg['url']:<24} {', '.join(reg['roles']):<16} "
+    return (f"  {reg['id']}  {role:<11} {reg['url']:<33} {', '.join(reg['roles']):<16} "
             f"{reg['name']}  (public key: {key_file})")
 
 

@@ -81,8 +81,7 @@ class Service:
             line = self.process.stdout.readline()
             if not line:
                 self.process.wait()
-                raise LaunchError(f"{self.name} exited with code {self.process.returncode} "
-                                  f"while starting: {self.last_log_line()} (log: {self.log_file})")
+                raise exited_while_starting(self.name, self.process, self.log_file)
             if json.loads(line).get("ready"):
                 return
 
@@ -99,10 +98,6 @@ class Service:
         self.start(cwd)
         self.wait_ready(time.monotonic() + READY_TIMEOUT_S)
 
-    def last_log_line(self) -> str:
-        lines = self.log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        return lines[-1] if lines else "no output"
-
     def stop(self, grace_s: float = 3.0) -> None:
         """Close stdin (the polite request), then SIGTERM, then SIGKILL the process group."""
         if self.process is None:
@@ -110,19 +105,87 @@ class Service:
             return
         if self.process.stdin and not self.process.stdin.closed:
             self.process.stdin.close()
-        for sig in (None, signal.SIGTERM, signal.SIGKILL):
-            if sig is not None:
-                try:
-                    os.killpg(self.process.pid, sig)
-                except ProcessLookupError:
-                    break
-            try:
-                self.process.wait(timeout=grace_s)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        _stop_group(self.process, grace_s)
         if self.process.stdout:
             self.process.stdout.close()
+
+
+@dataclass
+class CommandService:
+    """The SUT, started with its ICS's command (``launch: command``): the command line as
+    given (no shell) in its workdir, with the harness's Python first on PATH, and
+    ``QRINTEROP_SUT_CONFIG`` naming the JSON file that tells it the network (the switch's URL
+    and keys, every participant's registration, the timing scale). Its output goes to the run
+    folder's log; it is ready when its message endpoint and control API accept connections."""
+
+    name: str
+    command: list[str]
+    workdir: Path
+    config_file: Path
+    log_file: Path
+    url: str                    # its message endpoint
+    control_url: str
+    ready_timeout_s: float
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self, _cwd: Path) -> None:
+        env = {**os.environ, "QRINTEROP_SUT_CONFIG": str(self.config_file),
+               "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                        os.environ.get("PATH", "")])}
+        with self.log_file.open("ab") as log:
+            try:
+                self.process = subprocess.Popen(
+                    self.command, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
+                    stdout=log, stderr=log, start_new_session=True)
+            except OSError as exc:
+                raise LaunchError(f"{self.name}: cannot run {self.command[0]!r} in "
+                                  f"{self.workdir}: {exc.strerror}") from None
+
+    def wait_ready(self, _deadline: float) -> None:
+        """Its own ICS's ready_timeout_s, not the simulators' deadline, is the limit."""
+        deadline = time.monotonic() + self.ready_timeout_s
+        for url in (self.url, self.control_url):
+            while not _accepts(url):
+                if self.process.poll() is not None:
+                    raise exited_while_starting(self.name, self.process, self.log_file)
+                if time.monotonic() > deadline:
+                    raise LaunchError(f"{self.name} did not accept connections at {url} within "
+                                      f"{self.ready_timeout_s:g} s (log: {self.log_file})")
+                time.sleep(0.05)
+
+    def stop(self, grace_s: float = 3.0) -> None:
+        if self.process is not None:
+            _stop_group(self.process, grace_s)
+
+
+def _accepts(url: str) -> bool:
+    host, _, port = url.split("//", 1)[1].split("/", 1)[0].partition(":")
+    try:
+        socket.create_connection((host, int(port or 80)), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def exited_while_starting(name: str, process: subprocess.Popen, log_file: Path) -> LaunchError:
+    lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return LaunchError(f"{name} exited with code {process.returncode} while starting: "
+                       f"{lines[-1] if lines else 'no output'} (log: {log_file})")
+
+
+def _stop_group(process: subprocess.Popen, grace_s: float) -> None:
+    """SIGTERM, then SIGKILL, the process's whole group, waiting ``grace_s`` after each."""
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+        try:
+            process.wait(timeout=grace_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 class ServiceGroup:

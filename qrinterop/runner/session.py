@@ -53,16 +53,16 @@ class Session:
         self.results: list[ScenarioResult] = []
         self.channel = Channel()
         timeout = profile.timing["upper_tester_timeout_s"]
-        self.sut = ControlClient(network.sut.id, network.sut.service.url, timeout, self.channel,
+        self.sut = ControlClient(network.sut.id, network.sut.control_url, timeout, self.channel,
                                  [account["id"] for account in ics.get("accounts", [])])
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
-        self.personas = {p.persona: ControlClient(p.id, p.service.url, timeout, self.channel)
+        self.personas = {p.persona: ControlClient(p.id, p.control_url, timeout, self.channel)
                          for p in network.peers}
         self.peer = next(iter(self.personas.values()))
         self.tap = SwitchTap(network.switch.service.url, timeout)
         self.injector = Injector(Party(network.switch.id, network.switch.key,
                                        network.switch.key_id),
-                                 {p.id: p.service.url for p in network.participants},
+                                 {p.id: p.message_url for p in network.participants},
                                  timeout, self.channel)
         self.keys = KeyRing.from_registrations(network.registrations())
         self.routes = default_table(profile.folder).extended(
