@@ -17,6 +17,7 @@ import requests
 from qrinterop.codes import emv_mpm
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
+from qrinterop.runner.suite import locate
 
 MERCHANT_CODE = ("00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678"
                  "520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京5405"
@@ -40,12 +41,13 @@ def per_second(action: Callable[[], object], count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def certify_wall_time(repeats: int) -> float:
+def certify_wall_time(repeats: int, jobs: int = 1) -> float:
     """Wall time of the whole command, as a user runs it (process start included)."""
     def run() -> None:
         with tempfile.TemporaryDirectory() as folder:
-            subprocess.run([sys.executable, "-m", "qrinterop.cli", "certify", "--out",
-                            str(Path(folder) / "run")], check=True, capture_output=True)
+            subprocess.run([sys.executable, "-m", "qrinterop.cli", "certify", "--jobs",
+                            str(jobs), "--out", str(Path(folder) / "run")], check=True,
+                           capture_output=True)
     return median_time(run, repeats)
 
 
@@ -90,9 +92,15 @@ def figures(quick: bool) -> list[tuple[str, float]]:
     data = b'{"body":{"amount":1250},"header":{"msgType":"cpm.purchase.request"}}'
     signature = key.sign(data)
     certify, network = certify_wall_time(repeats), network_start_time(repeats)
+    parallel = certify_wall_time(repeats, jobs=2)
+    scenarios = len(locate().selected(None))
     return [
         ("certify, whole command (s)", certify),
-        ("network start and stop, 3 services (s)", network),
+        (f"certify --jobs 1: scenarios/s ({scenarios} scenarios)", scenarios / certify),
+        ("certify --jobs 2, whole command (s)", parallel),
+        ("certify --jobs 2: scenarios/s", scenarios / parallel),
+        ("certify --jobs 1 / --jobs 2 (ratio)", certify / parallel),
+        ("network start and stop, switch + SUT + 5 peers (s)", network),
         ("certify / network start (ratio)", certify / network),
         ("CPM purchases/s end to end, 8 clients", cpm_throughput(100 if quick else 400, 8)),
         ("SM2 signatures/s", per_second(lambda: key.sign(data), 2000)),

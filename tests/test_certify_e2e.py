@@ -38,7 +38,7 @@ def test_reference_institution_is_conformant(reference_run):
     assert done.returncode == 0, done.stdout + done.stderr
     assert report["verdict"] == "conformant"
     assert report["summary"] == {"pass": len(SCENARIOS), "fail": 0, "inconclusive": 0,
-                                 "error": 0, "not_applicable": 0}
+                                 "error": 0, "waived": 0, "not_applicable": 0}
     assert {s["id"] for s in report["scenarios"]} == SCENARIOS
     assert f"Report: {run_dir / 'report.html'}" in done.stdout
     assert "Verdict: conformant" in done.stdout

@@ -401,17 +401,21 @@ def test_accounts_are_for_an_own_implementation_and_each_is_named_once(tmp_path)
                 "which opens a new account for every scenario")
 
 
-def test_certify_runs_only_the_reference_and_command_launches_for_now(tmp_path):
-    """The other launches are checked and refused with one line, before anything starts."""
-    done = run_cli("certify", "--ics", str(CONTAINER_EXAMPLE), "--out", str(tmp_path / "run"))
+def test_certify_does_not_run_the_url_launch_yet(tmp_path):
+    """launch: url is checked and refused with one line, before anything starts."""
+    ics = ics_with(tmp_path, "launch: reference", "launch: url\n"
+                   "  url: http://127.0.0.1:9100/messages\n  control_url: http://127.0.0.1:9100")
+    ics.write_text(ics.read_text(encoding="utf-8").replace("  defects: []\n", ""),
+                   encoding="utf-8")
+    done = run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "run"))
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr
-    line = line_of(CONTAINER_EXAMPLE, "  launch:")
+    line = line_of(ics, "  launch:")
     assert lines[0] == (
-        f"qrinterop: error: ICS file {CONTAINER_EXAMPLE}, line {line}, column 11: sut.launch: "
-        "'container' is declared and checked, but this version of qrinterop certifies only "
-        "launch: reference or command (an implementation already running at a url, or in a "
-        "container, comes in a later version)")
+        f"qrinterop: error: ICS file {ics}, line {line}, column 11: sut.launch: "
+        "'url' is declared and checked, but this version of qrinterop certifies only "
+        "launch: reference, command or container (an implementation already running at a url "
+        "comes in a later version)")
     assert not (tmp_path / "run").exists()
 
 

@@ -129,12 +129,14 @@ def report() -> dict[str, Any]:
         },
         "verdict": "not-conformant",
         "verdict_reason": "1 of 3 applicable scenarios failed.",
-        "summary": {"pass": 1, "fail": 1, "inconclusive": 1, "error": 0, "not_applicable": 1},
+        "summary": {"pass": 1, "fail": 1, "inconclusive": 1, "error": 0, "waived": 0,
+                    "not_applicable": 1},
         "requirements": [
             _requirement("R-SEC-02", "fail", ["SEC-01", "SEC-02", "CPM-01", "CPM-02"]),
             _requirement("R-CPM-03", "untested", []),
         ],
         "scenarios": scenarios,
+        "waivers": [],
     }
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Bound to the real stdout now: behave swaps sys.stdout while it captures hook output.
 console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
 STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
+         "waived": "cyan",
          "not_applicable": "dim", "conformant": "bold green", "not-conformant": "bold red"}
 
 
@@ -67,9 +68,15 @@ def cli() -> None:
               type=click.Path(path_type=Path, file_okay=False),
               help="Run again only the scenarios that failed (or were inconclusive or in "
                    "error) in that earlier run, with its ICS unless --ics is given.")
+@click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False),
+              help="YAML waiver file: requirements whose failures an approver accepts until "
+                   "a date (qrinterop/runner/waivers.schema.json).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Worker processes, each with its own simulated network, sharing the "
+                   "scenarios; one report.")
 @port_option
 def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun: Path | None,
-                    base_port: int) -> None:
+                    waivers: Path | None, jobs: int, base_port: int) -> None:
     """Certify an institution against the interconnection profile.
 
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
@@ -90,7 +97,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
     console.print(f"qrinterop {__version__}: certifying "
                   f"{ics or 'the bundled reference institution'}")
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
-                                     defects=defects, command="qrinterop certify"),
+                                     defects=defects, waivers=waivers, jobs=jobs,
+                                     command="qrinterop certify"),
                       on_result=show_result)
     report = outcome.report
     if outcome.aborted:

@@ -71,9 +71,11 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
 
 
 def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,
-                 aborted: str | None = None, covered: set[str] | None = None) -> dict:
+                 aborted: str | None = None, covered: set[str] | None = None,
+                 waivers: list[dict] | None = None) -> dict:
     """``aborted``: why the run stopped early (the SUT didn't start, the harness failed);
-    such a run is inconclusive whatever its scenarios did."""
+    such a run is inconclusive whatever its scenarios did. ``waivers``: as the report lists
+    them (``Waiver.as_dict``), already applied to ``results``."""
     requirements = requirement_entries(profile, results, claims, run["sut"]["id"], covered)
     mandatory = [r for r in requirements if r["level"] == "mandatory"]
     untested = [r["id"] for r in mandatory if r["verdict"] == "untested"]
@@ -91,6 +93,7 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
         "summary": {v: sum(r.verdict == v for r in results) for v in SCENARIO_VERDICTS},
         "requirements": requirements,
         "scenarios": [r.as_dict() for r in results],
+        "waivers": waivers or [],
     }
 
 

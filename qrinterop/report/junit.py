@@ -22,6 +22,7 @@ _COUNTED_AS = {
     "error": "errors",
     "inconclusive": "errors",
     "not_applicable": "skipped",
+    "waived": "skipped",
 }
 
 
@@ -58,8 +59,8 @@ def _outcome(scenario: dict[str, Any]) -> ET.Element | None:
         element = ET.Element("error", message=message, type="error")
     elif verdict == "inconclusive":
         element = ET.Element("error", message=message, type="inconclusive")
-    elif verdict == "not_applicable":
-        return ET.Element("skipped", message=_clean(scenario.get("reason") or "not applicable"))
+    elif verdict in ("not_applicable", "waived"):
+        return ET.Element("skipped", message=_clean(scenario.get("reason") or verdict))
     else:
         return None
     element.text = _clean(_failure_text(scenario))

@@ -14,14 +14,17 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 from qrinterop import __version__
 from qrinterop.evidence.transcript import stamp
 from qrinterop.profile import Profile, ProfileError, load_profile
+from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.behave_run import run_features
 from qrinterop.runner.errors import LaunchError, UsageError
@@ -30,6 +33,7 @@ from qrinterop.runner.network import Network, build_network, reference_signing_k
 from qrinterop.runner.session import Session
 from qrinterop.runner.suite import Suite, locate
 from qrinterop.runner.verdicts import ScenarioResult
+from qrinterop.runner.waivers import apply_waivers, load_waivers
 
 EXIT_CODES = {"conformant": 0, "not-conformant": 1, "inconclusive": 3}
 
@@ -41,6 +45,8 @@ class CertifyOptions:
     tags: str | None = None
     base_port: int = 0
     defects: tuple[str, ...] = ()      # added to the ICS's own; used by selftest
+    waivers: Path | None = None        # the waiver file
+    jobs: int = 1                      # worker processes, each with its own network
     command: str = "qrinterop certify"
 
 
@@ -141,23 +147,28 @@ def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int,
 def certify(options: CertifyOptions,
             on_result: Callable[[ScenarioResult], None] = lambda _r: None) -> Outcome:
     suite, profile, ics, ics_path = load_inputs(options)
+    waivers = load_waivers(options.waivers, set(profile.requirements)) if options.waivers \
+        else []
+    today = beijing_now().date()
+
+    def judged(result: ScenarioResult) -> None:
+        apply_waivers([result], waivers, today)
+        on_result(result)
+
+    if options.jobs > 1 and ics["sut"]["launch"] != "reference":
+        raise UsageError(f"--jobs {options.jobs}: an SUT started with launch: "
+                         f"{ics['sut']['launch']} is one instance on the ports its ICS gives; "
+                         "run its scenarios with --jobs 1")
     run_id = new_run_id()
     run_dir = prepare_run_dir(options.out or suite.reports / run_id)
     started, clock = time.time(), time.monotonic()
-    session: Session | None = None
-    aborted = None
-    rerun = options.command if options.ics is None else f"{options.command} --ics {ics_path}"
-    try:
-        with running_network(suite, ics, run_dir, options.base_port) as network:
-            session = Session(profile, ics, network, run_dir, rerun, on_result)
-            run_features(suite.features, session, options.tags, run_dir / "allure-results")
-    except LaunchError as exc:
-        aborted = f"The SUT or a simulator could not start: {exc}"
-    except UsageError:
-        raise                   # the command line's fault (a port taken): exit 2, no report
-    except Exception as exc:    # a harness fault: keep what was gathered, say what broke
-        aborted = f"Harness error, the run stopped: {type(exc).__name__}: {exc}"
-    results = session.results if session else []
+    if options.jobs > 1:
+        results, aborted = _in_workers(options, suite, run_dir, judged)
+    else:
+        rerun = options.command if options.ics is None else \
+            f"{options.command} --ics {ics_path}"
+        results, aborted = _in_this_process(options, suite, profile, ics, run_dir, rerun,
+                                            judged)
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -173,9 +184,74 @@ def certify(options: CertifyOptions,
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }
     report = build_report(run, profile, results, Claims.of(ics), aborted,
-                          covered=_coverage(suite))
+                          covered=_coverage(suite),
+                          waivers=[waiver.as_dict(today) for waiver in waivers])
     write_report(report, run_dir)
     return Outcome(report, run_dir, aborted)
+
+
+def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
+                     run_dir: Path, rerun: str, judged: Callable[[ScenarioResult], None],
+                     ) -> tuple[list[ScenarioResult], str | None]:
+    """Run the selected scenarios against one network; the results gathered so far and, if
+    the run stopped early, why."""
+    session: Session | None = None
+    aborted = None
+    try:
+        with running_network(suite, ics, run_dir, options.base_port) as network:
+            session = Session(profile, ics, network, run_dir, rerun, judged)
+            run_features(suite.features, session, options.tags, run_dir / "allure-results")
+    except LaunchError as exc:
+        aborted = f"The SUT or a simulator could not start: {exc}"
+    except UsageError:
+        raise                   # the command line's fault (a port taken): exit 2, no report
+    except Exception as exc:    # a harness fault: keep what was gathered, say what broke
+        aborted = f"Harness error, the run stopped: {type(exc).__name__}: {exc}"
+    return (session.results if session else []), aborted
+
+
+def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
+                judged: Callable[[ScenarioResult], None],
+                ) -> tuple[list[ScenarioResult], str | None]:
+    """Share the selected scenarios among ``options.jobs`` worker processes, each certifying
+    its share against a network of its own in ``workers/<n>/``; merge what they found in
+    the suite's order. Scenarios are dealt round-robin, so the long ones of one feature file
+    (next to each other) go to different workers."""
+    order = suite.selected(options.tags)
+    shares = [share for share in (order[n::options.jobs] for n in range(options.jobs)) if share]
+    results: dict[str, ScenarioResult] = {}
+    stopped: list[str] = []
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_worker, replace(
+            options, out=run_dir / "workers" / str(n), tags=selecting(share), jobs=1,
+            waivers=None, base_port=options.base_port + 20 * n if options.base_port else 0,
+        )): n for n, share in enumerate(shares)}
+        for future in as_completed(futures):
+            n = futures[future]
+            scenarios, aborted = future.result()
+            stopped += [f"worker {n}: {aborted}"] if aborted else []
+            for scenario in scenarios:
+                result = ScenarioResult(**scenario)
+                if result.transcript:
+                    result.transcript = f"workers/{n}/{result.transcript}"
+                results[result.id] = result
+                judged(result)
+    _gather_allure(run_dir)
+    return [results[i] for i in order if i in results], "; ".join(stopped) or None
+
+
+def _worker(options: CertifyOptions) -> tuple[list[dict], str | None]:
+    outcome = certify(options)
+    return outcome.report["scenarios"], outcome.aborted
+
+
+def _gather_allure(run_dir: Path) -> None:
+    """Allure results of every worker in the run's own allure-results/ (their names are
+    unique), where a CI template picks them up."""
+    target = run_dir / "allure-results"
+    target.mkdir(exist_ok=True)
+    for result in run_dir.glob("workers/*/allure-results/*"):
+        result.rename(target / result.name)
 
 
 def _coverage(suite: Suite) -> set[str] | None:

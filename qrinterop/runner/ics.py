@@ -42,7 +42,7 @@ SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
 #: A PEM public key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
 MAX_KEY_FILE_BYTES = 64 * 1024
 #: Launches this version can run. The others are checked, and refused by a run with one line.
-RUNNABLE_LAUNCHES = ("reference", "command")
+RUNNABLE_LAUNCHES = ("reference", "command", "container")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -551,9 +551,9 @@ def _not_runnable(parsed: _Parsed | None) -> Iterator[Problem]:
     launch = parsed.value(("sut", "launch")) if parsed else None
     if launch is not None and launch not in RUNNABLE_LAUNCHES:
         yield parsed.problem(("sut", "launch"), f"{launch!r} is declared and checked, but this "
-                             "version of qrinterop certifies only launch: reference or "
-                             "command (an implementation already running at a url, or in a "
-                             "container, comes in a later version)")
+                             "version of qrinterop certifies only launch: reference, command "
+                             "or container (an implementation already running at a url comes "
+                             "in a later version)")
 
 
 def _get(document: Any, path: KeyPath) -> Any:
@@ -575,7 +575,7 @@ TEMPLATE = """\
 #
 #   1. Replace every <...> placeholder with your value (keep the quotes around it).
 #   2. qrinterop ics check THIS-FILE      lists what is still missing or wrong, by line.
-#   3. qrinterop certify --ics THIS-FILE  (this version runs launch: command and reference)
+#   3. qrinterop certify --ics THIS-FILE  (this version runs every launch but url)
 #
 # mocks/reference-ics.yaml in the qrinterop source is a filled-in example, and so are the
 # files in docs/examples/. Keep identifiers and codes in quotes: unquoted, YAML reads 00123
@@ -653,7 +653,7 @@ sut:
   #   container  qrinterop runs its container image: give image, url and control_url;
   #   reference  qrinterop starts its bundled reference institution in your place, to try
   #              the harness out (keys: only those in mocks/keys/, or none).
-  # This version checks them all, and certifies command and reference. With command,
+  # This version checks them all, and certifies all but url. With command and container,
   # QRINTEROP_SUT_CONFIG names a JSON file with the network (switch URL and keys, every
   # participant's registration): see README.md.
   launch: url

@@ -20,7 +20,14 @@ from qrinterop.protocol.crypto import KeyFormatError, SigningKey, VerifyKey
 from qrinterop.protocol.keyring import registered
 from qrinterop.protocol.transport import MESSAGE_PATH
 from qrinterop.runner.errors import UsageError
-from qrinterop.runner.services import CommandService, Service, ServiceGroup, listen
+from qrinterop.runner.services import (
+    CommandService,
+    ContainerService,
+    ExternalService,
+    Service,
+    ServiceGroup,
+    listen,
+)
 from qrinterop.runner.suite import Suite
 
 
@@ -32,7 +39,7 @@ class Participant:
     key: SigningKey | None     # the private key it signs with (None: an SUT that has its own)
     key_id: str                # ...under this key ID
     keys: list[dict]           # every key the others accept from it (`registered` entries)
-    service: Service | CommandService | None = None
+    service: Service | ExternalService | None = None
 
     @classmethod
     def with_new_key(cls, description: dict) -> Participant:
@@ -52,14 +59,14 @@ class Participant:
     @property
     def message_url(self) -> str:
         """Where the switch sends it messages (POST)."""
-        if isinstance(self.service, CommandService):
+        if isinstance(self.service, ExternalService):
             return self.service.url
         return self.service.url + MESSAGE_PATH
 
     @property
     def control_url(self) -> str:
         """Base URL of its test-control API (and, for the switch, of its /sim/ API)."""
-        if isinstance(self.service, CommandService):
+        if isinstance(self.service, ExternalService):
             return self.service.control_url
         return self.service.url
 
@@ -99,8 +106,8 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     parts = [Participant.with_new_key(switch_desc), _sut(suite, ics),
              *map(Participant.with_new_key, chosen_peers(layout["peers"], personas))]
     for n, part in enumerate(parts):
-        if part is parts[1] and ics["sut"]["launch"] == "command":
-            part.service = group.add(_command_service(part, ics, run_dir))
+        if part is parts[1] and ics["sut"]["launch"] in ("command", "container"):
+            part.service = group.add(_external_service(part, ics, run_dir))
             continue
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
@@ -124,13 +131,17 @@ def _sut(suite: Suite, ics: dict) -> Participant:
     return Participant(ics, key, ics["keys"][-1]["id"], keys)
 
 
-def _command_service(sut: Participant, ics: dict, run_dir: Path) -> CommandService:
+def _external_service(sut: Participant, ics: dict, run_dir: Path) -> ExternalService:
+    """The SUT as its ICS says to start it: its command, or its container image."""
     launch = ics["sut"]
-    return CommandService(
-        name=f"{ics['institution']['name']} ({sut.id})", command=launch["command"],
-        workdir=Path(launch["workdir"]), config_file=run_dir / "services" / f"{sut.id}.json",
-        log_file=run_dir / "logs" / f"{sut.id}.log", url=launch["url"],
-        control_url=launch["control_url"], ready_timeout_s=launch.get("ready_timeout_s", 30))
+    common = {"name": f"{ics['institution']['name']} ({sut.id})",
+              "config_file": run_dir / "services" / f"{sut.id}.json",
+              "log_file": run_dir / "logs" / f"{sut.id}.log", "url": launch["url"],
+              "control_url": launch["control_url"],
+              "ready_timeout_s": launch.get("ready_timeout_s", 30)}
+    if launch["launch"] == "container":
+        return ContainerService(**common, image=launch["image"])
+    return CommandService(**common, command=launch["command"], workdir=Path(launch["workdir"]))
 
 
 def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:

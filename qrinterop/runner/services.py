@@ -81,7 +81,9 @@ class Service:
             line = self.process.stdout.readline()
             if not line:
                 self.process.wait()
-                raise exited_while_starting(self.name, self.process, self.log_file)
+                raise LaunchError(f"{self.name} exited with code {self.process.returncode} "
+                                  f"while starting: {last_line(self.log_file)} "
+                                  f"(log: {self.log_file})")
             if json.loads(line).get("ready"):
                 return
 
@@ -111,21 +113,44 @@ class Service:
 
 
 @dataclass
-class CommandService:
-    """The SUT, started with its ICS's command (``launch: command``): the command line as
-    given (no shell) in its workdir, with the harness's Python first on PATH, and
-    ``QRINTEROP_SUT_CONFIG`` naming the JSON file that tells it the network (the switch's URL
-    and keys, every participant's registration, the timing scale). Its output goes to the run
-    folder's log; it is ready when its message endpoint and control API accept connections."""
+class ExternalService:
+    """An SUT the harness starts but that binds its own port (the ICS's ``url`` and
+    ``control_url``) and learns the network from the JSON file ``QRINTEROP_SUT_CONFIG``
+    names. It is ready when both URLs accept connections; its output goes to the run
+    folder's log."""
 
     name: str
-    command: list[str]
-    workdir: Path
     config_file: Path
     log_file: Path
     url: str                    # its message endpoint
     control_url: str
     ready_timeout_s: float
+
+    def wait_ready(self, _deadline: float) -> None:
+        """Its own ICS's ready_timeout_s, not the simulators' deadline, is the limit."""
+        deadline = time.monotonic() + self.ready_timeout_s
+        for url in (self.url, self.control_url):
+            while not _accepts(url):
+                if (ended := self.ended()) is not None:
+                    raise LaunchError(f"{self.name} {ended} while starting: "
+                                      f"{last_line(self.log_file)} (log: {self.log_file})")
+                if time.monotonic() > deadline:
+                    raise LaunchError(f"{self.name} did not accept connections at {url} within "
+                                      f"{self.ready_timeout_s:g} s (log: {self.log_file})")
+                time.sleep(0.05)
+
+    def ended(self) -> str | None:
+        """How the SUT ended ("exited with code 1"), or None while it runs."""
+        raise NotImplementedError
+
+
+@dataclass
+class CommandService(ExternalService):
+    """``launch: command``: the command line as given (no shell) in its workdir, with the
+    harness's Python first on PATH."""
+
+    command: list[str] = field(default_factory=list)
+    workdir: Path = Path(".")
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, _cwd: Path) -> None:
@@ -141,21 +166,66 @@ class CommandService:
                 raise LaunchError(f"{self.name}: cannot run {self.command[0]!r} in "
                                   f"{self.workdir}: {exc.strerror}") from None
 
-    def wait_ready(self, _deadline: float) -> None:
-        """Its own ICS's ready_timeout_s, not the simulators' deadline, is the limit."""
-        deadline = time.monotonic() + self.ready_timeout_s
-        for url in (self.url, self.control_url):
-            while not _accepts(url):
-                if self.process.poll() is not None:
-                    raise exited_while_starting(self.name, self.process, self.log_file)
-                if time.monotonic() > deadline:
-                    raise LaunchError(f"{self.name} did not accept connections at {url} within "
-                                      f"{self.ready_timeout_s:g} s (log: {self.log_file})")
-                time.sleep(0.05)
+    def ended(self) -> str | None:
+        code = self.process.poll()
+        return None if code is None else f"exited with code {code}"
 
     def stop(self, grace_s: float = 3.0) -> None:
         if self.process is not None:
             _stop_group(self.process, grace_s)
+
+
+@dataclass
+class ContainerService(ExternalService):
+    """``launch: container``: the ICS's image run with the docker SDK on the host's network
+    (``init=True``, so SIGTERM reaches the program), the run folder mounted at its own path
+    so that the configuration's paths hold inside; never pulled (no registry is reached).
+    Its output is copied into the log and the container removed when the run ends."""
+
+    image: str = ""
+    container: object = field(default=None, repr=False)
+
+    def start(self, _cwd: Path) -> None:
+        from docker.errors import DockerException, ImageNotFound
+
+        import docker
+
+        run_dir = self.config_file.parent.parent
+        try:
+            client = docker.from_env()
+            client.images.get(self.image)
+            self.container = client.containers.run(
+                self.image, detach=True, init=True, network_mode="host",
+                environment={"QRINTEROP_SUT_CONFIG": str(self.config_file)},
+                volumes={str(run_dir): {"bind": str(run_dir), "mode": "rw"}},
+                labels={"qrinterop": run_dir.name})
+        except ImageNotFound:
+            raise LaunchError(f"{self.name}: container image {self.image} not found on this "
+                              "machine's engine (images are never pulled: build or load it)"
+                              ) from None
+        except DockerException as exc:
+            raise LaunchError(f"{self.name}: cannot run container image {self.image}: "
+                              f"{exc}") from None
+
+    def ended(self) -> str | None:
+        self.container.reload()
+        if self.container.status in ("created", "running"):
+            return None
+        self._keep_logs()
+        return f"exited with code {self.container.attrs['State']['ExitCode']}"
+
+    def stop(self, grace_s: float = 3.0) -> None:
+        if self.container is None:
+            return
+        try:
+            self.container.stop(timeout=int(grace_s))
+            self._keep_logs()
+        finally:
+            self.container.remove(force=True)
+            self.container = None
+
+    def _keep_logs(self) -> None:
+        self.log_file.write_bytes(self.container.logs())
 
 
 def _accepts(url: str) -> bool:
@@ -167,10 +237,12 @@ def _accepts(url: str) -> bool:
     return True
 
 
-def exited_while_starting(name: str, process: subprocess.Popen, log_file: Path) -> LaunchError:
-    lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    return LaunchError(f"{name} exited with code {process.returncode} while starting: "
-                       f"{lines[-1] if lines else 'no output'} (log: {log_file})")
+def last_line(log_file: Path) -> str:
+    try:
+        lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except FileNotFoundError:
+        return "no output"
+    return lines[-1] if lines else "no output"
 
 
 def _stop_group(process: subprocess.Popen, grace_s: float) -> None:

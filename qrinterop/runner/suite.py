@@ -38,19 +38,34 @@ class Suite:
         ICS describes the SUT."""
         return json.loads((self.mocks / "network.json").read_text(encoding="utf-8"))
 
-    def coverage(self) -> dict[str, list[str]]:
-        """Requirement ID → the scenarios of this suite tagged with it, whatever a run
-        selects: what tells "not covered by the suite" from "not run this time"."""
+    def scenarios(self) -> list[tuple[str, list[str]]]:
+        """Every scenario of the suite (each row of an outline apart), in file order: its
+        test-case ID and its tags."""
         from behave.parser import parse_file  # behave only when the suite is read
 
-        covered: dict[str, list[str]] = {}
+        found = []
         for path in sorted(self.features.rglob("*.feature")):
             for scenario in parse_file(str(path)).walk_scenarios():
                 tags = [str(tag) for tag in scenario.effective_tags]
-                ids = [t.removeprefix("tc.") for t in tags if t.startswith("tc.")]
-                for req in (t.removeprefix("req.") for t in tags if t.startswith("req.")):
-                    covered.setdefault(req, []).extend(ids)
+                found += [(t.removeprefix("tc."), tags) for t in tags if t.startswith("tc.")]
+        return found
+
+    def coverage(self) -> dict[str, list[str]]:
+        """Requirement ID → the scenarios of this suite tagged with it, whatever a run
+        selects: what tells "not covered by the suite" from "not run this time"."""
+        covered: dict[str, list[str]] = {}
+        for ident, tags in self.scenarios():
+            for req in (t.removeprefix("req.") for t in tags if t.startswith("req.")):
+                covered.setdefault(req, []).append(ident)
         return covered
+
+    def selected(self, tags: str | None) -> list[str]:
+        """Test-case IDs of the scenarios a behave tag expression selects (None: all)."""
+        from behave.tag_expression import make_tag_expression
+
+        expression = make_tag_expression(tags) if tags else None
+        return [ident for ident, scenario_tags in self.scenarios()
+                if expression is None or expression.check(scenario_tags)]
 
     def defects(self) -> dict[str, dict]:
         """The catalogue of deliberately defective variants of the reference institution."""

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from qrinterop.runner.errors import SutUnreachable
 
-SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "not_applicable")
+SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "waived", "not_applicable")
 
 
 class Mismatch(AssertionError):
@@ -95,7 +95,7 @@ def scenario_verdict(outcome: StepOutcome | None, sut_findings: int,
 def requirement_verdict(verdicts: Iterable[str]) -> str:
     """The worst of the scenario verdicts that bear on a requirement."""
     verdicts = set(verdicts) - {"not_applicable"}
-    for verdict in ("fail", "error", "inconclusive", "pass"):
+    for verdict in ("fail", "error", "inconclusive", "waived", "pass"):
         if verdict in verdicts:
             return verdict
     return "untested"
@@ -112,9 +112,13 @@ def run_verdict(scenarios: list[ScenarioResult], untested_mandatory: list[str]) 
     if count["error"] or count["inconclusive"]:
         return "inconclusive", (f"{count['inconclusive']} inconclusive and {count['error']} "
                                 "harness errors: no decision could be reached for every scenario.")
-    if not count["pass"]:
+    if not count["pass"] and not count["waived"]:
         return "inconclusive", "No applicable scenario ran."
+    waived = [s.id for s in scenarios if s.verdict == "waived"]
+    passed = f"All {applicable} applicable scenarios passed" if not waived else (
+        f"{count['pass']} of {applicable} applicable scenarios passed and {len(waived)} failed "
+        f"under waivers in force ({', '.join(waived)})")
     if untested_mandatory:
-        return "inconclusive", (f"All {applicable} applicable scenarios passed, but mandatory "
-                                f"requirements were not tested: {', '.join(untested_mandatory)}.")
-    return "conformant", f"All {applicable} applicable scenarios passed."
+        return "inconclusive", (f"{passed}, but mandatory requirements were not tested: "
+                                f"{', '.join(untested_mandatory)}.")
+    return "conformant", f"{passed}."

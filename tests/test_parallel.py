@@ -1,0 +1,33 @@
+"""``certify --jobs N``: the selected scenarios shared among N worker processes, each with its
+own simulated network, merged into one report in the suite's order."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_launch_command import command_ics
+
+pytestmark = pytest.mark.e2e
+
+
+def test_two_workers_give_one_report(tmp_path):
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--jobs", "2", "--out", str(run_dir), "--tags",
+                   "@area.refund or @tc.CPM-01 or @tc.REV-01")
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    ids = [s["id"] for s in report["scenarios"]]
+    assert ids == ["CPM-01", "REV-01", "REF-01", "REF-02", "REF-03"], done.stdout
+    assert report["summary"]["pass"] == 5
+    assert {p.name for p in (run_dir / "workers").iterdir()} == {"0", "1"}
+    for scenario in report["scenarios"]:
+        assert (run_dir / scenario["transcript"]).is_file(), scenario["transcript"]
+    assert any((run_dir / "allure-results").iterdir())
+
+
+def test_jobs_need_the_reference_launch(tmp_path):
+    ics = command_ics(tmp_path, "[python, -m, mocks.launch_reference]")
+    done = run_cli("certify", "--ics", ics, "--jobs", "2", "--out", str(tmp_path / "run"))
+    assert done.returncode == 2 and "run its scenarios with --jobs 1" in done.stderr
