@@ -73,6 +73,7 @@ class ControlApi:
 
     def routes(self) -> list[web.RouteDef]:
         return [
+            web.put("/control/network", self.join_network),
             web.post("/control/accounts", self.open_account),
             web.get("/control/accounts/{account}", self.get_account),
             web.put("/control/accounts/{account}", self.update_account),
@@ -86,6 +87,11 @@ class ControlApi:
             web.get("/control/transactions", self.list_transactions),
             web.get("/control/transactions/{ref}", self.get_transaction),
         ]
+
+    async def join_network(self, request: web.Request) -> dict:
+        network = await _json(request)
+        self.inst.join(network)
+        return {"participants": len(self.inst.participants)}
 
     async def open_account(self, request: web.Request) -> dict:
         body = await _json(request)

@@ -15,6 +15,7 @@ import base64
 import itertools
 import json
 import secrets
+import sqlite3
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -57,7 +58,6 @@ class Institution(Node):
         self.defects = set(config.get("defects", []))
         if "crash-on-start" in self.defects:
             raise SystemExit("defect crash-on-start: exiting during start-up")
-        self.switch_id: str = config["switch_id"]
         self.ledger = Ledger(config["state_file"])
         codes = config["codes"]
         wrong_prefix = "payment-code-wrong-prefix" in self.defects
@@ -72,6 +72,10 @@ class Institution(Node):
         self.terminal: dict = config.get("terminal", {})
         self.roles: set[str] = set(config.get("roles", ("issuer", "acquirer")))
         self.serial = itertools.count(1)
+
+    def join(self, network: dict) -> None:
+        super().join(network)
+        self.switch_id: str = network["switch_id"]
 
     def status_of(self, resp_code: str) -> str:
         """How a response code leaves a transaction: approved, declined, or unknown (query)."""
@@ -609,7 +613,11 @@ class Institution(Node):
                    "mpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this institution does not take that message")
-        return handler(message)
+        try:
+            return handler(message)
+        except sqlite3.IntegrityError:      # the ledger's own guard: one booking per voucher
+            return self.refuse(message, "12", "voucher number already booked for another "
+                                              "transaction")
 
 
 def make_app(config: dict) -> web.Application:

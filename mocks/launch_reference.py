@@ -1,37 +1,64 @@
-"""Run the bundled reference institution the way ``launch: command`` runs an institution's own
-implementation, so that the harness's path for real SUTs is itself certified every night.
+"""Run the bundled reference institution the way an institution runs its own implementation,
+so that the harness's paths for real SUTs are themselves certified every night.
 
-The harness names the network's configuration in ``QRINTEROP_SUT_CONFIG`` (JSON: the SUT's ID
-and key ID, its ``url`` and ``control_url``, the switch's URL, every participant's
-registration with its keys, the timing scale). The reference adds what only the institution
-knows, its private key (``mocks/keys/<key ID>.key.pem``), and serves both endpoints on the
-port of ``control_url``, the message endpoint at ``/messages``, until SIGTERM.
+``launch: command`` and ``container``: the harness names the run's network in
+``QRINTEROP_SUT_CONFIG`` (JSON: the SUT's ID and key ID, its ``url`` and ``control_url``, the
+switch's ID and URL, every participant's registration with its keys, the timing scale).
 
-    command: [python, -m, mocks.launch_reference]     (workdir: the suite's root)
+``launch: url`` (``--ics FILE``): started beforehand from its own ICS, it knows only itself
+until the harness sends the run's network by ``PUT /control/network``.
+
+Either way the reference adds what only the institution knows, its private key
+(``mocks/keys/<key ID>.key.pem``), and serves both endpoints on the port of ``control_url``,
+the message endpoint at ``/messages``, until SIGTERM.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from mocks.institution import make_app
 from mocks.service import serve
+from qrinterop.profile import load_profile
 from qrinterop.protocol.transport import MESSAGE_PATH
+from qrinterop.runner.ics import load_ics
 from qrinterop.runner.services import listen
+from qrinterop.runner.suite import locate
 
 KEYS = Path(__file__).with_name("keys")
 
 
+def from_ics(path: Path) -> dict:
+    """A configuration from the institution's own ICS, before it knows any run's network."""
+    suite = locate()
+    ics = load_ics(path, set(suite.defects()), set(load_profile().features))
+    state = Path(tempfile.mkdtemp(prefix="qrinterop-reference-")) / "state.sqlite"
+    return {"id": ics["institution"]["id"], "key_id": ics["keys"][-1]["id"],
+            "codes": ics["codes"], "terminal": ics.get("terminal", {}),
+            "roles": ics["institution"]["roles"], "defects": [], "state_file": str(state),
+            "url": ics["sut"]["url"], "control_url": ics["sut"]["control_url"],
+            "switch_id": suite.network_layout()["switch"]["id"], "switch_url": None,
+            "timing_scale": ics["sut"].get("timing_scale", 1.0), "network": {"participants": []}}
+
+
 def main() -> None:
-    path = os.environ.get("QRINTEROP_SUT_CONFIG")
-    if not path:
-        sys.exit("QRINTEROP_SUT_CONFIG is not set: qrinterop certify sets it (launch: command)")
-    config = json.loads(Path(path).read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ics", type=Path, help="start from this ICS (launch: url) instead "
+                                                 "of QRINTEROP_SUT_CONFIG")
+    args = parser.parse_args()
+    if args.ics:
+        config = from_ics(args.ics)
+    elif path := os.environ.get("QRINTEROP_SUT_CONFIG"):
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    else:
+        sys.exit("give --ics FILE, or let qrinterop certify set QRINTEROP_SUT_CONFIG")
     if config["url"] != config["control_url"].rstrip("/") + MESSAGE_PATH:
         sys.exit(f"the reference serves its messages at control_url + {MESSAGE_PATH}: "
                  f"url {config['url']} does not follow control_url {config['control_url']}")

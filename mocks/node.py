@@ -43,15 +43,21 @@ class Node:
         self.party = Party(self.id, SigningKey.load(Path(config["key_file"])), config.get("key_id"))
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
-        self.participants = {p["id"]: p for p in config["network"]["participants"]}
-        self.keys = KeyRing.from_registrations(self.participants.values())
-        self.scale: float = config.get("timing_scale", 1.0)
         check_freshness = "skip-freshness-check" not in config.get("defects", [])
         guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
-        self.responder = Responder(self.profile, self.party, self.keys,
+        self.responder = Responder(self.profile, self.party, KeyRing(),
                                    guard if check_freshness else None)
+        self.join(config)
         self.http: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task] = set()     # work that outlives a request
+
+    def join(self, network: dict) -> None:
+        """Take the run's network (a config, or ``PUT /control/network``): every
+        participant's registration and keys, and the timing scale."""
+        self.participants = {p["id"]: p for p in network["network"]["participants"]}
+        self.keys = self.responder.keyring = KeyRing.from_registrations(
+            self.participants.values())
+        self.scale: float = network.get("timing_scale", 1.0)
 
     def encrypt_for(self, receiver: str, value: dict) -> dict:
         """A sensitive field encrypted for ``receiver``'s newest registered key (R-SEC-05)."""

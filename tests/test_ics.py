@@ -33,7 +33,6 @@ from tests.conftest import (
     line_of,
     reference_features_line,
     reference_line,
-    run_cli,
     with_reference_keys,
 )
 
@@ -399,24 +398,6 @@ def test_accounts_are_for_an_own_implementation_and_each_is_named_once(tmp_path)
     the_problem(reference, "accounts", reference_line("sut:"),
                 "not used here: launch: reference starts the bundled reference institution, "
                 "which opens a new account for every scenario")
-
-
-def test_certify_does_not_run_the_url_launch_yet(tmp_path):
-    """launch: url is checked and refused with one line, before anything starts."""
-    ics = ics_with(tmp_path, "launch: reference", "launch: url\n"
-                   "  url: http://127.0.0.1:9100/messages\n  control_url: http://127.0.0.1:9100")
-    ics.write_text(ics.read_text(encoding="utf-8").replace("  defects: []\n", ""),
-                   encoding="utf-8")
-    done = run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "run"))
-    lines = done.stderr.strip().splitlines()
-    assert done.returncode == 2 and len(lines) == 1, done.stderr
-    line = line_of(ics, "  launch:")
-    assert lines[0] == (
-        f"qrinterop: error: ICS file {ics}, line {line}, column 11: sut.launch: "
-        "'url' is declared and checked, but this version of qrinterop certifies only "
-        "launch: reference, command or container (an implementation already running at a url "
-        "comes in a later version)")
-    assert not (tmp_path / "run").exists()
 
 
 # -- the template ---------------------------------------------------------------------------------

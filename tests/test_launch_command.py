@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -58,3 +60,35 @@ def test_a_command_that_does_not_come_up_is_inconclusive(tmp_path, command, word
     assert words in done.stderr and done.stderr.count("\n") == 1
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "inconclusive" and words in json.dumps(report)
+
+
+def test_the_reference_already_running_at_a_url_is_certified(tmp_path):
+    """launch: url: the reference, started beforehand from its own ICS, learns the run's
+    network by PUT /control/network and is certified; the harness leaves it running."""
+    port = free_port()
+    ics = edited_ics(tmp_path, ("launch: reference", f"""launch: url
+  url: http://127.0.0.1:{port}/messages
+  control_url: http://127.0.0.1:{port}"""), ("  defects: []\n", ""))
+    sut = subprocess.Popen([sys.executable, "-m", "mocks.launch_reference", "--ics", str(ics)],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert json.loads(sut.stdout.readline())["ready"]
+        run_dir = tmp_path / "run"
+        done = run_cli("certify", "--ics", str(ics), "--out", str(run_dir), "--tags",
+                       "@tc.CPM-01 or @tc.MPM-01 or @tc.NTF-04")
+        report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+        assert report["summary"]["pass"] == 3, done.stdout + done.stderr
+        assert sut.poll() is None            # not the harness's to stop
+    finally:
+        sut.terminate()
+        sut.wait(timeout=10)
+
+
+def test_a_url_where_nothing_listens_is_inconclusive(tmp_path):
+    port = free_port()
+    ics = edited_ics(tmp_path, ("launch: reference", f"""launch: url
+  url: http://127.0.0.1:{port}/messages
+  control_url: http://127.0.0.1:{port}
+  ready_timeout_s: 1"""), ("  defects: []\n", ""))
+    done = run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "run"))
+    assert done.returncode == 3 and "did not accept connections" in done.stderr

@@ -14,6 +14,7 @@ from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import Channel, Injector
+from tests.test_message_set import EXAMPLES
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +39,12 @@ def test_duplicate_purchase_is_refused_and_debits_once():
         body = purchase_from_switch(code, 2500, acquirer=network.peers[0].id)
         first = injector.deliver(network.sut.id, "cpm.purchase.request", body)
         again = injector.deliver(network.sut.id, "cpm.purchase.request", body)
+        # A reversal of another purchase under the same voucher number (found by fuzzing).
+        clash = injector.deliver(network.sut.id, "cpm.reversal.request", {
+            **EXAMPLES["cpm.reversal"]["request.from-switch"], "voucherNum": body["voucherNum"]})
         balance = requests.get(f"{sut}/control/accounts/{account}", timeout=10).json()["balance"]
     assert first["body"]["respCode"] == "00"
-    assert again["body"]["respCode"] == "12"
+    assert again["body"]["respCode"] == clash["body"]["respCode"] == "12"
     assert balance == 7500
 
 

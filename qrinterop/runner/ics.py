@@ -42,9 +42,6 @@ SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
 #: A PEM public key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
 MAX_KEY_FILE_BYTES = 64 * 1024
 #: Launches this version can run. The others are checked, and refused by a run with one line.
-RUNNABLE_LAUNCHES = ("reference", "command", "container")
-
-
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """The safe loader (libyaml's when built), giving every construction error a position:
     ``!!int abc`` fails inside Python's ``int()``, which knows nothing of the file."""
@@ -111,13 +108,11 @@ class _Fatal(Exception):
 
 # -- public entry points ------------------------------------------------------------------------
 def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> dict:
-    """Read and check an ICS file for a run; any problem, or a launch this version cannot run,
-    is a :class:`UsageError` naming file and line. Key file paths and the command's workdir in
+    """Read and check an ICS file for a run; any problem is a :class:`UsageError` naming file
+    and line. Key file paths and the command's workdir in
     the data returned are absolute: relative ones start at the ICS file's folder, which no
     later reader knows."""
     checked = check_ics(path, known_defects, known_features)
-    if checked.valid:
-        checked.problems.extend(_not_runnable(checked.parsed))
     if checked.problems:
         raise UsageError(checked.error_line())
     assert checked.document is not None
@@ -546,16 +541,6 @@ def _path_problem(path: Path, folder: bool) -> str | None:
     return f"{path} is {found}, not a {kind}"
 
 
-def _not_runnable(parsed: _Parsed | None) -> Iterator[Problem]:
-    """A valid ICS whose launch this version checks but cannot run yet."""
-    launch = parsed.value(("sut", "launch")) if parsed else None
-    if launch is not None and launch not in RUNNABLE_LAUNCHES:
-        yield parsed.problem(("sut", "launch"), f"{launch!r} is declared and checked, but this "
-                             "version of qrinterop certifies only launch: reference, command "
-                             "or container (an implementation already running at a url comes "
-                             "in a later version)")
-
-
 def _get(document: Any, path: KeyPath) -> Any:
     """The value at ``path`` (keys and list indexes), or None where there is none."""
     for part in path:
@@ -575,7 +560,7 @@ TEMPLATE = """\
 #
 #   1. Replace every <...> placeholder with your value (keep the quotes around it).
 #   2. qrinterop ics check THIS-FILE      lists what is still missing or wrong, by line.
-#   3. qrinterop certify --ics THIS-FILE  (this version runs every launch but url)
+#   3. qrinterop certify --ics THIS-FILE
 #
 # mocks/reference-ics.yaml in the qrinterop source is a filled-in example, and so are the
 # files in docs/examples/. Keep identifiers and codes in quotes: unquoted, YAML reads 00123
@@ -653,9 +638,9 @@ sut:
   #   container  qrinterop runs its container image: give image, url and control_url;
   #   reference  qrinterop starts its bundled reference institution in your place, to try
   #              the harness out (keys: only those in mocks/keys/, or none).
-  # This version checks them all, and certifies all but url. With command and container,
-  # QRINTEROP_SUT_CONFIG names a JSON file with the network (switch URL and keys, every
-  # participant's registration): see README.md.
+  # With command and container, QRINTEROP_SUT_CONFIG names a JSON file with the run's
+  # network (switch URL and keys, every participant's registration); with url, the same JSON
+  # comes by PUT /control/network before the first scenario: see README.md.
   launch: url
   # Your interconnection message endpoint, where the switch sends its messages (POST). On
   # this machine only: http://127.0.0.1:PORT, then a path if any; qrinterop sends traffic

@@ -26,6 +26,7 @@ from qrinterop.runner.services import (
     ExternalService,
     Service,
     ServiceGroup,
+    UrlService,
     listen,
 )
 from qrinterop.runner.suite import Suite
@@ -106,7 +107,7 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     parts = [Participant.with_new_key(switch_desc), _sut(suite, ics),
              *map(Participant.with_new_key, chosen_peers(layout["peers"], personas))]
     for n, part in enumerate(parts):
-        if part is parts[1] and ics["sut"]["launch"] in ("command", "container"):
+        if part is parts[1] and ics["sut"]["launch"] != "reference":
             part.service = group.add(_external_service(part, ics, run_dir))
             continue
         sock = listen(base_port + n if base_port else 0)
@@ -132,7 +133,8 @@ def _sut(suite: Suite, ics: dict) -> Participant:
 
 
 def _external_service(sut: Participant, ics: dict, run_dir: Path) -> ExternalService:
-    """The SUT as its ICS says to start it: its command, or its container image."""
+    """The SUT as its ICS says to reach it: by its command, its container image, or at the
+    URLs where it already runs."""
     launch = ics["sut"]
     common = {"name": f"{ics['institution']['name']} ({sut.id})",
               "config_file": run_dir / "services" / f"{sut.id}.json",
@@ -141,6 +143,8 @@ def _external_service(sut: Participant, ics: dict, run_dir: Path) -> ExternalSer
               "ready_timeout_s": launch.get("ready_timeout_s", 30)}
     if launch["launch"] == "container":
         return ContainerService(**common, image=launch["image"])
+    if launch["launch"] == "url":
+        return UrlService(**common)
     return CommandService(**common, command=launch["command"], workdir=Path(launch["workdir"]))
 
 

@@ -228,6 +228,37 @@ class ContainerService(ExternalService):
         self.log_file.write_bytes(self.container.logs())
 
 
+@dataclass
+class UrlService(ExternalService):
+    """``launch: url``: an SUT already running. Nothing is started or stopped; once both URLs
+    accept connections, the run's network goes to it by ``PUT /control/network`` (the JSON
+    that QRINTEROP_SUT_CONFIG names for the other launches)."""
+
+    def start(self, _cwd: Path) -> None:
+        pass
+
+    def ended(self) -> str | None:
+        return None
+
+    def wait_ready(self, deadline: float) -> None:
+        super().wait_ready(deadline)
+        import requests
+
+        config = json.loads(self.config_file.read_text(encoding="utf-8"))
+        try:
+            answer = requests.put(self.control_url.rstrip("/") + "/control/network",
+                                  json=config, timeout=self.ready_timeout_s)
+        except requests.RequestException as exc:
+            raise LaunchError(f"{self.name} did not take the run's network: "
+                              f"{type(exc).__name__}") from None
+        if answer.status_code != 200:
+            raise LaunchError(f"{self.name} refused the run's network (PUT /control/network): "
+                              f"HTTP {answer.status_code} {answer.text[:200]}")
+
+    def stop(self, grace_s: float = 3.0) -> None:
+        pass
+
+
 def _accepts(url: str) -> bool:
     host, _, port = url.split("//", 1)[1].split("/", 1)[0].partition(":")
     try:
