@@ -31,3 +31,9 @@ def test_jobs_need_the_reference_launch(tmp_path):
     ics = command_ics(tmp_path, "[python, -m, mocks.launch_reference]")
     done = run_cli("certify", "--ics", ics, "--jobs", "2", "--out", str(tmp_path / "run"))
     assert done.returncode == 2 and "run its scenarios with --jobs 1" in done.stderr
+
+
+def test_a_selection_that_matches_nothing_runs_nothing(tmp_path):
+    done = run_cli("certify", "--jobs", "2", "--out", str(tmp_path / "run"), "--tags",
+                   "@tc.NO-SUCH-CASE")
+    assert done.returncode == 3 and "No applicable scenario ran" in done.stdout, done.stderr

@@ -219,6 +219,8 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
     (next to each other) go to different workers."""
     order = suite.selected(options.tags)
     shares = [share for share in (order[n::options.jobs] for n in range(options.jobs)) if share]
+    if not shares:
+        return [], None         # the selection matches nothing: no scenario ran
     results: dict[str, ScenarioResult] = {}
     stopped: list[str] = []
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
