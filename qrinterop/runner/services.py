@@ -1,8 +1,11 @@
-"""Start simulated participants as child processes and make sure none outlives the run.
+"""Start simulated participants as child processes and make sure none outlives the run; reach
+the SUT as its ICS says.
 
-Each child gets its listening socket from us (bound here, passed by file descriptor), prints
-one JSON line when it serves, and exits when its stdin closes — which happens even if this
-process is killed, so a crashed harness leaves no orphans.
+Each simulator gets its listening socket from us (bound here, passed by file descriptor),
+prints one JSON line when it serves, and exits when its stdin closes — which happens even if
+this process is killed, so a crashed harness leaves no orphans. An SUT that is not the bundled
+reference (:class:`ExternalService`) binds its own ports, is started by its command or as its
+container image, or is already running at its URLs.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ class Service:
             if not line:
                 self.process.wait()
                 raise LaunchError(f"{self.name} exited with code {self.process.returncode} "
-                                  f"while starting: {last_line(self.log_file)} "
+                                  f"while starting: {_last_line(self.log_file)} "
                                   f"(log: {self.log_file})")
             if json.loads(line).get("ready"):
                 return
@@ -133,7 +136,7 @@ class ExternalService:
             while not _accepts(url):
                 if (ended := self.ended()) is not None:
                     raise LaunchError(f"{self.name} {ended} while starting: "
-                                      f"{last_line(self.log_file)} (log: {self.log_file})")
+                                      f"{_last_line(self.log_file)} (log: {self.log_file})")
                 if time.monotonic() > deadline:
                     raise LaunchError(f"{self.name} did not accept connections at {url} within "
                                       f"{self.ready_timeout_s:g} s (log: {self.log_file})")
@@ -268,7 +271,7 @@ def _accepts(url: str) -> bool:
     return True
 
 
-def last_line(log_file: Path) -> str:
+def _last_line(log_file: Path) -> str:
     try:
         lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     except FileNotFoundError:
