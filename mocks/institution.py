@@ -207,8 +207,10 @@ class Institution(Node):
         body = {"orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}",
                 "origVoucherNum": voucher, "amount": amount, "currency": original["currency"],
                 "merId": original["merchant_id"]}
-        body.update(termId=self.terminal["id"]) if original["mode"] == "CPM" else \
-            body.update(origTxnNo=original["txn_no"])
+        if original["mode"] == "CPM":
+            body["termId"] = self.terminal["id"]
+        else:
+            body["origTxnNo"] = original["txn_no"]
         mode = "cpm" if self.has("mpm-refund-sent-as-cpm") else original["mode"].lower()
         answer = await self.to_switch(f"{mode}.{kind}.request", body, test_case)
         base = {"ref": order_no, "role": "acquirer", "mode": original["mode"], "kind": kind,

@@ -336,7 +336,10 @@ class Switch(Node):
         if answer["respCode"] == "00":
             found.update({k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
                          origVoucherNum=answer["voucherNum"])
-            found.update(acquirer=row[3]) if side == "issuer" else found.update(issuer=row[4])
+            if side == "issuer":
+                found["acquirer"] = row[3]
+            else:
+                found["issuer"] = row[4]
         return self.reply(message, found)
 
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:

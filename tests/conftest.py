@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from hypothesis import settings
 
 # A loaded CI machine can take longer than hypothesis's 200 ms per example: correctness, not
@@ -96,3 +97,12 @@ def defect_ics(tmp_path):
     def make(*defects: str) -> Path:
         return ics_with(tmp_path, "defects: []", f"defects: [{', '.join(defects)}]")
     return make
+
+
+def paying_account(base: str, balance: int = 10000) -> tuple[str, str]:
+    """A payer account holding ``balance`` fen at the institution whose control API is at
+    ``base``, and a payment code for it."""
+    account = requests.post(f"{base}/control/accounts", json={"balance": balance},
+                            timeout=10).json()["account"]
+    return account, requests.post(f"{base}/control/payment-codes", json={"account": account},
+                                  timeout=10).json()["code"]

@@ -14,18 +14,10 @@ from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import Channel, Injector
+from tests.conftest import paying_account
 from tests.test_message_set import EXAMPLES
 
 pytestmark = pytest.mark.e2e
-
-
-def paying_account(base: str) -> tuple[str, str]:
-    """A payer account holding 100.00 CNY at the institution at ``base``, and a payment
-    code for it."""
-    account = requests.post(f"{base}/control/accounts", json={"balance": 10000},
-                            timeout=10).json()["account"]
-    return account, requests.post(f"{base}/control/payment-codes", json={"account": account},
-                                  timeout=10).json()["code"]
 
 
 def test_duplicate_purchase_is_refused_and_debits_once():

@@ -12,6 +12,7 @@ import requests
 
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import SwitchTap
+from tests.conftest import paying_account
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +23,6 @@ def network():
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0) as running:
         yield running
-
-
-def payment_code(institution) -> str:
-    base = institution.service.url + "/control"
-    account = requests.post(f"{base}/accounts", json={"balance": 10000}, timeout=10).json()
-    return requests.post(f"{base}/payment-codes", json={"account": account["account"]},
-                         timeout=10).json()["code"]
 
 
 def eventually(probe, seconds: float):
@@ -44,8 +38,9 @@ def test_a_restarted_terminal_resolves_the_purchase_it_did_not_know(network):
     sut, peer = network.sut, network.peers[0]
     SwitchTap(network.switch.service.url, 10).program_fault(
         "lose-request", peer.id, "cpm.purchase.request")
+    _account, code = paying_account(peer.control_url)
     charged = requests.post(f"{sut.service.url}/control/terminal/charge", timeout=10,
-                            json={"code": payment_code(peer), "amount": 500}).json()
+                            json={"code": code, "amount": 500}).json()
     assert charged["status"] == "unknown"
     sut.service.restart(network.group.cwd)
 
@@ -62,8 +57,9 @@ def test_a_restarted_switch_sends_the_notices_it_had_not_delivered(network):
     sut, peer, switch = network.sut, network.peers[0], network.switch
     tap = SwitchTap(switch.service.url, 10)
     tap.program_fault("lose-request", sut.id, "notice.result.request")
+    _account, code = paying_account(peer.control_url)
     charged = requests.post(f"{sut.service.url}/control/terminal/charge", timeout=10,
-                            json={"code": payment_code(peer), "amount": 500}).json()
+                            json={"code": code, "amount": 500}).json()
     assert charged["status"] == "approved"
     switch.service.restart(network.group.cwd)
 

@@ -84,9 +84,8 @@ class Service:
             line = self.process.stdout.readline()
             if not line:
                 self.process.wait()
-                raise LaunchError(f"{self.name} exited with code {self.process.returncode} "
-                                  f"while starting: {_last_line(self.log_file)} "
-                                  f"(log: {self.log_file})")
+                raise _ended_while_starting(self.name, f"exited with code "
+                                            f"{self.process.returncode}", self.log_file)
             if json.loads(line).get("ready"):
                 return
 
@@ -135,8 +134,7 @@ class ExternalService:
         for url in (self.url, self.control_url):
             while not _accepts(url):
                 if (ended := self.ended()) is not None:
-                    raise LaunchError(f"{self.name} {ended} while starting: "
-                                      f"{_last_line(self.log_file)} (log: {self.log_file})")
+                    raise _ended_while_starting(self.name, ended, self.log_file)
                 if time.monotonic() > deadline:
                     raise LaunchError(f"{self.name} did not accept connections at {url} within "
                                       f"{self.ready_timeout_s:g} s (log: {self.log_file})")
@@ -271,12 +269,14 @@ def _accepts(url: str) -> bool:
     return True
 
 
-def _last_line(log_file: Path) -> str:
+def _ended_while_starting(name: str, how: str, log_file: Path) -> LaunchError:
+    """``how`` a service ended before it was ready, with the last line it logged."""
     try:
         lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     except FileNotFoundError:
-        return "no output"
-    return lines[-1] if lines else "no output"
+        lines = []
+    return LaunchError(f"{name} {how} while starting: {lines[-1] if lines else 'no output'} "
+                       f"(log: {log_file})")
 
 
 def _stop_group(process: subprocess.Popen, grace_s: float) -> None:
