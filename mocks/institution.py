@@ -14,15 +14,18 @@ import asyncio
 import base64
 import itertools
 import json
+import re
 import secrets
 import sqlite3
 import time
 from datetime import timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from aiohttp import web
 
+from mocks.code_reader import check_merchant_code, read_payment_code
 from mocks.control_api import (
     PASSWORD_RESULTS,
     ControlApi,
@@ -35,7 +38,6 @@ from mocks.merchant_codes import MerchantCodeStyle
 from mocks.node import Node
 from mocks.service import run
 from qrinterop.codes import emv_mpm, image
-from qrinterop.codes.findings import ERROR
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
 from qrinterop.protocol.envelope import beijing_now
@@ -85,6 +87,12 @@ class Institution(Node):
         return {"success": "approved", "unknown": "unknown"}.get(entry["outcome"], "declined")
 
 
+    @cached_property
+    def payment_code_form(self) -> re.Pattern:
+        """What a purchase message can carry as a payment code, in ASCII digits only."""
+        return re.compile(self.profile.definition("paymentCode")["pattern"].strip("^$"),
+                          re.ASCII)
+
     def has(self, defect: str) -> bool:
         return defect in self.defects
 
@@ -124,8 +132,7 @@ class Institution(Node):
 
     async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
         """The terminal scanned a payment code: send a purchase and book what the switch says."""
-        if self.has("terminal-assumes-19-digits") and len(code) != 19:
-            raise ControlError(422, "not a payment code: 19 digits expected")
+        code = read_payment_code(code, self.payment_code_form, self.defects)
         merchant = self.terminal_merchant()
         now = beijing_now()
         order_no = self.new_ref("P")
@@ -333,7 +340,7 @@ class Institution(Node):
                                 test_case: str | None) -> dict:
         """The payer scanned a merchant code: inquire, then pay, through the switch."""
         if not code.startswith("https://") or self.has("wallet-refuses-url-codes"):
-            self.check_emv_code(code)       # a URL code is checked by its acquirer
+            check_merchant_code(code, self.defects)     # a URL code is checked by its acquirer
         if self.codes.owns(code):
             raise ControlError(422, "on-us code: not an interconnection payment")
         balance = self.ledger.balance(account)
@@ -364,15 +371,6 @@ class Institution(Node):
                 self.switch_id, payer), "orderNo": order_no,
             "orderTime": f"{now:%Y%m%d%H%M%S}"}, test_case)
         return self.book_payer_side(base, answer)
-
-    def check_emv_code(self, code: str) -> None:
-        """Refuse, before anything is sent, an EMV code that breaks a coding rule."""
-        parsed, findings = emv_mpm.validate(code)
-        errors = [f for f in findings if f.severity == ERROR
-                  and not (f.requirement == "R-MPM-05" and self.has("skip-crc-check"))]
-        if parsed is None or errors:
-            raise ControlError(422, "not a valid merchant code: " + "; ".join(
-                f"{f.requirement} {f.path}: {f.message}" for f in errors))
 
     def book_payer_side(self, base: dict, answer: dict | str) -> dict:
         with self.ledger.atomic() as db:

@@ -60,6 +60,21 @@ def payment_outcome(context) -> str:
     return f"{context.payment['status']} (response code {context.payment['respCode']})"
 
 
+@when('the payer scans the merchant code "{code}" in the SUT\'s wallet and pays {amount:Money}')
+def step_wallet_pays_vector(context, code, amount):
+    expect_equal("wallet of the payer", "sut", context.payer[0])
+    context.merchant = {"code": code}
+    pay(context, amount)
+
+
+@then("the SUT's wallet asked the switch about exactly that merchant code")
+def step_inquired(context):
+    asked = [r["message"]["body"].get("code")
+             for r in context.session.sent_by_sut("mpm.inquiry.request")]
+    expect_equal("merchant codes the SUT's wallet asked the switch about", asked,
+                 [context.merchant["code"]], "R-FLOW-01")
+
+
 @then("the {party:Party} reports the payment as approved")
 def step_payment_approved(context, party):
     expect_equal(f"payment at the {party}", payment_outcome(context),

@@ -12,12 +12,17 @@ from qrinterop.runner.vocabulary import expect_equal, expect_true, outcome
 WAITING = "unknown (response code 70)"
 
 
-@when("the SUT's terminal scans the payment code for {amount:Money}")
-def step_sut_terminal_charges(context, amount):
+def charge(context, amount: int) -> None:
+    """The SUT's terminal charges the scenario's payment code; a refusal is an outcome."""
     try:
         context.purchase = context.sut.charge_payment_code(context.payment_code, amount)
     except ControlRefused as refusal:      # a valid code refused is an outcome, and wrong
         context.purchase = {"status": "refused by the terminal", "respCode": refusal.detail}
+
+
+@when("the SUT's terminal scans the payment code for {amount:Money}")
+def step_sut_terminal_charges(context, amount):
+    charge(context, amount)
 
 
 @then("the peer acquirer reports the purchase as waiting for the payer")
@@ -167,3 +172,31 @@ def step_queries_then_reversal(context):
     earliest = session.seconds("reversal_earliest_s")
     expect_true("reversal after the purchase", reversals[0] - sent >= earliest,
                 f"no sooner than {earliest:g} s", f"{reversals[0] - sent:.3f} s", "R-FLOW-03")
+
+
+@when('the SUT\'s terminal scans the payment code "{code}" for {amount:Money}')
+def step_terminal_scans_vector(context, code, amount):
+    context.payment_code = code
+    charge(context, amount)
+
+
+@then("the SUT sent the switch one purchase carrying exactly that payment code")
+def step_purchase_carries_code(context):
+    sent = [r["message"]["body"].get("code")
+            for r in context.session.sent_by_sut("cpm.purchase.request")]
+    expect_equal("payment codes in the SUT's purchases", sent, [context.payment_code],
+                 "R-FLOW-01")
+
+
+@then("the SUT reports the purchase as declined with the response code the switch gave it")
+def step_declined_as_answered(context):
+    answers = [r["message"]["body"].get("respCode")
+               for r in context.session.sent_to_sut("cpm.purchase.response")]
+    expect_equal("switch's answers to the SUT's purchase", len(answers), 1)
+    expect_equal("purchase at the SUT", outcome(context.purchase),
+                 f"declined (response code {answers[0]})", "R-FLOW-01")
+
+
+@then("the SUT's terminal refuses the code")
+def step_terminal_refuses(context):
+    expect_equal("purchase at the SUT", context.purchase["status"], "refused by the terminal")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,9 @@ NOTES = {
                            "pattern."),
     "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions."),
     "NotACode": ("EDGE_CASE", "Input that is not a code of the kind at all."),
+    "Unsendable": ("EDGE_CASE", "Not something a purchase can carry (the message set's "
+                                "paymentCode: 16 to 24 ASCII digits): a terminal must not send "
+                                "it."),
 }
 
 
@@ -381,11 +385,17 @@ def payment_code_cases() -> list[dict]:
         ("UnionPay prefix with 18 digits", "622573505320161520"),
         ("simulated A's prefix with B's length", "8112345678901234567"),
     ]:
-        cases.append(case(comment, ["Routing"], "invalid", ["R-CPM-02"], code=code, route=None))
+        cases.append(case(comment, ["Routing", *_unsendable(code)], "invalid", ["R-CPM-02"],
+                          code=code, route=None))
     for comment, code in [("full-width digits", "１２００６１０９８８２８００９４０６"),
                           ("letters", "12006109882800940A")]:
-        cases.append(case(comment, ["NotACode"], "invalid", code=code, route=None))
+        cases.append(case(comment, ["NotACode", *_unsendable(code)], "invalid", code=code,
+                          route=None))
     return cases
+
+
+def _unsendable(code: str) -> list[str]:
+    return [] if re.fullmatch("[0-9]{16,24}", code) else ["Unsendable"]
 
 
 def collection_url_cases() -> list[dict]:

@@ -96,6 +96,12 @@ class Profile:
         folder = self.folder / Path(self.manifest["files"]["messages"]).parent
         return [(base + p.name, _read_json(p)) for p in sorted(folder.glob("*.schema.json"))]
 
+    def definition(self, name: str) -> dict:
+        """A shared definition of the message set (``common.schema.json#/$defs/<name>``)."""
+        base = self.messages["schema_base"]
+        common = dict(self.message_schemas)[base + "common.schema.json"]
+        return common["$defs"][name]
+
     @cached_property
     def schema_registry(self) -> Registry:
         return Registry().with_resources(

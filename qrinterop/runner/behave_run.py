@@ -13,6 +13,7 @@ from pathlib import Path
 from behave.configuration import Configuration
 from behave.runner import Runner
 
+from qrinterop.runner.rows import RowSources, expand_feature
 from qrinterop.runner.session import Session
 
 ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
@@ -31,13 +32,19 @@ def make_hooks(session: Session) -> dict:
 class SuiteRunner(Runner):
     """A behave Runner whose hooks come from the library instead of ``environment.py``."""
 
-    def __init__(self, config: Configuration, hooks: dict) -> None:
+    def __init__(self, config: Configuration, hooks: dict, root: Path) -> None:
         super().__init__(config)
         self._library_hooks = hooks
+        self._rows = RowSources(root)
 
     def load_hooks(self, filename: str | None = None) -> None:
         self.hooks.update(self._library_hooks)
         self.hooks.setdefault("before_all", self.before_all_default_hook)
+
+    def run_model(self, features=None):
+        for feature in self.features if features is None else features:
+            expand_feature(feature, self._rows)
+        return super().run_model(features)
 
 
 def run_features(features: Path, session: Session, tags: str | None,
@@ -49,4 +56,5 @@ def run_features(features: Path, session: Session, tags: str | None,
     if tags:
         args += ["--tags", tags]
     config = Configuration(command_args=args, load_config=False)
-    SuiteRunner(config, make_hooks(session)).run()
+    config.scenario_outline_annotation_schema = "{name}"    # each row's name is its own
+    SuiteRunner(config, make_hooks(session), features.parent).run()

@@ -140,6 +140,18 @@ class Session:
         """Everything the switch logged since the current scenario began."""
         return self.tap.records_after(self._cursor)
 
+    def sent_by_sut(self, msg_type: str | None = None) -> list[dict]:
+        """The switch's records of messages the SUT sent it this scenario (of one type)."""
+        return self._exchanged("in", msg_type)
+
+    def sent_to_sut(self, msg_type: str | None = None) -> list[dict]:
+        """The switch's records of messages it sent the SUT this scenario (of one type)."""
+        return self._exchanged("out", msg_type)
+
+    def _exchanged(self, direction: str, msg_type: str | None) -> list[dict]:
+        return [r for r in self.switch_records() if r["direction"] == direction
+                and r["peer"] == self.network.sut.id and msg_type in (None, r["msg_type"])]
+
     def end(self, scenario) -> ScenarioResult:
         sid = scenario_id(scenario)
         tags = sorted(str(tag) for tag in scenario.effective_tags)

@@ -41,14 +41,22 @@ class Suite:
     def scenarios(self) -> list[tuple[str, list[str]]]:
         """Every scenario of the suite (each row of an outline apart), in file order: its
         test-case ID and its tags."""
-        from behave.parser import parse_file  # behave only when the suite is read
-
         found = []
-        for path in sorted(self.features.rglob("*.feature")):
-            for scenario in parse_file(str(path)).walk_scenarios():
+        for feature in self.parsed_features():
+            for scenario in feature.walk_scenarios():
                 tags = [str(tag) for tag in scenario.effective_tags]
                 found += [(t.removeprefix("tc."), tags) for t in tags if t.startswith("tc.")]
         return found
+
+    def parsed_features(self) -> list:
+        """Every feature file, parsed, its ``@rows.`` tables filled."""
+        from behave.parser import parse_file  # behave only when the suite is read
+
+        from qrinterop.runner.rows import RowSources, expand_feature
+
+        sources = RowSources(self.root)
+        return [expand_feature(parse_file(str(path)), sources)
+                for path in sorted(self.features.rglob("*.feature"))]
 
     def coverage(self) -> dict[str, list[str]]:
         """Requirement ID → the scenarios of this suite tagged with it, whatever a run

@@ -1,0 +1,50 @@
+"""How the reference institution reads what its terminal and its wallet scan.
+
+A code that cannot be what it claims is refused here, before anything is sent to the switch;
+anything else is passed on exactly as scanned, since only the switch knows every issuer and
+acquirer. The deliberately defective variants (``mocks/defects.json``) read codes the ways
+real implementations get wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+
+from mocks.control_api import ControlError
+from qrinterop.codes import emv_mpm
+from qrinterop.codes.findings import ERROR
+
+#: What a terminal that "cleans" scanned codes keeps: the first 18 digits.
+CLEANED_LENGTH = 18
+
+
+def read_payment_code(code: str, form: re.Pattern, defects: Collection[str]) -> str:
+    """The payment code to send, from what the terminal scanned: refused unless it has the
+    ``form`` a purchase message can carry."""
+    if "terminal-rewrites-codes" in defects:
+        digits = "".join(c for c in unicodedata.normalize("NFKC", code) if c.isdigit())
+        return digits[:CLEANED_LENGTH]
+    if "terminal-assumes-19-digits" in defects and len(code) != 19:
+        raise ControlError(422, "not a payment code: 19 digits expected")
+    if not form.fullmatch(code):
+        raise ControlError(422, f"not a payment code: a purchase carries {form.pattern}")
+    return code
+
+
+def check_merchant_code(code: str, defects: Collection[str]) -> None:
+    """Refuse an EMV merchant code that breaks a coding rule."""
+    if "wallet-byte-lengths" in defects and not code.isascii():
+        raise ControlError(422, "not a valid merchant code: lengths do not add up")
+    parsed, findings = emv_mpm.validate(code)
+    if "wallet-skips-code-checks" in defects:
+        return
+    errors = [f for f in findings if f.severity == ERROR
+              and not (f.requirement == "R-MPM-05" and "skip-crc-check" in defects)]
+    if parsed is None or errors:
+        raise ControlError(422, "not a valid merchant code: " + "; ".join(
+            f"{f.requirement} {f.path}: {f.message}" for f in errors))
+    country = parsed.get("58")
+    if "wallet-refuses-foreign-codes" in defects and (country is None or country.value != "CN"):
+        raise ControlError(422, "not a merchant code of a Chinese institution")

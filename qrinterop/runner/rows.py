@@ -1,0 +1,112 @@
+"""Examples tables filled from data: adding a vector (or a persona, or a response code) adds
+a scenario.
+
+An Examples table of a Scenario Outline tagged ``@rows.<source>`` is written with its
+headings only; the source, named in ``features/rows.json``, says which file and which items
+of it give the rows, and each heading names a field of the item (``a.b`` for a nested one; a
+list becomes its values separated by spaces). A tag of the outline whose placeholder takes
+such a value, ``@req.<requirements>`` say, becomes one tag per value.
+
+The suite's reader (:meth:`Suite.scenarios`) and its runner both expand features through
+:func:`expand_feature`, so selection, sharding and coverage see the same scenarios as a run.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from behave.model import Feature, Row, ScenarioOutline, Tag
+
+from qrinterop.runner.errors import UsageError
+
+ROWS_TAG = "rows."
+
+
+class RowSources:
+    """The sources of ``features/rows.json``, read relative to the suite's root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        path = root / "features" / "rows.json"
+        self.sources = json.loads(path.read_text(encoding="utf-8"))["sources"] \
+            if path.is_file() else {}
+
+    def items(self, name: str) -> list[dict]:
+        """The items the source ``name`` selects, in file order."""
+        if name not in self.sources:
+            raise UsageError(f"features: no row source {name!r} in features/rows.json")
+        spec = self.sources[name]
+        data = _load(self.root / spec["file"])
+        return [item for item in _walk(data, spec["items"].split("."))
+                if _matches(item, spec.get("where", {}), spec.get("unless", {}))]
+
+    def rows(self, name: str, headings: list[str]) -> list[list[str]]:
+        return [[_cell(_field(item, heading)) for heading in headings]
+                for item in self.items(name)]
+
+
+@cache
+def _load(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _walk(data: object, parts: list[str]) -> list[dict]:
+    """The items at a path such as ``testGroups.*.tests.*``; ``*`` over an object gives its
+    values, each with its member name as ``key``."""
+    if not parts:
+        return [data] if isinstance(data, dict) else []
+    head, rest = parts[0], parts[1:]
+    if head != "*":
+        return _walk(data.get(head), rest) if isinstance(data, dict) else []
+    if isinstance(data, dict):
+        data = [{"key": key, **value} for key, value in data.items() if isinstance(value, dict)]
+    return [item for element in data or [] for item in _walk(element, rest)]
+
+
+def _field(item: dict, dotted: str) -> object:
+    value: object = item
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _holds(value: object, wanted: object) -> bool:
+    """Equality, or membership when the field is a list."""
+    return wanted in value if isinstance(value, list) else value == wanted
+
+
+def _matches(item: dict, where: dict, unless: dict) -> bool:
+    return all(_holds(_field(item, k), v) for k, v in where.items()) and \
+        not any(_holds(_field(item, k), v) for k, v in unless.items())
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+def expand_feature(feature: Feature, sources: RowSources) -> Feature:
+    """Fill every ``@rows.`` Examples table of ``feature`` in place; return it."""
+    for outline in feature.walk_scenarios(with_outlines=True):
+        if not isinstance(outline, ScenarioOutline):
+            continue
+        filled = False
+        for examples in outline.examples:
+            names = [str(t)[len(ROWS_TAG):] for t in examples.tags
+                     if str(t).startswith(ROWS_TAG)]
+            if not names:
+                continue
+            table = examples.table
+            table.rows = [Row(table.headings, cells, line=examples.line)
+                          for name in names for cells in sources.rows(name, table.headings)]
+            table.modified = filled = True
+        if filled:
+            for scenario in outline.scenarios:
+                scenario.tags = [Tag(part, getattr(tag, "line", 0)) for tag in scenario.tags
+                                 for part in str(tag).split()]
+    return feature
