@@ -3,7 +3,8 @@
 A scenario programs them through the switch's ``/sim/faults`` endpoint; each is named in the
 profile's ``faults.json`` with the behaviour the participant must show. ``answer`` faults spoil
 the switch's answer to a request it has handled (so the transaction happened and only a query
-can tell); ``request`` faults change what the switch sends.
+can tell); ``request`` faults change what the switch sends; ``refusal`` faults answer a
+participant's request without handling it.
 """
 
 from __future__ import annotations

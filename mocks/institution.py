@@ -149,6 +149,8 @@ class Institution(Node):
         txn = self.book_terminal(base, answer, amount)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_purchase(txn, test_case))
+        elif txn["status"] == "declined" and self.has("terminal-queries-declines"):
+            self.spawn(self.query(txn, test_case, after_s=self.first_query_delay))
         return txn
 
     def resume(self) -> None:
@@ -166,9 +168,7 @@ class Institution(Node):
             await asyncio.sleep(0 if self.has("query-too-early") else delay * self.scale)
             if self.ledger.transaction(txn["ref"])["status"] != "unknown":
                 return          # a result notice told the outcome in the meantime
-            answer = await self.to_switch("cpm.status_query.request", {
-                "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
-                "origMsgType": "cpm.purchase"}, test_case)
+            answer = await self.query(txn, test_case)
             if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown":
                 continue
             found = answer["body"]
@@ -181,6 +181,17 @@ class Institution(Node):
                 return
         if not self.has("never-reverse"):
             await self.reverse(txn, test_case)
+
+    @property
+    def first_query_delay(self) -> float:
+        return self.profile.schedules["status_query"]["delays_s"][0] * self.scale
+
+    async def query(self, txn: dict, test_case: str | None, after_s: float = 0.0) -> dict | str:
+        """One status query of a purchase this terminal sent."""
+        await asyncio.sleep(after_s)
+        return await self.to_switch("cpm.status_query.request", {
+            "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+            "origMsgType": "cpm.purchase"}, test_case)
 
     async def reverse(self, txn: dict, test_case: str | None) -> None:
         """No final outcome after the last query: reverse the purchase (R-FLOW-03), not

@@ -206,6 +206,13 @@ class Switch(Node):
         if not message:
             note = f"{note}; received {raw[:2000].decode('utf-8', 'replace')!r}"
         self.record("in", sender, "to-switch", message or None, note=note)
+        refused = None if refusal else self.faults.take("refusal", sender,
+                                                        message["header"]["msgType"])
+        if refused is not None:
+            reply = self.reply(message, self.profile.response(str(refused.params["code"])))
+            self.record("out", sender, "from-switch", reply, deliberate=True,
+                        note=f"fault injected: {refused.name}")
+            return self.answer(reply)
         reply = refusal or await self.route(message)
         fault = None if refusal else self.faults.take("answer", sender,
                                                       message["header"]["msgType"])

@@ -9,8 +9,9 @@ from qrinterop.runner.vocabulary import expect_equal, outcome, yuan
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
 @given('a static merchant code of the {party:Party}\'s acquirer for merchant "{name}"')
 def step_merchant_code(context, name, party="peer"):
-    context.counterpart = context.session.client(party)
-    context.merchant = context.counterpart.create_merchant_code(name)
+    if party != "sut":
+        context.counterpart = context.session.client(party)
+    context.merchant = context.session.client(party).create_merchant_code(name)
 
 
 @given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")
@@ -33,13 +34,17 @@ def step_earlier_purchase(context, amount):
 
 @when("the peer acquirer's terminal scans the payment code for {amount:Money}")
 @when("the peer acquirer's terminal scans the same payment code again for {amount:Money}")
-def step_terminal_charges(context, amount):
-    context.purchase = context.peer.charge_payment_code(context.payment_code, amount)
+@when("the terminal of the {party:Party}'s acquirer scans the payment code for {amount:Money}")
+def step_terminal_charges(context, amount, party="peer"):
+    context.counterpart = context.session.client(party)
+    context.purchase = context.counterpart.charge_payment_code(context.payment_code, amount)
 
 
 @then("the peer acquirer reports the purchase as approved")
-def step_purchase_approved(context):
-    expect_equal("purchase", outcome(context.purchase), "approved (response code 00)")
+@then("the {party:Party}'s acquirer reports the purchase as approved")
+def step_purchase_approved(context, party="peer"):
+    expect_equal(f"purchase at the {party}", outcome(context.purchase),
+                 "approved (response code 00)")
 
 
 @then('the peer acquirer reports the purchase as declined with response code "{code}"')

@@ -200,3 +200,14 @@ def step_declined_as_answered(context):
 @then("the SUT's terminal refuses the code")
 def step_terminal_refuses(context):
     expect_equal("purchase at the SUT", context.purchase["status"], "refused by the terminal")
+
+
+@then("the SUT neither queried nor reversed the purchase")
+def step_left_alone(context):
+    """Watched for twice the profile's first query delay: when a terminal that queries
+    would have."""
+    time.sleep(2 * context.session.seconds("query_first_delay_s"))
+    followed = [r["msg_type"] for r in purchase_exchanges(context)
+                if r["msg_type"] in ("cpm.status_query.request", "cpm.reversal.request")]
+    expect_equal("SUT's queries and reversals of a declined purchase", followed, [],
+                 "R-FLOW-02")

@@ -119,3 +119,14 @@ def step_reversal_answer(context, code):
     answers = [r["message"]["body"].get("respCode") for r in context.session.switch_records()
                if r["peer"] == sut and r["msg_type"] == "cpm.reversal.response"]
     expect_equal("SUT's answers to the reversal", answers[:1], [code], "R-FLOW-05")
+
+
+@given('the switch will refuse the SUT\'s next purchase with response code "{code}"')
+def step_refuse_purchase(context, code):
+    context.session.program_fault("refuse-request", code=code)
+
+
+@given('the switch will answer the SUT\'s next purchase with response code "{code}", whatever '
+       'its outcome')
+def step_recode_answer(context, code):
+    context.session.program_fault("answer-code", code=code)

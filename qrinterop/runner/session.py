@@ -122,11 +122,11 @@ class Session:
         return None
 
     def program_fault(self, fault: str, msg_type: str = "cpm.purchase.request",
-                      party: str = "SUT", times: int = 1) -> None:
+                      party: str = "SUT", times: int = 1, **params: object) -> None:
         """Have the switch spoil its next exchange(s) of ``msg_type`` with ``party`` (the SUT,
         or the peer) in the way the profile's ``faults.json`` names ``fault``."""
         participant = self.network.sut if party == "SUT" else self.network.peers[0]
-        self.tap.program_fault(fault, participant.id, msg_type, times=times)
+        self.tap.program_fault(fault, participant.id, msg_type, times=times, **params)
 
     def keep(self, name: str, document: dict) -> Path:
         """Keep a document the scenario obtained (a reconciliation file, say) as evidence,
