@@ -1,14 +1,16 @@
 """What crosses the wire: messages the harness sends as the switch, and what the switch saw."""
 
+import json
 from datetime import timedelta
 
 from behave import given, then, when
 
 from qrinterop.protocol.builders import purchase_from_switch
-from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.envelope import beijing_now, sign
 from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
 from qrinterop.runner.verdicts import Mismatch
-from qrinterop.runner.vocabulary import expect_equal
+from qrinterop.runner.vocabulary import expect_equal, expect_true
 
 
 def peer_purchase(context, amount: int) -> dict:
@@ -130,3 +132,45 @@ def step_refuse_purchase(context, code):
        'its outcome')
 def step_recode_answer(context, code):
     context.session.program_fault("answer-code", code=code)
+
+
+def _signed_by_a_stranger(message: dict) -> None:
+    message["signature"] = sign(SigningKey.generate(), message["header"], message["body"])
+
+
+def _altered_signature(message: dict) -> None:
+    value = message["signature"]["value"]
+    message["signature"]["value"] = ("B" if value[0] == "A" else "A") + value[1:]
+
+
+def _altered_body(message: dict) -> None:
+    body = message["body"]
+    field = "amount" if isinstance(body.get("amount"), int) else next(iter(body))
+    body[field] = body[field] + 1 if isinstance(body[field], int) else f"{body[field]}0"
+
+
+#: How a message vector's envelope is spoilt: keyword arguments of Injector.deliver.
+ENVELOPE = {
+    "none": {"deliberate": True},
+    "signature-altered": {"tamper": _altered_signature},
+    "body-altered-after-signing": {"tamper": _altered_body},
+    "unknown-key": {"tamper": _signed_by_a_stranger},
+    "replayed": {"copies": 2},
+}
+
+
+@when("the switch sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
+def step_send_vector(context, msg_type, mutation):
+    spoil = ENVELOPE.get(mutation) or {"header": {"timestamp": (
+        beijing_now() - timedelta(seconds=600)).isoformat(timespec="milliseconds")}}
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, msg_type, json.loads(context.text), **spoil)
+
+
+@then("the SUT refuses it with a response code in {answer}")
+def step_refused_with(context, answer):
+    low, _, high = answer.partition("-")
+    observed = context.answer["body"].get("respCode") if isinstance(context.answer, dict) \
+        else context.answer
+    expect_true("SUT's answer", isinstance(observed, str) and low <= observed <= (high or low),
+                f"response code {answer}", observed)

@@ -36,137 +36,17 @@ LEGS = ("request.to-switch", "request.from-switch", "response.to-switch", "respo
 
 ACQUIRER, SWITCH, ISSUER = "48020000", "00010000", "01020000"
 CODE = "6212345678901234567"
-MERCHANT_CODE = "https://qr.95516.com/00010000/01234567890123456789012345"
 MERCHANT = {"id": "123456789012345", "name": "最佳运输", "mcc": "4111", "city": "北京"}
 TXN_NO = "2026120112000000000001"
-VOUCHER = "20261201130000000002"
 ORIG_VOUCHER = "20261201120000000001"
-SETTLE_KEY = f"{ACQUIRER:<11}{SWITCH:<11}0000021201130000"
-CLEARING = {"voucherNum": VOUCHER, "settleDate": "1201", "settleKey": SETTLE_KEY}
-FORWARDED = {"voucherNum": VOUCHER, "settleDate": "1201"}
-MONEY = {"amount": 1250, "currency": "156"}
-ORDER = {"orderNo": "ORD20261201000002", "orderTime": "20261201130000"}
 ORIG_ORDER = {"origOrderNo": "ORD20261201000001", "origOrderTime": "20261201120000"}
 OK = {"respCode": "00", "respMsg": "成功"}
 PAYER = {"accountRef": "ACC-0001"}
-# The payer's details as mpm.payment carries them: the shape of an encrypted field (R-SEC-05).
-SEALED_PAYER = {"alg": "SM2+SM4-GCM", "keyId": "a1b2c3d4e5f60718", "wrappedKey": "MEUCIQ==",
-                "iv": "AAECAwQFBgcICQoL", "ciphertext": "q83vASNFZ4mrze8BI0VniQ=="}
 
 
-def financial(to_switch: dict, orig_from_switch: dict) -> dict[str, dict]:
-    """The four legs of a message that moves money and is relayed acquirer → issuer."""
-    return {
-        "request.to-switch": to_switch,
-        "request.from-switch": {**to_switch, **orig_from_switch, **FORWARDED,
-                                "acquirer": ACQUIRER},
-        "response.to-switch": {**OK, "voucherNum": VOUCHER, **MONEY},
-        "response.from-switch": {**OK, **CLEARING, **MONEY, "issuer": ISSUER},
-    }
-
-
-def query(to_switch: dict, from_switch: dict, requester: str, counterparty: str) -> dict:
-    """The four legs of a status query (answered by the switch, relayed when not final)."""
-    found = {**OK, "origRespCode": "00", "origRespMsg": "成功", "voucherNum": VOUCHER, **MONEY}
-    return {
-        "request.to-switch": to_switch,
-        "request.from-switch": {**from_switch, requester: ACQUIRER if requester == "acquirer"
-                                else ISSUER},
-        "response.to-switch": found,
-        "response.from-switch": {**found, **CLEARING,
-                                 counterparty: ISSUER if counterparty == "issuer" else ACQUIRER},
-    }
-
-
-EXAMPLES: dict[str, dict[str, dict]] = {
-    "mpm.inquiry": {
-        "request.to-switch": {"code": MERCHANT_CODE},
-        "request.from-switch": {"code": MERCHANT_CODE, "txnNo": TXN_NO, "issuer": ISSUER},
-        "response.to-switch": {**OK, "txnNo": TXN_NO, "merchant": MERCHANT,
-                               "codeType": "dynamic", **MONEY},
-        "response.from-switch": {**OK, "txnNo": TXN_NO, "merchant": MERCHANT,
-                                 "codeType": "dynamic", **MONEY, "acquirer": ACQUIRER},
-    },
-    "mpm.payment": {
-        "request.to-switch": {"txnNo": TXN_NO, **MONEY, "payer": SEALED_PAYER, **ORDER},
-        "request.from-switch": {"txnNo": TXN_NO, **MONEY, "payer": SEALED_PAYER, **ORDER,
-                                **FORWARDED, "issuer": ISSUER},
-        "response.to-switch": {**OK, "txnNo": TXN_NO, "voucherNum": VOUCHER, **MONEY},
-        "response.from-switch": {**OK, "txnNo": TXN_NO, **CLEARING, **MONEY,
-                                 "acquirer": ACQUIRER},
-    },
-    "mpm.payment_query": query({"origTxnNo": TXN_NO},
-                               {"origTxnNo": TXN_NO, "origVoucherNum": ORIG_VOUCHER},
-                               "issuer", "acquirer"),
-    "mpm.refund": financial(
-        {**ORDER, "origVoucherNum": ORIG_VOUCHER, "amount": 500, "currency": "156",
-         "merId": MERCHANT["id"], "reason": "部分退款"},
-        {"origTxnNo": TXN_NO}),
-    "mpm.void": financial(
-        {**ORDER, "origTxnNo": TXN_NO, **MONEY, "merId": MERCHANT["id"]},
-        {"origVoucherNum": ORIG_VOUCHER}),
-    "mpm.code_apply": {
-        "request.to-switch": {**ORDER, "merchant": MERCHANT, "termId": "T0000001",
-                              "codeType": "dynamic", "codeOwner": "merchant", **MONEY,
-                              "validitySeconds": 86400, "useLimit": 1},
-        "response.from-switch": {**OK, "code": MERCHANT_CODE, "validitySeconds": 86400},
-    },
-    "mpm.collection_notice": {
-        "request.from-switch": {"txnNo": TXN_NO, **MONEY, **CLEARING, "issuer": ISSUER},
-        "response.to-switch": {**OK},
-    },
-    "mpm.collection_query": query({"origVoucherNum": ORIG_VOUCHER},
-                                  {"origVoucherNum": ORIG_VOUCHER, "origTxnNo": TXN_NO},
-                                  "acquirer", "issuer"),
-    "cpm.code_apply": {
-        "request.to-switch": {**ORDER, "payer": PAYER, "accountType": "debit",
-                              "riskInfo": {"deviceId": "IMEI-8650000000001", "deviceType": "1",
-                                           "sourceIp": "203.0.113.7"},
-                              "currency": "156", "pinFreeLimit": 100000, "maxAmount": 500000,
-                              "validitySeconds": 60},
-        "response.from-switch": {**OK, "code": CODE, "validitySeconds": 60},
-    },
-    "cpm.additional_processing": {
-        "request.from-switch": {"code": CODE, "amount": 150000, "currency": "156",
-                                "voucherNum": VOUCHER, "settleDate": "1124",
-                                "merchant": MERCHANT, "acquirer": ACQUIRER,
-                                "reason": "pin_free_limit_exceeded"},
-        "response.to-switch": {**OK, "voucherNum": VOUCHER},
-    },
-    "cpm.additional_processing_result": {
-        "request.to-switch": {"code": CODE, "voucherNum": VOUCHER, "resultCode": "00",
-                              "resultMsg": "成功"},
-        "response.from-switch": {**OK},
-    },
-    "notice.result": {
-        "request.from-switch": {"origMsgType": "cpm.purchase", "origRespCode": "00",
-                                "origRespMsg": "成功", **ORDER, **CLEARING, **MONEY,
-                                "code": CODE, "merchant": MERCHANT, "termId": "T0000001",
-                                "acquirer": ACQUIRER, "issuer": ISSUER},
-        "response.to-switch": {**OK, "voucherNum": VOUCHER},
-    },
-    "cpm.purchase": {
-        "request.to-switch": {"code": CODE, **MONEY, "merchant": MERCHANT, "termId": "T0000001",
-                              **ORDER},
-        "request.from-switch": {"code": CODE, **MONEY, "merchant": MERCHANT,
-                                "termId": "T0000001", **ORDER, **FORWARDED,
-                                "acquirer": ACQUIRER},
-        "response.to-switch": {**OK, "voucherNum": VOUCHER, **MONEY},
-        "response.from-switch": {**OK, **CLEARING, **MONEY, "issuer": ISSUER},
-    },
-    "cpm.reversal": financial(
-        {**ORIG_ORDER, **MONEY, "merId": MERCHANT["id"], "termId": "T0000001", "code": CODE},
-        {"origVoucherNum": ORIG_VOUCHER}),
-    "cpm.void": financial(
-        {**ORDER, **ORIG_ORDER, **MONEY, "merId": MERCHANT["id"], "termId": "T0000001"},
-        {"origVoucherNum": ORIG_VOUCHER}),
-    "cpm.refund": financial(
-        {**ORDER, "origVoucherNum": ORIG_VOUCHER, "amount": 500, "currency": "156",
-         "merId": MERCHANT["id"], "reason": "退货"},
-        {}),
-    "cpm.status_query": query(dict(ORIG_ORDER), {**ORIG_ORDER, "origVoucherNum": ORIG_VOUCHER},
-                              "acquirer", "issuer"),
-}
+# One valid body per message type and leg, shared with vectors/generate.py (which spoils them).
+EXAMPLES: dict[str, dict[str, dict]] = read(
+    Path(__file__).parents[1] / "vectors" / "sources" / "message-examples.json")["examples"]
 
 CASES = [(name, leg) for name, entry in CATALOGUE["messages"].items() for leg in entry["legs"]]
 QUERIES = ["cpm.status_query", "mpm.payment_query", "mpm.collection_query"]

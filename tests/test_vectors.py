@@ -12,6 +12,10 @@ from referencing import Registry, Resource
 from qrinterop.cli.lint import routing_table
 from qrinterop.codes.findings import ERROR, LENIENT, STRICT, WARNING
 from qrinterop.codes.lint import lint
+from qrinterop.profile import load_profile
+from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.validation import schema_problems
 from tests.conftest import ROOT
 from vectors import generate
 
@@ -19,6 +23,8 @@ VECTORS = ROOT / "vectors"
 FIELD = {"emv_mpm": "payload", "emv_cpm": "payload", "payment_code": "code",
          "collection_url": "url"}
 TABLE = routing_table()
+PROFILE = load_profile()
+KEY = SigningKey.generate()
 
 
 def load(name: str) -> dict:
@@ -63,12 +69,15 @@ def test_vector(name, test):
         assert (lenient.route or {}).get("institution") == test["route"]
 
 
-@pytest.mark.parametrize("name", list(FIELD))
+FILES = [*FIELD, "message"]
+
+
+@pytest.mark.parametrize("name", FILES)
 def test_committed_vectors_equal_the_generator_output(name):
     assert (VECTORS / f"{name}_test.json").read_text(encoding="utf-8") == generate.render(name)
 
 
-@pytest.mark.parametrize("name", list(FIELD))
+@pytest.mark.parametrize("name", FILES)
 def test_vector_file_follows_its_schema(name):
     schemas = {p.name: json.loads(p.read_text()) for p in (VECTORS / "schemas").glob("*.json")}
     registry = Registry().with_resources(
@@ -86,3 +95,18 @@ def test_every_published_sample_is_a_vector():
     payloads = {t["payload"] for g in load("emv_mpm")["testGroups"] for t in g["tests"]}
     assert {s["payload"] for s in sources["samples"]} <= payloads
     assert len(sources["samples"]) == 16
+
+
+def message_vectors():
+    for group in load("message")["testGroups"]:
+        for test in group["tests"]:
+            yield pytest.param(test, id=f"message-{test['tcId']}")
+
+
+@pytest.mark.parametrize("test", list(message_vectors()))
+def test_message_vector(test):
+    """A spoilt body breaks the message set's schema; an envelope case spoils a body the
+    schema accepts, so that the envelope is the only thing wrong with it."""
+    message = seal(Party("00010000", KEY), test["msgType"], "48020000", test["body"])
+    problems = schema_problems(PROFILE, message, "from-switch")
+    assert bool(problems) == (test["mutation"] == "none"), problems

@@ -20,9 +20,12 @@ from pathlib import Path
 
 from qrinterop.codes.emv_cpm import Tlv, encode_tlv
 from qrinterop.codes.emv_mpm import build_payload, crc_of, encode_objects, utf8_length
+from qrinterop.profile import load_profile
 
 HERE = Path(__file__).parent
+SOURCES = HERE / "sources"
 PROFILE = "cn-interconnect/1.0"
+PROFILE_DATA = load_profile()
 GENERATOR_VERSION = "1"
 
 NOTES = {
@@ -69,6 +72,13 @@ NOTES = {
                            "pattern."),
     "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions."),
     "NotACode": ("EDGE_CASE", "Input that is not a code of the kind at all."),
+    "Envelope": ("SECURITY", "The envelope is spoilt when the message is signed and sent: "
+                             "signature, key, timestamp or nonce."),
+    "MissingField": ("BASIC", "A field the message type requires is missing."),
+    "WrongType": ("FORMAT", "A field has another JSON type than the schema's (an amount as "
+                            "text, say)."),
+    "UnknownField": ("FORMAT", "A field the schema does not define (additionalProperties "
+                               "is false)."),
     "Unsendable": ("EDGE_CASE", "Not something a purchase can carry (the message set's "
                                 "paymentCode: 16 to 24 ASCII digits): a terminal must not send "
                                 "it."),
@@ -287,7 +297,7 @@ def mpm_generated() -> list[dict]:
 
 
 def mpm_published() -> list[dict]:
-    data = json.loads((HERE / "sources" / "mpm-published.json").read_text(encoding="utf-8"))
+    data = json.loads((SOURCES / "mpm-published.json").read_text(encoding="utf-8"))
     return [case(s["name"] + (f" — {s['comment']}" if s.get("comment") else ""), s["flags"],
                  s["result"], s.get("requirements"), source=s["source"], payload=s["payload"],
                  **({"decoded": s["decoded"]} if "decoded" in s else {}))
@@ -424,6 +434,84 @@ def collection_url_cases() -> list[dict]:
     return cases
 
 
+# -- messages --------------------------------------------------------------------------------------
+#: The switch answers status queries from its own record (the simulators relay none yet), so
+#: a participant is sent every request of the message set but those.
+NOT_RELAYED = {"cpm.status_query", "mpm.payment_query", "mpm.collection_query"}
+#: Format class of the response-code table (10-29): what a message refused unread gets.
+FORMAT_CLASS = "10-29"
+#: Spoilt after the body is built, when the harness signs and sends it: (mutation, comment,
+#: the answer the profile calls for, requirement).
+ENVELOPE_MUTATIONS = [
+    ("signature-altered", "its signature value altered", "11", "R-SEC-02"),
+    ("body-altered-after-signing", "its amount or first field changed after signing", "11",
+     "R-SEC-02"),
+    ("unknown-key", "signed under a key ID the switch never registered", "11", "R-SEC-02"),
+    ("stale", "correctly signed 600 seconds ago", "10", "R-SEC-04"),
+    ("replayed", "sent a second time, unchanged (same message ID and nonce)", "12", "R-SEC-04"),
+]
+
+
+def message_cases() -> list[dict]:
+    """Every request a participant is sent, spoilt one way at a time: each required field
+    missing, each field of the wrong JSON type, a field the schema does not know, and the
+    envelope's signature and freshness broken."""
+    examples = json.loads((SOURCES / "message-examples.json").read_text(encoding="utf-8"))
+    catalogue = PROFILE_DATA.messages["messages"]
+    cases = []
+    for name, entry in catalogue.items():
+        if "request.from-switch" not in entry["legs"] or name in NOT_RELAYED:
+            continue
+        body = examples["examples"][name]["request.from-switch"]
+        base = {"msgType": f"{name}.request",
+                "receiver": "acquirer" if entry["responder"] == "participant"
+                else entry["responder"]}
+        cases += [case(f"{name}: {comment}", ["Envelope"], "invalid", [req], **base, body=body,
+                       mutation=mutation, answer=answer)
+                  for mutation, comment, answer, req in ENVELOPE_MUTATIONS]
+        cases += [case(f"{name}: {comment}", [flag], "invalid", ["R-MSG-01"], **base,
+                       body=spoilt, mutation="none", answer=FORMAT_CLASS)
+                  for flag, comment, spoilt in _spoilt_bodies(name, body)
+                  if _schema_refuses(name, spoilt)]
+    return cases
+
+
+def _spoilt_bodies(name: str, body: dict) -> list[tuple[str, str, dict]]:
+    schema = PROFILE_DATA.leg_body_schema(name, "request.from-switch")
+    missing = [("MissingField", f"{field} missing",
+                {k: v for k, v in body.items() if k != field})
+               for field in schema.get("required", [])]
+    wrong = [("WrongType", f"{field} as {_json_type(_other_type(value))}",
+              {**body, field: _other_type(value)}) for field, value in body.items()]
+    return [*missing, *wrong, ("UnknownField", "a field the schema does not define",
+                               {**body, "extraField": "x"})]
+
+
+def _other_type(value: object) -> object:
+    """A value of another JSON type: how an implementation that types a field wrongly
+    sends it (an amount as text, a code as a number)."""
+    if isinstance(value, bool | int | float):
+        return str(value)
+    if isinstance(value, str):
+        return int(value) if value.isdigit() and len(value) < 16 else 12345
+    return "x"
+
+
+def _json_type(value: object) -> str:
+    return {int: "a number", str: "text"}.get(type(value), "another type")
+
+
+def _schema_refuses(name: str, body: dict) -> bool:
+    """Kept only when the message set's schema really refuses the spoilt body."""
+    from qrinterop.protocol.crypto import SigningKey
+    from qrinterop.protocol.envelope import Party, seal
+    from qrinterop.protocol.validation import schema_problems
+
+    message = seal(Party("01020000", SigningKey.generate()), f"{name}.request", "48020000",
+                   body)
+    return bool(schema_problems(PROFILE_DATA, message, "from-switch"))
+
+
 # -- files -----------------------------------------------------------------------------------------
 FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]]] = {
     "emv_mpm": ("EMV-MPM", "EmvMpmTest", "EMV merchant-presented payloads (EMV QRCPS MPM v1.0/1.1)",
@@ -436,6 +524,9 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
     "collection_url": ("COLLECTION-URL", "CollectionUrlTest",
                        "URL-form collection codes routed by pattern",
                        [("routing table", collection_url_cases)]),
+    "message": ("MESSAGE", "MessageTest",
+                "Requests a participant is sent by the switch, spoilt one way at a time",
+                [("envelope and body", message_cases)]),
 }
 
 

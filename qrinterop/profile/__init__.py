@@ -96,6 +96,12 @@ class Profile:
         folder = self.folder / Path(self.manifest["files"]["messages"]).parent
         return [(base + p.name, _read_json(p)) for p in sorted(folder.glob("*.schema.json"))]
 
+    def leg_body_schema(self, name: str, leg: str) -> dict:
+        """The body schema of message type ``name`` on ``leg`` (``request.from-switch``...)."""
+        entry = self.messages["messages"][name]
+        document = dict(self.message_schemas)[self.messages["schema_base"] + entry["schema"]]
+        return document["$defs"][leg]["properties"]["body"]
+
     def definition(self, name: str) -> dict:
         """A shared definition of the message set (``common.schema.json#/$defs/<name>``)."""
         base = self.messages["schema_base"]

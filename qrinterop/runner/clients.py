@@ -196,9 +196,13 @@ class Injector:
 
     def deliver(self, receiver: str, msg_type: str, body: dict,
                 tamper: Callable[[dict], None] | None = None,
-                header: dict | None = None) -> dict:
+                header: dict | None = None, deliberate: bool = False,
+                copies: int = 1) -> dict:
         """``header`` overrides header fields before signing (a correctly signed message that
-        is stale, say); ``tamper`` changes the message after signing (a forged one)."""
+        is stale, say); ``tamper`` changes the message after signing (a forged one);
+        ``deliberate`` marks a message spoilt on purpose in some other way (passive checks
+        do not judge it); ``copies`` sends the very same message that many times (a replay)
+        and returns the last answer."""
         message = seal(self.switch, msg_type, receiver, body, test_case_id=self.channel.test_case)
         if body.get("voucherNum"):
             self.vouchers.add(body["voucherNum"])
@@ -207,8 +211,14 @@ class Injector:
             message["signature"] = sign(self.switch.key, message["header"], message["body"])
         if tamper:
             tamper(message)
+        answer = None
+        for _ in range(copies):
+            answer = self._post(receiver, message, deliberate or tamper is not None)
+        return answer
+
+    def _post(self, receiver: str, message: dict, deliberate: bool) -> dict | None:
         self.channel.record("injector", self.switch.inst_id, receiver, "request", message,
-                            leg="from-switch", deliberate=tamper is not None)
+                            leg="from-switch", deliberate=deliberate)
         try:
             response = requests.post(self.urls[receiver], data=encode(message),
                                      headers={"Content-Type": "application/json"},

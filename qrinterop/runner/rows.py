@@ -83,10 +83,14 @@ def _matches(item: dict, where: dict, unless: dict) -> bool:
 
 
 def _cell(value: object) -> str:
+    """A list of names as words (one tag each in ``@req.<requirements>``); an object or a
+    list of objects as JSON (a message body, say)."""
     if value is None:
         return ""
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
         return " ".join(map(str, value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

@@ -1,0 +1,21 @@
+@area.messages
+Feature: Every request the SUT is sent, spoilt one way at a time (报文与签名校验)
+  A participant acts only on a message that is well formed, signed by the switch under a
+  registered key, fresh and not seen before. The message vectors (vectors/message_test.json)
+  take a valid body of every request the switch sends a participant and spoil it one way at a
+  time: each required field missing, each field of the wrong JSON type, a field the schema
+  does not know, or the envelope's signature, key, timestamp or nonce. The switch's
+  signature is made for this run; what the vector says is spoilt is spoilt after that.
+  Each row is a vector: adding a vector adds a scenario.
+
+  @tc.VEC-MSG-<tcId> @req.<requirements> @role.<receiver>
+  Scenario Outline: The SUT refuses a <comment>
+    When the switch sends the SUT a <msgType> (envelope: <mutation>) with this body:
+      """
+      <body>
+      """
+    Then the SUT refuses it with a response code in <answer>
+
+    @rows.spoilt-requests
+    Examples: every spoilt request of the message vectors
+      | tcId | comment | msgType | receiver | mutation | answer | requirements | body |
