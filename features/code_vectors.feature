@@ -1,4 +1,4 @@
-@area.codes
+@area.codes @vectors
 Feature: Every code in the test vectors, scanned by the SUT (测试向量)
   The profile's test vectors (vectors/) hold every published sample code and one code for
   each way a code can break a coding rule, each with the result the specification calls for.

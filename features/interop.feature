@@ -5,7 +5,7 @@ Feature: Every kind of institution the SUT will meet (扫码互认)
   UnionPay's rules, and acquirers whose merchant codes name them by an EMV template GUID, by
   UnionPay ID 15, or as a URL. Interconnection means the SUT takes them all.
 
-  @tc.IOP-01-<persona> @req.R-FLOW-01 @role.acquirer
+  @tc.IOP-01-<persona> @req.R-FLOW-01 @req.R-FLOW-12 @role.acquirer
   Scenario Outline: The SUT's terminal takes a payment code from the wallet of <persona>, <institution.name>
     Given a payer account at the <persona> holding 100.00 CNY
     And the <persona>'s wallet shows a payment code for that account
@@ -18,7 +18,7 @@ Feature: Every kind of institution the SUT will meet (扫码互认)
     Examples: every wallet of the simulated network (mocks/network.json)
       | persona | institution.name |
 
-  @tc.IOP-02-<persona> @req.R-FLOW-01 @role.issuer
+  @tc.IOP-02-<persona> @req.R-FLOW-01 @req.R-FLOW-12 @role.issuer
   Scenario Outline: The SUT's wallet pays a merchant code of <persona>, <institution.name>, in <codes.merchant_codes> style
     Given a payer account at the SUT holding 100.00 CNY
     And a static merchant code of the <persona>'s acquirer for merchant "Corner Store"

@@ -1,4 +1,4 @@
-@area.messages
+@area.messages @vectors
 Feature: Every request the SUT is sent, spoilt one way at a time (报文与签名校验)
   A participant acts only on a message that is well formed, signed by the switch under a
   registered key, fresh and not seen before. The message vectors (vectors/message_test.json)
@@ -14,7 +14,7 @@ Feature: Every request the SUT is sent, spoilt one way at a time (报文与签�
       """
       <body>
       """
-    Then the SUT refuses it with a response code in <answer>
+    Then the SUT refuses it with response code <answer>
 
     @rows.spoilt-requests
     Examples: every spoilt request of the message vectors

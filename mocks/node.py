@@ -128,8 +128,9 @@ class Node:
     def refuse(self, request: object, code: str, detail: str = "") -> dict:
         return self.responder.refuse(request, code, detail)
 
-    def check_inbound(self, raw: bytes, leg: str, verify: bool = True) -> tuple[dict, dict | None]:
-        return self.responder.check(raw, leg, verify)
+    def check_inbound(self, raw: bytes, leg: str, verify: bool = True,
+                      validate: bool = True) -> tuple[dict, dict | None]:
+        return self.responder.check(raw, leg, verify, validate)
 
     async def send(self, receiver: str, msg_type: str, body: dict, leg: str,
                    test_case_id: str | None, timeout_s: float,

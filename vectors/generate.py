@@ -438,8 +438,9 @@ def collection_url_cases() -> list[dict]:
 #: The switch answers status queries from its own record (the simulators relay none yet), so
 #: a participant is sent every request of the message set but those.
 NOT_RELAYED = {"cpm.status_query", "mpm.payment_query", "mpm.collection_query"}
-#: Format class of the response-code table (10-29): what a message refused unread gets.
-FORMAT_CLASS = "10-29"
+#: What a request whose body breaks the schema is refused with (response-codes.json): 10,
+#: message format error; a missing field may also be 13, mandatory element missing.
+FORMAT_ERROR = {"MissingField": "10,13", "WrongType": "10", "UnknownField": "10"}
 #: Spoilt after the body is built, when the harness signs and sends it: (mutation, comment,
 #: the answer the profile calls for, requirement).
 ENVELOPE_MUTATIONS = [
@@ -470,7 +471,7 @@ def message_cases() -> list[dict]:
                        mutation=mutation, answer=answer)
                   for mutation, comment, answer, req in ENVELOPE_MUTATIONS]
         cases += [case(f"{name}: {comment}", [flag], "invalid", ["R-MSG-01"], **base,
-                       body=spoilt, mutation="none", answer=FORMAT_CLASS)
+                       body=spoilt, mutation="none", answer=FORMAT_ERROR[flag])
                   for flag, comment, spoilt in _spoilt_bodies(name, body)
                   if _schema_refuses(name, spoilt)]
     return cases

@@ -56,10 +56,12 @@ class Responder:
             body["respMsg"] = f"{body['respMsg']}: {detail}"[:256]
         return self.reply(request, body)
 
-    def check(self, raw: bytes, leg: str, verify: bool = True) -> tuple[dict, dict | None]:
+    def check(self, raw: bytes, leg: str, verify: bool = True,
+              validate: bool = True) -> tuple[dict, dict | None]:
         """Parse and check a received message: ``(message, None)`` when it may be acted on,
         otherwise ``(message, signed refusal to send back)``. ``verify=False`` skips the
-        signature — only deliberately defective simulators do that."""
+        signature, ``validate=False`` the schema — only deliberately defective simulators
+        do that."""
         try:
             message = strict_loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -75,7 +77,7 @@ class Responder:
                                         f"{header.get('receiver')!r}, not to this participant")
         if refusal := self._replayed(message, header):
             return message, refusal
-        if problems := schema_problems(self.profile, message, leg):
+        if validate and (problems := schema_problems(self.profile, message, leg)):
             return message, self.refuse(message, NOT_JSON, "; ".join(problems))
         return message, None
 

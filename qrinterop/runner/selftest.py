@@ -1,9 +1,10 @@
 """``qrinterop selftest``: prove the suite can tell a good implementation from a bad one.
 
 Certifies the reference institution (must be conformant), then every defective variant in
-``mocks/defects.json`` (each must get its expected verdict, with the scenarios it names among
-the failures), and finally checks that every scenario failed against at least one variant —
-a scenario no defect can make fail is a scenario that cannot fail.
+``mocks/defects.json`` on the scenarios in its scope (each must get its expected verdict,
+with the scenarios it names among the failures), and finally checks that every scenario
+failed against at least one variant — a scenario no defect can make fail is a scenario that
+cannot fail.
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     plan = [(None, None, "conformant", [])] + [
         (name, spec["breaks"], spec["expect"], spec["caught_by"])
         for name, spec in suite.defects().items()]
-    runs = [(defect, out / (defect or "reference"), base_port + 10 * n if base_port else 0)
-            for n, (defect, *_rest) in enumerate(plan)]
+    scopes = {name: scope(spec) for name, spec in suite.defects().items()}
+    runs = [(defect, out / (defect or "reference"), base_port + 10 * n if base_port else 0,
+             scopes.get(defect)) for n, (defect, *_rest) in enumerate(plan)]
     variants: dict[str | None, VariantResult] = {}
     scenarios: list[str] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
@@ -87,10 +89,21 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     return SelftestResult([variants[defect] for defect, *_rest in plan], scenarios)
 
 
-def _certify_variant(defect: str | None, run_dir: Path,
-                     base_port: int) -> tuple[str, list[str], list[str], Path]:
+def scope(spec: dict) -> str | None:
+    """The scenarios a defective variant is certified by: those of its ``scope`` (a tag
+    expression), else those of the requirement it breaks and those expected to catch it
+    (None: all). The intact reference runs them all, so every scenario is judged once."""
+    if "scope" in spec:
+        return spec["scope"]
+    tags = [f"@req.{spec['breaks']}"] if spec["breaks"] else []
+    tags += [f"@tc.{ident}" for ident in spec["caught_by"]]
+    return " or ".join(tags) or None
+
+
+def _certify_variant(defect: str | None, run_dir: Path, base_port: int,
+                     tags: str | None) -> tuple[str, list[str], list[str], Path]:
     """One certification in a worker process: its verdict, failed and run scenarios."""
-    report = certify(CertifyOptions(out=run_dir, base_port=base_port,
+    report = certify(CertifyOptions(out=run_dir, base_port=base_port, tags=tags,
                                     defects=(defect,) if defect else (),
                                     command="qrinterop certify")).report
     scenarios = report["scenarios"]
