@@ -352,7 +352,7 @@ class Institution(Node):
         """The payer scanned a merchant code: inquire, then pay, through the switch."""
         if not code.startswith("https://") or self.has("wallet-refuses-url-codes"):
             check_merchant_code(code, self.defects)     # a URL code is checked by its acquirer
-        if self.codes.owns(code) and not self.has("wallet-skips-code-checks"):
+        if not self.has("wallet-skips-code-checks") and self.codes.owns(code):
             raise ControlError(422, "on-us code: not an interconnection payment")
         balance = self.ledger.balance(account)
         if balance is None:

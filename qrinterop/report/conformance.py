@@ -37,11 +37,27 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
     for requirement in profile.requirements.values():
         scenarios = sorted(set(coverage.get(requirement["id"], [])))
         proving = sorted(v.defect for v in defects if set(v.failed) & set(scenarios))
+        unscripted = "manual (below)" if "manual" in requirement else "**none**"
         lines.append(f"| {requirement['id']} | {requirement['level']} | "
-                     f"{requirement['title']['en']} | {', '.join(scenarios) or '**none**'} | "
+                     f"{requirement['title']['en']} | {brief(scenarios) or unscripted} | "
                      f"{', '.join(proving) or '-'} |")
+    lines += ["", "## Not automated", "",
+              "What no scenario can check, and how it is verified instead:", ""]
+    lines += [f"- **{r['id']}** {r['title']['en']}: {r['manual']['en']}"
+              for r in profile.requirements.values() if "manual" in r]
     lines += ["", "## Selftest matrix", "",
               "| defect | breaks | expected to fail | failed | caught |", "|---|---|---|---|---|"]
     lines += [f"| {v.defect} | {v.breaks} | {', '.join(v.must_fail)} | "
-              f"{', '.join(v.failed) or '-'} | {'yes' if v.ok else '**NO**'} |" for v in defects]
+              f"{brief(v.failed) or '-'} | {'yes' if v.ok else '**NO**'} |" for v in defects]
     return "\n".join(lines) + "\n"
+
+
+def brief(ids: list[str], most: int = 3) -> str:
+    """Scenario IDs, those of one outline (``VEC-MSG-12``, ``IOP-01-bank-u``) counted
+    together once they are more than ``most``: the page stays readable at hundreds."""
+    stems: dict[str, list[str]] = {}
+    for ident in ids:
+        stem = ident.rsplit("-", 1)[0] if ident.count("-") >= 2 else ident
+        stems.setdefault(stem, []).append(ident)
+    return ", ".join(", ".join(group) if len(group) <= most else f"{stem}-* ({len(group)})"
+                     for stem, group in stems.items())
