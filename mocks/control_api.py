@@ -128,6 +128,9 @@ class ControlApi:
                 "localName": body.get("localName"), "localCity": body.get("localCity"),
                 "merchantId": body.get("merchantId"), "image": bool(body.get("image")),
                 "amount": _fen(body["amount"]) if "amount" in body else None}
+        if "owner" in body:
+            return await self.inst.apply_for_code(spec, body["owner"],
+                                                  request.headers.get(TEST_CASE_HEADER))
         return self.inst.create_merchant_code(spec)
 
     async def create_payment_code(self, request: web.Request) -> dict:

@@ -105,6 +105,39 @@ class Institution(Node):
     # -- acquirer: merchant codes and the terminal ----------------------------------------------
     def create_merchant_code(self, spec: dict) -> dict:
         """A new merchant (or the one ``merchantId`` names) and a code for it."""
+        merchant, amount, reference = self.merchant_and_order(spec)
+        code = self.codes.build(merchant, amount, reference)
+        created = {"merchantId": merchant["id"], "code": code, "dynamic": amount is not None}
+        if spec.get("image"):
+            symbol = image.render_png(code, eci=False if self.has("qr-without-eci") else None)
+            created["image"] = base64.b64encode(symbol).decode("ascii")
+        return created
+
+    async def apply_for_code(self, spec: dict, owner: str, test_case: str | None) -> dict:
+        """A collection code applied for at the switch (mpm.code_apply), marked as a
+        merchant's or a person's (R-FLOW-11); the switch's code names this acquirer, so it
+        reads it as one of its own URL-form codes."""
+        merchant, amount, reference = self.merchant_and_order(spec)
+        now = beijing_now()
+        body = {"orderNo": reference or self.new_ref("C"), "orderTime": f"{now:%Y%m%d%H%M%S}",
+                "merchant": {"id": merchant["id"], "name": merchant["name"],
+                             "mcc": merchant["mcc"], "city": merchant["city"]},
+                "codeType": "static" if amount is None else "dynamic",
+                "currency": self.codes.currency}
+        if not self.has("code-apply-without-owner"):
+            body["codeOwner"] = owner
+        if amount is not None:
+            body["amount"] = amount
+        answer = await self.to_switch("mpm.code_apply.request", body, test_case)
+        if isinstance(answer, str) or answer["body"]["respCode"] != "00":
+            code = answer if isinstance(answer, str) else answer["body"]["respCode"]
+            raise ControlError(502, f"the switch issued no code (response code {code})")
+        return {"merchantId": merchant["id"], "code": answer["body"]["code"],
+                "dynamic": amount is not None}
+
+    def merchant_and_order(self, spec: dict) -> tuple[dict, int | None, str | None]:
+        """The merchant a code is for (a new one, or the one ``merchantId`` names) and, for
+        a dynamic code, its amount and the order reference it is registered under."""
         merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
         if merchant is None:
             merchant_id = spec.get("merchantId") or self.new_merchant_id()
@@ -115,12 +148,7 @@ class Institution(Node):
         if amount is not None:
             reference = self.new_ref("D")
             self.ledger.add_dynamic_code(reference, merchant["id"], amount)
-        code = self.codes.build(merchant, amount, reference)
-        created = {"merchantId": merchant["id"], "code": code, "dynamic": amount is not None}
-        if spec.get("image"):
-            symbol = image.render_png(code, eci=False if self.has("qr-without-eci") else None)
-            created["image"] = base64.b64encode(symbol).decode("ascii")
-        return created
+        return merchant, amount, reference
 
     def terminal_merchant(self) -> dict:
         """The merchant behind this institution's test terminal, created on first use."""

@@ -17,6 +17,7 @@ from aiohttp import web
 from mocks.clearing import ClearingBook
 from mocks.faults import FaultError, FaultPlan, spoil_answer, spoil_reply
 from mocks.ledger import open_database
+from mocks.merchant_codes import URL_BASE
 from mocks.node import Node, header_text
 from mocks.service import run
 from qrinterop.codes import emv_mpm
@@ -66,6 +67,10 @@ CREATE INDEX IF NOT EXISTS purchases_by_order ON purchases (order_no, order_time
 CREATE INDEX IF NOT EXISTS purchases_waiting ON purchases (password_due)
     WHERE password_due IS NOT NULL;
 """
+
+#: A static collection code applied for without a validity lives as long as the message set
+#: allows (validitySeconds' maximum: the 10 years UnionPay uses for reusable codes).
+STATIC_CODE_VALIDITY_S = 315_360_000
 
 
 class Switch(Node):
@@ -242,6 +247,7 @@ class Switch(Node):
             "mpm.collection_query.request": self.route_mpm_query,
             "mpm.refund.request": self.route_refund,
             "mpm.void.request": self.route_refund,
+            "mpm.code_apply.request": self.issue_collection_code,
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
@@ -284,6 +290,19 @@ class Switch(Node):
                         (header["sender"], header["msgType"], txn_key, header["msgId"],
                          canonicalize(message["body"]).decode("utf-8"),
                          json.dumps(reply["body"], ensure_ascii=False)))
+
+    async def issue_collection_code(self, message: dict, acquirer: str, body: dict) -> dict:
+        """A collection code applied for by an acquirer (mpm.code_apply): a URL-form code that
+        names the acquirer and, for a static code, the merchant, or, for a dynamic one, the
+        acquirer's order, so that inquiries about it are routed back to that acquirer."""
+        if "acquirer" not in self.participants[acquirer]["roles"]:
+            return self.refuse(message, "32", "only an acquirer applies for collection codes")
+        token = body["orderNo"] if body["codeType"] == "dynamic" else body["merchant"]["id"]
+        default = self.profile.business["codes"]["dynamic_merchant_code_validity_s"]["value"] \
+            if body["codeType"] == "dynamic" else STATIC_CODE_VALIDITY_S
+        return self.reply(message, {**self.profile.response("00"),
+                                    "code": f"{URL_BASE}/{acquirer}/{token}",
+                                    "validitySeconds": body.get("validitySeconds", default)})
 
     async def route_inquiry(self, message: dict, issuer: str, body: dict) -> dict:
         acquirer = self.acquirer_of(body["code"])

@@ -79,3 +79,24 @@ def step_symbol_checks(context):
     findings = [f"{f.requirement}: {f.message}" for f in image.check_symbol(context.scan,
                                                                            STRICT)]
     expect_equal("findings on the printed symbol", findings, [], "R-MPM-15")
+
+
+@when('the SUT\'s acquirer applies to the switch for a static collection code of a {owner} '
+      'payee "{name}"')
+def step_apply_static(context, owner, name):
+    context.merchant = context.sut.create_merchant_code(name, owner=owner)
+    context.code = context.merchant["code"]
+
+
+@when("the SUT's acquirer applies to the switch for a dynamic merchant code for {amount:Money}")
+def step_apply_dynamic(context, amount):
+    context.merchant = context.sut.create_merchant_code("Dynamic Order Shop", amount=amount,
+                                                        owner="merchant")
+    context.code = context.merchant["code"]
+
+
+@then("the SUT's code application to the switch marked the code as a {owner} code")
+def step_code_owner(context, owner):
+    marked = [r["message"]["body"].get("codeOwner", "(no codeOwner)")
+              for r in context.session.sent_by_sut("mpm.code_apply.request")]
+    expect_equal("codeOwner of the SUT's code applications", marked, [owner], "R-FLOW-11")
