@@ -36,3 +36,12 @@ Feature: Refunds (退货)
     And the SUT's acquirer refunds 25.00 CNY of that payment
     Then the SUT's acquirer reports the refund as approved
     And the payer account at the peer holds 425.00 CNY
+
+  @tc.REF-04 @req.R-FLOW-07 @role.issuer @absent.partial-refund
+  Scenario: An SUT that does not declare partial refunds refuses one, as its ICS says
+    Given a payer account at the SUT holding 500.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 100.00 CNY with that payment code
+    When the peer acquirer refunds 30.00 CNY of that purchase
+    Then the peer acquirer reports the refund as declined
+    And the payer account at the SUT holds 400.00 CNY

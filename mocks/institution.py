@@ -73,6 +73,8 @@ class Institution(Node):
             with_amount=not self.has("dynamic-code-without-amount"))
         self.terminal: dict = config.get("terminal", {})
         self.roles: set[str] = set(config.get("roles", ("issuer", "acquirer")))
+        self.features: set[str] | None = set(config["features"]) if "features" in config \
+            else None
         self.serial = itertools.count(1)
 
     def join(self, network: dict) -> None:
@@ -92,6 +94,12 @@ class Institution(Node):
         """What a purchase message can carry as a payment code, in ASCII digits only."""
         return re.compile(self.profile.definition("paymentCode")["pattern"].strip("^$"),
                           re.ASCII)
+
+    def offers(self, feature: str) -> bool:
+        """Whether this institution implements an optional feature: what its ICS declares
+        (a peer of the simulated network implements them all)."""
+        return self.features is None or feature in self.features or \
+            self.has("acts-beyond-its-ics")
 
     def has(self, defect: str) -> bool:
         return defect in self.defects
@@ -160,6 +168,8 @@ class Institution(Node):
 
     async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
         """The terminal scanned a payment code: send a purchase and book what the switch says."""
+        if self.has("terminal-hangs"):
+            await asyncio.Event().wait()        # never answers: the harness must time out
         code = read_payment_code(code, self.payment_code_form, self.defects)
         merchant = self.terminal_merchant()
         now = beijing_now()
@@ -612,6 +622,11 @@ class Institution(Node):
 
     def undo_refusal(self, kind: str, body: dict, original: dict) -> tuple[str, str] | None:
         """Why a refund or void of ``original`` is refused, as (code, detail); None if not."""
+        partial = kind == "refund" and body["amount"] < original["amount"]
+        for feature in (["void"] if kind == "void" else []) + (["partial-refund"] if partial
+                                                                 else []):
+            if not self.offers(feature):
+                return "43", f"{feature} is not among the features this institution declares"
         voided = self.ledger.one("SELECT 1 FROM transactions WHERE kind = 'void' AND"
                                  " orig_voucher = ? AND status = 'approved'",
                                  original["voucher_num"])

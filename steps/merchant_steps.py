@@ -77,6 +77,12 @@ def step_refund_approved(context, party="peer"):
     expect_equal("refund", outcome(context.refund), "approved (response code 00)", "R-FLOW-07")
 
 
+@then("the peer acquirer reports the void as declined")
+@then("the peer acquirer reports the refund as declined")
+def step_undo_refused(context):
+    expect_equal("refund", context.refund["status"], "declined", "R-FLOW-07")
+
+
 @then('the peer acquirer reports the void as declined with response code "{code}"')
 @then('the peer acquirer reports the refund as declined with response code "{code}"')
 def step_refund_declined(context, code):

@@ -11,7 +11,13 @@ from jsonschema import Draft202012Validator
 
 from qrinterop.profile import load_profile
 from qrinterop.runner.suite import locate
-from tests.conftest import ROOT, processes_mentioning, run_cli
+from tests.conftest import (
+    ROOT,
+    ics_with,
+    processes_mentioning,
+    reference_features_line,
+    run_cli,
+)
 
 pytestmark = pytest.mark.e2e
 #: Scenarios written out in the feature files; the others are rows drawn from data.
@@ -138,14 +144,18 @@ def test_no_process_outlives_the_run(reference_run):
 ])
 def test_defective_variant_fails_the_matching_scenario(tmp_path, defect_ics, defect, scenario,
                                                        observed):
+    """Only scenarios of the requirement the defect breaks fail."""
     run_dir = tmp_path / "run"
-    done = run_cli("certify", "--ics", str(defect_ics(defect)), "--out", str(run_dir))
+    done = run_cli("certify", "--ics", str(defect_ics(defect)), "--out", str(run_dir),
+                   "--jobs", "2")
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     assert done.returncode == 1, done.stdout + done.stderr
     assert report["verdict"] == "not-conformant"
-    verdicts = {s["id"]: s["verdict"] for s in report["scenarios"]}
-    assert verdicts.pop(scenario) == "fail"
-    assert set(verdicts.values()) == {"pass"}
+    breaks = json.loads((ROOT / "mocks/defects.json").read_text())["defects"][defect]["breaks"]
+    failed = [s for s in report["scenarios"] if s["verdict"] == "fail"]
+    assert scenario in {s["id"] for s in failed}
+    assert all(breaks in s["requirements"] for s in failed)
+    assert {s["verdict"] for s in report["scenarios"]} == {"pass", "fail"}
     failure = next(s for s in report["scenarios"] if s["id"] == scenario)["failure"]
     assert failure["observed"] == observed
     assert f"FAIL           {scenario}" in done.stdout
@@ -176,3 +186,31 @@ def test_the_switchs_reconciliation_file_is_kept_and_valid(reference_run):
     validator = Draft202012Validator({"$ref": uri}, registry=profile.schema_registry)
     assert list(validator.iter_errors(statement)) == []
     assert statement["header"]["recordCount"] == len(statement["records"]) > 0
+
+
+def test_a_hanging_sut_fails_its_scenario_and_the_run_goes_on(tmp_path, defect_ics):
+    """The terminal never answers: the call times out after the ICS's control_timeout_s."""
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--ics", str(defect_ics("terminal-hangs")), "--out", str(run_dir),
+                   "--tags", "@tc.IOP-01-wallet-w or @tc.CODE-01 or @tc.CODE-02")
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    verdicts = {s["id"]: s["verdict"] for s in report["scenarios"]}
+    assert verdicts == {"IOP-01-wallet-w": "fail", "CODE-01": "pass", "CODE-02": "pass"}
+    failure = next(s for s in report["scenarios"] if s["verdict"] == "fail")["failure"]
+    assert "POST /control/terminal/charge: ReadTimeout" in failure["message"]
+    assert report["scenarios"][-1]["duration_s"] < 30
+
+
+def test_an_sut_without_a_feature_refuses_it(tmp_path):
+    """Scenarios tagged @absent.X run only when the ICS leaves X out, and the reference
+    then refuses X: its behaviour follows its ICS."""
+    ics = ics_with(tmp_path, reference_features_line(),
+                   "features: [cpm-password, dynamic-mpm, sm2]")
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--ics", str(ics), "--out", str(run_dir),
+                   "--tags", "@tc.REF-01 or @tc.REF-04 or @tc.VOID-01 or @tc.VOID-02")
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    verdicts = {s["id"]: s["verdict"] for s in report["scenarios"]}
+    assert verdicts == {"REF-01": "not_applicable", "VOID-01": "not_applicable",
+                        "REF-04": "pass", "VOID-02": "pass"}, done.stdout

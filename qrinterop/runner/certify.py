@@ -122,6 +122,12 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
+    for defect in ics["sut"]["defects"]:
+        ics["sut"].update(suite.defects()[defect].get("ics_sut", {}))
+    undeclared = {f for d in ics["sut"]["defects"] for f in
+                  suite.defects()[d].get("ics_undeclares", [])}
+    institution = ics["institution"]
+    institution["features"] = [f for f in institution.get("features", []) if f not in undeclared]
     if ics.get("keys") and ics["sut"]["launch"] == "reference":
         try:        # read again when the network is built; here so that nothing starts
             reference_signing_key(suite, ics)

@@ -656,6 +656,9 @@ sut:
   # image: "<registry/name:tag>"
   # Seconds to wait for your implementation to answer at url and control_url (default 30).
   ready_timeout_s: 30
+  # Seconds to wait for each test-control call before the scenario is inconclusive and the
+  # run goes on to the next (default: the profile's upper_tester_timeout_s, 30).
+  control_timeout_s: 30
   # If your test environment can run the profile's waits faster than real time (payment
   # code validity, query back-off, reversal window), how much faster: above 0, at most 1.
   # 1, real time, is what certification for launch requires; less is for quicker test runs.

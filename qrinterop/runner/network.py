@@ -203,4 +203,6 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
                           roles=part.description["institution"]["roles"],
                           terminal=part.description.get("terminal", {}),
                           defects=ics["sut"].get("defects", []) if part is network.sut else [])
+            if part is network.sut:
+                config["features"] = ics["institution"].get("features", [])
         part.service.config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")

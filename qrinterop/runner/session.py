@@ -52,7 +52,7 @@ class Session:
         self.on_result = on_result
         self.results: list[ScenarioResult] = []
         self.channel = Channel()
-        timeout = profile.timing["upper_tester_timeout_s"]
+        timeout = ics["sut"].get("control_timeout_s", profile.timing["upper_tester_timeout_s"])
         self.sut = ControlClient(network.sut.id, network.sut.control_url, timeout, self.channel,
                                  [account["id"] for account in ics.get("accounts", [])])
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
@@ -111,7 +111,8 @@ class Session:
 
     def not_applicable(self, tags: list[str]) -> str | None:
         """Why a scenario with these tags does not apply to the SUT, or None if it does:
-        ``@role.X`` (any one claimed) and ``@feature.Y`` (every one declared)."""
+        ``@role.X`` (any one claimed), ``@feature.Y`` (every one declared) and ``@absent.Z``
+        (none declared: behaviour that would contradict the ICS)."""
         roles = set(tag_values(tags, "role."))
         if roles and not roles & self.roles:
             return (f"role not claimed: needs {' or '.join(sorted(roles))}, "
@@ -119,6 +120,9 @@ class Session:
         missing = set(tag_values(tags, "feature.")) - self.features
         if missing:
             return f"feature not declared in the ICS: {', '.join(sorted(missing))}"
+        if declared := set(tag_values(tags, "absent.")) & self.features:
+            return (f"feature declared in the ICS: {', '.join(sorted(declared))} (the "
+                    f"scenario checks that an SUT without it refuses it)")
         return None
 
     def program_fault(self, fault: str, msg_type: str = "cpm.purchase.request",
