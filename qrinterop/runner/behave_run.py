@@ -57,4 +57,5 @@ def run_features(features: Path, session: Session, tags: str | None,
         args += ["--tags", tags]
     config = Configuration(command_args=args, load_config=False)
     config.scenario_outline_annotation_schema = "{name}"    # each row's name is its own
+    config.setup_model()
     SuiteRunner(config, make_hooks(session), features.parent).run()

@@ -122,10 +122,11 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
+    catalogue = suite.defects()     # an unknown name is refused when the network is built
     for defect in ics["sut"]["defects"]:
-        ics["sut"].update(suite.defects()[defect].get("ics_sut", {}))
+        ics["sut"].update(catalogue.get(defect, {}).get("ics_sut", {}))
     undeclared = {f for d in ics["sut"]["defects"] for f in
-                  suite.defects()[d].get("ics_undeclares", [])}
+                  catalogue.get(d, {}).get("ics_undeclares", [])}
     institution = ics["institution"]
     institution["features"] = [f for f in institution.get("features", []) if f not in undeclared]
     if ics.get("keys") and ics["sut"]["launch"] == "reference":
