@@ -1,16 +1,18 @@
 @area.messages @vectors
 Feature: Every request the SUT is sent, spoilt one way at a time (报文与签名校验)
-  A participant acts only on a message that is well formed, signed by the switch under a
-  registered key, fresh and not seen before. The message vectors (vectors/message_test.json)
-  take a valid body of every request the switch sends a participant and spoil it one way at a
-  time: each required field missing, each field of the wrong JSON type, a field the schema
-  does not know, or the envelope's signature, key, timestamp or nonce. The switch's
-  signature is made for this run; what the vector says is spoilt is spoilt after that.
-  Each row is a vector: adding a vector adds a scenario.
+  A participant, and the switch, act only on a message that is well formed, signed by its
+  sender under a registered key, fresh and not seen before. The message vectors
+  (vectors/message_test.json) take a valid body of every request the switch sends a
+  participant, and of every request a participant sends the switch, and spoil it one way at
+  a time: each required field missing, each field of the wrong JSON type, a field the schema
+  does not know, or the envelope's signature, key, timestamp or nonce. The harness signs as
+  the switch toward an institution, and as the peer toward a switch, with a key made for
+  this run; what the vector says is spoilt is spoilt after that. Each row is a vector:
+  adding a vector adds a scenario.
 
   @tc.VEC-MSG-<tcId> @req.<requirements> @role.<receiver>
   Scenario Outline: The SUT refuses a <comment>
-    When the switch sends the SUT a <msgType> (envelope: <mutation>) with this body:
+    When the harness sends the SUT a <msgType> (envelope: <mutation>) with this body:
       """
       <body>
       """

@@ -43,7 +43,8 @@ class Node:
         self.party = Party(self.id, SigningKey.load(Path(config["key_file"])), config.get("key_id"))
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
-        check_freshness = "skip-freshness-check" not in config.get("defects", [])
+        check_freshness = not {"skip-freshness-check", "switch-skips-freshness-check"} & \
+            set(config.get("defects", []))
         guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
         self.responder = Responder(self.profile, self.party, KeyRing(),
                                    guard if check_freshness else None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 import time
 from datetime import datetime, timedelta
 
@@ -78,6 +79,8 @@ class Switch(Node):
 
     def __init__(self, config: dict) -> None:
         super().__init__(config)
+        # Deliberate defects (mocks/defects.json, sut: switch) when certified as the SUT.
+        self.defects = set(config.get("defects", []))
         self.db = open_database(config["state_file"])
         self.db.executescript(RECORDS_SCHEMA)
         # Only the participants: a code of an institution outside this network is not routable.
@@ -205,7 +208,12 @@ class Switch(Node):
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        message, refusal = self.check_inbound(raw, "to-switch")
+        lenient = "switch-lenient-parsing" in self.defects
+        message, refusal = self.check_inbound(
+            raw, "to-switch", verify="switch-skips-signature-check" not in self.defects,
+            validate=not lenient)
+        if lenient and not refusal:
+            message["body"] = self.coerced(message)
         sender = header_text(message, "sender")
         note = refusal["body"]["respMsg"] if refusal else None
         if not message:
@@ -248,6 +256,7 @@ class Switch(Node):
             "mpm.refund.request": self.route_refund,
             "mpm.void.request": self.route_refund,
             "mpm.code_apply.request": self.issue_collection_code,
+            "cpm.code_apply.request": self.issue_payment_code,
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
@@ -291,6 +300,17 @@ class Switch(Node):
                          canonicalize(message["body"]).decode("utf-8"),
                          json.dumps(reply["body"], ensure_ascii=False)))
 
+    async def issue_payment_code(self, message: dict, issuer: str, body: dict) -> dict:
+        """A payment code applied for by an issuer (cpm.code_apply): one of the issuer's own
+        registered prefix and length, so that the switch routes it back to that issuer."""
+        rules = [r for r in self.routes.code_rules if r.owner == issuer]
+        if not rules:
+            return self.refuse(message, "32", "only an issuer with registered payment codes"
+                                              " applies for them")
+        return self.reply(message, {**self.profile.response("00"),
+                                    "code": secrets.choice(rules).new_code(),
+                                    "validitySeconds": body.get("validitySeconds", 60)})
+
     async def issue_collection_code(self, message: dict, acquirer: str, body: dict) -> dict:
         """A collection code applied for by an acquirer (mpm.code_apply): a URL-form code that
         names the acquirer and, for a static code, the merchant, or, for a dynamic one, the
@@ -324,7 +344,9 @@ class Switch(Node):
         if row is None:
             return self.refuse(message, "35", "unknown txnNo")
         try:    # the payer's details are the switch's to open, and the acquirer's next
-            payer = self.encrypt_for(row[0], self.open_field(body["payer"]))
+            payer = self.open_field(body["payer"])
+            if "switch-forwards-payer-in-clear" not in self.defects:
+                payer = self.encrypt_for(row[0], payer)
         except FieldDecryptionError as exc:
             return self.refuse(message, "10", f"payer: {exc}")
         reply = await self.relay_financial(message, row[0], acquirer=row[0], issuer=issuer,
@@ -368,14 +390,37 @@ class Switch(Node):
                 found["issuer"] = row[4]
         return self.reply(message, found)
 
+    def coerced(self, message: dict) -> dict:
+        """A lenient gateway's reading of a request (defect switch-lenient-parsing): fields
+        the schema does not know dropped, numbers and text turned into what it wants."""
+        name = message["header"]["msgType"].removesuffix(".request")
+        try:
+            fields = self.profile.leg_body_schema(name, "request.to-switch")["properties"]
+        except KeyError:
+            return message["body"]
+        kinds = {key: self.profile.definition(spec["$ref"].rsplit("/", 1)[1]).get("type")
+                 if "$ref" in spec else spec.get("type") for key, spec in fields.items()}
+        cast = {"string": str, "integer": lambda v: int(str(v)) if str(v).isdigit() else v}
+        return {key: cast.get(kinds[key], lambda v: v)(value)
+                for key, value in message["body"].items() if key in kinds}
+
+    def issuer_of(self, code: str) -> str | None:
+        """The participant owning a payment code, by prefix and length (R-CPM-02)."""
+        if "switch-routes-by-prefix-only" in self.defects:
+            rules = [r for r in self.routes.code_rules if code.startswith(r.prefix)]
+            return max(rules, key=lambda r: len(r.prefix)).owner if rules else None
+        if "switch-routes-by-length-only" in self.defects:
+            return next((r.owner for r in self.routes.code_rules if len(code) == r.length), None)
+        route = self.routes.payment_code(code)
+        return route.institution if route else None
+
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
-        route = self.routes.payment_code(body["code"])
-        issuer = route.institution if route else None
+        issuer = self.issuer_of(body["code"])
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
         earlier = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
                                 body["orderNo"], body["orderTime"], acquirer)
-        if earlier is not None:
+        if earlier is not None and "switch-forwards-repeated-purchases" not in self.defects:
             return self.repeated_purchase(message, earlier)
         clearing = self.clearing()
         if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"]:
@@ -582,7 +627,9 @@ class Switch(Node):
         """Forward a money-moving request with clearing data; add the settlement key and the
         answering institution (as ``answered_by``) to an approval on the way back."""
         clearing = clearing or self.clearing()
-        answer = await self.forward(message, receiver, {**message["body"], **clearing, **extra})
+        told = {**clearing, "settleDate": f"{int(clearing['settleDate']) % 1231 + 1:04d}"} \
+            if "switch-splits-settle-dates" in self.defects else clearing
+        answer = await self.forward(message, receiver, {**message["body"], **told, **extra})
         if isinstance(answer, str):
             return self.refuse(message, answer)
         body = answer["body"]

@@ -20,6 +20,19 @@ def step_ledgers_agree(context):
                  "R-FLOW-12")
 
 
+@then("the payer's institution and the merchant's recorded the same amount, currency, voucher "
+      "number and settlement date")
+def step_both_sides_agree(context):
+    """Both peers' books, when the SUT between them is the switch."""
+    outcome = getattr(context, "purchase", None) or context.payment
+    payer_side = context.session.client(context.payer[0])
+    at_payer, at_merchant = (side.transaction(outcome["voucherNum"])
+                             for side in (payer_side, context.counterpart))
+    expect_equal("payer's institution's record vs merchant's institution's record",
+                 {k: at_payer.get(k) for k in AGREED}, {k: at_merchant.get(k) for k in AGREED},
+                 "R-FLOW-12")
+
+
 @when("the switch writes the SUT's reconciliation file for the day")
 def step_reconciliation_file(context):
     session = context.session

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from behave import given, then, when
 
-from qrinterop.protocol.builders import purchase_from_switch
+from qrinterop.protocol.builders import purchase_from_switch, purchase_to_switch
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import beijing_now, sign
 from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
@@ -88,9 +88,10 @@ def step_payer_encrypted(context):
                  context.payer[1], "R-SEC-05")
 
 
-@then("the SUT's acquirer recorded the payer's account reference from the encrypted details")
-def step_payer_opened(context):
-    booked = context.sut.transaction(context.payment["voucherNum"])
+@then("the {party:Party}'s acquirer recorded the payer's account reference from the encrypted "
+      "details")
+def step_payer_opened(context, party):
+    booked = context.session.client(party).transaction(context.payment["voucherNum"])
     expect_equal("payer reference in the SUT's record", booked.get("account"),
                  context.payer[1], "R-SEC-05")
 
@@ -159,7 +160,7 @@ ENVELOPE = {
 }
 
 
-@when("the switch sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
+@when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
     spoil = ENVELOPE.get(mutation) or {"header": {"timestamp": (
         beijing_now() - timedelta(seconds=600)).isoformat(timespec="milliseconds")}}
@@ -173,3 +174,29 @@ def step_refused_with(context, answer):
         else context.answer
     expect_true("SUT's answer", observed in answer.split(","),
                 f"response code {answer.replace(',', ' or ')}", observed)
+
+
+@when('the peer acquirer sends the SUT a purchase of {amount:Money} for the payment code "{code}"')
+@when("the peer acquirer sends the SUT a purchase of {amount:Money} for that payment code")
+def step_purchase_to_switch(context, amount, code=None):
+    """The harness, as the peer acquirer, sends the SUT switch a purchase of its own."""
+    network = context.session.network
+    context.purchase_body = purchase_to_switch(code or context.payment_code, amount,
+                                               acquirer=network.peers[0].id)
+    context.answer = context.first_answer = context.session.injector.deliver(
+        network.sut.id, "cpm.purchase.request", context.purchase_body)
+
+
+@when("the peer acquirer sends the SUT the same purchase again, with a fresh message ID and "
+      "nonce")
+def step_purchase_to_switch_again(context):
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
+
+
+@then("the SUT answers the second purchase as it answered the first")
+def step_same_answer(context):
+    def outcome(answer):
+        return {k: answer["body"].get(k) for k in ("respCode", "voucherNum", "amount")}
+    expect_equal("SUT's answer to the repeated purchase", outcome(context.answer),
+                 outcome(context.first_answer), "R-FLOW-06")

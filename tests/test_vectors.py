@@ -108,5 +108,5 @@ def test_message_vector(test):
     """A spoilt body breaks the message set's schema; an envelope case spoils a body the
     schema accepts, so that the envelope is the only thing wrong with it."""
     message = seal(Party("00010000", KEY), test["msgType"], "48020000", test["body"])
-    problems = schema_problems(PROFILE, message, "from-switch")
+    problems = schema_problems(PROFILE, message, test["leg"])
     assert bool(problems) == (test["mutation"] == "none"), problems

@@ -454,31 +454,41 @@ ENVELOPE_MUTATIONS = [
 
 
 def message_cases() -> list[dict]:
-    """Every request a participant is sent, spoilt one way at a time: each required field
-    missing, each field of the wrong JSON type, a field the schema does not know, and the
-    envelope's signature and freshness broken."""
+    """Every request a participant is sent, and every request the switch is sent, spoilt one
+    way at a time: each required field missing, each field of the wrong JSON type, a field
+    the schema does not know, and the envelope's signature and freshness broken."""
     examples = json.loads((SOURCES / "message-examples.json").read_text(encoding="utf-8"))
     catalogue = PROFILE_DATA.messages["messages"]
     cases = []
-    for name, entry in catalogue.items():
-        if "request.from-switch" not in entry["legs"] or name in NOT_RELAYED:
-            continue
-        body = examples["examples"][name]["request.from-switch"]
-        base = {"msgType": f"{name}.request",
-                "receiver": "acquirer" if entry["responder"] == "participant"
-                else entry["responder"]}
-        cases += [case(f"{name}: {comment}", ["Envelope"], "invalid", [req], **base, body=body,
-                       mutation=mutation, answer=answer)
-                  for mutation, comment, answer, req in ENVELOPE_MUTATIONS]
-        cases += [case(f"{name}: {comment}", [flag], "invalid", ["R-MSG-01"], **base,
-                       body=spoilt, mutation="none", answer=FORMAT_ERROR[flag])
-                  for flag, comment, spoilt in _spoilt_bodies(name, body)
-                  if _schema_refuses(name, spoilt)]
+    for leg in ("from-switch", "to-switch"):
+        for name, entry in catalogue.items():
+            if f"request.{leg}" not in entry["legs"] or (leg == "from-switch"
+                                                          and name in NOT_RELAYED):
+                continue
+            body = examples["examples"][name][f"request.{leg}"]
+            base = {"msgType": f"{name}.request", "leg": leg, "receiver": _receiver(entry, leg)}
+            cases += [case(f"{name} to the {base['receiver']}: {comment}", ["Envelope"],
+                           "invalid", [req], **base, body=body, mutation=mutation,
+                           answer=answer)
+                      for mutation, comment, answer, req in ENVELOPE_MUTATIONS]
+            cases += [case(f"{name} to the {base['receiver']}: {comment}", [flag], "invalid",
+                           ["R-MSG-01"], **base, body=spoilt, mutation="none",
+                           answer=FORMAT_ERROR[flag])
+                      for flag, comment, spoilt in _spoilt_bodies(name, leg, body)
+                      if _schema_refuses(name, leg, spoilt)]
     return cases
 
 
-def _spoilt_bodies(name: str, body: dict) -> list[tuple[str, str, dict]]:
-    schema = PROFILE_DATA.leg_body_schema(name, "request.from-switch")
+def _receiver(entry: dict, leg: str) -> str:
+    """Who a request on ``leg`` is sent to: the switch, or the participant that answers it
+    (result notices go to the acquirer)."""
+    if leg == "to-switch":
+        return "switch"
+    return "acquirer" if entry["responder"] == "participant" else entry["responder"]
+
+
+def _spoilt_bodies(name: str, leg: str, body: dict) -> list[tuple[str, str, dict]]:
+    schema = PROFILE_DATA.leg_body_schema(name, f"request.{leg}")
     missing = [("MissingField", f"{field} missing",
                 {k: v for k, v in body.items() if k != field})
                for field in schema.get("required", [])]
@@ -494,7 +504,7 @@ def _other_type(value: object) -> object:
     if isinstance(value, bool | int | float):
         return str(value)
     if isinstance(value, str):
-        return int(value) if value.isdigit() and len(value) < 16 else 12345
+        return int(value) if value.isdigit() and len(value) < 16 else 12345678
     return "x"
 
 
@@ -502,7 +512,7 @@ def _json_type(value: object) -> str:
     return {int: "a number", str: "text"}.get(type(value), "another type")
 
 
-def _schema_refuses(name: str, body: dict) -> bool:
+def _schema_refuses(name: str, leg: str, body: dict) -> bool:
     """Kept only when the message set's schema really refuses the spoilt body."""
     from qrinterop.protocol.crypto import SigningKey
     from qrinterop.protocol.envelope import Party, seal
@@ -510,7 +520,7 @@ def _schema_refuses(name: str, body: dict) -> bool:
 
     message = seal(Party("01020000", SigningKey.generate()), f"{name}.request", "48020000",
                    body)
-    return bool(schema_problems(PROFILE_DATA, message, "from-switch"))
+    return bool(schema_problems(PROFILE_DATA, message, leg))
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -526,7 +536,8 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
                        "URL-form collection codes routed by pattern",
                        [("routing table", collection_url_cases)]),
     "message": ("MESSAGE", "MessageTest",
-                "Requests a participant is sent by the switch, spoilt one way at a time",
+                "Requests the switch sends a participant, and a participant the switch, spoilt "
+                "one way at a time",
                 [("envelope and body", message_cases)]),
 }
 

@@ -177,10 +177,10 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
         mark = "[green]caught[/]" if variant.ok else "[bold red]MISSED[/]"
         if variant.defect is None:
             mark = "[green]ok[/]" if variant.ok else "[bold red]NOT CONFORMANT[/]"
-        console.print(f"  {mark:<24} {variant.defect or '(reference institution)':<28} "
+        console.print(f"  {mark:<24} {variant.name:<28} "
                       f"verdict {variant.verdict:<15} failed: {', '.join(variant.failed) or '-'}")
 
-    console.print("qrinterop selftest: certifying the reference institution and its defects")
+    console.print("qrinterop selftest: certifying the references and their defects")
     started = time.monotonic()
     result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show)
     if conformance is not None:
@@ -190,7 +190,7 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
     if result.never_failed:
         console.print(f"[bold red]Scenarios no defect made fail: "
                       f"{', '.join(result.never_failed)}[/]")
-    missed = [v.defect or "reference" for v in result.variants if not v.ok]
+    missed = [v.name for v in result.variants if not v.ok]
     console.print("\n[bold green]Every defect was caught.[/]" if result.ok else
                   f"\n[bold red]Selftest failed: {', '.join(missed) or 'uncaught scenarios'}[/]")
     sys.exit(0 if result.ok else 1)

@@ -1,4 +1,5 @@
-"""Message bodies the harness sends itself, when it plays the switch toward the SUT.
+"""Message bodies the harness sends itself, when it plays the switch toward an SUT
+institution, or a participant toward an SUT switch.
 
 They are complete and valid by construction, so that a scenario which corrupts one thing
 (a signature, an amount) tests exactly that thing.
@@ -19,16 +20,22 @@ def clearing_now() -> dict:
             "settleDate": f"{now + timedelta(hours=1):%m%d}"}
 
 
-def purchase_from_switch(code: str, amount: int, acquirer: str, currency: str = "156") -> dict:
-    """A CPM purchase as the switch forwards it to the issuer."""
+def purchase_to_switch(code: str, amount: int, acquirer: str, currency: str = "156") -> dict:
+    """A CPM purchase as an acquirer sends it to the switch."""
     now = beijing_now()
     return {
         "code": code, "amount": amount, "currency": currency,
         "merchant": {"id": f"{acquirer[:7]}00000000", "name": "Harness Test Shop",
                      "mcc": "5411", "city": "BEIJING"},
         "termId": "HARNESS1", "orderNo": f"H{new_message_id()[:20]}",
-        "orderTime": f"{now:%Y%m%d%H%M%S}", "acquirer": acquirer, **clearing_now(),
+        "orderTime": f"{now:%Y%m%d%H%M%S}",
     }
+
+
+def purchase_from_switch(code: str, amount: int, acquirer: str, currency: str = "156") -> dict:
+    """A CPM purchase as the switch forwards it to the issuer."""
+    return {**purchase_to_switch(code, amount, acquirer, currency), "acquirer": acquirer,
+            **clearing_now()}
 
 
 def notice_to_acquirer(purchase: dict, code: str, amount: int, acquirer: str, issuer: str,

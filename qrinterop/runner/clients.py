@@ -181,12 +181,15 @@ class SwitchTap:
 
 
 class Injector:
-    """Sends messages to a participant as the switch, optionally corrupted after signing —
-    how a scenario shows that a participant checks what it receives."""
+    """Sends messages to the SUT as the party the harness plays toward it — the switch toward
+    an institution, a participant toward a switch — optionally corrupted after signing: how a
+    scenario shows that the SUT checks what it receives."""
 
-    def __init__(self, switch: Party, urls: dict[str, str], timeout_s: float,
-                 channel: Channel) -> None:
-        self.switch = switch
+    def __init__(self, sender: Party, urls: dict[str, str], timeout_s: float,
+                 channel: Channel, to_switch: bool = False) -> None:
+        self.sender = sender
+        # The legs a request and its answer travel on, as the message set names them.
+        self.legs = ("to-switch", "from-switch") if to_switch else ("from-switch", "to-switch")
         self.urls = urls
         self.timeout_s = timeout_s
         self.channel = channel
@@ -203,12 +206,12 @@ class Injector:
         ``deliberate`` marks a message spoilt on purpose in some other way (passive checks
         do not judge it); ``copies`` sends the very same message that many times (a replay)
         and returns the last answer."""
-        message = seal(self.switch, msg_type, receiver, body, test_case_id=self.channel.test_case)
+        message = seal(self.sender, msg_type, receiver, body, test_case_id=self.channel.test_case)
         if body.get("voucherNum"):
             self.vouchers.add(body["voucherNum"])
         if header:
             message["header"].update(header)
-            message["signature"] = sign(self.switch.key, message["header"], message["body"])
+            message["signature"] = sign(self.sender.key, message["header"], message["body"])
         if tamper:
             tamper(message)
         answer = None
@@ -217,21 +220,21 @@ class Injector:
         return answer
 
     def _post(self, receiver: str, message: dict, deliberate: bool) -> dict | None:
-        self.channel.record("injector", self.switch.inst_id, receiver, "request", message,
-                            leg="from-switch", deliberate=deliberate)
+        self.channel.record("injector", self.sender.inst_id, receiver, "request", message,
+                            leg=self.legs[0], deliberate=deliberate)
         try:
             response = requests.post(self.urls[receiver], data=encode(message),
                                      headers={"Content-Type": "application/json"},
                                      timeout=self.timeout_s)
         except requests.RequestException as exc:
-            self.channel.record("injector", receiver, self.switch.inst_id, "response", None,
+            self.channel.record("injector", receiver, self.sender.inst_id, "response", None,
                                 note=f"no answer: {exc}")
             raise SutUnreachable(f"{receiver} message endpoint: {type(exc).__name__}") from None
         try:
             answer = response.json()
         except json.JSONDecodeError:
             answer = None
-        self.channel.record("injector", receiver, self.switch.inst_id, "response", answer,
-                            leg="to-switch", http={"status": response.status_code},
+        self.channel.record("injector", receiver, self.sender.inst_id, "response", answer,
+                            leg=self.legs[1], http={"status": response.status_code},
                             note=None if answer is not None else response.text[:2000])
         return answer

@@ -90,7 +90,8 @@ class Network:
 
     @property
     def participants(self) -> list[Participant]:
-        return [self.switch, self.sut, *self.peers]
+        """The switch first, then the SUT (unless it is the switch), then the peers."""
+        return [self.switch, *([self.sut] if self.sut is not self.switch else []), *self.peers]
 
     def registrations(self) -> list[dict]:
         return [p.registration for p in self.participants]
@@ -102,21 +103,23 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``.
     ``personas``: only these peers (by persona name); none named: all of them."""
     layout = suite.network_layout()
-    switch_desc = {"institution": {**layout["switch"], "roles": ["switch"]}}
     group = ServiceGroup(suite.root)
-    parts = [Participant.with_new_key(switch_desc), _sut(suite, ics),
-             *map(Participant.with_new_key, chosen_peers(layout["peers"], personas))]
-    for n, part in enumerate(parts):
-        if part is parts[1] and ics["sut"]["launch"] != "reference":
+    sut = _sut(suite, ics)
+    # An SUT in the switch role takes the simulated switch's place; the peers stay.
+    switch = sut if is_switch(ics) else Participant.with_new_key(
+        {"institution": {**layout["switch"], "roles": ["switch"]}})
+    peers = list(map(Participant.with_new_key, chosen_peers(layout["peers"], personas)))
+    network = Network(switch, sut, peers, group)
+    for n, part in enumerate(network.participants):
+        if part is sut and ics["sut"]["launch"] != "reference":
             part.service = group.add(_external_service(part, ics, run_dir))
             continue
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
             name=f"{part.description['institution']['name']} ({part.id})",
-            module="mocks.switch" if n == 0 else "mocks.institution",
+            module="mocks.switch" if part is switch else "mocks.institution",
             config_file=run_dir / "services" / f"{part.id}.json",
             log_file=run_dir / "logs" / f"{part.id}.log", sock=sock))
-    network = Network(parts[0], parts[1], parts[2:], group)
     _write_configs(network, run_dir, secrets_dir, ics, timing_scale)
     return network
 
@@ -171,6 +174,11 @@ def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
     return key
 
 
+def is_switch(ics: dict) -> bool:
+    """Whether the ICS is a switch's: then the SUT routes and the harness plays participants."""
+    return "switch" in ics["institution"]["roles"]
+
+
 def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
     """The peers of the layout that ``personas`` names, in the layout's order."""
     unknown = set(personas) - {peer["persona"] for peer in peers}
@@ -196,13 +204,13 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
             key_file = secrets_dir / f"{part.id}.pem"
             part.key.save(key_file)
             config["key_file"] = str(key_file)
+        if part is network.sut:
+            config.update(defects=ics["sut"].get("defects", []),
+                          features=ics["institution"].get("features", []))
         if part is not network.switch:
             config.update(switch_id=network.switch.id, switch_url=network.switch.message_url,
                           url=part.message_url, control_url=part.control_url,
                           codes=part.description["codes"],
                           roles=part.description["institution"]["roles"],
-                          terminal=part.description.get("terminal", {}),
-                          defects=ics["sut"].get("defects", []) if part is network.sut else [])
-            if part is network.sut:
-                config["features"] = ics["institution"].get("features", [])
+                          terminal=part.description.get("terminal", {}))
         part.service.config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")

@@ -1,7 +1,8 @@
 """``qrinterop selftest``: prove the suite can tell a good implementation from a bad one.
 
-Certifies the reference institution (must be conformant), then every defective variant in
-``mocks/defects.json`` on the scenarios in its scope (each must get its expected verdict,
+Certifies the references (the reference institution, which must be conformant, and the
+reference switch), each with the verdict ``mocks/defects.json`` expects of it, then every
+defective variant there on the scenarios in its scope (each must get its expected verdict,
 with the scenarios it names among the failures), and finally checks that every scenario
 failed against at least one variant — a scenario no defect can make fail is a scenario that
 cannot fail.
@@ -21,14 +22,19 @@ from qrinterop.runner.suite import locate
 
 @dataclass
 class VariantResult:
-    defect: str | None           # None: the reference institution itself
+    defect: str | None           # None: a reference itself
     breaks: str | None           # the requirement the defect breaks
     expected: str
     verdict: str
     failed: list[str]
     must_fail: list[str]
-    ran: list[str]
+    ran: list[str]               # the scenarios that applied to it
     run_dir: Path
+    sut: str = "institution"     # which reference it is, or is a variant of
+
+    @property
+    def name(self) -> str:
+        return self.defect or f"reference {self.sut}"
 
     @property
     def ok(self) -> bool:
@@ -36,7 +42,8 @@ class VariantResult:
 
     def as_dict(self) -> dict:
         """One row of the matrix, as ``selftest --json`` prints it."""
-        return {"defect": self.defect, "breaks": self.breaks, "expected_verdict": self.expected,
+        return {"defect": self.defect, "sut": self.sut, "breaks": self.breaks,
+                "expected_verdict": self.expected,
                 "verdict": self.verdict, "expected_to_fail": self.must_fail,
                 "failed": self.failed, "caught": self.ok, "run_dir": str(self.run_dir)}
 
@@ -68,25 +75,26 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     ``base_port``, variant n takes the ports from ``base_port + 10 n``."""
     suite = locate()
     out = out or suite.reports / f"selftest-{new_run_id()}"
-    plan = [(None, None, "conformant", [])] + [
-        (name, spec["breaks"], spec["expect"], spec["caught_by"])
-        for name, spec in suite.defects().items()]
-    scopes = {name: scope(spec) for name, spec in suite.defects().items()}
-    runs = [(defect, out / (defect or "reference"), base_port + 10 * n if base_port else 0,
-             scopes.get(defect)) for n, (defect, *_rest) in enumerate(plan)]
-    variants: dict[str | None, VariantResult] = {}
-    scenarios: list[str] = []
+    references = suite.references()
+    plan = [(None, sut, None, spec["expect"], [], None) for sut, spec in references.items()]
+    plan += [(name, spec.get("sut", "institution"), spec["breaks"], spec["expect"],
+              spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()]
+    runs = [(defect, suite.mocks / references[sut]["ics"],
+             out / (defect or f"reference-{sut}"), base_port + 10 * n if base_port else 0, tags)
+            for n, (defect, sut, _breaks, _expect, _caught, tags) in enumerate(plan)]
+    variants: dict[int, VariantResult] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)}
         for future in as_completed(futures):
-            defect, breaks, expected, must_fail = plan[futures[future]]
+            n = futures[future]
+            defect, sut, breaks, expected, must_fail, _tags = plan[n]
             verdict, failed, ran, run_dir = future.result()
-            if defect is None:
-                scenarios = ran
-            variants[defect] = VariantResult(defect, breaks, expected, verdict, failed,
-                                             must_fail, ran, run_dir)
-            on_variant(variants[defect])
-    return SelftestResult([variants[defect] for defect, *_rest in plan], scenarios)
+            variants[n] = VariantResult(defect, breaks, expected, verdict, failed, must_fail,
+                                        ran, run_dir, sut)
+            on_variant(variants[n])
+    ordered = [variants[n] for n in range(len(plan))]
+    applied = {s for v in ordered if v.defect is None for s in v.ran}
+    return SelftestResult(ordered, [s for s, _tags in suite.scenarios() if s in applied])
 
 
 def scope(spec: dict) -> str | None:
@@ -100,12 +108,12 @@ def scope(spec: dict) -> str | None:
     return " or ".join(tags) or None
 
 
-def _certify_variant(defect: str | None, run_dir: Path, base_port: int,
+def _certify_variant(defect: str | None, ics: Path, run_dir: Path, base_port: int,
                      tags: str | None) -> tuple[str, list[str], list[str], Path]:
-    """One certification in a worker process: its verdict, failed and run scenarios."""
-    report = certify(CertifyOptions(out=run_dir, base_port=base_port, tags=tags,
+    """One certification in a worker process: its verdict, failed and applicable scenarios."""
+    report = certify(CertifyOptions(ics=ics, out=run_dir, base_port=base_port, tags=tags,
                                     defects=(defect,) if defect else (),
                                     command="qrinterop certify")).report
     scenarios = report["scenarios"]
     return (report["verdict"], [s["id"] for s in scenarios if s["verdict"] == "fail"],
-            [s["id"] for s in scenarios], run_dir)
+            [s["id"] for s in scenarios if s["verdict"] != "not_applicable"], run_dir)

@@ -59,11 +59,14 @@ class Session:
         self.personas = {p.persona: ControlClient(p.id, p.control_url, timeout, self.channel)
                          for p in network.peers}
         self.peer = next(iter(self.personas.values()))
-        self.tap = SwitchTap(network.switch.service.url, timeout)
-        self.injector = Injector(Party(network.switch.id, network.switch.key,
-                                       network.switch.key_id),
+        # The simulated switch is the point of observation; an SUT switch has none to offer,
+        # so then the harness sees what its peers and its own messages show.
+        self.tap = None if network.sut is network.switch else \
+            SwitchTap(network.switch.service.url, timeout)
+        speaker = network.peers[0] if self.tap is None else network.switch
+        self.injector = Injector(Party(speaker.id, speaker.key, speaker.key_id),
                                  {p.id: p.message_url for p in network.participants},
-                                 timeout, self.channel)
+                                 timeout, self.channel, to_switch=self.tap is None)
         self.keys = KeyRing.from_registrations(network.registrations())
         self.routes = default_table(profile.folder).extended(
             p.registration for p in network.participants if p is not network.switch)
@@ -102,8 +105,9 @@ class Session:
         self._started = time.monotonic()
         self.channel.transcript = Transcript(sid)
         self.channel.test_case = sid
-        self._cursor = self.tap.cursor()
-        self.tap.clear_faults()         # a fault left over must not spoil another scenario
+        if self.tap is not None:
+            self._cursor = self.tap.cursor()
+            self.tap.clear_faults()     # a fault left over must not spoil another scenario
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self._skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
         if self._skip_reason:
@@ -141,8 +145,9 @@ class Session:
         return path
 
     def switch_records(self) -> list[dict]:
-        """Everything the switch logged since the current scenario began."""
-        return self.tap.records_after(self._cursor)
+        """Everything the simulated switch logged since the current scenario began (nothing
+        when the SUT is the switch)."""
+        return [] if self.tap is None else self.tap.records_after(self._cursor)
 
     def sent_by_sut(self, msg_type: str | None = None) -> list[dict]:
         """The switch's records of messages the SUT sent it this scenario (of one type)."""

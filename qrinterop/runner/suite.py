@@ -76,9 +76,15 @@ class Suite:
                 if expression is None or expression.check(scenario_tags)]
 
     def defects(self) -> dict[str, dict]:
-        """The catalogue of deliberately defective variants of the reference institution."""
-        path = self.mocks / "defects.json"
-        return json.loads(path.read_text(encoding="utf-8"))["defects"]
+        """The catalogue of deliberately defective variants of the references."""
+        return self._defects_file()["defects"]
+
+    def references(self) -> dict[str, dict]:
+        """The bundled references (institution, switch): their ICS and expected verdict."""
+        return self._defects_file()["references"]
+
+    def _defects_file(self) -> dict:
+        return json.loads((self.mocks / "defects.json").read_text(encoding="utf-8"))
 
 
 def locate() -> Suite:
