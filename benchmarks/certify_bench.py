@@ -3,6 +3,7 @@ end-to-end CPM throughput through the switch."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -41,14 +42,20 @@ def per_second(action: Callable[[], object], count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def certify_wall_time(repeats: int, jobs: int = 1) -> float:
-    """Wall time of the whole command, as a user runs it (process start included)."""
+def certify_wall_time(repeats: int, jobs: int = 1, ics: Path | None = None) -> tuple[float, int]:
+    """Wall time of the whole command, as a user runs it (process start included), and how
+    many scenarios applied to the SUT (the others are not applicable and take no time)."""
+    applied = []
+
     def run() -> None:
         with tempfile.TemporaryDirectory() as folder:
             subprocess.run([sys.executable, "-m", "qrinterop.cli", "certify", "--jobs",
-                            str(jobs), "--out", str(Path(folder) / "run")], check=True,
+                            str(jobs), "--out", str(Path(folder) / "run"),
+                            *(["--ics", str(ics)] if ics else [])], check=True,
                            capture_output=True)
-    return median_time(run, repeats)
+            summary = json.loads((Path(folder) / "run" / "report.json").read_text())["summary"]
+            applied.append(sum(summary.values()) - summary["not_applicable"])
+    return median_time(run, repeats), applied[0]
 
 
 def network_start_time(repeats: int) -> float:
@@ -91,15 +98,18 @@ def figures(quick: bool) -> list[tuple[str, float]]:
     key = SigningKey.generate()
     data = b'{"body":{"amount":1250},"header":{"msgType":"cpm.purchase.request"}}'
     signature = key.sign(data)
-    certify, network = certify_wall_time(repeats), network_start_time(repeats)
-    parallel = certify_wall_time(repeats, jobs=2)
-    scenarios = len(locate().selected(None))
+    (certify, scenarios), network = certify_wall_time(repeats), network_start_time(repeats)
+    parallel, _ = certify_wall_time(repeats, jobs=2)
+    switch, switch_scenarios = certify_wall_time(
+        repeats, jobs=2, ics=locate().mocks / "reference-switch-ics.yaml")
     return [
-        ("certify, whole command (s)", certify),
-        (f"certify --jobs 1: scenarios/s ({scenarios} scenarios)", scenarios / certify),
+        (f"certify --jobs 1, whole command ({scenarios} scenarios apply) (s)", certify),
+        ("certify --jobs 1: scenarios/s", scenarios / certify),
         ("certify --jobs 2, whole command (s)", parallel),
         ("certify --jobs 2: scenarios/s", scenarios / parallel),
         ("certify --jobs 1 / --jobs 2 (ratio)", certify / parallel),
+        (f"certify the reference switch --jobs 2 ({switch_scenarios} scenarios apply) (s)",
+         switch),
         ("network start and stop, switch + SUT + 5 peers (s)", network),
         ("certify / network start (ratio)", certify / network),
         ("CPM purchases/s end to end, 8 clients", cpm_throughput(100 if quick else 400, 8)),

@@ -1,0 +1,302 @@
+"""The reference institution's acquirer side: merchants and their codes, the test terminal,
+and what it does with the answers, queries, reversals and notices about its purchases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+
+from mocks.code_reader import read_payment_code
+from mocks.control_api import ControlError
+from qrinterop.codes import image
+from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.fields import FieldDecryptionError
+
+
+class Acquiring:
+    """Mixed into :class:`mocks.institution.Institution`, whose ledger, codes and
+    switch connection it uses."""
+
+    def create_merchant_code(self, spec: dict) -> dict:
+        """A new merchant (or the one ``merchantId`` names) and a code for it."""
+        merchant, amount, reference = self.merchant_and_order(spec)
+        code = self.codes.build(merchant, amount, reference)
+        created = {"merchantId": merchant["id"], "code": code, "dynamic": amount is not None}
+        if spec.get("image"):
+            symbol = image.render_png(code, eci=False if self.has("qr-without-eci") else None)
+            created["image"] = base64.b64encode(symbol).decode("ascii")
+        return created
+
+    async def apply_for_code(self, spec: dict, owner: str, test_case: str | None) -> dict:
+        """A collection code applied for at the switch (mpm.code_apply), marked as a
+        merchant's or a person's (R-FLOW-11); the switch's code names this acquirer, so it
+        reads it as one of its own URL-form codes."""
+        merchant, amount, reference = self.merchant_and_order(spec)
+        now = beijing_now()
+        body = {"orderNo": reference or self.new_ref("C"), "orderTime": f"{now:%Y%m%d%H%M%S}",
+                "merchant": {"id": merchant["id"], "name": merchant["name"],
+                             "mcc": merchant["mcc"], "city": merchant["city"]},
+                "codeType": "static" if amount is None else "dynamic",
+                "currency": self.codes.currency}
+        if not self.has("code-apply-without-owner"):
+            body["codeOwner"] = owner
+        if amount is not None:
+            body["amount"] = amount
+        answer = await self.to_switch("mpm.code_apply.request", body, test_case)
+        if isinstance(answer, str) or answer["body"]["respCode"] != "00":
+            code = answer if isinstance(answer, str) else answer["body"]["respCode"]
+            raise ControlError(502, f"the switch issued no code (response code {code})")
+        return {"merchantId": merchant["id"], "code": answer["body"]["code"],
+                "dynamic": amount is not None}
+
+    def merchant_and_order(self, spec: dict) -> tuple[dict, int | None, str | None]:
+        """The merchant a code is for (a new one, or the one ``merchantId`` names) and, for
+        a dynamic code, its amount and the order reference it is registered under."""
+        merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
+        if merchant is None:
+            merchant_id = spec.get("merchantId") or self.new_merchant_id()
+            self.ledger.add_merchant(merchant_id, spec["name"], spec["mcc"], spec["city"],
+                                     spec.get("localName"), spec.get("localCity"))
+            merchant = self.ledger.merchant(merchant_id)
+        amount, reference = spec.get("amount"), None
+        if amount is not None:
+            reference = self.new_ref("D")
+            self.ledger.add_dynamic_code(reference, merchant["id"], amount)
+        return merchant, amount, reference
+
+    def terminal_merchant(self) -> dict:
+        """The merchant behind this institution's test terminal, created on first use."""
+        merchant_id = f"{self.id[:7]}00000000"
+        if self.ledger.merchant(merchant_id) is None:
+            self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"],
+                                     self.terminal["mcc"], self.terminal["city"])
+        return self.ledger.merchant(merchant_id)
+
+    async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
+        """The terminal scanned a payment code: send a purchase and book what the switch says."""
+        if self.has("terminal-hangs"):
+            await asyncio.Event().wait()        # never answers: the harness must time out
+        code = read_payment_code(code, self.payment_code_form, self.defects)
+        merchant = self.terminal_merchant()
+        now = beijing_now()
+        order_no = self.new_ref("P")
+        currency = self.profile.manifest["envelope"]["currency"]
+        body = {"code": code, "amount": amount, "currency": currency,
+                "merchant": {"id": merchant["id"], "name": merchant["name"],
+                             "mcc": merchant["mcc"], "city": merchant["city"]},
+                "termId": self.terminal["id"], "orderNo": order_no,
+                "orderTime": f"{now:%Y%m%d%H%M%S}"}
+        base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
+                "currency": currency, "merchant_id": merchant["id"], "order_no": order_no,
+                "order_time": body["orderTime"]}
+        answer = await self.to_switch("cpm.purchase.request", body, test_case)
+        txn = self.book_terminal(base, answer, amount)
+        if txn["status"] == "unknown":
+            self.spawn(self.resolve_purchase(txn, test_case))
+        elif txn["status"] == "declined" and self.has("terminal-queries-declines"):
+            self.spawn(self.query(txn, test_case, after_s=self.first_query_delay))
+        return txn
+
+    def resume(self) -> None:
+        """Purchases whose outcome this terminal did not know when it stopped: query them
+        again from the start of the schedule, and reverse them if that finds nothing."""
+        for txn in self.ledger.unresolved_purchases():
+            self.spawn(self.resolve_purchase(txn, None))
+
+    async def resolve_purchase(self, txn: dict, test_case: str | None) -> None:
+        """Query a purchase whose outcome is unknown on the profile's schedule (R-FLOW-04)
+        until an answer is final, and book that answer; if none is, reverse it."""
+        schedule = self.profile.schedules["status_query"]
+        delays = schedule["delays_s"][:schedule["max_attempts"]]
+        for delay in [] if self.has("reverse-without-querying") else delays:
+            await asyncio.sleep(0 if self.has("query-too-early") else delay * self.scale)
+            if self.ledger.transaction(txn["ref"])["status"] != "unknown":
+                return          # a result notice told the outcome in the meantime
+            answer = await self.query(txn, test_case)
+            if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown":
+                continue
+            found = answer["body"]
+            # 35: the switch never had the purchase, which is then final and declined.
+            result = {**found, "respCode": found.get("origRespCode", found["respCode"])}
+            if self.status_of(result["respCode"]) != "unknown":
+                with self.ledger.atomic() as db:
+                    self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
+                        db, txn["merchant_id"], result, txn["amount"]))
+                return
+        if not self.has("never-reverse"):
+            await self.reverse(txn, test_case)
+
+    @property
+    def first_query_delay(self) -> float:
+        return self.profile.schedules["status_query"]["delays_s"][0] * self.scale
+
+    async def query(self, txn: dict, test_case: str | None, after_s: float = 0.0) -> dict | str:
+        """One status query of a purchase this terminal sent."""
+        await asyncio.sleep(after_s)
+        return await self.to_switch("cpm.status_query.request", {
+            "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+            "origMsgType": "cpm.purchase"}, test_case)
+
+    async def reverse(self, txn: dict, test_case: str | None) -> None:
+        """No final outcome after the last query: reverse the purchase (R-FLOW-03), not
+        sooner than reversal_earliest_s after it was sent, and send the same reversal
+        again, spaced as the queries were, until the answer is final."""
+        earliest = txn["created_at"] + self.timing("reversal_earliest_s")
+        await asyncio.sleep(max(0.0, earliest - time.time()))
+        body = {"origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+                "amount": txn["amount"], "currency": txn["currency"],
+                "merId": txn["merchant_id"], "termId": self.terminal["id"]}
+        for delay in self.profile.schedules["status_query"]["delays_s"]:
+            answer = await self.to_switch("cpm.reversal.request", body, test_case)
+            if not isinstance(answer, str) and \
+                    self.status_of(answer["body"]["respCode"]) != "unknown":
+                if answer["body"]["respCode"] == "00":
+                    self.book_reversal(txn, answer["body"])
+                return
+            await asyncio.sleep(delay * self.scale)
+
+    async def undo(self, kind: str, voucher: str, amount: int | None, order_no: str | None,
+                   test_case: str | None) -> dict:
+        """The merchant refunds (``kind`` "refund": part or all) or voids (``kind`` "void":
+        all, same clearing day) one of the payments it took, a CPM purchase at its terminal or
+        an MPM payment to its code, through the switch."""
+        original = self.ledger.approved_payment(voucher, "acquirer")
+        if original is None:
+            raise ControlError(404, f"no approved payment with voucher {voucher}")
+        amount = original["amount"] if amount is None else amount
+        now = beijing_now()
+        order_no = order_no or self.new_ref("R" if kind == "refund" else "V")
+        body = {"orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}",
+                "origVoucherNum": voucher, "amount": amount, "currency": original["currency"],
+                "merId": original["merchant_id"]}
+        if original["mode"] == "CPM":
+            body["termId"] = self.terminal["id"]
+        else:
+            body["origTxnNo"] = original["txn_no"]
+        mode = "cpm" if self.has("mpm-refund-sent-as-cpm") else original["mode"].lower()
+        answer = await self.to_switch(f"{mode}.{kind}.request", body, test_case)
+        base = {"ref": order_no, "role": "acquirer", "mode": original["mode"], "kind": kind,
+                "amount": amount, "currency": original["currency"], "order_no": order_no,
+                "merchant_id": original["merchant_id"], "orig_voucher": voucher}
+        return self.book_terminal(base, answer, -amount)
+
+    def book_reversal(self, txn: dict, result: dict) -> None:
+        """The purchase is reversed, and the reversal booked under its own voucher as the
+        switch cleared it; no money had reached the merchant, so none leaves."""
+        with self.ledger.atomic() as db:
+            self.ledger.settle(db, txn["ref"], status="reversed")
+            self.ledger.record(db, ref=result["voucherNum"], role="acquirer", mode="CPM",
+                               kind="reversal", status="approved", resp_code="00",
+                               amount=txn["amount"], currency=txn["currency"],
+                               merchant_id=txn["merchant_id"], order_no=txn["order_no"],
+                               order_time=txn["order_time"], counterparty=result.get("issuer"),
+                               voucher_num=result["voucherNum"],
+                               settle_date=result.get("settleDate"),
+                               settle_key=result.get("settleKey"))
+
+    def book_terminal(self, base: dict, answer: dict | str, merchant_credit: int) -> dict:
+        """Book what the switch answered to one of the terminal's requests; an approval
+        moves ``merchant_credit`` fen (negative: back out of the merchant's balance)."""
+        with self.ledger.atomic() as db:
+            if isinstance(answer, str):
+                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
+            return self.ledger.record(db, **base, **self.terminal_outcome(
+                db, base["merchant_id"], answer["body"], merchant_credit))
+
+    def terminal_outcome(self, db, merchant_id: str, result: dict, merchant_credit: int) -> dict:
+        """The fields an answer (or a query's finding) gives a terminal transaction, crediting
+        the merchant inside the same database transaction when it is an approval."""
+        status = self.status_of(result["respCode"])
+        if status == "approved":
+            self.ledger.credit_merchant(db, merchant_id, merchant_credit)
+        return {"status": status, "resp_code": result["respCode"],
+                "counterparty": result.get("issuer"), "voucher_num": result.get("voucherNum"),
+                "settle_date": None if self.has("terminal-drops-settle-date")
+                else result.get("settleDate"), "settle_key": result.get("settleKey")}
+
+    def on_inquiry(self, message: dict) -> dict:
+        body = message["body"]
+        read = self.codes.read(body["code"])
+        dynamic = self.ledger.dynamic_code(read.reference) if read and read.reference else None
+        merchant_id = dynamic["merchant_id"] if dynamic else read and read.merchant_id
+        merchant = self.ledger.merchant(merchant_id) if merchant_id else None
+        if merchant is None or (read.reference is not None and (
+                dynamic is None or read.merchant_id not in (None, merchant_id))):
+            return self.refuse(message, "31", "not a merchant code of this acquirer")
+        if dynamic and dynamic["used"] and not self.has("dynamic-code-reusable"):
+            return self.refuse(message, "35", "dynamic code already paid (single use)")
+        amount = dynamic["amount"] if dynamic else None
+        currency = read.currency or self.codes.currency
+        self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"],
+                               read.reference)
+        reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
+                 "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
+                 "codeType": "dynamic" if dynamic else "static", "currency": currency}
+        if amount is not None:
+            reply["amount"] = amount
+        return self.reply(message, reply)
+
+    def on_mpm_payment(self, message: dict) -> dict:
+        body = message["body"]
+        order = self.ledger.order(body["txnNo"])
+        if order is None or order["paid"]:
+            return self.refuse(message, "35", "unknown or already paid txnNo")
+        if body["currency"] != order["currency"] or order["amount"] not in (None, body["amount"]):
+            return self.refuse(message, "35", "amount or currency differs from the order")
+        if (order["reference"] and self.ledger.dynamic_code(order["reference"])["used"]
+                and not self.has("dynamic-code-reusable")):
+            return self.refuse(message, "35", "dynamic code already paid (single use)")
+        try:
+            payer = self.open_field(body["payer"])
+        except FieldDecryptionError as exc:
+            return self.refuse(message, "10", f"payer: {exc}")
+        with self.ledger.atomic() as db:
+            db.execute("UPDATE mpm_orders SET paid = 1 WHERE txn_no = ?", (body["txnNo"],))
+            db.execute("UPDATE dynamic_codes SET used = 1 WHERE reference = ?",
+                       (order["reference"],))
+            self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
+            self.book_approval(db, body, role="acquirer", mode="MPM",
+                               merchant_id=order["merchant_id"], counterparty=body["issuer"],
+                               txn_no=body["txnNo"], account=None
+                               if self.has("payer-details-not-kept") else payer.get("accountRef"))
+        return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
+                                    "voucherNum": body["voucherNum"], "amount": body["amount"],
+                                    "currency": body["currency"]})
+
+    def on_collection_notice(self, message: dict) -> dict:
+        """The switch tells the acquirer an MPM payment to one of its codes is cleared
+        (R-FLOW-08): acknowledged, every copy. The payment was booked when this acquirer
+        approved it, so the notice changes nothing here."""
+        if self.has("notice-unacknowledged"):
+            return self.refuse(message, "06", "notices are not taken")
+        return self.reply(message, {**self.profile.response("00"),
+                                    "voucherNum": message["body"]["voucherNum"]})
+
+    def on_notice(self, message: dict) -> dict:
+        """A result notice: acknowledged always, every copy (R-FLOW-08); acted on only when
+        it matches a purchase of this acquirer whose outcome it does not know yet."""
+        body = message["body"]
+        if self.has("notice-unacknowledged"):
+            return self.refuse(message, "06", "notices are not taken")
+        txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'acquirer' AND"
+                              " kind = 'payment' AND order_no = ?", body.get("orderNo"))
+        acts = txn is not None and (self.has("notice-unchecked") or (
+            txn["status"] == "unknown"
+            and (txn["amount"], txn["currency"]) == (body["amount"], body["currency"])))
+        result = {**body, "respCode": body["origRespCode"]}
+        if acts:
+            with self.ledger.atomic() as db:
+                self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
+                    db, txn["merchant_id"], result, txn["amount"]))
+        elif txn is None and self.has("notice-books-unknown-order"):
+            merchant = self.terminal_merchant()
+            with self.ledger.atomic() as db:
+                self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="CPM",
+                                   amount=body["amount"], currency=body["currency"],
+                                   merchant_id=merchant["id"], order_no=body["orderNo"],
+                                   order_time=body["orderTime"], **self.terminal_outcome(
+                                       db, merchant["id"], result, body["amount"]))
+        return self.reply(message, {**self.profile.response("00"),
+                                    "voucherNum": body["voucherNum"]})
