@@ -110,7 +110,25 @@ def expand_feature(feature: Feature, sources: RowSources) -> Feature:
                           for name in names for cells in sources.rows(name, table.headings)]
             table.modified = filled = True
         if filled:
-            for scenario in outline.scenarios:
-                scenario.tags = [Tag(part, getattr(tag, "line", 0)) for tag in scenario.tags
-                                 for part in str(tag).split()]
+            for scenario, examples_tags in _built(outline):
+                scenario.tags = _row_tags([*outline.tags, *examples_tags], scenario._row)
     return feature
+
+
+def _built(outline: ScenarioOutline) -> list[tuple]:
+    """Each scenario of the outline with the tags of the Examples table it comes from."""
+    scenarios = iter(outline.scenarios)
+    return [(next(scenarios), examples.tags) for examples in outline.examples
+            for _row in examples.table or []]
+
+
+def _row_tags(template: list, row: Row) -> list[Tag]:
+    """The template's tags for one row, a tag per word of a placeholder's value (behave
+    would make ``@req.<requirements>`` one tag with the words joined by underscores)."""
+    tags = []
+    for tag in map(str, template):
+        names = [name for name in row.headings if f"<{name}>" in tag]
+        values = [[tag]] if not names else \
+            [[tag.replace(f"<{names[0]}>", word) for word in row[names[0]].split()]]
+        tags += [Tag(value, 0) for value in values[0] if "<" not in value]
+    return tags
