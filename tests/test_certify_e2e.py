@@ -29,8 +29,10 @@ WRITTEN = {"MPM-01", "MPM-02", "MPM-03", "CPM-01", "CPM-02", "CPM-03", "CPM-04",
                                              "malformed-answer", "bad-signature-answer")),
            "CODE-01", "CODE-02", "CODE-03", "CODE-04"}
 SCENARIOS = {ident for ident, _tags in locate().scenarios()}
-#: What applies to the reference institution: all but the switch role's scenarios.
-APPLICABLE = {ident for ident, tags in locate().scenarios() if "role.switch" not in tags}
+#: What applies to the reference institution: all but the switch role's scenarios and those
+#: of an SUT without a feature it declares (@absent.).
+APPLICABLE = {ident for ident, tags in locate().scenarios() if "role.switch" not in tags
+              and not any(tag.startswith("absent.") for tag in tags)}
 
 
 def test_the_suite_draws_rows_from_its_data():
