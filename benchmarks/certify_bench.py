@@ -51,9 +51,11 @@ def certify_wall_time(repeats: int, jobs: int = 1, ics: Path | None = None) -> t
         with tempfile.TemporaryDirectory() as folder:
             subprocess.run([sys.executable, "-m", "qrinterop.cli", "certify", "--jobs",
                             str(jobs), "--out", str(Path(folder) / "run"),
-                            *(["--ics", str(ics)] if ics else [])], check=True,
+                            *(["--ics", str(ics)] if ics else [])],
                            capture_output=True)
+            # The reference switch is inconclusive (exit 3) by design; any verdict will do.
             summary = json.loads((Path(folder) / "run" / "report.json").read_text())["summary"]
+            assert summary["fail"] == summary["error"] == 0, summary
             applied.append(sum(summary.values()) - summary["not_applicable"])
     return median_time(run, repeats), applied[0]
 

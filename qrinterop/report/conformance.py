@@ -27,7 +27,7 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
         f"{profile.id} {profile.version}: {len(result.scenarios)} scenarios, "
         f"{len(defects)} defective variants, {wall_s:.0f} s. Do not edit by hand.", "",
         *(f"- Reference {v.sut}: **{v.verdict}** ({len(v.ran)} scenarios apply; expected: "
-          f"{v.expected})." for v in references),
+          f"{v.expected}{': ' + v.why if v.why else ''})." for v in references),
         f"- Defects caught: **{sum(v.ok for v in defects)} of {len(defects)}**.",
         f"- Scenarios that no defect makes fail: "
         f"{', '.join(result.never_failed) or '**none**'}.", "",

@@ -31,6 +31,7 @@ class VariantResult:
     ran: list[str]               # the scenarios that applied to it
     run_dir: Path
     sut: str = "institution"     # which reference it is, or is a variant of
+    why: str | None = None       # why a reference's expected verdict is what it is
 
     @property
     def name(self) -> str:
@@ -90,10 +91,11 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
             defect, sut, breaks, expected, must_fail, _tags = plan[n]
             verdict, failed, ran, run_dir = future.result()
             variants[n] = VariantResult(defect, breaks, expected, verdict, failed, must_fail,
-                                        ran, run_dir, sut)
+                                        ran, run_dir, sut,
+                                        None if defect else references[sut].get("why"))
             on_variant(variants[n])
     ordered = [variants[n] for n in range(len(plan))]
-    applied = {s for v in ordered if v.defect is None for s in v.ran}
+    applied = {s for v in ordered for s in v.ran}     # @absent. ones apply to variants only
     return SelftestResult(ordered, [s for s, _tags in suite.scenarios() if s in applied])
 
 
