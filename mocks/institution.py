@@ -98,6 +98,14 @@ class Institution(Acquiring, Issuing, Node):
         return self.features is None or feature in self.features or \
             self.has("acts-beyond-its-ics")
 
+    def reply(self, request: object, body: dict) -> dict:
+        answer = super().reply(request, body)
+        if self.has("signs-pretty-json"):   # the classic: signing the bytes one logs
+            shown = json.dumps({"body": answer["body"], "header": answer["header"]},
+                               ensure_ascii=False, indent=2, sort_keys=True)
+            answer["signature"]["value"] = self.party.key.sign(shown.encode("utf-8"))
+        return answer
+
     def has(self, defect: str) -> bool:
         return defect in self.defects
 

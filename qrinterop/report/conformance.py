@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
+
 if TYPE_CHECKING:
     from qrinterop.profile import Profile
     from qrinterop.runner.selftest import SelftestResult
@@ -39,6 +41,10 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
         scenarios = sorted(set(coverage.get(requirement["id"], [])))
         proving = sorted(v.defect for v in defects if set(v.failed) & set(scenarios))
         unscripted = "manual (below)" if "manual" in requirement else "**none**"
+        if requirement["id"] in PASSIVE_REQUIREMENTS:      # judged on every message seen
+            unscripted = "every scenario, passively"
+            proving = sorted({*proving, *(v.defect for v in defects
+                                          if v.breaks == requirement["id"] and v.ok)})
         lines.append(f"| {requirement['id']} | {requirement['level']} | "
                      f"{requirement['title']['en']} | {brief(scenarios) or unscripted} | "
                      f"{', '.join(proving) or '-'} |")
