@@ -4,8 +4,9 @@ a scenario.
 An Examples table of a Scenario Outline tagged ``@rows.<source>`` is written with its
 headings only; the source, named in ``features/rows.json``, says which file and which items
 of it give the rows, and each heading names a field of the item (``a.b`` for a nested one; a
-list becomes its values separated by spaces). A tag of the outline whose placeholder takes
-such a value, ``@req.<requirements>`` say, becomes one tag per value.
+list of names becomes the names separated by spaces, an object its JSON). A tag of the
+outline whose placeholder takes such a value, ``@req.<requirements>`` say, becomes one tag
+per name.
 
 The suite's reader (:meth:`Suite.scenarios`) and its runner both expand features through
 :func:`expand_feature`, so selection, sharding and coverage see the same scenarios as a run.
@@ -127,8 +128,8 @@ def _row_tags(template: list, row: Row) -> list[Tag]:
     would make ``@req.<requirements>`` one tag with the words joined by underscores)."""
     tags = []
     for tag in map(str, template):
-        names = [name for name in row.headings if f"<{name}>" in tag]
-        values = [[tag]] if not names else \
-            [[tag.replace(f"<{names[0]}>", word) for word in row[names[0]].split()]]
-        tags += [Tag(value, 0) for value in values[0] if "<" not in value]
+        name = next((name for name in row.headings if f"<{name}>" in tag), None)
+        rendered = [tag] if name is None else \
+            [tag.replace(f"<{name}>", word) for word in row[name].split()]
+        tags += [Tag(text, 0) for text in rendered if "<" not in text]
     return tags
