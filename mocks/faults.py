@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from qrinterop.protocol.envelope import with_altered_signature
+
 #: An answer cut short: the start of a JSON message and nothing more.
 TRUNCATED = b'{"header": {"version": "1.0", "msgType": '
 
@@ -96,9 +98,7 @@ def spoil_reply(fault: Fault, reply: dict, recoded: Callable[[str], dict]) -> di
     if fault.name == "answer-code":
         return recoded(str(fault.params["code"]))
     if fault.name == "bad-signature-answer":
-        value = reply["signature"]["value"]
-        altered = ("B" if value[0] == "A" else "A") + value[1:]
-        return {**reply, "signature": {**reply["signature"], "value": altered}}
+        return with_altered_signature(reply)
     return reply
 
 

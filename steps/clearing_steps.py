@@ -10,26 +10,25 @@ AGREED = ("amount", "currency", "voucherNum", "settleDate", "status")
 
 @then("both institutions recorded the same amount, currency, voucher number and settlement date")
 def step_ledgers_agree(context):
-    outcome = getattr(context, "purchase", None) or context.payment
-    voucher = outcome["voucherNum"]
-    expect_equal("voucher number from the switch", bool(voucher), True, "R-FLOW-12")
     other = getattr(context, "counterpart", context.peer)     # the peer the SUT dealt with
-    at_sut, at_peer = context.sut.transaction(voucher), other.transaction(voucher)
-    expect_equal("SUT's record vs peer's record",
-                 {k: at_sut.get(k) for k in AGREED}, {k: at_peer.get(k) for k in AGREED},
-                 "R-FLOW-12")
+    expect_same_records(context, context.sut, other, "SUT's record vs peer's record")
 
 
 @then("the payer's institution and the merchant's recorded the same amount, currency, voucher "
       "number and settlement date")
 def step_both_sides_agree(context):
     """Both peers' books, when the SUT between them is the switch."""
+    expect_same_records(context, context.session.client(context.payer[0]), context.counterpart,
+                        "payer's institution's record vs merchant's institution's record")
+
+
+def expect_same_records(context, one, other, what: str) -> None:
+    """The two institutions' records of the scenario's purchase or payment agree."""
     outcome = getattr(context, "purchase", None) or context.payment
-    payer_side = context.session.client(context.payer[0])
-    at_payer, at_merchant = (side.transaction(outcome["voucherNum"])
-                             for side in (payer_side, context.counterpart))
-    expect_equal("payer's institution's record vs merchant's institution's record",
-                 {k: at_payer.get(k) for k in AGREED}, {k: at_merchant.get(k) for k in AGREED},
+    voucher = outcome["voucherNum"]
+    expect_equal("voucher number from the switch", bool(voucher), True, "R-FLOW-12")
+    first, second = one.transaction(voucher), other.transaction(voucher)
+    expect_equal(what, {k: first.get(k) for k in AGREED}, {k: second.get(k) for k in AGREED},
                  "R-FLOW-12")
 
 

@@ -73,6 +73,14 @@ def sign(key: SigningKey, header: dict, body: dict, key_id: str | None = None) -
             "value": key.sign(canonical_bytes(header, body))}
 
 
+def with_altered_signature(message: dict) -> dict:
+    """A copy of ``message`` whose signature value has its first character changed: still
+    base64, no longer valid — a forgery or a corruption in transit."""
+    value = message["signature"]["value"]
+    altered = ("B" if value[0] == "A" else "A") + value[1:]
+    return {**message, "signature": {**message["signature"], "value": altered}}
+
+
 def signature_ok(message: object, key: VerifyKey | KeyRing) -> bool:
     """True when ``message`` carries a valid signature by ``key``, or, given a key ring, by the
     key registered for its ``header.sender`` under its ``signature.keyId``. The declared
