@@ -74,9 +74,13 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Worker processes, each with its own simulated network, sharing the "
                    "scenarios; one report.")
+@click.option("--sign-key", type=click.Path(path_type=Path, dir_okay=False),
+              help="Sign the run folder's manifest with this key (qrinterop keygen), so "
+                   "that qrinterop verify can check the bundle.")
 @port_option
 def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun: Path | None,
-                    waivers: Path | None, jobs: int, base_port: int) -> None:
+                    waivers: Path | None, jobs: int, sign_key: Path | None,
+                    base_port: int) -> None:
     """Certify an institution against the interconnection profile.
 
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
@@ -98,7 +102,7 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
                   f"{ics or 'the bundled reference institution'}")
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                      defects=defects, waivers=waivers, jobs=jobs,
-                                     command="qrinterop certify"),
+                                     command="qrinterop certify", sign_key=sign_key),
                       on_result=show_result)
     report = outcome.report
     if outcome.aborted:
@@ -259,12 +263,15 @@ def _write_conformance(path: Path, result: object, wall_s: float) -> None:
 
 
 def _register_groups() -> None:
+    from qrinterop.cli.bundle import keygen, verify_command
     from qrinterop.cli.ics import ics as ics_group
     from qrinterop.cli.msg import msg as msg_group
     from qrinterop.cli.profile import profile_group
     from qrinterop.cli.reconcile import reconcile
 
     cli.add_command(reconcile)
+    cli.add_command(keygen)
+    cli.add_command(verify_command)
     cli.add_command(ics_group)
     cli.add_command(msg_group)
     cli.add_command(profile_group)

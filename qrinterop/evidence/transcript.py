@@ -7,11 +7,11 @@ merged by time, so a reader sees one conversation.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 from pathlib import Path
 
+from qrinterop.evidence.bundle import chained_lines
 from qrinterop.protocol.envelope import BEIJING
 
 
@@ -41,9 +41,10 @@ class Transcript:
         return [{"n": n, "time": stamp(r["at"]), **r} for n, r in enumerate(records, 1)]
 
     def write(self, path: Path) -> list[dict]:
+        """Write the records as JSON lines, each carrying the hash of the line before, so
+        that a record removed or moved breaks the chain (:mod:`qrinterop.evidence.bundle`)."""
         records = self.ordered()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        path.write_text("".join(line + "\n" for line in chained_lines(records)),
+                        encoding="utf-8")
         return records

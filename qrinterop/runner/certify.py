@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import platform
 import secrets
+import shutil
 import subprocess
 import tempfile
 import time
@@ -22,8 +23,11 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from qrinterop import __version__
+from qrinterop.evidence.bundle import sign_manifest, write_manifest
+from qrinterop.evidence.keys import BundleKey, load_private
 from qrinterop.evidence.transcript import stamp
 from qrinterop.profile import Profile, ProfileError, load_profile
+from qrinterop.protocol.crypto import KeyFormatError
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.behave_run import run_features
@@ -48,6 +52,7 @@ class CertifyOptions:
     waivers: Path | None = None        # the waiver file
     jobs: int = 1                      # worker processes, each with its own network
     command: str = "qrinterop certify"
+    sign_key: Path | None = None       # the bundle signing key (qrinterop keygen)
 
 
 @dataclass
@@ -166,6 +171,7 @@ def certify(options: CertifyOptions,
         raise UsageError(f"--jobs {options.jobs}: an SUT started with launch: "
                          f"{ics['sut']['launch']} is one instance on the ports its ICS gives; "
                          "run its scenarios with --jobs 1")
+    sign_key = _signing_key(options.sign_key)
     run_id = new_run_id()
     run_dir = prepare_run_dir(options.out or suite.reports / run_id)
     started, clock = time.time(), time.monotonic()
@@ -194,7 +200,20 @@ def certify(options: CertifyOptions,
                           covered=_coverage(suite),
                           waivers=[waiver.as_dict(today) for waiver in waivers])
     write_report(report, run_dir)
+    shutil.copyfile(ics_path, run_dir / "ics.yaml")     # the bundle holds what it certified
+    write_manifest(run_dir, run, profile.folder, suite.root / "vectors")
+    if sign_key is not None:
+        sign_manifest(run_dir, sign_key)
     return Outcome(report, run_dir, aborted)
+
+
+def _signing_key(path: Path | None) -> BundleKey | None:
+    if path is None:
+        return None
+    try:
+        return load_private(path)
+    except KeyFormatError as exc:
+        raise UsageError(f"--sign-key {path}: {exc}") from None
 
 
 def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
@@ -233,7 +252,8 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_worker, replace(
             options, out=run_dir / "workers" / str(n), tags=selecting(share), jobs=1,
-            waivers=None, base_port=options.base_port + 20 * n if options.base_port else 0,
+            waivers=None, sign_key=None,
+            base_port=options.base_port + 20 * n if options.base_port else 0,
         )): n for n, share in enumerate(shares)}
         for future in as_completed(futures):
             n = futures[future]

@@ -1,0 +1,81 @@
+"""``qrinterop keygen`` and ``qrinterop verify``: make a key that signs report bundles, and
+check a bundle offline (a run folder, or a ``.tar.gz`` of it).
+
+``verify`` prints every check it made and exits 0 when all hold, 1 when one does not (naming
+the file or transcript record at fault), 2 when its own input is unusable.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import yaml
+
+from qrinterop.evidence.bundle import BundleError, opened, verify
+from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
+from qrinterop.protocol.crypto import KeyFormatError
+from qrinterop.runner.errors import UsageError
+
+
+@click.command("keygen")
+@click.argument("prefix", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--alg", type=click.Choice(BUNDLE_ALGORITHMS), default=ED25519, show_default=True,
+              help="Signature algorithm.")
+def keygen(prefix: Path, alg: str) -> None:
+    """Make a bundle signing key: PREFIX.key.pem (private, owner-only) and PREFIX.pub.pem
+    (give it to whoever verifies). Prints the key ID."""
+    private, public = Path(f"{prefix}.key.pem"), Path(f"{prefix}.pub.pem")
+    if private.exists() or public.exists():
+        raise UsageError(f"{private} or {public} exists already: choose another prefix")
+    key = generate(alg)
+    try:
+        key.save(private)
+        public.write_bytes(key.public.pem)
+    except OSError as exc:
+        raise UsageError(f"cannot write {prefix}.*.pem: {exc.strerror}") from None
+    click.echo(f"{alg} key {key.public.id}: private {private}, public {public}")
+
+
+@click.command("verify")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="A trusted public key (PEM); repeat for several.")
+@click.option("--approved", type=click.Path(path_type=Path, dir_okay=False),
+              help="YAML or JSON list of approved releases: harness: [versions], "
+                   "profiles: [id/version].")
+def verify_command(bundle: Path, trust: tuple[Path, ...], approved: Path | None) -> None:
+    """Check a report BUNDLE (a run folder or a .tar.gz of one) offline: every file's hash,
+    every transcript's chain, the manifest's signature against trusted keys, and that the
+    harness release and profile are approved."""
+    if not bundle.exists():
+        raise UsageError(f"{bundle}: no such bundle")
+    try:
+        keys = [load_public(path) for path in trust]
+    except KeyFormatError as exc:
+        raise UsageError(f"--trust: {exc}") from None
+    allowed = _approved(approved) if approved else None
+    try:
+        with opened(bundle) as folder:
+            checks = verify(folder, keys, allowed)
+    except BundleError as exc:
+        click.echo(f"FAIL  {exc}")
+        sys.exit(1)
+    for check in checks:
+        click.echo(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    good = all(check.ok for check in checks)
+    click.echo(f"\nBundle {'verified' if good else 'NOT verified'}: {bundle}")
+    sys.exit(0 if good else 1)
+
+
+def _approved(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"--approved {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k, []), list)
+                                             for k in ("harness", "profiles")):
+        raise UsageError(f"--approved {path}: expected harness: [...] and profiles: [...]")
+    return data
+
