@@ -1,5 +1,5 @@
 """Run the benchmarks and print their figures:
-``python -m benchmarks [certify|switch|lint|protocol]``.
+``python -m benchmarks [certify|switch|lint|protocol|bundle]``.
 
 Machines are noisy, so timings are medians of repeats, and the figures that matter are ratios
 measured in the same run (a certification against the bare cost of starting its network; the
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from benchmarks import certify_bench, lint_bench, protocol_bench, switch_bench
+from benchmarks import bundle_bench, certify_bench, lint_bench, protocol_bench, switch_bench
 
 #: Each benchmark's figures, given whether to run the quick version.
 BENCHMARKS: dict[str, Callable[[bool], list[tuple[str, float]]]] = {
@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[tuple[str, float]]]] = {
     "switch": switch_bench.figures,
     "lint": lambda quick: lint_bench.figures(10_000 if quick else 100_000),
     "protocol": protocol_bench.figures,
+    "bundle": bundle_bench.figures,
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from qrinterop.evidence.bundle import MANIFEST, chain_problem, chained_lines, sign_manifest
 from qrinterop.evidence.keys import ED25519, generate, load_private
+from qrinterop.evidence.masking import masked
 from qrinterop.protocol.crypto import SM2_ALGORITHM
 from tests.conftest import run_cli
 
@@ -126,3 +127,16 @@ def test_the_chain_names_where_it_breaks():
     assert chain_problem("\n".join(lines)) is None
     assert "line 2" in chain_problem("\n".join([lines[0], lines[2]]))
     assert "line 1" in chain_problem("\n".join([lines[1], lines[0], lines[2]]))
+
+
+def test_a_scan_of_the_whole_bundle_finds_no_secret(bundle):
+    """No private key anywhere; nothing the upper tester captured that masking would still
+    change."""
+    for path in bundle.rglob("*"):
+        if path.is_file():
+            assert b"PRIVATE KEY" not in path.read_bytes(), path
+    for transcript in bundle.glob("transcripts/*.jsonl"):
+        for line in transcript.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record["pco"] == "upper-tester":
+                assert masked(record["content"]) == record["content"], record

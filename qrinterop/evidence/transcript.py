@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qrinterop.evidence.bundle import chained_lines
+from qrinterop.evidence.masking import masked
 from qrinterop.protocol.envelope import BEIJING
 
 
@@ -30,6 +31,8 @@ class Transcript:
             content: object, at: float | None = None, **details: object) -> dict:
         """Add one hop. ``pco`` names where it was observed: ``upper-tester``, ``switch`` or
         ``injector``; ``kind`` is ``request`` or ``response``."""
+        if pco == "upper-tester":       # signed messages stay as sent (masking.py says why)
+            content = masked(content)
         record = {"at": at if at is not None else time.time(), "pco": pco, "from": sender,
                   "to": receiver, "kind": kind, **details, "content": content}
         self.records.append(record)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import platform
 import secrets
-import shutil
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from qrinterop import __version__
 from qrinterop.evidence.bundle import sign_manifest, write_manifest
 from qrinterop.evidence.keys import BundleKey, load_private
+from qrinterop.evidence.masking import mask_known
 from qrinterop.evidence.transcript import stamp
 from qrinterop.profile import Profile, ProfileError, load_profile
 from qrinterop.protocol.crypto import KeyFormatError
@@ -200,11 +200,22 @@ def certify(options: CertifyOptions,
                           covered=_coverage(suite),
                           waivers=[waiver.as_dict(today) for waiver in waivers])
     write_report(report, run_dir)
-    shutil.copyfile(ics_path, run_dir / "ics.yaml")     # the bundle holds what it certified
+    _mask_accounts(run_dir, ics_path, [a["id"] for a in ics.get("accounts", [])])
     write_manifest(run_dir, run, profile.folder, suite.root / "vectors")
     if sign_key is not None:
         sign_manifest(run_dir, sign_key)
     return Outcome(report, run_dir, aborted)
+
+
+def _mask_accounts(run_dir: Path, ics_path: Path, accounts: list[str]) -> None:
+    """Copy the ICS into the bundle (what was certified) and mask its test accounts there
+    and in the services' logs."""
+    (run_dir / "ics.yaml").write_text(mask_known(ics_path.read_text(encoding="utf-8"),
+                                                 accounts), encoding="utf-8")
+    for log in run_dir.glob("**/logs/*.log"):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if (kept := mask_known(text, accounts)) != text:
+            log.write_text(kept, encoding="utf-8")
 
 
 def _signing_key(path: Path | None) -> BundleKey | None:
