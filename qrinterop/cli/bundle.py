@@ -1,5 +1,5 @@
-"""``qrinterop keygen`` and ``qrinterop verify``: make a key that signs report bundles, and
-check a bundle offline (a run folder, or a ``.tar.gz`` of it).
+"""``qrinterop keygen``, ``verify`` and ``matrix``: make a key that signs report bundles,
+check a bundle offline (a run folder, or a ``.tar.gz`` of it), and set bundles side by side.
 
 ``verify`` prints every check it made and exits 0 when all hold, 1 when one does not (naming
 the file or transcript record at fault), 2 when its own input is unusable.
@@ -51,10 +51,7 @@ def verify_command(bundle: Path, trust: tuple[Path, ...], approved: Path | None)
     harness release and profile are approved."""
     if not bundle.exists():
         raise UsageError(f"{bundle}: no such bundle")
-    try:
-        keys = [load_public(path) for path in trust]
-    except KeyFormatError as exc:
-        raise UsageError(f"--trust: {exc}") from None
+    keys = _trusted(trust)
     allowed = _approved(approved) if approved else None
     try:
         with opened(bundle) as folder:
@@ -79,3 +76,38 @@ def _approved(path: Path) -> dict:
         raise UsageError(f"--approved {path}: expected harness: [...] and profiles: [...]")
     return data
 
+
+
+@click.command("matrix")
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for matrix.html and matrix.json.")
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="A trusted public key (PEM) to verify the bundles with; repeat for several.")
+def matrix_command(bundles: tuple[Path, ...], out: Path, trust: tuple[Path, ...]) -> None:
+    """Institutions (one row per BUNDLE) × requirement areas, with each bundle's verdict and
+    whether it verifies: matrix.html and matrix.json in --out."""
+    from qrinterop.report.matrix import row_of, write_matrix
+
+    keys = _trusted(trust)
+    missing = [str(path) for path in bundles if not path.exists()]
+    if missing:
+        raise UsageError(f"no such bundle: {', '.join(missing)}")
+    try:
+        rows = [row_of(path, keys) for path in bundles]
+    except (BundleError, OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"not a report bundle: {exc}") from None
+    json_path, html_path = write_matrix(rows, out)
+    for row in rows:
+        defects = f" (defects: {', '.join(row.institution['defects'])})" \
+            if row.institution["defects"] else ""
+        click.echo(f"{row.verdict:<15} {row.institution['id']} {row.institution['name']}"
+                   f"{defects}: {row.verified}")
+    click.echo(f"Matrix: {html_path} and {json_path}")
+
+
+def _trusted(trust: tuple[Path, ...]) -> list:
+    try:
+        return [load_public(path) for path in trust]
+    except KeyFormatError as exc:
+        raise UsageError(f"--trust: {exc}") from None

@@ -1,0 +1,63 @@
+"""``qrinterop matrix``: institutions × requirement areas, across bundles — what a regulator
+looks at on a Monday morning. One row per bundle (an institution's run), one column per area
+(the scenarios' ``@area.`` tags), each cell the worst verdict of that area's scenarios, and
+beside it whether the bundle verifies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from qrinterop.evidence.bundle import BundleError, opened, verify
+from qrinterop.evidence.keys import PublicBundleKey
+from qrinterop.report.html import _environment
+from qrinterop.runner.verdicts import requirement_verdict
+
+
+@dataclass
+class Row:
+    bundle: str
+    institution: dict
+    verdict: str
+    finished: str
+    verified: str           # verified | NOT verified: <first problem> | unsigned
+    areas: dict[str, str]   # area → worst verdict of its scenarios
+
+    def as_dict(self) -> dict:
+        return self.__dict__
+
+
+def row_of(path: Path, trusted: list[PublicBundleKey]) -> Row:
+    """One bundle's row: its report's verdicts by area, and whether it verifies."""
+    with opened(path) as folder:
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        try:
+            failing = [c for c in verify(folder, trusted) if not c.ok]
+            verified = "verified" if not failing else \
+                f"NOT verified: {failing[0].name}: {failing[0].detail}"
+        except BundleError as exc:
+            verified = f"NOT verified: {exc}"
+    by_area: dict[str, list[str]] = {}
+    for scenario in report["scenarios"]:
+        for area in (t.removeprefix("area.") for t in scenario["tags"] if t.startswith("area.")):
+            by_area.setdefault(area, []).append(scenario["verdict"])
+    sut = report["run"]["sut"]
+    return Row(str(path), {"id": sut["id"], "name": sut["name"], "roles": sut["roles"],
+                           "defects": sut.get("defects", [])},
+               report["verdict"], report["run"]["finished"], verified,
+               {area: requirement_verdict(verdicts) for area, verdicts in by_area.items()})
+
+
+def write_matrix(rows: list[Row], out: Path) -> tuple[Path, Path]:
+    """``matrix.json`` and a self-contained ``matrix.html`` in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    areas = sorted({area for row in rows for area in row.areas})
+    document = {"areas": areas, "rows": [row.as_dict() for row in rows]}
+    json_path, html_path = out / "matrix.json", out / "matrix.html"
+    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    html_path.write_text(_environment().get_template("matrix.html.j2").render(**document),
+                         encoding="utf-8")
+    return json_path, html_path

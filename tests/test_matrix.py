@@ -1,0 +1,56 @@
+"""``qrinterop matrix`` over three real bundles: the reference and two defective variants show
+their differences at a glance, and a tampered bundle says so."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import edited_ics, run_cli
+
+pytestmark = pytest.mark.e2e
+TAGS = "@area.mpm or @area.void"
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("matrix")
+    assert run_cli("keygen", str(folder / "ops")).returncode == 0
+    runs = {}
+    for name, defects in (("reference", "[]"), ("crc", "[skip-crc-check]"),
+                          ("void", "[void-twice]")):
+        ics = edited_ics(folder, ("defects: []", f"defects: {defects}"), name=f"{name}.yaml")
+        runs[name] = folder / name
+        run_cli("certify", "--ics", str(ics), "--tags", TAGS, "--out", str(runs[name]),
+                "--sign-key", str(folder / "ops.key.pem"))
+    return folder, runs
+
+
+def test_three_bundles_side_by_side(bundles):
+    folder, runs = bundles
+    done = run_cli("matrix", *map(str, runs.values()), "--out", str(folder / "out"),
+                   "--trust", str(folder / "ops.pub.pem"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    matrix = json.loads((folder / "out" / "matrix.json").read_text(encoding="utf-8"))
+    areas = {row["institution"]["defects"][0] if row["institution"]["defects"] else "none":
+             row["areas"] for row in matrix["rows"]}
+    assert areas["none"] == {"mpm": "pass", "void": "pass"}
+    assert areas["skip-crc-check"] == {"mpm": "fail", "void": "pass"}
+    assert areas["void-twice"] == {"mpm": "pass", "void": "fail"}
+    assert {row["verified"] for row in matrix["rows"]} == {"verified"}
+    html = (folder / "out" / "matrix.html").read_text(encoding="utf-8")
+    assert html.count('<td class="fail">fail</td>') == 2 and "skip-crc-check" in html
+
+
+def test_a_tampered_bundle_is_marked_in_the_matrix(bundles, tmp_path):
+    folder, runs = bundles
+    (runs["void"] / "report.html").write_text("changed", encoding="utf-8")
+    done = run_cli("matrix", str(runs["void"]), "--out", str(tmp_path),
+                   "--trust", str(folder / "ops.pub.pem"))
+    assert "NOT verified: file report.html" in done.stdout
+
+
+def test_a_folder_that_is_no_bundle_is_a_usage_error(tmp_path):
+    done = run_cli("matrix", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "not a report bundle" in done.stderr
