@@ -77,10 +77,17 @@ def cli() -> None:
 @click.option("--sign-key", type=click.Path(path_type=Path, dir_okay=False),
               help="Sign the run folder's manifest with this key (qrinterop keygen), so "
                    "that qrinterop verify can check the bundle.")
+@click.option("--history", type=click.Path(path_type=Path, dir_okay=False),
+              help="SQLite file of earlier runs (created if missing): the report says what "
+                   "changed since the previous run of the same SUT.")
+@click.option("--fail-on", type=click.Choice(["any", "regression"]), default="any",
+              show_default=True,
+              help="regression (with --history): exit 1 only when a scenario that passed in "
+                   "the previous run fails now.")
 @port_option
 def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun: Path | None,
                     waivers: Path | None, jobs: int, sign_key: Path | None,
-                    base_port: int) -> None:
+                    history: Path | None, fail_on: str, base_port: int) -> None:
     """Certify an institution against the interconnection profile.
 
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
@@ -88,6 +95,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
     """
     from qrinterop.runner.certify import CertifyOptions, certify, failed_in, selecting
 
+    if fail_on == "regression" and history is None:
+        raise UsageError("--fail-on regression compares with the previous run: give --history DB")
     defects: tuple[str, ...] = ()
     if rerun is not None:
         if tags:
@@ -102,7 +111,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
                   f"{ics or 'the bundled reference institution'}")
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                      defects=defects, waivers=waivers, jobs=jobs,
-                                     command="qrinterop certify", sign_key=sign_key),
+                                     command="qrinterop certify", sign_key=sign_key,
+                                     history=history, fail_on=fail_on),
                       on_result=show_result)
     report = outcome.report
     if outcome.aborted:
@@ -111,6 +121,11 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
     console.print(f"\n[{STYLE[report['verdict']]}]"
                   f"Verdict: {report['verdict']}[/] — {report['verdict_reason']}")
     console.print(f"Scenarios: {summary or 'none'}")
+    if changes := report.get("history"):
+        console.print(f"Since {changes['previous_run'] or 'no earlier run'}: "
+                      + "; ".join(f"{label} {', '.join(changes[key]) or 'none'}"
+                                  for key, label in (("new_failures", "new failures"),
+                                                     ("fixed", "fixed"), ("flaky", "flaky"))))
     console.print(f"Report: {outcome.run_dir / 'report.html'}")
     sys.exit(outcome.exit_code)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from qrinterop import __version__
 from qrinterop.evidence.bundle import sign_manifest, write_manifest
+from qrinterop.evidence.history import check_history, record
 from qrinterop.evidence.keys import BundleKey, load_private
 from qrinterop.evidence.masking import mask_known
 from qrinterop.evidence.transcript import stamp
@@ -53,6 +54,8 @@ class CertifyOptions:
     jobs: int = 1                      # worker processes, each with its own network
     command: str = "qrinterop certify"
     sign_key: Path | None = None       # the bundle signing key (qrinterop keygen)
+    history: Path | None = None        # the SQLite file of earlier runs
+    fail_on: str = "any"               # any: exit 1 on any failure; regression: on new ones
 
 
 @dataclass
@@ -60,9 +63,15 @@ class Outcome:
     report: dict
     run_dir: Path
     aborted: str | None = None      # why the run stopped before its end, if it did
+    fail_on: str = "any"
 
     @property
     def exit_code(self) -> int:
+        """By the verdict; with ``fail_on`` regression, a not-conformant run whose failures
+        all failed the previous run too exits 0 (a nightly job fails on what is new)."""
+        if self.fail_on == "regression" and self.report["verdict"] == "not-conformant" and \
+                not self.report.get("history", {}).get("new_failures", [None]):
+            return 0
         return EXIT_CODES[self.report["verdict"]]
 
 
@@ -172,6 +181,8 @@ def certify(options: CertifyOptions,
                          f"{ics['sut']['launch']} is one instance on the ports its ICS gives; "
                          "run its scenarios with --jobs 1")
     sign_key = _signing_key(options.sign_key)
+    if options.history is not None:
+        check_history(options.history)
     run_id = new_run_id()
     run_dir = prepare_run_dir(options.out or suite.reports / run_id)
     started, clock = time.time(), time.monotonic()
@@ -199,12 +210,14 @@ def certify(options: CertifyOptions,
     report = build_report(run, profile, results, Claims.of(ics), aborted,
                           covered=_coverage(suite),
                           waivers=[waiver.as_dict(today) for waiver in waivers])
+    if options.history is not None:
+        report["history"] = record(options.history, report, run_dir)
     write_report(report, run_dir)
     _mask_accounts(run_dir, ics_path, [a["id"] for a in ics.get("accounts", [])])
     write_manifest(run_dir, run, profile.folder, suite.root / "vectors")
     if sign_key is not None:
         sign_manifest(run_dir, sign_key)
-    return Outcome(report, run_dir, aborted)
+    return Outcome(report, run_dir, aborted, options.fail_on)
 
 
 def _mask_accounts(run_dir: Path, ics_path: Path, accounts: list[str]) -> None:
@@ -263,7 +276,7 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_worker, replace(
             options, out=run_dir / "workers" / str(n), tags=selecting(share), jobs=1,
-            waivers=None, sign_key=None,
+            waivers=None, sign_key=None, history=None,
             base_port=options.base_port + 20 * n if options.base_port else 0,
         )): n for n, share in enumerate(shares)}
         for future in as_completed(futures):
