@@ -1,5 +1,6 @@
-"""``qrinterop keygen``, ``verify`` and ``matrix``: make a key that signs report bundles,
-check a bundle offline (a run folder, or a ``.tar.gz`` of it), and set bundles side by side.
+"""``qrinterop keygen``, ``verify``, ``matrix`` and ``report allure``: make a key that signs
+report bundles, check a bundle offline (a run folder, or a ``.tar.gz`` of it), set bundles
+side by side, and render a run's Allure results.
 
 ``verify`` prints every check it made and exits 0 when all hold, 1 when one does not (naming
 the file or transcript record at fault), 2 when its own input is unusable.
@@ -7,6 +8,9 @@ the file or transcript record at fault), 2 when its own input is unusable.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -111,3 +115,30 @@ def _trusted(trust: tuple[Path, ...]) -> list:
         return [load_public(path) for path in trust]
     except KeyFormatError as exc:
         raise UsageError(f"--trust: {exc}") from None
+
+
+@click.group("report")
+def report_group() -> None:
+    """Render a run's results in other forms."""
+
+
+@report_group.command("allure")
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the HTML report. Default: RUN_DIR/allure-report.")
+def allure_command(run_dir: Path, out: Path | None) -> None:
+    """Render RUN_DIR's Allure results as an Allure HTML report, with the Allure command line
+    (optional: npm install -g allure, or allure-commandline with Java 17)."""
+    results = run_dir / "allure-results"
+    if not results.is_dir():
+        raise UsageError(f"{run_dir}: no allure-results/ folder (is it a run folder?)")
+    allure = shutil.which("allure")
+    if allure is None:
+        raise UsageError("the Allure command line is not installed (README: Allure reports)")
+    out = out or run_dir / "allure-report"
+    done = subprocess.run([allure, "generate", str(results), "-o", str(out)],
+                          env={**os.environ, "ALLURE_NO_ANALYTICS": "true"},
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise UsageError(f"allure generate failed: {(done.stderr or done.stdout).strip()[:300]}")
+    click.echo(f"Allure report: {out}")

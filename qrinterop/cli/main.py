@@ -278,7 +278,7 @@ def _write_conformance(path: Path, result: object, wall_s: float) -> None:
 
 
 def _register_groups() -> None:
-    from qrinterop.cli.bundle import keygen, matrix_command, verify_command
+    from qrinterop.cli.bundle import keygen, matrix_command, report_group, verify_command
     from qrinterop.cli.ics import ics as ics_group
     from qrinterop.cli.msg import msg as msg_group
     from qrinterop.cli.profile import profile_group
@@ -288,6 +288,7 @@ def _register_groups() -> None:
     cli.add_command(keygen)
     cli.add_command(verify_command)
     cli.add_command(matrix_command)
+    cli.add_command(report_group)
     cli.add_command(ics_group)
     cli.add_command(msg_group)
     cli.add_command(profile_group)
