@@ -7,6 +7,7 @@ archived report still renders years later exactly as it did on the day of the ru
 
 from __future__ import annotations
 
+import json
 import pathlib
 from typing import Any
 
@@ -23,7 +24,7 @@ def _environment() -> jinja2.Environment:
     system under test; StrictUndefined makes a template typo fail loudly instead of
     silently rendering an empty cell in a certification report.
     """
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -31,6 +32,10 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Messages as a reader wants them: indented, Chinese as Chinese (autoescape still applies).
+    environment.filters["pretty"] = lambda value: json.dumps(value, ensure_ascii=False,
+                                                             indent=2)
+    return environment
 
 
 def render_html(report: dict[str, Any]) -> str:

@@ -75,6 +75,7 @@ class Session:
         self._cursor = 0
         self._started = 0.0
         self._skip_reason: str | None = None
+        self._records: list[dict] = []          # the current scenario's, once written
 
     @property
     def timing_scale(self) -> float:
@@ -177,12 +178,22 @@ class Session:
             tags=tags, requirements=tag_values(tags, "req."), verdict=verdict,
             duration_s=round(time.monotonic() - self._started, 3), transcript=transcript,
             rerun=f"{self.rerun_prefix} --tags @tc.{sid}", steps=_steps(scenario),
-            failure=failure_record(outcome) if outcome and verdict == "fail" else None,
+            failure={**failure_record(outcome), "messages": self._involved()}
+            if outcome and verdict == "fail" else None,
             passive=passive, reason=reason)
         self.channel.transcript = None
         self.results.append(result)
         self.on_result(result)
         return result
+
+    def _involved(self, most: int = 6) -> list[dict]:
+        """The scenario's last messages to and from the SUT, for a reader of its failure
+        (the upper tester's already masked when captured)."""
+        sut = self.network.sut.id
+        return [{key: record.get(key) for key in ("n", "time", "from", "to", "msg_type",
+                                                  "content")}
+                for record in self._records if sut in (record["from"], record["to"])
+                and record.get("content") is not None][-most:]
 
     def _collect(self, sid: str) -> tuple[str | None, dict, int, int]:
         """Merge the switch's records into the transcript, write it, and check it passively."""
@@ -194,10 +205,11 @@ class Session:
             transcript.add("switch", sender, receiver, kind, record["message"], at=record["at"],
                            leg=record["leg"], msg_type=record["msg_type"], note=record["note"],
                            deliberate=record["deliberate"])
+        self._records = []
         if not transcript.records:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"
-        records = transcript.write(self.run_dir / relative)
+        records = self._records = transcript.write(self.run_dir / relative)
         findings = passive_findings(self.profile, records, self.keys)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
