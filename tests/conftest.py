@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import allure
 import pytest
 import requests
 from hypothesis import settings
@@ -106,3 +110,26 @@ def paying_account(base: str, balance: int = 10000) -> tuple[str, str]:
                             timeout=10).json()["account"]
     return account, requests.post(f"{base}/control/payment-codes", json={"account": account},
                                   timeout=10).json()["code"]
+
+
+REQUIREMENT = re.compile(r"\bR-[A-Z]+-\d{2}\b")
+
+
+@functools.cache
+def requirements_named(function) -> tuple[str, ...]:
+    """The requirement IDs a test's source names (its docstring, its assertions)."""
+    try:
+        return tuple(sorted(set(REQUIREMENT.findall(inspect.getsource(function)))))
+    except (OSError, TypeError):
+        return ()
+
+
+@pytest.fixture(autouse=True)
+def allure_requirement_tags(request):
+    """Tag each test's Allure result ``req.<ID>`` for every requirement its source or its
+    parameters (a test vector, say) name, as allure-behave tags the certification scenarios:
+    one Allure report finds both by requirement ID."""
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    named = {*requirements_named(request.function), *REQUIREMENT.findall(repr(params))}
+    for requirement in sorted(named):
+        allure.dynamic.tag(f"req.{requirement}")
