@@ -32,15 +32,20 @@ def eventually(probe, seconds: float):
     return value
 
 
+def charge_losing(network, party: str, msg_type: str) -> dict:
+    """The SUT's terminal charges a fresh payment code of the peer, the switch having been
+    told to lose its next ``msg_type`` to ``party``."""
+    SwitchTap(network.switch.service.url, 10).program_fault("lose-request", party, msg_type)
+    _account, code = paying_account(network.peers[0].control_url)
+    return requests.post(f"{network.sut.service.url}/control/terminal/charge", timeout=10,
+                         json={"code": code, "amount": 500}).json()
+
+
 def test_a_restarted_terminal_resolves_the_purchase_it_did_not_know(network):
     """The SUT's purchase is lost on its way to the issuer, so the terminal knows no outcome;
     killed before its first query, it queries and then reverses once it is back."""
-    sut, peer = network.sut, network.peers[0]
-    SwitchTap(network.switch.service.url, 10).program_fault(
-        "lose-request", peer.id, "cpm.purchase.request")
-    _account, code = paying_account(peer.control_url)
-    charged = requests.post(f"{sut.service.url}/control/terminal/charge", timeout=10,
-                            json={"code": code, "amount": 500}).json()
+    sut = network.sut
+    charged = charge_losing(network, network.peers[0].id, "cpm.purchase.request")
     assert charged["status"] == "unknown"
     sut.service.restart(network.group.cwd)
 
@@ -54,12 +59,8 @@ def test_a_restarted_terminal_resolves_the_purchase_it_did_not_know(network):
 def test_a_restarted_switch_sends_the_notices_it_had_not_delivered(network):
     """The switch's result notice to the SUT is lost; the switch is killed before it resends
     and, once back, notifies the SUT again."""
-    sut, peer, switch = network.sut, network.peers[0], network.switch
-    tap = SwitchTap(switch.service.url, 10)
-    tap.program_fault("lose-request", sut.id, "notice.result.request")
-    _account, code = paying_account(peer.control_url)
-    charged = requests.post(f"{sut.service.url}/control/terminal/charge", timeout=10,
-                            json={"code": code, "amount": 500}).json()
+    sut, switch = network.sut, network.switch
+    charged = charge_losing(network, sut.id, "notice.result.request")
     assert charged["status"] == "approved"
     switch.service.restart(network.group.cwd)
 
