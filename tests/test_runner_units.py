@@ -69,8 +69,9 @@ def test_run_verdict():
     assert run_verdict([*passed, result("C", "fail")], [])[0] == "not-conformant"
     assert run_verdict([*passed, result("C", "inconclusive")], [])[0] == "inconclusive"
     assert run_verdict([result("N", "not_applicable")], [])[0] == "inconclusive"
-    verdict, reason = run_verdict(passed, ["R-CPM-03"])
+    verdict, reason, reason_zh = run_verdict(passed, ["R-CPM-03"])
     assert verdict == "inconclusive" and "R-CPM-03" in reason
+    assert reason_zh == "全部 2 个适用场景通过，但以下必选要求未经测试：R-CPM-03。"
 
 
 def test_mismatch_keeps_expected_and_observed():

@@ -79,22 +79,26 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
     requirements = requirement_entries(profile, results, claims, run["sut"]["id"], covered)
     mandatory = [r for r in requirements if r["level"] == "mandatory"]
     untested = [r["id"] for r in mandatory if r["verdict"] == "untested"]
-    verdict, reason = run_verdict(results, untested)
+    verdict, reason, reason_zh = run_verdict(results, untested)
     gaps = [r["id"] for r in mandatory if r["verdict"] == "not_covered"]
     manual = [g for g in gaps if "manual" in profile.requirements[g]]
     if manual:
         reason += (f" {len(manual)} mandatory requirements are verified outside the harness "
                    f"(docs/CONFORMANCE.md says how): {', '.join(manual)}.")
+        reason_zh += f"{len(manual)} 项必选要求在测试工具之外核验（见 docs/CONFORMANCE.md）：" \
+                     f"{', '.join(manual)}。"
     if gaps := [g for g in gaps if g not in manual]:
         reason += (f" {len(gaps)} mandatory requirements are not covered by this suite version "
                    f"and were not judged: {', '.join(gaps)}.")
+        reason_zh += f"本版测试套件未覆盖 {len(gaps)} 项必选要求，未予判定：{', '.join(gaps)}。"
     if aborted:
-        verdict, reason = "inconclusive", aborted
+        verdict, reason, reason_zh = "inconclusive", aborted, f"运行提前终止：{aborted}"
     return {
         "schema": SCHEMA_ID,
         "run": run,
         "verdict": verdict,
         "verdict_reason": reason,
+        "verdict_reason_zh": reason_zh,
         "summary": {v: sum(r.verdict == v for r in results) for v in SCENARIO_VERDICTS},
         "requirements": requirements,
         "scenarios": [r.as_dict() for r in results],

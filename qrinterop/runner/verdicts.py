@@ -101,24 +101,34 @@ def requirement_verdict(verdicts: Iterable[str]) -> str:
     return "untested"
 
 
-def run_verdict(scenarios: list[ScenarioResult], untested_mandatory: list[str]) -> tuple[str, str]:
-    """Overall verdict and the sentence that explains it."""
+def run_verdict(scenarios: list[ScenarioResult],
+                untested_mandatory: list[str]) -> tuple[str, str, str]:
+    """Overall verdict and the sentence that explains it, in English and in Chinese."""
     count = {v: sum(s.verdict == v for s in scenarios) for v in SCENARIO_VERDICTS}
     applicable = len(scenarios) - count["not_applicable"]
     if count["fail"]:
         failed = ", ".join(s.id for s in scenarios if s.verdict == "fail")
-        return "not-conformant", (f"{count['fail']} of {applicable} applicable scenarios "
-                                  f"failed: {failed}.")
+        return ("not-conformant",
+                f"{count['fail']} of {applicable} applicable scenarios failed: {failed}.",
+                f"{applicable} 个适用场景中 {count['fail']} 个未通过：{failed}。")
     if count["error"] or count["inconclusive"]:
-        return "inconclusive", (f"{count['inconclusive']} inconclusive and {count['error']} "
-                                "harness errors: no decision could be reached for every scenario.")
+        return ("inconclusive",
+                f"{count['inconclusive']} inconclusive and {count['error']} harness errors: no "
+                "decision could be reached for every scenario.",
+                f"{count['inconclusive']} 个场景无法判定，{count['error']} 个测试工具错误："
+                "并非每个场景都能得出结论。")
     if not count["pass"] and not count["waived"]:
-        return "inconclusive", "No applicable scenario ran."
+        return "inconclusive", "No applicable scenario ran.", "没有运行任何适用场景。"
     waived = [s.id for s in scenarios if s.verdict == "waived"]
     passed = f"All {applicable} applicable scenarios passed" if not waived else (
         f"{count['pass']} of {applicable} applicable scenarios passed and {len(waived)} failed "
         f"under waivers in force ({', '.join(waived)})")
+    passed_zh = f"全部 {applicable} 个适用场景通过" if not waived else (
+        f"{applicable} 个适用场景中 {count['pass']} 个通过，{len(waived)} 个在有效豁免下未通过"
+        f"（{', '.join(waived)}）")
     if untested_mandatory:
-        return "inconclusive", (f"{passed}, but mandatory requirements were not tested: "
-                                f"{', '.join(untested_mandatory)}.")
-    return "conformant", f"{passed}."
+        untested = ", ".join(untested_mandatory)
+        return ("inconclusive", f"{passed}, but mandatory requirements were not tested: "
+                                f"{untested}.",
+                f"{passed_zh}，但以下必选要求未经测试：{untested}。")
+    return "conformant", f"{passed}.", f"{passed_zh}。"
