@@ -140,3 +140,13 @@ def test_a_scan_of_the_whole_bundle_finds_no_secret(bundle):
             record = json.loads(line)
             if record["pco"] == "upper-tester":
                 assert masked(record["content"]) == record["content"], record
+
+
+def test_a_run_in_two_workers_is_one_bundle(tmp_path, keys):
+    """The workers' own manifests are files of the run's bundle like any other."""
+    run_dir = tmp_path / "run"
+    run_cli("certify", "--jobs", "2", "--tags", "@tc.CPM-01 or @tc.SEC-01", "--out",
+            str(run_dir), "--sign-key", str(keys / "ops.key.pem"))
+    done = verify(run_dir, keys)
+    assert done.returncode == 0, done.stdout
+    assert "workers/1/transcripts/SEC-01.jsonl: chain intact" in done.stdout

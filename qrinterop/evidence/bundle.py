@@ -68,7 +68,8 @@ def write_manifest(run_dir: Path, run: dict, profile_folder: Path, vectors: Path
     files = [{"path": path.relative_to(run_dir).as_posix(), "sha256": sha256(path.read_bytes()),
               "bytes": path.stat().st_size}
              for path in sorted(run_dir.rglob("*"))
-             if path.is_file() and path.name not in (MANIFEST, SIGNATURE)]
+             if path.is_file() and path.relative_to(run_dir).as_posix() not in (MANIFEST,
+                                                                                 SIGNATURE)]
     manifest = {
         "schema": SCHEMA, "run": run["id"], "started": run["started"],
         "finished": run["finished"], "harness": run["harness"],
