@@ -17,7 +17,7 @@ TEMPLATES = pathlib.Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
     """Build the Jinja2 environment.
 
     Autoescape is on because failure messages and findings quote bytes that came from the
@@ -40,7 +40,7 @@ def _environment() -> jinja2.Environment:
 
 def render_html(report: dict[str, Any]) -> str:
     """Return the HTML text for *report*; separate from writing so it can be tested in memory."""
-    return _environment().get_template(TEMPLATE_NAME).render(report=report)
+    return template_environment().get_template(TEMPLATE_NAME).render(report=report)
 
 
 def write_html(report: dict[str, Any], path: pathlib.Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qrinterop.evidence.bundle import BundleError, opened, verify
 from qrinterop.evidence.keys import PublicBundleKey
-from qrinterop.report.html import _environment
+from qrinterop.report.html import template_environment
 from qrinterop.runner.verdicts import requirement_verdict
 
 
@@ -58,6 +58,6 @@ def write_matrix(rows: list[Row], out: Path) -> tuple[Path, Path]:
     json_path, html_path = out / "matrix.json", out / "matrix.html"
     json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")
-    html_path.write_text(_environment().get_template("matrix.html.j2").render(**document),
+    html_path.write_text(template_environment().get_template("matrix.html.j2").render(**document),
                          encoding="utf-8")
     return json_path, html_path
