@@ -51,6 +51,10 @@ def test_an_intact_bundle_and_its_archive_are_verified(tmp_path, bundle, keys):
     assert done.returncode == 0, done.stdout
     assert "ok    signature of manifest.json: Ed25519" in done.stdout
     assert "transcripts/CPM-01.jsonl: chain intact" in done.stdout
+    key_id = load_private(keys / "ops.key.pem").public.id
+    report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["bundle"] == {"signed": True, "alg": ED25519, "key_id": key_id}
+    assert key_id in (bundle / "report.html").read_text(encoding="utf-8")
     archive = tmp_path / "bundle.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(bundle, arcname="run")

@@ -207,6 +207,8 @@ def certify(options: CertifyOptions,
                 "defects": ics["sut"]["defects"], "ics": str(ics_path.resolve()),
                 "timing_scale": ics["sut"].get("timing_scale", 1.0)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
+        "bundle": {"signed": False} if sign_key is None else
+        {"signed": True, "alg": sign_key.algorithm, "key_id": sign_key.public.id},
     }
     report = build_report(run, profile, results, Claims.of(ics), aborted,
                           covered=_coverage(suite),
