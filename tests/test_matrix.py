@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.conftest import edited_ics, run_cli
+from tests.conftest import ROOT, edited_ics, run_cli
 
 pytestmark = pytest.mark.e2e
 TAGS = "@area.mpm or @area.void"
@@ -76,3 +76,37 @@ def test_report_allure_renders_with_the_allure_command_line(bundles, tmp_path, m
     called = (tmp_path / "called").read_text().split()
     assert called == ["generate", str(runs["reference"] / "allure-results"), "-o",
                       str(tmp_path / "out")]
+
+
+def test_two_institutions_certified_against_each_other_make_a_pair_view(tmp_path):
+    """certify --peer-ics puts a second reference institution in the peer's place; with a
+    defect of its own it fails the scenarios it plays in, and the pair view shows it."""
+    peer = ROOT / "docs" / "examples" / "ics-peer.yaml"
+    broken = edited_ics(tmp_path, ("defects: []", "defects: [mpm-debit-wrong-amount]"),
+                        source=peer, name="peer-broken.yaml")
+    runs = []
+    for name, ics in (("intact", peer), ("broken", broken)):
+        runs.append(tmp_path / name)
+        run_cli("certify", "--peer-ics", str(ics), "--tags", "@tc.CPM-01 or @tc.MPM-03",
+                "--out", str(runs[-1]))
+    report = json.loads((runs[1] / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["peer"] == {"id": "10000003", "name": "Reference institution C",
+                                     "defects": ["mpm-debit-wrong-amount"]}
+    assert {s["id"]: s["verdict"] for s in report["scenarios"]} == {"CPM-01": "pass",
+                                                                    "MPM-03": "fail"}
+    done = run_cli("matrix", *map(str, runs), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    matrix = json.loads((tmp_path / "out" / "matrix.json").read_text(encoding="utf-8"))
+    sut = "Reference institution A (10000001)"
+    assert matrix["pairs"]["verdicts"] == {
+        f"{sut} | Reference institution C (10000003)": "inconclusive",
+        f"{sut} | Reference institution C (10000003, defects: mpm-debit-wrong-amount)":
+            "not-conformant"}
+    assert "机构对 · Pairs" in (tmp_path / "out" / "matrix.html").read_text(encoding="utf-8")
+
+
+def test_a_peer_that_is_not_a_reference_issuer_and_acquirer_is_refused(tmp_path):
+    ics = edited_ics(tmp_path, ("roles: [issuer, acquirer]", "roles: [issuer]"),
+                     source=ROOT / "docs" / "examples" / "ics-peer.yaml")
+    done = run_cli("certify", "--peer-ics", str(ics), "--out", str(tmp_path / "run"))
+    assert done.returncode == 2 and "must claim issuer and acquirer" in done.stderr

@@ -77,6 +77,9 @@ def cli() -> None:
 @click.option("--sign-key", type=click.Path(path_type=Path, dir_okay=False),
               help="Sign the run folder's manifest with this key (qrinterop keygen), so "
                    "that qrinterop verify can check the bundle.")
+@click.option("--peer-ics", type=click.Path(path_type=Path, dir_okay=False),
+              help="A second institution's ICS (launch: reference, issuer and acquirer) to "
+                   "certify against the SUT, in the place of the simulated peer.")
 @click.option("--history", type=click.Path(path_type=Path, dir_okay=False),
               help="SQLite file of earlier runs (created if missing): the report says what "
                    "changed since the previous run of the same SUT.")
@@ -87,7 +90,8 @@ def cli() -> None:
 @port_option
 def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun: Path | None,
                     waivers: Path | None, jobs: int, sign_key: Path | None,
-                    history: Path | None, fail_on: str, base_port: int) -> None:
+                    history: Path | None, fail_on: str, peer_ics: Path | None,
+                    base_port: int) -> None:
     """Certify an institution against the interconnection profile.
 
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
@@ -112,7 +116,7 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
     outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                      defects=defects, waivers=waivers, jobs=jobs,
                                      command="qrinterop certify", sign_key=sign_key,
-                                     history=history, fail_on=fail_on),
+                                     history=history, fail_on=fail_on, peer_ics=peer_ics),
                       on_result=show_result)
     report = outcome.report
     if outcome.aborted:

@@ -22,8 +22,9 @@ class Row:
     institution: dict
     verdict: str
     finished: str
-    verified: str           # verified | NOT verified: <first problem> | unsigned
+    verified: str           # verified | NOT verified: <first problem>
     areas: dict[str, str]   # area → worst verdict of its scenarios
+    peer: dict | None = None    # the second institution of a pair run (certify --peer-ics)
 
     def as_dict(self) -> dict:
         return self.__dict__
@@ -47,14 +48,33 @@ def row_of(path: Path, trusted: list[PublicBundleKey]) -> Row:
     return Row(str(path), {"id": sut["id"], "name": sut["name"], "roles": sut["roles"],
                            "defects": sut.get("defects", [])},
                report["verdict"], report["run"]["finished"], verified,
-               {area: requirement_verdict(verdicts) for area, verdicts in by_area.items()})
+               {area: requirement_verdict(verdicts) for area, verdicts in by_area.items()},
+               report["run"].get("peer"))
+
+
+def pairs(rows: list[Row]) -> dict:
+    """The pair view of the runs that certified two institutions against each other: each
+    institution (rows) against each peer (columns), the run's verdict where they met."""
+    paired = [row for row in rows if row.peer]
+    return {"institutions": sorted({label(row.institution) for row in paired}),
+            "peers": sorted({label(row.peer) for row in paired}),
+            "verdicts": {f"{label(row.institution)} | {label(row.peer)}": row.verdict
+                         for row in paired}}
+
+
+def label(institution: dict) -> str:
+    """An institution as a pair view names it: a defective variant is another counterpart."""
+    defects = f", defects: {', '.join(institution['defects'])}" \
+        if institution.get("defects") else ""
+    return f"{institution['name']} ({institution['id']}{defects})"
 
 
 def write_matrix(rows: list[Row], out: Path) -> tuple[Path, Path]:
     """``matrix.json`` and a self-contained ``matrix.html`` in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     areas = sorted({area for row in rows for area in row.areas})
-    document = {"areas": areas, "rows": [row.as_dict() for row in rows]}
+    document = {"areas": areas, "rows": [row.as_dict() for row in rows],
+                "pairs": pairs(rows)}
     json_path, html_path = out / "matrix.json", out / "matrix.html"
     json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
                          encoding="utf-8")

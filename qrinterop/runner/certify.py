@@ -55,6 +55,7 @@ class CertifyOptions:
     command: str = "qrinterop certify"
     sign_key: Path | None = None       # the bundle signing key (qrinterop keygen)
     history: Path | None = None        # the SQLite file of earlier runs
+    peer_ics: Path | None = None       # a second institution, certified against the first
     fail_on: str = "any"               # any: exit 1 on any failure; regression: on new ones
 
 
@@ -153,13 +154,14 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
 
 @contextmanager
 def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int,
-                    personas: tuple[str, ...] = ()) -> Iterator[Network]:
+                    personas: tuple[str, ...] = (),
+                    peer_ics: dict | None = None) -> Iterator[Network]:
     """The simulated network around the SUT, started; stopped on leaving, whatever happens.
     Private keys live in a temporary folder that disappears with the network."""
     with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
         network = build_network(suite, ics, run_dir, Path(key_dir), base_port,
                                 timing_scale=ics["sut"].get("timing_scale", 1.0),
-                                personas=personas)
+                                personas=personas, peer_ics=peer_ics)
         with network.group:
             network.group.start_all()
             yield network
@@ -181,6 +183,7 @@ def certify(options: CertifyOptions,
                          f"{ics['sut']['launch']} is one instance on the ports its ICS gives; "
                          "run its scenarios with --jobs 1")
     sign_key = _signing_key(options.sign_key)
+    peer = load_peer(options.peer_ics, suite, profile, ics)
     if options.history is not None:
         check_history(options.history)
     run_id = new_run_id()
@@ -192,7 +195,7 @@ def certify(options: CertifyOptions,
         rerun = options.command if options.ics is None else \
             f"{options.command} --ics {ics_path}"
         results, aborted = _in_this_process(options, suite, profile, ics, run_dir, rerun,
-                                            judged)
+                                            judged, peer)
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -207,6 +210,8 @@ def certify(options: CertifyOptions,
                 "defects": ics["sut"]["defects"], "ics": str(ics_path.resolve()),
                 "timing_scale": ics["sut"].get("timing_scale", 1.0)},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
+        **({"peer": {"id": peer["institution"]["id"], "name": peer["institution"]["name"],
+                     "defects": peer["sut"].get("defects", [])}} if peer else {}),
         "bundle": {"signed": False} if sign_key is None else
         {"signed": True, "alg": sign_key.algorithm, "key_id": sign_key.public.id},
     }
@@ -234,6 +239,22 @@ def _mask_accounts(run_dir: Path, ics_path: Path, accounts: list[str]) -> None:
             log.write_text(kept, encoding="utf-8")
 
 
+def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: dict) -> dict | None:
+    """The ICS of the institution to pair the SUT with (``--peer-ics``): the bundled
+    reference, as issuer and acquirer, under another ID. :class:`UsageError` otherwise."""
+    if path is None:
+        return None
+    peer = load_ics(path, set(suite.defects()), set(profile.features))
+    why = ("it must be launch: reference" if peer["sut"]["launch"] != "reference" else
+           "it must claim issuer and acquirer"
+           if set(peer["institution"]["roles"]) != {"issuer", "acquirer"} else
+           "it has the SUT's institution ID" if peer["institution"]["id"] ==
+           ics["institution"]["id"] else None)
+    if why:
+        raise UsageError(f"--peer-ics {path}: {why}")
+    return peer
+
+
 def _signing_key(path: Path | None) -> BundleKey | None:
     if path is None:
         return None
@@ -245,13 +266,13 @@ def _signing_key(path: Path | None) -> BundleKey | None:
 
 def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
                      run_dir: Path, rerun: str, judged: Callable[[ScenarioResult], None],
-                     ) -> tuple[list[ScenarioResult], str | None]:
+                     peer: dict | None) -> tuple[list[ScenarioResult], str | None]:
     """Run the selected scenarios against one network; the results gathered so far and, if
     the run stopped early, why."""
     session: Session | None = None
     aborted = None
     try:
-        with running_network(suite, ics, run_dir, options.base_port) as network:
+        with running_network(suite, ics, run_dir, options.base_port, peer_ics=peer) as network:
             session = Session(profile, ics, network, run_dir, rerun, judged)
             run_features(suite.features, session, options.tags, run_dir / "allure-results")
     except LaunchError as exc:

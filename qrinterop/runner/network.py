@@ -99,10 +99,14 @@ class Network:
 
 def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
                   base_port: int = 0, timing_scale: float = 1.0,
-                  personas: tuple[str, ...] = ()) -> Network:
+                  personas: tuple[str, ...] = (), peer_ics: dict | None = None) -> Network:
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``.
-    ``personas``: only these peers (by persona name); none named: all of them."""
+    ``personas``: only these peers (by persona name); none named: all of them. ``peer_ics``:
+    a second institution (the reference, as its ICS describes it) in the place of the
+    persona scenarios call "the peer": the two are certified against each other."""
     layout = suite.network_layout()
+    if peer_ics is not None:
+        layout["peers"][0] = as_peer(peer_ics)
     group = ServiceGroup(suite.root)
     sut = _sut(suite, ics)
     # An SUT in the switch role takes the simulated switch's place; the peers stay.
@@ -174,6 +178,12 @@ def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
     return key
 
 
+def as_peer(ics: dict) -> dict:
+    """An institution's ICS as the network's "peer" persona, its defects and features kept."""
+    return {"persona": "peer", "institution": ics["institution"], "codes": ics["codes"],
+            "terminal": ics["terminal"], "defects": ics["sut"].get("defects", [])}
+
+
 def is_switch(ics: dict) -> bool:
     """Whether the ICS is a switch's: then the SUT routes and the harness plays participants."""
     return "switch" in ics["institution"]["roles"]
@@ -207,6 +217,9 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
         if part is network.sut:
             config.update(defects=ics["sut"].get("defects", []),
                           features=ics["institution"].get("features", []))
+        elif "defects" in part.description:         # a second institution as the peer
+            config.update(defects=part.description["defects"],
+                          features=part.description["institution"].get("features", []))
         if part is not network.switch:
             config.update(switch_id=network.switch.id, switch_url=network.switch.message_url,
                           url=part.message_url, control_url=part.control_url,
