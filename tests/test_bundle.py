@@ -154,3 +154,7 @@ def test_a_run_in_two_workers_is_one_bundle(tmp_path, keys):
     done = verify(run_dir, keys)
     assert done.returncode == 0, done.stdout
     assert "workers/1/transcripts/SEC-01.jsonl: chain intact" in done.stdout
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(run_dir, arcname="run")
+    assert verify(archive, keys).returncode == 0

@@ -115,9 +115,11 @@ def opened(path: Path) -> Iterator[Path]:
                 archive.extractall(folder, filter="data")
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise BundleError(f"{path}: not a readable .tar.gz bundle ({exc})") from None
-        roots = [p.parent for p in Path(folder).rglob(MANIFEST)]
-        if len(roots) != 1:
-            raise BundleError(f"{path}: the archive holds {len(roots)} manifests, not one")
+        # The run folder's manifest is the outermost: a worker's own lies below it.
+        roots = sorted((p.parent for p in Path(folder).rglob(MANIFEST)),
+                       key=lambda root: len(root.parts))
+        if not roots:
+            raise BundleError(f"{path}: the archive holds no {MANIFEST}")
         yield roots[0]
 
 
