@@ -7,6 +7,7 @@ import inspect
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,13 @@ def with_reference_keys(folder: Path) -> Path:
     if not keys.exists():
         keys.symlink_to(ROOT / "mocks" / "keys", target_is_directory=True)
     return folder
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for an SUT the test starts on a port of its ICS."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def edited_ics(folder: Path, *edits: tuple[str, str], source: Path = REFERENCE_ICS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -171,8 +172,8 @@ def test_selftest_catches_every_defect(tmp_path):
     page = tmp_path / "CONFORMANCE.md"
     done = run_cli("selftest", "--out", str(tmp_path / "selftest"), "--json",
                    "--conformance", str(page), timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
     matrix = json.loads(done.stdout)
+    assert done.returncode == 0, _what_went_wrong(matrix) + done.stderr[-2000:]
     defects = json.loads((ROOT / "mocks/defects.json").read_text())["defects"]
     rows = {row["defect"] or f"reference {row['sut']}": row for row in matrix["variants"]}
     assert matrix["ok"] and matrix["never_failed"] == []
@@ -183,6 +184,19 @@ def test_selftest_catches_every_defect(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert f"Defects caught: **{len(defects)} of {len(defects)}**" in text
     assert "| R-FLOW-07 | conditional |" in text and "refund-beyond-original" in text
+
+
+def _what_went_wrong(matrix: dict) -> str:
+    """The rows of a selftest matrix that are not as expected, each with the scenarios that
+    did not pass and why: enough to tell a real miss from a flaky scenario in a CI log."""
+    lines = [f"never failed: {matrix['never_failed']}"]
+    for row in (r for r in matrix["variants"] if not r["caught"]):
+        lines.append(f"{row['defect'] or row['sut']}: {row['verdict']}, expected "
+                     f"{row['expected_verdict']}, failing {row['expected_to_fail']}")
+        report = json.loads((Path(row["run_dir"]) / "report.json").read_text(encoding="utf-8"))
+        lines += [f"  {s['id']} {s['verdict']}: {s.get('failure') or s.get('reason')}"
+                  for s in report["scenarios"] if s["verdict"] not in ("pass", "not_applicable")]
+    return "\n".join(lines) + "\n"
 
 
 def test_the_switchs_reconciliation_file_is_kept_and_valid(reference_run):

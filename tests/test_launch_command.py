@@ -6,21 +6,14 @@ own implementation, is the SUT here; a command that dies or never listens is inc
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ROOT, edited_ics, run_cli
+from tests.conftest import ROOT, edited_ics, free_port, run_cli
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def command_ics(folder, command: str, port: int | None = None) -> str:

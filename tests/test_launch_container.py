@@ -9,8 +9,7 @@ import json
 import pytest
 
 import docker
-from tests.conftest import edited_ics, run_cli
-from tests.test_launch_command import free_port
+from tests.conftest import edited_ics, free_port, run_cli
 
 pytestmark = pytest.mark.e2e
 IMAGE = "qrinterop-reference:latest"

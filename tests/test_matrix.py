@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, edited_ics, run_cli
+from tests.conftest import ROOT, edited_ics, free_port, run_cli
 
 pytestmark = pytest.mark.e2e
 TAGS = "@area.mpm or @area.void"
@@ -78,19 +78,42 @@ def test_report_allure_renders_with_the_allure_command_line(bundles, tmp_path, m
                       str(tmp_path / "out")]
 
 
+PEER = ROOT / "docs" / "examples" / "ics-peer.yaml"
+
+
+def peer_by_command(folder, command: str = "[python, -m, mocks.launch_reference]"):
+    """The example peer, started as an institution starts its own implementation."""
+    port = free_port()
+    return edited_ics(folder, ("launch: reference", f"""launch: command
+  command: {command}
+  workdir: {ROOT}
+  url: http://127.0.0.1:{port}/messages
+  control_url: http://127.0.0.1:{port}
+  ready_timeout_s: 10"""), ("  defects: []\n", ""), source=PEER, name="peer-command.yaml")
+
+
 def test_two_institutions_certified_against_each_other_make_a_pair_view(tmp_path):
-    """certify --peer-ics puts a second reference institution in the peer's place; with a
-    defect of its own it fails the scenarios it plays in, and the pair view shows it."""
-    peer = ROOT / "docs" / "examples" / "ics-peer.yaml"
+    """certify --peer-ics puts a second institution in the peer's place, launched as its ICS
+    says (here by command); with a defect of its own it fails the scenarios it plays in, and
+    the pair view shows it."""
     broken = edited_ics(tmp_path, ("defects: []", "defects: [mpm-debit-wrong-amount]"),
-                        source=peer, name="peer-broken.yaml")
+                        source=PEER, name="peer-broken.yaml")
     runs = []
-    for name, ics in (("intact", peer), ("broken", broken)):
+    for name, ics in (("intact", peer_by_command(tmp_path)), ("broken", broken)):
         runs.append(tmp_path / name)
         run_cli("certify", "--peer-ics", str(ics), "--tags", "@tc.CPM-01 or @tc.MPM-03",
                 "--out", str(runs[-1]))
-    report = json.loads((runs[1] / "report.json").read_text(encoding="utf-8"))
+    intact, report = (json.loads((run / "report.json").read_text(encoding="utf-8"))
+                      for run in runs)
+    assert intact["run"]["peer"]["launch"] == "command"
+    assert {s["id"]: s["verdict"] for s in intact["scenarios"]} == {"CPM-01": "pass",
+                                                                    "MPM-03": "pass"}
+    assert '"ready": true' in (runs[0] / "logs" / "10000003.log").read_text(encoding="utf-8")
+    manifest = json.loads((runs[0] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["peer_ics_sha256"] == next(f["sha256"] for f in manifest["files"]
+                                               if f["path"] == "peer-ics.yaml")
     assert report["run"]["peer"] == {"id": "10000003", "name": "Reference institution C",
+                                     "launch": "reference",
                                      "defects": ["mpm-debit-wrong-amount"]}
     assert {s["id"]: s["verdict"] for s in report["scenarios"]} == {"CPM-01": "pass",
                                                                     "MPM-03": "fail"}
@@ -105,8 +128,19 @@ def test_two_institutions_certified_against_each_other_make_a_pair_view(tmp_path
     assert "机构对 · Pairs" in (tmp_path / "out" / "matrix.html").read_text(encoding="utf-8")
 
 
+def test_a_peer_that_does_not_come_up_makes_the_run_inconclusive(tmp_path):
+    ics = peer_by_command(tmp_path, "[python, -c, 'import sys; sys.exit(\"no licence\")']")
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--peer-ics", str(ics), "--out", str(run_dir))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Reference institution C (10000003) exited with code 1 while starting: no licence" \
+        in done.stderr
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "inconclusive" and (run_dir / "peer-ics.yaml").is_file()
+
+
 def test_a_peer_that_is_not_a_reference_issuer_and_acquirer_is_refused(tmp_path):
     ics = edited_ics(tmp_path, ("roles: [issuer, acquirer]", "roles: [issuer]"),
-                     source=ROOT / "docs" / "examples" / "ics-peer.yaml")
+                     source=PEER)
     done = run_cli("certify", "--peer-ics", str(ics), "--out", str(tmp_path / "run"))
     assert done.returncode == 2 and "must claim issuer and acquirer" in done.stderr

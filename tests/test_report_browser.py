@@ -51,6 +51,9 @@ def failing_report(tmp_path_factory) -> Path:
 def test_the_report_shows_its_verdict_in_each_language(failing_report, tmp_path):
     dom = chromium(failing_report.as_uri(), "--dump-dom").stdout
     assert "not-conformant" in dom and "不符合" in dom and "MPM-02" in dom
+    # The ICS summary: the keys the SUT signs with, its codes and terminal, in both languages.
+    assert "10000001-sm2-2026" in dom and "cn.qrinterop.insta" in dom and "TA000001" in dom
+    assert "Signing keys" in dom and "签名密钥" in dom
     shots = screenshots(failing_report, tmp_path)
     english, chinese = (shots[language].read_bytes() for language in ("en", "zh"))
     assert english.startswith(b"\x89PNG") and chinese.startswith(b"\x89PNG")

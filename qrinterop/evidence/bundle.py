@@ -77,7 +77,10 @@ def write_manifest(run_dir: Path, run: dict, profile_folder: Path, vectors: Path
                     "sha256": tree_sha256(profile_folder)},
         "vectors_sha256": tree_sha256(vectors, "*.json"),
         "ics_sha256": next((f["sha256"] for f in files if f["path"] == "ics.yaml"), None),
-        "sut": run["sut"], "environment": run["environment"], "files": files,
+        **({"peer_ics_sha256": next(f["sha256"] for f in files
+                                    if f["path"] == "peer-ics.yaml")} if "peer" in run else {}),
+        "sut": run["sut"], **({"peer": run["peer"]} if "peer" in run else {}),
+        "environment": run["environment"], "files": files,
     }
     (run_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                     encoding="utf-8")

@@ -8,6 +8,7 @@ code, tested like the rest, and need no global state to find the session.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from behave.configuration import Configuration
@@ -17,6 +18,18 @@ from qrinterop.runner.rows import RowSources, expand_feature
 from qrinterop.runner.session import Session
 
 ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
+
+
+class _QuietSkips(logging.Filter):
+    """behave logs a warning for every scenario skipped with a reason. The harness reports
+    why each scenario did not apply (``not_applicable`` in report.json), so hundreds of such
+    lines on stderr would only bury what matters there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("SKIP ")
+
+
+logging.getLogger("behave").addFilter(_QuietSkips())
 
 
 def make_hooks(session: Session) -> dict:

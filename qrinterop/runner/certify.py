@@ -28,7 +28,7 @@ from qrinterop.evidence.keys import BundleKey, load_private
 from qrinterop.evidence.masking import mask_known
 from qrinterop.evidence.transcript import stamp
 from qrinterop.profile import Profile, ProfileError, load_profile
-from qrinterop.protocol.crypto import KeyFormatError
+from qrinterop.protocol.crypto import KeyFormatError, VerifyKey
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.behave_run import run_features
@@ -178,12 +178,13 @@ def certify(options: CertifyOptions,
         apply_waivers([result], waivers, today)
         on_result(result)
 
-    if options.jobs > 1 and ics["sut"]["launch"] != "reference":
-        raise UsageError(f"--jobs {options.jobs}: an SUT started with launch: "
-                         f"{ics['sut']['launch']} is one instance on the ports its ICS gives; "
-                         "run its scenarios with --jobs 1")
     sign_key = _signing_key(options.sign_key)
     peer = load_peer(options.peer_ics, suite, profile, ics)
+    for who, its in (("an SUT", ics), ("a peer", peer)):
+        if options.jobs > 1 and its and its["sut"]["launch"] != "reference":
+            raise UsageError(f"--jobs {options.jobs}: {who} started with launch: "
+                             f"{its['sut']['launch']} is one instance on the ports its ICS "
+                             "gives; run its scenarios with --jobs 1")
     if options.history is not None:
         check_history(options.history)
     run_id = new_run_id()
@@ -204,13 +205,10 @@ def certify(options: CertifyOptions,
                     "commit": harness_commit(suite.root)},
         "profile": {"id": profile.id, "version": profile.version,
                     "title": profile.manifest["title"]},
-        "sut": {"id": ics["institution"]["id"], "name": ics["institution"]["name"],
-                "roles": ics["institution"]["roles"], "launch": ics["sut"]["launch"],
-                "features": ics["institution"].get("features", []),
-                "defects": ics["sut"]["defects"], "ics": str(ics_path.resolve()),
-                "timing_scale": ics["sut"].get("timing_scale", 1.0)},
+        "sut": described(ics, ics_path),
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
         **({"peer": {"id": peer["institution"]["id"], "name": peer["institution"]["name"],
+                     "launch": peer["sut"]["launch"],
                      "defects": peer["sut"].get("defects", [])}} if peer else {}),
         "bundle": {"signed": False} if sign_key is None else
         {"signed": True, "alg": sign_key.algorithm, "key_id": sign_key.public.id},
@@ -221,18 +219,36 @@ def certify(options: CertifyOptions,
     if options.history is not None:
         report["history"] = record(options.history, report, run_dir)
     write_report(report, run_dir)
-    _mask_accounts(run_dir, ics_path, [a["id"] for a in ics.get("accounts", [])])
+    _keep_icss(run_dir, {"ics.yaml": (ics_path, ics),
+                         **({"peer-ics.yaml": (options.peer_ics, peer)} if peer else {})})
     write_manifest(run_dir, run, profile.folder, suite.root / "vectors")
     if sign_key is not None:
         sign_manifest(run_dir, sign_key)
     return Outcome(report, run_dir, aborted, options.fail_on)
 
 
-def _mask_accounts(run_dir: Path, ics_path: Path, accounts: list[str]) -> None:
-    """Copy the ICS into the bundle (what was certified) and mask its test accounts there
-    and in the services' logs."""
-    (run_dir / "ics.yaml").write_text(mask_known(ics_path.read_text(encoding="utf-8"),
-                                                 accounts), encoding="utf-8")
+def described(ics: dict, ics_path: Path) -> dict:
+    """The SUT as the report and the manifest show it: who it is, what its ICS declares (its
+    codes, terminal and keys, and how many test accounts it lists, never which), how it ran."""
+    institution, launch = ics["institution"], ics["sut"]
+    return {"id": institution["id"], "name": institution["name"],
+            "roles": institution["roles"], "launch": launch["launch"],
+            "features": institution.get("features", []), "defects": launch["defects"],
+            "ics": str(ics_path.resolve()), "timing_scale": launch.get("timing_scale", 1.0),
+            "codes": ics.get("codes", {}), "terminal": ics.get("terminal", {}),
+            "keys": [{"id": key["id"], "algorithm": key["algorithm"],
+                      "fingerprint": VerifyKey.load(Path(key["public_key"])).id}
+                     for key in ics.get("keys", [])],
+            "accounts": len(ics.get("accounts", []))}
+
+
+def _keep_icss(run_dir: Path, icss: dict[str, tuple[Path, dict]]) -> None:
+    """Copy each ICS into the bundle under its name there (what was certified), and mask
+    every ICS's test accounts in those copies and in the services' logs."""
+    accounts = [a["id"] for _path, ics in icss.values() for a in ics.get("accounts", [])]
+    for name, (path, _ics) in icss.items():
+        (run_dir / name).write_text(mask_known(path.read_text(encoding="utf-8"), accounts),
+                                    encoding="utf-8")
     for log in run_dir.glob("**/logs/*.log"):
         text = log.read_text(encoding="utf-8", errors="replace")
         if (kept := mask_known(text, accounts)) != text:
@@ -240,16 +256,21 @@ def _mask_accounts(run_dir: Path, ics_path: Path, accounts: list[str]) -> None:
 
 
 def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: dict) -> dict | None:
-    """The ICS of the institution to pair the SUT with (``--peer-ics``): the bundled
-    reference, as issuer and acquirer, under another ID. :class:`UsageError` otherwise."""
+    """The ICS of the institution to pair the SUT with (``--peer-ics``), launched as it says
+    (the bundled reference, a command, a container or a URL), as issuer and acquirer under
+    another ID. :class:`UsageError` otherwise."""
     if path is None:
         return None
     peer = load_ics(path, set(suite.defects()), set(profile.features))
-    why = ("it must be launch: reference" if peer["sut"]["launch"] != "reference" else
-           "it must claim issuer and acquirer"
+    why = ("it must claim issuer and acquirer"
            if set(peer["institution"]["roles"]) != {"issuer", "acquirer"} else
            "it has the SUT's institution ID" if peer["institution"]["id"] ==
            ics["institution"]["id"] else None)
+    try:
+        if why is None and peer.get("keys") and peer["sut"]["launch"] == "reference":
+            reference_signing_key(suite, peer)
+    except UsageError as exc:
+        why = str(exc)
     if why:
         raise UsageError(f"--peer-ics {path}: {why}")
     return peer

@@ -102,21 +102,24 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
                   personas: tuple[str, ...] = (), peer_ics: dict | None = None) -> Network:
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``.
     ``personas``: only these peers (by persona name); none named: all of them. ``peer_ics``:
-    a second institution (the reference, as its ICS describes it) in the place of the
-    persona scenarios call "the peer": the two are certified against each other."""
+    a second institution, launched as its ICS says, in the place of the persona scenarios
+    call "the peer": the two are certified against each other."""
     layout = suite.network_layout()
-    if peer_ics is not None:
-        layout["peers"][0] = as_peer(peer_ics)
     group = ServiceGroup(suite.root)
-    sut = _sut(suite, ics)
+    sut = from_ics(suite, ics, ics)
     # An SUT in the switch role takes the simulated switch's place; the peers stay.
     switch = sut if is_switch(ics) else Participant.with_new_key(
         {"institution": {**layout["switch"], "roles": ["switch"]}})
     peers = list(map(Participant.with_new_key, chosen_peers(layout["peers"], personas)))
+    launched = {id(sut): ics}              # the institutions that come with an ICS
+    if peer_ics is not None:
+        peers[0] = from_ics(suite, peer_ics, as_peer(peer_ics))
+        launched[id(peers[0])] = peer_ics
     network = Network(switch, sut, peers, group)
     for n, part in enumerate(network.participants):
-        if part is sut and ics["sut"]["launch"] != "reference":
-            part.service = group.add(_external_service(part, ics, run_dir))
+        own = launched.get(id(part))
+        if own is not None and own["sut"]["launch"] != "reference":
+            part.service = group.add(_external_service(part, own, run_dir))
             continue
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
@@ -128,24 +131,25 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     return network
 
 
-def _sut(suite: Suite, ics: dict) -> Participant:
-    """The SUT, registered with every key its ICS lists (paths made absolute by ``load_ics``);
-    the bundled reference signs with the last one's private key, an implementation the
-    harness starts with its own."""
+def from_ics(suite: Suite, ics: dict, description: dict) -> Participant:
+    """An institution that comes with an ICS (the SUT, or a second institution as the peer),
+    registered with every key its ICS lists (paths made absolute by ``load_ics``): the
+    bundled reference signs with the last one's private key, an implementation the harness
+    starts with its own. With no keys listed (only the reference), a new key."""
     if not ics.get("keys"):
-        return Participant.with_new_key(ics)
+        return Participant.with_new_key(description)
     keys = [registered(key["id"], VerifyKey.load(Path(key["public_key"]))) for key in ics["keys"]]
     key = reference_signing_key(suite, ics) if ics["sut"]["launch"] == "reference" else None
-    return Participant(ics, key, ics["keys"][-1]["id"], keys)
+    return Participant(description, key, ics["keys"][-1]["id"], keys)
 
 
-def _external_service(sut: Participant, ics: dict, run_dir: Path) -> ExternalService:
-    """The SUT as its ICS says to reach it: by its command, its container image, or at the
-    URLs where it already runs."""
+def _external_service(part: Participant, ics: dict, run_dir: Path) -> ExternalService:
+    """An institution as its ICS says to reach it: by its command, its container image, or at
+    the URLs where it already runs."""
     launch = ics["sut"]
-    common = {"name": f"{ics['institution']['name']} ({sut.id})",
-              "config_file": run_dir / "services" / f"{sut.id}.json",
-              "log_file": run_dir / "logs" / f"{sut.id}.log", "url": launch["url"],
+    common = {"name": f"{ics['institution']['name']} ({part.id})",
+              "config_file": run_dir / "services" / f"{part.id}.json",
+              "log_file": run_dir / "logs" / f"{part.id}.log", "url": launch["url"],
               "control_url": launch["control_url"],
               "ready_timeout_s": launch.get("ready_timeout_s", 30)}
     if launch["launch"] == "container":
@@ -179,9 +183,11 @@ def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
 
 
 def as_peer(ics: dict) -> dict:
-    """An institution's ICS as the network's "peer" persona, its defects and features kept."""
+    """An institution's ICS as the network's "peer" persona: its defects, features, test
+    accounts and control timeout kept."""
     return {"persona": "peer", "institution": ics["institution"], "codes": ics["codes"],
-            "terminal": ics["terminal"], "defects": ics["sut"].get("defects", [])}
+            "terminal": ics["terminal"], "defects": ics["sut"].get("defects", []),
+            "accounts": ics.get("accounts", []), "sut": ics["sut"]}
 
 
 def is_switch(ics: dict) -> bool:

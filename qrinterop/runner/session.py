@@ -19,7 +19,7 @@ from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.runner.clients import Channel, ControlClient, Injector, SwitchTap
-from qrinterop.runner.network import Network
+from qrinterop.runner.network import Network, Participant
 from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.verdicts import (
     ScenarioResult,
@@ -53,11 +53,9 @@ class Session:
         self.results: list[ScenarioResult] = []
         self.channel = Channel()
         timeout = ics["sut"].get("control_timeout_s", profile.timing["upper_tester_timeout_s"])
-        self.sut = ControlClient(network.sut.id, network.sut.control_url, timeout, self.channel,
-                                 [account["id"] for account in ics.get("accounts", [])])
+        self.sut = self._control(network.sut, timeout)
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
-        self.personas = {p.persona: ControlClient(p.id, p.control_url, timeout, self.channel)
-                         for p in network.peers}
+        self.personas = {p.persona: self._control(p, timeout) for p in network.peers}
         self.peer = next(iter(self.personas.values()))
         # The simulated switch is the point of observation; an SUT switch has none to offer,
         # so then the harness sees what its peers and its own messages show.
@@ -76,6 +74,14 @@ class Session:
         self._started = 0.0
         self._skip_reason: str | None = None
         self._records: list[dict] = []          # the current scenario's, once written
+
+    def _control(self, part: Participant, timeout_s: float) -> ControlClient:
+        """The test-control client of a participant; one that comes with an ICS (the SUT, a
+        second institution as the peer) with its control timeout and test accounts."""
+        launch = part.description.get("sut", {})
+        return ControlClient(part.id, part.control_url,
+                             launch.get("control_timeout_s", timeout_s), self.channel,
+                             [a["id"] for a in part.description.get("accounts", [])])
 
     @property
     def timing_scale(self) -> float:
