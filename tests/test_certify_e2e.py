@@ -4,6 +4,7 @@ with real processes, real HTTP on 127.0.0.1 and real SM2 signatures."""
 from __future__ import annotations
 
 import json
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -174,6 +175,10 @@ def test_selftest_catches_every_defect(tmp_path):
                    "--conformance", str(page), timeout=600)
     matrix = json.loads(done.stdout)
     assert done.returncode == 0, _what_went_wrong(matrix) + done.stderr[-2000:]
+    for row in (r for r in matrix["variants"] if r["retried"]):     # caught, but flaky
+        warnings.warn(f"selftest certified {row['defect'] or row['sut']} twice: first "
+                      f"{row['retried']['verdict']}, failing {row['retried']['failed']} "
+                      f"({row['retried']['run_dir']})", stacklevel=1)
     defects = json.loads((ROOT / "mocks/defects.json").read_text())["defects"]
     rows = {row["defect"] or f"reference {row['sut']}": row for row in matrix["variants"]}
     assert matrix["ok"] and matrix["never_failed"] == []

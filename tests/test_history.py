@@ -78,5 +78,6 @@ def test_the_ci_templates_certify_sign_keep_history_and_publish(template):
     text = (ROOT / "docs" / "ci" / template).read_text(encoding="utf-8")
     yaml.safe_load(text)
     for words in ("qrinterop certify", "--sign-key", "--history", "--fail-on regression",
-                  "bundle.tar.gz", "junit.xml"):
+                  "bundle.tar.gz", "junit.xml", "--alluredir ../self-tests",
+                  "report allure bundle --also self-tests", "allure-report/"):
         assert words in text, words

@@ -4,7 +4,6 @@ their differences at a glance, and a tampered bundle says so."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -55,27 +54,6 @@ def test_a_tampered_bundle_is_marked_in_the_matrix(bundles, tmp_path):
 def test_a_folder_that_is_no_bundle_is_a_usage_error(tmp_path):
     done = run_cli("matrix", str(tmp_path), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "not a report bundle" in done.stderr
-
-
-def test_report_allure_needs_the_allure_command_line(bundles, tmp_path, monkeypatch):
-    _folder, runs = bundles
-    monkeypatch.setenv("PATH", str(tmp_path))       # no allure here
-    done = run_cli("report", "allure", str(runs["reference"]))
-    assert done.returncode == 2 and "Allure command line is not installed" in done.stderr
-
-
-def test_report_allure_renders_with_the_allure_command_line(bundles, tmp_path, monkeypatch):
-    """A stand-in allure on PATH records how it is called: generate RESULTS -o OUT."""
-    _folder, runs = bundles
-    fake = tmp_path / "allure"
-    fake.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path}/called\nmkdir -p \"$4\"\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
-    done = run_cli("report", "allure", str(runs["reference"]), "--out", str(tmp_path / "out"))
-    assert done.returncode == 0, done.stderr
-    called = (tmp_path / "called").read_text().split()
-    assert called == ["generate", str(runs["reference"] / "allure-results"), "-o",
-                      str(tmp_path / "out")]
 
 
 PEER = ROOT / "docs" / "examples" / "ics-peer.yaml"

@@ -8,9 +8,7 @@ the file or transcript record at fault), 2 when its own input is unusable.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
+import json
 import sys
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import yaml
 from qrinterop.evidence.bundle import BundleError, opened, verify
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
 from qrinterop.protocol.crypto import KeyFormatError
+from qrinterop.report.allure import render
 from qrinterop.runner.errors import UsageError
 
 
@@ -125,20 +124,29 @@ def report_group() -> None:
 @report_group.command("allure")
 @click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the HTML report. Default: RUN_DIR/allure-report.")
-def allure_command(run_dir: Path, out: Path | None) -> None:
-    """Render RUN_DIR's Allure results as an Allure HTML report, with the Allure command line
-    (optional: npm install -g allure, or allure-commandline with Java 17)."""
-    results = run_dir / "allure-results"
-    if not results.is_dir():
-        raise UsageError(f"{run_dir}: no allure-results/ folder (is it a run folder?)")
-    allure = shutil.which("allure")
-    if allure is None:
-        raise UsageError("the Allure command line is not installed (README: Allure reports)")
-    out = out or run_dir / "allure-report"
-    done = subprocess.run([allure, "generate", str(results), "-o", str(out)],
-                          env={**os.environ, "ALLURE_NO_ANALYTICS": "true"},
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise UsageError(f"allure generate failed: {(done.stderr or done.stdout).strip()[:300]}")
-    click.echo(f"Allure report: {out}")
+              help="Folder for the HTML report. Default: RUN_DIR-allure beside the run folder "
+                   "(a file added inside would no longer match the bundle's manifest).")
+@click.option("--also", "also", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Another folder of Allure results to include, e.g. the harness's own tests' "
+                   "(pytest --alluredir DIR); repeatable.")
+def allure_command(run_dir: Path, out: Path | None, also: tuple[Path, ...]) -> None:
+    """Render RUN_DIR's Allure results, and any --also, as one self-contained Allure page
+    (OUT/index.html), with the Allure command line (optional: npm install -g allure)."""
+    results = [run_dir / "allure-results", *also]
+    for folder in results:
+        if not folder.is_dir():
+            raise UsageError(f"{folder}: no such folder of Allure results"
+                             + (" (is RUN_DIR a run folder?)" if folder == results[0] else ""))
+    folder = run_dir.resolve()
+    out = out or folder.with_name(f"{folder.name}-allure")
+    page = render(results, out, f"qrinterop {_run_name(run_dir)}")
+    click.echo(f"Allure report: {page}")
+
+
+def _run_name(run_dir: Path) -> str:
+    """The run's ID and SUT, from its report.json, else the folder's name."""
+    try:
+        run = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))["run"]
+        return f"{run['id']} · {run['sut']['name']}"
+    except (OSError, ValueError, KeyError):
+        return run_dir.name

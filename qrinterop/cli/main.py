@@ -202,6 +202,10 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
             mark = "[green]ok[/]" if variant.ok else "[bold red]NOT CONFORMANT[/]"
         console.print(f"  {mark:<24} {variant.name:<28} "
                       f"verdict {variant.verdict:<15} failed: {', '.join(variant.failed) or '-'}")
+        if variant.retried:
+            console.print(f"  {'':<15} [yellow]certified twice[/]: the first attempt was "
+                          f"{variant.retried['verdict']}, failed: "
+                          f"{', '.join(variant.retried['failed']) or '-'}")
 
     console.print("qrinterop selftest: certifying the references and their defects")
     started = time.monotonic()

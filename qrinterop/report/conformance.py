@@ -15,7 +15,7 @@ from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
 
 if TYPE_CHECKING:
     from qrinterop.profile import Profile
-    from qrinterop.runner.selftest import SelftestResult
+    from qrinterop.runner.selftest import SelftestResult, VariantResult
 
 
 def conformance_page(profile: Profile, coverage: dict[str, list[str]],
@@ -32,7 +32,9 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
           f"{v.expected}{': ' + v.why if v.why else ''})." for v in references),
         f"- Defects caught: **{sum(v.ok for v in defects)} of {len(defects)}**.",
         f"- Scenarios that no defect makes fail: "
-        f"{', '.join(result.never_failed) or '**none**'}.", "",
+        f"{', '.join(result.never_failed) or '**none**'}.",
+        f"- Certified twice, the first result not as expected (a flaky scenario): "
+        f"{', '.join(v.name for v in result.variants if v.retried) or '**none**'}.", "",
         "## Requirements", "",
         "| requirement | level | title | scenarios | defects that make them fail |",
         "|---|---|---|---|---|",
@@ -55,8 +57,15 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
     lines += ["", "## Selftest matrix", "",
               "| defect | breaks | expected to fail | failed | caught |", "|---|---|---|---|---|"]
     lines += [f"| {v.defect} ({v.sut}) | {v.breaks} | {', '.join(v.must_fail)} | "
-              f"{brief(v.failed) or '-'} | {'yes' if v.ok else '**NO**'} |" for v in defects]
+              f"{brief(v.failed) or '-'} | {caught(v)} |" for v in defects]
     return "\n".join(lines) + "\n"
+
+
+def caught(variant: VariantResult) -> str:
+    """The matrix's caught column: a catch on the second attempt says so."""
+    if not variant.ok:
+        return "**NO**"
+    return f"yes, on retry (first: {variant.retried['verdict']})" if variant.retried else "yes"
 
 
 def brief(ids: list[str], most: int = 3) -> str:

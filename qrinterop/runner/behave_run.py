@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import allure
 from behave.configuration import Configuration
 from behave.runner import Runner
 
@@ -35,6 +36,8 @@ logging.getLogger("behave").addFilter(_QuietSkips())
 def make_hooks(session: Session) -> dict:
     def before_scenario(context, scenario) -> None:
         session.begin(context, scenario)
+        if session.skip_reason:     # Allure shows a skipped test without behave's reason
+            allure.dynamic.description(f"Not applicable: {session.skip_reason}")
 
     def after_scenario(_context, scenario) -> None:
         session.end(scenario)
@@ -64,8 +67,11 @@ def run_features(features: Path, session: Session, tags: str | None,
                  allure_dir: Path) -> None:
     """Run every scenario under ``features`` (those matching ``tags``); results land in
     ``session.results``, one per scenario run."""
+    # Scenarios left out by --tags are not results: hide_excluded keeps them out of the
+    # Allure results (not-applicable ones stay, as skipped, with their reason).
     args = [str(features), "--no-summary", "--no-snippets", "--no-junit",
-            "--format", ALLURE_FORMATTER, "--outfile", str(allure_dir), "--format", "null"]
+            "--format", ALLURE_FORMATTER, "--outfile", str(allure_dir), "--format", "null",
+            "-D", "AllureFormatter.hide_excluded=true"]
     if tags:
         args += ["--tags", tags]
     config = Configuration(command_args=args, load_config=False)

@@ -6,6 +6,10 @@ defective variant there on the scenarios in its scope (each must get its expecte
 with the scenarios it names among the failures), and finally checks that every scenario
 failed against at least one variant — a scenario no defect can make fail is a scenario that
 cannot fail.
+
+A variant whose result is not the expected one is certified once more before it counts as
+missed: a machine under load can fail a timing-bound scenario once. The matrix keeps the first
+attempt (``retried``), so a flaky scenario is reported, never hidden.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class VariantResult:
     run_dir: Path
     sut: str = "institution"     # which reference it is, or is a variant of
     why: str | None = None       # why a reference's expected verdict is what it is
+    retried: dict | None = None  # the first attempt's verdict and failures, if not as expected
 
     @property
     def name(self) -> str:
@@ -46,7 +51,8 @@ class VariantResult:
         return {"defect": self.defect, "sut": self.sut, "breaks": self.breaks,
                 "expected_verdict": self.expected,
                 "verdict": self.verdict, "expected_to_fail": self.must_fail,
-                "failed": self.failed, "caught": self.ok, "run_dir": str(self.run_dir)}
+                "failed": self.failed, "caught": self.ok, "run_dir": str(self.run_dir),
+                "retried": self.retried}
 
 
 @dataclass
@@ -85,18 +91,36 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
             for n, (defect, sut, _breaks, _expect, _caught, tags) in enumerate(plan)]
     variants: dict[int, VariantResult] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)}
-        for future in as_completed(futures):
-            n = futures[future]
-            defect, sut, breaks, expected, must_fail, _tags = plan[n]
-            verdict, failed, ran, run_dir = future.result()
-            variants[n] = VariantResult(defect, breaks, expected, verdict, failed, must_fail,
-                                        ran, run_dir, sut,
-                                        None if defect else references[sut].get("why"))
-            on_variant(variants[n])
+        def judge(attempts: dict) -> list[int]:
+            """Record each finished run; the indexes of those not as expected."""
+            unexpected = []
+            for future in as_completed(attempts):
+                n = attempts[future]
+                defect, sut, breaks, expected, must_fail, _tags = plan[n]
+                first = variants.get(n)
+                verdict, failed, ran, run_dir = future.result()
+                variants[n] = VariantResult(
+                    defect, breaks, expected, verdict, failed, must_fail, ran, run_dir, sut,
+                    None if defect else references[sut].get("why"),
+                    first and {"verdict": first.verdict, "failed": first.failed,
+                               "run_dir": str(first.run_dir)})
+                if variants[n].ok or first:
+                    on_variant(variants[n])
+                else:
+                    unexpected.append(n)
+            return unexpected
+
+        again = judge({pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)})
+        judge({pool.submit(_certify_variant, *_retry(runs[n])): n for n in again})
     ordered = [variants[n] for n in range(len(plan))]
     applied = {s for v in ordered for s in v.ran}     # @absent. ones apply to variants only
     return SelftestResult(ordered, [s for s, _tags in suite.scenarios() if s in applied])
+
+
+def _retry(run: tuple) -> tuple:
+    """The same certification again (on the same ports, free again), in a folder of its own."""
+    defect, ics, run_dir, base_port, tags = run
+    return defect, ics, run_dir.with_name(run_dir.name + "-retry"), base_port, tags
 
 
 def scope(spec: dict) -> str | None:

@@ -72,7 +72,7 @@ class Session:
         self.features = set(ics["institution"].get("features", []))
         self._cursor = 0
         self._started = 0.0
-        self._skip_reason: str | None = None
+        self.skip_reason: str | None = None     # why the current scenario does not apply
         self._records: list[dict] = []          # the current scenario's, once written
 
     def _control(self, part: Participant, timeout_s: float) -> ControlClient:
@@ -116,9 +116,9 @@ class Session:
             self._cursor = self.tap.cursor()
             self.tap.clear_faults()     # a fault left over must not spoil another scenario
         context.session, context.sut, context.peer = self, self.sut, self.peer
-        self._skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
-        if self._skip_reason:
-            scenario.skip(self._skip_reason)
+        self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
+        if self.skip_reason:
+            scenario.skip(self.skip_reason)
 
     def not_applicable(self, tags: list[str]) -> str | None:
         """Why a scenario with these tags does not apply to the SUT, or None if it does:
@@ -173,8 +173,8 @@ class Session:
         tags = sorted(str(tag) for tag in scenario.effective_tags)
         transcript, passive, sut_findings, other_findings = self._collect(sid)
         outcome = _first_unsuccessful_step(scenario)
-        if self._skip_reason:
-            verdict, reason = "not_applicable", self._skip_reason
+        if self.skip_reason:
+            verdict, reason = "not_applicable", self.skip_reason
         else:
             verdict, reason = scenario_verdict(outcome, sut_findings, other_findings)
         result = ScenarioResult(
