@@ -9,6 +9,7 @@ from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.report.document import Claims, requirement_entries
+from qrinterop.runner.clients import ControlRefused
 from qrinterop.runner.errors import SutUnreachable, UsageError
 from qrinterop.runner.ics import load_ics
 from qrinterop.runner.passive import passive_findings
@@ -43,6 +44,10 @@ def result(sid, verdict, requirements=(), passive=None):
     (outcome(exception=Mismatch("x", 1, 2)), "fail"),
     (outcome(step_type="given", exception=SutUnreachable("down")), "inconclusive"),
     (outcome(step_type="when", exception=SutUnreachable("down")), "fail"),
+    # A refused test-control call: the SUT's doing, or a simulator's (the harness's fault).
+    (outcome("given", ControlRefused(409, "no", by_sut=True), "error"), "inconclusive"),
+    (outcome("when", ControlRefused(500, "no", by_sut=True), "error"), "fail"),
+    (outcome("when", ControlRefused(500, "no", by_sut=False), "error"), "error"),
     (outcome(exception=KeyError("harness bug"), status="error"), "error"),
     (outcome(status="undefined"), "error"),
 ])

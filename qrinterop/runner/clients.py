@@ -21,12 +21,15 @@ TEST_CASE_HEADER = "X-Test-Case-Id"
 
 
 class ControlRefused(Exception):
-    """The institution answered a test-control call with an error status."""
+    """The institution answered a test-control call with an error status. ``by_sut``: an
+    institution under certification refused (its verdict), not a simulator (a harness fault)."""
 
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"HTTP {status}: {detail}")
+    def __init__(self, status: int, detail: str, by_sut: bool = False,
+                 call: str = "") -> None:
+        super().__init__(f"{call + ': ' if call else ''}HTTP {status}: {detail}")
         self.status = status
         self.detail = detail
+        self.by_sut = by_sut
 
 
 class Channel:
@@ -46,15 +49,18 @@ class ControlClient:
 
     ``accounts``: test accounts that already exist at the institution (the ICS's), handed out
     in turn instead of opening new ones; an institution may not let a test open accounts.
+    ``under_test``: an institution being certified (the SUT, or a second one as the peer),
+    whose refusals are its own doing; a simulator's are the harness's.
     """
 
     def __init__(self, inst_id: str, base_url: str, timeout_s: float, channel: Channel,
-                 accounts: Sequence[str] = ()) -> None:
+                 accounts: Sequence[str] = (), under_test: bool = False) -> None:
         self.inst_id = inst_id
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.channel = channel
         self.http = requests.Session()
+        self.under_test = under_test
         self._pool = itertools.cycle(accounts) if accounts else None
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
@@ -79,7 +85,8 @@ class ControlClient:
         self.channel.record("upper-tester", self.inst_id, HARNESS, "response", answer,
                             http={"status": response.status_code})
         if response.status_code >= 400:
-            raise ControlRefused(response.status_code, str(answer.get("error", answer)))
+            raise ControlRefused(response.status_code, str(answer.get("error", answer)),
+                                 self.under_test, f"{self.inst_id} {method} {path}")
         return answer
 
     # -- the test-control API, one method per operation ----------------------------------------

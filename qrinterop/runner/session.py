@@ -78,10 +78,11 @@ class Session:
     def _control(self, part: Participant, timeout_s: float) -> ControlClient:
         """The test-control client of a participant; one that comes with an ICS (the SUT, a
         second institution as the peer) with its control timeout and test accounts."""
-        launch = part.description.get("sut", {})
+        launch = part.description.get("sut")
         return ControlClient(part.id, part.control_url,
-                             launch.get("control_timeout_s", timeout_s), self.channel,
-                             [a["id"] for a in part.description.get("accounts", [])])
+                             (launch or {}).get("control_timeout_s", timeout_s), self.channel,
+                             [a["id"] for a in part.description.get("accounts", [])],
+                             under_test=launch is not None)
 
     @property
     def timing_scale(self) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from qrinterop.runner.clients import ControlRefused
 from qrinterop.runner.errors import SutUnreachable
 
 SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "waived", "not_applicable")
@@ -65,6 +66,10 @@ def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
     if isinstance(exc, SutUnreachable):
         if outcome.step_type == "given":
             return "inconclusive", f"SUT unreachable while setting up: {exc}"
+        return "fail", None
+    if isinstance(exc, ControlRefused) and exc.by_sut:    # e.g. no test account for us
+        if outcome.step_type == "given":
+            return "inconclusive", f"the SUT refused a call while setting up: {exc}"
         return "fail", None
     if isinstance(exc, AssertionError) or outcome.status == "failed":
         return "fail", None
