@@ -52,3 +52,12 @@ Feature: The SUT as the switch (转接清算)
     And the peer acquirer sends the SUT the same purchase again, with a fresh message ID and nonce
     Then the SUT answers the second purchase as it answered the first
     And the payer account at the wallet-w holds 70.00 CNY
+
+  @tc.SW-05-<tcId> @req.<requirements> @role.switch
+  Scenario Outline: The SUT switch asks no acquirer about merchant code vector <tcId>, on the peer's account: <comment>
+    When the peer's wallet asks the SUT about the merchant code "<payload>" moved to the peer acquirer's merchant account
+    Then the SUT answers with response code "44"
+
+    @rows.invalid-merchant-codes-on-the-reference-guid
+    Examples: every merchant code of the vectors that breaks a coding rule on the merchant account the vectors are built on, which the step makes the peer acquirer's
+      | tcId | comment | payload | requirements |

@@ -22,6 +22,7 @@ from mocks.merchant_codes import URL_BASE
 from mocks.node import Node, header_text
 from mocks.service import run
 from qrinterop.codes import emv_mpm
+from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
 from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
@@ -146,13 +147,16 @@ class Switch(Node):
     # -- routing --------------------------------------------------------------------------------
     def acquirer_of(self, code: str) -> str | None:
         """The participant owning a merchant code: an EMV code by its merchant account
-        templates (if it is intact), a URL-form code by its pattern."""
+        templates if it keeps every coding rule (a broken code is nobody's to be asked about),
+        a URL-form code by its pattern."""
+        if "switch-routes-by-guid-text" in self.defects and (owner := next(
+                (owner for guid, owner in self.routes.guids.items() if guid in code.upper()),
+                None)):
+            return owner
         if code.startswith("00"):
-            try:
-                parsed = emv_mpm.parse(code)
-            except emv_mpm.PayloadError:
-                return None
-            route = self.routes.merchant_code(parsed) if parsed.crc_ok else None
+            parsed, findings = emv_mpm.validate(code)
+            broken = parsed is None or any(f.severity == ERROR for f in findings)
+            route = None if broken else self.routes.merchant_code(parsed)
         else:
             found = self.routes.collection_url(code)
             route = found[0] if found else None

@@ -3,12 +3,15 @@
 import json
 from datetime import timedelta
 
+import yaml
 from behave import given, then, when
 
+from qrinterop.codes.emv_mpm import rehomed
 from qrinterop.protocol.builders import purchase_from_switch, purchase_to_switch
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import beijing_now, sign, with_altered_signature
 from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
+from qrinterop.runner.suite import locate
 from qrinterop.runner.verdicts import Mismatch
 from qrinterop.runner.vocabulary import expect_equal, expect_true
 
@@ -184,6 +187,20 @@ def step_purchase_to_switch(context, amount, code=None):
                                                acquirer=network.peers[0].id)
     context.answer = context.first_answer = context.session.injector.deliver(
         network.sut.id, "cpm.purchase.request", context.purchase_body)
+
+
+@when('the peer\'s wallet asks the SUT about the merchant code "{payload}" moved to the peer '
+      'acquirer\'s merchant account')
+def step_inquiry_to_switch(context, payload):
+    """The harness, as the peer's wallet, asks the SUT switch about a merchant-code vector
+    whose GUID is made the peer acquirer's (as long, so nothing else changes): the switch can
+    route it, and only its own check of the code keeps it from the acquirer."""
+    network = context.session.network
+    built_on = yaml.safe_load((locate().mocks / "reference-ics.yaml").read_text(
+        encoding="utf-8"))["codes"]["merchant_guid"]     # vectors/generate.py MERCHANT_GUID
+    code = rehomed(payload, built_on, network.peers[0].description["codes"]["merchant_guid"])
+    context.answer = context.session.injector.deliver(network.sut.id, "mpm.inquiry.request",
+                                                      {"code": code})
 
 
 @when("the peer acquirer sends the SUT the same purchase again, with a fresh message ID and "

@@ -33,13 +33,19 @@ def sources(tmp_path):
                       "c": {"id": 3, "name": "three", "reqs": [], "kind": "z"}}}
     (tmp_path / "data.json").write_text(json.dumps(data), encoding="utf-8")
     rows = {"sources": {"things": {"file": "data.json", "items": "items.*",
-                                   "where": {"kind": "x"}, "unless": {"name": "three"}}}}
+                                   "where": {"kind": "x"}, "unless": {"name": "three"}},
+                        "with-an-e": {"file": "data.json", "items": "items.*",
+                                      "where": {"name": {"contains": "e"}}}}}
     (tmp_path / "features" / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
     return RowSources(tmp_path)
 
 
 def test_items_are_selected_by_equality_or_membership(sources):
     assert [item["key"] for item in sources.items("things")] == ["a", "b"]
+
+
+def test_items_are_selected_by_the_text_a_field_contains(sources):
+    assert [item["key"] for item in sources.items("with-an-e")] == ["a", "c"]
 
 
 def test_a_row_gets_each_heading_from_its_item(sources):

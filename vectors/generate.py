@@ -94,8 +94,12 @@ def case(comment: str, flags: list[str], result: str, requirements: list[str] | 
 
 
 # -- EMV merchant-presented -------------------------------------------------------------------
+#: The merchant account GUID the merchant-code vectors are built on: reference institution A's
+#: (mocks/reference-ics.yaml), so that a switch can be shown them on a participant's account
+#: (qrinterop.codes.emv_mpm.rehomed).
+MERCHANT_GUID = "cn.qrinterop.insta"
 BASE = [("00", "01"), ("01", "11"),
-        ("26", [("00", "cn.qrinterop.insta"), ("01", "100000012345678")]),
+        ("26", [("00", MERCHANT_GUID), ("01", "100000012345678")]),
         ("52", "5812"), ("53", "156"), ("58", "CN"), ("59", "LAO BEIJING NOODLES"),
         ("60", "BEIJING"), ("62", [("05", "ORDER0001"), ("07", "T0000001")]),
         ("64", [("00", "ZH"), ("01", "老北京炸酱面"), ("02", "北京")])]

@@ -478,6 +478,26 @@ def with_wrong_crc(payload: str) -> str:
     return f"{payload[:-4]}{wrong:04X}"
 
 
+def rehomed(payload: str, guid: str, to: str) -> str:
+    """``payload`` with the merchant account GUID ``guid`` replaced everywhere by ``to``, as
+    long, and its CRC value as right, as lower-case or as wrong as it was: a code vector moved
+    onto another participant's account breaks the rules it broke, and no other."""
+    if len(to) != len(guid):
+        raise ValueError(f"GUID {to!r} is not as long as {guid!r}: lengths would change")
+    moved = payload.replace(guid, to)
+    at = payload.rfind(CRC_ID + "04") + 4       # the CRC value, wherever it was put
+    if at < 4 or moved == payload or len(payload) < at + 4:
+        return moved
+    crc, right, now = payload[at:at + 4], crc_of(payload[:at]), crc_of(moved[:at])
+    if crc.upper() == right:
+        now = now if crc == right else now.lower()
+    elif crc.upper() == now:        # wrong before, and would be right by chance
+        now = with_wrong_crc(moved[:at] + now)[-4:]
+    else:
+        now = crc
+    return moved[:at] + now + moved[at + 4:]
+
+
 # -- validation: value checks ---------------------------------------------------------------------
 
 def _s_ok(value: str) -> bool:

@@ -74,7 +74,10 @@ def _field(item: dict, dotted: str) -> object:
 
 
 def _holds(value: object, wanted: object) -> bool:
-    """Equality, or membership when the field is a list."""
+    """Equality, membership when the field is a list, or with ``{"contains": text}`` a
+    field that holds that text."""
+    if isinstance(wanted, dict):
+        return isinstance(value, str) and wanted["contains"] in value
     return wanted in value if isinstance(value, list) else value == wanted
 
 
