@@ -111,15 +111,13 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
     switch = sut if is_switch(ics) else Participant.with_new_key(
         {"institution": {**layout["switch"], "roles": ["switch"]}})
     peers = list(map(Participant.with_new_key, chosen_peers(layout["peers"], personas)))
-    launched = {id(sut): ics}              # the institutions that come with an ICS
     if peer_ics is not None:
         peers[0] = from_ics(suite, peer_ics, as_peer(peer_ics))
-        launched[id(peers[0])] = peer_ics
     network = Network(switch, sut, peers, group)
     for n, part in enumerate(network.participants):
-        own = launched.get(id(part))
-        if own is not None and own["sut"]["launch"] != "reference":
-            part.service = group.add(_external_service(part, own, run_dir))
+        # An institution that comes with an ICS (its `sut` section) runs as that says.
+        if part.description.get("sut", {}).get("launch", "reference") != "reference":
+            part.service = group.add(_external_service(part, run_dir))
             continue
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
@@ -143,11 +141,11 @@ def from_ics(suite: Suite, ics: dict, description: dict) -> Participant:
     return Participant(description, key, ics["keys"][-1]["id"], keys)
 
 
-def _external_service(part: Participant, ics: dict, run_dir: Path) -> ExternalService:
+def _external_service(part: Participant, run_dir: Path) -> ExternalService:
     """An institution as its ICS says to reach it: by its command, its container image, or at
     the URLs where it already runs."""
-    launch = ics["sut"]
-    common = {"name": f"{ics['institution']['name']} ({part.id})",
+    launch = part.description["sut"]
+    common = {"name": f"{part.description['institution']['name']} ({part.id})",
               "config_file": run_dir / "services" / f"{part.id}.json",
               "log_file": run_dir / "logs" / f"{part.id}.log", "url": launch["url"],
               "control_url": launch["control_url"],
