@@ -1,5 +1,6 @@
 """What crosses the wire: messages the harness sends as the switch, and what the switch saw."""
 
+import functools
 import json
 from datetime import timedelta
 
@@ -14,6 +15,14 @@ from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
 from qrinterop.runner.suite import locate
 from qrinterop.runner.verdicts import Mismatch
 from qrinterop.runner.vocabulary import expect_equal, expect_true
+
+
+@functools.cache
+def vectors_guid() -> str:
+    """The merchant account GUID the merchant-code vectors are built on: reference
+    institution A's (vectors/generate.py MERCHANT_GUID)."""
+    ics = yaml.safe_load((locate().mocks / "reference-ics.yaml").read_text(encoding="utf-8"))
+    return ics["codes"]["merchant_guid"]
 
 
 def peer_purchase(context, amount: int) -> dict:
@@ -196,9 +205,7 @@ def step_inquiry_to_switch(context, payload):
     whose GUID is made the peer acquirer's (as long, so nothing else changes): the switch can
     route it, and only its own check of the code keeps it from the acquirer."""
     network = context.session.network
-    built_on = yaml.safe_load((locate().mocks / "reference-ics.yaml").read_text(
-        encoding="utf-8"))["codes"]["merchant_guid"]     # vectors/generate.py MERCHANT_GUID
-    code = rehomed(payload, built_on, network.peers[0].description["codes"]["merchant_guid"])
+    code = rehomed(payload, vectors_guid(), network.peers[0].description["codes"]["merchant_guid"])
     context.answer = context.session.injector.deliver(network.sut.id, "mpm.inquiry.request",
                                                       {"code": code})
 

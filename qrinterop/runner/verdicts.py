@@ -63,13 +63,12 @@ class StepOutcome:
 def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
     """Verdict for a scenario stopped by ``outcome``, and the reason when not a plain fail."""
     exc = outcome.exception
-    if isinstance(exc, SutUnreachable):
+    # The SUT silent, or refusing a call (no test account for us, say): while setting up, no
+    # decision can be reached; later, it is the SUT's answer.
+    if isinstance(exc, SutUnreachable) or (isinstance(exc, ControlRefused) and exc.by_sut):
         if outcome.step_type == "given":
-            return "inconclusive", f"SUT unreachable while setting up: {exc}"
-        return "fail", None
-    if isinstance(exc, ControlRefused) and exc.by_sut:    # e.g. no test account for us
-        if outcome.step_type == "given":
-            return "inconclusive", f"the SUT refused a call while setting up: {exc}"
+            what = "unreachable" if isinstance(exc, SutUnreachable) else "refused a call"
+            return "inconclusive", f"SUT {what} while setting up: {exc}"
         return "fail", None
     if isinstance(exc, AssertionError) or outcome.status == "failed":
         return "fail", None
