@@ -82,6 +82,19 @@ def edited_ics(folder: Path, *edits: tuple[str, str], source: Path = REFERENCE_I
     return path
 
 
+def launched_ics(folder: Path, launch: str, *lines: str, source: Path = REFERENCE_ICS,
+                 name: str = "ics.yaml") -> Path:
+    """A copy of an example ICS of the bundled reference, started another way: ``launch:
+    <launch>`` with its own ``lines`` (``command: …``, ``image: …``, ``ready_timeout_s: …``),
+    on a port free now, and without defects, which only the reference launch takes."""
+    port = free_port()
+    block = "\n".join([f"launch: {launch}", *(f"  {line}" for line in lines),
+                       f"  url: http://127.0.0.1:{port}/messages",
+                       f"  control_url: http://127.0.0.1:{port}"])
+    return edited_ics(folder, ("launch: reference", block), ("  defects: []\n", ""),
+                      source=source, name=name)
+
+
 def ics_with(tmp_path: Path, old: str, new: str, name: str = "ics.yaml") -> Path:
     """A copy of the reference ICS with one text replacement."""
     return edited_ics(tmp_path, (old, new), name=name)

@@ -11,19 +11,14 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, edited_ics, free_port, run_cli
+from tests.conftest import ROOT, launched_ics, run_cli
 
 pytestmark = pytest.mark.e2e
 
 
-def command_ics(folder, command: str, port: int | None = None) -> str:
-    port = port or free_port()
-    return str(edited_ics(folder, ("launch: reference", f"""launch: command
-  command: {command}
-  workdir: {ROOT}
-  url: http://127.0.0.1:{port}/messages
-  control_url: http://127.0.0.1:{port}
-  ready_timeout_s: 10"""), ("  defects: []\n", "")))
+def command_ics(folder, command: str) -> str:
+    return str(launched_ics(folder, "command", f"command: {command}", f"workdir: {ROOT}",
+                            "ready_timeout_s: 10"))
 
 
 def test_the_reference_started_by_command_is_certified(tmp_path):
@@ -58,10 +53,7 @@ def test_a_command_that_does_not_come_up_is_inconclusive(tmp_path, command, word
 def test_the_reference_already_running_at_a_url_is_certified(tmp_path):
     """launch: url: the reference, started beforehand from its own ICS, learns the run's
     network by PUT /control/network and is certified; the harness leaves it running."""
-    port = free_port()
-    ics = edited_ics(tmp_path, ("launch: reference", f"""launch: url
-  url: http://127.0.0.1:{port}/messages
-  control_url: http://127.0.0.1:{port}"""), ("  defects: []\n", ""))
+    ics = launched_ics(tmp_path, "url")
     sut = subprocess.Popen([sys.executable, "-m", "mocks.launch_reference", "--ics", str(ics)],
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -78,10 +70,6 @@ def test_the_reference_already_running_at_a_url_is_certified(tmp_path):
 
 
 def test_a_url_where_nothing_listens_is_inconclusive(tmp_path):
-    port = free_port()
-    ics = edited_ics(tmp_path, ("launch: reference", f"""launch: url
-  url: http://127.0.0.1:{port}/messages
-  control_url: http://127.0.0.1:{port}
-  ready_timeout_s: 1"""), ("  defects: []\n", ""))
+    ics = launched_ics(tmp_path, "url", "ready_timeout_s: 1")
     done = run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "run"))
     assert done.returncode == 3 and "did not accept connections" in done.stderr

@@ -9,19 +9,14 @@ import json
 import pytest
 
 import docker
-from tests.conftest import edited_ics, free_port, run_cli
+from tests.conftest import launched_ics, run_cli
 
 pytestmark = pytest.mark.e2e
 IMAGE = "qrinterop-reference:latest"
 
 
 def container_ics(folder, image: str) -> str:
-    port = free_port()
-    return str(edited_ics(folder, ("launch: reference", f"""launch: container
-  image: {image}
-  url: http://127.0.0.1:{port}/messages
-  control_url: http://127.0.0.1:{port}
-  ready_timeout_s: 30"""), ("  defects: []\n", "")))
+    return str(launched_ics(folder, "container", f"image: {image}", "ready_timeout_s: 30"))
 
 
 def test_the_reference_image_is_certified_and_removed(tmp_path):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import ROOT, edited_ics, free_port, run_cli
+from tests.conftest import ROOT, edited_ics, launched_ics, run_cli
 
 pytestmark = pytest.mark.e2e
 TAGS = "@area.mpm or @area.void"
@@ -61,13 +61,8 @@ PEER = ROOT / "docs" / "examples" / "ics-peer.yaml"
 
 def peer_by_command(folder, command: str = "[python, -m, mocks.launch_reference]"):
     """The example peer, started as an institution starts its own implementation."""
-    port = free_port()
-    return edited_ics(folder, ("launch: reference", f"""launch: command
-  command: {command}
-  workdir: {ROOT}
-  url: http://127.0.0.1:{port}/messages
-  control_url: http://127.0.0.1:{port}
-  ready_timeout_s: 10"""), ("  defects: []\n", ""), source=PEER, name="peer-command.yaml")
+    return launched_ics(folder, "command", f"command: {command}", f"workdir: {ROOT}",
+                        "ready_timeout_s: 10", source=PEER, name="peer-command.yaml")
 
 
 def test_two_institutions_certified_against_each_other_make_a_pair_view(tmp_path):
