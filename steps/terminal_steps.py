@@ -204,9 +204,11 @@ def step_terminal_refuses(context):
 
 @then("the SUT neither queried nor reversed the purchase")
 def step_left_alone(context):
-    """Watched for twice the profile's first query delay: when a terminal that queries
-    would have."""
-    time.sleep(2 * context.session.seconds("query_first_delay_s"))
+    """Watched for as long as a terminal that queries would take to do it: the first query
+    delay, then a grace that is not scaled, so that a loaded machine does not hide a late
+    query; never less than twice that delay."""
+    first = context.session.seconds("query_first_delay_s")
+    time.sleep(max(2 * first, first + context.session.seconds("observation_grace_s")))
     followed = [r["msg_type"] for r in purchase_exchanges(context)
                 if r["msg_type"] in ("cpm.status_query.request", "cpm.reversal.request")]
     expect_equal("SUT's queries and reversals of a declined purchase", followed, [],

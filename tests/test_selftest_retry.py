@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from qrinterop.report.conformance import caught
+from qrinterop.report.conformance import caught, rechecked
 from qrinterop.runner import selftest as selftest_module
 from qrinterop.runner.suite import locate
 
@@ -67,3 +67,43 @@ def test_a_variant_wrong_twice_is_missed(certifications, tmp_path):
     assert [v.name for v in missed] == ["skip-crc-check"] and not result.ok
     assert certifications["skip-crc-check"] == ["skip-crc-check", "skip-crc-check-retry"]
     assert caught(missed[0]) == "**NO**"
+
+
+@pytest.fixture
+def a_scenario_that_passes_once(monkeypatch):
+    """RSP-31 runs against terminal-queries-declines and passes there: on its own, the second
+    time, it fails if ``fails_alone``."""
+    calls: list[str | None] = []
+    state = {"fails_alone": True}
+
+    def certify(defect, ics, run_dir, base_port, tags):
+        verdict, failed, ran, run_dir = as_expected(defect, ics, run_dir, base_port, tags)
+        if defect != "terminal-queries-declines":
+            return verdict, failed, ran, run_dir
+        calls.append(tags)
+        if tags == "@tc.RSP-31":
+            return verdict, ["RSP-31"] if state["fails_alone"] else [], ["RSP-31"], run_dir
+        return verdict, failed, [*ran, "RSP-31"], run_dir
+
+    monkeypatch.setattr(selftest_module, "ProcessPoolExecutor", Threads)
+    monkeypatch.setattr(selftest_module, "_certify_variant", certify)
+    return calls, state
+
+
+def test_a_scenario_that_fails_only_the_second_time_is_reported_as_rechecked(
+        a_scenario_that_passes_once, tmp_path):
+    calls, _state = a_scenario_that_passes_once
+    result = selftest_module.selftest(out=tmp_path, jobs=2)
+    assert calls[1:] == ["@tc.RSP-31"]
+    assert result.rechecked == {"RSP-31": ["terminal-queries-declines"]}
+    assert result.never_failed == [] and result.ok
+    assert rechecked(result) == "RSP-31 (against terminal-queries-declines)"
+
+
+def test_a_scenario_that_passes_the_second_time_too_never_failed(
+        a_scenario_that_passes_once, tmp_path):
+    _calls, state = a_scenario_that_passes_once
+    state["fails_alone"] = False
+    result = selftest_module.selftest(out=tmp_path, jobs=2)
+    assert result.never_failed == ["RSP-31"] and not result.ok
+    assert result.as_dict()["rechecked"] == {}

@@ -214,6 +214,9 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
         _write_conformance(conformance, result, time.monotonic() - started)
     if as_json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    for scenario, defects in result.rechecked.items():
+        console.print(f"[yellow]{scenario} failed only when certified again[/], against "
+                      f"{', '.join(defects)}: a flaky scenario")
     if result.never_failed:
         console.print(f"[bold red]Scenarios no defect made fail: "
                       f"{', '.join(result.never_failed)}[/]")

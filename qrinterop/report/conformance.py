@@ -34,7 +34,9 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
         f"- Scenarios that no defect makes fail: "
         f"{', '.join(result.never_failed) or '**none**'}.",
         f"- Certified twice, the first result not as expected (a flaky scenario): "
-        f"{', '.join(v.name for v in result.variants if v.retried) or '**none**'}.", "",
+        f"{', '.join(v.name for v in result.variants if v.retried) or '**none**'}.",
+        f"- Scenarios that failed only when certified again (flaky): "
+        f"{rechecked(result) or '**none**'}.", "",
         "## Requirements", "",
         "| requirement | level | title | scenarios | defects that make them fail |",
         "|---|---|---|---|---|",
@@ -66,6 +68,12 @@ def caught(variant: VariantResult) -> str:
     if not variant.ok:
         return "**NO**"
     return f"yes, on retry (first: {variant.retried['verdict']})" if variant.retried else "yes"
+
+
+def rechecked(result: SelftestResult) -> str:
+    """The scenarios that failed only on a second look, each with the defects it caught then."""
+    return ", ".join(f"{scenario} (against {', '.join(defects)})"
+                     for scenario, defects in result.rechecked.items())
 
 
 def brief(ids: list[str], most: int = 3) -> str:

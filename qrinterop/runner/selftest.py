@@ -9,7 +9,9 @@ cannot fail.
 
 A variant whose result is not the expected one is certified once more before it counts as
 missed: a machine under load can fail a timing-bound scenario once. The matrix keeps the first
-attempt (``retried``), so a flaky scenario is reported, never hidden.
+attempt (``retried``), so a flaky scenario is reported, never hidden. Likewise a scenario that
+no variant made fail is certified once more against every variant it ran against, on its own;
+one that fails then is listed as ``rechecked``, not as never failed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from qrinterop.runner.certify import CertifyOptions, certify, new_run_id
+from qrinterop.runner.certify import CertifyOptions, certify, new_run_id, selecting
 from qrinterop.runner.suite import locate
 
 
@@ -59,11 +61,13 @@ class VariantResult:
 class SelftestResult:
     variants: list[VariantResult]
     scenarios: list[str] = field(default_factory=list)
+    #: scenarios that failed only when certified again → the defects they failed against then
+    rechecked: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def never_failed(self) -> list[str]:
-        """Scenarios that no defective variant made fail."""
-        failed = {s for v in self.variants if v.defect for s in v.failed}
+        """Scenarios that no defective variant made fail, even when certified again."""
+        failed = {s for v in self.variants if v.defect for s in v.failed} | set(self.rechecked)
         return [s for s in self.scenarios if s not in failed]
 
     @property
@@ -72,7 +76,8 @@ class SelftestResult:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "variants": [v.as_dict() for v in self.variants],
-                "scenarios": self.scenarios, "never_failed": self.never_failed}
+                "scenarios": self.scenarios, "never_failed": self.never_failed,
+                "rechecked": self.rechecked}
 
 
 def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
@@ -112,15 +117,36 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
 
         again = judge({pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)})
         judge({pool.submit(_certify_variant, *_retry(runs[n])): n for n in again})
-    ordered = [variants[n] for n in range(len(plan))]
-    applied = {s for v in ordered for s in v.ran}     # @absent. ones apply to variants only
-    return SelftestResult(ordered, [s for s, _tags in suite.scenarios() if s in applied])
+        ordered = [variants[n] for n in range(len(plan))]
+        applied = {s for v in ordered for s in v.ran}     # @absent. ones apply to variants only
+        result = SelftestResult(ordered, [s for s, _tags in suite.scenarios() if s in applied])
+        result.rechecked = _recheck(pool, result, runs)
+    return result
 
 
-def _retry(run: tuple) -> tuple:
-    """The same certification again (on the same ports, free again), in a folder of its own."""
-    defect, ics, run_dir, base_port, tags = run
-    return defect, ics, run_dir.with_name(run_dir.name + "-retry"), base_port, tags
+def _retry(run: tuple, suffix: str = "-retry", tags: str | None = None) -> tuple:
+    """The same certification again (on the same ports, free again), in a folder of its own,
+    on ``tags`` if given."""
+    defect, ics, run_dir, base_port, scope_tags = run
+    return defect, ics, run_dir.with_name(run_dir.name + suffix), base_port, tags or scope_tags
+
+
+def _recheck(pool: ProcessPoolExecutor, result: SelftestResult,
+             runs: list[tuple]) -> dict[str, list[str]]:
+    """The scenarios no variant made fail, certified again against each variant they ran
+    against (only they, so it is quick): each one that fails now, with those variants."""
+    missing = set(result.never_failed)
+    attempts = {}
+    for variant, run in zip(result.variants, runs, strict=True):
+        ids = [s for s in variant.ran if s in missing]
+        if variant.defect and ids:
+            attempts[pool.submit(_certify_variant,
+                                 *_retry(run, "-recheck", selecting(ids)))] = variant.defect
+    found: dict[str, list[str]] = {}
+    for future in as_completed(attempts):
+        for scenario in future.result()[1]:
+            found.setdefault(scenario, []).append(attempts[future])
+    return {s: sorted(found[s]) for s in result.scenarios if s in found}
 
 
 def scope(spec: dict) -> str | None:
