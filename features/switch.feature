@@ -61,3 +61,31 @@ Feature: The SUT as the switch (转接清算)
     @rows.invalid-merchant-codes-on-the-reference-guid
     Examples: every merchant code of the vectors that breaks a coding rule on the merchant account the vectors are built on, which the step makes the peer acquirer's
       | tcId | comment | payload | requirements |
+
+  @tc.SW-06 @req.R-FLOW-05 @role.switch
+  Scenario: The SUT switch relays the reversal that undoes an approval it stopped waiting for
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    And the wallet-w will answer the SUT's next purchase only after the SUT stops waiting
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as reversed once its queries found no outcome
+    And the wallet-w answered the SUT's reversal of the purchase with response code "00"
+    And the payer account at the wallet-w holds 100.00 CNY
+    When the peer acquirer asks the SUT what became of the purchase
+    Then the SUT answers that the purchase was reversed
+
+  @tc.SW-07 @req.R-FLOW-08 @role.switch
+  Scenario: The SUT switch sends its result notice again, on the profile's schedule, until the acquirer acknowledges it
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    And the peer will not acknowledge the SUT's next result notice
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as approved
+    And the SUT sent the peer the result notice of the purchase again after the profile's first resend delay
+    And the peer acknowledged the second copy with response code "00"
+
+  @tc.SW-08 @req.R-CPM-02 @role.switch
+  Scenario: The SUT switch gives the peer's wallet a payment code that routes back to the peer
+    When the peer's wallet applies to the SUT for a payment code for a payer account
+    Then the payment code passes the profile's code checks in strict mode
+    And it is a payment code that routes to the peer as issuer

@@ -34,8 +34,9 @@ from mocks.control_api import (
 from mocks.issuing import Issuing
 from mocks.ledger import Ledger
 from mocks.merchant_codes import MerchantCodeStyle
-from mocks.node import Node
+from mocks.node import Node, header_text
 from mocks.service import run
+from mocks.tap import Tap
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
@@ -134,12 +135,24 @@ class Institution(Acquiring, Issuing, Node):
                            amount=body["amount"], currency=body["currency"],
                            voucher_num=body["voucherNum"], settle_date=settle_date, **details)
 
-    def on_message(self, raw: bytes) -> dict:
+    async def respond(self, request: web.Request) -> web.StreamResponse:
+        """Answer a message from the switch, logged on the tap, and spoilt if the harness
+        programmed a fault for it (a peer that acknowledges late, or not at all)."""
+        raw = await request.read()
         message, refusal = self.check_inbound(
             raw, "from-switch", verify=not self.has("skip-signature-check"),
             validate=not self.has("skip-message-validation"))
-        if refusal:
-            return refusal
+        sender, msg_type = header_text(message, "sender"), header_text(message, "msgType")
+        self.log("in", sender, "from-switch", message or None,
+                 note=refusal["body"]["respMsg"] if refusal else None)
+        reply = refusal or self.on_message(message)
+        fault = None if refusal else self.tap.faults.take("answer", sender, msg_type)
+        return await self.tap.respond(request, sender, "to-switch", reply, fault,
+                                      lambda code: self.reply(message,
+                                                              self.profile.response(code)))
+
+    def on_message(self, message: dict) -> dict:
+        """The answer to a message that passed the checks every message gets."""
         if message["header"]["sender"] != self.switch_id:
             return self.refuse(message, "11", "only the switch may send to a participant")
         handler = {"mpm.inquiry.request": self.on_inquiry,
@@ -165,12 +178,12 @@ class Institution(Acquiring, Issuing, Node):
 def make_app(config: dict) -> web.Application:
     institution = Institution(config)
 
-    async def messages(request: web.Request) -> web.Response:
-        return institution.answer(institution.on_message(await request.read()))
-
-    app = institution.application(messages,
+    institution.tap = Tap(institution.ledger.db, institution.profile.faults,
+                          institution.profile.response_codes, kinds=("answer",))
+    app = institution.application(institution.respond,
                                   middlewares=[json_answers, checked_by_contract(institution)])
     app.router.add_routes(ControlApi(institution).routes())
+    app.router.add_routes(institution.tap.routes())
     return app
 
 

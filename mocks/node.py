@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -23,7 +24,12 @@ from qrinterop.protocol.replay import ReplayGuard
 from qrinterop.protocol.server import Responder
 from qrinterop.protocol.validation import schema_problems
 
+if TYPE_CHECKING:
+    from mocks.tap import Tap
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: The leg a request travels on, from the leg its answer travels on.
+OTHER_LEG = {"to-switch": "from-switch", "from-switch": "to-switch"}
 
 
 def header_text(message: object, name: str) -> str | None:
@@ -51,6 +57,7 @@ class Node:
         self.join(config)
         self.http: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task] = set()     # work that outlives a request
+        self.tap: Tap | None = None               # the harness's view, where it has one
 
     def join(self, network: dict) -> None:
         """Take the run's network (a config, or ``PUT /control/network``): every
@@ -135,17 +142,31 @@ class Node:
 
     async def send(self, receiver: str, msg_type: str, body: dict, leg: str,
                    test_case_id: str | None, timeout_s: float,
-                   on_sent: Callable[[dict], None] | None = None,
                    clock_skew_s: float = 0.0) -> dict:
-        """Send a signed message to ``receiver`` and return its answer once checked.
+        """Send a signed message to ``receiver`` and return its answer once checked; ``leg``
+        is the answer's. Both are logged on the tap.
 
         Raises :class:`transport.PeerError` for no answer, and kind ``malformed`` for an
         answer that is badly signed or breaks its schema: either way the outcome is unknown.
         """
         message = seal(self.party, msg_type, receiver, body, test_case_id=test_case_id,
                        sent_at=beijing_now() + timedelta(seconds=clock_skew_s))
-        if on_sent:
-            on_sent(message)
+        self.log("out", receiver, OTHER_LEG[leg], message)
+        try:
+            answer = await self._checked_answer(receiver, message, leg, timeout_s)
+        except transport.PeerError as exc:
+            self.log("in", receiver, leg, exc.answer, note=str(exc))
+            raise
+        self.log("in", receiver, leg, answer)
+        return answer
+
+    def log(self, *hop: object, **details: object) -> None:
+        """One hop on the tap (Tap.record), if this simulator has one."""
+        if self.tap is not None:
+            self.tap.record(*hop, **details)
+
+    async def _checked_answer(self, receiver: str, message: dict, leg: str,
+                              timeout_s: float) -> dict:
         url = self.participants[receiver]["url"]
         _status, answer = await transport.exchange(self.http, url, message, timeout_s)
         trusted = "trust-unverified-answers" in self.config.get("defects", [])

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from mocks.clearing import ClearingBook
-from mocks.faults import FaultError, FaultPlan, spoil_answer, spoil_reply
 from mocks.ledger import open_database
 from mocks.merchant_codes import URL_BASE
 from mocks.node import Node, header_text
 from mocks.service import run
+from mocks.tap import Tap
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
@@ -29,18 +29,7 @@ from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
 
-RECORDS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    direction TEXT NOT NULL,        -- 'in' (received by the switch) or 'out' (sent by it)
-    peer TEXT,                      -- the other end of this hop
-    leg TEXT NOT NULL,              -- 'to-switch' or 'from-switch'
-    msg_type TEXT,
-    message TEXT NOT NULL,          -- JSON; null when nothing usable arrived
-    note TEXT,
-    deliberate INTEGER NOT NULL DEFAULT 0   -- spoilt on purpose by a programmed fault
-);
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS mpm_orders (
     txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
 );
@@ -83,13 +72,13 @@ class Switch(Node):
         # Deliberate defects (mocks/defects.json, sut: switch) when certified as the SUT.
         self.defects = set(config.get("defects", []))
         self.db = open_database(config["state_file"])
-        self.db.executescript(RECORDS_SCHEMA)
+        self.db.executescript(SCHEMA)
         # Only the participants: a code of an institution outside this network is not routable.
         self.routes = RoutingTable().extended(
             p for p in self.participants.values() if p["id"] != self.id)
         self.trace = itertools.count(1)
         self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
-        self.faults = FaultPlan(self.profile.faults, tuple(self.profile.response_codes))
+        self.tap = Tap(self.db, self.profile.faults, self.profile.response_codes)
         # Money-moving requests a repeat of which gets the first final answer (catalogue
         # idempotency_key); a purchase answers from its own record, whose outcome may change.
         self.idempotency_keys = {
@@ -100,26 +89,6 @@ class Switch(Node):
         self.book = ClearingBook(self.db, self.id, self.profile.manifest["envelope"]["currency"])
 
     # -- evidence -------------------------------------------------------------------------------
-    def record(self, direction: str, peer: str | None, leg: str, message: object,
-               note: str | None = None, deliberate: bool = False) -> None:
-        """Store one hop; ``message`` is None when nothing usable arrived (see ``note``)."""
-        self.db.execute(
-            "INSERT INTO records (at, direction, peer, leg, msg_type, message, note, deliberate)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), direction, peer, leg, header_text(message, "msgType"),
-             json.dumps(message, ensure_ascii=False), note, int(deliberate)))
-
-    def records_after(self, seq: int) -> list[dict]:
-        keys = ("seq", "at", "direction", "peer", "leg", "msg_type", "message", "note",
-                "deliberate")
-        rows = self.db.execute(f"SELECT {', '.join(keys)} FROM records WHERE seq > ?"
-                               " ORDER BY seq", (seq,))
-        records = [dict(zip(keys, row, strict=True)) for row in rows]
-        for record in records:
-            record["message"] = json.loads(record["message"])
-            record["deliberate"] = bool(record["deliberate"])
-        return records
-
     # -- clearing data --------------------------------------------------------------------------
     @staticmethod
     def settle_date(now: datetime | None = None) -> str:
@@ -169,7 +138,7 @@ class Switch(Node):
         give the requester when there is none. A programmed ``request`` fault may send it
         twice or with a skewed clock; the first answer counts."""
         outbound_type = outbound_type or request["header"]["msgType"]
-        fault = self.faults.take("request", receiver, outbound_type)
+        fault = self.tap.faults.take("request", receiver, outbound_type)
         if fault and fault.name in ("lose-request", "abandon-request"):
             if fault.name == "abandon-request":     # delivered, but its answer comes too late
                 self.spawn(self.late_answer(request, receiver, body, outbound_type))
@@ -198,17 +167,12 @@ class Switch(Node):
     async def relay_once(self, request: dict, receiver: str, body: dict, outbound_type: str,
                          clock_skew_s: float) -> dict | str:
         try:
-            answer = await self.send(receiver, outbound_type, body, "to-switch",
-                                     request["header"].get("testCaseId"),
-                                     self.timing("switch_response_timeout_s"),
-                                     on_sent=lambda m: self.record("out", receiver,
-                                                                   "from-switch", m),
-                                     clock_skew_s=clock_skew_s)
+            return await self.send(receiver, outbound_type, body, "to-switch",
+                                   request["header"].get("testCaseId"),
+                                   self.timing("switch_response_timeout_s"),
+                                   clock_skew_s=clock_skew_s)
         except PeerError as exc:
-            self.record("in", receiver, "to-switch", exc.answer, note=str(exc))
             return "03" if exc.kind in ("timeout", "unreachable") else "04"
-        self.record("in", receiver, "to-switch", answer)
-        return answer
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -222,28 +186,23 @@ class Switch(Node):
         note = refusal["body"]["respMsg"] if refusal else None
         if not message:
             note = f"{note}; received {raw[:2000].decode('utf-8', 'replace')!r}"
-        self.record("in", sender, "to-switch", message or None, note=note)
-        refused = None if refusal else self.faults.take("refusal", sender,
-                                                        message["header"]["msgType"])
+        self.tap.record("in", sender, "to-switch", message or None, note=note)
+        refused = None if refusal else self.tap.faults.take("refusal", sender,
+                                                            message["header"]["msgType"])
         if refused is not None:
             reply = self.reply(message, self.profile.response(str(refused.params["code"])))
-            self.record("out", sender, "from-switch", reply, deliberate=True,
-                        note=f"fault injected: {refused.name}")
+            self.tap.record("out", sender, "from-switch", reply, deliberate=True,
+                            note=f"fault injected: {refused.name}")
             return self.answer(reply)
         reply = refusal or await self.route(message)
-        fault = None if refusal else self.faults.take("answer", sender,
-                                                      message["header"]["msgType"])
+        fault = None if refusal else self.tap.faults.take("answer", sender,
+                                                          message["header"]["msgType"])
         if fault is not None and fault.name == "notify-before-answer":
             await self.first_notice_delivered(reply["body"].get("voucherNum"))
             fault = None        # the answer itself goes out intact, only later
-        if fault is None:
-            self.record("out", sender, "from-switch", reply)
-            return self.answer(reply)
-        reply = spoil_reply(fault, reply, lambda code: self.reply(message,
-                                                                  self.profile.response(code)))
-        self.record("out", sender, "from-switch", reply, note=f"fault injected: {fault.name}",
-                    deliberate=True)
-        return await spoil_answer(fault, request, self.answer(reply))
+        return await self.tap.respond(request, sender, "from-switch", reply, fault,
+                                      lambda code: self.reply(message,
+                                                              self.profile.response(code)))
 
     async def route(self, message: dict) -> dict:
         handler = {
@@ -311,8 +270,10 @@ class Switch(Node):
         if not rules:
             return self.refuse(message, "32", "only an issuer with registered payment codes"
                                               " applies for them")
-        return self.reply(message, {**self.profile.response("00"),
-                                    "code": secrets.choice(rules).new_code(),
+        code = secrets.choice(rules).new_code()
+        if "switch-mints-unroutable-codes" in self.defects:
+            code += "0"         # one digit more than the issuer registered
+        return self.reply(message, {**self.profile.response("00"), "code": code,
                                     "validitySeconds": body.get("validitySeconds", 60)})
 
     async def issue_collection_code(self, message: dict, acquirer: str, body: dict) -> dict:
@@ -499,8 +460,11 @@ class Switch(Node):
         schedule = self.profile.schedules["notification_retry"]
         carrier = {"header": {"msgType": f"{msg_type}.request", "testCaseId": test_case}}
         try:
-            for delay in schedule["delays_s"][:schedule["max_attempts"]]:
-                await asyncio.sleep(delay * self.scale)
+            attempts = 1 if "switch-never-resends-notices" in self.defects \
+                else schedule["max_attempts"]
+            at_once = "switch-resends-notices-at-once" in self.defects
+            for delay in schedule["delays_s"][:attempts]:
+                await asyncio.sleep(0 if at_once else delay * self.scale)
                 answer = await self.forward(carrier, receiver, notice)
                 if not first_sent.done():
                     first_sent.set_result(None)
@@ -577,10 +541,14 @@ class Switch(Node):
                             body["origOrderNo"], body["origOrderTime"], acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer with that order")
-        return await self.relay_financial(
+        answer = await self.relay_financial(
             message, row["issuer"], acquirer=acquirer, issuer=row["issuer"],
             extra={"acquirer": acquirer, "origVoucherNum": row["voucher_num"]},
             answered_by="issuer")
+        if answer["body"]["respCode"] == "00" and "switch-forgets-reversals" not in self.defects:
+            # Final now, whatever the switch knew of it: a query finds it reversed (R-FLOW-05).
+            self.conclude(row["voucher_num"], "46")
+        return answer
 
     def remember_purchase(self, body: dict, acquirer: str, issuer: str, clearing: dict,
                           resp_code: str, password_due: float | None = None) -> None:
@@ -646,10 +614,6 @@ class Switch(Node):
         return self.reply(message, body)
 
     # -- control API (the harness's view of the wire) -----------------------------------------
-    async def get_records(self, request: web.Request) -> web.Response:
-        after = int(request.query.get("after", "0"))
-        return web.json_response(self.records_after(after))
-
     async def get_reconciliation(self, request: web.Request) -> web.Response:
         """A participant's reconciliation file; by default for the current clearing day."""
         settle_date = request.query.get("settleDate") or self.settle_date()
@@ -657,30 +621,12 @@ class Switch(Node):
                                                      settle_date),
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
-    async def post_fault(self, request: web.Request) -> web.Response:
-        try:
-            fault = self.faults.program(await request.json())
-        except (ValueError, FaultError) as exc:     # bad JSON is a ValueError too
-            return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response({"programmed": fault.name, "params": fault.params})
-
-    async def delete_faults(self, _request: web.Request) -> web.Response:
-        self.faults.clear()
-        return web.json_response({"cleared": True})
-
-    async def get_cursor(self, _request: web.Request) -> web.Response:
-        (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
-        return web.json_response({"seq": seq})
-
 
 def make_app(config: dict) -> web.Application:
     switch = Switch(config)
     app = switch.application(switch.handle)
-    app.router.add_get("/sim/records", switch.get_records)
-    app.router.add_get("/sim/cursor", switch.get_cursor)
-    app.router.add_post("/sim/faults", switch.post_fault)
+    app.router.add_routes(switch.tap.routes())
     app.router.add_get("/sim/reconciliation/{participant}", switch.get_reconciliation)
-    app.router.add_delete("/sim/faults", switch.delete_faults)
     return app
 
 

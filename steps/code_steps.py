@@ -42,11 +42,12 @@ def step_lint_strict(context):
 
 
 @then("it is a {static_or_dynamic} merchant code that routes to the SUT as {role}")
-@then("it is a payment code that routes to the SUT as {role}")
-def step_routes_to_sut(context, role, static_or_dynamic=None):
+@then("it is a payment code that routes to the {party:Party} as {role}")
+def step_routes_to(context, role, static_or_dynamic=None, party="sut"):
     route = context.lint.route or {}
-    expect_equal("route", (route.get("institution"), route.get("role")),
-                 (context.session.network.sut.id, role))
+    owner = context.session.network.sut if party == "sut" else \
+        context.session.peer_participant(party)
+    expect_equal("route", (route.get("institution"), route.get("role")), (owner.id, role))
     if static_or_dynamic:
         expect_equal("point of initiation", context.lint.fields["pointOfInitiation"],
                      static_or_dynamic, "R-MPM-14")

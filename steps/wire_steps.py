@@ -8,7 +8,11 @@ import yaml
 from behave import given, then, when
 
 from qrinterop.codes.emv_mpm import rehomed
-from qrinterop.protocol.builders import purchase_from_switch, purchase_to_switch
+from qrinterop.protocol.builders import (
+    payment_code_application,
+    purchase_from_switch,
+    purchase_to_switch,
+)
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import beijing_now, sign, with_altered_signature
 from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
@@ -196,6 +200,17 @@ def step_purchase_to_switch(context, amount, code=None):
                                                acquirer=network.peers[0].id)
     context.answer = context.first_answer = context.session.injector.deliver(
         network.sut.id, "cpm.purchase.request", context.purchase_body)
+
+
+@when("the peer's wallet applies to the SUT for a payment code for a payer account")
+def step_code_apply(context):
+    """The harness, as the peer's wallet, applies for a payment code (cpm.code_apply)."""
+    answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.code_apply.request",
+        payment_code_application(context.peer.open_account(0)))
+    body = answer["body"] if isinstance(answer, dict) else {}
+    expect_equal("SUT's answer to the application", body.get("respCode"), "00", "R-CPM-02")
+    context.payment_code = body["code"]
 
 
 @when('the peer\'s wallet asks the SUT about the merchant code "{payload}" moved to the peer '

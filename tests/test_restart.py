@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.clients import SwitchTap
+from qrinterop.runner.clients import TapClient
 from tests.conftest import paying_account
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def eventually(probe, seconds: float):
 def charge_losing(network, party: str, msg_type: str) -> dict:
     """The SUT's terminal charges a fresh payment code of the peer, the switch having been
     told to lose its next ``msg_type`` to ``party``."""
-    SwitchTap(network.switch.service.url, 10).program_fault("lose-request", party, msg_type)
+    TapClient(network.switch.service.url, 10).program_fault("lose-request", party, msg_type)
     _account, code = paying_account(network.peers[0].control_url)
     return requests.post(f"{network.sut.service.url}/control/terminal/charge", timeout=10,
                          json={"code": code, "amount": 500}).json()
@@ -65,7 +65,7 @@ def test_a_restarted_switch_sends_the_notices_it_had_not_delivered(network):
     switch.service.restart(network.group.cwd)
 
     def acknowledged() -> list | None:
-        answers = [r for r in SwitchTap(switch.service.url, 10).records_after(0)
+        answers = [r for r in TapClient(switch.service.url, 10).records_after(0)
                    if r["msg_type"] == "notice.result.response" and r["peer"] == sut.id]
         return answers or None
     answers = eventually(acknowledged, 10)

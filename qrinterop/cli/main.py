@@ -253,7 +253,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
         prepare_run_dir,
         running_network,
     )
-    from qrinterop.runner.clients import SwitchTap
+    from qrinterop.runner.clients import TapClient
     from qrinterop.runner.serve import describe, follow
 
     suite, profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics, defects=defects))
@@ -268,7 +268,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
         if ics_doc["sut"]["defects"]:
             console.print(f"The SUT has the defects: {', '.join(ics_doc['sut']['defects'])}")
         console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.\n")
-        tap = SwitchTap(network.switch.service.url, profile.timing["upper_tester_timeout_s"])
+        tap = TapClient(network.switch.service.url, profile.timing["upper_tester_timeout_s"])
         try:
             follow(tap, lambda line: console.print(line, markup=False, highlight=False))
         except KeyboardInterrupt:

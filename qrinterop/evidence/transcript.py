@@ -29,8 +29,9 @@ class Transcript:
 
     def add(self, pco: str, sender: str | None, receiver: str | None, kind: str,
             content: object, at: float | None = None, **details: object) -> dict:
-        """Add one hop. ``pco`` names where it was observed: ``upper-tester``, ``switch`` or
-        ``injector``; ``kind`` is ``request`` or ``response``."""
+        """Add one hop. ``pco`` names where it was observed: ``upper-tester``, ``switch``,
+        ``peer`` (a simulated institution around an SUT switch) or ``injector``; ``kind`` is
+        ``request`` or ``response``."""
         if pco == "upper-tester":       # signed messages stay as sent (masking.py says why)
             content = masked(content)
         record = {"at": at if at is not None else time.time(), "pco": pco, "from": sender,

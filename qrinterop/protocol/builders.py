@@ -32,6 +32,16 @@ def purchase_to_switch(code: str, amount: int, acquirer: str, currency: str = "1
     }
 
 
+def payment_code_application(account_ref: str, currency: str = "156") -> dict:
+    """A payment-code application (cpm.code_apply) as an issuer sends it to the switch."""
+    now = beijing_now()
+    return {"orderNo": f"H{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
+            "payer": {"accountRef": account_ref}, "accountType": "debit",
+            "riskInfo": {"deviceId": "HARNESS-DEVICE-1", "deviceType": "1",
+                         "sourceIp": "127.0.0.1"},
+            "currency": currency, "validitySeconds": 60}
+
+
 def purchase_from_switch(code: str, amount: int, acquirer: str, currency: str = "156") -> dict:
     """A CPM purchase as the switch forwards it to the issuer."""
     return {**purchase_to_switch(code, amount, acquirer, currency), "acquirer": acquirer,

@@ -1,5 +1,5 @@
 """The harness's hands on the network: the upper tester (an institution's test-control API),
-the tap on the switch's message log, and the injector that speaks to a participant as the
+the taps on the simulators' message logs, and the injector that speaks to a participant as the
 switch would. Every exchange lands in the current scenario's transcript."""
 
 from __future__ import annotations
@@ -149,8 +149,9 @@ def _account_path(account: str) -> str:
     return f"/control/accounts/{quote(account, safe='')}"
 
 
-class SwitchTap:
-    """Reads the simulated switch's log of every message it received and sent."""
+class TapClient:
+    """A simulator's tap (mocks/tap.py): its log of every message it received and sent, and
+    the faults it is to inject; the simulated switch's also serves reconciliation files."""
 
     def __init__(self, base_url: str, timeout_s: float) -> None:
         self.base_url = base_url
@@ -166,9 +167,8 @@ class SwitchTap:
 
     def program_fault(self, fault: str, peer: str, msg_type: str | None = None,
                       times: int = 1, **params: object) -> dict:
-        """Have the switch spoil its next ``times`` exchanges of ``msg_type`` with ``peer``
-        (a fault of the profile's faults.json); a programme the switch refuses is a harness
-        error."""
+        """Have the simulator spoil its next ``times`` exchanges of ``msg_type`` with ``peer``
+        (a fault of the profile's faults.json); a programme it refuses is a harness error."""
         response = self.http.post(self.base_url + "/sim/faults", timeout=self.timeout_s, json={
             "fault": fault, "peer": peer, "msgType": msg_type, "params": params,
             "times": times})

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qrinterop.protocol.envelope import BEIJING
-from qrinterop.runner.clients import SwitchTap
+from qrinterop.runner.clients import TapClient
 from qrinterop.runner.network import Network, Participant
 
 #: Body fields worth a glance on one line, in this order.
@@ -56,7 +56,7 @@ def message_line(record: dict) -> str:
             f" {fields}{note}")
 
 
-def follow(tap: SwitchTap, show: Callable[[str], None], every_s: float = 0.5) -> None:
+def follow(tap: TapClient, show: Callable[[str], None], every_s: float = 0.5) -> None:
     """Print the switch's log as it grows, until interrupted."""
     seen = tap.cursor()
     while True:

@@ -18,7 +18,7 @@ from qrinterop.evidence.transcript import Transcript
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
-from qrinterop.runner.clients import Channel, ControlClient, Injector, SwitchTap
+from qrinterop.runner.clients import Channel, ControlClient, Injector, TapClient
 from qrinterop.runner.network import Network, Participant
 from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.verdicts import (
@@ -57,10 +57,15 @@ class Session:
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
         self.personas = {p.persona: self._control(p, timeout) for p in network.peers}
         self.peer = next(iter(self.personas.values()))
-        # The simulated switch is the point of observation; an SUT switch has none to offer,
-        # so then the harness sees what its peers and its own messages show.
+        # The simulated switch is the point of observation and control; around an SUT switch
+        # the simulated peers are, each through its own tap.
         self.tap = None if network.sut is network.switch else \
-            SwitchTap(network.switch.service.url, timeout)
+            TapClient(network.switch.service.url, timeout)
+        self.peer_taps = {} if self.tap else {
+            p.persona: TapClient(p.service.url, timeout) for p in network.peers
+            if "sut" not in p.description}      # a second institution under test has none
+        self._peer_cursors: dict[str, int] = {}
+        self._peer_faults: set[str] = set()     # peers with faults programmed this scenario
         speaker = network.peers[0] if self.tap is None else network.switch
         self.injector = Injector(Party(speaker.id, speaker.key, speaker.key_id),
                                  {p.id: p.message_url for p in network.participants},
@@ -105,7 +110,7 @@ class Session:
         """What the switch knows of ``party``: "sut", or a peer persona's name."""
         if party == "sut":
             return self.network.sut.registration
-        return next(p.registration for p in self.network.peers if p.persona == party)
+        return self.peer_participant(party).registration
 
     # -- scenario lifecycle ---------------------------------------------------------------------
     def begin(self, context, scenario) -> None:
@@ -113,13 +118,23 @@ class Session:
         self._started = time.monotonic()
         self.channel.transcript = Transcript(sid)
         self.channel.test_case = sid
-        if self.tap is not None:
-            self._cursor = self.tap.cursor()
-            self.tap.clear_faults()     # a fault left over must not spoil another scenario
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
         if self.skip_reason:
             scenario.skip(self.skip_reason)
+        else:
+            self._watch()
+
+    def _watch(self) -> None:
+        """Start reading the taps' logs from here, with no fault left over from another
+        scenario to spoil this one."""
+        if self.tap is not None:
+            self._cursor = self.tap.cursor()
+            self.tap.clear_faults()
+        for persona in self._peer_faults:
+            self.peer_taps[persona].clear_faults()
+        self._peer_faults.clear()
+        self._peer_cursors = {persona: tap.cursor() for persona, tap in self.peer_taps.items()}
 
     def not_applicable(self, tags: list[str]) -> str | None:
         """Why a scenario with these tags does not apply to the SUT, or None if it does:
@@ -144,6 +159,15 @@ class Session:
         participant = self.network.sut if party == "SUT" else self.network.peers[0]
         self.tap.program_fault(fault, participant.id, msg_type, times=times, **params)
 
+    def program_peer_fault(self, persona: str, fault: str, msg_type: str, times: int = 1,
+                           **params: object) -> None:
+        """Have a simulated peer spoil its next answer(s) to the SUT switch's ``msg_type``:
+        acknowledge a notice late or not at all, answer a purchase after the switch stopped
+        waiting."""
+        self.peer_taps[persona].program_fault(fault, self.network.sut.id, msg_type,
+                                              times=times, **params)
+        self._peer_faults.add(persona)
+
     def keep(self, name: str, document: dict) -> Path:
         """Keep a document the scenario obtained (a reconciliation file, say) as evidence,
         in the run folder's files/ under the scenario's ID."""
@@ -153,9 +177,22 @@ class Session:
         return path
 
     def switch_records(self) -> list[dict]:
-        """Everything the simulated switch logged since the current scenario began (nothing
-        when the SUT is the switch)."""
-        return [] if self.tap is None else self.tap.records_after(self._cursor)
+        """Everything the simulated switch logged since the current scenario began; around
+        an SUT switch, what its simulated peers logged of their exchanges with it, told as
+        the switch's log tells them (``in``: to the switch, ``peer``: the institution)."""
+        if self.tap is not None:
+            return self.tap.records_after(self._cursor)
+        return sorted((self._from_peer(persona, record) for persona, tap in
+                       self.peer_taps.items()
+                       for record in tap.records_after(self._peer_cursors[persona])),
+                      key=lambda r: r["at"])
+
+    def peer_participant(self, persona: str) -> Participant:
+        return next(p for p in self.network.peers if p.persona == persona)
+
+    def _from_peer(self, persona: str, record: dict) -> dict:
+        return {**record, "peer": self.peer_participant(persona).id,
+                "direction": "out" if record["direction"] == "in" else "in"}
 
     def sent_by_sut(self, msg_type: str | None = None) -> list[dict]:
         """The switch's records of messages the SUT sent it this scenario (of one type)."""
@@ -205,11 +242,12 @@ class Session:
     def _collect(self, sid: str) -> tuple[str | None, dict, int, int]:
         """Merge the switch's records into the transcript, write it, and check it passively."""
         transcript = self.channel.transcript
-        for record in self.switch_records():
+        for record in [] if self.skip_reason else self.switch_records():
             switch, peer = self.network.switch.id, record["peer"]
             sender, receiver = (peer, switch) if record["direction"] == "in" else (switch, peer)
             kind = "request" if str(record["msg_type"]).endswith(".request") else "response"
-            transcript.add("switch", sender, receiver, kind, record["message"], at=record["at"],
+            transcript.add("switch" if self.tap else "peer", sender, receiver, kind,
+                           record["message"], at=record["at"],
                            leg=record["leg"], msg_type=record["msg_type"], note=record["note"],
                            deliberate=record["deliberate"])
         self._records = []

@@ -1,0 +1,108 @@
+"""A simulator's tap: the log of every message it exchanges, and the faults the harness
+programs on it. The simulated switch has one, and so has every simulated institution, so that
+the harness can watch and spoil exchanges from either side of an SUT: around an institution
+from the switch, around a switch from the institutions.
+
+Served under ``/sim/``: ``GET /sim/cursor`` (the last record's number), ``GET
+/sim/records?after=N``, ``POST /sim/faults`` (a fault of the profile's ``faults.json``, for one
+counterpart) and ``DELETE /sim/faults``. Every record says from the simulator's side which way
+the message went (``in``: received, ``out``: sent), with whom (``peer``) and on which leg.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Collection
+
+from aiohttp import web
+
+from mocks.faults import Fault, FaultError, FaultPlan, spoil_answer, spoil_reply
+from mocks.node import Node, header_text
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    direction TEXT NOT NULL,        -- 'in' (received by this simulator) or 'out' (sent by it)
+    peer TEXT,                      -- the other end of this hop
+    leg TEXT NOT NULL,              -- 'to-switch' or 'from-switch'
+    msg_type TEXT,
+    message TEXT NOT NULL,          -- JSON; null when nothing usable arrived
+    note TEXT,
+    deliberate INTEGER NOT NULL DEFAULT 0   -- spoilt on purpose by a programmed fault
+);
+"""
+
+KEYS = ("seq", "at", "direction", "peer", "leg", "msg_type", "message", "note", "deliberate")
+
+
+class Tap:
+    """The log and the fault plan of one simulator, kept in its own SQLite database.
+
+    ``kinds``: which of the catalogue's faults may be programmed here (the switch takes them
+    all; an institution only spoils its own answers)."""
+
+    def __init__(self, db: sqlite3.Connection, catalogue: dict[str, dict],
+                 response_codes: Collection[str], kinds: Collection[str] | None = None) -> None:
+        self.db = db
+        self.db.executescript(SCHEMA)
+        self.faults = FaultPlan({name: entry for name, entry in catalogue.items()
+                                 if kinds is None or entry["where"] in kinds},
+                                tuple(response_codes))
+
+    def record(self, direction: str, peer: str | None, leg: str, message: object,
+               note: str | None = None, deliberate: bool = False) -> None:
+        """Store one hop; ``message`` is None when nothing usable arrived (see ``note``)."""
+        self.db.execute(
+            "INSERT INTO records (at, direction, peer, leg, msg_type, message, note, deliberate)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), direction, peer, leg, header_text(message, "msgType"),
+             json.dumps(message, ensure_ascii=False), note, int(deliberate)))
+
+    def records_after(self, seq: int) -> list[dict]:
+        rows = self.db.execute(f"SELECT {', '.join(KEYS)} FROM records WHERE seq > ?"
+                               " ORDER BY seq", (seq,))
+        records = [dict(zip(KEYS, tuple(row), strict=True)) for row in rows]
+        for record in records:
+            record["message"] = json.loads(record["message"])
+            record["deliberate"] = bool(record["deliberate"])
+        return records
+
+    async def respond(self, request: web.Request, peer: str | None, leg: str,
+                      reply: dict, fault: Fault | None,
+                      recoded: Callable[[str], dict]) -> web.StreamResponse:
+        """Answer ``request`` with ``reply``, spoilt as ``fault`` says (``recoded`` makes the
+        signed answer with another response code), and log what went out."""
+        if fault is None:
+            self.record("out", peer, leg, reply)
+            return Node.answer(reply)
+        reply = spoil_reply(fault, reply, recoded)
+        self.record("out", peer, leg, reply, note=f"fault injected: {fault.name}",
+                    deliberate=True)
+        return await spoil_answer(fault, request, Node.answer(reply))
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/sim/records", self._get_records),
+                web.get("/sim/cursor", self._get_cursor),
+                web.post("/sim/faults", self._post_fault),
+                web.delete("/sim/faults", self._delete_faults)]
+
+    async def _get_records(self, request: web.Request) -> web.Response:
+        return web.json_response(self.records_after(int(request.query.get("after", "0"))))
+
+    async def _get_cursor(self, _request: web.Request) -> web.Response:
+        (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+        return web.json_response({"seq": seq})
+
+    async def _post_fault(self, request: web.Request) -> web.Response:
+        try:
+            fault = self.faults.program(await request.json())
+        except (ValueError, FaultError) as exc:     # bad JSON is a ValueError too
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"programmed": fault.name, "params": fault.params})
+
+    async def _delete_faults(self, _request: web.Request) -> web.Response:
+        self.faults.clear()
+        return web.json_response({"cleared": True})
