@@ -56,6 +56,11 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
               "What no scenario can check, and how it is verified instead:", ""]
     lines += [f"- **{r['id']}** {r['title']['en']}: {r['manual']['en']}"
               for r in profile.requirements.values() if "manual" in r]
+    lines += ["", "## Roles a rule does not bind", "",
+              "Where a reader might expect a role the profile leaves out, and why:", ""]
+    lines += [f"- **{r['id']}** {r['title']['en']} (binds {', '.join(r['roles'])}): "
+              f"{r['roles_note']['en']}"
+              for r in profile.requirements.values() if "roles_note" in r]
     lines += ["", "## Selftest matrix", "",
               "| defect | breaks | expected to fail | failed | caught |", "|---|---|---|---|---|"]
     lines += [f"| {v.defect} ({v.sut}) | {v.breaks} | {', '.join(v.must_fail)} | "
