@@ -136,8 +136,8 @@ class Institution(Acquiring, Issuing, Node):
                            voucher_num=body["voucherNum"], settle_date=settle_date, **details)
 
     async def respond(self, request: web.Request) -> web.StreamResponse:
-        """Answer a message from the switch, logged on the tap, and spoilt if the harness
-        programmed a fault for it (a peer that acknowledges late, or not at all)."""
+        """Answer a message from the switch; with a tap, log it and spoil the answer if the
+        harness programmed a fault for it (a peer that acknowledges late, or not at all)."""
         raw = await request.read()
         message, refusal = self.check_inbound(
             raw, "from-switch", verify=not self.has("skip-signature-check"),
@@ -146,6 +146,8 @@ class Institution(Acquiring, Issuing, Node):
         self.log("in", sender, "from-switch", message or None,
                  note=refusal["body"]["respMsg"] if refusal else None)
         reply = refusal or self.on_message(message)
+        if self.tap is None:
+            return self.answer(reply)
         fault = None if refusal else self.tap.faults.take("answer", sender, msg_type)
         return await self.tap.respond(request, sender, "to-switch", reply, fault,
                                       lambda code: self.reply(message,
@@ -178,12 +180,13 @@ class Institution(Acquiring, Issuing, Node):
 def make_app(config: dict) -> web.Application:
     institution = Institution(config)
 
-    institution.tap = Tap(institution.ledger.db, institution.profile.faults,
-                          institution.profile.response_codes, kinds=("answer",))
     app = institution.application(institution.respond,
                                   middlewares=[json_answers, checked_by_contract(institution)])
     app.router.add_routes(ControlApi(institution).routes())
-    app.router.add_routes(institution.tap.routes())
+    if config.get("tap"):       # a peer around an SUT switch: the harness's eyes and hands
+        institution.tap = Tap(institution.ledger.db, institution.profile.faults,
+                              institution.profile.response_codes, kinds=("answer",))
+        app.router.add_routes(institution.tap.routes())
     return app
 
 

@@ -224,6 +224,8 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
         elif "defects" in part.description:         # a second institution as the peer
             config.update(defects=part.description["defects"],
                           features=part.description["institution"].get("features", []))
+        if network.sut is network.switch and part is not network.switch:
+            config["tap"] = True    # around an SUT switch, the peers watch and spoil for us
         if part is not network.switch:
             config.update(switch_id=network.switch.id, switch_url=network.switch.message_url,
                           url=part.message_url, control_url=part.control_url,
