@@ -1,7 +1,7 @@
 """A simulator's tap: the log of every message it exchanges, and the faults the harness
-programs on it. The simulated switch has one, and so has every simulated institution, so that
-the harness can watch and spoil exchanges from either side of an SUT: around an institution
-from the switch, around a switch from the institutions.
+programs on it. The simulated switch always has one; a simulated institution has one when the
+SUT is a switch. So the harness watches and spoils exchanges from the other side of any SUT:
+around an institution from the switch, around a switch from the institutions.
 
 Served under ``/sim/``: ``GET /sim/cursor`` (the last record's number), ``GET
 /sim/records?after=N``, ``POST /sim/faults`` (a fault of the profile's ``faults.json``, for one
@@ -39,7 +39,7 @@ KEYS = ("seq", "at", "direction", "peer", "leg", "msg_type", "message", "note", 
 
 
 class Tap:
-    """The log and the fault plan of one simulator, kept in its own SQLite database.
+    """The log and the fault plan of one simulator; the log is a table of its SQLite state.
 
     ``kinds``: which of the catalogue's faults may be programmed here (the switch takes them
     all; an institution only spoils its own answers)."""
