@@ -1,11 +1,9 @@
 """Result notices from the switch, and how the SUT's terminal takes them."""
 
-import time
-
 from behave import given, then, when
 
 from qrinterop.protocol.builders import notice_to_acquirer
-from qrinterop.runner.vocabulary import expect_equal, outcome
+from qrinterop.runner.vocabulary import awaited, expect_equal, outcome
 
 
 @given("the switch will deliver its next result notice to the SUT twice")
@@ -62,12 +60,9 @@ def expect_acknowledgements(context, expected: list[str], msg_type: str = "notic
     switch waits its own timeout for each. ``about``: the notice's body fields that say which
     transaction it is about (default: the SUT's purchase, by its orderNo)."""
     about = about or {"orderNo": context.purchase["orderNo"]}
-    deadline = time.monotonic() + 2 * context.session.seconds("switch_response_timeout_s")
-    while True:
-        sent, answers = notice_exchanges(context, msg_type, about)
-        if len(answers) >= len(expected) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    sent, answers = awaited(lambda: notice_exchanges(context, msg_type, about),
+                            lambda found: len(found[1]) >= len(expected),
+                            2 * context.session.seconds("switch_response_timeout_s"))
     expect_equal(f"{msg_type} notices sent to the SUT", len(sent), len(expected))
     expect_equal("SUT's acknowledgements", answers, expected, "R-FLOW-08")
 

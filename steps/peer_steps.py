@@ -1,11 +1,9 @@
 """An SUT switch seen from the simulated institutions around it: the faults they answer it
 with, and what reached them (each peer's tap, mocks/tap.py)."""
 
-import time
-
 from behave import given, then, when
 
-from qrinterop.runner.vocabulary import expect_equal, expect_true
+from qrinterop.runner.vocabulary import awaited, expect_equal, expect_true
 
 
 @given("the {party:Party} will answer the SUT's next purchase only after the SUT stops waiting")
@@ -73,15 +71,12 @@ def notices(context, party: str, wait_for: int) -> list[dict]:
     switch may wait for an acknowledgement before it resends."""
     session = context.session
     delays = session.profile.schedules["notification_retry"]["delays_s"]
-    deadline = time.monotonic() + sum(delays[:wait_for]) * session.timing_scale \
-        + session.seconds("observation_grace_s") + session.seconds("notification_ack_timeout_s")
-    while True:
-        records = exchanged_with(context, party, "notice.result",
-                                 orderNo=context.purchase["orderNo"])
-        sent = [r for r in records if r["direction"] == "out"]
-        if len(sent) >= wait_for or time.monotonic() > deadline:
-            return records
-        time.sleep(0.1)
+    return awaited(
+        lambda: exchanged_with(context, party, "notice.result",
+                               orderNo=context.purchase["orderNo"]),
+        lambda records: sum(r["direction"] == "out" for r in records) >= wait_for,
+        sum(delays[:wait_for]) * session.timing_scale + session.seconds("observation_grace_s")
+        + session.seconds("notification_ack_timeout_s"))
 
 
 @then("the SUT sent the {party:Party} the result notice of the purchase again after the "

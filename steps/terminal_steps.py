@@ -7,7 +7,7 @@ from behave import then, when
 
 from qrinterop.runner.clients import ControlRefused
 from qrinterop.runner.verdicts import Mismatch
-from qrinterop.runner.vocabulary import expect_equal, expect_true, outcome
+from qrinterop.runner.vocabulary import awaited, expect_equal, expect_true, outcome
 
 WAITING = "unknown (response code 70)"
 
@@ -69,12 +69,9 @@ def settled(context, client, queries: int = 2) -> dict:
     default two, as the outcome is known by then and the first query finds it; the second
     covers a query that crossed the decision."""
     delays = context.session.profile.schedules["status_query"]["delays_s"]
-    deadline = time.monotonic() + sum(delays[:queries]) * context.session.timing_scale + 2
-    purchase = client.transaction(context.purchase["ref"])
-    while purchase["status"] == "unknown" and time.monotonic() < deadline:
-        time.sleep(0.1)
-        purchase = client.transaction(context.purchase["ref"])
-    return purchase
+    return awaited(lambda: client.transaction(context.purchase["ref"]),
+                   lambda purchase: purchase["status"] != "unknown",
+                   sum(delays[:queries]) * context.session.timing_scale + 2)
 
 
 @then("the SUT reports the purchase as approved once it has queried it")

@@ -6,12 +6,17 @@ Importing this module registers the ``{amount:Money}`` step parameter type with 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from behave import register_type
 from parse import with_pattern
 
 from qrinterop.runner.verdicts import Mismatch
+
+T = TypeVar("T")
 
 
 @with_pattern(r"\d+(?:\.\d{1,2})? CNY")
@@ -49,3 +54,15 @@ def expect_true(what: str, condition: bool, expected: str, observed: object,
                 requirement: str | None = None) -> None:
     if not condition:
         raise Mismatch(what, expected, observed, requirement)
+
+
+def awaited(fetch: Callable[[], T], done: Callable[[T], bool], within_s: float) -> T:
+    """What ``fetch`` returns once ``done`` holds of it, or after ``within_s`` seconds,
+    whichever comes first: a scenario waits for what an SUT does in the background (a query,
+    an acknowledgement, a resend) only as long as the profile lets it take."""
+    deadline = time.monotonic() + within_s
+    value = fetch()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = fetch()
+    return value
