@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import yaml
 
+from qrinterop.cli.options import UserPath
 from qrinterop.evidence.bundle import BundleError, opened, verify
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
 from qrinterop.protocol.crypto import KeyFormatError
@@ -82,10 +83,10 @@ def _approved(path: Path) -> dict:
 
 
 @click.command("matrix")
-@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False),
+@click.argument("bundles", nargs=-1, required=True, type=UserPath())
+@click.option("--out", required=True, type=UserPath(file_okay=False),
               help="Folder for matrix.html and matrix.json.")
-@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--trust", "trust", multiple=True, type=UserPath(dir_okay=False),
               help="A trusted public key (PEM) to verify the bundles with; repeat for several.")
 def matrix_command(bundles: tuple[Path, ...], out: Path, trust: tuple[Path, ...]) -> None:
     """Institutions (one row per BUNDLE) × requirement areas, with each bundle's verdict and
@@ -122,11 +123,11 @@ def report_group() -> None:
 
 
 @report_group.command("allure")
-@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+@click.argument("run_dir", type=UserPath(file_okay=False))
+@click.option("--out", type=UserPath(file_okay=False),
               help="Folder for the HTML report. Default: RUN_DIR-allure beside the run folder "
                    "(a file added inside would no longer match the bundle's manifest).")
-@click.option("--also", "also", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+@click.option("--also", "also", multiple=True, type=UserPath(file_okay=False),
               help="Another folder of Allure results to include, e.g. the harness's own tests' "
                    "(pytest --alluredir DIR); repeatable.")
 def allure_command(run_dir: Path, out: Path | None, also: tuple[Path, ...]) -> None:

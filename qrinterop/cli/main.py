@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 
 from qrinterop import __version__
+from qrinterop.cli.options import UserPath
 from qrinterop.runner.errors import LaunchError, UsageError
 
 if TYPE_CHECKING:
@@ -56,31 +57,31 @@ def cli() -> None:
 
 
 @cli.command("certify")
-@click.option("--ics", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--ics", type=UserPath(dir_okay=False),
               help="The institution's ICS (YAML). Default: the bundled reference institution.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", type=UserPath(file_okay=False),
               help="Run folder to create. Default: reports/<run-id>/ in the suite.")
 @click.option("--tags", metavar="EXPR", help="Run only scenarios matching this behave tag "
                                              "expression: a test case (@tc.CPM-01), a "
                                              "requirement (@req.R-FLOW-07), an area "
                                              "(@area.refund), combined with and, or, not.")
 @click.option("--rerun-failed", "rerun", metavar="RUN_DIR",
-              type=click.Path(path_type=Path, file_okay=False),
+              type=UserPath(file_okay=False),
               help="Run again only the scenarios that failed (or were inconclusive or in "
                    "error) in that earlier run, with its ICS unless --ics is given.")
-@click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--waivers", type=UserPath(dir_okay=False),
               help="YAML waiver file: requirements whose failures an approver accepts until "
                    "a date (qrinterop/runner/waivers.schema.json).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Worker processes, each with its own simulated network, sharing the "
                    "scenarios; one report.")
-@click.option("--sign-key", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--sign-key", type=UserPath(dir_okay=False),
               help="Sign the run folder's manifest with this key (qrinterop keygen), so "
                    "that qrinterop verify can check the bundle.")
-@click.option("--peer-ics", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--peer-ics", type=UserPath(dir_okay=False),
               help="A second institution's ICS (launch: reference, issuer and acquirer) to "
                    "certify against the SUT, in the place of the simulated peer.")
-@click.option("--history", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--history", type=UserPath(dir_okay=False),
               help="SQLite file of earlier runs (created if missing): the report says what "
                    "changed since the previous run of the same SUT.")
 @click.option("--fail-on", type=click.Choice(["any", "regression"]), default="any",
@@ -172,13 +173,13 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
 
 
 @cli.command("selftest")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", type=UserPath(file_okay=False),
               help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=6, show_default=True,
               help="Certifications run at once, each in its own process with its own network.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the matrix as JSON instead of a line per variant.")
-@click.option("--conformance", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--conformance", type=UserPath(dir_okay=False),
               help="Also write the requirement → scenarios → defects page here "
                    "(docs/CONFORMANCE.md).")
 @port_option
@@ -227,9 +228,9 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
 
 
 @cli.command("serve")
-@click.option("--ics", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--ics", type=UserPath(dir_okay=False),
               help="ICS of the institution to run as the SUT. Default: the reference.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", type=UserPath(file_okay=False),
               help="Folder for logs, state and public keys. Default: reports/serve-<run-id>/.")
 @click.option("--persona", "personas", multiple=True, metavar="NAME",
               help="Run only this peer (repeatable; names in mocks/network.json). "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,11 +32,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 from qrinterop.runner.errors import UsageError
+from qrinterop.runner.inputs import read_input
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
 PLACEHOLDER = re.compile(r"<[^<>\n]+>")
 MAX_VALUES = 100_000      # far above any real ICS; far below what a few aliases can expand to
+MAX_ICS_BYTES = 1024 * 1024     # a hand-written ICS is a few KB; /dev/zero is endless
 MERGE_TAG = "tag:yaml.org,2002:merge"
+FLOAT_TAG = "tag:yaml.org,2002:float"
 KeyPath = tuple[str | int, ...]
 #: The profile's feature for each signature algorithm: declaring it means listing such a key.
 SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
@@ -191,12 +195,7 @@ def _validator() -> Draft202012Validator:
 
 # -- reading: bytes, text, nodes, data ------------------------------------------------------------
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"ICS file not found: {path}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read ICS file {path}: {exc.strerror or exc}") from None
+    return read_input(path, "ICS file", MAX_ICS_BYTES)
 
 
 def _decode(raw: bytes) -> str:
@@ -286,6 +285,7 @@ class _Survey:
         self.sizes[id(node)] = 1            # an alias back to an ancestor counts once
         if isinstance(node, ScalarNode):
             self._placeholder(node, path)
+            self._non_finite(node, path)
             return 1
         if isinstance(node, SequenceNode):
             size = 1 + sum(self.visit(item, _sub(path, i)) for i, item in enumerate(node.value))
@@ -314,6 +314,14 @@ class _Survey:
         if path is not None and PLACEHOLDER.fullmatch(node.value):
             self.placeholders.add(path)
             self.problems.append(_at(node, path, f"placeholder {node.value} not filled in"))
+
+
+    def _non_finite(self, node: ScalarNode, path: KeyPath | None) -> None:
+        """``.nan`` and ``.inf`` are numbers to YAML and the schema, but no scale or amount:
+        they compare false with every bound, and JSON (the report) has no way to write them."""
+        if path is not None and node.tag == FLOAT_TAG and \
+                not math.isfinite(_Loader("").construct_yaml_float(node)):
+            self.problems.append(_at(node, path, f"{node.value} is not a finite number"))
 
 
 def _sub(path: KeyPath | None, part: str | int) -> KeyPath | None:

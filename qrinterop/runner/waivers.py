@@ -17,6 +17,7 @@ import yaml
 
 from qrinterop.profile import schema_error
 from qrinterop.runner.errors import UsageError
+from qrinterop.runner.inputs import non_finite, read_input
 from qrinterop.runner.verdicts import ScenarioResult
 
 SCHEMA = json.loads(Path(__file__).with_name("waivers.schema.json").read_text(encoding="utf-8"))
@@ -43,12 +44,15 @@ class Waiver:
 def load_waivers(path: Path, requirements: set[str]) -> list[Waiver]:
     """The waivers in a YAML or JSON file; :class:`UsageError` naming the file and the first
     problem (not found, not YAML, schema, no such requirement, no such date)."""
+    raw = read_input(path, "waiver file")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"waiver file {path} not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        document = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"waiver file {path} cannot be read: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"waiver file {path} cannot be read: nested too deeply") from None
+    if (where := non_finite(document)) is not None:
+        raise UsageError(f"waiver file {path}: {where}: not a finite number")
     if problem := schema_error(SCHEMA, document, separator="."):
         raise UsageError(f"waiver file {path}: {problem}")
     waivers = []

@@ -1,0 +1,82 @@
+"""Reading the files a user names on the command line: bounded, strict, one line when unusable.
+
+A path typed by mistake can name ``/dev/zero``, a disk image or a folder; a file can hold
+JSON nested thousands deep or a number JSON does not have (``NaN``, ``Infinity``, ``1e999``).
+Each of these would otherwise read forever, overflow the parser's stack or carry a value no
+later JSON writer may emit. Every command reads user files through here, so each is refused
+once, the same way: :class:`UsageError` (exit 2) naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from qrinterop.runner.errors import UsageError
+
+#: Far above any ICS, waiver list, key, message or day's reconciliation file; far below what
+#: would exhaust memory. One figure for every input, so that no command reads without bound.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them; :class:`UsageError` naming ``what``
+    (e.g. "ICS file") when it is missing, a folder, unreadable or larger than ``limit``."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{what} {path} is a directory, not a file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UsageError(f"{what} {path}: more than {limit:,} bytes, too large to read")
+    return data
+
+
+def non_finite(data: Any) -> str | None:
+    """The path (``a.b.0``) of the first NaN or infinite number in parsed JSON or YAML data,
+    or None. Iterative, so that hostile nesting cannot overflow the stack here."""
+    for path, value in _leaves(data):
+        if isinstance(value, float) and not math.isfinite(value):
+            return ".".join(path) or "(top)"
+    return None
+
+
+def loads_json(raw: bytes | str) -> Any:
+    """Parse strict JSON: duplicate member names, NaN, Infinity and numbers beyond a float's
+    range are refused (``ValueError``), as is nesting too deep to parse (``RecursionError``)."""
+    from qrinterop.protocol.canonical import strict_loads
+
+    document = strict_loads(raw)
+    if (where := non_finite(document)) is not None:
+        raise ValueError(f"{where}: not a finite number (JSON has no NaN or Infinity)")
+    return document
+
+
+def load_json(path: Path, what: str) -> Any:
+    """The JSON document in a user's file; :class:`UsageError` naming the file and the fault
+    when it cannot be read or is not strict JSON (:func:`loads_json`)."""
+    raw = read_input(path, what)
+    try:
+        return loads_json(raw)
+    except RecursionError:
+        raise UsageError(f"{what} {path} does not parse as JSON: nested too deeply") from None
+    except ValueError as exc:   # also bad UTF-8 (UnicodeDecodeError is a ValueError)
+        raise UsageError(f"{what} {path} does not parse as JSON: {exc}") from None
+
+
+def _leaves(data: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, str(key)), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, str(n)), item) for n, item in reversed(list(enumerate(value))))
+        else:
+            yield path, value
