@@ -44,6 +44,15 @@ def show_result(result: ScenarioResult) -> None:
         console.print(f"{'':17}[dim]{result.reason}[/]")
 
 
+def _checked_tags(_ctx: click.Context, _param: click.Parameter, tags: str | None) -> str | None:
+    """A --tags expression that does not parse is a usage error, before anything starts."""
+    if tags:
+        from qrinterop.runner.suite import tag_expression
+
+        tag_expression(tags)
+    return tags
+
+
 port_option = click.option("--base-port", type=click.IntRange(0, 65000), default=0,
                            show_default=True,
                            help="Port of the switch; the SUT and peers take the next ones. "
@@ -61,10 +70,10 @@ def cli() -> None:
               help="The institution's ICS (YAML). Default: the bundled reference institution.")
 @click.option("--out", type=UserPath(file_okay=False),
               help="Run folder to create. Default: reports/<run-id>/ in the suite.")
-@click.option("--tags", metavar="EXPR", help="Run only scenarios matching this behave tag "
-                                             "expression: a test case (@tc.CPM-01), a "
-                                             "requirement (@req.R-FLOW-07), an area "
-                                             "(@area.refund), combined with and, or, not.")
+@click.option("--tags", metavar="EXPR", callback=_checked_tags,
+              help="Run only scenarios matching this behave tag expression: a test case "
+                   "(@tc.CPM-01), a requirement (@req.R-FLOW-07), an area (@area.refund), "
+                   "combined with and, or, not.")
 @click.option("--rerun-failed", "rerun", metavar="RUN_DIR",
               type=UserPath(file_okay=False),
               help="Run again only the scenarios that failed (or were inconclusive or in "

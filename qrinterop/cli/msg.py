@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from qrinterop.runner.errors import UsageError
+from qrinterop.runner.inputs import MAX_KEY_FILE_BYTES, loads_json, read_input
 
 if TYPE_CHECKING:
     from qrinterop.protocol.crypto import VerifyKey
@@ -76,7 +77,7 @@ def sign_command(file: Path, key_path: Path, key_id: str | None) -> None:
     from qrinterop.protocol.crypto import KeyFormatError, SigningKey
     from qrinterop.protocol.envelope import sign
 
-    key = _load_key(SigningKey.load, key_path, KeyFormatError)
+    key = _load_key(SigningKey.from_pem, key_path, KeyFormatError)
     message = _read_json(file)
     if not (isinstance(message, dict) and isinstance(message.get("header"), dict)
             and isinstance(message.get("body"), dict)):
@@ -130,27 +131,19 @@ def verify_command(files: tuple[Path, ...], pubs: tuple[str, ...], sender: str |
 def _read_json(path: Path) -> object:
     """The JSON in ``path`` (duplicate member names refused), or ``_NOT_JSON``; a file that
     cannot be read is a usage error naming it."""
-    from qrinterop.protocol.canonical import strict_loads
-
+    if not path.exists():   # this command's own wording, which scripts may match
+        raise UsageError(f"{path}: no such file")
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return strict_loads(raw)
-    except (ValueError, RecursionError):  # also bad UTF-8, duplicate names, hostile nesting
+        return loads_json(read_input(path, "message file"))
+    except (ValueError, RecursionError):  # also bad UTF-8, duplicate names, NaN, nesting
         return _NOT_JSON
 
 
-def _load_key(loader: Callable[[Path], T], path: Path, format_error: type[Exception]) -> T:
+def _load_key(loader: Callable[[bytes], T], path: Path, format_error: type[Exception]) -> T:
+    if not path.exists():
+        raise UsageError(f"{path}: no such key file")
     try:
-        return loader(path)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such key file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        return loader(read_input(path, "key file", MAX_KEY_FILE_BYTES))
     except format_error as exc:
         raise UsageError(f"{path}: {exc}") from None
 
@@ -160,7 +153,7 @@ def _public_key(spec: str) -> tuple[str | None, VerifyKey]:
     from qrinterop.protocol.crypto import KeyFormatError, VerifyKey
 
     key_id, path = (None, spec) if "=" not in spec or Path(spec).exists() else spec.split("=", 1)
-    return key_id or None, _load_key(VerifyKey.load, Path(path), KeyFormatError)
+    return key_id or None, _load_key(VerifyKey.from_pem, Path(path), KeyFormatError)
 
 
 def _keyring(keys: list[tuple[str | None, VerifyKey]], sender: str | None,

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from qrinterop.runner.errors import UsageError
+from qrinterop.runner.inputs import load_json
 
 
 @click.command("reconcile")
@@ -33,10 +34,10 @@ def reconcile(statement: Path, books: Path, as_json: bool) -> None:
     from qrinterop.runner.reconcile import disagreements
 
     profile = load_profile()
-    document = _read(statement, "reconciliation file")
+    document = load_json(statement, "reconciliation file")
     if problem := file_problem(profile, profile.messages["reconciliation"]["schema"], document):
         raise UsageError(f"{statement}: not a reconciliation file: {problem}")
-    booked = _read(books, "books")
+    booked = load_json(books, "books")
     booked = booked.get("transactions") if isinstance(booked, dict) else booked
     if not isinstance(booked, list) or not all(isinstance(t, dict) and "status" in t
                                                for t in booked):
@@ -50,12 +51,3 @@ def reconcile(statement: Path, books: Path, as_json: bool) -> None:
         click.echo("\n".join(found) if found else
                    f"The books agree with the file: {len(document['records'])} records.")
     raise SystemExit(1 if found else 0)
-
-
-def _read(path: Path, what: str) -> object:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{what} {path} does not parse as JSON: {exc}") from None

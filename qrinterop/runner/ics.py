@@ -32,7 +32,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import read_input
+from qrinterop.runner.inputs import MAX_KEY_FILE_BYTES, read_input
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
 PLACEHOLDER = re.compile(r"<[^<>\n]+>")
@@ -43,8 +43,6 @@ FLOAT_TAG = "tag:yaml.org,2002:float"
 KeyPath = tuple[str | int, ...]
 #: The profile's feature for each signature algorithm: declaring it means listing such a key.
 SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
-#: A PEM public key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
-MAX_KEY_FILE_BYTES = 64 * 1024
 #: Launches this version can run. The others are checked, and refused by a run with one line.
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """The safe loader (libyaml's when built), giving every construction error a position:

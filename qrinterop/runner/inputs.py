@@ -19,6 +19,8 @@ from qrinterop.runner.errors import UsageError
 #: Far above any ICS, waiver list, key, message or day's reconciliation file; far below what
 #: would exhaust memory. One figure for every input, so that no command reads without bound.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
+#: A PEM key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
+MAX_KEY_FILE_BYTES = 64 * 1024
 
 
 def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:

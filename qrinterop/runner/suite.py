@@ -11,10 +11,23 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qrinterop.runner.errors import UsageError
 
 REQUIRED = ("features", "steps", "mocks")
+
+
+def tag_expression(tags: str) -> Any:
+    """The behave tag expression ``tags`` parsed; :class:`UsageError` in one line when it does
+    not parse (``@a and (``): the command line's fault, found before anything starts."""
+    from behave.tag_expression import make_tag_expression
+
+    try:
+        return make_tag_expression(tags)
+    except Exception as exc:    # cucumber's TagExpressionError, or whatever a parser raises
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"--tags {tags!r}: not a tag expression: {reason}") from None
 
 
 @dataclass(frozen=True)
@@ -69,9 +82,7 @@ class Suite:
 
     def selected(self, tags: str | None) -> list[str]:
         """Test-case IDs of the scenarios a behave tag expression selects (None: all)."""
-        from behave.tag_expression import make_tag_expression
-
-        expression = make_tag_expression(tags) if tags else None
+        expression = tag_expression(tags) if tags else None
         return [ident for ident, scenario_tags in self.scenarios()
                 if expression is None or expression.check(scenario_tags)]
 
