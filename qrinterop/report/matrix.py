@@ -12,8 +12,14 @@ from pathlib import Path
 
 from qrinterop.evidence.bundle import BundleError, opened, verify
 from qrinterop.evidence.keys import PublicBundleKey
+from qrinterop.profile import schema_error
 from qrinterop.report.html import template_environment
+from qrinterop.runner.errors import UsageError
+from qrinterop.runner.inputs import loads_json, read_input
 from qrinterop.runner.verdicts import requirement_verdict
+
+REPORT_SCHEMA = json.loads(Path(__file__).with_name("report.schema.json").read_text(
+    encoding="utf-8"))
 
 
 @dataclass
@@ -33,7 +39,7 @@ class Row:
 def row_of(path: Path, trusted: list[PublicBundleKey]) -> Row:
     """One bundle's row: its report's verdicts by area, and whether it verifies."""
     with opened(path) as folder:
-        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        report = _report(folder, path)
         try:
             failing = [c for c in verify(folder, trusted) if not c.ok]
             verified = "verified" if not failing else \
@@ -50,6 +56,23 @@ def row_of(path: Path, trusted: list[PublicBundleKey]) -> Row:
                report["verdict"], report["run"]["finished"], verified,
                {area: requirement_verdict(verdicts) for area, verdicts in by_area.items()},
                report["run"].get("peer"))
+
+
+def _report(folder: Path, bundle: Path) -> dict:
+    """The bundle's report.json, held to report.schema.json before a row is built from it:
+    junk there (not JSON, nested without end, another document) is a :class:`ValueError`
+    naming the bundle, not a crash halfway through the row."""
+    try:
+        report = loads_json(read_input(folder / "report.json", "report.json"))
+        problem = schema_error(REPORT_SCHEMA, report, separator=".")
+    except UsageError as exc:
+        raise ValueError(f"{bundle}: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        problem = f"not JSON: {exc}" if str(exc) else "not JSON: nested too deeply"
+    if problem:
+        raise ValueError(f"{bundle}: report.json is not a qrinterop report: "
+                         f"{problem if len(problem) <= 300 else problem[:300] + '…'}")
+    return report
 
 
 def pairs(rows: list[Row]) -> dict:
