@@ -20,6 +20,7 @@ from qrinterop.evidence.bundle import BundleError, opened, verify
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
 from qrinterop.protocol.crypto import KeyFormatError
 from qrinterop.report.allure import render
+from qrinterop.report.visible import visible
 from qrinterop.runner.errors import UsageError
 
 
@@ -105,8 +106,8 @@ def matrix_command(bundles: tuple[Path, ...], out: Path, trust: tuple[Path, ...]
     for row in rows:
         defects = f" (defects: {', '.join(row.institution['defects'])})" \
             if row.institution["defects"] else ""
-        click.echo(f"{row.verdict:<15} {row.institution['id']} {row.institution['name']}"
-                   f"{defects}: {row.verified}")
+        click.echo(visible(f"{row.verdict:<15} {row.institution['id']} "
+                           f"{row.institution['name']}{defects}: {row.verified}"))
     click.echo(f"Matrix: {html_path} and {json_path}")
 
 

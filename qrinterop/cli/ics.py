@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qrinterop.report.visible import visible
 from qrinterop.runner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -65,9 +66,9 @@ def check_command(file: Path, as_json: bool) -> None:
                                "problems": [p.as_dict() for p in checked.problems],
                                "summary": summary}, ensure_ascii=False, indent=2))
     elif summary is None:
-        click.echo("\n".join(p.render(file) for p in checked.problems))
-    else:
-        click.echo("\n".join(_summary_lines(file, summary)))
+        click.echo(visible("\n".join(p.render(file) for p in checked.problems)))
+    else:       # the name is the institution's to choose: its hidden characters shown
+        click.echo(visible("\n".join(_summary_lines(file, summary))))
     sys.exit(0 if checked.valid else 1)
 
 

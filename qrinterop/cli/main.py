@@ -11,13 +11,15 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from qrinterop import __version__
 from qrinterop.cli.options import UserPath
+from qrinterop.report.visible import visible
 from qrinterop.runner.errors import LaunchError, UsageError
 
 if TYPE_CHECKING:
@@ -27,8 +29,19 @@ if TYPE_CHECKING:
 # Commands import what they need when they run: `qrinterop lint --batch` should not pay for
 # loading behave, the simulators' crypto and the report templates.
 
+
+
+class _Terminal(Console):
+    """The console, where text an SUT chose (a name, a quoted field) shows its hidden
+    characters as ``<U+202E>``: a bidirectional override must not make a line read as
+    another. The same function marks them on the HTML pages."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 # Bound to the real stdout now: behave swaps sys.stdout while it captures hook output.
-console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
+console = _Terminal(highlight=False, soft_wrap=True, file=sys.stdout)
 STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
          "waived": "cyan",
          "not_applicable": "dim", "conformant": "bold green", "not-conformant": "bold red"}
@@ -36,12 +49,13 @@ STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error":
 
 def show_result(result: ScenarioResult) -> None:
     verdict = result.verdict.upper().replace("_", "-")
-    console.print(f"  [{STYLE[result.verdict]}]{verdict:<14}[/] {result.id:<8} {result.name}"
-                  f" [dim]({result.duration_s:.2f} s)[/]")
+    # Failures quote what the SUT sent: its brackets are text, not the console's markup.
+    console.print(f"  [{STYLE[result.verdict]}]{verdict:<14}[/] {result.id:<8} "
+                  f"{escape(result.name)} [dim]({result.duration_s:.2f} s)[/]")
     if result.failure:
-        console.print(f"{'':17}[red]{result.failure['message']}[/]")
+        console.print(f"{'':17}[red]{escape(str(result.failure['message']))}[/]")
     elif result.reason and result.verdict != "pass":
-        console.print(f"{'':17}[dim]{result.reason}[/]")
+        console.print(f"{'':17}[dim]{escape(result.reason)}[/]")
 
 
 def _checked_tags(_ctx: click.Context, _param: click.Parameter, tags: str | None) -> str | None:
@@ -130,10 +144,10 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
                       on_result=show_result)
     report = outcome.report
     if outcome.aborted:
-        print(f"qrinterop: error: {outcome.aborted}", file=sys.stderr)
+        _error_line(outcome.aborted)
     summary = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
     console.print(f"\n[{STYLE[report['verdict']]}]"
-                  f"Verdict: {report['verdict']}[/] — {report['verdict_reason']}")
+                  f"Verdict: {report['verdict']}[/] — {escape(report['verdict_reason'])}")
     console.print(f"Scenarios: {summary or 'none'}")
     if changes := report.get("history"):
         console.print(f"Since {changes['previous_run'] or 'no earlier run'}: "
@@ -345,5 +359,10 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    print(f"qrinterop: error: {message}", file=sys.stderr)
+    _error_line(message)
     sys.exit(code)
+
+
+def _error_line(message: str) -> None:
+    """One line on stderr; what it quotes of a file or an SUT shows its hidden characters."""
+    print(f"qrinterop: error: {visible(message)}", file=sys.stderr)

@@ -12,6 +12,9 @@ import pathlib
 from typing import Any
 
 import jinja2
+import markupsafe
+
+from qrinterop.report.visible import visible
 
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
@@ -31,11 +34,21 @@ def template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     # Messages as a reader wants them: indented, Chinese as Chinese (autoescape still applies).
     environment.filters["pretty"] = lambda value: json.dumps(value, ensure_ascii=False,
                                                              indent=2)
     return environment
+
+
+def _shown(value: Any) -> Any:
+    """Every value a page prints, its hidden characters made visible (:mod:`visible`): a name
+    with a right-to-left override must not read as another name. Markup (a macro's output) is
+    already HTML, so its marks are written escaped; plain text is escaped after this."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(visible(str(value), "&lt;U+{:04X}&gt;"))
+    return visible(value) if isinstance(value, str) else value
 
 
 def render_html(report: dict[str, Any]) -> str:
