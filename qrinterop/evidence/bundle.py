@@ -32,7 +32,7 @@ def chained_lines(records: list[dict]) -> list[str]:
     """JSON lines, each record carrying the SHA-256 of the line before (``prev``)."""
     lines, prev = [], GENESIS
     for record in records:
-        line = json.dumps({**record, "prev": prev}, ensure_ascii=False)
+        line = json.dumps({**record, "prev": prev}, ensure_ascii=False, allow_nan=False)
         lines.append(line)
         prev = sha256(line.encode("utf-8"))
     return lines
@@ -82,8 +82,8 @@ def write_manifest(run_dir: Path, run: dict, profile_folder: Path, vectors: Path
         "sut": run["sut"], **({"peer": run["peer"]} if "peer" in run else {}),
         "environment": run["environment"], "files": files,
     }
-    (run_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8")
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
+    (run_dir / MANIFEST).write_text(text + "\n", encoding="utf-8")
     return manifest
 
 

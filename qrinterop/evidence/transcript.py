@@ -14,6 +14,7 @@ from pathlib import Path
 from qrinterop.evidence.bundle import chained_lines
 from qrinterop.evidence.masking import masked
 from qrinterop.protocol.envelope import BEIJING
+from qrinterop.runner.inputs import as_evidence
 
 
 def stamp(epoch: float) -> str:
@@ -34,6 +35,9 @@ class Transcript:
         ``request`` or ``response``."""
         if pco == "upper-tester":       # signed messages stay as sent (masking.py says why)
             content = masked(content)
+        content, changed = as_evidence(content)
+        if changed:
+            details["non_finite"] = f"{changed}: a NaN or infinity, written as a string"
         record = {"at": at if at is not None else time.time(), "pco": pco, "from": sender,
                   "to": receiver, "kind": kind, **details, "content": content}
         self.records.append(record)

@@ -107,7 +107,8 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
 
 
 def write_report(report: dict, run_dir: Path) -> None:
-    (run_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+    # allow_nan=False: a NaN written bare is not JSON; refused at the inputs, never written.
+    text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+    (run_dir / "report.json").write_text(text + "\n", encoding="utf-8")
     write_html(report, run_dir / "report.html")
     write_junit(report, run_dir / "junit.xml")

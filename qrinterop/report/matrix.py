@@ -99,7 +99,7 @@ def write_matrix(rows: list[Row], out: Path) -> tuple[Path, Path]:
     document = {"areas": areas, "rows": [row.as_dict() for row in rows],
                 "pairs": pairs(rows)}
     json_path, html_path = out / "matrix.json", out / "matrix.html"
-    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                          encoding="utf-8")
     html_path.write_text(template_environment().get_template("matrix.html.j2").render(**document),
                          encoding="utf-8")

@@ -9,6 +9,7 @@ once, the same way: :class:`UsageError` (exit 2) naming the file and what is wro
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,17 @@ def non_finite(data: Any) -> str | None:
         if isinstance(value, float) and not math.isfinite(value):
             return ".".join(path) or "(top)"
     return None
+
+
+def as_evidence(data: Any) -> tuple[Any, str | None]:
+    """What an SUT sent, fit to be kept in a JSON file: NaN and the infinities, which JSON
+    has no way to write, become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``; with
+    the path of the first such number (None, and ``data`` itself, when there is none). The
+    evidence is kept as valid JSON, and says what was changed, rather than lost."""
+    where = non_finite(data)
+    if where is None:
+        return data, None
+    return json.loads(json.dumps(data), parse_constant=str), where
 
 
 def loads_json(raw: bytes | str) -> Any:

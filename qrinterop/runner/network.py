@@ -208,7 +208,8 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
     registrations = network.registrations()
     (run_dir / "network.json").write_text(
-        json.dumps({"participants": registrations}, indent=2, ensure_ascii=False),
+        json.dumps({"participants": registrations}, indent=2, ensure_ascii=False,
+                   allow_nan=False),
         encoding="utf-8")
     for part in network.participants:
         config = {"id": part.id, "key_id": part.key_id, "timing_scale": timing_scale,
@@ -232,4 +233,5 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
                           codes=part.description["codes"],
                           roles=part.description["institution"]["roles"],
                           terminal=part.description.get("terminal", {}))
-        part.service.config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        part.service.config_file.write_text(json.dumps(config, indent=2, allow_nan=False),
+                                            encoding="utf-8")

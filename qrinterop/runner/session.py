@@ -19,6 +19,7 @@ from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.runner.clients import Channel, ControlClient, Injector, TapClient
+from qrinterop.runner.inputs import as_evidence
 from qrinterop.runner.network import Network, Participant
 from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.verdicts import (
@@ -173,7 +174,9 @@ class Session:
         in the run folder's files/ under the scenario's ID."""
         path = self.run_dir / "files" / f"{self.channel.test_case}.{name}.json"
         path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        kept, _changed = as_evidence(document)
+        path.write_text(json.dumps(kept, ensure_ascii=False, indent=2, allow_nan=False),
+                        encoding="utf-8")
         return path
 
     def switch_records(self) -> list[dict]:
