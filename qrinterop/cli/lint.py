@@ -16,8 +16,10 @@ from qrinterop.codes.findings import ERROR, Finding, Policy, judged
 from qrinterop.codes.lint import UNKNOWN, LintResult, lint
 from qrinterop.codes.routing import RoutingTable, code_registration, default_table
 from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
+from qrinterop.report.visible import visible
 from qrinterop.runner.errors import UsageError
 from qrinterop.runner.ics import read_yaml
+from qrinterop.runner.inputs import read_input
 from qrinterop.runner.suite import locate
 
 
@@ -47,7 +49,7 @@ def lint_image(path: Path, table: RoutingTable, policy: Policy) -> LintResult:
     from qrinterop.codes import image  # imaging libraries load only when an image is given
 
     try:
-        scan = image.scan_file(path)
+        scan = image.scan_png(read_input(path, "file", error=image.ImageError))
     except image.NoCodeFound as exc:
         return LintResult(UNKNOWN, [Finding(None, ERROR, "", str(exc))])
     except (image.ImageError, OSError) as exc:
@@ -59,11 +61,18 @@ def lint_image(path: Path, table: RoutingTable, policy: Policy) -> LintResult:
 
 
 CHUNK_LINES = 1024
+#: A payload is at most a few hundred bytes, and a longer line is that line's finding; but a
+#: "line" of /dev/zero never ends, so past this one stops the batch.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 
 def batch_lines(stream: BinaryIO) -> Iterator[str | None]:
-    """Each line as text, or None when it is not UTF-8."""
-    for raw in stream:
+    """Each line as text, or None when it is not UTF-8. A batch may be endless (a pipe), a
+    line may not: :class:`UsageError` at the first longer than ``MAX_LINE_BYTES``."""
+    for number, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
+        if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            raise UsageError(f"--batch: line {number} is longer than {MAX_LINE_BYTES:,} bytes: "
+                             "not a payload per line")
         try:
             yield raw.rstrip(b"\r\n").decode("utf-8")
         except UnicodeDecodeError:
@@ -80,7 +89,7 @@ def lint_batch(lines: Iterable[str | None], out: TextIO, table: RoutingTable, po
                   if text is None else lint(text, table, policy))
         all_valid &= result.valid
         chunk.append(json.dumps({"line": number, **result.as_dict()}, ensure_ascii=False)
-                     if as_json else summary_line(result, f"line {number}"))
+                     if as_json else visible(summary_line(result, f"line {number}")))
         if len(chunk) == CHUNK_LINES:
             out.write("\n".join(chunk) + "\n")
             chunk.clear()

@@ -191,7 +191,7 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(lint_cli.human_report(result)))
+        click.echo(visible("\n".join(lint_cli.human_report(result))))  # the code's own text
     sys.exit(0 if result.valid else 1)
 
 

@@ -26,6 +26,7 @@ from qrinterop.protocol.crypto import (
     VerifyKey,
     key_id,
 )
+from qrinterop.runner.inputs import MAX_KEY_FILE_BYTES, read_input
 
 ED25519 = "Ed25519"
 BUNDLE_ALGORITHMS = (ED25519, SM2_ALGORITHM)
@@ -115,8 +116,5 @@ def load_public(path: Path) -> PublicBundleKey:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise KeyFormatError(f"{path}: {exc.strerror}") from None
+    return read_input(path, "key file", MAX_KEY_FILE_BYTES, KeyFormatError)
 

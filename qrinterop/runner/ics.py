@@ -32,12 +32,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import MAX_KEY_FILE_BYTES, read_input
+from qrinterop.runner.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
 PLACEHOLDER = re.compile(r"<[^<>\n]+>")
 MAX_VALUES = 100_000      # far above any real ICS; far below what a few aliases can expand to
-MAX_ICS_BYTES = 1024 * 1024     # a hand-written ICS is a few KB; /dev/zero is endless
 MERGE_TAG = "tag:yaml.org,2002:merge"
 FLOAT_TAG = "tag:yaml.org,2002:float"
 KeyPath = tuple[str | int, ...]
@@ -193,7 +192,7 @@ def _validator() -> Draft202012Validator:
 
 # -- reading: bytes, text, nodes, data ------------------------------------------------------------
 def _read_bytes(path: Path) -> bytes:
-    return read_input(path, "ICS file", MAX_ICS_BYTES)
+    return read_input(path, "ICS file", MAX_HANDWRITTEN_BYTES)
 
 
 def _decode(raw: bytes) -> str:

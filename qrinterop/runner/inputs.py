@@ -20,24 +20,28 @@ from qrinterop.runner.errors import UsageError
 #: Far above any ICS, waiver list, key, message or day's reconciliation file; far below what
 #: would exhaust memory. One figure for every input, so that no command reads without bound.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
+#: A file a person writes by hand (an ICS, a waiver list) is a few KB.
+MAX_HANDWRITTEN_BYTES = 1024 * 1024
 #: A PEM key is a few hundred bytes; a path to /dev/zero or a disk image is no key.
 MAX_KEY_FILE_BYTES = 64 * 1024
 
 
-def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The bytes of ``path``, at most ``limit`` of them; :class:`UsageError` naming ``what``
-    (e.g. "ICS file") when it is missing, a folder, unreadable or larger than ``limit``."""
+def read_input(path: Path, what: str, limit: int = MAX_INPUT_BYTES,
+               error: type[Exception] = UsageError) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them; ``error`` (a :class:`UsageError`
+    unless the caller's own kind of refusal) naming ``what`` (e.g. "ICS file") when it is
+    missing, a folder, unreadable or larger than ``limit``."""
     try:
         with path.open("rb") as stream:
             data = stream.read(limit + 1)
     except FileNotFoundError:
-        raise UsageError(f"{what} not found: {path}") from None
+        raise error(f"{what} not found: {path}") from None
     except IsADirectoryError:
-        raise UsageError(f"{what} {path} is a directory, not a file") from None
+        raise error(f"{what} {path} is a directory, not a file") from None
     except OSError as exc:
-        raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+        raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise UsageError(f"{what} {path}: more than {limit:,} bytes, too large to read")
+        raise error(f"{what} {path}: more than {limit:,} bytes, too large to read")
     return data
 
 

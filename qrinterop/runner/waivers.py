@@ -17,7 +17,7 @@ import yaml
 
 from qrinterop.profile import schema_error
 from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import non_finite, read_input
+from qrinterop.runner.inputs import MAX_HANDWRITTEN_BYTES, non_finite, read_input
 from qrinterop.runner.verdicts import ScenarioResult
 
 SCHEMA = json.loads(Path(__file__).with_name("waivers.schema.json").read_text(encoding="utf-8"))
@@ -44,7 +44,7 @@ class Waiver:
 def load_waivers(path: Path, requirements: set[str]) -> list[Waiver]:
     """The waivers in a YAML or JSON file; :class:`UsageError` naming the file and the first
     problem (not found, not YAML, schema, no such requirement, no such date)."""
-    raw = read_input(path, "waiver file")
+    raw = read_input(path, "waiver file", MAX_HANDWRITTEN_BYTES)
     try:
         document = yaml.safe_load(raw.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
