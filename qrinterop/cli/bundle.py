@@ -150,5 +150,5 @@ def _run_name(run_dir: Path) -> str:
     try:
         run = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))["run"]
         return f"{run['id']} · {run['sut']['name']}"
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):    # junk: no name
         return run_dir.name

@@ -7,7 +7,6 @@ never came up — an inconclusive run is still evidence.
 
 from __future__ import annotations
 
-import json
 import platform
 import secrets
 import subprocess
@@ -34,6 +33,7 @@ from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.behave_run import run_features
 from qrinterop.runner.errors import LaunchError, UsageError
 from qrinterop.runner.ics import load_ics
+from qrinterop.runner.inputs import loads_json, read_input
 from qrinterop.runner.network import Network, build_network, reference_signing_key
 from qrinterop.runner.session import Session
 from qrinterop.runner.suite import Suite, locate
@@ -111,13 +111,13 @@ def failed_in(run_dir: Path) -> tuple[list[str], Path, tuple[str, ...]]:
     """The scenarios of an earlier run that did not pass (by test-case ID), with the ICS it
     certified and the defects it added; :class:`UsageError` if ``run_dir`` holds no report."""
     path = run_dir / "report.json"
+    if not path.is_file():
+        raise UsageError(f"--rerun-failed: {path} not found: not a run folder")
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
+        report = loads_json(read_input(path, "report"))
         sut = report["run"]["sut"]
         failed = [s["id"] for s in report["scenarios"] if s["verdict"] in NOT_PASSED]
-    except FileNotFoundError:
-        raise UsageError(f"--rerun-failed: {path} not found: not a run folder") from None
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UsageError(f"--rerun-failed: {path} is not a qrinterop report: "
                          f"{type(exc).__name__}: {exc}") from None
     return failed, Path(sut["ics"]), tuple(sut.get("defects", ()))
