@@ -180,3 +180,74 @@ def test_serve_says_where_everything_is_and_follows_the_messages(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+def test_tags_that_do_not_parse_are_a_usage_error(tmp_path):
+    done = run_cli("certify", "--tags", "@a and (", "--out", str(tmp_path / "run"))
+    assert_one_line_error(done, 2, "--tags '@a and ('", "not a tag expression")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_a_non_finite_timing_scale_is_refused(tmp_path, value):
+    ics = ics_with(tmp_path, "timing_scale: 0.1", f"timing_scale: {value}")
+    line = f"line {reference_line('timing_scale: 0.1')}"
+    assert_one_line_error(run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "r")),
+                          2, "sut.timing_scale", "not a finite number", line)
+    checked = run_cli("ics", "check", str(ics))
+    assert checked.returncode == 1 and "not a finite number" in checked.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("ics", "check", "/dev/zero"), ("certify", "--ics", "/dev/zero"),
+    ("certify", "--waivers", "/dev/zero"), ("certify", "--sign-key", "/dev/zero"),
+    ("msg", "validate", "/dev/zero"), ("msg", "sign", "{message}", "--key", "/dev/zero"),
+    ("reconcile", "/dev/zero", "/dev/zero"), ("lint", "--image", "/dev/zero"),
+    ("lint", "--batch", "/dev/zero"),
+], ids=lambda args: " ".join(args))
+def test_an_endless_file_is_refused_not_read_forever(tmp_path, args):
+    message = tmp_path / "message.json"
+    message.write_text('{"header": {}, "body": {}}')
+    args = [arg.format(message=message) for arg in args]
+    done = run_cli(*args, "--out", str(tmp_path / "run"), timeout=60) if args[0] == "certify" \
+        else run_cli(*args, timeout=60)
+    assert_one_line_error(done, 2, "/dev/zero", "too large")
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, '{"records": NaN}', "[1e999]"],
+                         ids=["deep", "nan", "overflow"])
+def test_reconcile_refuses_json_it_cannot_use(tmp_path, text):
+    (tmp_path / "file.json").write_text(text)
+    done = run_cli("reconcile", str(tmp_path / "file.json"), str(tmp_path / "file.json"))
+    assert_one_line_error(done, 2, "file.json", "does not parse as JSON")
+
+
+@pytest.mark.parametrize("text", ["[]", "junk", "[" * 5000 + "]" * 5000, '{"verdict": NaN}',
+                                  '{"run": 1}'], ids=["array", "junk", "deep", "nan", "other"])
+def test_matrix_names_a_bundle_whose_report_is_junk(tmp_path, text):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "report.json").write_text(text)
+    done = run_cli("matrix", str(bundle), "--out", str(tmp_path / "matrix"))
+    assert_one_line_error(done, 2, f"not a report bundle: {bundle}: report.json")
+
+
+def test_a_right_to_left_override_in_a_name_is_shown_escaped(tmp_path):
+    """The institution's name is the SUT's to choose: a page or a terminal line must not
+    read as another name because of a character it does not show."""
+    name = "Bank \u202eAC\u2066"
+    ics = ics_with(tmp_path, "name: Reference institution A", f'name: "{name}"')
+    run_dir = tmp_path / "run"
+    certified = run_cli("certify", "--ics", str(ics), "--out", str(run_dir), "--tags",
+                        "@tc.CODE-01")
+    assert certified.returncode == 3, certified.stderr       # only one scenario: inconclusive
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["sut"]["name"] == name             # the evidence keeps it as given
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "Bank &lt;U+202E&gt;AC&lt;U+2066&gt;" in page and "\u202e" not in page
+    checked = run_cli("ics", "check", str(ics))
+    assert "Bank <U+202E>AC<U+2066>" in checked.stdout and "\u202e" not in checked.stdout
+    matrix = run_cli("matrix", str(run_dir), "--out", str(tmp_path / "matrix"))
+    assert "Bank <U+202E>AC<U+2066>" in matrix.stdout and "\u202e" not in matrix.stdout
+    page = (tmp_path / "matrix" / "matrix.html").read_text(encoding="utf-8")
+    assert "&lt;U+202E&gt;" in page and "\u202e" not in page

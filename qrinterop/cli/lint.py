@@ -71,8 +71,8 @@ def batch_lines(stream: BinaryIO) -> Iterator[str | None]:
     line may not: :class:`UsageError` at the first longer than ``MAX_LINE_BYTES``."""
     for number, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
         if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
-            raise UsageError(f"--batch: line {number} is longer than {MAX_LINE_BYTES:,} bytes: "
-                             "not a payload per line")
+            raise UsageError(f"--batch {getattr(stream, 'name', '-')}: line {number} is more "
+                             f"than {MAX_LINE_BYTES:,} bytes, too large for a payload")
         try:
             yield raw.rstrip(b"\r\n").decode("utf-8")
         except UnicodeDecodeError:
