@@ -27,10 +27,11 @@ TAGS = "@tc.CODE-01 or @tc.CODE-02"
 PEER_ICS = ROOT / "docs" / "examples" / "ics-peer.yaml"
 
 
-def qrinterop(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+def qrinterop(cwd: Path, *args: str, timeout: float = 180,
+              **env: str) -> subprocess.CompletedProcess:
     done = subprocess.run([QRINTEROP, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, check=False,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                          env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     return done
 
@@ -77,6 +78,16 @@ def test_certify_in_two_workers_with_a_relative_out(home):
     done = qrinterop(home, "certify", "--jobs", "2", "--out", "run-jobs", "--tags", TAGS)
     assert "could not start" not in done.stdout + done.stderr
     assert scenario_verdicts(home / "run-jobs") == {"CODE-01": "pass", "CODE-02": "pass"}
+
+
+def test_a_suite_named_by_a_relative_link(home):
+    """QRINTEROP_SUITE relative, through a symbolic link: behave sees the features, the
+    simulators their configurations."""
+    (home / "suite").symlink_to(ROOT, target_is_directory=True)
+    done = qrinterop(home, "certify", "--out", "run-suite", "--tags", TAGS,
+                     QRINTEROP_SUITE="suite")
+    assert scenario_verdicts(home / "run-suite") == {"CODE-01": "pass", "CODE-02": "pass"}, \
+        done.stdout + done.stderr
 
 
 def test_the_bundle_commands_take_relative_paths(home, certified):

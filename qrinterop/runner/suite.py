@@ -99,7 +99,9 @@ class Suite:
 
 
 def locate() -> Suite:
-    root = Path(os.environ.get("QRINTEROP_SUITE") or Path(__file__).resolve().parents[2])
+    # Resolved: the simulators start in the suite's folder, where a relative path means
+    # nothing, and behave matches the features' paths only in their resolved form.
+    root = Path(os.environ.get("QRINTEROP_SUITE") or Path(__file__).parents[2]).resolve()
     missing = [name for name in REQUIRED if not (root / name).is_dir()]
     if missing:
         raise UsageError(f"certification suite not found at {root} (missing {', '.join(missing)}/):"
