@@ -93,3 +93,16 @@ def test_pages_show_hidden_characters_escaped():
         name=f"<b>{RLO}", m=markupsafe.Markup(f"<i>{RLO}</i>"), n=3)
     assert page == "&lt;b&gt;&lt;U+202E&gt;|<i>&lt;U+202E&gt;</i>|3"
     assert RLO not in environment.from_string("{{ x|pretty }}").render(x={"name": RLO})
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("waivers:\n  - {requirement: R-MPM-15, reason: r, approver: a, expires: .nan}\n",
+     "waivers.0.expires: not a finite number"),
+    ("[" * 1200 + "]" * 1200, "nested too deeply"),
+], ids=["nan", "deep"])
+def test_a_waiver_file_it_cannot_use_is_named(tmp_path, text, words):
+    from qrinterop.runner.waivers import load_waivers
+
+    (tmp_path / "waivers.yaml").write_text(text)
+    with pytest.raises(UsageError, match=words):
+        load_waivers(tmp_path / "waivers.yaml", {"R-MPM-15"})
