@@ -102,7 +102,8 @@ def test_the_bundle_commands_take_relative_paths(home, certified):
 
 
 def test_serve_with_a_relative_out_answers(home):
-    process = subprocess.Popen([QRINTEROP, "serve", "--out", "serve", "--persona", "wallet-w"],
+    process = subprocess.Popen([QRINTEROP, "serve", "--out", "serve", "--ics", "ics.yaml",
+                                "--persona", "wallet-w"],
                                cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
