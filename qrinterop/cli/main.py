@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # loading behave, the simulators' crypto and the report templates.
 
 
-
 class _Terminal(Console):
     """The console, where text an SUT chose (a name, a quoted field) shows its hidden
     characters as ``<U+202E>``: a bidirectional override must not make a line read as

@@ -129,8 +129,8 @@ def verify_command(files: tuple[Path, ...], pubs: tuple[str, ...], sender: str |
 
 
 def _read_json(path: Path) -> object:
-    """The JSON in ``path`` (duplicate member names refused), or ``_NOT_JSON``; a file that
-    cannot be read is a usage error naming it."""
+    """The JSON in ``path`` (strict: no duplicate names, NaN or endless nesting), or
+    ``_NOT_JSON``; a file that cannot be read is a usage error naming it."""
     if not path.exists():   # this command's own wording, which scripts may match
         raise UsageError(f"{path}: no such file")
     try:
