@@ -3,7 +3,8 @@ report bundles, check a bundle offline (a run folder, or a ``.tar.gz`` of it), s
 side by side, and render a run's Allure results.
 
 ``verify`` prints every check it made and exits 0 when all hold, 1 when one does not (naming
-the file or transcript record at fault), 2 when its own input is unusable.
+the file or transcript record at fault, or the archive entry that made it refuse to unpack
+it), 2 when its own input is unusable (no such path, no manifest in it: not a bundle).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import click
 import yaml
 
-from qrinterop.evidence.bundle import BundleError, opened, verify
+from qrinterop.evidence.bundle import BundleError, Check, NotABundle, opened, verify
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
 from qrinterop.protocol.crypto import KeyFormatError
 from qrinterop.report.allure import render
@@ -59,14 +60,24 @@ def verify_command(bundle: Path, trust: tuple[Path, ...], approved: Path | None)
     try:
         with opened(bundle) as folder:
             checks = verify(folder, keys, allowed)
-    except BundleError as exc:
-        click.echo(f"FAIL  {exc}")
-        sys.exit(1)
+    except NotABundle as exc:
+        raise UsageError(visible(str(exc))) from None
+    except BundleError as exc:          # an archive too unsafe to unpack: not verified
+        checks = [Check("archive", False, str(exc))]
     for check in checks:
-        click.echo(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        click.echo(visible(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}"))
     good = all(check.ok for check in checks)
-    click.echo(f"\nBundle {'verified' if good else 'NOT verified'}: {bundle}")
+    click.echo(f"\nBundle {'verified' if good else 'NOT verified'}: {visible(str(bundle))}")
     sys.exit(0 if good else 1)
+
+
+def visible(line: str) -> str:
+    """``line`` with every character that is not printable escaped: a bundle's file names are
+    the sender's, and a newline or a bidirectional control in one must not forge or reorder
+    a line of the verdict."""
+    return "".join(char if char.isprintable() else
+                   f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+                   for char in line)
 
 
 def _approved(path: Path) -> dict:
