@@ -318,10 +318,15 @@ def test_a_malformed_manifest_is_a_finding(capsys, bundle, trust, edit, named):
     assert_refused(capsys, bundle, trust, "manifest.json", named)
 
 
-def test_a_manifest_that_is_no_regular_file_is_a_finding(capsys, bundle, trust):
+@pytest.mark.parametrize(("make", "named"), [
+    (lambda path: path.symlink_to("/dev/zero"), "symbolic link"),     # used to read forever
+    (os.mkfifo, "named pipe"),                                        # must not be opened
+    (Path.mkdir, "cannot be read"),
+], ids=["link-to-dev-zero", "fifo", "folder"])
+def test_a_manifest_that_is_no_regular_file_is_a_finding(capsys, bundle, trust, make, named):
     (bundle / MANIFEST).unlink()
-    (bundle / MANIFEST).symlink_to("/dev/zero")
-    assert_refused(capsys, bundle, trust, "manifest.json", "symbolic link")
+    make(bundle / MANIFEST)
+    assert_refused(capsys, bundle, trust, "manifest.json", named)
 
 
 # -- malformed manifest.sig ------------------------------------------------------------------------
@@ -428,3 +433,11 @@ def test_matrix_refuses_a_tampered_archive_in_one_line(capsys, tmp_path, bundle,
     path = archive(bundle, tmp_path / "b.tar.gz", entry("forged/report.json"))
     code, _, err = cli(capsys, "matrix", path, "--out", tmp_path / "m", "--trust", trust)
     assert code == 2 and len(err.splitlines()) == 1 and "outside the bundle's folder" in err
+
+
+def test_a_file_name_cannot_forge_a_line_of_the_verdict(capsys, bundle, trust):
+    (bundle / "x\nok    file report.json: fine \u202e").write_text("x", encoding="utf-8")
+    code, out, _ = verified(capsys, bundle, trust)
+    assert code == 1
+    assert "FAIL  file x\\u000aok    file report.json: fine \\u202e: not listed" in out
+    assert not any(line.startswith("ok    file report.json") for line in out.splitlines())

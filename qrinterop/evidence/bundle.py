@@ -18,18 +18,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from qrinterop.evidence.archive import (
-    DEFAULT_LIMITS,
-    MANIFEST,
-    BundleError,
-    Limits,
-    NotABundle,
-    unpack,
-)
+# BundleError is re-exported: verify's callers catch it from here.
+from qrinterop.evidence.archive import DEFAULT_LIMITS, MANIFEST, Limits, NotABundle, unpack
+from qrinterop.evidence.archive import BundleError as BundleError
 from qrinterop.evidence.keys import BundleKey, PublicBundleKey
 from qrinterop.protocol.canonical import strict_loads
-
-__all__ = ["MANIFEST", "BundleError", "Limits", "NotABundle"]    # re-exported for callers
 
 SIGNATURE = "manifest.sig"
 SCHEMA = "qrinterop-bundle/1"
@@ -164,7 +157,8 @@ def survey(folder: Path) -> Contents:
     while pending:
         current = pending.pop()
         try:
-            entries = list(os.scandir(current))
+            with os.scandir(current) as listing:
+                entries = list(listing)
         except OSError as exc:
             odd[current.relative_to(folder).as_posix()] = f"a folder that cannot be read " \
                                                           f"({exc.strerror})"
@@ -198,7 +192,7 @@ def verify(folder: Path, trusted: list[PublicBundleKey],
     the folder holds is a finding (a failed check), never an exception; only a folder with no
     manifest at all raises :class:`NotABundle`: it is not a bundle."""
     contents = survey(folder)
-    if not contents.holds(MANIFEST):
+    if not os.path.lexists(folder / MANIFEST):
         raise NotABundle(f"{folder}: no {MANIFEST}: not a report bundle")
     raw, manifest, problems = _document(folder, MANIFEST, contents, MAX_MANIFEST_BYTES,
                                         MANIFEST_SCHEMA)
