@@ -17,6 +17,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qrinterop.cli.main import main
 from qrinterop.evidence.archive import Limits, unpack
@@ -29,6 +31,7 @@ from qrinterop.evidence.bundle import (
     chained_lines,
     opened,
     sign_manifest,
+    verify,
     write_manifest,
 )
 from qrinterop.evidence.keys import ED25519, generate
@@ -54,6 +57,10 @@ def trust(tmp_path) -> Path:
 
 @pytest.fixture
 def bundle(tmp_path) -> Path:
+    return made(tmp_path)
+
+
+def made(tmp_path: Path) -> Path:
     """A signed run folder: a report, a log, a hash-chained transcript."""
     run = tmp_path / "run"
     (run / "transcripts").mkdir(parents=True)
@@ -290,6 +297,7 @@ def files_entry(**fields):
     (raw(b""), "not JSON"),
     (raw(b'{"files": [], "files": []}'), "duplicate member"),
     (raw(b'{"files": NaN}'), "NaN"),
+    (raw(b'{"files": "\\ud800"}'), "lone surrogate"),
     (raw(b"\xff\xfe{}"), "not UTF-8"),
     (raw(b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
     (huge, "larger than"),
@@ -309,7 +317,7 @@ def files_entry(**fields):
     (flipped(b'"sha256": "', b'"sha257": "'), "'sha256' is a required property"),
     (flipped(b'"path": "', b'"path": /'), "not JSON"),
 ], ids=["array", "null", "string", "truncated", "empty", "duplicate-member", "nan",
-        "not-utf8", "deep", "huge", "files-string", "files-null", "harness-array",
+        "lone-surrogate", "not-utf8", "deep", "huge", "files-string", "files-null", "harness-array",
         "files-missing", "path-int", "sha-null", "sha-short", "bytes-negative", "path-absolute",
         "path-dotdot", "path-dotdot-inside", "path-twice", "flipped-key", "flipped-sha-key",
         "flipped-quote"])
@@ -441,3 +449,42 @@ def test_a_file_name_cannot_forge_a_line_of_the_verdict(capsys, bundle, trust):
     assert code == 1
     assert "FAIL  file x\\u000aok    file report.json: fine \\u202e: not listed" in out
     assert not any(line.startswith("ok    file report.json") for line in out.splitlines())
+
+
+# -- any bytes at all ---------------------------------------------------------------------------
+ANY_TEXT = st.text(st.characters(exclude_categories=()))     # lone surrogates too
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT,
+                    lambda inner: st.lists(inner) | st.dictionaries(ANY_TEXT, inner),
+                    max_leaves=20)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    return made(tmp_path_factory.mktemp("pristine"))
+
+
+@settings(max_examples=100)
+@given(name=st.sampled_from([MANIFEST, SIGNATURE]),
+       content=JSON.map(lambda value: json.dumps(value).encode()) | st.binary(max_size=300))
+def test_any_manifest_or_signature_is_a_finding_never_an_error(pristine, name, content):
+    original = (pristine / name).read_bytes()
+    try:
+        (pristine / name).write_bytes(content)
+        checks = verify(pristine, [KEY.public])
+    finally:
+        (pristine / name).write_bytes(original)
+    assert content == original or not all(check.ok for check in checks)
+
+
+@settings(max_examples=100)
+@given(data=st.data())
+def test_a_byte_flipped_anywhere_in_the_manifest_is_a_finding(pristine, data):
+    original = (pristine / MANIFEST).read_bytes()
+    at = data.draw(st.integers(0, len(original) - 1))
+    flipped_byte = original[at] ^ data.draw(st.integers(1, 255))
+    try:
+        (pristine / MANIFEST).write_bytes(original[:at] + bytes([flipped_byte]) + original[at + 1:])
+        checks = verify(pristine, [KEY.public])
+    finally:
+        (pristine / MANIFEST).write_bytes(original)
+    assert not all(check.ok for check in checks)

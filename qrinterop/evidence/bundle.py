@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 
 # BundleError is re-exported: verify's callers catch it from here.
@@ -34,11 +35,33 @@ GENESIS = "0" * 64
 MAX_MANIFEST_BYTES = 32 << 20
 #: A signature file is a few hundred bytes.
 MAX_SIGNATURE_BYTES = 64 << 10
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A JSON Schema of the bundle's own files: jsonschema-rs decides (a manifest lists
+    thousands of files), jsonschema words every problem of a document that breaks it."""
+
+    fast: jsonschema_rs.Validator
+    worded: Draft202012Validator
+
+    @classmethod
+    def of(cls, name: str) -> Shape:
+        schema = json.loads(Path(__file__).with_name(name).read_text(encoding="utf-8"))
+        return cls(jsonschema_rs.validator_for(schema, validate_formats=False),
+                   Draft202012Validator(schema))
+
+    def problems(self, document: object) -> list[str]:
+        if self.fast.is_valid(document):
+            return []
+        return [_worded(error) for error in sorted(self.worded.iter_errors(document),
+                                                   key=lambda e: [str(p) for p in e.path])]
+
+
 #: The shapes verify accepts, as data: every way a manifest or signature breaks its schema is
 #: a finding, never an exception.
-MANIFEST_SCHEMA, SIGNATURE_SCHEMA = (
-    Draft202012Validator(json.loads(Path(__file__).with_name(name).read_text(encoding="utf-8")))
-    for name in ("manifest.schema.json", "signature.schema.json"))
+MANIFEST_SHAPE, SIGNATURE_SHAPE = Shape.of("manifest.schema.json"), \
+    Shape.of("signature.schema.json")
 
 
 def sha256(data: bytes) -> str:
@@ -195,7 +218,7 @@ def verify(folder: Path, trusted: list[PublicBundleKey],
     if not os.path.lexists(folder / MANIFEST):
         raise NotABundle(f"{folder}: no {MANIFEST}: not a report bundle")
     raw, manifest, problems = _document(folder, MANIFEST, contents, MAX_MANIFEST_BYTES,
-                                        MANIFEST_SCHEMA)
+                                        MANIFEST_SHAPE)
     if manifest is not None:
         problems += _listed_twice(manifest)
     checks = _signature_checks(folder, raw, trusted, contents)
@@ -214,7 +237,7 @@ def verify(folder: Path, trusted: list[PublicBundleKey],
 
 
 def _document(folder: Path, name: str, contents: Contents, cap: int,
-              schema: Draft202012Validator) -> tuple[bytes | None, object, list[str]]:
+              shape: Shape) -> tuple[bytes | None, object, list[str]]:
     """A JSON file of the bundle: its bytes (None if unreadable), its value (None unless it
     has the schema's shape), and every problem found."""
     if name in contents.odd:
@@ -229,8 +252,7 @@ def _document(folder: Path, name: str, contents: Contents, cap: int,
     document, problem = _parsed(raw)
     if problem is not None:
         return raw, None, [problem]
-    problems = [_worded(error) for error in sorted(schema.iter_errors(document),
-                                                   key=lambda e: [str(p) for p in e.path])]
+    problems = shape.problems(document)
     return raw, None if problems else document, problems
 
 
@@ -244,8 +266,11 @@ def _parsed(raw: bytes) -> tuple[object, str | None]:
         return None, "not JSON that can be read: nested too deeply"
     except ValueError as exc:
         return None, f"not JSON: {exc}"
-    try:
-        json.dumps(document, allow_nan=False)
+    try:        # what Python parses but no other reader agrees on
+        json.dumps(document, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return None, f"not JSON: holds a lone surrogate ({exc.object[exc.start]!r}), which is " \
+                     f"no Unicode character"
     except ValueError:
         return None, "not JSON: holds NaN or Infinity, which JSON has no numbers for"
     return document, None
@@ -274,7 +299,7 @@ def _signature_checks(folder: Path, manifest: bytes | None, trusted: list[Public
     if not contents.holds(SIGNATURE):
         return [Check(name, False, f"no {SIGNATURE}: the bundle is not signed")]
     _, signature, problems = _document(folder, SIGNATURE, contents, MAX_SIGNATURE_BYTES,
-                                       SIGNATURE_SCHEMA)
+                                       SIGNATURE_SHAPE)
     if problems:
         return [Check(name, False, f"{SIGNATURE}: {problem}") for problem in problems]
     if manifest is None:
