@@ -110,19 +110,21 @@ def _unsafe(member: tarfile.TarInfo, name: PurePosixPath,
         return "has an absolute path"
     if ".." in name.parts:
         return "has '..' in its path"
-    if member.issym():
-        return f"is a symbolic link (to {member.linkname!r}): a bundle holds only files"
-    if member.islnk():
-        return f"is a hard link (to {member.linkname!r}): a bundle holds only files"
-    if member.ischr() or member.isblk():
-        return "is a device: a bundle holds only files"
-    if member.isfifo():
-        return "is a named pipe: a bundle holds only files"
     if not (member.isreg() or member.isdir()) or member.issparse():
-        return "is not a regular file or folder"
+        return f"is {_kind(member)}: a bundle holds only regular files and folders"
     if member.isreg() and name in seen:
         return "appears twice (which copy would be verified?)"
     return None
+
+
+def _kind(member: tarfile.TarInfo) -> str:
+    if member.issym():
+        return f"a symbolic link (to {member.linkname!r})"
+    if member.islnk():
+        return f"a hard link (to {member.linkname!r})"
+    if member.ischr() or member.isblk():
+        return "a device"
+    return "a named pipe" if member.isfifo() else "a sparse file or one of an unknown type"
 
 
 def _root(archive: Path, names: dict[PurePosixPath, bool]) -> PurePosixPath:
