@@ -61,10 +61,13 @@ def bundle(tmp_path) -> Path:
 
 
 def made(tmp_path: Path) -> Path:
-    """A signed run folder: a report, a log, a hash-chained transcript."""
+    """A signed run folder: a report, a log, a hash-chained transcript, and a worker's own
+    manifest (``certify --jobs``), which an archive's outermost one must win over."""
     run = tmp_path / "run"
     (run / "transcripts").mkdir(parents=True)
     (run / "logs").mkdir()
+    (run / "workers" / "1").mkdir(parents=True)
+    (run / "workers" / "1" / MANIFEST).write_text("{}", encoding="utf-8")
     (run / "report.json").write_text(json.dumps(REPORT), encoding="utf-8")
     (run / "logs" / "switch.log").write_text("started\n", encoding="utf-8")
     lines = chained_lines([{"n": 1, "content": "a"}, {"n": 2, "content": "b"}])
@@ -411,8 +414,18 @@ def test_a_folder_without_a_manifest_is_unusable_input(capsys, bundle, trust):
 
 def test_an_archive_without_a_manifest_is_unusable_input(capsys, tmp_path, bundle, trust):
     (bundle / MANIFEST).unlink()
+    shutil.rmtree(bundle / "workers")
     code, _, err = verified(capsys, archive(bundle, tmp_path / "b.tar.gz"), trust)
     assert code == 2 and len(err.splitlines()) == 1 and f"no {MANIFEST}" in err
+
+
+def test_an_archive_whose_only_manifest_is_a_workers_is_refused(capsys, tmp_path, bundle,
+                                                                 trust):
+    """The run's manifest removed: the worker's folder is then the bundle, the rest outside."""
+    (bundle / MANIFEST).unlink()
+    path = archive(bundle, tmp_path / "b.tar.gz")
+    assert_refused(capsys, path, trust, "run/report.json",
+                   "outside the bundle's folder run/workers/1")
 
 
 def test_a_path_that_is_neither_folder_nor_file_is_unusable_input(capsys, tmp_path, trust):
