@@ -3,7 +3,8 @@ report bundles, check a bundle offline (a run folder, or a ``.tar.gz`` of it), s
 side by side, and render a run's Allure results.
 
 ``verify`` prints every check it made and exits 0 when all hold, 1 when one does not (naming
-the file or transcript record at fault), 2 when its own input is unusable.
+the file or transcript record at fault, or the archive entry that made it refuse to unpack
+it), 2 when its own input is unusable (no such path, no manifest in it: not a bundle).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import click
 import yaml
 
 from qrinterop.cli.options import UserPath
-from qrinterop.evidence.bundle import BundleError, opened, verify
+from qrinterop.evidence.bundle import BundleError, Check, NotABundle, opened, verify
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
 from qrinterop.protocol.crypto import KeyFormatError
 from qrinterop.report.allure import render
-from qrinterop.report.visible import visible
+from qrinterop.report.visible import one_line, visible
 from qrinterop.runner.errors import UsageError
 
 
@@ -61,13 +62,14 @@ def verify_command(bundle: Path, trust: tuple[Path, ...], approved: Path | None)
     try:
         with opened(bundle) as folder:
             checks = verify(folder, keys, allowed)
-    except BundleError as exc:
-        click.echo(f"FAIL  {exc}")
-        sys.exit(1)
+    except NotABundle as exc:
+        raise UsageError(one_line(str(exc))) from None
+    except BundleError as exc:          # an archive too unsafe to unpack: not verified
+        checks = [Check("archive", False, str(exc))]
     for check in checks:
-        click.echo(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        click.echo(one_line(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}"))
     good = all(check.ok for check in checks)
-    click.echo(f"\nBundle {'verified' if good else 'NOT verified'}: {bundle}")
+    click.echo(f"\nBundle {'verified' if good else 'NOT verified'}: {one_line(str(bundle))}")
     sys.exit(0 if good else 1)
 
 

@@ -46,3 +46,10 @@ def _hidden() -> re.Pattern[str]:
 def visible(text: str, mark: str = "<U+{:04X}>") -> str:
     """``text`` with each invisible or text-moving character written as ``<U+XXXX>``."""
     return _hidden().sub(lambda m: mark.format(ord(m.group())), text)
+
+
+
+def one_line(text: str) -> str:
+    """``text`` made :func:`visible` and kept to one line: where each line of output is a
+    verdict (``verify``), a newline in a file name the sender chose must not forge another."""
+    return re.sub(f"[{LAYOUT}]", lambda m: f"<U+{ord(m.group()):04X}>", visible(text))
