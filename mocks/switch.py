@@ -624,13 +624,10 @@ class Switch(Node):
                             body["origOrderNo"], body["origOrderTime"], acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer with that order")
-        # Only a purchase that was cleared has money to give back in the clearing: one whose
-        # answer never reached the switch was not, and its reversal nets out at the issuer.
-        cleared = self.book.payment(row["voucher_num"], acquirer, "cpm.purchase") is not None
         answer = await self.relay_financial(
             message, row["issuer"], acquirer=acquirer, issuer=row["issuer"],
             extra={"acquirer": acquirer, "origVoucherNum": row["voucher_num"]},
-            answered_by="issuer", clears=cleared)
+            answered_by="issuer")
         if answer["body"]["respCode"] == "00" and "switch-forgets-reversals" not in self.defects:
             # Final now, whatever the switch knew of it: a query finds it reversed (R-FLOW-05).
             self.conclude(row["voucher_num"], "46")
@@ -681,11 +678,9 @@ class Switch(Node):
                                           answered_by="issuer")
 
     async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
-                              extra: dict, answered_by: str, clearing: dict | None = None,
-                              clears: bool = True) -> dict:
+                              extra: dict, answered_by: str, clearing: dict | None = None) -> dict:
         """Forward a money-moving request with clearing data; add the settlement key and the
-        answering institution (as ``answered_by``) to an approval on the way back, and clear
-        it unless ``clears`` is false."""
+        answering institution (as ``answered_by``) to an approval on the way back."""
         clearing = clearing or self.clearing()
         told = {**clearing, "settleDate": f"{int(clearing['settleDate']) % 1231 + 1:04d}"} \
             if "switch-splits-settle-dates" in self.defects else clearing
@@ -696,10 +691,9 @@ class Switch(Node):
         if body["respCode"] == "00":
             body = {**body, "settleDate": clearing["settleDate"],
                     "settleKey": self.settle_key(acquirer, clearing), answered_by: receiver}
-            if clears:
-                self.book.clear(message["header"]["msgType"], {**message["body"], **extra},
-                                clearing["voucherNum"], clearing["settleDate"],
-                                body["settleKey"], acquirer, issuer)
+            self.book.clear(message["header"]["msgType"], {**message["body"], **extra},
+                            clearing["voucherNum"], clearing["settleDate"], body["settleKey"],
+                            acquirer, issuer)
         return self.reply(message, body)
 
     # -- control API (the harness's view of the wire) -----------------------------------------
