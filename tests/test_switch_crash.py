@@ -10,8 +10,9 @@ import signal
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def eventually(probe, seconds: float):
 
 
 @contextmanager
-def stopped(process) -> None:
+def stopped(process) -> Iterator[None]:
     """The process frozen (SIGSTOP) until the block ends: what is sent to it waits."""
     os.kill(process.pid, signal.SIGSTOP)
     try:
@@ -133,7 +134,39 @@ def stopped(process) -> None:
         os.kill(process.pid, signal.SIGCONT)
 
 
+def hops(tap: TapClient, since: int, direction: str, msg_type: str) -> int:
+    """How many messages of ``msg_type`` the switch received (``in``) or sent (``out``)."""
+    return sum(1 for r in tap.records_after(since)
+               if r["direction"] == direction and r["msg_type"] == msg_type)
+
+
+def settled(network, charged: list[dict]) -> list[dict]:
+    """The SUT's purchases as its books show them once none is unknown any more."""
+    def known() -> list[dict] | None:
+        txns = [transaction(network, txn["ref"]) for txn in charged]
+        return None if any(t["status"] == "unknown" for t in txns) else txns
+    txns = eventually(known, 30)
+    assert txns, "a purchase is still unknown"
+    return txns
+
+
+def crash_while_charging(network, codes: list[str], under_way, frozen=None) -> list[dict]:
+    """The SUT's terminal charges every code at once; once ``under_way()`` holds the switch
+    is killed and started again (``frozen``, a process, is stopped meanwhile). The
+    terminal's transactions, all of whose outcomes the crash left unknown."""
+    with stopped(frozen) if frozen else nullcontext(), \
+            ThreadPoolExecutor(len(codes)) as pool:
+        charging = [pool.submit(charge, network, code) for code in codes]
+        assert eventually(under_way, 10)
+        network.switch.service.restart(network.group.cwd)
+    charged = [future.result() for future in charging]
+    assert {txn["status"] for txn in charged} == {"unknown"}
+    return charged
+
+
 def test_purchases_in_flight_when_the_switch_dies_are_settled_once(network):
+    """The issuer takes the purchases in only once the switch that sent them is dead: it
+    approves them, nobody hears of it, and the acquirer's queries then reversal undo them."""
     network, folder = network
     switch, issuer = network.switch, network.peers[0]
     accounts = [paying_account(issuer.control_url, 10000)[0] for _ in range(BEFORE + IN_FLIGHT)]
@@ -142,24 +175,11 @@ def test_purchases_in_flight_when_the_switch_dies_are_settled_once(network):
     assert [txn["status"] for txn in approved] == ["approved"] * BEFORE
     tap = TapClient(switch.service.url, 10)
     cursor = tap.cursor()
-
-    def all_forwarded() -> bool:
-        return sum(1 for r in tap.records_after(cursor) if r["direction"] == "out"
-                   and r["msg_type"] == "cpm.purchase.request") == IN_FLIGHT
-    codes = [payment_code(issuer, account) for account in accounts[BEFORE:]]
-    # The issuer takes the purchases in only once the switch that sent them is dead.
-    with stopped(issuer.service.process), ThreadPoolExecutor(IN_FLIGHT) as pool:
-        charging = [pool.submit(charge, network, code) for code in codes]
-        assert eventually(all_forwarded, 10)
-        switch.service.restart(network.group.cwd)
-    in_flight = [future.result() for future in charging]
-    assert {txn["status"] for txn in in_flight} == {"unknown"}
-
-    def settled() -> list[dict] | None:
-        txns = [transaction(network, txn["ref"]) for txn in approved + in_flight]
-        return None if any(t["status"] == "unknown" for t in txns) else txns
-    txns = eventually(settled, 30)
-    assert txns, "a purchase is still unknown"
+    in_flight = crash_while_charging(
+        network, [payment_code(issuer, account) for account in accounts[BEFORE:]],
+        lambda: hops(tap, cursor, "out", "cpm.purchase.request") == IN_FLIGHT,
+        frozen=issuer.service.process)
+    txns = settled(network, approved + in_flight)
     assert [t["status"] for t in txns] == ["approved"] * BEFORE + ["reversed"] * IN_FLIGHT
     assert sorted(cleared_payments(folder, switch.id)) == \
         sorted(t["voucherNum"] for t in txns[:BEFORE])
@@ -167,4 +187,25 @@ def test_purchases_in_flight_when_the_switch_dies_are_settled_once(network):
     with closing(state(folder, issuer.id)) as db:
         assert db.execute("SELECT COUNT(*) FROM transactions WHERE kind = 'reversal' AND"
                           " account IS NOT NULL").fetchone()[0] == IN_FLIGHT
+    assert_money_conserved(network, folder, held_before)
+
+
+def test_purchases_approved_but_unanswered_when_the_switch_dies_are_settled_once(network):
+    """The issuer approved the purchases and the switch cleared them, but it was holding its
+    answers (fault answer-late) when it was killed: the acquirer's queries find them
+    approved on the restarted switch, and nothing is cleared twice."""
+    network, folder = network
+    switch, issuer = network.switch, network.peers[0]
+    accounts = [paying_account(issuer.control_url, 10000)[0] for _ in range(IN_FLIGHT)]
+    held_before = money_held(folder, [network.sut.id, issuer.id])
+    tap = TapClient(switch.service.url, 10)
+    cursor = tap.cursor()
+    tap.program_fault("answer-late", network.sut.id, "cpm.purchase.request", times=IN_FLIGHT,
+                      delay_s=20)
+    charged = crash_while_charging(
+        network, [payment_code(issuer, account) for account in accounts],
+        lambda: hops(tap, cursor, "out", "cpm.purchase.response") == IN_FLIGHT)
+    txns = settled(network, charged)
+    assert [t["status"] for t in txns] == ["approved"] * IN_FLIGHT
+    assert sorted(cleared_payments(folder, switch.id)) == sorted(t["voucherNum"] for t in txns)
     assert_money_conserved(network, folder, held_before)
