@@ -21,6 +21,7 @@ import requests
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import TapClient
 from tests.conftest import paying_account
+from tests.test_switch_concurrency import at_once, order
 
 pytestmark = pytest.mark.e2e
 
@@ -209,3 +210,48 @@ def test_purchases_approved_but_unanswered_when_the_switch_dies_are_settled_once
     assert [t["status"] for t in txns] == ["approved"] * IN_FLIGHT
     assert sorted(cleared_payments(folder, switch.id)) == sorted(t["voucherNum"] for t in txns)
     assert_money_conserved(network, folder, held_before)
+
+
+def under_way_at_crash(network, msg_type: str, body: dict) -> TapClient:
+    """Send one request as the SUT; kill the switch once it has forwarded it to the frozen
+    issuer, and start it again. The switch's tap, its cursor past the restart."""
+    switch, issuer = network.switch, network.peers[0]
+    tap = TapClient(switch.service.url, 10)
+    cursor = tap.cursor()
+    with stopped(issuer.service.process), ThreadPoolExecutor(1) as pool:
+        first = pool.submit(at_once, network, msg_type, body, 1)
+        assert eventually(lambda: hops(tap, cursor, "out", msg_type) == 1, 10)
+        switch.service.restart(network.group.cwd)
+        assert first.exception() is not None        # the connection died with the switch
+    return tap
+
+
+def test_a_refund_under_way_when_the_switch_dies_is_not_relayed_again(network):
+    """The switch claimed the refund on disk before it forwarded it: the same refund again
+    after the restart learns that its outcome is unknown and goes nowhere (the issuer, which
+    did refund, would refuse a second one as a duplicate, a false final answer)."""
+    network, _folder = network
+    purchase = charge(network, paying_account(network.peers[0].control_url, 10000)[1])
+    assert purchase["status"] == "approved"
+    refund = {"origVoucherNum": purchase["voucherNum"], "amount": 100, "currency": "156",
+              "merId": purchase["merchantId"], "termId": "TA000001", **order("R")}
+    tap = under_way_at_crash(network, "cpm.refund.request", refund)
+    cursor = tap.cursor()
+    assert [a["respCode"] for a in at_once(network, "cpm.refund.request", refund, 1)] == ["03"]
+    assert hops(tap, cursor, "out", "cpm.refund.request") == 0
+
+
+def test_a_reversal_under_way_when_the_switch_dies_is_relayed_again(network):
+    """A reversal must get through, and the issuer answers the same one alike: after the
+    restart it is relayed again and approved."""
+    network, _folder = network
+    purchase = charge(network, paying_account(network.peers[0].control_url, 10000)[1])
+    txn = transaction(network, purchase["ref"])
+    reversal = {"origOrderNo": txn["orderNo"], "origOrderTime": txn["orderTime"],
+                "amount": AMOUNT, "currency": "156", "merId": txn["merchantId"],
+                "termId": "TA000001"}
+    tap = under_way_at_crash(network, "cpm.reversal.request", reversal)
+    cursor = tap.cursor()
+    assert [a["respCode"] for a in at_once(network, "cpm.reversal.request", reversal, 1)] == \
+        ["00"]
+    assert hops(tap, cursor, "out", "cpm.reversal.request") == 1
