@@ -67,13 +67,15 @@ class Books:
     account) → (opening, closing) balance in fen of payer accounts watched over the window.
     ``window``: vouchers and txnNos the window saw; only chains holding one are judged (None:
     every chain). ``not_cleared``: vouchers the harness itself gave out as the switch, which
-    the switch never cleared."""
+    the switch never cleared. ``judged``: the institutions whose books are judged (None:
+    all); the others' records, read only in part, just link chains and show money in flight."""
 
     cleared: list[dict] | None
     ledgers: dict[str, list[dict]]
     balances: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     window: set[str] | None = None
     not_cleared: set[str] = field(default_factory=set)
+    judged: set[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,11 +178,12 @@ def conservation_findings(books: Books) -> list[Finding]:
     chains = [c for c in _chains(entries) if books.window is None
               or any(k[2:] in books.window for e in c for k in e.keys if k[0] in "vt")]
     settled = [c for c in chains if not any(e.status == "unknown" for e in c)]
+    judged = set(books.ledgers) if books.judged is None else books.judged
     findings: list[Finding] = []
     for chain in settled:
         if cleared:
-            findings += _against_switch(chain, set(books.ledgers), books.not_cleared)
-        findings += _across_network(chain, set(books.ledgers), findings)
+            findings += _against_switch(chain, judged, books.not_cleared)
+        findings += _across_network(chain, judged, findings)
     findings += _balances(books.balances, settled, chains)
     return findings
 
@@ -294,26 +297,81 @@ def _balances(balances: Mapping[tuple[str, str], tuple[int, int]],
 def gather_books(switch: TapClient | None, institutions: Mapping[str, ControlClient],
                  settle_dates: Iterable[str], openings: Mapping[tuple[str, str], int] = {},
                  refs: Mapping[str, Iterable[str]] = {}, window: set[str] | None = None,
-                 not_cleared: set[str] = frozenset()) -> Books:
-    """Read the books over HTTP: the switch's reconciliation file of each institution for
-    each of ``settle_dates`` (MMDD), each institution's transactions of those days and, by
-    reference, those named in ``refs`` (institution → refs: a transaction whose outcome is
-    still unknown has no settlement date yet), and the closing balance of each account in
+                 not_cleared: Iterable[str] = (), judged: set[str] | None = None) -> Books:
+    """Read the books over HTTP: the switch's reconciliation file of each judged institution
+    (``judged``; None: all of ``institutions``) for each of ``settle_dates`` (MMDD), its
+    transactions of those days and, by reference, those named in ``refs`` (institution →
+    refs: a transaction whose outcome is still unknown has no settlement date yet; of an
+    institution not judged, only these are read), and the closing balance of each account in
     ``openings`` ((institution, account) → opening balance). ``switch`` None: no switch's
     books (around an SUT switch)."""
     dates = sorted(set(settle_dates))
+    judged = set(institutions) if judged is None else judged
     cleared = None if switch is None else [
-        record for party in institutions for date in dates
+        record for party in institutions if party in judged for date in dates
         for record in switch.reconciliation(party, date)["records"]]
     ledgers: dict[str, list[dict]] = {}
     for party, client in institutions.items():
-        ledgers[party] = [t for date in dates for t in client.transactions(date)]
+        ledgers[party] = [t for date in dates if party in judged
+                          for t in client.transactions(date)]
         for ref in refs.get(party, ()):
             with suppress(ControlRefused):  # not booked at all: nothing to judge
                 ledgers[party].append(client.transaction(ref))
     balances = {(party, account): (opening, institutions[party].balance(account))
                 for (party, account), opening in openings.items()}
-    return Books(cleared, ledgers, balances, window, set(not_cleared))
+    return Books(cleared, ledgers, balances, window, set(not_cleared), judged)
+
+
+#: Message and transaction fields that name a transaction the switch knows.
+MONEY_KEYS = ("voucherNum", "origVoucherNum", "txnNo", "origTxnNo")
+
+
+@dataclass
+class Window:
+    """What one scenario's transcript says about the money it moved: the vouchers and
+    txnNos it saw (``keys``), the settlement dates they fall on, the transactions each
+    institution's test-control API answered with (``refs``), and the first transcript
+    record that names each key (``first``), which a finding points at."""
+
+    keys: set[str] = field(default_factory=set)
+    settle_dates: set[str] = field(default_factory=set)
+    refs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    first: dict[str, int] = field(default_factory=dict)
+
+
+def window_of(records: list[dict]) -> Window:
+    """The money a scenario's transcript records (``Transcript.ordered``) tell of."""
+    window = Window()
+    for record in records:
+        for found in _objects(record.get("content")):
+            for key in MONEY_KEYS:
+                if isinstance(value := found.get(key), str) and value:
+                    window.keys.add(value)
+                    window.first.setdefault(value, record["n"])
+            if isinstance(date := found.get("settleDate"), str) and len(date) == 4 \
+                    and date.isdigit():
+                window.settle_dates.add(date)
+        content = record.get("content")
+        if record.get("pco") == "upper-tester" and isinstance(content, dict) \
+                and isinstance(content.get("ref"), str) and "role" in content:
+            window.refs[record["from"]].add(content["ref"])     # one transaction, not a list
+    return window
+
+
+def _objects(value: object, depth: int = 0) -> Iterable[dict]:
+    """Every JSON object inside ``value`` (a signed message's body, a control answer);
+    no deeper than a message nests, whatever a peer sent."""
+    if depth > 8:
+        return
+    if isinstance(value, dict):
+        yield value
+        children = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return
+    for child in children:
+        yield from _objects(child, depth + 1)
 
 
 def network_clients(network, timeout_s: float = 10.0) -> tuple[TapClient | None,
@@ -364,6 +422,6 @@ def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
         f"{f.requirement} [{f.party or 'network'}] {f.message}" for f in findings)
 
 
-__all__ = ["AGREEMENT", "CONSERVATION", "Books", "Finding", "assert_conserved",
+__all__ = ["AGREEMENT", "CONSERVATION", "Books", "Finding", "Window", "assert_conserved",
            "conservation_findings", "gather_books", "network_clients", "network_findings",
-           "today"]
+           "today", "window_of"]
