@@ -5,16 +5,24 @@ from the switch, gives one that names the party at fault."""
 from __future__ import annotations
 
 import copy
+import json
+import tempfile
+from pathlib import Path
 
 import pytest
+import requests
 
+from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.conservation import (
     AGREEMENT,
     CONSERVATION,
     Books,
     Finding,
+    assert_conserved,
     conservation_findings,
+    network_findings,
 )
+from tests.conftest import paying_account, run_cli
 
 ISS, ACQ, DAY = "10000001", "10000002", "1203"
 V1, V2, V3 = "20261203104500000001", "20261203104500000002", "20261203104500000003"
@@ -167,3 +175,48 @@ def test_a_finding_reads_as_a_passive_finding():
     finding = Finding(CONSERVATION, ISS, "m", V1)
     assert finding.as_passive(7) == {"requirement": CONSERVATION, "record": 7, "sender": ISS,
                                      "message": "m"}
+
+
+# -- against a running network -----------------------------------------------------------------
+@pytest.fixture
+def network():
+    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    with tempfile.TemporaryDirectory() as folder, \
+            running_network(suite, ics, Path(folder), 0) as running:
+        yield running
+
+
+@pytest.mark.e2e
+def test_a_running_network_conserves_money_until_a_balance_moves_unexplained(network):
+    """What a concurrency or crash test calls: the whole network's books of the day, and the
+    payer accounts it opened, after a purchase and a partial refund."""
+    peer, sut = network.peers[0], network.sut.service.url
+    account, code = paying_account(peer.control_url, 10000)
+    purchase = requests.post(f"{sut}/control/terminal/charge", timeout=10,
+                             json={"code": code, "amount": 3000}).json()
+    requests.post(f"{sut}/control/terminal/refund", timeout=10,
+                  json={"voucherNum": purchase["voucherNum"], "amount": 1000})
+    opened = {(peer.id, account): 10000}
+    assert_conserved(network, opened)
+    requests.put(f"{peer.control_url}/control/accounts/{account}", json={"balance": 9000},
+                 timeout=10)        # 10.00 CNY vanish from the payer with nothing booked
+    found = network_findings(network, opened, settle_s=0)
+    assert [(f.requirement, f.party) for f in found] == [(CONSERVATION, peer.id)]
+
+
+@pytest.mark.e2e
+def test_certify_fails_a_scenario_whose_sut_books_a_purchase_twice(tmp_path, defect_ics):
+    """The defect notice-credits-merchant-again breaks no step of NTF-01; only the passive
+    check after the scenario sees the purchase booked twice."""
+    run_dir = tmp_path / "run"
+    done = run_cli("certify", "--ics", str(defect_ics("notice-credits-merchant-again")),
+                   "--out", str(run_dir), "--tags", "@tc.NTF-01")
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    scenario = next(s for s in report["scenarios"] if s["id"] == "NTF-01")
+    assert scenario["verdict"] == "fail" and scenario["failure"] is None
+    assert [(f["requirement"], f["sender"]) for f in scenario["passive"]["findings"]] == [
+        (CONSERVATION, report["run"]["sut"]["id"])]
+    assert "booked 2 times" in scenario["passive"]["findings"][0]["message"]
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts[CONSERVATION] == "fail"
