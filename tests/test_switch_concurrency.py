@@ -16,6 +16,12 @@ from qrinterop.protocol.envelope import Party, beijing_now, seal
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import TapClient
+from qrinterop.runner.conservation import (
+    conservation_findings,
+    gather_books,
+    network_clients,
+    today,
+)
 from tests.conftest import paying_account
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +63,16 @@ def order(prefix: str) -> dict:
             "orderTime": f"{beijing_now():%Y%m%d%H%M%S}"}
 
 
+def issuer_findings(network, account: str) -> list:
+    """The library's conservation findings on the issuer's books and the payer's account
+    (10000 fen at opening) against the switch's clearing; this test played the acquirer."""
+    switch, clients = network_clients(network)
+    issuer = network.peers[0].id
+    books = gather_books(switch, clients, [today(switch, issuer)], {(issuer, account): 10000},
+                         judged={issuer})
+    return conservation_findings(books)
+
+
 def one_answer(answers: list[dict]) -> dict:
     """The answer every copy got, once the per-copy envelope fields are set aside."""
     distinct = {tuple(sorted((k, str(v)) for k, v in a.items())) for a in answers}
@@ -84,6 +100,7 @@ def test_one_purchase_reaches_the_issuer_and_every_copy_gets_its_answer(network,
     balance = requests.get(f"{network.peers[0].control_url}/control/accounts/{account}",
                            timeout=10).json()["balance"]
     assert balance == 10000 - 500
+    assert issuer_findings(network, account) == []
 
 
 def test_one_refund_reaches_the_issuer_and_every_copy_gets_its_answer(network, purchase):
@@ -97,3 +114,4 @@ def test_one_refund_reaches_the_issuer_and_every_copy_gets_its_answer(network, p
     balance = requests.get(f"{network.peers[0].control_url}/control/accounts/{account}",
                            timeout=10).json()["balance"]
     assert balance == 10000 - 500 + 200
+    assert issuer_findings(network, account) == []

@@ -20,6 +20,7 @@ import requests
 
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import TapClient
+from qrinterop.runner.conservation import assert_conserved
 from tests.conftest import paying_account
 from tests.test_switch_concurrency import at_once, order
 
@@ -39,7 +40,7 @@ def network():
         yield running, Path(folder) / "state"
 
 
-# -- conservation: one helper, to be replaced by the library's check -----------------------------
+# -- conservation and clearing --------------------------------------------------------------------
 def state(folder: Path, participant: str) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{folder / participant}.sqlite?mode=ro", uri=True)
 
@@ -53,20 +54,6 @@ def money_held(folder: Path, institutions: list[str]) -> dict[str, int]:
                 "SELECT (SELECT COALESCE(SUM(balance), 0) FROM accounts)"
                 " + (SELECT COALESCE(SUM(balance), 0) FROM merchants)").fetchone()[0]
     return held
-
-
-def approved_payments(folder: Path, institutions: list[str], role: str) -> dict[str, int]:
-    """The payments the institutions booked as approved in ``role``, by voucher, less those
-    reversed since."""
-    found = {}
-    for institution in institutions:
-        with closing(state(folder, institution)) as db:
-            found.update(db.execute(
-                "SELECT voucher_num, amount FROM transactions WHERE role = ? AND"
-                " kind = 'payment' AND status = 'approved' AND voucher_num NOT IN (SELECT"
-                " orig_voucher FROM transactions WHERE kind = 'reversal' AND role = ? AND"
-                " status = 'approved' AND orig_voucher IS NOT NULL)", (role, role)).fetchall())
-    return found
 
 
 def cleared_payments(folder: Path, switch: str) -> dict[str, int]:
@@ -87,18 +74,15 @@ def net_positions(network, folder: Path, institutions: list[str]) -> dict[str, i
                              for day in days) for institution in institutions}
 
 
-def assert_money_conserved(network, folder: Path, held_before: dict[str, int]) -> None:
-    """What payers lost is what merchants gained; what the clearing moves to or from each
-    institution is what its payers and merchants gained in all; and every approved payment
-    is booked alike by its issuer, the switch and its acquirer."""
-    institutions = list(held_before)
-    held = money_held(folder, institutions)
-    assert sum(held.values()) == sum(held_before.values())
-    assert net_positions(network, folder, institutions) == \
-        {i: held[i] - held_before[i] for i in institutions}
-    cleared = cleared_payments(folder, network.switch.id)
-    assert approved_payments(folder, institutions, "issuer") == cleared
-    assert approved_payments(folder, institutions, "acquirer") == cleared
+def assert_money_conserved(network, folder: Path, held_before: dict[str, int],
+                           openings: dict[tuple[str, str], int], charged: list[dict]) -> None:
+    """Money is conserved across the network (the library's check, on the payer accounts
+    opened and the SUT's purchases), and what the clearing moves to or from each institution
+    is what its payers and merchants gained in all."""
+    assert_conserved(network, openings, refs={network.sut.id: [t["ref"] for t in charged]})
+    held = money_held(folder, list(held_before))
+    assert net_positions(network, folder, list(held_before)) == \
+        {i: held[i] - held_before[i] for i in held_before}
 
 
 # -- the crash ---------------------------------------------------------------------------------
@@ -188,7 +172,9 @@ def test_purchases_in_flight_when_the_switch_dies_are_settled_once(network):
     with closing(state(folder, issuer.id)) as db:
         assert db.execute("SELECT COUNT(*) FROM transactions WHERE kind = 'reversal' AND"
                           " account IS NOT NULL").fetchone()[0] == IN_FLIGHT
-    assert_money_conserved(network, folder, held_before)
+    assert_money_conserved(network, folder, held_before,
+                           {(issuer.id, account): 10000 for account in accounts},
+                           approved + in_flight)
 
 
 def test_purchases_approved_but_unanswered_when_the_switch_dies_are_settled_once(network):
@@ -209,7 +195,8 @@ def test_purchases_approved_but_unanswered_when_the_switch_dies_are_settled_once
     txns = settled(network, charged)
     assert [t["status"] for t in txns] == ["approved"] * IN_FLIGHT
     assert sorted(cleared_payments(folder, switch.id)) == sorted(t["voucherNum"] for t in txns)
-    assert_money_conserved(network, folder, held_before)
+    assert_money_conserved(network, folder, held_before,
+                           {(issuer.id, account): 10000 for account in accounts}, charged)
 
 
 def under_way_at_crash(network, msg_type: str, body: dict) -> TapClient:
