@@ -80,16 +80,26 @@ def one_answer(answers: list[dict]) -> dict:
     return answers[0]
 
 
-@pytest.fixture(scope="module")
-def purchase(network):
-    """Fifty copies of one purchase of 5.00 CNY from a payer holding 100.00 CNY."""
+def purchased(network, copies: int) -> tuple[str, dict, int, list[dict]]:
+    """``copies`` copies of one purchase of 5.00 CNY from a new payer holding 100.00 CNY:
+    the payer's account, the purchase, the switch's cursor before it and the answers."""
     account, code = paying_account(network.peers[0].control_url, 10000)
     cursor = TapClient(network.switch.service.url, 10).cursor()
     body = {"code": code, "amount": 500, "currency": "156", "termId": "TA000001",
             "merchant": {"id": f"{network.sut.id[:7]}00000000", "name": "SHOP", "mcc": "5411",
                          "city": "BEIJING"}, **order("P")}
-    answers = at_once(network, "cpm.purchase.request", body)
-    return account, body, cursor, answers
+    return account, body, cursor, at_once(network, "cpm.purchase.request", body, copies)
+
+
+def balance(network, account: str) -> int:
+    return requests.get(f"{network.peers[0].control_url}/control/accounts/{account}",
+                        timeout=10).json()["balance"]
+
+
+@pytest.fixture(scope="module")
+def purchase(network):
+    """Fifty copies of one purchase of 5.00 CNY from a payer holding 100.00 CNY."""
+    return purchased(network, COPIES)
 
 
 def test_one_purchase_reaches_the_issuer_and_every_copy_gets_its_answer(network, purchase):
@@ -97,9 +107,7 @@ def test_one_purchase_reaches_the_issuer_and_every_copy_gets_its_answer(network,
     assert forwarded(network, "cpm.purchase.request", cursor) == 1
     answer = one_answer(answers)
     assert answer["respCode"] == "00" and answer["voucherNum"]
-    balance = requests.get(f"{network.peers[0].control_url}/control/accounts/{account}",
-                           timeout=10).json()["balance"]
-    assert balance == 10000 - 500
+    assert balance(network, account) == 10000 - 500
     assert issuer_findings(network, account) == []
 
 
@@ -111,7 +119,22 @@ def test_one_refund_reaches_the_issuer_and_every_copy_gets_its_answer(network, p
     answer = one_answer(at_once(network, "cpm.refund.request", refund))
     assert forwarded(network, "cpm.refund.request", cursor) == 1
     assert answer["respCode"] == "00" and answer["voucherNum"]
-    balance = requests.get(f"{network.peers[0].control_url}/control/accounts/{account}",
-                           timeout=10).json()["balance"]
-    assert balance == 10000 - 500 + 200
+    assert balance(network, account) == 10000 - 500 + 200
+    assert issuer_findings(network, account) == []
+
+
+@pytest.mark.parametrize("kind", ["void", "reversal"])
+def test_one_void_or_reversal_reaches_the_issuer_and_every_copy_gets_its_answer(network, kind):
+    """Either undoes a purchase of its own in full: the payer gets the money back once."""
+    account, body, _cursor, (answer,) = purchased(network, 1)
+    assert answer["respCode"] == "00"
+    undo = {"amount": body["amount"], "currency": "156", "merId": body["merchant"]["id"],
+            "termId": body["termId"]}
+    undo.update({"origVoucherNum": answer["voucherNum"], **order("V")} if kind == "void" else
+                {"origOrderNo": body["orderNo"], "origOrderTime": body["orderTime"]})
+    cursor = TapClient(network.switch.service.url, 10).cursor()
+    undone = one_answer(at_once(network, f"cpm.{kind}.request", undo))
+    assert forwarded(network, f"cpm.{kind}.request", cursor) == 1
+    assert undone["respCode"] == "00"
+    assert balance(network, account) == 10000
     assert issuer_findings(network, account) == []
