@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from qrinterop.protocol.envelope import Party, beijing_now, seal
+from qrinterop.protocol.fields import encrypt_field
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import TapClient
@@ -138,3 +139,23 @@ def test_one_void_or_reversal_reaches_the_issuer_and_every_copy_gets_its_answer(
     assert undone["respCode"] == "00"
     assert balance(network, account) == 10000
     assert issuer_findings(network, account) == []
+
+
+def test_one_mpm_payment_reaches_the_acquirer_and_every_copy_gets_its_answer(network):
+    """The test plays the payer's wallet (the SUT's ID): after one inquiry about a static
+    merchant code of the peer's, fifty copies of one payment; the merchant is paid once."""
+    peer, switch = network.peers[0], network.switch
+    code = requests.post(f"{peer.control_url}/control/merchant-codes", json={"name": "SHOP"},
+                         timeout=10).json()["code"]
+    (inquiry,) = at_once(network, "mpm.inquiry.request", {"code": code}, 1)
+    assert inquiry["respCode"] == "00"
+    payer = encrypt_field({"accountRef": "ACC-CONCURRENT"}, switch.key.public, switch.key_id)
+    payment = {"txnNo": inquiry["txnNo"], "amount": 1200, "currency": "156", "payer": payer,
+               **order("M")}
+    cursor = TapClient(switch.service.url, 10).cursor()
+    answer = one_answer(at_once(network, "mpm.payment.request", payment))
+    assert forwarded(network, "mpm.payment.request", cursor) == 1
+    assert answer["respCode"] == "00" and answer["voucherNum"]
+    switch_tap, clients = network_clients(network)
+    books = gather_books(switch_tap, clients, [today(switch_tap, peer.id)], judged={peer.id})
+    assert conservation_findings(books) == []
