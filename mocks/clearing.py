@@ -58,6 +58,13 @@ class ClearingBook:
                               " AND msg_type = ?", (voucher, acquirer, msg_type)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def moves_money(self, record: dict) -> bool:
+        """A reversal gives back what its purchase moved: one of a purchase never cleared
+        (lost on its way, or its answer lost with a crash of the switch) moves nothing,
+        whatever the issuer had done, since the issuer undoes that itself."""
+        return record["msgType"] != "cpm.reversal" or self.payment(
+            record.get("origVoucherNum"), record["acquirer"], "cpm.purchase") is not None
+
     def statement(self, participant: str, settle_date: str) -> dict:
         """The reconciliation file of ``participant`` for the clearing day ``settle_date``."""
         rows = self.db.execute("SELECT record, acquirer FROM cleared WHERE settle_date = ?"
@@ -71,7 +78,8 @@ class ClearingBook:
             totals[record["msgType"]]["count"] += 1
             totals[record["msgType"]]["amount"] += record["amount"]
             sign = ACQUIRER_SIGN[record["msgType"]] * (1 if role == "acquirer" else -1)
-            net += sign * record["amount"]
+            if self.moves_money(record):
+                net += sign * record["amount"]
         now = beijing_now()
         header = {"version": "1.0", "participant": participant, "switch": self.switch_id,
                   "clearingDate": f"{now:%Y}-{settle_date[:2]}-{settle_date[2:]}",

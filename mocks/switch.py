@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving request
     sender TEXT NOT NULL, msg_type TEXT NOT NULL,
     txn_key TEXT NOT NULL,                          -- JSON: the catalogue's idempotency_key
     msg_id TEXT NOT NULL, request TEXT NOT NULL,    -- the request's body, canonical JSON
-    answer TEXT NOT NULL,                           -- JSON: the body of the switch's answer
+    answer TEXT,            -- JSON: the body of the switch's answer; null: still under way
     PRIMARY KEY (sender, msg_type, txn_key)
 );
 CREATE INDEX IF NOT EXISTS answers_by_msg_id ON answers (sender, msg_id);
@@ -62,6 +62,9 @@ CREATE INDEX IF NOT EXISTS purchases_waiting ON purchases (password_due)
 #: A static collection code applied for without a validity lives as long as the message set
 #: allows (validitySeconds' maximum: the 10 years UnionPay uses for reusable codes).
 STATIC_CODE_VALIDITY_S = 315_360_000
+#: Requests whose receiver answers a repeat alike and moves no money twice: one claimed but not
+#: answered when the switch stopped is relayed again (a reversal must get through, R-FLOW-03).
+RESENT_AFTER_RESTART = ("cpm.reversal.request",)
 
 
 class Switch(Node):
@@ -79,13 +82,18 @@ class Switch(Node):
         self.trace = itertools.count(1)
         self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
         self.tap = Tap(self.db, self.profile.faults, self.profile.response_codes)
-        # Money-moving requests a repeat of which gets the first final answer (catalogue
-        # idempotency_key); a purchase answers from its own record, whose outcome may change.
-        self.idempotency_keys = {
+        # Money-moving requests, by the fields that name their transaction (the catalogue's
+        # idempotency_key): each is claimed before it goes anywhere, so copies wait for the
+        # first one's answer instead of going on too.
+        self.claim_fields = {
             f"{name}.request": entry["idempotency_key"]
             for name, entry in self.profile.messages["messages"].items()
-            if entry.get("moves_money") and entry["initiator"] != "switch"
-            and name != "cpm.purchase"}
+            if entry.get("moves_money") and entry["initiator"] != "switch"}
+        # A repeat of these gets the first final answer from the answers table; a purchase
+        # answers from its own record, whose outcome may change.
+        self.idempotency_keys = {name: fields for name, fields in self.claim_fields.items()
+                                 if name != "cpm.purchase.request"}
+        self.claims: dict[str, asyncio.Future] = {}     # claim key → the first copy's answer
         self.book = ClearingBook(self.db, self.id, self.profile.manifest["envelope"]["currency"])
 
     # -- evidence -------------------------------------------------------------------------------
@@ -223,16 +231,77 @@ class Switch(Node):
         }.get(message["header"]["msgType"])
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
+        claim = self._claim_key(message)
+        if claim in self.claims:
+            return await self.answer_of_first(message, self.claims[claim])
         if (earlier := self.earlier_answer(message)) is not None:
             return earlier
-        reply = await handler(message, message["header"]["sender"], message["body"])
-        self.keep_answer(message, reply)
-        return reply
+        if claim is None:
+            return await handler(message, message["header"]["sender"], message["body"])
+        # Claimed before the first await: a copy arriving meanwhile finds the claim.
+        first = self.claims[claim] = asyncio.get_running_loop().create_future()
+        self.claim(message)
+        try:
+            reply = await handler(message, message["header"]["sender"], message["body"])
+            self.keep_answer(message, reply)
+            first.set_result((self._request_text(message), reply["body"]))
+            return reply
+        finally:
+            del self.claims[claim]
+            if not first.done():        # the handler failed: the copies are told so
+                first.set_result(None)
+                self.release(message)
 
     # -- idempotency ------------------------------------------------------------------------------
     def _transaction_key(self, message: dict) -> str | None:
         fields = self.idempotency_keys.get(message["header"]["msgType"])
         return json.dumps([message["body"].get(f) for f in fields]) if fields else None
+
+    def _claim_key(self, message: dict) -> str | None:
+        """What names a money-moving request's transaction in this process: its sender, its
+        type and its catalogue idempotency_key; None for any other request."""
+        header = message["header"]
+        fields = self.claim_fields.get(header["msgType"])
+        return json.dumps([header["sender"], header["msgType"],
+                           *(message["body"].get(f) for f in fields)]) if fields else None
+
+    @staticmethod
+    def _request_text(message: dict) -> str:
+        return canonicalize(message["body"]).decode("utf-8")
+
+    async def answer_of_first(self, message: dict, first: asyncio.Future) -> dict:
+        """A copy of a request under way: the first copy's answer once it comes, 12 if this
+        is another request under the same transaction key; 03 (query it) if the first copy
+        takes longer than the switch waits for any answer."""
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(first),
+                                             self.timing("switch_response_timeout_s"))
+        except TimeoutError:
+            return self.refuse(message, "03", "the first copy of this request is under way")
+        if outcome is None:
+            return self.refuse(message, "06", "the first copy of this request failed")
+        request, body = outcome
+        if request != self._request_text(message):
+            return self.refuse(message, "12", "transaction key already names another request")
+        return self.reply(message, body)
+
+    def claim(self, message: dict) -> None:
+        """Put a money-moving request on disk before it goes anywhere: a repeat after a
+        restart then learns that its outcome is unknown instead of moving money again (a
+        purchase is on record in ``purchases`` instead)."""
+        if (txn_key := self._transaction_key(message)) is None:
+            return
+        header = message["header"]
+        self.db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, NULL)",
+                        (header["sender"], header["msgType"], txn_key, header["msgId"],
+                         self._request_text(message)))
+
+    def release(self, message: dict) -> None:
+        """Drop the claim of a request whose outcome is unknown: a repeat is routed again."""
+        header = message["header"]
+        self.db.execute("DELETE FROM answers WHERE sender = ? AND msg_type = ? AND txn_key = ?"
+                        " AND answer IS NULL", (header["sender"], header["msgType"],
+                                                self._transaction_key(message)))
 
     def earlier_answer(self, message: dict) -> dict | None:
         """The answer to a request this sender made before (same message ID, or same
@@ -245,9 +314,11 @@ class Switch(Node):
             (header["sender"], header["msgId"], header["msgType"], txn_key)).fetchone()
         if row is None:
             return None
-        if row[0] != canonicalize(message["body"]).decode("utf-8"):
+        if row[0] != self._request_text(message):
             return self.refuse(message, "12", "message ID or transaction key already names"
                                               " another request")
+        if row[1] is None:      # claimed by a process that stopped before it was answered
+            return self.refuse(message, "03", "the outcome of the first copy is unknown")
         return self.reply(message, json.loads(row[1]))
 
     def keep_answer(self, message: dict, reply: dict) -> None:
@@ -255,13 +326,16 @@ class Switch(Node):
         not final, so a repeat of that request is routed again."""
         txn_key = self._transaction_key(message)
         outcome = self.profile.response_codes.get(reply["body"]["respCode"], {}).get("outcome")
-        if txn_key is None or outcome == "unknown":
+        if txn_key is None:
+            return
+        if outcome == "unknown":
+            self.release(message)
             return
         header = message["header"]
-        self.db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
-                        (header["sender"], header["msgType"], txn_key, header["msgId"],
-                         canonicalize(message["body"]).decode("utf-8"),
-                         json.dumps(reply["body"], ensure_ascii=False)))
+        self.db.execute("UPDATE answers SET answer = ? WHERE sender = ? AND msg_type = ?"
+                        " AND txn_key = ? AND answer IS NULL",
+                        (json.dumps(reply["body"], ensure_ascii=False), header["sender"],
+                         header["msgType"], txn_key))
 
     async def issue_payment_code(self, message: dict, issuer: str, body: dict) -> dict:
         """A payment code applied for by an issuer (cpm.code_apply): one of the issuer's own
@@ -340,7 +414,9 @@ class Switch(Node):
              json.dumps([body.get("origOrderNo"), body.get("origOrderTime")]))).fetchone()
         if row is None:
             return self.refuse(message, "35", f"no MPM payment of this {side} matches the query")
-        request, answer = json.loads(row[0]), json.loads(row[1])
+        # A payment whose answer the switch has not had (or lost in a crash) is unknown.
+        request = json.loads(row[0])
+        answer = json.loads(row[1]) if row[1] else self.profile.response("03")
         found = {**self.profile.response("00"), "origMsgType": "mpm.payment",
                  "origRespCode": answer["respCode"], "origRespMsg": answer["respMsg"],
                  "origTxnNo": row[2], "origOrderNo": request["orderNo"],
@@ -390,10 +466,14 @@ class Switch(Node):
         clearing = self.clearing()
         if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"]:
             return await self.ask_for_password(message, issuer, acquirer, clearing)
+        # On record, its outcome unknown, before the issuer sees it: if the switch stops
+        # before the answer, queries find it and a reversal can name it (R-FLOW-04, -05).
+        self.remember_purchase(body, acquirer, issuer, clearing, "03")
         reply = await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
                                            extra={"acquirer": acquirer}, answered_by="issuer",
                                            clearing=clearing)
-        self.remember_purchase(body, acquirer, issuer, clearing, reply["body"]["respCode"])
+        self.db.execute("UPDATE purchases SET resp_code = ? WHERE voucher_num = ?",
+                        (reply["body"]["respCode"], clearing["voucherNum"]))
         if reply["body"]["respCode"] == "00":
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
@@ -442,7 +522,10 @@ class Switch(Node):
 
     def resume(self) -> None:
         """Notices not yet acknowledged when the switch stopped are sent again from the start
-        of their schedule: a restart does not lose them."""
+        of their schedule: a restart does not lose them. A request that may safely be relayed
+        twice loses the claim it had when the switch stopped."""
+        self.db.execute(f"DELETE FROM answers WHERE answer IS NULL AND msg_type IN"
+                        f" ({', '.join('?' * len(RESENT_AFTER_RESTART))})", RESENT_AFTER_RESTART)
         for receiver, msg_type, notice, test_case in self.db.execute(
                 "SELECT receiver, msg_type, notice, test_case FROM notices").fetchall():
             self.start_notice(receiver, msg_type, json.loads(notice), test_case)

@@ -38,9 +38,9 @@ def book() -> ClearingBook:
                                       "origVoucherNum": "20261126043533000001",
                                       "merId": "100000000000000"},
                "20261126043533000002", DAY, KEY, ACQ, ISS)
-    book.clear("cpm.reversal.request", {"origOrderNo": "P20261126000009",
+    book.clear("cpm.reversal.request", {"origOrderNo": "P20261126000001",
                                         "origOrderTime": "20261126043533",
-                                        "origVoucherNum": "20261126043533000009",
+                                        "origVoucherNum": "20261126043533000001",
                                         "amount": 500, "currency": "156"},
                "20261126043533000003", DAY, KEY, ACQ, ISS)
     book.clear("mpm.payment.request", {**order, "orderNo": "M20261126000001", "amount": 2000,
@@ -60,6 +60,20 @@ def test_each_participant_gets_a_valid_file_with_its_totals_and_net_position(boo
     assert acquirer["header"]["netAmount"] == -500
     assert book.statement(ISS, DAY)["header"]["netAmount"] == 500
     assert [r["role"] for r in acquirer["records"]] == ["acquirer"] * 3 + ["issuer"]
+
+
+def test_a_reversal_of_a_purchase_never_cleared_is_listed_but_moves_nothing(book):
+    """Its purchase was lost on its way or its answer with a crash of the switch: whatever
+    the issuer had done it undid itself, so no funds move between the two for it."""
+    book.clear("cpm.reversal.request", {"origOrderNo": "P20261126000009",
+                                        "origOrderTime": "20261126043533",
+                                        "origVoucherNum": "20261126043533000009",
+                                        "amount": 700, "currency": "156"},
+               "20261126043533000005", DAY, KEY, ACQ, ISS)
+    acquirer = book.statement(ACQ, DAY)
+    assert acquirer["header"]["recordCount"] == 5
+    assert acquirer["header"]["netAmount"] == -500
+    assert book.statement(ISS, DAY)["header"]["netAmount"] == 500
 
 
 def test_clearing_twice_changes_nothing_and_other_days_are_apart(book):
