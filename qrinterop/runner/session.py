@@ -14,16 +14,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qrinterop.codes.routing import default_table
-from qrinterop.evidence.transcript import Transcript
+from qrinterop.evidence.transcript import Transcript, stamp
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.runner.clients import Channel, ControlClient, Injector, TapClient
+from qrinterop.runner.control_api import ControlApiSpec
 from qrinterop.runner.network import Network, Participant
 from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.verdicts import (
     ScenarioResult,
     StepOutcome,
+    SutStopped,
+    contract_requirements,
     failure_record,
     scenario_verdict,
 )
@@ -52,6 +55,8 @@ class Session:
         self.on_result = on_result
         self.results: list[ScenarioResult] = []
         self.channel = Channel()
+        self.contract = ControlApiSpec.of(profile)
+        self.sut_stopped: SutStopped | None = None     # once the SUT's process has ended
         timeout = ics["sut"].get("control_timeout_s", profile.timing["upper_tester_timeout_s"])
         self.sut = self._control(network.sut, timeout)
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
@@ -87,7 +92,7 @@ class Session:
         return ControlClient(part.id, part.control_url,
                              (launch or {}).get("control_timeout_s", timeout_s), self.channel,
                              [a["id"] for a in part.description.get("accounts", [])],
-                             under_test=launch is not None)
+                             under_test=launch is not None, contract=self.contract)
 
     @property
     def timing_scale(self) -> float:
@@ -119,7 +124,8 @@ class Session:
         self.channel.transcript = Transcript(sid)
         self.channel.test_case = sid
         context.session, context.sut, context.peer = self, self.sut, self.peer
-        self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
+        self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags]) or (
+            self.sut_stopped.reason if self.sut_stopped else None)
         if self.skip_reason:
             scenario.skip(self.skip_reason)
         else:
@@ -215,11 +221,18 @@ class Session:
             verdict, reason = "not_applicable", self.skip_reason
         else:
             verdict, reason = scenario_verdict(outcome, sut_findings, other_findings)
+        if self.sut_stopped is None and (code := self.network.sut.service.exit_code()) \
+                is not None:
+            self.sut_stopped = SutStopped(sid, stamp(time.time()), code,
+                                          self.network.sut.service.ended())
+        if self.sut_stopped:
+            verdict, reason = self.sut_stopped.judge(sid, verdict, reason)
         result = ScenarioResult(
             id=sid, name=scenario.name,
             feature=str(Path(scenario.feature.filename).resolve().relative_to(
                 self.network.group.cwd)),
-            tags=tags, requirements=tag_values(tags, "req."), verdict=verdict,
+            tags=tags, requirements=tag_values(tags, "req.") + contract_requirements(outcome),
+            verdict=verdict,
             duration_s=round(time.monotonic() - self._started, 3), transcript=transcript,
             rerun=f"{self.rerun_prefix} --tags @tc.{sid}", steps=_steps(scenario),
             failure={**failure_record(outcome), "messages": self._involved()}
