@@ -41,8 +41,9 @@ class ContractBroken(Exception):
 
     def __init__(self, call: str, problems: list[str], by_sut: bool,
                  requirement: str | None) -> None:
-        super().__init__(f"{call}: the answer breaks the test-control contract "
-                         f"(control-api.openapi.json): {'; '.join(problems)}")
+        rule = f"control-api.openapi.json{', ' + requirement if by_sut and requirement else ''}"
+        super().__init__(f"{call}: the answer breaks the test-control contract ({rule}): "
+                         f"{'; '.join(problems)}")
         self.problems = problems
         self.by_sut = by_sut
         self.requirement = requirement if by_sut else None

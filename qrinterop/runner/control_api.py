@@ -85,7 +85,7 @@ class ControlApiSpec:
         try:
             body = json.loads(text)
         except ValueError:
-            return [f"{method} {self.match(method, path) or path} {status}: (body): not JSON: "
+            return [f"{method} {self.match(method, path) or path} {status}: $: not JSON: "
                     f"{text[:80]!r}"]
         return self.response_problems(method, path, status, body)
 
