@@ -139,6 +139,21 @@ def test_once_the_sut_stopped_later_scenarios_are_inconclusive_for_that_reason()
     assert how_ended(-9) == "was killed by signal 9 (SIGKILL)" and how_ended(None) is None
 
 
+class _Process:
+    def __init__(self, code: int | None) -> None:
+        self.code = code
+
+    def exit_code(self) -> int | None:
+        return self.code
+
+
+def test_a_stopped_sut_is_found_with_its_exit_status():
+    assert SutStopped.found(_Process(None), "CPM-01") is None
+    stopped = SutStopped.found(_Process(-9), "CPM-01")
+    assert (stopped.scenario, stopped.exit_code, stopped.how) == \
+        ("CPM-01", -9, "was killed by signal 9 (SIGKILL)")
+
+
 def test_the_report_says_when_and_how_the_sut_stopped():
     stop = SutStopped("MPM-01", "2026-12-03T18:00:00.000+08:00", 7, "exited with code 7")
     report = build_report(_run(), PROFILE, [

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qrinterop.codes.routing import default_table
-from qrinterop.evidence.transcript import Transcript, stamp
+from qrinterop.evidence.transcript import Transcript
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
@@ -221,10 +221,7 @@ class Session:
             verdict, reason = "not_applicable", self.skip_reason
         else:
             verdict, reason = scenario_verdict(outcome, sut_findings, other_findings)
-        if self.sut_stopped is None and (code := self.network.sut.service.exit_code()) \
-                is not None:
-            self.sut_stopped = SutStopped(sid, stamp(time.time()), code,
-                                          self.network.sut.service.ended())
+        self.sut_stopped = self.sut_stopped or SutStopped.found(self.network.sut.service, sid)
         if self.sut_stopped:
             verdict, reason = self.sut_stopped.judge(sid, verdict, reason)
         result = ScenarioResult(

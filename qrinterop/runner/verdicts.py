@@ -8,11 +8,15 @@ messages the SUT sent fail a scenario even when all its steps passed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
+from qrinterop.evidence.transcript import stamp
 from qrinterop.runner.clients import ContractBroken, ControlRefused
 from qrinterop.runner.errors import SutUnreachable
+from qrinterop.runner.services import how_ended
 
 SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "waived", "not_applicable")
 
@@ -60,6 +64,12 @@ class StepOutcome:
     message: str = ""
 
 
+class Exited(Protocol):
+    """A service whose exit status can be asked (``runner/services.py``)."""
+
+    def exit_code(self) -> int | None: ...
+
+
 @dataclass
 class SutStopped:
     """The SUT's process ended in the middle of a run: found at the end of ``scenario``, at
@@ -69,6 +79,13 @@ class SutStopped:
     at: str
     exit_code: int | None
     how: str            # "exited with code 7", "was killed by signal 9 (SIGKILL)"
+
+    @classmethod
+    def found(cls, service: Exited, scenario: str) -> SutStopped | None:
+        """The SUT's process found ended at the end of ``scenario``; None while it runs."""
+        code = service.exit_code()
+        return None if code is None else cls(scenario, stamp(time.time()), code,
+                                             how_ended(code))
 
     @property
     def reason(self) -> str:
