@@ -198,9 +198,11 @@ GARBAGE_TAGS = "@tc.CODE-01 or @tc.CODE-02 or @tc.CPM-01 or @tc.CPM-02"
 
 
 @pytest.mark.e2e
-def test_an_sut_answering_garbage_fails_by_the_contract_not_as_a_harness_error(tmp_path):
+@pytest.mark.parametrize("garbage", ["fields", "text"])
+def test_an_sut_answering_garbage_fails_by_the_contract_not_as_a_harness_error(tmp_path,
+                                                                               garbage):
     code, report, _html = certify_command(
-        tmp_path, "[python, -m, tests.faulty_sut, garbage, fields]", GARBAGE_TAGS)
+        tmp_path, f"[python, -m, tests.faulty_sut, garbage, {garbage}]", GARBAGE_TAGS)
     verdicts = {s["id"]: s["verdict"] for s in report["scenarios"]}
     assert verdicts == {"CODE-01": "fail", "CODE-02": "fail", "CPM-01": "inconclusive",
                         "CPM-02": "inconclusive"}, report["scenarios"]

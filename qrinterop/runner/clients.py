@@ -101,17 +101,18 @@ class ControlClient:
             raise SutUnreachable(f"{self.inst_id} test-control API {method} {path}: "
                                  f"{type(exc).__name__}") from None
         try:
-            answer = response.json()
-        except ValueError:
-            answer = {"error": response.text[:2000]}
+            answer, note = response.json(), None
+        except ValueError:          # kept as the text it is, not dressed up as JSON
+            answer, note = response.text[:2000], "not JSON"
         self.channel.record("upper-tester", self.inst_id, HARNESS, "response", answer,
-                            http={"status": response.status_code})
+                            http={"status": response.status_code}, note=note)
         if self.contract is not None and (problems := self.contract.answer_problems(
                 method, path, response.status_code, response.content)):
             raise ContractBroken(f"{self.inst_id} {method} {path}", problems, self.under_test,
                                  self.contract.requirement)
         if response.status_code >= 400:
-            raise ControlRefused(response.status_code, str(answer.get("error", answer)),
+            detail = answer.get("error", answer) if isinstance(answer, dict) else answer
+            raise ControlRefused(response.status_code, str(detail),
                                  self.under_test, f"{self.inst_id} {method} {path}")
         return answer
 
