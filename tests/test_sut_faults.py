@@ -132,7 +132,9 @@ def test_once_the_sut_stopped_later_scenarios_are_inconclusive_for_that_reason()
     stop = SutStopped("MPM-01", "2026-12-03T18:00:00.000+08:00", 7, how_ended(7))
     assert stop.how == "exited with code 7" and "during scenario MPM-01" in stop.reason
     assert stop.judge("MPM-01", "pass", None) == ("pass", None)      # done before it stopped
-    assert stop.judge("MPM-01", "fail", None) == ("inconclusive", stop.reason)
+    assert stop.judge("MPM-01", "fail", None) == ("fail", None)    # its own evidence stands
+    assert stop.judge("MPM-01", "error", "x") == ("inconclusive", stop.reason)
+    assert stop.judge("MPM-02", "fail", None) == ("inconclusive", stop.reason)
     assert stop.judge("MPM-02", "not_applicable", stop.reason) == ("inconclusive", stop.reason)
     assert stop.judge("MPM-03", "not_applicable", "role not claimed") == \
         ("not_applicable", "role not claimed")

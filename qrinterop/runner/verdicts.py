@@ -94,8 +94,10 @@ class SutStopped:
 
     def judge(self, scenario: str, verdict: str, reason: str | None) -> tuple[str, str | None]:
         """A scenario's verdict once the SUT has stopped: inconclusive with the stop as the
-        reason, unless it passed before the SUT stopped or does not apply to the SUT."""
-        if (verdict == "pass" and scenario == self.scenario) or \
+        reason. The scenario it stopped during keeps a pass or a fail that its own steps
+        reached (a crash on what the scenario sent is the SUT's failure, with its evidence);
+        one that does not apply to the SUT stays not applicable."""
+        if (verdict in ("pass", "fail") and scenario == self.scenario) or \
                 (verdict == "not_applicable" and reason != self.reason):
             return verdict, reason
         return "inconclusive", self.reason
