@@ -1,7 +1,9 @@
 """Assemble report.json from the run's facts and its scenario results.
 
-Requirement verdicts come from two places: the scenarios tagged with the requirement, and —
-for the requirements checked passively on every message — each scenario's passive findings.
+Requirement verdicts come from three places: the scenarios tagged with the requirement; for
+the requirements checked passively on every message, each scenario's passive findings; and
+for the test-control contract's requirement, every scenario that ran (each checks every
+answer it gets, and one the SUT broke bears on it).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from pathlib import Path
 from qrinterop.profile import Profile
 from qrinterop.report.html import write_html
 from qrinterop.report.junit import write_junit
+from qrinterop.runner.control_api import ControlApiSpec
 from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
 from qrinterop.runner.verdicts import (
     SCENARIO_VERDICTS,
     ScenarioResult,
+    SutStopped,
     requirement_verdict,
     run_verdict,
 )
@@ -53,12 +57,17 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
     """One entry per requirement. ``covered``: the requirements some scenario of the suite
     checks (None: all); the others are ``not_covered``, listed but not judged."""
     entries = []
+    contract = ControlApiSpec.of(profile).requirement
     for req in profile.requirements.values():
         applicable = profile.applies(req, claims.roles, claims.features)
-        in_suite = covered is None or req["id"] in covered or req["id"] in PASSIVE_REQUIREMENTS
+        everywhere = req["id"] in PASSIVE_REQUIREMENTS or req["id"] == contract
+        in_suite = covered is None or req["id"] in covered or everywhere
         if req["id"] in PASSIVE_REQUIREMENTS:
             bearing = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
             bearing = {k: v for k, v in bearing.items() if v is not None}
+        elif req["id"] == contract:
+            bearing = {r.id: r.verdict if contract in r.requirements else "pass"
+                       for r in results if r.verdict != "not_applicable"}
         else:
             bearing = {r.id: r.verdict for r in results if req["id"] in r.requirements}
         entries.append({
@@ -72,10 +81,12 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
 
 def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,
                  aborted: str | None = None, covered: set[str] | None = None,
-                 waivers: list[dict] | None = None) -> dict:
+                 waivers: list[dict] | None = None,
+                 sut_exits: list[dict] | None = None) -> dict:
     """``aborted``: why the run stopped early (the SUT didn't start, the harness failed);
     such a run is inconclusive whatever its scenarios did. ``waivers``: as the report lists
-    them (``Waiver.as_dict``), already applied to ``results``."""
+    them (``Waiver.as_dict``), already applied to ``results``. ``sut_exits``: when and how
+    the SUT's process ended during the run (``SutStopped.as_dict``, one per network)."""
     requirements = requirement_entries(profile, results, claims, run["sut"]["id"], covered)
     mandatory = [r for r in requirements if r["level"] == "mandatory"]
     untested = [r["id"] for r in mandatory if r["verdict"] == "untested"]
@@ -91,6 +102,12 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
         reason += (f" {len(gaps)} mandatory requirements are not covered by this suite version "
                    f"and were not judged: {', '.join(gaps)}.")
         reason_zh += f"本版测试套件未覆盖 {len(gaps)} 项必选要求，未予判定：{', '.join(gaps)}。"
+    for stop in sut_exits or []:
+        lost = sum(r.reason == SutStopped(**stop).reason for r in results)
+        reason += (f" The SUT {stop['how']} during scenario {stop['scenario']} (found at "
+                   f"{stop['at']}): {lost} scenarios are inconclusive for that reason.")
+        reason_zh += (f"被测系统在场景 {stop['scenario']} 期间终止（{stop['how']}，发现于 "
+                      f"{stop['at']}）：{lost} 个场景因此无法判定。")
     if aborted:
         verdict, reason, reason_zh = "inconclusive", aborted, f"运行提前终止：{aborted}"
     return {
@@ -103,6 +120,7 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
         "requirements": requirements,
         "scenarios": [r.as_dict() for r in results],
         "waivers": waivers or [],
+        **({"sut_exits": sut_exits} if sut_exits else {}),
     }
 
 

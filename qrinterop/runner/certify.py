@@ -191,12 +191,12 @@ def certify(options: CertifyOptions,
     run_dir = prepare_run_dir(options.out or suite.reports / run_id)
     started, clock = time.time(), time.monotonic()
     if options.jobs > 1:
-        results, aborted = _in_workers(options, suite, run_dir, judged)
+        results, aborted, exits = _in_workers(options, suite, run_dir, judged)
     else:
         rerun = options.command if options.ics is None else \
             f"{options.command} --ics {ics_path}"
-        results, aborted = _in_this_process(options, suite, profile, ics, run_dir, rerun,
-                                            judged, peer)
+        results, aborted, exits = _in_this_process(options, suite, profile, ics, run_dir,
+                                                   rerun, judged, peer)
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -215,7 +215,8 @@ def certify(options: CertifyOptions,
     }
     report = build_report(run, profile, results, Claims.of(ics), aborted,
                           covered=_coverage(suite),
-                          waivers=[waiver.as_dict(today) for waiver in waivers])
+                          waivers=[waiver.as_dict(today) for waiver in waivers],
+                          sut_exits=exits)
     if options.history is not None:
         report["history"] = record(options.history, report, run_dir)
     write_report(report, run_dir)
@@ -287,9 +288,10 @@ def _signing_key(path: Path | None) -> BundleKey | None:
 
 def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
                      run_dir: Path, rerun: str, judged: Callable[[ScenarioResult], None],
-                     peer: dict | None) -> tuple[list[ScenarioResult], str | None]:
-    """Run the selected scenarios against one network; the results gathered so far and, if
-    the run stopped early, why."""
+                     peer: dict | None,
+                     ) -> tuple[list[ScenarioResult], str | None, list[dict]]:
+    """Run the selected scenarios against one network; the results gathered so far, why the
+    run stopped early if it did, and when the SUT's process ended if it did."""
     session: Session | None = None
     aborted = None
     try:
@@ -302,12 +304,14 @@ def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ic
         raise                   # the command line's fault (a port taken): exit 2, no report
     except Exception as exc:    # a harness fault: keep what was gathered, say what broke
         aborted = f"Harness error, the run stopped: {type(exc).__name__}: {exc}"
-    return (session.results if session else []), aborted
+    stopped = session.sut_stopped if session else None
+    return (session.results if session else []), aborted, \
+        [stopped.as_dict()] if stopped else []
 
 
 def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
                 judged: Callable[[ScenarioResult], None],
-                ) -> tuple[list[ScenarioResult], str | None]:
+                ) -> tuple[list[ScenarioResult], str | None, list[dict]]:
     """Share the selected scenarios among ``options.jobs`` worker processes, each certifying
     its share against a network of its own in ``workers/<n>/``; merge what they found in
     the suite's order. Scenarios are dealt round-robin, so the long ones of one feature file
@@ -315,9 +319,10 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
     order = suite.selected(options.tags)
     shares = [share for share in (order[n::options.jobs] for n in range(options.jobs)) if share]
     if not shares:
-        return [], None         # the selection matches nothing: no scenario ran
+        return [], None, []     # the selection matches nothing: no scenario ran
     results: dict[str, ScenarioResult] = {}
     stopped: list[str] = []
+    exits: list[dict] = []
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_worker, replace(
             options, out=run_dir / "workers" / str(n), tags=selecting(share), jobs=1,
@@ -326,8 +331,9 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
         )): n for n, share in enumerate(shares)}
         for future in as_completed(futures):
             n = futures[future]
-            scenarios, aborted = future.result()
+            scenarios, aborted, ended = future.result()
             stopped += [f"worker {n}: {aborted}"] if aborted else []
+            exits += ended
             for scenario in scenarios:
                 result = ScenarioResult(**scenario)
                 if result.transcript:
@@ -335,12 +341,13 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
                 results[result.id] = result
                 judged(result)
     _gather_allure(run_dir)
-    return [results[i] for i in order if i in results], "; ".join(stopped) or None
+    return [results[i] for i in order if i in results], "; ".join(stopped) or None, \
+        sorted(exits, key=lambda e: e["at"])
 
 
-def _worker(options: CertifyOptions) -> tuple[list[dict], str | None]:
+def _worker(options: CertifyOptions) -> tuple[list[dict], str | None, list[dict]]:
     outcome = certify(options)
-    return outcome.report["scenarios"], outcome.aborted
+    return outcome.report["scenarios"], outcome.aborted, outcome.report.get("sut_exits", [])
 
 
 def _gather_allure(run_dir: Path) -> None:

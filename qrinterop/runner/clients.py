@@ -14,6 +14,7 @@ import requests
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
+from qrinterop.runner.control_api import ControlApiSpec
 from qrinterop.runner.errors import SutUnreachable
 
 HARNESS = "harness"
@@ -30,6 +31,22 @@ class ControlRefused(Exception):
         self.status = status
         self.detail = detail
         self.by_sut = by_sut
+
+
+class ContractBroken(Exception):
+    """The institution's answer to a test-control call breaks the contract
+    (control-api.openapi.json): not JSON, a status the operation does not allow, or a body
+    its schema refuses. ``by_sut`` as for :class:`ControlRefused`: an institution under
+    certification breaks ``requirement``; a simulator that does is the harness's fault."""
+
+    def __init__(self, call: str, problems: list[str], by_sut: bool,
+                 requirement: str | None) -> None:
+        rule = f"control-api.openapi.json{', ' + requirement if by_sut and requirement else ''}"
+        super().__init__(f"{call}: the answer breaks the test-control contract ({rule}): "
+                         f"{'; '.join(problems)}")
+        self.problems = problems
+        self.by_sut = by_sut
+        self.requirement = requirement if by_sut else None
 
 
 class Channel:
@@ -51,24 +68,29 @@ class ControlClient:
     in turn instead of opening new ones; an institution may not let a test open accounts.
     ``under_test``: an institution being certified (the SUT, or a second one as the peer),
     whose refusals are its own doing; a simulator's are the harness's.
+    ``contract``: the test-control API's contract every answer is checked against when it
+    arrives, so that a broken answer is named as such, not met later as a step's KeyError.
     """
 
     def __init__(self, inst_id: str, base_url: str, timeout_s: float, channel: Channel,
-                 accounts: Sequence[str] = (), under_test: bool = False) -> None:
+                 accounts: Sequence[str] = (), under_test: bool = False,
+                 contract: ControlApiSpec | None = None) -> None:
         self.inst_id = inst_id
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.channel = channel
         self.http = requests.Session()
         self.under_test = under_test
+        self.contract = contract
         self._pool = itertools.cycle(accounts) if accounts else None
         # The balance each account was opened with since the session last cleared this, the
         # conservation check's opening balance (runner/conservation.py); None: set twice.
         self.opened: dict[str, int | None] = {}
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        """Make one call; raise :class:`SutUnreachable` when there is no answer at all and
-        :class:`ControlRefused` for an error status."""
+        """Make one call; raise :class:`SutUnreachable` when there is no answer at all,
+        :class:`ContractBroken` for an answer the contract does not allow and
+        :class:`ControlRefused` for a refusal it does."""
         url = self.base_url + path
         headers = {TEST_CASE_HEADER: self.channel.test_case} if self.channel.test_case else {}
         self.channel.record("upper-tester", HARNESS, self.inst_id, "request", body,
@@ -82,13 +104,18 @@ class ControlClient:
             raise SutUnreachable(f"{self.inst_id} test-control API {method} {path}: "
                                  f"{type(exc).__name__}") from None
         try:
-            answer = response.json()
-        except ValueError:
-            answer = {"error": response.text[:2000]}
+            answer, note = response.json(), None
+        except ValueError:          # kept as the text it is, not dressed up as JSON
+            answer, note = response.text[:2000], "not JSON"
         self.channel.record("upper-tester", self.inst_id, HARNESS, "response", answer,
-                            http={"status": response.status_code})
+                            http={"status": response.status_code}, note=note)
+        if self.contract is not None and (problems := self.contract.answer_problems(
+                method, path, response.status_code, response.content)):
+            raise ContractBroken(f"{self.inst_id} {method} {path}", problems, self.under_test,
+                                 self.contract.requirement)
         if response.status_code >= 400:
-            raise ControlRefused(response.status_code, str(answer.get("error", answer)),
+            detail = answer.get("error", answer) if isinstance(answer, dict) else answer
+            raise ControlRefused(response.status_code, str(detail),
                                  self.under_test, f"{self.inst_id} {method} {path}")
         return answer
 

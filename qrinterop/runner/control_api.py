@@ -71,20 +71,40 @@ class ControlApiSpec:
     def _validator(self, pointer: str) -> Draft202012Validator:
         return Draft202012Validator({"$ref": f"{DOC_URI}#{pointer}"}, registry=self._registry)
 
+    @property
+    def requirement(self) -> str | None:
+        """The profile's requirement an institution breaks when it answers against this
+        contract (``info.x-requirement``)."""
+        return self.document["info"].get("x-requirement")
+
+    def answer_problems(self, method: str, path: str, status: int,
+                        text: str | bytes) -> list[str]:
+        """How an answer, as it arrived (``text``, its body), breaks the contract: not JSON,
+        a status the operation does not allow, or a body its schema for that status refuses;
+        [] if it does not."""
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return [f"{method} {self.match(method, path) or path} {status}: $: not JSON: "
+                    f"{text[:80]!r}"]
+        return self.response_problems(method, path, status, body)
+
     def response_problems(self, method: str, path: str, status: int, body: object) -> list[str]:
+        """Each problem names the operation, the status, the JSON path and what is wrong."""
         template = self.match(method, path)
         if template is None:
             return [f"{method} {path} is not an operation of the test-control API"]
         responses = self.document["paths"][template][method.lower()]["responses"]
         if str(status) not in responses:
-            return [f"{method} {template}: status {status} is not one the contract allows"]
+            return [f"{method} {template}: status {status} is not one the contract allows "
+                    f"(allowed: {', '.join(responses)})"]
         response = responses[str(status)]
         pointer = response.get("$ref", "").removeprefix("#")
         if pointer:
             response = self._resolve(pointer)
         validator = self._validator(_pointer_of(template, method, status, response))
-        return [f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '(body)'}"
-                f": {e.message}" for e in validator.iter_errors(body)]
+        return [f"{method} {template} {status}: {e.json_path}: {e.message}"
+                for e in validator.iter_errors(body)]
 
     def _resolve(self, pointer: str) -> dict:
         node = self.document

@@ -89,6 +89,15 @@ class Service:
             if json.loads(line).get("ready"):
                 return
 
+    def exit_code(self) -> int | None:
+        """The process's exit status once it has ended (negative: killed by that signal),
+        None while it runs."""
+        return None if self.process is None else self.process.poll()
+
+    def ended(self) -> str | None:
+        """How the process ended ("exited with code 1"), or None while it runs."""
+        return how_ended(self.exit_code())
+
     def restart(self, cwd: Path) -> None:
         """Kill the process as a crash would (SIGKILL, no clean-up) and start it again on the
         same port with the same config and state."""
@@ -140,9 +149,14 @@ class ExternalService:
                                       f"{self.ready_timeout_s:g} s (log: {self.log_file})")
                 time.sleep(0.05)
 
+    def exit_code(self) -> int | None:
+        """The SUT's exit status once it has ended, None while it runs (or if the harness
+        cannot tell: one it did not start)."""
+        raise NotImplementedError
+
     def ended(self) -> str | None:
         """How the SUT ended ("exited with code 1"), or None while it runs."""
-        raise NotImplementedError
+        return how_ended(self.exit_code())
 
 
 @dataclass
@@ -167,9 +181,8 @@ class CommandService(ExternalService):
                 raise LaunchError(f"{self.name}: cannot run {self.command[0]!r} in "
                                   f"{self.workdir}: {exc.strerror}") from None
 
-    def ended(self) -> str | None:
-        code = self.process.poll()
-        return None if code is None else f"exited with code {code}"
+    def exit_code(self) -> int | None:
+        return self.process.poll()
 
     def stop(self, grace_s: float = 3.0) -> None:
         if self.process is not None:
@@ -208,12 +221,12 @@ class ContainerService(ExternalService):
             raise LaunchError(f"{self.name}: cannot run container image {self.image}: "
                               f"{exc}") from None
 
-    def ended(self) -> str | None:
+    def exit_code(self) -> int | None:
         self.container.reload()
         if self.container.status in ("created", "running"):
             return None
         self._keep_logs()
-        return f"exited with code {self.container.attrs['State']['ExitCode']}"
+        return self.container.attrs["State"]["ExitCode"]
 
     def stop(self, grace_s: float = 3.0) -> None:
         if self.container is None:
@@ -238,7 +251,7 @@ class UrlService(ExternalService):
     def start(self, _cwd: Path) -> None:
         pass
 
-    def ended(self) -> str | None:
+    def exit_code(self) -> int | None:
         return None
 
     def wait_ready(self, deadline: float) -> None:
@@ -258,6 +271,20 @@ class UrlService(ExternalService):
 
     def stop(self, grace_s: float = 3.0) -> None:
         pass
+
+
+def how_ended(code: int | None) -> str | None:
+    """An exit status in words ("exited with code 1", "was killed by signal 9 (SIGKILL)");
+    None for a process still running."""
+    if code is None:
+        return None
+    if code < 0:
+        try:
+            name = f" ({signal.Signals(-code).name})"
+        except ValueError:
+            name = ""
+        return f"was killed by signal {-code}{name}"
+    return f"exited with code {code}"
 
 
 def _accepts(url: str) -> bool:

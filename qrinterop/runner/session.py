@@ -33,6 +33,7 @@ from qrinterop.runner.conservation import (
     network_clients,
     window_of,
 )
+from qrinterop.runner.control_api import ControlApiSpec
 from qrinterop.runner.errors import SutUnreachable
 from qrinterop.runner.inputs import as_evidence
 from qrinterop.runner.network import Network, Participant
@@ -40,6 +41,8 @@ from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.verdicts import (
     ScenarioResult,
     StepOutcome,
+    SutStopped,
+    contract_requirements,
     failure_record,
     scenario_verdict,
 )
@@ -68,6 +71,8 @@ class Session:
         self.on_result = on_result
         self.results: list[ScenarioResult] = []
         self.channel = Channel()
+        self.contract = ControlApiSpec.of(profile)
+        self.sut_stopped: SutStopped | None = None     # once the SUT's process has ended
         timeout = ics["sut"].get("control_timeout_s", profile.timing["upper_tester_timeout_s"])
         self.sut = self._control(network.sut, timeout)
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
@@ -106,7 +111,7 @@ class Session:
         return ControlClient(part.id, part.control_url,
                              (launch or {}).get("control_timeout_s", timeout_s), self.channel,
                              [a["id"] for a in part.description.get("accounts", [])],
-                             under_test=launch is not None)
+                             under_test=launch is not None, contract=self.contract)
 
     @property
     def timing_scale(self) -> float:
@@ -139,7 +144,8 @@ class Session:
         self.channel.test_case = sid
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self.sut.opened.clear()
-        self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
+        self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags]) or (
+            self.sut_stopped.reason if self.sut_stopped else None)
         if self.skip_reason:
             scenario.skip(self.skip_reason)
         else:
@@ -237,11 +243,15 @@ class Session:
             verdict, reason = "not_applicable", self.skip_reason
         else:
             verdict, reason = scenario_verdict(outcome, sut_findings, other_findings)
+        self.sut_stopped = self.sut_stopped or SutStopped.found(self.network.sut.service, sid)
+        if self.sut_stopped:
+            verdict, reason = self.sut_stopped.judge(sid, verdict, reason)
         result = ScenarioResult(
             id=sid, name=scenario.name,
             feature=str(Path(scenario.feature.filename).resolve().relative_to(
                 self.network.group.cwd)),
-            tags=tags, requirements=tag_values(tags, "req."), verdict=verdict,
+            tags=tags, requirements=tag_values(tags, "req.") + contract_requirements(outcome),
+            verdict=verdict,
             duration_s=round(time.monotonic() - self._started, 3), transcript=transcript,
             rerun=f"{self.rerun_prefix} --tags @tc.{sid}", steps=_steps(scenario),
             failure={**failure_record(outcome), "messages": self._involved()}

@@ -8,11 +8,15 @@ messages the SUT sent fail a scenario even when all its steps passed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
-from qrinterop.runner.clients import ControlRefused
+from qrinterop.evidence.transcript import stamp
+from qrinterop.runner.clients import ContractBroken, ControlRefused
 from qrinterop.runner.errors import SutUnreachable
+from qrinterop.runner.services import how_ended
 
 SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "waived", "not_applicable")
 
@@ -60,14 +64,71 @@ class StepOutcome:
     message: str = ""
 
 
+class Exited(Protocol):
+    """A service whose exit status can be asked (``runner/services.py``)."""
+
+    def exit_code(self) -> int | None: ...
+
+
+@dataclass
+class SutStopped:
+    """The SUT's process ended in the middle of a run: found at the end of ``scenario``, at
+    ``at``. No later scenario can reach a decision, so none is run."""
+
+    scenario: str
+    at: str
+    exit_code: int | None
+    how: str            # "exited with code 7", "was killed by signal 9 (SIGKILL)"
+
+    @classmethod
+    def found(cls, service: Exited, scenario: str) -> SutStopped | None:
+        """The SUT's process found ended at the end of ``scenario``; None while it runs."""
+        code = service.exit_code()
+        return None if code is None else cls(scenario, stamp(time.time()), code,
+                                             how_ended(code))
+
+    @property
+    def reason(self) -> str:
+        return (f"the SUT {self.how} during scenario {self.scenario} (found at {self.at}): "
+                "no decision can be reached from then on")
+
+    def judge(self, scenario: str, verdict: str, reason: str | None) -> tuple[str, str | None]:
+        """A scenario's verdict once the SUT has stopped: inconclusive with the stop as the
+        reason. The scenario it stopped during keeps a pass or a fail that its own steps
+        reached (a crash on what the scenario sent is the SUT's failure, with its evidence);
+        one that does not apply to the SUT stays not applicable."""
+        if (verdict in ("pass", "fail") and scenario == self.scenario) or \
+                (verdict == "not_applicable" and reason != self.reason):
+            return verdict, reason
+        return "inconclusive", self.reason
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sut_fault(exc: BaseException | None) -> bool:
+    """The SUT silent, refusing a call, or answering against the test-control contract."""
+    return isinstance(exc, SutUnreachable) or (
+        isinstance(exc, ControlRefused | ContractBroken) and exc.by_sut)
+
+
+def contract_requirements(outcome: StepOutcome | None) -> list[str]:
+    """The requirement an SUT broke by answering a test-control call against its contract,
+    if that is what stopped the scenario: it bears on that requirement too."""
+    exc = outcome.exception if outcome else None
+    return [exc.requirement] if isinstance(exc, ContractBroken) and exc.requirement else []
+
+
 def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
     """Verdict for a scenario stopped by ``outcome``, and the reason when not a plain fail."""
     exc = outcome.exception
-    # The SUT silent, or refusing a call (no test account for us, say): while setting up, no
-    # decision can be reached; later, it is the SUT's answer.
-    if isinstance(exc, SutUnreachable) or (isinstance(exc, ControlRefused) and exc.by_sut):
+    # The SUT silent, refusing a call (no test account for us, say) or answering garbage:
+    # while setting up, no decision can be reached; later, it is the SUT's answer.
+    if sut_fault(exc):
         if outcome.step_type == "given":
-            what = "unreachable" if isinstance(exc, SutUnreachable) else "refused a call"
+            what = "unreachable" if isinstance(exc, SutUnreachable) else \
+                "refused a call" if isinstance(exc, ControlRefused) else \
+                "broke the test-control contract"
             return "inconclusive", f"SUT {what} while setting up: {exc}"
         return "fail", None
     if isinstance(exc, AssertionError) or outcome.status == "failed":
