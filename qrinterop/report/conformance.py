@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qrinterop.runner.control_api import ControlApiSpec
 from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
 
 if TYPE_CHECKING:
@@ -41,11 +42,13 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
         "| requirement | level | title | scenarios | defects that make them fail |",
         "|---|---|---|---|---|",
     ]
+    # Judged on every scenario, not by tags: the passive checks and the test-control contract.
+    everywhere = {*PASSIVE_REQUIREMENTS, ControlApiSpec.of(profile).requirement}
     for requirement in profile.requirements.values():
         scenarios = sorted(set(coverage.get(requirement["id"], [])))
         proving = sorted(v.defect for v in defects if set(v.failed) & set(scenarios))
         unscripted = "manual (below)" if "manual" in requirement else "**none**"
-        if requirement["id"] in PASSIVE_REQUIREMENTS:      # judged on every message seen
+        if requirement["id"] in everywhere:
             unscripted = "every scenario, passively"
             proving = sorted({*proving, *(v.defect for v in defects
                                           if v.breaks == requirement["id"] and v.ok)})
