@@ -116,6 +116,7 @@ class Acquiring:
         sending too): query them again from the start of the schedule, and reverse them if
         that finds nothing. Refunds and voids it was sending are sent again, as they were:
         the switch answers a repeat with its first final answer."""
+        super().resume()
         for txn in self.ledger.unresolved_purchases():
             self.spawn(self.resolve_purchase(txn, None))
         for txn in self.ledger.unresolved_undos():

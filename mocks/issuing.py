@@ -4,6 +4,7 @@ and what it does with the purchases, password steps, reversals, refunds and void
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from decimal import Decimal
@@ -67,7 +68,39 @@ class Issuing:
             "payer": payer if self.has("payer-in-clear") else self.encrypt_for(
                 self.switch_id, payer), "orderNo": order_no,
             "orderTime": base["order_time"]}, test_case)
-        return self.book_payer_side(order_no, answer)
+        txn = self.book_payer_side(order_no, answer)
+        if txn["status"] == "unknown":
+            self.spawn(self.resolve_payment(txn, test_case))
+        return txn
+
+    def resume(self) -> None:
+        """Wallet payments whose outcome was unknown when the process stopped (those it was
+        sending too): query them again from the start of the schedule."""
+        super().resume()
+        for txn in self.ledger.unresolved_payments():
+            self.spawn(self.resolve_payment(txn, None))
+
+    async def resolve_payment(self, txn: dict, test_case: str | None) -> None:
+        """Query a wallet payment whose outcome is unknown on the profile's schedule
+        (R-FLOW-04) and book the first final answer: an approval takes the money set aside,
+        a decline releases it. None final: it stays set aside, for the reconciliation file
+        to decide (timing.json, after_last)."""
+        schedule = self.profile.schedules["status_query"]
+        # The switch has answered, or given up, by then: only after it is "not found" final.
+        settled_by = txn["created_at"] + self.timing("switch_response_timeout_s")
+        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+            await asyncio.sleep(delay * self.scale)
+            answer = await self.to_switch("mpm.payment_query.request", {
+                "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+                "origMsgType": "mpm.payment"}, test_case)
+            if isinstance(answer, str) or (answer["body"]["respCode"] == "35"
+                                           and time.time() < settled_by):
+                continue
+            found = answer["body"]
+            result = {**found, "respCode": found.get("origRespCode", found["respCode"])}
+            if self.status_of(result["respCode"]) != "unknown":
+                self.book_payer_side(txn["ref"], {"body": result})
+                return
 
     def payer_outcome(self, answer: dict | str) -> dict:
         """The fields an answer to the wallet gives its transaction: no answer leaves it

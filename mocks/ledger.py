@@ -240,6 +240,13 @@ class Ledger:
                                " mode = 'CPM' AND kind = 'payment' AND status = 'unknown'")
         return [dict(row) for row in rows]
 
+    def unresolved_payments(self) -> list[dict]:
+        """The wallet's MPM payments whose outcome is still unknown."""
+        rows = self.db.execute("SELECT * FROM transactions WHERE role = 'issuer' AND"
+                               " mode = 'MPM' AND kind = 'payment' AND status = 'unknown'"
+                               " AND order_time IS NOT NULL")
+        return [dict(row) for row in rows]
+
     def unresolved_undos(self) -> list[dict]:
         """The terminal's refunds and voids whose outcome is still unknown."""
         rows = self.db.execute("SELECT * FROM transactions WHERE role = 'acquirer' AND"
