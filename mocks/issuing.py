@@ -215,6 +215,13 @@ class Issuing:
             if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]):
                 result = "64"
             db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?", (voucher,))
+            # Recorded before the switch is told: a crash leaves it unknown, not unseen.
+            self.ledger.record(
+                db, ref=voucher, role="issuer", mode="CPM", status="unknown",
+                resp_code=result, amount=waiting["amount"], currency=waiting["currency"],
+                account=account, counterparty=waiting["acquirer"],
+                order_no=waiting["order_no"], voucher_num=voucher,
+                settle_date=waiting["settle_date"], code_type="dynamic")
         answer = await self.to_switch("cpm.additional_processing_result.request", {
             "code": waiting["code"], "voucherNum": voucher, "resultCode": result}, test_case)
         acknowledged = not isinstance(answer, str) and answer["body"]["respCode"] == "00"
@@ -223,12 +230,7 @@ class Issuing:
             if status == "approved" and not self.has("debit-before-password"):
                 self.ledger.take(db, voucher, waiting["amount"])
             self.ledger.release(db, voucher)
-            return self.ledger.record(
-                db, ref=voucher, role="issuer", mode="CPM", status=status,
-                resp_code=result, amount=waiting["amount"], currency=waiting["currency"],
-                account=account, counterparty=waiting["acquirer"],
-                order_no=waiting["order_no"], voucher_num=voucher,
-                settle_date=waiting["settle_date"], code_type="dynamic")
+            return self.ledger.settle(db, voucher, status=status)
 
     def on_reversal(self, message: dict) -> dict:
         """Undo a purchase whose acquirer never learnt its outcome: give an approved one's

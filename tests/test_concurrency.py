@@ -4,90 +4,25 @@ are one refund, parallel voids void once, and no request gets an HTTP 5xx."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 import pytest
-import requests
 
-from mocks.switch import Switch
 from qrinterop.profile import load_profile
-from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.control_api import ControlApiSpec
+from tests.money import (
+    assert_conserved,
+    balance,
+    eventually,
+    in_parallel,
+    merchants_takings,
+    no_server_errors,
+    open_account,
+    payment_code,
+    post,
+    reference_network,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def network():
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
-    with tempfile.TemporaryDirectory() as folder, \
-            running_network(suite, ics, Path(folder), 0) as running:
-        yield running
-
-
-def in_parallel(count: int, call: Callable[[int], requests.Response]) -> list[requests.Response]:
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(call, range(count)))
-
-
-def post(base: str, path: str, body: dict) -> requests.Response:
-    return requests.post(f"{base}/control/{path}", json=body, timeout=30)
-
-
-def open_account(base: str, balance: int) -> str:
-    return post(base, "accounts", {"balance": balance}).json()["account"]
-
-
-def balance(base: str, account: str) -> int:
-    return requests.get(f"{base}/control/accounts/{account}", timeout=10).json()["balance"]
-
-
-def payment_code(base: str, account: str) -> str:
-    return post(base, "payment-codes", {"account": account}).json()["code"]
-
-
-def institutions(network) -> list[str]:
-    return [network.sut.service.url, *(peer.service.url for peer in network.peers)]
-
-
-def transactions(base: str) -> list[dict]:
-    return requests.get(f"{base}/control/transactions", timeout=10,
-                        params={"settleDate": Switch.settle_date()}).json()["transactions"]
-
-
-def merchants_takings(network) -> int:
-    """What the network's merchants hold from payments, net of refunds and voids, as their
-    acquirers booked it."""
-    sign = {"payment": 1, "refund": -1, "void": -1}
-    return sum(sign.get(txn["kind"], 0) * txn["amount"] for base in institutions(network)
-               for txn in transactions(base)
-               if txn["role"] == "acquirer" and txn["status"] == "approved")
-
-
-def standing_vouchers(network, role: str) -> set[str]:
-    """Vouchers of the payments a side booked as approved and not reversed."""
-    booked = [txn for base in institutions(network) for txn in transactions(base)]
-    reversed_ = {txn["origVoucherNum"] for txn in booked
-                 if txn["kind"] == "reversal" and txn["role"] == "issuer"}
-    return {txn["voucherNum"] for txn in booked if txn["role"] == role
-            and txn["kind"] == "payment" and txn["status"] == "approved"
-            and txn["voucherNum"] not in reversed_}
-
-
-def assert_conserved(network, payers: dict[tuple[str, str], int], takings_before: int) -> None:
-    """What the payers lost (from their opening ``payers`` balances) the merchants gained, and
-    every approved payment is booked by both its issuer and its acquirer. (One helper, to be
-    replaced by the harness's own conservation check.)"""
-    lost = sum(opening - balance(base, account) for (base, account), opening in payers.items())
-    assert merchants_takings(network) - takings_before == lost
-    assert standing_vouchers(network, "issuer") == standing_vouchers(network, "acquirer")
-
-
-def no_server_errors(answers: list[requests.Response]) -> None:
-    assert [a.status_code for a in answers if a.status_code >= 500] == []
+network = pytest.fixture(scope="module", name="network")(reference_network)
 
 
 @pytest.mark.parametrize(("count", "amount"), [(2, 5000), (50, 1000)])
@@ -120,6 +55,26 @@ def test_parallel_purchases_at_the_issuer_spend_the_balance_once(network):
     assert sorted(a.json()["status"] for a in answers) == ["approved"] + ["declined"] * 3
     assert balance(sut, account) == 0
     assert_conserved(network, {(sut, account): 5000}, before)
+
+
+def test_parallel_password_confirmations_spend_the_balance_once(network):
+    """Two purchases above the pin-free limit wait for one payer's password; the payer
+    confirms both at once, with the money for one: one is approved, the other declined (64),
+    never an HTTP 500 for a debit the balance cannot take."""
+    sut, peer = network.sut.service.url, network.peers[0].service.url
+    before = merchants_takings(network)
+    account = post(sut, "accounts", {"balance": 200000, "riskTier": "B"}).json()["account"]
+    codes = [payment_code(sut, account) for _ in range(2)]
+    waiting = in_parallel(2, lambda i: post(peer, "terminal/charge",
+                                            {"code": codes[i], "amount": 150000}))
+    assert [a.json()["respCode"] for a in waiting] == ["70", "70"]
+    answers = in_parallel(2, lambda _: post(sut, "wallet/password",
+                                            {"account": account, "decision": "confirm"}))
+    no_server_errors(answers)
+    assert sorted(a.json()["status"] for a in answers) == ["approved", "declined"]
+    assert balance(sut, account) == 50000
+    assert eventually(lambda: merchants_takings(network) - before == 150000, 10)
+    assert_conserved(network, {(sut, account): 200000}, before)
 
 
 def charged(network, amount: int) -> tuple[dict, str, str]:

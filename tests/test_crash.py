@@ -15,25 +15,18 @@ import pytest
 import requests
 
 from qrinterop.runner.clients import TapClient
-from tests.test_concurrency import (
+from tests.money import (
     assert_conserved,
+    eventually,
     merchants_takings,
-    network,  # noqa: F401  (the module's network fixture)
     open_account,
     payment_code,
     post,
+    reference_network,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-def eventually(probe, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not probe():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
+network = pytest.fixture(scope="module", name="network")(reference_network)
 
 
 def answer_of(base: str, path: str, body: dict) -> requests.Response | None:
@@ -60,7 +53,7 @@ def payers_at(base: str, count: int, opening: int) -> tuple[dict, list[str]]:
         [payment_code(base, account) for account in accounts]
 
 
-def test_a_killed_acquirer_loses_no_purchase(network):  # noqa: F811
+def test_a_killed_acquirer_loses_no_purchase(network):
     """The switch holds its answers to the SUT's terminal; the SUT is killed once the issuer
     has debited the payers, and started again: it finds the purchases it had recorded and
     settles them (query, or the switch's result notice), so the merchant gets what the payers
@@ -83,7 +76,7 @@ def test_a_killed_acquirer_loses_no_purchase(network):  # noqa: F811
     assert_conserved(network, payers, before)
 
 
-def test_a_killed_issuer_loses_no_purchase(network):  # noqa: F811
+def test_a_killed_issuer_loses_no_purchase(network):
     """Six purchases of the SUT's payers at once at a peer's terminal; the SUT is killed among
     them and started again. Whatever it had answered, every purchase ends approved on both
     sides or undone (declined, or reversed and the payer credited back)."""
@@ -100,3 +93,45 @@ def test_a_killed_issuer_loses_no_purchase(network):  # noqa: F811
     assert eventually(lambda: not unknown_at(network.sut)
                       and not unknown_at(network.peers[0]), 20)
     assert_conserved(network, payers, before)
+
+
+def killed_while_the_switch_holds(network, msg_type: str, call) -> None:
+    """Have the switch hold its answer to the SUT's next ``msg_type``, make ``call`` (to the
+    SUT), and kill and restart the SUT while it waits for that answer."""
+    TapClient(network.switch.service.url, 10).program_fault(
+        "answer-late", network.sut.id, msg_type, delay_s=5)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(call)
+        time.sleep(1.0)
+        network.sut.service.restart(network.group.cwd)
+        assert pending.result() is None
+
+
+def test_a_killed_acquirer_sends_its_refund_again(network):
+    """Killed while its refund is on its way, the SUT's terminal sends the same refund again
+    on start and books the answer: the payer got the money back, the merchant gave it."""
+    sut, peer = network.sut.service.url, network.peers[0].service.url
+    before = merchants_takings(network)
+    payers, codes = payers_at(peer, 1, 3000)
+    voucher = post(sut, "terminal/charge", {"code": codes[0], "amount": 3000}).json()["voucherNum"]
+    killed_while_the_switch_holds(network, "cpm.refund.request", lambda: answer_of(
+        sut, "terminal/refund", {"voucherNum": voucher, "amount": 1000,
+                                 "refundId": "CRASHREFUND1"}))
+    assert eventually(lambda: not unknown_at(network.sut), 10)
+    refund = requests.get(f"{sut}/control/transactions/CRASHREFUND1", timeout=10).json()
+    assert refund["status"] == "approved"
+    assert_conserved(network, payers, before)
+
+
+def test_a_killed_wallet_queries_its_payment(network):
+    """Killed while its MPM payment is on its way, the SUT's wallet queries it on start and
+    takes the money it had set aside: the merchant was paid, the payer pays."""
+    sut, peer = network.sut.service.url, network.peers[0].service.url
+    before = merchants_takings(network)
+    account = open_account(sut, 2000)
+    code = post(peer, "merchant-codes", {"name": "CRASH SHOP"}).json()["code"]
+    killed_while_the_switch_holds(network, "mpm.payment.request", lambda: answer_of(
+        sut, "wallet/pay", {"account": account, "code": code, "amount": 1200}))
+    assert eventually(lambda: not unknown_at(network.sut), 10)
+    assert_conserved(network, {(sut, account): 2000}, before)
+    assert requests.get(f"{sut}/control/accounts/{account}", timeout=10).json()["balance"] == 800
