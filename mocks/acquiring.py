@@ -353,6 +353,12 @@ class Acquiring:
         if acts:
             self.settle_terminal(txn["ref"], result, txn["amount"],
                                  only_unknown=not self.has("notice-unchecked"))
+        elif txn is not None and txn["status"] == "approved" and \
+                self.has("notice-credits-merchant-again"):
+            with self.ledger.atomic() as db:        # the same purchase booked a second time
+                self.ledger.record(db, **{**txn, "ref": f"N{body['voucherNum']}",
+                                          "created_at": None})
+                self.ledger.credit_merchant(db, txn["merchant_id"], txn["amount"])
         elif txn is None and self.has("notice-books-unknown-order"):
             merchant = self.terminal_merchant()
             with self.ledger.atomic() as db:

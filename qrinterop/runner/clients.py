@@ -62,6 +62,9 @@ class ControlClient:
         self.http = requests.Session()
         self.under_test = under_test
         self._pool = itertools.cycle(accounts) if accounts else None
+        # The balance each account was opened with since the session last cleared this, the
+        # conservation check's opening balance (runner/conservation.py); None: set twice.
+        self.opened: dict[str, int | None] = {}
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
         """Make one call; raise :class:`SutUnreachable` when there is no answer at all and
@@ -94,9 +97,11 @@ class ControlClient:
         """A payer account holding ``balance`` fen: the next pooled account, its balance set
         (after the last, the first again), or else a new one."""
         if self._pool is None:
-            return self.call("POST", "/control/accounts", {"balance": balance})["account"]
-        account = next(self._pool)
-        self.call("PUT", _account_path(account), {"balance": balance})
+            account = self.call("POST", "/control/accounts", {"balance": balance})["account"]
+        else:
+            account = next(self._pool)
+            self.call("PUT", _account_path(account), {"balance": balance})
+        self.opened[account] = None if account in self.opened else balance
         return account
 
     def balance(self, account: str) -> int:

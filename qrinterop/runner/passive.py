@@ -10,8 +10,9 @@ from qrinterop.protocol.envelope import signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.validation import schema_problems
 
-#: Requirements every scenario checks passively, on every message it caused.
-PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01")
+#: Requirements every scenario checks passively: on every message it caused, and (money
+#: conservation, runner/conservation.py) on the SUT's books of the money it moved.
+PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01", "R-FLOW-14")
 
 
 def passive_findings(profile: Profile, records: list[dict], keys: KeyRing) -> list[dict]:

@@ -13,12 +13,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import requests
+
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
-from qrinterop.runner.clients import Channel, ControlClient, Injector, TapClient
+from qrinterop.runner.clients import (
+    Channel,
+    ControlClient,
+    ControlRefused,
+    Injector,
+    TapClient,
+)
+from qrinterop.runner.conservation import (
+    conservation_findings,
+    gather_books,
+    network_clients,
+    window_of,
+)
+from qrinterop.runner.errors import SutUnreachable
 from qrinterop.runner.network import Network, Participant
 from qrinterop.runner.passive import passive_findings
 from qrinterop.runner.verdicts import (
@@ -71,6 +86,9 @@ class Session:
                                  {p.id: p.message_url for p in network.participants},
                                  timeout, self.channel, to_switch=self.tap is None)
         self.keys = KeyRing.from_registrations(network.registrations())
+        # The books are read apart from the scenario's transcript: reading them is the
+        # harness's check, not something the scenario did.
+        self._books_tap, self._books = network_clients(network, timeout)
         self.routes = default_table(profile.folder).extended(
             p.registration for p in network.participants if p is not network.switch)
         self.roles = set(ics["institution"]["roles"])
@@ -119,6 +137,7 @@ class Session:
         self.channel.transcript = Transcript(sid)
         self.channel.test_case = sid
         context.session, context.sut, context.peer = self, self.sut, self.peer
+        self.sut.opened.clear()
         self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags])
         if self.skip_reason:
             scenario.skip(self.skip_reason)
@@ -255,11 +274,37 @@ class Session:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"
         records = self._records = transcript.write(self.run_dir / relative)
-        findings = passive_findings(self.profile, records, self.keys)
+        findings = passive_findings(self.profile, records, self.keys) + \
+            self._conservation(records)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
         return str(relative), {"messages": checked, "findings": findings}, sut_findings, \
             len(findings) - sut_findings
+
+
+    def _conservation(self, records: list[dict]) -> list[dict]:
+        """The SUT's books over the scenario's window against the switch's clearing of it
+        (R-FLOW-14, R-FLOW-12): the transactions the scenario's messages and control answers
+        name, and the accounts it opened at the SUT. Around an SUT switch there is no
+        simulated switch's clearing to set them beside, and books that cannot be read are
+        not judged here (the scenario's own steps judge an SUT that does not answer)."""
+        sut = self.network.sut.id
+        window = window_of(records)
+        openings = {(sut, account): balance for account, balance in self.sut.opened.items()
+                    if balance is not None}
+        if self._books_tap is None or not (window.keys or openings):
+            return []
+        readers = {party: self._books[party] for party in {sut, *window.refs}
+                   if party in self._books}
+        try:
+            books = gather_books(self._books_tap, readers, window.settle_dates, openings,
+                                 window.refs, window.keys, self.injector.vouchers, {sut})
+        except (SutUnreachable, ControlRefused, requests.RequestException, ValueError,
+                KeyError, TypeError):
+            return []
+        last = records[-1]["n"] if records else 0
+        return [f.as_passive(window.first.get(f.voucher, last))
+                for f in conservation_findings(books)]
 
 
 def _steps(scenario) -> list[dict]:
