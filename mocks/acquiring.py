@@ -57,6 +57,9 @@ class Acquiring:
         a dynamic code, its amount and the order reference it is registered under."""
         merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
         if merchant is None:
+            if not spec.get("name"):
+                raise ControlError(400, f"no merchant {spec['merchantId']}: a new merchant"
+                                        " needs a name")
             merchant_id = spec.get("merchantId") or self.new_merchant_id()
             self.ledger.add_merchant(merchant_id, spec["name"], spec["mcc"], spec["city"],
                                      spec.get("localName"), spec.get("localCity"))

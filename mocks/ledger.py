@@ -97,7 +97,8 @@ class Ledger:
     def __init__(self, path: str, max_balance: int = MAX_BALANCE) -> None:
         self.db = open_database(path)
         self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA.format(max_balance=int(max_balance)))
+        self.max_balance = int(max_balance)
+        self.db.executescript(SCHEMA.format(max_balance=self.max_balance))
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -114,7 +115,16 @@ class Ledger:
         return dict(row) if row else None
 
     # -- accounts and merchants -----------------------------------------------------------------
+    def bounded(self, balance: int) -> int:
+        """``balance``, if an account may hold it; ValueError says why not (SQLite would
+        overflow past 2**63, or the CHECK refuse it, as an internal error)."""
+        if not 0 <= balance <= self.max_balance:
+            raise ValueError(f"balance must be between 0 and {self.max_balance} fen,"
+                             f" got {balance}")
+        return balance
+
     def open_account(self, account: str, balance: int, risk_tier: str = "C") -> None:
+        self.bounded(balance)
         self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at)"
                         " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, time.time()))
 
@@ -122,6 +132,8 @@ class Ledger:
         return self.one("SELECT id, balance, risk_tier FROM accounts WHERE id = ?", account)
 
     def update_account(self, account: str, balance: int | None, risk_tier: str | None) -> None:
+        if balance is not None:
+            self.bounded(balance)
         self.db.execute("UPDATE accounts SET balance = COALESCE(?, balance),"
                         " risk_tier = COALESCE(?, risk_tier) WHERE id = ?",
                         (balance, risk_tier, account))

@@ -127,6 +127,17 @@ def test_amounts_and_refund_ids_no_message_can_carry_are_refused(network, path, 
     assert answer.status_code == 400 and answer.json()["error"]
 
 
+def test_what_the_ledger_cannot_hold_is_refused_with_a_reason(network):
+    """An account opened twice, a new merchant without a name: 400 naming the problem, not
+    an HTTP 500 from SQLite."""
+    sut = network.sut.service.url
+    account = open_account(sut, 100)
+    again = post(sut, "accounts", {"account": account, "balance": 1})
+    nameless = post(sut, "merchant-codes", {"merchantId": "NOSUCHMERCHANT"})
+    assert (again.status_code, nameless.status_code) == (400, 400)
+    assert "already exists" in again.json()["error"] and "name" in nameless.json()["error"]
+
+
 def test_the_contract_bounds_what_the_messages_bound():
     """The control contract's amount and refundId are the message set's amount and orderNo."""
     profile = load_profile()
