@@ -137,7 +137,8 @@ class Acquiring:
             if self.ledger.transaction(txn["ref"])["status"] != "unknown":
                 return          # a result notice told the outcome in the meantime
             answer = await self.query(txn, test_case)
-            if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown":
+            if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown" \
+                    or self.maybe_on_its_way(txn, answer):
                 continue
             found = answer["body"]
             # 35: the switch never had the purchase, which is then final and declined.
@@ -147,6 +148,13 @@ class Acquiring:
                 return
         if not self.has("never-reverse"):
             await self.reverse(txn, test_case)
+
+    def maybe_on_its_way(self, txn: dict, answer: dict) -> bool:
+        """Whether ``answer`` says the switch has no such purchase (35) while it may still be
+        on its way through the switch, which records it only once the issuer has answered
+        or its own timeout has passed: after a restart the terminal asks that soon."""
+        return answer["body"]["respCode"] == "35" and \
+            time.time() < txn["created_at"] + self.timing("switch_response_timeout_s")
 
     @property
     def first_query_delay(self) -> float:
@@ -170,10 +178,12 @@ class Acquiring:
                 "merId": txn["merchant_id"], "termId": self.terminal["id"]}
         for delay in self.profile.schedules["status_query"]["delays_s"]:
             answer = await self.to_switch("cpm.reversal.request", body, test_case)
-            if not isinstance(answer, str) and \
+            if not isinstance(answer, str) and not self.maybe_on_its_way(txn, answer) and \
                     self.status_of(answer["body"]["respCode"]) != "unknown":
                 if answer["body"]["respCode"] == "00":
                     self.book_reversal(txn, answer["body"])
+                elif answer["body"]["respCode"] == "35":    # the switch never had it
+                    self.settle_terminal(txn["ref"], answer["body"], txn["amount"])
                 return
             await asyncio.sleep(delay * self.scale)
 
