@@ -362,8 +362,18 @@ class Acquiring:
         acts = txn is not None and (self.has("notice-unchecked") or (
             txn["status"] == "unknown"
             and (txn["amount"], txn["currency"]) == (body["amount"], body["currency"])))
+        # An order still waiting for its answer has no outcome on record yet.
+        unanswered = txn is None or (txn["status"] == "unknown" and txn["resp_code"] is None)
         result = {**body, "respCode": body["origRespCode"]}
-        if acts:
+        if unanswered and self.has("notice-books-unknown-order"):
+            merchant = self.terminal_merchant()
+            with self.ledger.atomic() as db:
+                self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="CPM",
+                                   amount=body["amount"], currency=body["currency"],
+                                   merchant_id=merchant["id"], order_no=body["orderNo"],
+                                   order_time=body["orderTime"], **self.terminal_outcome(
+                                       db, merchant["id"], result, body["amount"]))
+        elif acts:
             self.settle_terminal(txn["ref"], result, txn["amount"],
                                  only_unknown=not self.has("notice-unchecked"))
         elif txn is not None and txn["status"] == "approved" and \
@@ -372,13 +382,5 @@ class Acquiring:
                 self.ledger.record(db, **{**txn, "ref": f"N{body['voucherNum']}",
                                           "created_at": None})
                 self.ledger.credit_merchant(db, txn["merchant_id"], txn["amount"])
-        elif txn is None and self.has("notice-books-unknown-order"):
-            merchant = self.terminal_merchant()
-            with self.ledger.atomic() as db:
-                self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="CPM",
-                                   amount=body["amount"], currency=body["currency"],
-                                   merchant_id=merchant["id"], order_no=body["orderNo"],
-                                   order_time=body["orderTime"], **self.terminal_outcome(
-                                       db, merchant["id"], result, body["amount"]))
         return self.reply(message, {**self.profile.response("00"),
                                     "voucherNum": body["voucherNum"]})
