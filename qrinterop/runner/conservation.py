@@ -417,21 +417,19 @@ def network_findings(network, openings: Mapping[tuple[str, str], int] = {},
     """Conservation over a whole running network (for a test holding one, e.g. after a
     concurrency or crash test): every institution's books of the switch's clearing day(s)
     against the switch's, and each account of ``openings`` ((institution ID, account) →
-    its balance when the test set it). Money still in flight is waited for, up to
-    ``settle_s`` seconds, then judged as it stands; pass the refs of transactions whose
-    outcome a test saw unknown in ``refs`` so that they are waited for too."""
+    its balance when the test set it). Money may still be in flight (a terminal querying,
+    a restarted acquirer resuming, a notice on its way): the books are read again until
+    they agree or ``settle_s`` seconds have passed, then judged as they stand. ``refs``
+    (institution ID → refs) names transactions to read besides the day's lists, e.g. those
+    a test saw unknown, which no day lists yet."""
     switch, clients = network_clients(network)
     dates = list(settle_dates or ([today(switch, next(iter(clients)))] if switch else []))
     deadline = time.monotonic() + settle_s
     while True:
-        books = gather_books(switch, clients, dates, openings, refs)
-        if not _in_flight(books) or time.monotonic() >= deadline:
-            return conservation_findings(books)
+        findings = conservation_findings(gather_books(switch, clients, dates, openings, refs))
+        if not findings or time.monotonic() >= deadline:
+            return findings
         time.sleep(0.2)
-
-
-def _in_flight(books: Books) -> bool:
-    return any(t.get("status") == "unknown" for txns in books.ledgers.values() for t in txns)
 
 
 def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
