@@ -22,6 +22,7 @@ from qrinterop.runner.conservation import (
     conservation_findings,
     gather_books,
     network_findings,
+    window_of,
 )
 from tests.conftest import paying_account, run_cli
 
@@ -178,6 +179,22 @@ def test_a_finding_reads_as_a_passive_finding():
                                      "message": "m"}
 
 
+
+def test_a_scenarios_window_is_what_its_transcript_names():
+    """Vouchers and txnNos anywhere in a message, the settlement dates, and each
+    institution's transactions as its control API answered them (not the day's lists)."""
+    records = [
+        {"n": 1, "pco": "upper-tester", "from": ACQ, "content": booked("acquirer", ORDER, 1,
+                                                                         status="unknown")},
+        {"n": 2, "pco": "switch", "from": ISS, "content": {"header": {}, "body": {
+            "voucherNum": V1, "settleDate": DAY, "merchant": {"txnNo": TXN}}}},
+        {"n": 3, "pco": "upper-tester", "from": ISS, "content": {"transactions": [
+            booked("issuer", V2, 1, voucherNum=V2)]}},
+        {"n": 4, "pco": "switch", "from": ISS, "content": None}]
+    window = window_of(records)
+    assert window.keys == {V1, V2, TXN} and window.settle_dates == {DAY}
+    assert window.refs == {ACQ: {ORDER}}
+    assert window.first == {V1: 2, TXN: 2, V2: 3}
 
 class FakeInstitution:
     """A test-control API answering from recorded books (``junk``: and garbage besides)."""
