@@ -100,6 +100,19 @@ def test_parallel_retries_of_one_refund_id_are_one_refund(network):
     assert other.status_code == 400 and "already names another" in other.json()["error"]
 
 
+def test_parallel_partial_refunds_never_pass_what_was_paid(network):
+    """Five refunds of 10.00 each (distinct refunds) of a 30.00 purchase at once: three are
+    approved, two declined, and the payer gets 30.00 back, not 50.00."""
+    sut = network.sut.service.url
+    txn, peer, account = charged(network, 3000)
+    answers = in_parallel(5, lambda _: post(sut, "terminal/refund", {
+        "voucherNum": txn["voucherNum"], "amount": 1000}))
+    no_server_errors(answers)
+    assert sorted(a.json()["status"] for a in answers) == ["approved"] * 3 + ["declined"] * 2
+    assert balance(peer, account) == 3000
+    settled_and_conserved(network, {(network.peers[0].id, account): 3000})
+
+
 def test_parallel_voids_void_once(network):
     """Ten voids of one purchase at once: one is approved, the others declined, the payer is
     credited once."""
