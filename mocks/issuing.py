@@ -75,10 +75,14 @@ class Issuing:
 
     def resume(self) -> None:
         """Wallet payments whose outcome was unknown when the process stopped (those it was
-        sending too): query them again from the start of the schedule."""
+        sending too): query them again from the start of the schedule. Password decisions it
+        was telling the switch: tell them again."""
         super().resume()
         for txn in self.ledger.unresolved_payments():
             self.spawn(self.resolve_payment(txn, None))
+        for step_up in self.ledger.unreported_step_ups():
+            self.spawn(self.report_password(step_up["voucher_num"], step_up["code"],
+                                            step_up["resp_code"], None, again=True))
 
     async def resolve_payment(self, txn: dict, test_case: str | None) -> None:
         """Query a wallet payment whose outcome is unknown on the profile's schedule
@@ -222,13 +226,23 @@ class Issuing:
                 account=account, counterparty=waiting["acquirer"],
                 order_no=waiting["order_no"], voucher_num=voucher,
                 settle_date=waiting["settle_date"], code_type="dynamic")
+        return await self.report_password(voucher, waiting["code"], result, test_case)
+
+    async def report_password(self, voucher: str, code: str, result: str,
+                              test_case: str | None, again: bool = False) -> dict:
+        """Tell the switch the payer's decision on the purchase ``voucher`` (recorded, its
+        money set aside) and book it: an acknowledged confirmation debits the payer. Told
+        ``again`` (after a restart), the switch acknowledges the same decision once more, so
+        no answer then leaves the purchase unknown rather than declined."""
         answer = await self.to_switch("cpm.additional_processing_result.request", {
-            "code": waiting["code"], "voucherNum": voucher, "resultCode": result}, test_case)
+            "code": code, "voucherNum": voucher, "resultCode": result}, test_case)
+        if again and isinstance(answer, str):
+            return self.ledger.transaction(voucher)
         acknowledged = not isinstance(answer, str) and answer["body"]["respCode"] == "00"
         status = "approved" if result == "00" and acknowledged else "declined"
         with self.ledger.atomic() as db:
             if status == "approved" and not self.has("debit-before-password"):
-                self.ledger.take(db, voucher, waiting["amount"])
+                self.ledger.take(db, voucher, self.ledger.transaction(voucher)["amount"])
             self.ledger.release(db, voucher)
             return self.ledger.settle(db, voucher, status=status)
 

@@ -259,6 +259,15 @@ class Ledger:
                                " AND order_time IS NOT NULL")
         return [dict(row) for row in rows]
 
+    def unreported_step_ups(self) -> list[dict]:
+        """Password decisions the wallet was telling the switch (recorded unknown, with the
+        decision as their code), with the payment code the purchase was made with."""
+        rows = self.db.execute("SELECT t.voucher_num, t.resp_code, s.code FROM transactions t"
+                               " JOIN step_ups s ON s.voucher_num = t.voucher_num"
+                               " WHERE t.role = 'issuer' AND t.mode = 'CPM'"
+                               " AND t.status = 'unknown'")
+        return [dict(row) for row in rows]
+
     def unresolved_undos(self) -> list[dict]:
         """The terminal's refunds and voids whose outcome is still unknown."""
         rows = self.db.execute("SELECT * FROM transactions WHERE role = 'acquirer' AND"

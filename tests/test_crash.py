@@ -114,3 +114,19 @@ def test_a_killed_wallet_queries_its_payment(network):
         sut, "wallet/pay", {"account": account, "code": code, "amount": 1200}))
     settled_and_conserved(network, {(network.sut.id, account): 2000})
     assert balance(sut, account) == 800
+
+
+def test_a_killed_wallet_tells_the_payers_decision_again(network):
+    """Killed while telling the switch that the payer confirmed a purchase above the pin-free
+    limit, the SUT's wallet tells it again on start (the switch acknowledges the same
+    decision again) and debits the payer the money it had set aside."""
+    sut, peer = network.sut.service.url, network.peers[0].service.url
+    account = post(sut, "accounts", {"balance": 200000, "riskTier": "B"}).json()["account"]
+    waiting = post(peer, "terminal/charge", {"code": payment_code(sut, account),
+                                             "amount": 150000}).json()
+    assert waiting["respCode"] == "70"
+    killed_while_the_switch_holds(
+        network, "cpm.additional_processing_result.request", lambda: answer_of(
+            sut, "wallet/password", {"account": account, "decision": "confirm"}))
+    settled_and_conserved(network, {(network.sut.id, account): 200000})
+    assert balance(sut, account) == 50000
