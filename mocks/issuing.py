@@ -81,8 +81,8 @@ class Issuing:
         for txn in self.ledger.unresolved_payments():
             self.spawn(self.resolve_payment(txn, None))
         for step_up in self.ledger.unreported_step_ups():
-            self.spawn(self.report_password(step_up["voucher_num"], step_up["code"],
-                                            step_up["resp_code"], None, again=True))
+            self.spawn(self.report_password_again(step_up["voucher_num"], step_up["code"],
+                                                  step_up["resp_code"], None))
 
     async def resolve_payment(self, txn: dict, test_case: str | None) -> None:
         """Query a wallet payment whose outcome is unknown on the profile's schedule
@@ -229,20 +229,42 @@ class Issuing:
         return await self.report_password(voucher, waiting["code"], result, test_case)
 
     async def report_password(self, voucher: str, code: str, result: str,
-                              test_case: str | None, again: bool = False) -> dict:
+                              test_case: str | None) -> dict:
         """Tell the switch the payer's decision on the purchase ``voucher`` (recorded, its
-        money set aside) and book it: an acknowledged confirmation debits the payer. Told
-        ``again`` (after a restart), the switch acknowledges the same decision once more, so
-        no answer then leaves the purchase unknown rather than declined."""
+        money set aside) and book the answer; with none, the purchase stays unknown and the
+        decision is told again in the background (:meth:`report_password_again`)."""
         answer = await self.to_switch("cpm.additional_processing_result.request", {
             "code": code, "voucherNum": voucher, "resultCode": result}, test_case)
-        if again and isinstance(answer, str):
+        if isinstance(answer, str):
+            self.spawn(self.report_password_again(voucher, code, result, test_case))
             return self.ledger.transaction(voucher)
-        acknowledged = not isinstance(answer, str) and answer["body"]["respCode"] == "00"
+        return self.book_password(voucher, result, answer)
+
+    async def report_password_again(self, voucher: str, code: str, result: str,
+                                    test_case: str | None) -> None:
+        """Tell the switch the same decision again, spaced as status queries are, until it
+        answers (it acknowledges a repeat alike); none answering, the money stays set aside
+        for the reconciliation file to decide."""
+        schedule = self.profile.schedules["status_query"]
+        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+            await asyncio.sleep(delay * self.scale)
+            answer = await self.to_switch("cpm.additional_processing_result.request", {
+                "code": code, "voucherNum": voucher, "resultCode": result}, test_case)
+            if not isinstance(answer, str):
+                self.book_password(voucher, result, answer)
+                return
+
+    def book_password(self, voucher: str, result: str, answer: dict) -> dict:
+        """The switch answered the payer's decision: an acknowledged confirmation debits the
+        money set aside; anything else releases it (the purchase is declined)."""
+        acknowledged = answer["body"]["respCode"] == "00"
         status = "approved" if result == "00" and acknowledged else "declined"
         with self.ledger.atomic() as db:
+            txn = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", voucher)
+            if txn["status"] != "unknown":
+                return txn
             if status == "approved" and not self.has("debit-before-password"):
-                self.ledger.take(db, voucher, self.ledger.transaction(voucher)["amount"])
+                self.ledger.take(db, voucher, txn["amount"])
             self.ledger.release(db, voucher)
             return self.ledger.settle(db, voucher, status=status)
 
