@@ -26,8 +26,11 @@ from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 
+import requests
+
 from qrinterop.evidence.masking import ACCOUNT_NUMBER, mask_number
 from qrinterop.runner.clients import Channel, ControlClient, ControlRefused, TapClient
+from qrinterop.runner.errors import SutUnreachable
 from qrinterop.runner.reconcile import AGREED
 
 #: Money is conserved across the network (the profile's own rule, requirements.json).
@@ -378,6 +381,42 @@ def window_of(records: list[dict]) -> Window:
     return window
 
 
+
+def scenario_findings(records: list[dict], switch: TapClient,
+                      clients: Mapping[str, ControlClient], sut: str,
+                      opened: Mapping[str, int], not_cleared: Iterable[str],
+                      grace_s: float) -> list[dict]:
+    """The passive findings of one scenario (transcript ``records``) on the SUT's books: the
+    transactions its messages and control answers name, and the accounts it ``opened`` at
+    the SUT (account → opening balance), against the switch's clearing of them. Books that
+    cannot be read are not judged here (the scenario's own steps judge an SUT that does not
+    answer).
+
+    Cheap when the books agree: only the SUT's are read. Books that do not agree are read
+    again after ``grace_s``, with the peers' records of the scenario's transactions, so
+    that money still in flight (a purchase a peer's terminal is still querying, a notice
+    being booked) is not held against the SUT."""
+    window = window_of(records)
+    openings = {(sut, account): balance for account, balance in opened.items()}
+    if not (window.keys or openings):
+        return []
+
+    def judged(readers: set[str]) -> list[Finding]:
+        try:
+            books = gather_books(switch, {p: clients[p] for p in readers if p in clients},
+                                 window.settle_dates, openings, window.refs, window.keys,
+                                 not_cleared, {sut})
+        except (SutUnreachable, ControlRefused, requests.RequestException, ValueError,
+                KeyError, TypeError):
+            return []
+        return conservation_findings(books)
+    findings = judged({sut})
+    if findings:
+        time.sleep(grace_s)
+        findings = judged({sut, *window.refs})
+    last = records[-1]["n"] if records else 0
+    return [f.as_passive(window.first.get(f.voucher, last)) for f in findings]
+
 def _objects(value: object, depth: int = 0) -> Iterable[dict]:
     """Every JSON object inside ``value`` (a signed message's body, a control answer);
     no deeper than a message nests, whatever a peer sent."""
@@ -442,4 +481,4 @@ def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
 
 __all__ = ["AGREEMENT", "CONSERVATION", "Books", "Finding", "Window", "assert_conserved",
            "conservation_findings", "gather_books", "network_clients", "network_findings",
-           "today", "window_of"]
+           "scenario_findings", "today", "window_of"]
