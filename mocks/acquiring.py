@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from functools import cached_property
 
 from mocks.code_reader import read_payment_code
 from mocks.control_api import ControlError
@@ -56,6 +57,9 @@ class Acquiring:
         a dynamic code, its amount and the order reference it is registered under."""
         merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
         if merchant is None:
+            if not spec.get("name"):
+                raise ControlError(400, f"no merchant {spec['merchantId']}: a new merchant"
+                                        " needs a name")
             merchant_id = spec.get("merchantId") or self.new_merchant_id()
             self.ledger.add_merchant(merchant_id, spec["name"], spec["mcc"], spec["city"],
                                      spec.get("localName"), spec.get("localCity"))
@@ -91,19 +95,37 @@ class Acquiring:
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
                 "currency": currency, "merchant_id": merchant["id"], "order_no": order_no,
                 "order_time": body["orderTime"]}
+        self.intend(base)
         answer = await self.to_switch("cpm.purchase.request", body, test_case)
-        txn = self.book_terminal(base, answer, amount)
+        txn = self.book_terminal(order_no, answer, amount)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_purchase(txn, test_case))
         elif txn["status"] == "declined" and self.has("terminal-queries-declines"):
             self.spawn(self.query(txn, test_case, after_s=self.first_query_delay))
         return txn
 
+    def intend(self, base: dict) -> dict | None:
+        """Record a request of the terminal before it is sent (unknown, no response code
+        yet), so that one killed before its answer is found on start and resolved
+        (:meth:`resume`); the transaction ``base["ref"]`` already names, if one does."""
+        with self.ledger.atomic() as db:
+            earlier = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", base["ref"])
+            if earlier is None:
+                self.ledger.record(db, **base, status="unknown")
+            return earlier
+
     def resume(self) -> None:
-        """Purchases whose outcome this terminal did not know when it stopped: query them
-        again from the start of the schedule, and reverse them if that finds nothing."""
+        """Purchases whose outcome this terminal did not know when it stopped (those it was
+        sending too): query them again from the start of the schedule, and reverse them if
+        that finds nothing. Refunds and voids it was sending are sent again, as they were:
+        the switch answers a repeat with its first final answer."""
+        super().resume()
         for txn in self.ledger.unresolved_purchases():
             self.spawn(self.resolve_purchase(txn, None))
+        for txn in self.ledger.unresolved_undos():
+            original = self.ledger.approved_payment(txn["orig_voucher"], "acquirer")
+            if original is not None:
+                self.spawn(self.send_undo(txn, original, None, resend=True))
 
     async def resolve_purchase(self, txn: dict, test_case: str | None) -> None:
         """Query a purchase whose outcome is unknown on the profile's schedule (R-FLOW-04)
@@ -115,18 +137,24 @@ class Acquiring:
             if self.ledger.transaction(txn["ref"])["status"] != "unknown":
                 return          # a result notice told the outcome in the meantime
             answer = await self.query(txn, test_case)
-            if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown":
+            if isinstance(answer, str) or self.status_of(answer["body"]["respCode"]) == "unknown" \
+                    or self.maybe_on_its_way(txn, answer):
                 continue
             found = answer["body"]
             # 35: the switch never had the purchase, which is then final and declined.
             result = {**found, "respCode": found.get("origRespCode", found["respCode"])}
             if self.status_of(result["respCode"]) != "unknown":
-                with self.ledger.atomic() as db:
-                    self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
-                        db, txn["merchant_id"], result, txn["amount"]))
+                self.settle_terminal(txn["ref"], result, txn["amount"])
                 return
         if not self.has("never-reverse"):
             await self.reverse(txn, test_case)
+
+    def maybe_on_its_way(self, txn: dict, answer: dict) -> bool:
+        """Whether ``answer`` says the switch has no such purchase (35) while it may still be
+        on its way through the switch, which records it only once the issuer has answered
+        or its own timeout has passed: after a restart the terminal asks that soon."""
+        return answer["body"]["respCode"] == "35" and \
+            time.time() < txn["created_at"] + self.timing("switch_response_timeout_s")
 
     @property
     def first_query_delay(self) -> float:
@@ -150,10 +178,12 @@ class Acquiring:
                 "merId": txn["merchant_id"], "termId": self.terminal["id"]}
         for delay in self.profile.schedules["status_query"]["delays_s"]:
             answer = await self.to_switch("cpm.reversal.request", body, test_case)
-            if not isinstance(answer, str) and \
+            if not isinstance(answer, str) and not self.maybe_on_its_way(txn, answer) and \
                     self.status_of(answer["body"]["respCode"]) != "unknown":
                 if answer["body"]["respCode"] == "00":
                     self.book_reversal(txn, answer["body"])
+                elif answer["body"]["respCode"] == "35":    # the switch never had it
+                    self.settle_terminal(txn["ref"], answer["body"], txn["amount"])
                 return
             await asyncio.sleep(delay * self.scale)
 
@@ -161,31 +191,69 @@ class Acquiring:
                    test_case: str | None) -> dict:
         """The merchant refunds (``kind`` "refund": part or all) or voids (``kind`` "void":
         all, same clearing day) one of the payments it took, a CPM purchase at its terminal or
-        an MPM payment to its code, through the switch."""
+        an MPM payment to its code, through the switch. ``order_no`` (a refundId) names the
+        refund: given again, it is the same refund, whose outcome the retry gets (waiting for
+        it while it is in flight), never a second one."""
         original = self.ledger.approved_payment(voucher, "acquirer")
         if original is None:
             raise ControlError(404, f"no approved payment with voucher {voucher}")
         amount = original["amount"] if amount is None else amount
-        now = beijing_now()
-        order_no = order_no or self.new_ref("R" if kind == "refund" else "V")
-        body = {"orderNo": order_no, "orderTime": f"{now:%Y%m%d%H%M%S}",
-                "origVoucherNum": voucher, "amount": amount, "currency": original["currency"],
-                "merId": original["merchant_id"]}
+        base = {"ref": order_no or self.new_ref("R" if kind == "refund" else "V"),
+                "role": "acquirer", "mode": original["mode"], "kind": kind, "amount": amount,
+                "currency": original["currency"], "merchant_id": original["merchant_id"],
+                "orig_voucher": voucher, "order_time": f"{beijing_now():%Y%m%d%H%M%S}"}
+        base["order_no"] = base["ref"]
+        earlier = self.intend(base)
+        if earlier is None:
+            return await self.send_undo(base, original, test_case)
+        if (earlier["kind"], earlier["orig_voucher"], earlier["amount"]) != \
+                (kind, voucher, amount):
+            raise ControlError(400, f"refundId {base['ref']} already names another "
+                                    f"transaction ({earlier['kind']} of {earlier['amount']}"
+                                    f" fen of {earlier['orig_voucher']})")
+        while (flight := self.in_flight.get(base["ref"])) is not None:
+            await asyncio.shield(flight)
+        earlier = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", base["ref"])
+        if earlier["status"] != "unknown":
+            return earlier
+        return await self.send_undo(earlier, original, test_case, resend=True)
+
+    @cached_property
+    def in_flight(self) -> dict[str, asyncio.Future]:
+        """The terminal's refunds and voids on their way, by reference: a retry waits."""
+        return {}
+
+    async def send_undo(self, txn: dict, original: dict, test_case: str | None,
+                        resend: bool = False) -> dict:
+        """Send the refund or void ``txn`` (recorded already) and book its answer; sent
+        again (``resend``: its outcome is unknown), it is the same request (same orderNo and
+        orderTime)."""
+        body = {"orderNo": txn["order_no"], "orderTime": txn["order_time"],
+                "origVoucherNum": txn["orig_voucher"], "amount": txn["amount"],
+                "currency": txn["currency"], "merId": txn["merchant_id"]}
         if original["mode"] == "CPM":
             body["termId"] = self.terminal["id"]
         else:
             body["origTxnNo"] = original["txn_no"]
         mode = "cpm" if self.has("mpm-refund-sent-as-cpm") else original["mode"].lower()
-        answer = await self.to_switch(f"{mode}.{kind}.request", body, test_case)
-        base = {"ref": order_no, "role": "acquirer", "mode": original["mode"], "kind": kind,
-                "amount": amount, "currency": original["currency"], "order_no": order_no,
-                "merchant_id": original["merchant_id"], "orig_voucher": voucher}
-        return self.book_terminal(base, answer, -amount)
+        flight = self.in_flight[txn["ref"]] = asyncio.get_running_loop().create_future()
+        try:
+            answer = await self.to_switch(f"{mode}.{txn['kind']}.request", body, test_case)
+            if resend and not isinstance(answer, str) and answer["body"]["respCode"] == "12":
+                answer = "04"   # a resend the issuer already has: the reconciliation decides
+            return self.book_terminal(txn["ref"], answer, -txn["amount"])
+        finally:
+            del self.in_flight[txn["ref"]]
+            flight.set_result(None)
 
     def book_reversal(self, txn: dict, result: dict) -> None:
         """The purchase is reversed, and the reversal booked under its own voucher as the
         switch cleared it; no money had reached the merchant, so none leaves."""
         with self.ledger.atomic() as db:
+            if self.ledger.one("SELECT status FROM transactions WHERE ref = ?",
+                               txn["ref"])["status"] == "approved":
+                # A notice or a late answer had credited the merchant: that money goes back.
+                self.ledger.credit_merchant(db, txn["merchant_id"], -txn["amount"])
             self.ledger.settle(db, txn["ref"], status="reversed")
             self.ledger.record(db, ref=result["voucherNum"], role="acquirer", mode="CPM",
                                kind="reversal", status="approved", resp_code="00",
@@ -196,14 +264,23 @@ class Acquiring:
                                settle_date=result.get("settleDate"),
                                settle_key=result.get("settleKey"))
 
-    def book_terminal(self, base: dict, answer: dict | str, merchant_credit: int) -> dict:
-        """Book what the switch answered to one of the terminal's requests; an approval
-        moves ``merchant_credit`` fen (negative: back out of the merchant's balance)."""
+    def book_terminal(self, ref: str, answer: dict | str, merchant_credit: int) -> dict:
+        """Book what the switch answered to one of the terminal's requests (``ref``,
+        recorded before it was sent); an approval moves ``merchant_credit`` fen (negative:
+        back out of the merchant's balance)."""
+        result = {"respCode": answer} if isinstance(answer, str) else answer["body"]
+        return self.settle_terminal(ref, result, merchant_credit)
+
+    def settle_terminal(self, ref: str, result: dict, merchant_credit: int,
+                        only_unknown: bool = True) -> dict:
+        """Give a terminal transaction the outcome an answer, a query or a notice tells,
+        once: whichever comes first counts, and the merchant is credited once."""
         with self.ledger.atomic() as db:
-            if isinstance(answer, str):
-                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
-            return self.ledger.record(db, **base, **self.terminal_outcome(
-                db, base["merchant_id"], answer["body"], merchant_credit))
+            txn = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", ref)
+            if only_unknown and txn["status"] != "unknown":
+                return txn
+            return self.ledger.settle(db, ref, **self.terminal_outcome(
+                db, txn["merchant_id"], result, merchant_credit))
 
     def terminal_outcome(self, db, merchant_id: str, result: dict, merchant_credit: int) -> dict:
         """The fields an answer (or a query's finding) gives a terminal transaction, crediting
@@ -285,18 +362,10 @@ class Acquiring:
         acts = txn is not None and (self.has("notice-unchecked") or (
             txn["status"] == "unknown"
             and (txn["amount"], txn["currency"]) == (body["amount"], body["currency"])))
+        # An order still waiting for its answer has no outcome on record yet.
+        unanswered = txn is None or (txn["status"] == "unknown" and txn["resp_code"] is None)
         result = {**body, "respCode": body["origRespCode"]}
-        if acts:
-            with self.ledger.atomic() as db:
-                self.ledger.settle(db, txn["ref"], **self.terminal_outcome(
-                    db, txn["merchant_id"], result, txn["amount"]))
-        elif txn is not None and txn["status"] == "approved" and \
-                self.has("notice-credits-merchant-again"):
-            with self.ledger.atomic() as db:        # the same purchase booked a second time
-                self.ledger.record(db, **{**txn, "ref": f"N{body['voucherNum']}",
-                                          "created_at": None})
-                self.ledger.credit_merchant(db, txn["merchant_id"], txn["amount"])
-        elif txn is None and self.has("notice-books-unknown-order"):
+        if unanswered and self.has("notice-books-unknown-order"):
             merchant = self.terminal_merchant()
             with self.ledger.atomic() as db:
                 self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="CPM",
@@ -304,5 +373,14 @@ class Acquiring:
                                    merchant_id=merchant["id"], order_no=body["orderNo"],
                                    order_time=body["orderTime"], **self.terminal_outcome(
                                        db, merchant["id"], result, body["amount"]))
+        elif acts:
+            self.settle_terminal(txn["ref"], result, txn["amount"],
+                                 only_unknown=not self.has("notice-unchecked"))
+        elif txn is not None and txn["status"] == "approved" and \
+                self.has("notice-credits-merchant-again"):
+            with self.ledger.atomic() as db:        # the same purchase booked a second time
+                self.ledger.record(db, **{**txn, "ref": f"N{body['voucherNum']}",
+                                          "created_at": None})
+                self.ledger.credit_merchant(db, txn["merchant_id"], txn["amount"])
         return self.reply(message, {**self.profile.response("00"),
                                     "voucherNum": body["voucherNum"]})

@@ -96,10 +96,15 @@ class ControlApi:
     async def open_account(self, request: web.Request) -> dict:
         body = await _json(request)
         account = body.get("account") or f"ACC{secrets.token_hex(6).upper()}"
+        if self.inst.ledger.account(account) is not None:
+            raise ControlError(400, f"account {account} already exists")
         balance = body.get("balance", 0)
         if not isinstance(balance, int) or balance < 0:
             raise ControlError(400, "balance must be a non-negative integer number of fen")
-        self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")))
+        try:
+            self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")))
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
         return self.account_view(account)
 
     def account_view(self, account: str) -> dict:
@@ -118,7 +123,15 @@ class ControlApi:
         if balance is not None and (not isinstance(balance, int) or balance < 0):
             raise ControlError(400, "balance must be a non-negative integer number of fen")
         tier = _tier(body["riskTier"]) if "riskTier" in body else None
-        self.inst.ledger.update_account(account, balance, tier)
+        held = self.inst.ledger.balance(account) - self.inst.ledger.available(account)
+        if balance is not None and balance < held:
+            # The payments in flight could then not be debited when the switch approves them.
+            raise ControlError(400, f"balance {balance} is below the {held} fen that payments"
+                                    " in flight have set aside")
+        try:
+            self.inst.ledger.update_account(account, balance, tier)
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from None
         return self.account_view(account)
 
     async def create_merchant_code(self, request: web.Request) -> dict:

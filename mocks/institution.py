@@ -42,6 +42,7 @@ from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
+from qrinterop.runner.control_api import ControlApiSpec
 
 DEFECTS_FILE = Path(__file__).with_name("defects.json")
 
@@ -59,7 +60,9 @@ class Institution(Acquiring, Issuing, Node):
         self.defects = set(config.get("defects", []))
         if "crash-on-start" in self.defects:
             raise SystemExit("defect crash-on-start: exiting during start-up")
-        self.ledger = Ledger(config["state_file"])
+        self.contract = ControlApiSpec.of(self.profile)
+        self.ledger = Ledger(config["state_file"], self.contract.document["components"]
+                             ["schemas"]["Balance"]["maximum"])
         codes = config["codes"]
         wrong_prefix = "payment-code-wrong-prefix" in self.defects
         self.code_rules = [CodeRule(self.id, "70" if wrong_prefix else prefix, length)
@@ -74,7 +77,9 @@ class Institution(Acquiring, Issuing, Node):
         self.roles: set[str] = set(config.get("roles", ("issuer", "acquirer")))
         self.features: set[str] | None = set(config["features"]) if "features" in config \
             else None
-        self.serial = itertools.count(1)
+        # Order numbers must not repeat after a restart within the same second (the switch
+        # would take a new purchase for the old one): the count starts anywhere.
+        self.serial = itertools.count(secrets.randbelow(900_000) + 1)
 
     def join(self, network: dict) -> None:
         super().join(network)
@@ -172,7 +177,10 @@ class Institution(Acquiring, Issuing, Node):
             return self.refuse(message, "10", "this institution does not take that message")
         try:
             return handler(message)
-        except sqlite3.IntegrityError:      # the ledger's own guard: one booking per voucher
+        except sqlite3.IntegrityError as exc:
+            if "CHECK" in str(exc):     # the ledger's bound on a balance
+                return self.refuse(message, "33", "the payer's balance would pass its bound")
+            # the ledger's own guard: one booking per voucher
             return self.refuse(message, "12", "voucher number already booked for another "
                                               "transaction")
 

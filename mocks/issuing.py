@@ -4,6 +4,7 @@ and what it does with the purchases, password steps, reversals, refunds and void
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from decimal import Decimal
@@ -29,13 +30,15 @@ class Issuing:
 
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
                                 test_case: str | None) -> dict:
-        """The payer scanned a merchant code: inquire, then pay, through the switch."""
+        """The payer scanned a merchant code: inquire, then pay, through the switch. The
+        money is set aside (and the payment recorded, unknown) before the switch is asked,
+        so that parallel payments cannot spend it twice and a crash leaves a record to
+        resolve; the answer takes or releases it."""
         if not code.startswith("https://") or self.has("wallet-refuses-url-codes"):
             check_merchant_code(code, self.defects)     # a URL code is checked by its acquirer
         if not self.has("wallet-skips-code-checks") and self.codes.owns(code):
             raise ControlError(422, "on-us code: not an interconnection payment")
-        balance = self.ledger.balance(account)
-        if balance is None:
+        if self.ledger.balance(account) is None:
             raise ControlError(404, f"no account {account}")
         order_no = self.new_ref("M")
         base = {"ref": order_no, "role": "issuer", "mode": "MPM", "amount": amount,
@@ -43,40 +46,94 @@ class Issuing:
         inquiry = await self.to_switch("mpm.inquiry.request", {"code": code}, test_case)
         if isinstance(inquiry, str) or inquiry["body"]["respCode"] != "00":
             # The inquiry's answer is the outcome: the payer sees it, the ledger keeps it.
-            return self.book_payer_side(base, inquiry)
+            with self.ledger.atomic() as db:
+                return self.ledger.record(db, **base, **self.payer_outcome(inquiry))
         order = inquiry["body"]
         amount = base["amount"] = order.get("amount", amount)
         base.update(txn_no=order["txnNo"], counterparty=order["acquirer"],
-                    code_type=order["codeType"])
+                    code_type=order["codeType"], order_time=f"{beijing_now():%Y%m%d%H%M%S}")
         if amount is None:
             raise ControlError(422, "static code: the payer must enter an amount")
-        if amount > balance:
-            raise ControlError(422, "insufficient balance")
-        if self.over_daily_limit(account, amount, static=order["codeType"] == "static"):
-            with self.ledger.atomic() as db:    # declined by the wallet: nothing is sent
+        with self.ledger.atomic() as db:
+            if self.ledger.available(account) < amount:
+                raise ControlError(422, "insufficient balance")
+            if self.over_daily_limit(account, amount, static=order["codeType"] == "static"):
+                # declined by the wallet: nothing is sent
                 return self.ledger.record(db, **base, status="declined", resp_code="33")
-        now, payer = beijing_now(), {"accountRef": account}
+            self.ledger.hold(db, order_no, account, amount)
+            self.ledger.record(db, **base, status="unknown")
+        payer = {"accountRef": account}
         answer = await self.to_switch("mpm.payment.request", {
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
             "payer": payer if self.has("payer-in-clear") else self.encrypt_for(
                 self.switch_id, payer), "orderNo": order_no,
-            "orderTime": f"{now:%Y%m%d%H%M%S}"}, test_case)
-        return self.book_payer_side(base, answer)
+            "orderTime": base["order_time"]}, test_case)
+        txn = self.book_payer_side(order_no, answer)
+        if txn["status"] == "unknown":
+            self.spawn(self.resolve_payment(txn, test_case))
+        return txn
 
-    def book_payer_side(self, base: dict, answer: dict | str) -> dict:
+    def resume(self) -> None:
+        """Wallet payments whose outcome was unknown when the process stopped (those it was
+        sending too): query them again from the start of the schedule. Password decisions it
+        was telling the switch: tell them again."""
+        super().resume()
+        for txn in self.ledger.unresolved_payments():
+            self.spawn(self.resolve_payment(txn, None))
+        for step_up in self.ledger.unreported_step_ups():
+            self.spawn(self.report_password_again(step_up["voucher_num"], step_up["code"],
+                                                  step_up["resp_code"], None))
+
+    async def resolve_payment(self, txn: dict, test_case: str | None) -> None:
+        """Query a wallet payment whose outcome is unknown on the profile's schedule
+        (R-FLOW-04) and book the first final answer: an approval takes the money set aside,
+        a decline releases it. None final: it stays set aside, for the reconciliation file
+        to decide (timing.json, after_last)."""
+        schedule = self.profile.schedules["status_query"]
+        # The switch has answered, or given up, by then: only after it is "not found" final.
+        settled_by = txn["created_at"] + self.timing("switch_response_timeout_s")
+        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+            await asyncio.sleep(delay * self.scale)
+            answer = await self.to_switch("mpm.payment_query.request", {
+                "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
+                "origMsgType": "mpm.payment"}, test_case)
+            if isinstance(answer, str) or (answer["body"]["respCode"] == "35"
+                                           and time.time() < settled_by):
+                continue
+            found = answer["body"]
+            result = {**found, "respCode": found.get("origRespCode", found["respCode"])}
+            if self.status_of(result["respCode"]) != "unknown":
+                self.book_payer_side(txn["ref"], {"body": result})
+                return
+
+    def payer_outcome(self, answer: dict | str) -> dict:
+        """The fields an answer to the wallet gives its transaction: no answer leaves it
+        unknown, with the code the switch connection gave (03 or 04)."""
+        if isinstance(answer, str):
+            return {"status": "unknown", "resp_code": answer}
+        result = answer["body"]
+        outcome = {"status": self.status_of(result["respCode"]), "resp_code": result["respCode"]}
+        if outcome["status"] == "approved":
+            outcome.update(voucher_num=result.get("voucherNum"),
+                           settle_date=result.get("settleDate"),
+                           settle_key=result.get("settleKey"))
+        return outcome
+
+    def book_payer_side(self, ref: str, answer: dict | str) -> dict:
+        """Apply an MPM payment's answer to the payment recorded before it was sent: an
+        approval takes the money set aside, a final decline releases it, and an unknown
+        outcome keeps it set aside until a query tells."""
+        outcome = self.payer_outcome(answer)
         with self.ledger.atomic() as db:
-            if isinstance(answer, str):
-                return self.ledger.record(db, **base, status="unknown", resp_code=answer)
-            result = answer["body"]
-            if result["respCode"] != "00":
-                return self.ledger.record(db, **base, status=self.status_of(result["respCode"]),
-                                          resp_code=result["respCode"])
-            debit = base["amount"] * (10 if self.has("mpm-debit-wrong-amount") else 1)
-            self.ledger.debit(db, base["account"], debit)
-            return self.ledger.record(db, **base, status="approved", resp_code="00",
-                                      voucher_num=result["voucherNum"],
-                                      settle_date=result["settleDate"],
-                                      settle_key=result["settleKey"])
+            txn = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", ref)
+            if txn["status"] != "unknown":
+                return txn          # already settled (a query that overtook the answer)
+            if outcome["status"] == "approved":
+                debit = txn["amount"] * (10 if self.has("mpm-debit-wrong-amount") else 1)
+                self.ledger.take(db, ref, debit)
+            elif outcome["status"] != "unknown":
+                self.ledger.release(db, ref)
+            return self.ledger.settle(db, ref, **outcome)
 
     def over_daily_limit(self, account: str, amount: int, static: bool) -> bool:
         """Whether paying ``amount`` takes the payer past a daily limit (R-FLOW-10): the
@@ -114,8 +171,8 @@ class Issuing:
         code, refusal = self.use_payment_code(body["code"])
         if refusal:
             return self.refuse(message, refusal)
-        if self.ledger.balance(code["account"]) < body["amount"]:
-            return self.refuse(message, "64")
+        if self.ledger.available(code["account"]) < body["amount"]:
+            return self.refuse(message, "64")   # money set aside for a payment is not there
         if self.over_daily_limit(code["account"], body["amount"], static=False):
             return self.refuse(message, "33", "over the payer's daily limit")
         with self.ledger.atomic() as db:
@@ -152,29 +209,64 @@ class Issuing:
                               test_case: str | None) -> dict:
         """The payer confirms with the password (or types a wrong one, or cancels) the
         oldest purchase waiting for it; the switch is told, and an acknowledged
-        confirmation debits the payer."""
-        waiting = self.ledger.waiting_step_up(account)
-        if waiting is None:
-            raise ControlError(404, f"no purchase is waiting for the password of {account}")
-        result = PASSWORD_RESULTS[decision]
-        if result == "00" and self.ledger.balance(account) < waiting["amount"]:
-            result = "64"
-        self.ledger.db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?",
-                               (waiting["voucher_num"],))
-        answer = await self.to_switch("cpm.additional_processing_result.request", {
-            "code": waiting["code"], "voucherNum": waiting["voucher_num"],
-            "resultCode": result}, test_case)
-        acknowledged = not isinstance(answer, str) and answer["body"]["respCode"] == "00"
-        status = "approved" if result == "00" and acknowledged else "declined"
+        confirmation debits the payer. A confirmation sets the money aside before the switch
+        is told, so that two confirmations cannot spend it twice."""
         with self.ledger.atomic() as db:
-            if status == "approved" and not self.has("debit-before-password"):
-                self.ledger.debit(db, account, waiting["amount"])
-            return self.ledger.record(
-                db, ref=waiting["voucher_num"], role="issuer", mode="CPM", status=status,
+            waiting = self.ledger.waiting_step_up(account)
+            if waiting is None:
+                raise ControlError(404, f"no purchase is waiting for the password of {account}")
+            voucher, result = waiting["voucher_num"], PASSWORD_RESULTS[decision]
+            if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]):
+                result = "64"
+            db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?", (voucher,))
+            # Recorded before the switch is told: a crash leaves it unknown, not unseen.
+            self.ledger.record(
+                db, ref=voucher, role="issuer", mode="CPM", status="unknown",
                 resp_code=result, amount=waiting["amount"], currency=waiting["currency"],
                 account=account, counterparty=waiting["acquirer"],
-                order_no=waiting["order_no"], voucher_num=waiting["voucher_num"],
+                order_no=waiting["order_no"], voucher_num=voucher,
                 settle_date=waiting["settle_date"], code_type="dynamic")
+        return await self.report_password(voucher, waiting["code"], result, test_case)
+
+    async def report_password(self, voucher: str, code: str, result: str,
+                              test_case: str | None) -> dict:
+        """Tell the switch the payer's decision on the purchase ``voucher`` (recorded, its
+        money set aside) and book the answer; with none, the purchase stays unknown and the
+        decision is told again in the background (:meth:`report_password_again`)."""
+        answer = await self.to_switch("cpm.additional_processing_result.request", {
+            "code": code, "voucherNum": voucher, "resultCode": result}, test_case)
+        if isinstance(answer, str):
+            self.spawn(self.report_password_again(voucher, code, result, test_case))
+            return self.ledger.transaction(voucher)
+        return self.book_password(voucher, result, answer)
+
+    async def report_password_again(self, voucher: str, code: str, result: str,
+                                    test_case: str | None) -> None:
+        """Tell the switch the same decision again, spaced as status queries are, until it
+        answers (it acknowledges a repeat alike); none answering, the money stays set aside
+        for the reconciliation file to decide."""
+        schedule = self.profile.schedules["status_query"]
+        for delay in schedule["delays_s"][:schedule["max_attempts"]]:
+            await asyncio.sleep(delay * self.scale)
+            answer = await self.to_switch("cpm.additional_processing_result.request", {
+                "code": code, "voucherNum": voucher, "resultCode": result}, test_case)
+            if not isinstance(answer, str):
+                self.book_password(voucher, result, answer)
+                return
+
+    def book_password(self, voucher: str, result: str, answer: dict) -> dict:
+        """The switch answered the payer's decision: an acknowledged confirmation debits the
+        money set aside; anything else releases it (the purchase is declined)."""
+        acknowledged = answer["body"]["respCode"] == "00"
+        status = "approved" if result == "00" and acknowledged else "declined"
+        with self.ledger.atomic() as db:
+            txn = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", voucher)
+            if txn["status"] != "unknown":
+                return txn
+            if status == "approved" and not self.has("debit-before-password"):
+                self.ledger.take(db, voucher, txn["amount"])
+            self.ledger.release(db, voucher)
+            return self.ledger.settle(db, voucher, status=status)
 
     def on_reversal(self, message: dict) -> dict:
         """Undo a purchase whose acquirer never learnt its outcome: give an approved one's

@@ -11,11 +11,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: The most a payer's balance may hold, in fen, unless the contract says otherwise: far below
+#: SQLite's 64-bit INTEGER, so that no sum of bounded amounts overflows into a REAL.
+MAX_BALANCE = 999_999_999_999_999
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0),
+    id TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL CHECK (balance >= 0 AND balance <= {max_balance}),
     risk_tier TEXT NOT NULL DEFAULT 'C',           -- 296号 tiers A-D
     created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS holds (   -- a payer's money set aside for a payment in flight
+    ref TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),
+    amount INTEGER NOT NULL CHECK (amount > 0), created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS merchants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
@@ -64,6 +73,7 @@ CREATE INDEX IF NOT EXISTS transactions_by_order ON transactions (order_no);
 CREATE INDEX IF NOT EXISTS transactions_by_payer ON transactions (account, created_at);
 CREATE INDEX IF NOT EXISTS transactions_by_day ON transactions (settle_date);
 CREATE INDEX IF NOT EXISTS step_ups_by_payer ON step_ups (account, answered);
+CREATE INDEX IF NOT EXISTS holds_by_payer ON holds (account);
 """
 
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
@@ -84,10 +94,11 @@ def open_database(path: str) -> sqlite3.Connection:
 class Ledger:
     """Accounts, merchants, payment codes and transactions of one institution."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, max_balance: int = MAX_BALANCE) -> None:
         self.db = open_database(path)
         self.db.row_factory = sqlite3.Row
-        self.db.executescript(SCHEMA)
+        self.max_balance = int(max_balance)
+        self.db.executescript(SCHEMA.format(max_balance=self.max_balance))
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -104,7 +115,16 @@ class Ledger:
         return dict(row) if row else None
 
     # -- accounts and merchants -----------------------------------------------------------------
+    def bounded(self, balance: int) -> int:
+        """``balance``, if an account may hold it; ValueError says why not (SQLite would
+        overflow past 2**63, or the CHECK refuse it, as an internal error)."""
+        if not 0 <= balance <= self.max_balance:
+            raise ValueError(f"balance must be between 0 and {self.max_balance} fen,"
+                             f" got {balance}")
+        return balance
+
     def open_account(self, account: str, balance: int, risk_tier: str = "C") -> None:
+        self.bounded(balance)
         self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at)"
                         " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, time.time()))
 
@@ -112,6 +132,8 @@ class Ledger:
         return self.one("SELECT id, balance, risk_tier FROM accounts WHERE id = ?", account)
 
     def update_account(self, account: str, balance: int | None, risk_tier: str | None) -> None:
+        if balance is not None:
+            self.bounded(balance)
         self.db.execute("UPDATE accounts SET balance = COALESCE(?, balance),"
                         " risk_tier = COALESCE(?, risk_tier) WHERE id = ?",
                         (balance, risk_tier, account))
@@ -119,6 +141,37 @@ class Ledger:
     def balance(self, account: str) -> int | None:
         row = self.account(account)
         return row["balance"] if row else None
+
+    def available(self, account: str) -> int | None:
+        """The balance less what payments still in flight have set aside."""
+        row = self.one("SELECT balance - (SELECT COALESCE(SUM(amount), 0) FROM holds"
+                       " WHERE holds.account = accounts.id) AS available"
+                       " FROM accounts WHERE id = ?", account)
+        return row["available"] if row else None
+
+    # -- holds: a payment's money set aside before the switch is asked ---------------------------
+    def hold(self, db: sqlite3.Connection, ref: str, account: str, amount: int) -> bool:
+        """Set ``amount`` aside for the payment ``ref`` inside an open :meth:`atomic` block,
+        if the payer has it available; concurrent payments cannot both spend the same money,
+        since the check and the hold are one SQLite transaction."""
+        if (self.available(account) or 0) < amount:
+            return False
+        db.execute("INSERT INTO holds VALUES (?, ?, ?, ?)", (ref, account, amount, time.time()))
+        return True
+
+    def release(self, db: sqlite3.Connection, ref: str) -> None:
+        """The payment ``ref`` moved no money: what it set aside is available again."""
+        db.execute("DELETE FROM holds WHERE ref = ?", (ref,))
+
+    def take(self, db: sqlite3.Connection, ref: str, amount: int) -> None:
+        """The payment ``ref`` is approved: debit ``amount`` and drop its hold."""
+        row = db.execute("SELECT account FROM holds WHERE ref = ?", (ref,)).fetchone()
+        if row is not None:
+            self.debit(db, row[0], amount)
+            self.release(db, ref)
+
+    def holding(self) -> list[dict]:
+        return [dict(row) for row in self.db.execute("SELECT * FROM holds")]
 
     def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str,
                      local_name: str | None = None, local_city: str | None = None) -> None:
@@ -185,10 +238,11 @@ class Ledger:
 
     def paid_since(self, account: str, since: float, static_only: bool) -> int:
         """What the payer paid since ``since`` (a timestamp), in fen: every approved
-        payment, or only those made with static codes."""
+        payment, or only those made with static codes, and those still in flight."""
+        # A payment in flight (unknown) counts: parallel payments cannot pass the limit together.
         row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
                        " account = ? AND role = 'issuer' AND kind = 'payment'"
-                       " AND status = 'approved' AND created_at >= ?"
+                       " AND status IN ('approved', 'unknown') AND created_at >= ?"
                        + (" AND code_type = 'static'" if static_only else ""), account, since)
         return row["total"]
 
@@ -196,6 +250,28 @@ class Ledger:
         """The terminal's purchases whose outcome is still unknown."""
         rows = self.db.execute("SELECT * FROM transactions WHERE role = 'acquirer' AND"
                                " mode = 'CPM' AND kind = 'payment' AND status = 'unknown'")
+        return [dict(row) for row in rows]
+
+    def unresolved_payments(self) -> list[dict]:
+        """The wallet's MPM payments whose outcome is still unknown."""
+        rows = self.db.execute("SELECT * FROM transactions WHERE role = 'issuer' AND"
+                               " mode = 'MPM' AND kind = 'payment' AND status = 'unknown'"
+                               " AND order_time IS NOT NULL")
+        return [dict(row) for row in rows]
+
+    def unreported_step_ups(self) -> list[dict]:
+        """Password decisions the wallet was telling the switch (recorded unknown, with the
+        decision as their code), with the payment code the purchase was made with."""
+        rows = self.db.execute("SELECT t.voucher_num, t.resp_code, s.code FROM transactions t"
+                               " JOIN step_ups s ON s.voucher_num = t.voucher_num"
+                               " WHERE t.role = 'issuer' AND t.mode = 'CPM'"
+                               " AND t.status = 'unknown'")
+        return [dict(row) for row in rows]
+
+    def unresolved_undos(self) -> list[dict]:
+        """The terminal's refunds and voids whose outcome is still unknown."""
+        rows = self.db.execute("SELECT * FROM transactions WHERE role = 'acquirer' AND"
+                               " kind IN ('refund', 'void') AND status = 'unknown'")
         return [dict(row) for row in rows]
 
     def approved_payment(self, voucher: str, role: str) -> dict | None:

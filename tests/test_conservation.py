@@ -20,7 +20,9 @@ from qrinterop.runner.conservation import (
     Finding,
     assert_conserved,
     conservation_findings,
+    gather_books,
     network_findings,
+    window_of,
 )
 from tests.conftest import paying_account, run_cli
 
@@ -176,6 +178,65 @@ def test_a_finding_reads_as_a_passive_finding():
     assert finding.as_passive(7) == {"requirement": CONSERVATION, "record": 7, "sender": ISS,
                                      "message": "m"}
 
+
+
+def test_a_scenarios_window_is_what_its_transcript_names():
+    """Vouchers and txnNos anywhere in a message, the settlement dates, and each
+    institution's transactions as its control API answered them (not the day's lists)."""
+    records = [
+        {"n": 1, "pco": "upper-tester", "from": ACQ, "content": booked("acquirer", ORDER, 1,
+                                                                         status="unknown")},
+        {"n": 2, "pco": "switch", "from": ISS, "content": {"header": {}, "body": {
+            "voucherNum": V1, "settleDate": DAY, "merchant": {"txnNo": TXN}}}},
+        {"n": 3, "pco": "upper-tester", "from": ISS, "content": {"transactions": [
+            booked("issuer", V2, 1, voucherNum=V2)]}},
+        {"n": 4, "pco": "switch", "from": ISS, "content": None}]
+    window = window_of(records)
+    assert window.keys == {V1, V2, TXN} and window.settle_dates == {DAY}
+    assert window.refs == {ACQ: {ORDER}}
+    assert window.first == {V1: 2, TXN: 2, V2: 3}
+
+class FakeInstitution:
+    """A test-control API answering from recorded books (``junk``: and garbage besides)."""
+
+    def __init__(self, txns: list[dict], balances: dict[str, object], junk: bool = False):
+        self.txns, self.balances, self.junk, self.asked = txns, balances, junk, []
+
+    def transactions(self, settle_date: str) -> list:
+        return [*self.txns, *(["x", {"role": "issuer", "status": "approved", "amount": "9"}]
+                              if self.junk else [])]
+
+    def transaction(self, ref: str) -> dict:
+        self.asked.append(ref)
+        return {**booked("acquirer", ref, 100, status="unknown"), "settleDate": None}
+
+    def balance(self, account: str) -> object:
+        return self.balances[account]
+
+
+class FakeSwitch:
+    def __init__(self, records: list[dict]):
+        self.records = records
+
+    def reconciliation(self, participant: str, settle_date: str | None = None) -> dict:
+        return {"records": [r for r in self.records if participant in (r["acquirer"],
+                                                                        r["issuer"])]}
+
+
+def test_gather_reads_only_the_judged_books_and_skips_what_it_cannot_read():
+    """Only the judged institution's day is read; another's only by the refs named (a
+    transaction still unknown, which then holds the chain back); junk in an answer and a
+    balance that is not a number are left out, not tripped over."""
+    books = purchase_books()
+    issuer = FakeInstitution(books.ledgers[ISS], {"ACC1": 7000, "ACC2": "lots"}, junk=True)
+    acquirer = FakeInstitution(books.ledgers[ACQ], {})
+    gathered = gather_books(FakeSwitch(books.cleared), {ISS: issuer, ACQ: acquirer}, [DAY],
+                            {(ISS, "ACC1"): 10000, (ISS, "ACC2"): 1}, {ACQ: [ORDER]},
+                            judged={ISS})
+    assert gathered.ledgers[ISS] == books.ledgers[ISS]
+    assert [t["status"] for t in gathered.ledgers[ACQ]] == ["unknown"]
+    assert gathered.balances == {(ISS, "ACC1"): (10000, 7000)}
+    assert len(gathered.cleared) == 2 and conservation_findings(gathered) == []
 
 # -- against a running network -----------------------------------------------------------------
 @pytest.fixture

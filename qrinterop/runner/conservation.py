@@ -26,8 +26,11 @@ from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 
+import requests
+
 from qrinterop.evidence.masking import ACCOUNT_NUMBER, mask_number
 from qrinterop.runner.clients import Channel, ControlClient, ControlRefused, TapClient
+from qrinterop.runner.errors import SutUnreachable
 from qrinterop.runner.reconcile import AGREED
 
 #: Money is conserved across the network (the profile's own rule, requirements.json).
@@ -38,6 +41,7 @@ SWITCH = "switch"
 #: What each message type the switch clears is, to the books of both sides.
 KINDS = {"purchase": "payment", "payment": "payment", "refund": "refund", "void": "void",
          "reversal": "reversal"}
+KIND_NAMES = frozenset(KINDS.values())
 
 
 @dataclass(frozen=True)
@@ -314,12 +318,31 @@ def gather_books(switch: TapClient | None, institutions: Mapping[str, ControlCli
     for party, client in institutions.items():
         ledgers[party] = [t for date in dates if party in judged
                           for t in client.transactions(date)]
-        for ref in refs.get(party, ()):
+        final = {t.get("ref") for t in ledgers[party] if isinstance(t, dict)
+                 and t.get("status") != "unknown"}
+        for ref in set(refs.get(party, ())) - final:    # the day's list told the others
             with suppress(ControlRefused):  # not booked at all: nothing to judge
                 ledgers[party].append(client.transaction(ref))
-    balances = {(party, account): (opening, institutions[party].balance(account))
-                for (party, account), opening in openings.items()}
+        ledgers[party] = [t for t in ledgers[party] if _well_formed(t)]
+    balances = {(party, account): (opening, closing)
+                for (party, account), opening in openings.items()
+                if _is_fen(closing := institutions[party].balance(account))}
     return Books(cleared, ledgers, balances, window, set(not_cleared), judged)
+
+
+def _is_fen(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _well_formed(txn: object) -> bool:
+    """A transaction the check can read: whatever else an SUT's answer breaks is for the
+    test-control contract to say, not for this check to trip over."""
+    return isinstance(txn, dict) and txn.get("role") in ("issuer", "acquirer") \
+        and isinstance(txn.get("status"), str) and txn.get("kind", "payment") in KIND_NAMES \
+        and (txn.get("amount") is None or _is_fen(txn["amount"])) \
+        and all(isinstance(txn.get(k), str | None) for k in (*MONEY_KEYS, "ref", "orderNo",
+                                                              "counterparty", "account",
+                                                              "settleDate", "currency"))
 
 
 #: Message and transaction fields that name a transaction the switch knows.
@@ -357,6 +380,42 @@ def window_of(records: list[dict]) -> Window:
             window.refs[record["from"]].add(content["ref"])     # one transaction, not a list
     return window
 
+
+
+def scenario_findings(records: list[dict], switch: TapClient,
+                      clients: Mapping[str, ControlClient], sut: str,
+                      opened: Mapping[str, int], not_cleared: Iterable[str],
+                      grace_s: float) -> list[dict]:
+    """The passive findings of one scenario (transcript ``records``) on the SUT's books: the
+    transactions its messages and control answers name, and the accounts it ``opened`` at
+    the SUT (account → opening balance), against the switch's clearing of them. Books that
+    cannot be read are not judged here (the scenario's own steps judge an SUT that does not
+    answer).
+
+    Cheap when the books agree: only the SUT's are read. Books that do not agree are read
+    again after ``grace_s``, with the peers' records of the scenario's transactions, so
+    that money still in flight (a purchase a peer's terminal is still querying, a notice
+    being booked) is not held against the SUT."""
+    window = window_of(records)
+    openings = {(sut, account): balance for account, balance in opened.items()}
+    if not (window.keys or openings):
+        return []
+
+    def judged(readers: set[str]) -> list[Finding]:
+        try:
+            books = gather_books(switch, {p: clients[p] for p in readers if p in clients},
+                                 window.settle_dates, openings, window.refs, window.keys,
+                                 not_cleared, {sut})
+        except (SutUnreachable, ControlRefused, requests.RequestException, ValueError,
+                KeyError, TypeError):
+            return []
+        return conservation_findings(books)
+    findings = judged({sut})
+    if findings:
+        time.sleep(grace_s)
+        findings = judged({sut, *window.refs})
+    last = records[-1]["n"] if records else 0
+    return [f.as_passive(window.first.get(f.voucher, last)) for f in findings]
 
 def _objects(value: object, depth: int = 0) -> Iterable[dict]:
     """Every JSON object inside ``value`` (a signed message's body, a control answer);
@@ -397,21 +456,19 @@ def network_findings(network, openings: Mapping[tuple[str, str], int] = {},
     """Conservation over a whole running network (for a test holding one, e.g. after a
     concurrency or crash test): every institution's books of the switch's clearing day(s)
     against the switch's, and each account of ``openings`` ((institution ID, account) →
-    its balance when the test set it). Money still in flight is waited for, up to
-    ``settle_s`` seconds, then judged as it stands; pass the refs of transactions whose
-    outcome a test saw unknown in ``refs`` so that they are waited for too."""
+    its balance when the test set it). Money may still be in flight (a terminal querying,
+    a restarted acquirer resuming, a notice on its way): the books are read again until
+    they agree or ``settle_s`` seconds have passed, then judged as they stand. ``refs``
+    (institution ID → refs) names transactions to read besides the day's lists, e.g. those
+    a test saw unknown, which no day lists yet."""
     switch, clients = network_clients(network)
     dates = list(settle_dates or ([today(switch, next(iter(clients)))] if switch else []))
     deadline = time.monotonic() + settle_s
     while True:
-        books = gather_books(switch, clients, dates, openings, refs)
-        if not _in_flight(books) or time.monotonic() >= deadline:
-            return conservation_findings(books)
+        findings = conservation_findings(gather_books(switch, clients, dates, openings, refs))
+        if not findings or time.monotonic() >= deadline:
+            return findings
         time.sleep(0.2)
-
-
-def _in_flight(books: Books) -> bool:
-    return any(t.get("status") == "unknown" for txns in books.ledgers.values() for t in txns)
 
 
 def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
@@ -424,4 +481,4 @@ def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
 
 __all__ = ["AGREEMENT", "CONSERVATION", "Books", "Finding", "Window", "assert_conserved",
            "conservation_findings", "gather_books", "network_clients", "network_findings",
-           "today", "window_of"]
+           "scenario_findings", "today", "window_of"]

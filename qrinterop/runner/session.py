@@ -13,28 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
-
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.profile import Profile
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
-from qrinterop.runner.clients import (
-    Channel,
-    ControlClient,
-    ControlRefused,
-    Injector,
-    TapClient,
-)
-from qrinterop.runner.conservation import (
-    conservation_findings,
-    gather_books,
-    network_clients,
-    window_of,
-)
+from qrinterop.runner.clients import Channel, ControlClient, Injector, TapClient
+from qrinterop.runner.conservation import network_clients, scenario_findings
 from qrinterop.runner.control_api import ControlApiSpec
-from qrinterop.runner.errors import SutUnreachable
 from qrinterop.runner.inputs import as_evidence
 from qrinterop.runner.network import Network, Participant
 from qrinterop.runner.passive import passive_findings
@@ -294,30 +280,16 @@ class Session:
         return str(relative), {"messages": checked, "findings": findings}, sut_findings, \
             len(findings) - sut_findings
 
-
     def _conservation(self, records: list[dict]) -> list[dict]:
-        """The SUT's books over the scenario's window against the switch's clearing of it
-        (R-FLOW-14, R-FLOW-12): the transactions the scenario's messages and control answers
-        name, and the accounts it opened at the SUT. Around an SUT switch there is no
-        simulated switch's clearing to set them beside, and books that cannot be read are
-        not judged here (the scenario's own steps judge an SUT that does not answer)."""
-        sut = self.network.sut.id
-        window = window_of(records)
-        openings = {(sut, account): balance for account, balance in self.sut.opened.items()
-                    if balance is not None}
-        if self._books_tap is None or not (window.keys or openings):
+        """The SUT's books of the money the scenario moved, against the switch's clearing
+        (runner/conservation.py); around an SUT switch there is no clearing to read."""
+        if self._books_tap is None:
             return []
-        readers = {party: self._books[party] for party in {sut, *window.refs}
-                   if party in self._books}
-        try:
-            books = gather_books(self._books_tap, readers, window.settle_dates, openings,
-                                 window.refs, window.keys, self.injector.vouchers, {sut})
-        except (SutUnreachable, ControlRefused, requests.RequestException, ValueError,
-                KeyError, TypeError):
-            return []
-        last = records[-1]["n"] if records else 0
-        return [f.as_passive(window.first.get(f.voucher, last))
-                for f in conservation_findings(books)]
+        opened = {account: balance for account, balance in self.sut.opened.items()
+                  if balance is not None}
+        return scenario_findings(records, self._books_tap, self._books, self.network.sut.id,
+                                 opened, self.injector.vouchers,
+                                 self.seconds("observation_grace_s"))
 
 
 def _steps(scenario) -> list[dict]:
