@@ -114,7 +114,10 @@ class ControlApi:
         return {"account": row["id"], "balance": row["balance"], "riskTier": row["risk_tier"]}
 
     async def get_account(self, request: web.Request) -> dict:
-        return self.account_view(request.match_info["account"])
+        view = self.account_view(request.match_info["account"])
+        if self.inst.has("control-balance-as-text"):
+            view["balance"] = f"{view['balance'] / 100:.2f}"
+        return view
 
     async def update_account(self, request: web.Request) -> dict:
         account, body = request.match_info["account"], await _json(request)
