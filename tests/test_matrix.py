@@ -4,10 +4,12 @@ their differences at a glance, and a tampered bundle says so."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
 from tests.conftest import ROOT, edited_ics, launched_ics, run_cli
+from tests.test_bundle_tampering import files_entry, linked_folder, loop, raw, signature
 
 pytestmark = pytest.mark.e2e
 TAGS = "@area.mpm or @area.void"
@@ -117,3 +119,18 @@ def test_a_peer_that_is_not_a_reference_issuer_and_acquirer_is_refused(tmp_path)
                      source=PEER)
     done = run_cli("certify", "--peer-ics", str(ics), "--out", str(tmp_path / "run"))
     assert done.returncode == 2 and "must claim issuer and acquirer" in done.stderr
+
+
+@pytest.mark.parametrize("edit", [raw(b"[]"), signature(None), linked_folder, loop,
+                                  files_entry(path=1)], ids=["manifest-array", "sig-null",
+                                                             "linked-folder", "loop", "path-int"])
+def test_matrix_marks_a_tampered_bundle_not_verified(bundles, tmp_path, edit):
+    """matrix verifies as ``verify`` does: a tampered bundle is a row marked NOT verified."""
+    folder, runs = bundles
+    run = shutil.copytree(runs["reference"], tmp_path / "run", symlinks=True)
+    edit(run)
+    done = run_cli("matrix", str(run), "--out", str(tmp_path / "m"),
+                   "--trust", str(folder / "ops.pub.pem"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads((tmp_path / "m" / "matrix.json").read_text(encoding="utf-8"))["rows"]
+    assert rows[0]["verified"].startswith("NOT verified"), rows
