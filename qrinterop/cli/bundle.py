@@ -23,6 +23,7 @@ from qrinterop.protocol.crypto import KeyFormatError
 from qrinterop.report.allure import render
 from qrinterop.report.visible import one_line, visible
 from qrinterop.runner.errors import UsageError
+from qrinterop.runner.inputs import MAX_HANDWRITTEN_BYTES, read_input
 
 
 @click.command("keygen")
@@ -75,7 +76,7 @@ def verify_command(bundle: Path, trust: tuple[Path, ...], approved: Path | None)
 
 def _approved(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_input(path, "--approved", MAX_HANDWRITTEN_BYTES))
     except (OSError, yaml.YAMLError) as exc:
         raise UsageError(f"--approved {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if not isinstance(data, dict) or not all(isinstance(data.get(k, []), list)

@@ -39,13 +39,15 @@ class Row:
 def row_of(path: Path, trusted: list[PublicBundleKey]) -> Row:
     """One bundle's row: its report's verdicts by area, and whether it verifies."""
     with opened(path) as folder:
-        report = _report(folder, path)
+        # Verified before report.json is read: verify refuses a report.json that is a link
+        # (to /dev/zero, say) before anything follows it.
         try:
             failing = [c for c in verify(folder, trusted) if not c.ok]
             verified = "verified" if not failing else \
                 f"NOT verified: {failing[0].name}: {failing[0].detail}"
         except BundleError as exc:
             verified = f"NOT verified: {exc}"
+        report = _report(folder, path)
     by_area: dict[str, list[str]] = {}
     for scenario in report["scenarios"]:
         for area in (t.removeprefix("area.") for t in scenario["tags"] if t.startswith("area.")):

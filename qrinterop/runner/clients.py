@@ -16,6 +16,7 @@ from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.control_api import ControlApiSpec
 from qrinterop.runner.errors import SutUnreachable
+from qrinterop.runner.inputs import loads_json
 
 HARNESS = "harness"
 TEST_CASE_HEADER = "X-Test-Case-Id"
@@ -104,8 +105,8 @@ class ControlClient:
             raise SutUnreachable(f"{self.inst_id} test-control API {method} {path}: "
                                  f"{type(exc).__name__}") from None
         try:
-            answer, note = response.json(), None
-        except ValueError:          # kept as the text it is, not dressed up as JSON
+            answer, note = loads_json(response.content), None
+        except (ValueError, RecursionError):    # kept as the text it is, not dressed as JSON
             answer, note = response.text[:2000], "not JSON"
         self.channel.record("upper-tester", self.inst_id, HARNESS, "response", answer,
                             http={"status": response.status_code}, note=note)

@@ -16,6 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from qrinterop.profile import Profile
+from qrinterop.runner.inputs import loads_json
 
 DOC_URI = "urn:qrinterop:control-api"
 
@@ -83,8 +84,8 @@ class ControlApiSpec:
         a status the operation does not allow, or a body its schema for that status refuses;
         [] if it does not."""
         try:
-            body = json.loads(text)
-        except ValueError:
+            body = loads_json(text)
+        except (ValueError, RecursionError):
             return [f"{method} {self.match(method, path) or path} {status}: $: not JSON: "
                     f"{text[:80]!r}"]
         return self.response_problems(method, path, status, body)
