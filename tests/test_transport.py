@@ -135,3 +135,50 @@ def test_an_incomplete_body_is_answered_within_the_bound(network):
     with ThreadPoolExecutor(len(targets)) as pool:
         waits = list(pool.map(lambda target: incomplete_request(*target), targets))
     assert max(waits) < BODY_READ_TIMEOUT_S + 5, waits
+
+
+class FlakyTap:
+    """A switch's tap that goes away, comes back with a fresh log, and logs anything."""
+
+    def __init__(self, script: list) -> None:
+        self.script = script
+
+    def _next(self):
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    def cursor(self) -> int:
+        return self._next()
+
+    def records_after(self, seq: int) -> list[dict]:
+        return [record for record in self._next() if record["seq"] > seq]
+
+
+def record(seq: int, message: object) -> dict:
+    return {"seq": seq, "at": 0, "direction": "in", "peer": "10000001",
+            "msg_type": "x\ud800", "note": None, "message": message}
+
+
+def test_serve_follows_the_switch_through_any_record_and_a_restart():
+    """Non-object messages are shown, a dead switch is said once, and the printer takes up
+    the log again when the switch is back (here with a fresh log, so from its start)."""
+    from qrinterop.runner.serve import follow
+
+    down = requests.ConnectionError("refused")
+    tap = FlakyTap([5, [record(6, "str"), record(7, 1), record(8, [1]), record(9, True),
+                        record(10, {"body": {"amount": "\ud800\n"}})],
+                    down, down, down, 0, [record(1, None)]])
+    shown: list[str] = []
+
+    def sleep(_s: float) -> None:
+        if not tap.script:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        follow(tap, shown.append, sleep=sleep)
+    assert len(shown) == 8, shown
+    assert sum("Lost contact" in line for line in shown) == 1
+    assert "again" in shown[6] and shown[7].startswith("08:00:00.000")
+    assert all("\n" not in line and line.encode() for line in shown)
