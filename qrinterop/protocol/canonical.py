@@ -24,14 +24,18 @@ surrogates (not Unicode, RFC 8785 §3.2.2.2), non-string object names, non-JSON 
 nesting deeper than Python's recursion limit allows.
 
 :func:`strict_loads` is the matching parser: it refuses duplicate member names, since two
-parsers may keep different duplicates and so check different content than was signed, and
+parsers may keep different duplicates and so check different content than was signed;
 nesting deeper than :data:`MAX_DEPTH`, before parsing, so that no hostile document can exhaust
-the receiver's stack. Every simulated service parses what it receives with it, and only once.
+the receiver's stack; and numbers no other parser reads alike (I-JSON, RFC 7493 §2.2): integers
+beyond ±(2**53 − 1), which also overflow every store of money, ``NaN``, ``Infinity`` and
+numbers such as ``1e400`` that no double holds. Every simulated service parses what it
+receives with it, and only once.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 
 #: The deepest nesting of arrays and objects a received document may have. The profile's
@@ -84,9 +88,28 @@ def strict_loads(raw: bytes | str) -> object:
         raise ValueError(f"JSON nested {depth} deep, deeper than the {MAX_DEPTH} levels "
                          "allowed")
     try:
-        return json.loads(raw, object_pairs_hook=_unique_members)
+        return json.loads(raw, object_pairs_hook=_unique_members, parse_int=_safe_int,
+                          parse_float=_finite_float, parse_constant=_no_constant)
     except RecursionError:      # not reached within MAX_DEPTH; kept as a last guard
         raise ValueError("JSON nested too deeply") from None
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text[:30]} is beyond ±(2**53 − 1) (I-JSON, RFC 7493 §2.2)")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:30]} is beyond what a double holds")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def has_lone_surrogate(value: object) -> bool:

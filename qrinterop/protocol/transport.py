@@ -11,6 +11,7 @@ import json
 
 import aiohttp
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 MESSAGE_PATH = "/messages"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -80,3 +81,7 @@ async def read_body(request: web.Request) -> bytes:
             from None
     except web.HTTPRequestEntityTooLarge:
         raise BodyError(413, f"body is over the limit of {MAX_BODY_BYTES} bytes") from None
+    except (ConnectionError, HttpProcessingError) as exc:
+        # the sender closed its side mid-body, or broke the chunked encoding: an answer is
+        # still due, even if nobody reads it
+        raise BodyError(400, f"body did not arrive in full: {exc}") from None
