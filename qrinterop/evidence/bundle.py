@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qrinterop.evidence.keys import BundleKey, PublicBundleKey
+from qrinterop.protocol.canonical import has_lone_surrogate
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -32,7 +33,8 @@ def chained_lines(records: list[dict]) -> list[str]:
     """JSON lines, each record carrying the SHA-256 of the line before (``prev``)."""
     lines, prev = [], GENESIS
     for record in records:
-        line = json.dumps({**record, "prev": prev}, ensure_ascii=False)
+        chained = {**record, "prev": prev}     # ASCII only if a lone surrogate needs escaping
+        line = json.dumps(chained, ensure_ascii=has_lone_surrogate(chained))
         lines.append(line)
         prev = sha256(line.encode("utf-8"))
     return lines
