@@ -69,7 +69,9 @@ async def read_body(request: web.Request) -> bytes:
     """The whole body of ``request``, read once (aiohttp keeps it for the handler's own
     ``read()``), within :data:`MAX_BODY_BYTES` and :data:`BODY_READ_TIMEOUT_S`; the
     application's ``client_max_size`` must be :data:`MAX_BODY_BYTES`, which bounds a body
-    that does not announce its length."""
+    that does not announce its length. aiohttp's server has no timeout of its own for a body
+    (``keepalive_timeout`` closes idle connections between requests, ``handler_cancellation``
+    acts only when the client disconnects), hence the one here."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise BodyError(413, f"body of {request.content_length} bytes is over the limit of "
                              f"{MAX_BODY_BYTES}")
