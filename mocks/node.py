@@ -16,12 +16,13 @@ from aiohttp import web
 
 from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
+from qrinterop.protocol.canonical import strict_loads
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, seal, signature_ok
 from qrinterop.protocol.fields import decrypt_field, encrypt_field
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.replay import ReplayGuard
-from qrinterop.protocol.server import Responder
+from qrinterop.protocol.server import NOT_JSON, Responder
 from qrinterop.protocol.validation import schema_problems
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: The leg a request travels on, from the leg its answer travels on.
 OTHER_LEG = {"to-switch": "from-switch", "from-switch": "to-switch"}
+
+
+class NetworkConfigError(ValueError):
+    """A network configuration (``PUT /control/network``, or the runner's config) that cannot
+    be taken; nothing of it has been applied."""
 
 
 def header_text(message: object, name: str) -> str | None:
@@ -61,11 +67,31 @@ class Node:
 
     def join(self, network: dict) -> None:
         """Take the run's network (a config, or ``PUT /control/network``): every
-        participant's registration and keys, and the timing scale."""
-        self.participants = {p["id"]: p for p in network["network"]["participants"]}
-        self.keys = self.responder.keyring = KeyRing.from_registrations(
-            self.participants.values())
-        self.scale: float = network.get("timing_scale", 1.0)
+        participant's registration and keys, and the timing scale. All of it is read before
+        any of it is applied, so a network that cannot be taken (:class:`NetworkConfigError`)
+        leaves the participant as it was."""
+        participants, keys, scale = self.read_network(network)
+        self.participants = participants
+        self.keys = self.responder.keyring = keys
+        self.scale: float = scale
+
+    @staticmethod
+    def read_network(network: object) -> tuple[dict[str, dict], KeyRing, float]:
+        """The registrations by ID, their key ring and the timing scale of a network, or
+        :class:`NetworkConfigError` naming what is wrong with it."""
+        try:
+            participants = {p["id"]: p for p in network["network"]["participants"]}
+            if not all(isinstance(name, str) and isinstance(p.get("url"), str)
+                       for name, p in participants.items()):
+                raise ValueError("every participant needs a string id and url")
+            keys = KeyRing.from_registrations(participants.values())
+            scale = network.get("timing_scale", 1.0)
+        except (LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise NetworkConfigError(f"network cannot be joined: {type(exc).__name__}: "
+                                     f"{exc}") from None
+        if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale <= 1:
+            raise NetworkConfigError(f"timing_scale must be a number in (0, 1], got {scale!r}")
+        return participants, keys, scale
 
     def encrypt_for(self, receiver: str, value: dict) -> dict:
         """A sensitive field encrypted for ``receiver``'s newest registered key (R-SEC-05)."""
@@ -103,12 +129,31 @@ class Node:
     def application(self, on_message: Handler, middlewares: Iterable = ()) -> web.Application:
         """The participant's HTTP service: its message endpoint, a health check, and the HTTP
         client session it sends with, opened and closed with the service."""
-        app = web.Application(middlewares=list(middlewares))
+        app = web.Application(middlewares=[self._bounded_body, *middlewares],
+                              client_max_size=transport.MAX_BODY_BYTES)
         app.on_startup.append(self._start_http)
         app.on_cleanup.append(self._stop_http)
         app.router.add_post(transport.MESSAGE_PATH, self._never_unanswered(on_message))
         app.router.add_get("/health", self._health)
         return app
+
+    @web.middleware
+    async def _bounded_body(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Outermost on every path: the body is read here, within the size and time bounds
+        (transport.read_body), so no handler waits on a stalled sender or holds a flood; and
+        whatever reaches ``/messages`` (another method, a body over the bounds) is answered
+        with a signed refusal, as every message is."""
+        on_messages = request.path == transport.MESSAGE_PATH
+        if on_messages and request.method != "POST":
+            return self.answer(self.refuse({}, NOT_JSON, f"messages are sent by POST, not "
+                                                         f"{request.method}"))
+        try:
+            await transport.read_body(request)
+        except transport.BodyError as exc:
+            if on_messages:
+                return self.answer(self.refuse({}, NOT_JSON, str(exc)))
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        return await handler(request)
 
     def _never_unanswered(self, on_message: Handler) -> Handler:
         """Whatever goes wrong inside, the sender gets a signed answer from the profile's
@@ -118,8 +163,8 @@ class Node:
                 return await on_message(request)
             except Exception as exc:
                 logging.getLogger(__name__).exception("message handler failed")
-                try:
-                    message = json.loads(await request.read())
+                try:       # for the answer's correlation; the body was read and bounded
+                    message = strict_loads(await request.read())
                 except ValueError:
                     message = {}
                 return self.answer(self.refuse(message, "06",

@@ -20,6 +20,10 @@ from aiohttp import web
 
 from mocks.faults import Fault, FaultError, FaultPlan, spoil_answer, spoil_reply
 from mocks.node import Node, header_text
+from qrinterop.protocol.canonical import has_lone_surrogate, strict_loads, unicode_text
+
+#: Record numbers are SQLite integers: a cursor beyond this cannot be one.
+MAX_SEQ = 2**63 - 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -29,7 +33,7 @@ CREATE TABLE IF NOT EXISTS records (
     peer TEXT,                      -- the other end of this hop
     leg TEXT NOT NULL,              -- 'to-switch' or 'from-switch'
     msg_type TEXT,
-    message TEXT NOT NULL,          -- JSON; null when nothing usable arrived
+    message TEXT NOT NULL,          -- JSON, exactly as parsed; null when nothing usable arrived
     note TEXT,
     deliberate INTEGER NOT NULL DEFAULT 0   -- spoilt on purpose by a programmed fault
 );
@@ -54,12 +58,15 @@ class Tap:
 
     def record(self, direction: str, peer: str | None, leg: str, message: object,
                note: str | None = None, deliberate: bool = False) -> None:
-        """Store one hop; ``message`` is None when nothing usable arrived (see ``note``)."""
+        """Store one hop; ``message`` is None when nothing usable arrived (see ``note``).
+        Whatever arrived is stored: a message holding a lone surrogate, which UTF-8 cannot
+        store, is kept as ASCII JSON, whose escapes give back exactly what was parsed."""
         self.db.execute(
             "INSERT INTO records (at, direction, peer, leg, msg_type, message, note, deliberate)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), direction, peer, leg, header_text(message, "msgType"),
-             json.dumps(message, ensure_ascii=False), note, int(deliberate)))
+            (time.time(), direction, _text(peer), leg, _text(header_text(message, "msgType")),
+             json.dumps(message, ensure_ascii=has_lone_surrogate(message)),
+             _text(note), int(deliberate)))
 
     def records_after(self, seq: int) -> list[dict]:
         rows = self.db.execute(f"SELECT {', '.join(KEYS)} FROM records WHERE seq > ?"
@@ -90,7 +97,11 @@ class Tap:
                 web.delete("/sim/faults", self._delete_faults)]
 
     async def _get_records(self, request: web.Request) -> web.Response:
-        return web.json_response(self.records_after(int(request.query.get("after", "0"))))
+        after = request.query.get("after", "0")
+        if not (after.isascii() and after.isdigit() and int(after) <= MAX_SEQ):
+            return web.json_response({"error": f"after must be a record number (0 to "
+                                               f"{MAX_SEQ}), got {after[:40]!r}"}, status=400)
+        return web.json_response(self.records_after(int(after)))
 
     async def _get_cursor(self, _request: web.Request) -> web.Response:
         (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
@@ -98,7 +109,7 @@ class Tap:
 
     async def _post_fault(self, request: web.Request) -> web.Response:
         try:
-            fault = self.faults.program(await request.json())
+            fault = self.faults.program(strict_loads(await request.read()))
         except (ValueError, FaultError) as exc:     # bad JSON is a ValueError too
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response({"programmed": fault.name, "params": fault.params})
@@ -106,3 +117,8 @@ class Tap:
     async def _delete_faults(self, _request: web.Request) -> web.Response:
         self.faults.clear()
         return web.json_response({"cleared": True})
+
+
+def _text(value: str | None) -> str | None:
+    """A text column's value as UTF-8 can store it (what arrived may hold a lone surrogate)."""
+    return value if value is None else unicode_text(value)

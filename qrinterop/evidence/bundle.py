@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from qrinterop.evidence.archive import DEFAULT_LIMITS, MANIFEST, Limits, NotABundle, unpack
 from qrinterop.evidence.archive import BundleError as BundleError
 from qrinterop.evidence.keys import BundleKey, PublicBundleKey
-from qrinterop.protocol.canonical import strict_loads
+from qrinterop.protocol.canonical import has_lone_surrogate, strict_loads
 
 SIGNATURE = "manifest.sig"
 SCHEMA = "qrinterop-bundle/1"
@@ -72,7 +72,8 @@ def chained_lines(records: list[dict]) -> list[str]:
     """JSON lines, each record carrying the SHA-256 of the line before (``prev``)."""
     lines, prev = [], GENESIS
     for record in records:
-        line = json.dumps({**record, "prev": prev}, ensure_ascii=False, allow_nan=False)
+        chained = {**record, "prev": prev}     # ASCII only if a lone surrogate needs escaping
+        line = json.dumps(chained, ensure_ascii=has_lone_surrogate(chained), allow_nan=False)
         lines.append(line)
         prev = sha256(line.encode("utf-8"))
     return lines

@@ -24,13 +24,26 @@ surrogates (not Unicode, RFC 8785 §3.2.2.2), non-string object names, non-JSON 
 nesting deeper than Python's recursion limit allows.
 
 :func:`strict_loads` is the matching parser: it refuses duplicate member names, since two
-parsers may keep different duplicates and so check different content than was signed.
+parsers may keep different duplicates and so check different content than was signed;
+nesting deeper than :data:`MAX_DEPTH`, before parsing, so that no hostile document can exhaust
+the receiver's stack; and numbers no other parser reads alike (I-JSON, RFC 7493 §2.2): integers
+beyond ±(2**53 − 1), which also overflow every store of money, ``NaN``, ``Infinity`` and
+numbers such as ``1e400`` that no double holds. Every simulated service parses what it
+receives with it, and only once.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+
+#: The deepest nesting of arrays and objects a received document may have. The profile's
+#: messages nest four levels (envelope, body, encrypted field, its parts); 64 leaves room for
+#: any honest document and stops one built to exhaust the parser's recursion.
+MAX_DEPTH = 64
+#: A string literal or one bracket: what decides how deep a JSON document nests.
+_NESTING_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
 
 #: The largest integer that survives the IEEE 754 double JCS numbers are (RFC 7493 §2.2).
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -67,8 +80,66 @@ def canonicalize(value: object) -> bytes:
 
 
 def strict_loads(raw: bytes | str) -> object:
-    """Parse JSON, refusing duplicate member names (``ValueError``, like any JSON error)."""
-    return json.loads(raw, object_pairs_hook=_unique_members)
+    """Parse JSON, refusing duplicate member names and nesting deeper than :data:`MAX_DEPTH`
+    (``ValueError``, like any JSON error; ``UnicodeDecodeError``, a ``ValueError`` too, for
+    bytes that are not UTF-8)."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if (depth := nesting_depth(data)) > MAX_DEPTH:
+        raise ValueError(f"JSON nested {depth} deep, deeper than the {MAX_DEPTH} levels "
+                         "allowed")
+    try:
+        return json.loads(raw, object_pairs_hook=_unique_members, parse_int=_safe_int,
+                          parse_float=_finite_float, parse_constant=_no_constant)
+    except RecursionError:      # not reached within MAX_DEPTH; kept as a last guard
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text[:30]} is beyond ±(2**53 − 1) (I-JSON, RFC 7493 §2.2)")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:30]} is beyond what a double holds")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def has_lone_surrogate(value: object) -> bool:
+    """Whether a parsed document holds a lone surrogate anywhere (JSON's ``\\ud800`` escape
+    allows one; Unicode, and so every signature and every UTF-8 store, does not)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unicode_text(text: str) -> str:
+    """``text`` with any lone surrogate written as its ``\\uXXXX`` escape: text that can be
+    signed or stored while still saying what arrived."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def nesting_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not
+    count), without parsing it: a linear scan that cannot recurse."""
+    depth = deepest = 0
+    for token in _NESTING_TOKEN.finditer(raw):
+        mark = token.group()
+        if mark in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def _unique_members(pairs: list[tuple[str, object]]) -> dict:

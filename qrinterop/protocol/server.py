@@ -10,7 +10,7 @@ cannot burn an honest sender's nonces) and before its content is read.
 from __future__ import annotations
 
 from qrinterop.profile import Profile
-from qrinterop.protocol.canonical import strict_loads
+from qrinterop.protocol.canonical import has_lone_surrogate, strict_loads, unicode_text
 from qrinterop.protocol.envelope import Party, seal, signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.replay import REUSED, ReplayGuard
@@ -32,6 +32,12 @@ def _header(message: object) -> dict:
     return header if isinstance(header, dict) else {}
 
 
+def _echoed(value: object) -> str | None:
+    """A header value an answer carries over (message type, test-case ID): only a string, and
+    one that can be signed, whatever arrived."""
+    return unicode_text(value) if isinstance(value, str) else None
+
+
 class Responder:
     """One participant's inbound checks and answers."""
 
@@ -47,13 +53,13 @@ class Responder:
         header = _header(request)
         sender = header.get("sender")
         receiver = sender if sender in self.keyring else self.party.inst_id
-        return seal(self.party, response_type(header.get("msgType")), receiver, body,
-                    test_case_id=header.get("testCaseId"))
+        return seal(self.party, response_type(_echoed(header.get("msgType"))), receiver, body,
+                    test_case_id=_echoed(header.get("testCaseId")))
 
     def refuse(self, request: object, code: str, detail: str = "") -> dict:
         body = self.profile.response(code)
         if detail:
-            body["respMsg"] = f"{body['respMsg']}: {detail}"[:256]
+            body["respMsg"] = unicode_text(f"{body['respMsg']}: {detail}")[:256]
         return self.reply(request, body)
 
     def check(self, raw: bytes, leg: str, verify: bool = True,
@@ -66,6 +72,12 @@ class Responder:
             message = strict_loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             return {}, self.refuse({}, NOT_JSON, f"body is not a JSON message: {exc}")
+        if not isinstance(message, dict):
+            return message, self.refuse({}, NOT_JSON, f"a message is a JSON object, not "
+                                        f"{type(message).__name__} {raw[:40]!r}")
+        if has_lone_surrogate(message):     # no canonical form, so it cannot be signed
+            return message, self.refuse(message, NOT_JSON, "the message holds a lone "
+                                        "surrogate (\\uD800-\\uDFFF), which is not Unicode")
         header = _header(message)
         sender = header.get("sender")
         if sender not in self.keyring:

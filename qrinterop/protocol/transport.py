@@ -6,12 +6,22 @@ a JSON envelope; the message type travels in the header, not in the URL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 MESSAGE_PATH = "/messages"
 JSON_TYPE = "application/json; charset=utf-8"
+
+#: The largest request body any simulated service reads. The largest message of the profile is
+#: a few kilobytes; a quarter megabyte leaves room for any honest one and refuses a flood.
+MAX_BODY_BYTES = 256 * 1024
+#: Seconds a service waits for a request's body to arrive in full: on loopback an honest
+#: sender's whole body arrives in milliseconds; one that stalls must not hold a connection.
+BODY_READ_TIMEOUT_S = 5.0
 
 
 class PeerError(Exception):
@@ -44,3 +54,36 @@ async def exchange(session: aiohttp.ClientSession, url: str, message: dict,
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise PeerError("malformed", f"{url} answered HTTP {status} with a body that is not JSON") \
             from None
+
+
+class BodyError(Exception):
+    """A request body a service will not take: ``status`` is the HTTP status that says why
+    (413 too large, 408 not arrived in time), for answers outside ``/messages``."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body of ``request``, read once (aiohttp keeps it for the handler's own
+    ``read()``), within :data:`MAX_BODY_BYTES` and :data:`BODY_READ_TIMEOUT_S`; the
+    application's ``client_max_size`` must be :data:`MAX_BODY_BYTES`, which bounds a body
+    that does not announce its length. aiohttp's server has no timeout of its own for a body
+    (``keepalive_timeout`` closes idle connections between requests, ``handler_cancellation``
+    acts only when the client disconnects), hence the one here."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise BodyError(413, f"body of {request.content_length} bytes is over the limit of "
+                             f"{MAX_BODY_BYTES}")
+    try:
+        async with asyncio.timeout(BODY_READ_TIMEOUT_S):
+            return await request.read()
+    except TimeoutError:
+        raise BodyError(408, f"body did not arrive in full within {BODY_READ_TIMEOUT_S:g} s") \
+            from None
+    except web.HTTPRequestEntityTooLarge:
+        raise BodyError(413, f"body is over the limit of {MAX_BODY_BYTES} bytes") from None
+    except (ConnectionError, HttpProcessingError) as exc:
+        # the sender closed its side mid-body, or broke the chunked encoding: an answer is
+        # still due, even if nobody reads it
+        raise BodyError(400, f"body did not arrive in full: {exc}") from None

@@ -1,16 +1,21 @@
 """``qrinterop serve``: the simulated network, for an engineer developing against it.
 
 It says where everything is (each service's URL, institution ID, persona and public key file)
-and then follows the switch's log, one readable line per message, until Ctrl-C.
+and then follows the switch's log, one readable line per message, until Ctrl-C: whatever the
+switch logged, and whether or not the switch is up, so that it can be stopped and started again.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import requests
+
+from qrinterop.protocol.canonical import unicode_text
 from qrinterop.protocol.envelope import BEIJING
 from qrinterop.runner.clients import TapClient
 from qrinterop.runner.network import Network, Participant
@@ -18,6 +23,11 @@ from qrinterop.runner.network import Network, Participant
 #: Body fields worth a glance on one line, in this order.
 GLANCE = ("respCode", "origRespCode", "amount", "code", "txnNo", "voucherNum", "orderNo",
           "origOrderNo", "resultCode")
+#: What would break a line on a terminal: control characters, shown as ``?``.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: What a broken contact with the switch looks like: no connection, or an answer that is not
+#: its log (a half-started switch, another service on its port).
+LOST = (requests.RequestException, ValueError, LookupError, TypeError)
 
 
 def describe(network: Network, run_dir: Path) -> list[str]:
@@ -48,19 +58,41 @@ def message_line(record: dict) -> str:
     switch_side = "switch"
     ends = (record["peer"], switch_side) if record["direction"] == "in" else \
         (switch_side, record["peer"])
-    message = record["message"] or {}
-    body = message.get("body") if isinstance(message.get("body"), dict) else {}
+    message = record["message"]     # whatever arrived: any JSON value, or None
+    body = message.get("body") if isinstance(message, dict) else None
+    body = body if isinstance(body, dict) else {}
     fields = " ".join(f"{k}={body[k]}" for k in GLANCE if k in body)
     note = f"  [{record['note']}]" if record["note"] else ""
-    return (f"{at}  {ends[0] or '?':>8} → {ends[1] or '?':<8}  {record['msg_type'] or '-':<42}"
+    line = (f"{at}  {ends[0] or '?':>8} → {ends[1] or '?':<8}  {record['msg_type'] or '-':<42}"
             f" {fields}{note}")
+    return _CONTROL.sub("?", unicode_text(line))
 
 
-def follow(tap: TapClient, show: Callable[[str], None], every_s: float = 0.5) -> None:
-    """Print the switch's log as it grows, until interrupted."""
-    seen = tap.cursor()
+def follow(tap: TapClient, show: Callable[[str], None], every_s: float = 0.5,
+           sleep: Callable[[float], None] = time.sleep) -> None:
+    """Print the switch's log as it grows, until interrupted. When the switch cannot be
+    reached, say so once and keep trying; when it is back, go on from where the log was, or
+    from its start if it came back with a fresh log."""
+    seen: int | None = None     # the last record shown; None before the first contact
+    lost = False
     while True:
-        time.sleep(every_s)
-        for record in tap.records_after(seen):
+        try:
+            if seen is None:
+                seen = tap.cursor()
+            elif lost and tap.cursor() < seen:     # back with a fresh log
+                seen = 0
+            records = tap.records_after(seen)
+        except LOST as exc:
+            if not lost:
+                show(f"Lost contact with the switch ({type(exc).__name__}); trying again "
+                     f"every {every_s:g} s.")
+            lost = True
+            sleep(every_s)
+            continue
+        if lost:
+            show("In contact with the switch again.")
+            lost = False
+        for record in records:
             show(message_line(record))
             seen = record["seq"]
+        sleep(every_s)
