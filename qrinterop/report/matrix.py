@@ -69,8 +69,8 @@ def _report(folder: Path, bundle: Path) -> dict:
         problem = schema_error(REPORT_SCHEMA, report, separator=".")
     except UsageError as exc:
         raise ValueError(f"{bundle}: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        problem = f"not JSON: {exc}" if str(exc) else "not JSON: nested too deeply"
+    except ValueError as exc:
+        problem = f"not JSON: {exc}"
     if problem:
         raise ValueError(f"{bundle}: report.json is not a qrinterop report: "
                          f"{problem if len(problem) <= 300 else problem[:300] + '…'}")

@@ -66,14 +66,12 @@ def as_evidence(data: Any) -> tuple[Any, str | None]:
 
 
 def loads_json(raw: bytes | str) -> Any:
-    """Parse strict JSON: duplicate member names, NaN, Infinity and numbers beyond a float's
-    range are refused (``ValueError``), as is nesting too deep to parse (``RecursionError``)."""
+    """Parse strict JSON (the protocol's own parser): duplicate member names, NaN, Infinity,
+    numbers beyond a double or I-JSON's integers, and nesting deeper than the protocol allows
+    are all refused as ``ValueError``."""
     from qrinterop.protocol.canonical import strict_loads
 
-    document = strict_loads(raw)
-    if (where := non_finite(document)) is not None:
-        raise ValueError(f"{where}: not a finite number (JSON has no NaN or Infinity)")
-    return document
+    return strict_loads(raw)
 
 
 def load_json(path: Path, what: str) -> Any:
@@ -82,8 +80,6 @@ def load_json(path: Path, what: str) -> Any:
     raw = read_input(path, what)
     try:
         return loads_json(raw)
-    except RecursionError:
-        raise UsageError(f"{what} {path} does not parse as JSON: nested too deeply") from None
     except ValueError as exc:   # also bad UTF-8 (UnicodeDecodeError is a ValueError)
         raise UsageError(f"{what} {path} does not parse as JSON: {exc}") from None
 
