@@ -177,3 +177,11 @@ def wait_for(found, timeout_s: float = 60.0):
         assert time.monotonic() < deadline, "not seen in time"
         time.sleep(0.1)
     return value
+
+
+def test_a_reconciliation_file_for_no_day_is_refused_with_a_reason(network):
+    base = network.switch.service.url + f"/sim/reconciliation/{network.sut.id}"
+    for day in ("abc", "1399", "0230x", "\u0661\u0662\u0660\u0661"):
+        response = requests.get(base, params={"settleDate": day}, timeout=30)
+        assert response.status_code == 400 and "settleDate" in response.json()["error"], day
+    assert requests.get(base, params={"settleDate": "0101"}, timeout=30).status_code == 200
