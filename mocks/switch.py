@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -700,6 +701,10 @@ class Switch(Node):
     async def get_reconciliation(self, request: web.Request) -> web.Response:
         """A participant's reconciliation file; by default for the current clearing day."""
         settle_date = request.query.get("settleDate") or self.settle_date()
+        if not re.fullmatch(self.profile.definition("settleDate")["pattern"], settle_date,
+                            re.ASCII):
+            return web.json_response({"error": f"settleDate must be MMDD, got "
+                                               f"{settle_date[:20]!r}"}, status=400)
         return web.json_response(self.book.statement(request.match_info["participant"],
                                                      settle_date),
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))

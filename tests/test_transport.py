@@ -5,8 +5,13 @@ never HTTP 5xx, never a request held open, never a message missing from the evid
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -136,3 +141,47 @@ def test_an_incomplete_body_is_answered_within_the_bound(network):
         waits = list(pool.map(lambda target: incomplete_request(*target), targets))
     assert max(waits) < BODY_READ_TIMEOUT_S + 5, waits
 
+
+
+def test_serve_outlives_odd_messages_and_a_dead_switch(tmp_path):
+    """``qrinterop serve``'s log printer shows non-object messages and, when the switch is
+    killed, says so once and goes on: the services stay up."""
+    run_dir = tmp_path / "serve"
+    process = subprocess.Popen([sys.executable, "-m", "qrinterop.cli", "serve", "--out",
+                                str(run_dir)], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    threading.Thread(target=lambda: [lines.append(line) for line in process.stdout],
+                     daemon=True).start()
+    try:
+        switch_messages = wait_for(lambda: next((line.split()[2] for line in lines
+                                            if " switch " in line), None))
+        for raw in (b'"str"', b"1", b"[1]", b"true"):
+            requests.post(switch_messages, data=raw, timeout=30)
+        wait_for(lambda: sum(" reject " in line for line in lines) >= 4)
+        (switch_pid,) = [int(entry.name) for entry in Path("/proc").iterdir()
+                         if entry.name.isdigit() and b"mocks.switch" in
+                         (entry / "cmdline").read_bytes() and str(run_dir).encode() in
+                         (entry / "cmdline").read_bytes()]
+        os.kill(switch_pid, signal.SIGKILL)
+        wait_for(lambda: any("Lost contact" in line for line in lines))
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def wait_for(found, timeout_s: float = 60.0):
+    deadline = time.monotonic() + timeout_s
+    while not (value := found()):
+        assert time.monotonic() < deadline, "not seen in time"
+        time.sleep(0.1)
+    return value
+
+
+def test_a_reconciliation_file_for_no_day_is_refused_with_a_reason(network):
+    base = network.switch.service.url + f"/sim/reconciliation/{network.sut.id}"
+    for day in ("abc", "1399", "0230x", "\u0661\u0662\u0660\u0661"):
+        response = requests.get(base, params={"settleDate": day}, timeout=30)
+        assert response.status_code == 400 and "settleDate" in response.json()["error"], day
+    assert requests.get(base, params={"settleDate": "0101"}, timeout=30).status_code == 200
