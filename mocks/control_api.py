@@ -237,7 +237,8 @@ def checked_by_contract(institution: Institution):
         role = spec.role(request.method, request.path)
         if role is not None and role not in institution.roles:
             raise ControlError(409, f"{institution.id} does not act as {role}")
-        if request.can_read_body and (problems := spec.request_problems(
+        # body_exists, not can_read_body: the transport's bound has read the body already.
+        if request.body_exists and (problems := spec.request_problems(
                 request.method, request.path, await _json(request))):
             raise ControlError(400, "; ".join(problems))
         return await handler(request)

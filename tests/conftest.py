@@ -10,12 +10,18 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import allure
 import pytest
 import requests
 from hypothesis import settings
+
+from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 
 # A loaded CI machine can take longer than hypothesis's 200 ms per example: correctness, not
 # speed, is what the property tests check (speed has its own benchmarks).
@@ -154,3 +160,20 @@ def allure_requirement_tags(request):
     named = {*requirements_named(request.function), *REQUIREMENT.findall(repr(params))}
     for requirement in sorted(named):
         allure.dynamic.tag(f"req.{requirement}")
+
+
+def reference_network(**options: Any) -> Iterator:
+    """The simulated network around the reference institution, in a folder of its own
+    (``options``: those of ``running_network``, e.g. ``personas``); use it as a fixture's body."""
+    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    with tempfile.TemporaryDirectory() as folder, \
+            running_network(suite, ics, Path(folder), 0, **options) as running:
+        yield running
+
+
+def eventually(probe: Callable[[], Any], seconds: float, every_s: float = 0.1) -> Any:
+    """The first truthy value ``probe`` gives within ``seconds`` (after that, its last)."""
+    deadline = time.monotonic() + seconds
+    while not (value := probe()) and time.monotonic() < deadline:
+        time.sleep(every_s)
+    return value

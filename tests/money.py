@@ -5,34 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from pathlib import Path
 
 import requests
 
-from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.conservation import assert_conserved
-
-
-def reference_network() -> Iterator:
-    """The simulated network around the reference institution, for a module of tests."""
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
-    with tempfile.TemporaryDirectory() as folder, \
-            running_network(suite, ics, Path(folder), 0) as running:
-        yield running
-
-
-def eventually(probe, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not probe():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
+from tests.conftest import eventually
 
 
 def in_parallel(count: int, call: Callable[[int], requests.Response]) -> list[requests.Response]:

@@ -8,6 +8,7 @@ import pytest
 
 from qrinterop.profile import load_profile
 from qrinterop.runner.control_api import ControlApiSpec
+from tests.conftest import reference_network
 from tests.money import (
     balance,
     in_parallel,
@@ -15,7 +16,6 @@ from tests.money import (
     open_account,
     payment_code,
     post,
-    reference_network,
     settled_and_conserved,
 )
 

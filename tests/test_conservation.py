@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
-import tempfile
-from pathlib import Path
 
 import pytest
 import requests
 
-from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.conservation import (
     AGREEMENT,
     CONSERVATION,
@@ -24,7 +21,7 @@ from qrinterop.runner.conservation import (
     network_findings,
     window_of,
 )
-from tests.conftest import paying_account, run_cli
+from tests.conftest import paying_account, reference_network, run_cli
 
 ISS, ACQ, DAY = "10000001", "10000002", "1203"
 V1, V2, V3 = "20261203104500000001", "20261203104500000002", "20261203104500000003"
@@ -239,12 +236,7 @@ def test_gather_reads_only_the_judged_books_and_skips_what_it_cannot_read():
     assert len(gathered.cleared) == 2 and conservation_findings(gathered) == []
 
 # -- against a running network -----------------------------------------------------------------
-@pytest.fixture
-def network():
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
-    with tempfile.TemporaryDirectory() as folder, \
-            running_network(suite, ics, Path(folder), 0) as running:
-        yield running
+network = pytest.fixture(name="network")(reference_network)
 
 
 @pytest.mark.e2e

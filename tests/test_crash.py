@@ -12,13 +12,12 @@ import pytest
 import requests
 
 from qrinterop.runner.clients import TapClient
+from tests.conftest import eventually, reference_network
 from tests.money import (
     balance,
-    eventually,
     open_account,
     payment_code,
     post,
-    reference_network,
     settled_and_conserved,
 )
 

@@ -3,33 +3,16 @@ SQLite, and the background work that state says was under way is taken up again.
 
 from __future__ import annotations
 
-import tempfile
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
-from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.clients import TapClient
-from tests.conftest import paying_account
+from tests.conftest import eventually, paying_account, reference_network
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def network():
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
-    with tempfile.TemporaryDirectory() as folder, \
-            running_network(suite, ics, Path(folder), 0) as running:
-        yield running
-
-
-def eventually(probe, seconds: float):
-    deadline = time.monotonic() + seconds
-    while (value := probe()) is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return value
+network = pytest.fixture(name="network")(reference_network)
 
 
 def charge_losing(network, party: str, msg_type: str) -> dict:
