@@ -104,7 +104,7 @@ def test_serve_follows_the_switch_through_any_record_and_a_restart():
     from qrinterop.runner.serve import follow
 
     down = requests.ConnectionError("refused")
-    tap = FlakyTap([5, [record(6, "str"), record(7, 1), record(8, [1]), record(9, True),
+    tap = FlakyTap([[record(6, "str"), record(7, 1), record(8, [1]), record(9, True),
                         record(10, {"body": {"amount": "\ud800\n"}})],
                     down, down, down, 0, [record(1, None)]])
     shown: list[str] = []

@@ -72,14 +72,13 @@ def follow(tap: TapClient, show: Callable[[str], None], every_s: float = 0.5,
            sleep: Callable[[float], None] = time.sleep) -> None:
     """Print the switch's log as it grows, until interrupted. When the switch cannot be
     reached, say so once and keep trying; when it is back, go on from where the log was, or
-    from its start if it came back with a fresh log."""
-    seen: int | None = None     # the last record shown; None before the first contact
+    from its start if it came back with a fresh log. The log is shown from its start: what
+    a client sent before the first look belongs to the session too."""
+    seen = 0        # the last record shown
     lost = False
     while True:
         try:
-            if seen is None:
-                seen = tap.cursor()
-            elif lost and tap.cursor() < seen:     # back with a fresh log
+            if lost and tap.cursor() < seen:     # back with a fresh log
                 seen = 0
             records = tap.records_after(seen)
         except LOST as exc:
