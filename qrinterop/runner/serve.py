@@ -7,7 +7,6 @@ switch logged, and whether or not the switch is up, so that it can be stopped an
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -15,16 +14,14 @@ from pathlib import Path
 
 import requests
 
-from qrinterop.protocol.canonical import unicode_text
 from qrinterop.protocol.envelope import BEIJING
+from qrinterop.report.visible import one_line
 from qrinterop.runner.clients import TapClient
 from qrinterop.runner.network import Network, Participant
 
 #: Body fields worth a glance on one line, in this order.
 GLANCE = ("respCode", "origRespCode", "amount", "code", "txnNo", "voucherNum", "orderNo",
           "origOrderNo", "resultCode")
-#: What would break a line on a terminal: control characters, shown as ``?``.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: What a broken contact with the switch looks like: no connection, or an answer that is not
 #: its log (a half-started switch, another service on its port).
 LOST = (requests.RequestException, ValueError, LookupError, TypeError)
@@ -53,7 +50,8 @@ def _line(part: Participant, key_file: Path, role: str) -> str:
 
 
 def message_line(record: dict) -> str:
-    """One hop the switch logged, as a person reads it at a glance."""
+    """One hop the switch logged, as a person reads it at a glance: one line, hidden
+    characters shown as <U+XXXX> (the same escaping as the reports')."""
     at = datetime.fromtimestamp(record["at"], BEIJING).strftime("%H:%M:%S.%f")[:-3]
     switch_side = "switch"
     ends = (record["peer"], switch_side) if record["direction"] == "in" else \
@@ -65,7 +63,7 @@ def message_line(record: dict) -> str:
     note = f"  [{record['note']}]" if record["note"] else ""
     line = (f"{at}  {ends[0] or '?':>8} → {ends[1] or '?':<8}  {record['msg_type'] or '-':<42}"
             f" {fields}{note}")
-    return _CONTROL.sub("?", unicode_text(line))
+    return one_line(line)
 
 
 def follow(tap: TapClient, show: Callable[[str], None], every_s: float = 0.5,
