@@ -13,7 +13,7 @@ from qrinterop.evidence.bundle import chained_lines, sign_manifest, verify, writ
 from qrinterop.evidence.keys import ED25519, generate
 from qrinterop.profile import load_profile
 from qrinterop.protocol.crypto import SM2_ALGORITHM
-from qrinterop.runner.suite import locate
+from qrinterop.runner.bdd.suite import locate
 
 RUN = {"id": "bench", "started": "2026-11-26T00:00:00+08:00",
        "finished": "2026-11-26T00:01:00+08:00",

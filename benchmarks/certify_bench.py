@@ -17,8 +17,8 @@ import requests
 
 from qrinterop.codes import emv_mpm
 from qrinterop.protocol.crypto import SigningKey
+from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.suite import locate
 
 MERCHANT_CODE = ("00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678"
                  "520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京5405"

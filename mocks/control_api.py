@@ -12,7 +12,7 @@ from aiohttp import web
 
 from mocks.node import NetworkConfigError
 from qrinterop.protocol.canonical import strict_loads
-from qrinterop.runner.control_api import ControlApiSpec
+from qrinterop.protocol.control_api import ControlApiSpec
 
 if TYPE_CHECKING:
     from mocks.institution import Institution

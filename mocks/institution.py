@@ -40,9 +40,9 @@ from mocks.tap import Tap
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
+from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
-from qrinterop.runner.control_api import ControlApiSpec
 
 DEFECTS_FILE = Path(__file__).with_name("defects.json")
 

@@ -24,27 +24,26 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mocks.institution import make_app
+from mocks.institution import known_defects, make_app
 from mocks.service import serve
+from qrinterop.ics.loader import load_ics
 from qrinterop.profile import load_profile
-from qrinterop.protocol.transport import MESSAGE_PATH
-from qrinterop.runner.ics import load_ics
-from qrinterop.runner.services import listen
-from qrinterop.runner.suite import locate
+from qrinterop.protocol.transport import MESSAGE_PATH, listen
 
 KEYS = Path(__file__).with_name("keys")
+NETWORK = Path(__file__).with_name("network.json")
 
 
 def from_ics(path: Path) -> dict:
     """A configuration from the institution's own ICS, before it knows any run's network."""
-    suite = locate()
-    ics = load_ics(path, set(suite.defects()), set(load_profile().features))
+    ics = load_ics(path, known_defects(), set(load_profile().features))
     state = Path(tempfile.mkdtemp(prefix="qrinterop-reference-")) / "state.sqlite"
     return {"id": ics["institution"]["id"], "key_id": ics["keys"][-1]["id"],
             "codes": ics["codes"], "terminal": ics.get("terminal", {}),
             "roles": ics["institution"]["roles"], "defects": [], "state_file": str(state),
             "url": ics["sut"]["url"], "control_url": ics["sut"]["control_url"],
-            "switch_id": suite.network_layout()["switch"]["id"], "switch_url": None,
+            "switch_id": json.loads(NETWORK.read_text(encoding="utf-8"))["switch"]["id"],
+            "switch_url": None,
             "timing_scale": ics["sut"].get("timing_scale", 1.0), "network": {"participants": []}}
 
 

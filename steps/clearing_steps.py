@@ -2,8 +2,8 @@
 
 from behave import then, when
 
-from qrinterop.runner.reconcile import disagreements
-from qrinterop.runner.vocabulary import expect_equal
+from qrinterop.checks.reconcile import disagreements
+from qrinterop.runner.bdd.vocabulary import expect_equal
 
 AGREED = ("amount", "currency", "voucherNum", "settleDate", "status")
 

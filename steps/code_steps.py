@@ -7,7 +7,7 @@ from behave import then, when
 from qrinterop.codes import image
 from qrinterop.codes.findings import STRICT
 from qrinterop.codes.lint import lint
-from qrinterop.runner.vocabulary import expect_equal, yuan
+from qrinterop.runner.bdd.vocabulary import expect_equal, yuan
 
 
 @when('the SUT\'s acquirer creates a static merchant code for "{name}" known locally as '

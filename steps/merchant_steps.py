@@ -3,7 +3,7 @@
 from behave import given, then, when
 
 from qrinterop.codes.emv_mpm import with_wrong_crc
-from qrinterop.runner.vocabulary import expect_equal, outcome, yuan
+from qrinterop.runner.bdd.vocabulary import expect_equal, outcome, yuan
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')

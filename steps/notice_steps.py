@@ -3,7 +3,7 @@
 from behave import given, then, when
 
 from qrinterop.protocol.builders import notice_to_acquirer
-from qrinterop.runner.vocabulary import awaited, expect_equal, outcome
+from qrinterop.runner.bdd.vocabulary import awaited, expect_equal, outcome
 
 
 @given("the switch will deliver its next result notice to the SUT twice")

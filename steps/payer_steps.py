@@ -3,8 +3,8 @@
 from behave import given, then, when
 
 from qrinterop.codes.payment_code import CodeRule
-from qrinterop.runner.clients import ControlRefused
-from qrinterop.runner.vocabulary import expect_equal, expect_true, yuan
+from qrinterop.runner.bdd.vocabulary import expect_equal, expect_true, yuan
+from qrinterop.runner.scenarios.clients import ControlRefused
 
 
 @given("a payer account at the {party:Party} holding {amount:Money}")

@@ -3,7 +3,7 @@ with, and what reached them (each peer's tap, mocks/tap.py)."""
 
 from behave import given, then, when
 
-from qrinterop.runner.vocabulary import awaited, expect_equal, expect_true
+from qrinterop.runner.bdd.vocabulary import awaited, expect_equal, expect_true
 
 
 @given("the {party:Party} will answer the SUT's next purchase only after the SUT stops waiting")

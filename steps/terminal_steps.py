@@ -5,9 +5,9 @@ import time
 
 from behave import then, when
 
-from qrinterop.runner.clients import ControlRefused
-from qrinterop.runner.verdicts import Mismatch
-from qrinterop.runner.vocabulary import awaited, expect_equal, expect_true, outcome
+from qrinterop.judging.verdicts import Mismatch
+from qrinterop.runner.bdd.vocabulary import awaited, expect_equal, expect_true, outcome
+from qrinterop.runner.scenarios.clients import ControlRefused
 
 WAITING = "unknown (response code 70)"
 

@@ -8,6 +8,7 @@ import yaml
 from behave import given, then, when
 
 from qrinterop.codes.emv_mpm import rehomed
+from qrinterop.judging.verdicts import Mismatch
 from qrinterop.protocol.builders import (
     payment_code_application,
     purchase_from_switch,
@@ -16,9 +17,8 @@ from qrinterop.protocol.builders import (
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import beijing_now, sign, with_altered_signature
 from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
-from qrinterop.runner.suite import locate
-from qrinterop.runner.verdicts import Mismatch
-from qrinterop.runner.vocabulary import expect_equal, expect_true
+from qrinterop.runner.bdd.suite import locate
+from qrinterop.runner.bdd.vocabulary import expect_equal, expect_true
 
 
 @functools.cache

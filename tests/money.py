@@ -11,7 +11,7 @@ from contextlib import closing
 
 import requests
 
-from qrinterop.runner.conservation import assert_conserved
+from qrinterop.runner.scenarios.conservation import assert_conserved
 from tests.conftest import eventually
 
 

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from qrinterop.profile import load_profile
-from qrinterop.runner.suite import locate
+from qrinterop.runner.bdd.suite import locate
 from tests.conftest import (
     ROOT,
     ics_with,

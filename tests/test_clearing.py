@@ -12,8 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mocks.clearing import ClearingBook
+from qrinterop.checks.reconcile import disagreements
 from qrinterop.profile import load_profile
-from qrinterop.runner.reconcile import disagreements
 from tests.conftest import run_cli
 
 PROFILE = load_profile()

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from qrinterop.runner.suite import locate
+from qrinterop.runner.bdd.suite import locate
 from tests.conftest import (
     ROOT,
     ics_with,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from qrinterop.profile import load_profile
-from qrinterop.runner.control_api import ControlApiSpec
+from qrinterop.protocol.control_api import ControlApiSpec
 from tests.conftest import reference_network
 from tests.money import (
     balance,

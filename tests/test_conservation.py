@@ -10,7 +10,7 @@ import json
 import pytest
 import requests
 
-from qrinterop.runner.conservation import (
+from qrinterop.runner.scenarios.conservation import (
     AGREEMENT,
     CONSERVATION,
     Books,

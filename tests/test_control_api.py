@@ -11,8 +11,8 @@ import requests
 
 from mocks.control_api import ControlApi
 from qrinterop.profile import load_profile
+from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.control_api import ControlApiSpec
 
 SPEC = ControlApiSpec.of(load_profile())
 

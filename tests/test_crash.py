@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from qrinterop.runner.clients import TapClient
+from qrinterop.runner.scenarios.clients import TapClient
 from tests.conftest import eventually, reference_network
 from tests.money import (
     balance,

@@ -8,9 +8,9 @@ import json
 import pytest
 import yaml
 
+from qrinterop.errors import UsageError
 from qrinterop.evidence.history import check_history, record
 from qrinterop.runner.certify import Outcome
-from qrinterop.runner.errors import UsageError
 from tests.conftest import ROOT, run_cli
 
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qrinterop.profile import load_profile
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.ics import (
+from qrinterop.errors import UsageError
+from qrinterop.ics.loader import (
     PLACEHOLDER,
     Problem,
     check_ics,
@@ -24,7 +23,8 @@ from qrinterop.runner.ics import (
     schema,
     template,
 )
-from qrinterop.runner.suite import locate
+from qrinterop.profile import load_profile
+from qrinterop.runner.bdd.suite import locate
 from tests.conftest import (
     REFERENCE_ICS,
     ROOT,

@@ -10,14 +10,14 @@ from pathlib import Path
 import markupsafe
 import pytest
 
+from qrinterop.errors import UsageError
 from qrinterop.evidence.transcript import Transcript
+from qrinterop.ics.loader import check_ics
+from qrinterop.inputs import as_evidence, load_json, loads_json, non_finite, read_input
 from qrinterop.profile import load_profile
 from qrinterop.report.html import template_environment
 from qrinterop.report.visible import visible
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.ics import check_ics
-from qrinterop.runner.inputs import as_evidence, load_json, loads_json, non_finite, read_input
-from qrinterop.runner.suite import locate, tag_expression
+from qrinterop.runner.bdd.suite import locate, tag_expression
 from tests.conftest import ics_with
 
 RLO = "\u202e"
@@ -101,7 +101,7 @@ def test_pages_show_hidden_characters_escaped():
     ("[" * 1200 + "]" * 1200, "nested too deeply"),
 ], ids=["nan", "deep"])
 def test_a_waiver_file_it_cannot_use_is_named(tmp_path, text, words):
-    from qrinterop.runner.waivers import load_waivers
+    from qrinterop.judging.waivers import load_waivers
 
     (tmp_path / "waivers.yaml").write_text(text)
     with pytest.raises(UsageError, match=words):

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from qrinterop.errors import UsageError
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal, signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.clients import Channel, ControlClient
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.network import build_network
+from qrinterop.runner.processes.network import build_network
+from qrinterop.runner.scenarios.clients import Channel, ControlClient
 from tests.conftest import ROOT, edited_ics, run_cli
 
 KEYS = ROOT / "mocks" / "keys"

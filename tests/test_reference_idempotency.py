@@ -13,7 +13,7 @@ from qrinterop.protocol.builders import purchase_from_switch
 from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.clients import Channel, Injector
+from qrinterop.runner.scenarios.clients import Channel, Injector
 from tests.conftest import paying_account
 from tests.test_message_set import EXAMPLES
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from qrinterop.runner.clients import TapClient
+from qrinterop.runner.scenarios.clients import TapClient
 from tests.conftest import eventually, paying_account, reference_network
 
 pytestmark = pytest.mark.e2e

@@ -40,11 +40,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qrinterop.profile import load_profile
+from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import Party, seal, signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.transport import BODY_READ_TIMEOUT_S, MAX_BODY_BYTES, MESSAGE_PATH
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.control_api import ControlApiSpec
 from tests.test_message_set import CATALOGUE, EXAMPLES
 
 pytestmark = pytest.mark.e2e

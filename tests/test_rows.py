@@ -1,4 +1,4 @@
-"""Examples tables filled from data (qrinterop/runner/rows.py): the selection language of
+"""Examples tables filled from data (qrinterop/runner/bdd/rows.py): the selection language of
 features/rows.json, and the tags a row's values become."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import pytest
 from behave.parser import parse_feature
 
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.rows import RowSources, expand_feature
-from qrinterop.runner.suite import locate
+from qrinterop.errors import UsageError
+from qrinterop.runner.bdd.rows import RowSources, expand_feature
+from qrinterop.runner.bdd.suite import locate
 
 FEATURE = """
 Feature: rows

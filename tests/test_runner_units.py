@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qrinterop.profile import load_profile
-from qrinterop.protocol.crypto import SigningKey
-from qrinterop.protocol.envelope import Party, seal
-from qrinterop.protocol.keyring import KeyRing
-from qrinterop.report.document import Claims, requirement_entries
-from qrinterop.runner.clients import ControlRefused
-from qrinterop.runner.errors import SutUnreachable, UsageError
-from qrinterop.runner.ics import load_ics
-from qrinterop.runner.passive import passive_findings
-from qrinterop.runner.services import listen
-from qrinterop.runner.session import Session
-from qrinterop.runner.suite import locate
-from qrinterop.runner.verdicts import (
+from qrinterop.checks.passive import passive_findings
+from qrinterop.errors import SutUnreachable, UsageError
+from qrinterop.ics.loader import load_ics
+from qrinterop.judging.verdicts import (
     Mismatch,
     ScenarioResult,
     StepOutcome,
@@ -24,7 +15,16 @@ from qrinterop.runner.verdicts import (
     run_verdict,
     scenario_verdict,
 )
-from qrinterop.runner.vocabulary import parse_money, yuan
+from qrinterop.profile import load_profile
+from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.keyring import KeyRing
+from qrinterop.report.document import Claims, requirement_entries
+from qrinterop.runner.bdd.suite import locate
+from qrinterop.runner.bdd.vocabulary import parse_money, yuan
+from qrinterop.runner.processes.services import listen
+from qrinterop.runner.scenarios.clients import ControlRefused
+from qrinterop.runner.scenarios.session import Session
 from tests.conftest import REFERENCE_ICS
 
 PROFILE = load_profile()
@@ -216,9 +216,9 @@ def test_a_message_the_switch_saw_reads_on_one_line():
 
 
 def test_personas_are_chosen_by_name_and_an_unknown_one_is_named():
-    from qrinterop.runner.errors import UsageError
-    from qrinterop.runner.network import chosen_peers
-    from qrinterop.runner.suite import locate
+    from qrinterop.errors import UsageError
+    from qrinterop.runner.bdd.suite import locate
+    from qrinterop.runner.processes.network import chosen_peers
 
     peers = locate().network_layout()["peers"]
     assert [p["persona"] for p in chosen_peers(peers, ("bank-u", "peer"))] == ["peer", "bank-u"]

@@ -11,7 +11,7 @@ import pytest
 
 from qrinterop.report.conformance import caught, rechecked
 from qrinterop.runner import selftest as selftest_module
-from qrinterop.runner.suite import locate
+from qrinterop.runner.bdd.suite import locate
 
 SUITE = locate()
 DEFECTS = SUITE.defects()

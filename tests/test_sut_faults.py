@@ -16,19 +16,24 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from qrinterop.profile import load_profile
-from qrinterop.report.document import Claims, build_report
-from qrinterop.report.html import render_html
-from qrinterop.runner.clients import Channel, ContractBroken, ControlClient, ControlRefused
-from qrinterop.runner.control_api import ControlApiSpec
-from qrinterop.runner.services import how_ended
-from qrinterop.runner.suite import locate
-from qrinterop.runner.verdicts import (
+from qrinterop.judging.verdicts import (
     ScenarioResult,
     StepOutcome,
     SutStopped,
     contract_requirements,
     scenario_verdict,
+)
+from qrinterop.profile import load_profile
+from qrinterop.protocol.control_api import ControlApiSpec
+from qrinterop.report.document import Claims, build_report
+from qrinterop.report.html import render_html
+from qrinterop.runner.bdd.suite import locate
+from qrinterop.runner.processes.services import how_ended
+from qrinterop.runner.scenarios.clients import (
+    Channel,
+    ContractBroken,
+    ControlClient,
+    ControlRefused,
 )
 from tests.conftest import ROOT, launched_ics, run_cli
 

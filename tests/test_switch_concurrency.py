@@ -16,8 +16,8 @@ from qrinterop.protocol.envelope import Party, beijing_now, seal
 from qrinterop.protocol.fields import encrypt_field
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.clients import TapClient
-from qrinterop.runner.conservation import (
+from qrinterop.runner.scenarios.clients import TapClient
+from qrinterop.runner.scenarios.conservation import (
     conservation_findings,
     gather_books,
     network_clients,

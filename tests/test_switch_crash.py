@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
-from qrinterop.runner.clients import TapClient
-from qrinterop.runner.conservation import assert_conserved
+from qrinterop.runner.scenarios.clients import TapClient
+from qrinterop.runner.scenarios.conservation import assert_conserved
 from tests.conftest import eventually, paying_account
 from tests.test_switch_concurrency import at_once, order
 

@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
+from qrinterop.errors import UsageError
+from qrinterop.judging.verdicts import ScenarioResult, run_verdict
+from qrinterop.judging.waivers import Waiver, apply_waivers, load_waivers
 from qrinterop.profile import load_profile
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.verdicts import ScenarioResult, run_verdict
-from qrinterop.runner.waivers import Waiver, apply_waivers, load_waivers
 from tests.conftest import ROOT, run_cli
 
 TODAY = date(2026, 11, 26)

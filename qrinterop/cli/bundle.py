@@ -17,13 +17,13 @@ import click
 import yaml
 
 from qrinterop.cli.options import UserPath
+from qrinterop.errors import UsageError
 from qrinterop.evidence.bundle import BundleError, Check, NotABundle, opened, verify
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
+from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, read_input
 from qrinterop.protocol.crypto import KeyFormatError
 from qrinterop.report.allure import render
 from qrinterop.report.visible import one_line, visible
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import MAX_HANDWRITTEN_BYTES, read_input
 
 
 @click.command("keygen")

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qrinterop.errors import UsageError
 from qrinterop.report.visible import visible
-from qrinterop.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from qrinterop.profile import Profile
@@ -34,7 +34,7 @@ def init_command(out: Path | None) -> None:
 
     Replace its <...> placeholders, then run qrinterop ics check FILE.
     """
-    from qrinterop.runner.ics import template
+    from qrinterop.ics.loader import template
 
     profile = _profile()
     text = template(f"{profile.id}/{profile.version}", profile.features)
@@ -56,8 +56,8 @@ def check_command(file: Path, as_json: bool) -> None:
     summary when the file is valid, else one line per problem. Exit code 0 valid, 1 invalid,
     2 usage (e.g. no such file).
     """
-    from qrinterop.runner.ics import check_ics
-    from qrinterop.runner.suite import locate
+    from qrinterop.ics.loader import check_ics
+    from qrinterop.runner.bdd.suite import locate
 
     checked = check_ics(file, set(locate().defects()), set(_profile().features))
     summary = _summary(checked.document) if checked.valid else None

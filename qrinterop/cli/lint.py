@@ -15,12 +15,12 @@ from typing import BinaryIO, TextIO
 from qrinterop.codes.findings import ERROR, Finding, Policy, judged
 from qrinterop.codes.lint import UNKNOWN, LintResult, lint
 from qrinterop.codes.routing import RoutingTable, code_registration, default_table
+from qrinterop.errors import UsageError
+from qrinterop.ics.loader import read_yaml
+from qrinterop.inputs import read_input
 from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 from qrinterop.report.visible import visible
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.ics import read_yaml
-from qrinterop.runner.inputs import read_input
-from qrinterop.runner.suite import locate
+from qrinterop.runner.bdd.suite import locate
 
 
 def routing_table() -> RoutingTable:

@@ -19,12 +19,12 @@ from rich.markup import escape
 
 from qrinterop import __version__
 from qrinterop.cli.options import UserPath
+from qrinterop.errors import LaunchError, UsageError
 from qrinterop.report.visible import visible
-from qrinterop.runner.errors import LaunchError, UsageError
 
 if TYPE_CHECKING:
-    from qrinterop.runner.selftest import VariantResult
-    from qrinterop.runner.verdicts import ScenarioResult
+    from qrinterop.judging.selftest import VariantResult
+    from qrinterop.judging.verdicts import ScenarioResult
 
 # Commands import what they need when they run: `qrinterop lint --batch` should not pay for
 # loading behave, the simulators' crypto and the report templates.
@@ -60,7 +60,7 @@ def show_result(result: ScenarioResult) -> None:
 def _checked_tags(_ctx: click.Context, _param: click.Parameter, tags: str | None) -> str | None:
     """A --tags expression that does not parse is a usage error, before anything starts."""
     if tags:
-        from qrinterop.runner.suite import tag_expression
+        from qrinterop.runner.bdd.suite import tag_expression
 
         tag_expression(tags)
     return tags
@@ -93,7 +93,7 @@ def cli() -> None:
                    "error) in that earlier run, with its ICS unless --ics is given.")
 @click.option("--waivers", type=UserPath(dir_okay=False),
               help="YAML waiver file: requirements whose failures an approver accepts until "
-                   "a date (qrinterop/runner/waivers.schema.json).")
+                   "a date (qrinterop/judging/waivers.schema.json).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Worker processes, each with its own simulated network, sharing the "
                    "scenarios; one report.")
@@ -276,7 +276,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
         prepare_run_dir,
         running_network,
     )
-    from qrinterop.runner.clients import TapClient
+    from qrinterop.runner.scenarios.clients import TapClient
     from qrinterop.runner.serve import describe, follow
 
     suite, profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics, defects=defects))
@@ -301,7 +301,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
 def _write_conformance(path: Path, result: object, wall_s: float) -> None:
     from qrinterop.profile import load_profile
     from qrinterop.report.conformance import conformance_page
-    from qrinterop.runner.suite import locate
+    from qrinterop.runner.bdd.suite import locate
 
     try:
         path.write_text(conformance_page(load_profile(), locate().coverage(), result, wall_s),

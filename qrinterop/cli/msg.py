@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import MAX_KEY_FILE_BYTES, loads_json, read_input
+from qrinterop.errors import UsageError
+from qrinterop.inputs import MAX_KEY_FILE_BYTES, loads_json, read_input
 
 if TYPE_CHECKING:
     from qrinterop.protocol.crypto import VerifyKey

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
+from qrinterop.errors import UsageError
 from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE, Profile, ProfileError, load_profile
-from qrinterop.runner.errors import UsageError
 
 COMPARED = ("level", "feature", "roles", "title", "text", "source", "effective")
 

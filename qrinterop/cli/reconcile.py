@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import load_json
+from qrinterop.errors import UsageError
+from qrinterop.inputs import load_json
 
 
 @click.command("reconcile")
@@ -29,9 +29,9 @@ def reconcile(statement: Path, books: Path, as_json: bool) -> None:
     Exit code 0 when they agree, 1 when they do not (one line per disagreement), 2 when a
     file is unusable.
     """
+    from qrinterop.checks.reconcile import disagreements
     from qrinterop.profile import load_profile
     from qrinterop.protocol.validation import file_problem
-    from qrinterop.runner.reconcile import disagreements
 
     profile = load_profile()
     document = load_json(statement, "reconciliation file")

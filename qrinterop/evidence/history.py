@@ -10,7 +10,7 @@ import sqlite3
 from itertools import pairwise
 from pathlib import Path
 
-from qrinterop.runner.errors import UsageError
+from qrinterop.errors import UsageError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from qrinterop.inputs import MAX_KEY_FILE_BYTES, read_input
 from qrinterop.protocol.crypto import (
     SM2_ALGORITHM,
     KeyFormatError,
@@ -26,7 +27,6 @@ from qrinterop.protocol.crypto import (
     VerifyKey,
     key_id,
 )
-from qrinterop.runner.inputs import MAX_KEY_FILE_BYTES, read_input
 
 ED25519 = "Ed25519"
 BUNDLE_ALGORITHMS = (ED25519, SM2_ALGORITHM)

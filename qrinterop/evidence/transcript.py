@@ -13,8 +13,8 @@ from pathlib import Path
 
 from qrinterop.evidence.bundle import chained_lines
 from qrinterop.evidence.masking import masked
+from qrinterop.inputs import as_evidence
 from qrinterop.protocol.envelope import BEIJING
-from qrinterop.runner.inputs import as_evidence
 
 
 def stamp(epoch: float) -> str:

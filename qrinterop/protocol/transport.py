@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import aiohttp
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+
+from qrinterop.errors import UsageError
 
 MESSAGE_PATH = "/messages"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -87,3 +90,18 @@ async def read_body(request: web.Request) -> bytes:
         # the sender closed its side mid-body, or broke the chunked encoding: an answer is
         # still due, even if nobody reads it
         raise BodyError(400, f"body did not arrive in full: {exc}") from None
+
+
+def listen(port: int = 0) -> socket.socket:
+    """A listening TCP socket on 127.0.0.1 (``port`` 0 picks a free one)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A service restarted on its port must not wait for the old connections' TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock

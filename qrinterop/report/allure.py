@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from qrinterop.runner.errors import UsageError
+from qrinterop.errors import UsageError
 
 # Allure 2 otherwise reports usage to its authors over the network.
 ENVIRONMENT = {**os.environ, "ALLURE_NO_ANALYTICS": "true"}

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qrinterop.runner.control_api import ControlApiSpec
-from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
+from qrinterop.checks.passive import PASSIVE_REQUIREMENTS
+from qrinterop.protocol.control_api import ControlApiSpec
 
 if TYPE_CHECKING:
+    from qrinterop.judging.selftest import SelftestResult, VariantResult
     from qrinterop.profile import Profile
-    from qrinterop.runner.selftest import SelftestResult, VariantResult
 
 
 def conformance_page(profile: Profile, coverage: dict[str, list[str]],

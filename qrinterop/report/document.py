@@ -12,18 +12,18 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from qrinterop.profile import Profile
-from qrinterop.report.html import write_html
-from qrinterop.report.junit import write_junit
-from qrinterop.runner.control_api import ControlApiSpec
-from qrinterop.runner.passive import PASSIVE_REQUIREMENTS
-from qrinterop.runner.verdicts import (
+from qrinterop.checks.passive import PASSIVE_REQUIREMENTS
+from qrinterop.judging.verdicts import (
     SCENARIO_VERDICTS,
     ScenarioResult,
     SutStopped,
     requirement_verdict,
     run_verdict,
 )
+from qrinterop.profile import Profile
+from qrinterop.protocol.control_api import ControlApiSpec
+from qrinterop.report.html import write_html
+from qrinterop.report.junit import write_junit
 
 SCHEMA_ID = "qrinterop-report/1"
 

@@ -10,13 +10,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from qrinterop.errors import UsageError
 from qrinterop.evidence.bundle import BundleError, opened, verify
 from qrinterop.evidence.keys import PublicBundleKey
+from qrinterop.inputs import loads_json, read_input
+from qrinterop.judging.verdicts import requirement_verdict
 from qrinterop.profile import schema_error
 from qrinterop.report.html import template_environment
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import loads_json, read_input
-from qrinterop.runner.verdicts import requirement_verdict
 
 REPORT_SCHEMA = json.loads(Path(__file__).with_name("report.schema.json").read_text(
     encoding="utf-8"))

@@ -21,24 +21,24 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from qrinterop import __version__
+from qrinterop.errors import LaunchError, UsageError
 from qrinterop.evidence.bundle import sign_manifest, write_manifest
 from qrinterop.evidence.history import check_history, record
 from qrinterop.evidence.keys import BundleKey, load_private
 from qrinterop.evidence.masking import mask_known
 from qrinterop.evidence.transcript import stamp
+from qrinterop.ics.loader import load_ics
+from qrinterop.inputs import loads_json, read_input
+from qrinterop.judging.verdicts import ScenarioResult
+from qrinterop.judging.waivers import apply_waivers, load_waivers
 from qrinterop.profile import Profile, ProfileError, load_profile
 from qrinterop.protocol.crypto import KeyFormatError, VerifyKey
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
-from qrinterop.runner.behave_run import run_features
-from qrinterop.runner.errors import LaunchError, UsageError
-from qrinterop.runner.ics import load_ics
-from qrinterop.runner.inputs import loads_json, read_input
-from qrinterop.runner.network import Network, build_network, reference_signing_key
-from qrinterop.runner.session import Session
-from qrinterop.runner.suite import Suite, locate
-from qrinterop.runner.verdicts import ScenarioResult
-from qrinterop.runner.waivers import apply_waivers, load_waivers
+from qrinterop.runner.bdd.behave_run import run_features
+from qrinterop.runner.bdd.suite import Suite, locate
+from qrinterop.runner.processes.network import Network, build_network, reference_signing_key
+from qrinterop.runner.scenarios.session import Session
 
 EXIT_CODES = {"conformant": 0, "not-conformant": 1, "inconclusive": 3}
 

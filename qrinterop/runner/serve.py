@@ -16,8 +16,8 @@ import requests
 
 from qrinterop.protocol.envelope import BEIJING
 from qrinterop.report.visible import one_line
-from qrinterop.runner.clients import TapClient
-from qrinterop.runner.network import Network, Participant
+from qrinterop.runner.processes.network import Network, Participant
+from qrinterop.runner.scenarios.clients import TapClient
 
 #: Body fields worth a glance on one line, in this order.
 GLANCE = ("respCode", "origRespCode", "amount", "code", "txnNo", "voucherNum", "orderNo",

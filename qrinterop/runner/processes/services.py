@@ -21,24 +21,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qrinterop.runner.errors import LaunchError, UsageError
+from qrinterop.errors import LaunchError
+from qrinterop.judging.verdicts import how_ended
+from qrinterop.protocol.transport import listen
 
 READY_TIMEOUT_S = 20.0
 
-
-def listen(port: int = 0) -> socket.socket:
-    """A listening TCP socket on 127.0.0.1 (``port`` 0 picks a free one)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # A service restarted on its port must not wait for the old connections' TIME_WAIT.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError as exc:
-        sock.close()
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
 
 
 @dataclass
@@ -272,19 +260,6 @@ class UrlService(ExternalService):
     def stop(self, grace_s: float = 3.0) -> None:
         pass
 
-
-def how_ended(code: int | None) -> str | None:
-    """An exit status in words ("exited with code 1", "was killed by signal 9 (SIGKILL)");
-    None for a process still running."""
-    if code is None:
-        return None
-    if code < 0:
-        try:
-            name = f" ({signal.Signals(-code).name})"
-        except ValueError:
-            name = ""
-        return f"was killed by signal {-code}{name}"
-    return f"exited with code {code}"
 
 
 def _accepts(url: str) -> bool:

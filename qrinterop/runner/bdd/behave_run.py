@@ -15,8 +15,8 @@ import allure
 from behave.configuration import Configuration
 from behave.runner import Runner
 
-from qrinterop.runner.rows import RowSources, expand_feature
-from qrinterop.runner.session import Session
+from qrinterop.runner.bdd.rows import RowSources, expand_feature
+from qrinterop.runner.scenarios.session import Session
 
 ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
 

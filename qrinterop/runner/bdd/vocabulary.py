@@ -14,7 +14,7 @@ from typing import TypeVar
 from behave import register_type
 from parse import with_pattern
 
-from qrinterop.runner.verdicts import Mismatch
+from qrinterop.judging.verdicts import Mismatch
 
 T = TypeVar("T")
 

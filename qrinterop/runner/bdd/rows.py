@@ -20,7 +20,7 @@ from pathlib import Path
 
 from behave.model import Feature, Row, ScenarioOutline, Tag
 
-from qrinterop.runner.errors import UsageError
+from qrinterop.errors import UsageError
 
 ROWS_TAG = "rows."
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from qrinterop.runner.errors import UsageError
+from qrinterop.errors import UsageError
 
 #: Far above any ICS, waiver list, key, message or day's reconciliation file; far below what
 #: would exhaust memory. One figure for every input, so that no command reads without bound.

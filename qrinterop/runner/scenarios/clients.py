@@ -11,43 +11,15 @@ from urllib.parse import quote
 
 import requests
 
+from qrinterop.errors import ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import Transcript
+from qrinterop.inputs import loads_json
+from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
-from qrinterop.runner.control_api import ControlApiSpec
-from qrinterop.runner.errors import SutUnreachable
-from qrinterop.runner.inputs import loads_json
 
 HARNESS = "harness"
 TEST_CASE_HEADER = "X-Test-Case-Id"
-
-
-class ControlRefused(Exception):
-    """The institution answered a test-control call with an error status. ``by_sut``: an
-    institution under certification refused (its verdict), not a simulator (a harness fault)."""
-
-    def __init__(self, status: int, detail: str, by_sut: bool = False,
-                 call: str = "") -> None:
-        super().__init__(f"{call + ': ' if call else ''}HTTP {status}: {detail}")
-        self.status = status
-        self.detail = detail
-        self.by_sut = by_sut
-
-
-class ContractBroken(Exception):
-    """The institution's answer to a test-control call breaks the contract
-    (control-api.openapi.json): not JSON, a status the operation does not allow, or a body
-    its schema refuses. ``by_sut`` as for :class:`ControlRefused`: an institution under
-    certification breaks ``requirement``; a simulator that does is the harness's fault."""
-
-    def __init__(self, call: str, problems: list[str], by_sut: bool,
-                 requirement: str | None) -> None:
-        rule = f"control-api.openapi.json{', ' + requirement if by_sut and requirement else ''}"
-        super().__init__(f"{call}: the answer breaks the test-control contract ({rule}): "
-                         f"{'; '.join(problems)}")
-        self.problems = problems
-        self.by_sut = by_sut
-        self.requirement = requirement if by_sut else None
 
 
 class Channel:
@@ -85,7 +57,7 @@ class ControlClient:
         self.contract = contract
         self._pool = itertools.cycle(accounts) if accounts else None
         # The balance each account was opened with since the session last cleared this, the
-        # conservation check's opening balance (runner/conservation.py); None: set twice.
+        # conservation check's opening balance (runner/scenarios/conservation.py); None: set twice.
         self.opened: dict[str, int | None] = {}
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:

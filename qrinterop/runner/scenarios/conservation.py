@@ -6,7 +6,7 @@ Judging (:func:`conservation_findings`) is a pure function over :class:`Books`: 
 cleared records (its reconciliation files), each institution's transactions as its
 test-control API lists them, and the balances of the payer accounts a test watched. Reading
 those books from a running network is :func:`gather_books`; :func:`network_findings` does both
-for a test that holds a :class:`~qrinterop.runner.network.Network`.
+for a test that holds a :class:`~qrinterop.runner.processes.network.Network`.
 
 Records are grouped into *chains*, one per original payment with everything that refers to
 it (refunds, voids, a reversal, the acquirer's record of a purchase whose outcome it did not
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import requests
 
+from qrinterop.checks.reconcile import AGREED
+from qrinterop.errors import SutUnreachable
 from qrinterop.evidence.masking import ACCOUNT_NUMBER, mask_number
-from qrinterop.runner.clients import Channel, ControlClient, ControlRefused, TapClient
-from qrinterop.runner.errors import SutUnreachable
-from qrinterop.runner.reconcile import AGREED
+from qrinterop.runner.scenarios.clients import Channel, ControlClient, ControlRefused, TapClient
 
 #: Money is conserved across the network (the profile's own rule, requirements.json).
 CONSERVATION = "R-FLOW-14"

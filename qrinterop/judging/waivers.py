@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
+from qrinterop.errors import UsageError
+from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, non_finite, read_input
+from qrinterop.judging.verdicts import ScenarioResult
 from qrinterop.profile import schema_error
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import MAX_HANDWRITTEN_BYTES, non_finite, read_input
-from qrinterop.runner.verdicts import ScenarioResult
 
 SCHEMA = json.loads(Path(__file__).with_name("waivers.schema.json").read_text(encoding="utf-8"))
 

@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from qrinterop.profile import Profile
-from qrinterop.runner.inputs import loads_json
+from qrinterop.protocol.canonical import strict_loads
 
 DOC_URI = "urn:qrinterop:control-api"
 
@@ -84,7 +84,7 @@ class ControlApiSpec:
         a status the operation does not allow, or a body its schema for that status refuses;
         [] if it does not."""
         try:
-            body = loads_json(text)
+            body = strict_loads(text)
         except ValueError:
             return [f"{method} {self.match(method, path) or path} {status}: $: not JSON: "
                     f"{text[:80]!r}"]

@@ -13,18 +13,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from qrinterop.checks.passive import passive_findings
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
-from qrinterop.profile import Profile
-from qrinterop.protocol.envelope import Party
-from qrinterop.protocol.keyring import KeyRing
-from qrinterop.runner.clients import Channel, ControlClient, Injector, TapClient
-from qrinterop.runner.conservation import network_clients, scenario_findings
-from qrinterop.runner.control_api import ControlApiSpec
-from qrinterop.runner.inputs import as_evidence
-from qrinterop.runner.network import Network, Participant
-from qrinterop.runner.passive import passive_findings
-from qrinterop.runner.verdicts import (
+from qrinterop.inputs import as_evidence
+from qrinterop.judging.verdicts import (
     ScenarioResult,
     StepOutcome,
     SutStopped,
@@ -32,6 +25,13 @@ from qrinterop.runner.verdicts import (
     failure_record,
     scenario_verdict,
 )
+from qrinterop.profile import Profile
+from qrinterop.protocol.control_api import ControlApiSpec
+from qrinterop.protocol.envelope import Party
+from qrinterop.protocol.keyring import KeyRing
+from qrinterop.runner.processes.network import Network, Participant
+from qrinterop.runner.scenarios.clients import Channel, ControlClient, Injector, TapClient
+from qrinterop.runner.scenarios.conservation import network_clients, scenario_findings
 
 NOT_RUN = ("skipped", "untested")
 
@@ -282,7 +282,7 @@ class Session:
 
     def _conservation(self, records: list[dict]) -> list[dict]:
         """The SUT's books of the money the scenario moved, against the switch's clearing
-        (runner/conservation.py); around an SUT switch there is no clearing to read."""
+        (runner/scenarios/conservation.py); around an SUT switch there is no clearing to read."""
         if self._books_tap is None:
             return []
         opened = {account: balance for account, balance in self.sut.opened.items()

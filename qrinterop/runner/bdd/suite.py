@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qrinterop.runner.errors import UsageError
+from qrinterop.errors import UsageError
 
 REQUIRED = ("features", "steps", "mocks")
 
@@ -65,7 +65,7 @@ class Suite:
         """Every feature file, parsed, its ``@rows.`` tables filled."""
         from behave.parser import parse_file  # behave only when the suite is read
 
-        from qrinterop.runner.rows import RowSources, expand_feature
+        from qrinterop.runner.bdd.rows import RowSources, expand_feature
 
         sources = RowSources(self.root)
         return [expand_feature(parse_file(str(path)), sources)
@@ -101,7 +101,7 @@ class Suite:
 def locate() -> Suite:
     # Resolved: the simulators start in the suite's folder, where a relative path means
     # nothing, and behave matches the features' paths only in their resolved form.
-    root = Path(os.environ.get("QRINTEROP_SUITE") or Path(__file__).parents[2]).resolve()
+    root = Path(os.environ.get("QRINTEROP_SUITE") or Path(__file__).parents[3]).resolve()
     missing = [name for name in REQUIRED if not (root / name).is_dir()]
     if missing:
         raise UsageError(f"certification suite not found at {root} (missing {', '.join(missing)}/):"

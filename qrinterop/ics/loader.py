@@ -30,9 +30,9 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from qrinterop.errors import UsageError
+from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
 PLACEHOLDER = re.compile(r"<[^<>\n]+>")

@@ -8,15 +8,14 @@ messages the SUT sent fail a scenario even when all its steps passed.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from qrinterop.errors import ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import stamp
-from qrinterop.runner.clients import ContractBroken, ControlRefused
-from qrinterop.runner.errors import SutUnreachable
-from qrinterop.runner.services import how_ended
 
 SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "waived", "not_applicable")
 
@@ -63,9 +62,22 @@ class StepOutcome:
     exception: BaseException | None = field(default=None)
     message: str = ""
 
+def how_ended(code: int | None) -> str | None:
+    """An exit status in words ("exited with code 1", "was killed by signal 9 (SIGKILL)");
+    None for a process still running."""
+    if code is None:
+        return None
+    if code < 0:
+        try:
+            name = f" ({signal.Signals(-code).name})"
+        except ValueError:
+            name = ""
+        return f"was killed by signal {-code}{name}"
+    return f"exited with code {code}"
+
 
 class Exited(Protocol):
-    """A service whose exit status can be asked (``runner/services.py``)."""
+    """A service whose exit status can be asked (``runner/processes/services.py``)."""
 
     def exit_code(self) -> int | None: ...
 

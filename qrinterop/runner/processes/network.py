@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qrinterop.codes.routing import code_registration
+from qrinterop.errors import UsageError
 from qrinterop.protocol.crypto import KeyFormatError, SigningKey, VerifyKey
 from qrinterop.protocol.keyring import registered
 from qrinterop.protocol.transport import MESSAGE_PATH
-from qrinterop.runner.errors import UsageError
-from qrinterop.runner.services import (
+from qrinterop.runner.bdd.suite import Suite
+from qrinterop.runner.processes.services import (
     CommandService,
     ContainerService,
     ExternalService,
@@ -29,7 +30,6 @@ from qrinterop.runner.services import (
     UrlService,
     listen,
 )
-from qrinterop.runner.suite import Suite
 
 
 @dataclass

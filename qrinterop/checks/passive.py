@@ -11,7 +11,7 @@ from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.validation import schema_problems
 
 #: Requirements every scenario checks passively: on every message it caused, and (money
-#: conservation, runner/conservation.py) on the SUT's books of the money it moved.
+#: conservation, runner/scenarios/conservation.py) on the SUT's books of the money it moved.
 PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01", "R-FLOW-14")
 
 
