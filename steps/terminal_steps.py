@@ -5,7 +5,8 @@ import time
 
 from behave import then, when
 
-from qrinterop.judging.verdicts import Mismatch
+from qrinterop.checks.outcome import Violation
+from qrinterop.judging.verdicts import CheckFailed
 from qrinterop.runner.bdd.vocabulary import awaited, expect_equal, expect_true, outcome
 from qrinterop.runner.scenarios.clients import ControlRefused
 
@@ -48,9 +49,10 @@ def answer_prompt(context, party: str, decision: str) -> None:
     try:
         context.session.client(party).answer_password(context.payer[1], decision)
     except ControlRefused as refusal:
-        raise Mismatch(f"password prompt in the {party}'s wallet",
-                       "a purchase waiting for the payer's password", refusal.detail,
-                       "R-FLOW-09") from None
+        raise CheckFailed([Violation(f"password prompt in the {party}'s wallet",
+                                     "a purchase waiting for the payer's password",
+                                     refusal.detail, "password_prompt", ("R-FLOW-09",))]
+                          ) from None
 
 
 @when("the payer confirms the purchase with the password in the {party:Party}'s wallet")

@@ -7,8 +7,9 @@ from datetime import timedelta
 import yaml
 from behave import given, then, when
 
+from qrinterop.checks.outcome import Violation
 from qrinterop.codes.emv_mpm import rehomed
-from qrinterop.judging.verdicts import Mismatch
+from qrinterop.judging.verdicts import CheckFailed
 from qrinterop.protocol.builders import (
     payment_code_application,
     purchase_from_switch,
@@ -98,8 +99,10 @@ def step_payer_encrypted(context):
     try:
         opened = decrypt_field(sent[0], switch.key, switch.key.public.id)
     except FieldDecryptionError as exc:
-        raise Mismatch("payer field of the SUT's mpm.payment", "encrypted for the switch's key",
-                       f"{exc}: {sent[0]!r}"[:300], "R-SEC-05") from None
+        raise CheckFailed([Violation("payer field of the SUT's mpm.payment",
+                                     "encrypted for the switch's key",
+                                     f"{exc}: {sent[0]!r}"[:300], "payer_field_encrypted",
+                                     ("R-SEC-05",))]) from None
     expect_equal("payer account reference, decrypted", opened.get("accountRef"),
                  context.payer[1], "R-SEC-05")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
 from qrinterop.errors import SutUnreachable, UsageError
 from qrinterop.ics.loader import load_ics
 from qrinterop.judging.verdicts import (
-    Mismatch,
+    CheckFailed,
     ScenarioResult,
     StepOutcome,
     requirement_verdict,
@@ -41,7 +42,7 @@ def result(sid, verdict, requirements=(), passive=None):
 
 # -- verdicts ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("step", "expected"), [
-    (outcome(exception=Mismatch("x", 1, 2)), "fail"),
+    (outcome(exception=CheckFailed([Violation("x", "1", "2")])), "fail"),
     (outcome(step_type="given", exception=SutUnreachable("down")), "inconclusive"),
     (outcome(step_type="when", exception=SutUnreachable("down")), "fail"),
     # A refused test-control call: the SUT's doing, or a simulator's (the harness's fault).
@@ -79,10 +80,12 @@ def test_run_verdict():
     assert reason_zh == "全部 2 个适用场景通过，但以下必选要求未经测试：R-CPM-03。"
 
 
-def test_mismatch_keeps_expected_and_observed():
-    mismatch = Mismatch("payer balance", "487.50 CNY", "375.00 CNY", "R-FLOW-12")
-    assert str(mismatch) == "payer balance: expected 487.50 CNY, observed 375.00 CNY"
-    assert (mismatch.expected, mismatch.observed) == ("487.50 CNY", "375.00 CNY")
+def test_a_failed_check_keeps_expected_and_observed():
+    failed = CheckFailed([Violation("payer balance", "487.50 CNY", "375.00 CNY", "books",
+                                    ("R-FLOW-12",))])
+    assert str(failed) == "payer balance: expected 487.50 CNY, observed 375.00 CNY"
+    assert (failed.expected, failed.observed) == ("487.50 CNY", "375.00 CNY")
+    assert (failed.check, failed.requirements) == ("books", ("R-FLOW-12",))
 
 
 def test_requirements_outside_the_sut_roles_are_not_applicable():

@@ -20,7 +20,7 @@ from qrinterop.judging.verdicts import (
     ScenarioResult,
     StepOutcome,
     SutStopped,
-    contract_requirements,
+    failure_requirements,
     scenario_verdict,
 )
 from qrinterop.profile import load_profile
@@ -112,7 +112,7 @@ def test_the_sut_breaking_the_contract_is_its_fault_a_simulator_the_harness(
     step = StepOutcome("When", step_type, "x", "failed" if under_test else "error",
                        broken.value, str(broken.value))
     assert scenario_verdict(step, 0, 0)[0] == verdict
-    assert contract_requirements(step) == (["R-CERT-04"] if under_test else [])
+    assert failure_requirements(step, []) == (["R-CERT-04"] if under_test else [])
 
 
 def result(sid: str, verdict: str, reason: str | None = None,

@@ -41,8 +41,8 @@ class _Terminal(Console):
 
 # Bound to the real stdout now: behave swaps sys.stdout while it captures hook output.
 console = _Terminal(highlight=False, soft_wrap=True, file=sys.stdout)
-STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "error": "magenta",
-         "waived": "cyan",
+STYLE = {"pass": "green", "warning": "yellow", "fail": "bold red", "inconclusive": "yellow",
+         "error": "magenta", "waived": "cyan",
          "not_applicable": "dim", "conformant": "bold green", "not-conformant": "bold red"}
 
 

@@ -14,21 +14,36 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from qrinterop.checks.outcome import Violation
 from qrinterop.errors import ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import stamp
 
-SCENARIO_VERDICTS = ("pass", "fail", "inconclusive", "error", "waived", "not_applicable")
+SCENARIO_VERDICTS = ("pass", "warning", "fail", "inconclusive", "error", "waived",
+                     "not_applicable")
 
 
-class Mismatch(AssertionError):
-    """A step's expectation not met, with what was expected and what was observed."""
+class CheckFailed(AssertionError):
+    """A scenario held to a check that found violations (``checks/outcome.py``): the first
+    is what the failure reports; all are in the message."""
 
-    def __init__(self, what: str, expected: object, observed: object,
-                 requirement: str | None = None) -> None:
-        super().__init__(f"{what}: expected {expected}, observed {observed}")
-        self.expected = str(expected)
-        self.observed = str(observed)
-        self.requirement = requirement
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(v.message for v in violations))
+        self.violations = violations
+        first = violations[0]
+        self.check = first.check
+        self.requirements = first.requirements
+        self.expected = first.expected
+        self.observed = first.observed
+
+
+def attributed(requirements: tuple[str, ...], tagged: list[str]) -> list[str]:
+    """The requirements a failed check is reported under: those it verifies that its scenario
+    is tagged with (``@req``); every one the scenario is tagged with when the check is generic
+    (it names none); its own when the scenario is tagged with none of them, so that they are
+    judged too (``suite lint`` cannot see which checks a scenario calls; the selftest can)."""
+    if not requirements:
+        return list(tagged)
+    return [r for r in requirements if r in tagged] or list(requirements)
 
 
 @dataclass
@@ -46,6 +61,7 @@ class ScenarioResult:
     failure: dict | None = None
     passive: dict | None = None
     reason: str | None = None
+    warnings: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -124,11 +140,16 @@ def sut_fault(exc: BaseException | None) -> bool:
         isinstance(exc, ControlRefused | ContractBroken) and exc.by_sut)
 
 
-def contract_requirements(outcome: StepOutcome | None) -> list[str]:
-    """The requirement an SUT broke by answering a test-control call against its contract,
-    if that is what stopped the scenario: it bears on that requirement too."""
+def failure_requirements(outcome: StepOutcome | None, tagged: list[str]) -> list[str]:
+    """The requirements the step that stopped a scenario is reported under (``attributed``):
+    a failed check's; the contract's for an answer against the test-control contract; the
+    scenario's own for anything else the SUT did (a refused call after the setting up)."""
     exc = outcome.exception if outcome else None
-    return [exc.requirement] if isinstance(exc, ContractBroken) and exc.requirement else []
+    if isinstance(exc, CheckFailed):
+        return attributed(exc.requirements, tagged)
+    if isinstance(exc, ContractBroken) and exc.requirement:
+        return [exc.requirement]
+    return list(tagged) if outcome else []
 
 
 def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
@@ -148,31 +169,47 @@ def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
     return "error", f"harness error in step '{outcome.keyword} {outcome.text}': {outcome.message}"
 
 
-def failure_record(outcome: StepOutcome) -> dict:
+def failure_record(outcome: StepOutcome, tagged: list[str]) -> dict:
+    """What the report says of a failed step: the requirement it is reported under (the
+    first of ``failure_requirements``), the check that failed, expected and observed."""
     exc = outcome.exception
+    requirements = failure_requirements(outcome, tagged)
     return {"step": f"{outcome.keyword} {outcome.text}",
             "message": str(exc) if exc is not None else outcome.message,
-            "requirement": getattr(exc, "requirement", None),
+            "requirement": requirements[0] if requirements else None,
+            "requirements": requirements,
+            "check": getattr(exc, "check", None),
             "expected": getattr(exc, "expected", None),
             "observed": getattr(exc, "observed", None)}
 
 
+def warning_record(warning: Violation, tagged: list[str]) -> dict:
+    """What the report says of a check's warning: as of a failure, under the requirements
+    ``attributed`` picks."""
+    return {"check": warning.check, "message": warning.message,
+            "requirements": attributed(warning.requirements, tagged),
+            "expected": warning.expected, "observed": warning.observed}
+
+
 def scenario_verdict(outcome: StepOutcome | None, sut_findings: int,
-                     harness_findings: int) -> tuple[str, str | None]:
-    """Combine the first unsuccessful step (if any) with the passive findings."""
+                     harness_findings: int, warnings: int = 0) -> tuple[str, str | None]:
+    """Combine the first unsuccessful step (if any) with the passive findings and the
+    warnings the scenario's checks gave."""
     if outcome is not None:
         return step_verdict(outcome)
     if sut_findings:
         return "fail", None
     if harness_findings:
         return "error", "a simulated participant sent a message that breaks the profile"
+    if warnings:
+        return "warning", f"{warnings} check(s) found what the profile advises against"
     return "pass", None
 
 
 def requirement_verdict(verdicts: Iterable[str]) -> str:
     """The worst of the scenario verdicts that bear on a requirement."""
     verdicts = set(verdicts) - {"not_applicable"}
-    for verdict in ("fail", "error", "inconclusive", "waived", "pass"):
+    for verdict in ("fail", "error", "inconclusive", "waived", "warning", "pass"):
         if verdict in verdicts:
             return verdict
     return "untested"
@@ -194,15 +231,19 @@ def run_verdict(scenarios: list[ScenarioResult],
                 "decision could be reached for every scenario.",
                 f"{count['inconclusive']} 个场景无法判定，{count['error']} 个测试工具错误："
                 "并非每个场景都能得出结论。")
-    if not count["pass"] and not count["waived"]:
+    passing = count["pass"] + count["warning"]
+    if not passing and not count["waived"]:
         return "inconclusive", "No applicable scenario ran.", "没有运行任何适用场景。"
     waived = [s.id for s in scenarios if s.verdict == "waived"]
     passed = f"All {applicable} applicable scenarios passed" if not waived else (
-        f"{count['pass']} of {applicable} applicable scenarios passed and {len(waived)} failed "
+        f"{passing} of {applicable} applicable scenarios passed and {len(waived)} failed "
         f"under waivers in force ({', '.join(waived)})")
     passed_zh = f"全部 {applicable} 个适用场景通过" if not waived else (
-        f"{applicable} 个适用场景中 {count['pass']} 个通过，{len(waived)} 个在有效豁免下未通过"
+        f"{applicable} 个适用场景中 {passing} 个通过，{len(waived)} 个在有效豁免下未通过"
         f"（{', '.join(waived)}）")
+    if warned := [s.id for s in scenarios if s.verdict == "warning"]:
+        passed += f", {len(warned)} with warnings ({', '.join(warned)})"
+        passed_zh += f"，其中 {len(warned)} 个有警告（{', '.join(warned)}）"
     if untested_mandatory:
         untested = ", ".join(untested_mandatory)
         return ("inconclusive", f"{passed}, but mandatory requirements were not tested: "

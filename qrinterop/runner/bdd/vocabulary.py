@@ -14,7 +14,8 @@ from typing import TypeVar
 from behave import register_type
 from parse import with_pattern
 
-from qrinterop.judging.verdicts import Mismatch
+from qrinterop.checks.outcome import FAIL, WARNING, Violation
+from qrinterop.judging.verdicts import CheckFailed
 
 T = TypeVar("T")
 
@@ -44,16 +45,27 @@ def outcome(txn: dict) -> str:
     return f"{txn['status']} (response code {txn['respCode']})"
 
 
+def verify(context, violations: list[Violation]) -> None:
+    """Hold the scenario to what a check found (``qrinterop/checks/``): a violation fails it
+    here (``CheckFailed``, reported under the requirement ``judging.verdicts.attributed``
+    picks), a warning is kept for its verdict and the scenario goes on."""
+    context.session.warnings.extend(v for v in violations if v.severity == WARNING)
+    if failed := [v for v in violations if v.severity == FAIL]:
+        raise CheckFailed(failed)
+
+
 def expect_equal(what: str, observed: object, expected: object,
                  requirement: str | None = None) -> None:
     if observed != expected:
-        raise Mismatch(what, expected, observed, requirement)
+        raise CheckFailed([Violation(what, str(expected), str(observed), "expect_equal",
+                                     (requirement,) if requirement else ())])
 
 
 def expect_true(what: str, condition: bool, expected: str, observed: object,
                 requirement: str | None = None) -> None:
     if not condition:
-        raise Mismatch(what, expected, observed, requirement)
+        raise CheckFailed([Violation(what, expected, str(observed), "expect_true",
+                                     (requirement,) if requirement else ())])
 
 
 def awaited(fetch: Callable[[], T], done: Callable[[T], bool], within_s: float) -> T:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
@@ -21,9 +22,10 @@ from qrinterop.judging.verdicts import (
     ScenarioResult,
     StepOutcome,
     SutStopped,
-    contract_requirements,
     failure_record,
+    failure_requirements,
     scenario_verdict,
+    warning_record,
 )
 from qrinterop.profile import Profile
 from qrinterop.protocol.control_api import ControlApiSpec
@@ -89,6 +91,7 @@ class Session:
         self._started = 0.0
         self.skip_reason: str | None = None     # why the current scenario does not apply
         self._records: list[dict] = []          # the current scenario's, once written
+        self.warnings: list[Violation] = []     # what the current scenario's checks warned of
 
     def _control(self, part: Participant, timeout_s: float) -> ControlClient:
         """The test-control client of a participant; one that comes with an ICS (the SUT, a
@@ -130,6 +133,7 @@ class Session:
         self.channel.test_case = sid
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self.sut.opened.clear()
+        self.warnings = []
         self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags]) or (
             self.sut_stopped.reason if self.sut_stopped else None)
         if self.skip_reason:
@@ -223,26 +227,31 @@ class Session:
     def end(self, scenario) -> ScenarioResult:
         sid = scenario_id(scenario)
         tags = sorted(str(tag) for tag in scenario.effective_tags)
+        tagged = tag_values(tags, "req.")
         transcript, passive, sut_findings, other_findings = self._collect(sid)
         outcome = _first_unsuccessful_step(scenario)
         if self.skip_reason:
             verdict, reason = "not_applicable", self.skip_reason
         else:
-            verdict, reason = scenario_verdict(outcome, sut_findings, other_findings)
+            verdict, reason = scenario_verdict(outcome, sut_findings, other_findings,
+                                               len(self.warnings))
         self.sut_stopped = self.sut_stopped or SutStopped.found(self.network.sut.service, sid)
         if self.sut_stopped:
             verdict, reason = self.sut_stopped.judge(sid, verdict, reason)
+        warnings = [warning_record(w, tagged) for w in self.warnings]
+        bearing = failure_requirements(outcome, tagged) + \
+            [r for w in warnings for r in w["requirements"]]
         result = ScenarioResult(
             id=sid, name=scenario.name,
             feature=str(Path(scenario.feature.filename).resolve().relative_to(
                 self.network.group.cwd)),
-            tags=tags, requirements=tag_values(tags, "req.") + contract_requirements(outcome),
+            tags=tags, requirements=list(dict.fromkeys(tagged + bearing)),
             verdict=verdict,
             duration_s=round(time.monotonic() - self._started, 3), transcript=transcript,
             rerun=f"{self.rerun_prefix} --tags @tc.{sid}", steps=_steps(scenario),
-            failure={**failure_record(outcome), "messages": self._involved()}
+            failure={**failure_record(outcome, tagged), "messages": self._involved()}
             if outcome and verdict == "fail" else None,
-            passive=passive, reason=reason)
+            passive=passive, reason=reason, warnings=warnings)
         self.channel.transcript = None
         self.results.append(result)
         self.on_result(result)

@@ -1,0 +1,82 @@
+"""Which requirement a failure is reported under, and the warning outcome: from the check
+that failed and the scenario's @req tags, never from a string in a step."""
+
+from __future__ import annotations
+
+import pytest
+
+from qrinterop.checks.outcome import REGISTRY, WARNING, Violation, check, unequal, unless
+from qrinterop.judging.verdicts import (
+    CheckFailed,
+    ScenarioResult,
+    StepOutcome,
+    attributed,
+    failure_record,
+    requirement_verdict,
+    run_verdict,
+    scenario_verdict,
+)
+
+
+@check("R-FLOW-07", "R-FLOW-13")
+def _refund_or_void_answered(code: str) -> list[Violation]:
+    return unequal("answer", code, "00")
+
+
+@check()
+def _generic(ok: bool) -> list[Violation]:
+    return unless(ok, "outcome", "approved", "declined")
+
+
+def test_a_check_names_itself_and_its_requirements_on_its_violations():
+    assert _refund_or_void_answered("00") == []
+    (violation,) = _refund_or_void_answered("12")
+    assert violation.check == "_refund_or_void_answered"
+    assert violation.requirements == ("R-FLOW-07", "R-FLOW-13")
+    assert violation.message == "answer: expected 00, observed 12"
+    assert REGISTRY["_refund_or_void_answered"] == ("R-FLOW-07", "R-FLOW-13")
+
+
+def test_a_violation_naming_its_own_requirement_keeps_it():
+    @check("R-MPM-05")
+    def lint_like() -> list[Violation]:
+        return [Violation("CRC", "valid", "bad", requirements=("R-MPM-03",))]
+    assert lint_like()[0].requirements == ("R-MPM-03",)
+
+
+@pytest.mark.parametrize(("requirements", "tagged", "expected"), [
+    # A void scenario reports a failed refund-or-void check under the void's requirement.
+    (("R-FLOW-07", "R-FLOW-13"), ["R-FLOW-13"], ["R-FLOW-13"]),
+    (("R-FLOW-07", "R-FLOW-13"), ["R-FLOW-07", "R-MSG-01"], ["R-FLOW-07"]),
+    # A generic check bears on whatever its scenario verifies.
+    ((), ["R-FLOW-01", "R-CERT-03"], ["R-FLOW-01", "R-CERT-03"]),
+    # A check whose requirement the scenario forgot to tag is still judged under its own.
+    (("R-SEC-05",), ["R-FLOW-01"], ["R-SEC-05"]),
+])
+def test_attribution(requirements, tagged, expected):
+    assert attributed(requirements, tagged) == expected
+
+
+def test_the_failure_record_names_the_check_and_the_attributed_requirement():
+    failed = CheckFailed(_refund_or_void_answered("12"))
+    step = StepOutcome("Then", "then", "the SUT voids it", "failed", failed, str(failed))
+    record = failure_record(step, ["R-FLOW-13"])
+    assert (record["requirement"], record["requirements"], record["check"]) == \
+        ("R-FLOW-13", ["R-FLOW-13"], "_refund_or_void_answered")
+    assert (record["expected"], record["observed"]) == ("00", "12")
+
+
+def _result(sid: str, verdict: str) -> ScenarioResult:
+    return ScenarioResult(sid, sid, "features/x.feature", [], ["R-X"], verdict, 0.1, None, "",
+                          [])
+
+
+def test_warnings_pass_but_say_so():
+    assert scenario_verdict(None, 0, 0, warnings=1)[0] == "warning"
+    assert scenario_verdict(None, 1, 0, warnings=1)[0] == "fail"       # a finding still fails
+    assert requirement_verdict(["pass", "warning"]) == "warning"
+    assert requirement_verdict(["warning", "fail"]) == "fail"
+    verdict, reason, reason_zh = run_verdict([_result("A", "pass"), _result("B", "warning")], [])
+    assert verdict == "conformant"
+    assert "1 with warnings (B)" in reason and "警告" in reason_zh
+    assert Violation("x", "a", "b", severity=WARNING).severity == "warning"
