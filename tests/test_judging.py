@@ -80,3 +80,20 @@ def test_warnings_pass_but_say_so():
     assert verdict == "conformant"
     assert "1 with warnings (B)" in reason and "警告" in reason_zh
     assert Violation("x", "a", "b", severity=WARNING).severity == "warning"
+
+
+def test_a_record_reads_alike_from_a_transcript_and_from_a_log():
+    from qrinterop.checks.record import Record
+
+    message = {"header": {"msgType": "cpm.purchase.request"}, "body": {"orderNo": "A1"}}
+    logged = Record.from_log({"at": 1.0, "direction": "in", "peer": "10000001",
+                              "msg_type": "cpm.purchase.request", "message": message,
+                              "leg": "acquirer-to-switch", "note": None, "deliberate": 0},
+                             "90000000")
+    line = Record.of({"n": 7, "at": 1.0, "pco": "switch", "from": "10000001", "to": "90000000",
+                      "kind": "request", "msg_type": "cpm.purchase.request",
+                      "leg": "acquirer-to-switch", "content": message})
+    for record in (logged, line):
+        assert record.sent_by("10000001") and record.sent_to("90000000")
+        assert record.about(orderNo="A1") and record.is_message
+    assert Record.of({"at": 2.0, "from": "x", "to": "y", "content": [1]}).body == {}
