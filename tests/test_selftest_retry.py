@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from qrinterop.judging.selftest import Blame, Grounds, breaks_of
 from qrinterop.report.conformance import caught, rechecked
 from qrinterop.runner import selftest as selftest_module
 from qrinterop.runner.bdd.suite import locate
@@ -25,8 +26,10 @@ class Threads(ThreadPoolExecutor):
 
 def as_expected(defect, ics, run_dir, _base_port, _tags):
     spec = DEFECTS[defect] if defect else REFERENCES[ics]
-    failed = spec.get("caught_by", [])
-    return spec["expect"], failed, failed, run_dir
+    failed, breaks = spec.get("caught_by", []), breaks_of(spec)
+    found = Grounds(tuple(Blame(s, "a_check", breaks) for s in failed),
+                    dict.fromkeys(breaks, "fail"))
+    return spec["expect"], failed, failed, run_dir, found
 
 
 @pytest.fixture
@@ -77,13 +80,14 @@ def a_scenario_that_passes_once(monkeypatch):
     state = {"fails_alone": True}
 
     def certify(defect, ics, run_dir, base_port, tags):
-        verdict, failed, ran, run_dir = as_expected(defect, ics, run_dir, base_port, tags)
+        verdict, failed, ran, run_dir, found = as_expected(defect, ics, run_dir, base_port,
+                                                           tags)
         if defect != "terminal-queries-declines":
-            return verdict, failed, ran, run_dir
+            return verdict, failed, ran, run_dir, found
         calls.append(tags)
         if tags == "@tc.RSP-31":
             return verdict, ["RSP-31"] if state["fails_alone"] else [], ["RSP-31"], run_dir
-        return verdict, failed, [*ran, "RSP-31"], run_dir
+        return verdict, failed, [*ran, "RSP-31"], run_dir, found
 
     monkeypatch.setattr(selftest_module, "ProcessPoolExecutor", Threads)
     monkeypatch.setattr(selftest_module, "_certify_variant", certify)

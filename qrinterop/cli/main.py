@@ -225,6 +225,8 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
             mark = "[green]ok[/]" if variant.ok else "[bold red]NOT CONFORMANT[/]"
         console.print(f"  {mark:<24} {variant.name:<28} "
                       f"verdict {variant.verdict:<15} failed: {', '.join(variant.failed) or '-'}")
+        if variant.why_not:
+            console.print(f"  {'':<15} not caught: {variant.why_not}", markup=False)
         if variant.retried:
             console.print(f"  {'':<15} [yellow]certified twice[/]: the first attempt was "
                           f"{variant.retried['verdict']}, failed: "

@@ -4,7 +4,9 @@ selftest so that it cannot drift from what the suite really does.
 For each requirement of the profile: its level, the scenarios tagged with it, and the
 defective variants of the reference institution that made one of those scenarios fail (the
 evidence that the scenarios can fail for the right reason). Then the selftest's matrix: each
-defect, the scenarios expected to catch it, those that failed, caught or not.
+defect, the scenarios expected to catch it, those that failed, caught or not, and why: the
+scenario, check and broken requirement it was caught by, or what the failures were reported
+under instead.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
         if requirement["id"] in everywhere:
             unscripted = "every scenario, passively"
             proving = sorted({*proving, *(v.defect for v in defects
-                                          if v.breaks == requirement["id"] and v.ok)})
+                                          if requirement["id"] in v.breaks and v.ok)})
         lines.append(f"| {requirement['id']} | {requirement['level']} | "
                      f"{requirement['title']['en']} | {brief(scenarios) or unscripted} | "
                      f"{', '.join(proving) or '-'} |")
@@ -65,9 +67,11 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
               f"{r['roles_note']['en']}"
               for r in profile.requirements.values() if "roles_note" in r]
     lines += ["", "## Selftest matrix", "",
-              "| defect | breaks | expected to fail | failed | caught |", "|---|---|---|---|---|"]
-    lines += [f"| {v.defect} ({v.sut}) | {v.breaks} | {', '.join(v.must_fail)} | "
-              f"{brief(v.failed) or '-'} | {caught(v)} |" for v in defects]
+              "| defect | breaks | expected to fail | failed | caught | why |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {v.defect} ({v.sut}) | {', '.join(v.breaks) or '-'} | "
+              f"{', '.join(v.must_fail)} | {brief(v.failed) or '-'} | {caught(v)} | {why(v)} |"
+              for v in defects]
     return "\n".join(lines) + "\n"
 
 
@@ -76,6 +80,16 @@ def caught(variant: VariantResult) -> str:
     if not variant.ok:
         return "**NO**"
     return f"yes, on retry (first: {variant.retried['verdict']})" if variant.retried else "yes"
+
+
+def why(variant: VariantResult) -> str:
+    """The matrix's why column: the failure that caught the defect (scenario · check ·
+    requirement), or why none counts; a defect breaking no requirement is caught by its
+    verdict alone."""
+    if not variant.ok:
+        return (variant.why_not or "").replace("|", "\\|")
+    catch = variant.caught_by
+    return str(catch) if catch else f"verdict {variant.verdict}"
 
 
 def rechecked(result: SelftestResult) -> str:

@@ -21,7 +21,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
-from qrinterop.judging.selftest import SelftestResult, VariantResult
+from qrinterop.judging.selftest import (
+    Certified,
+    Grounds,
+    SelftestResult,
+    VariantResult,
+    breaks_of,
+)
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.certify import CertifyOptions, certify, new_run_id, selecting
 
@@ -34,8 +40,8 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     suite = locate()
     out = out or suite.reports / f"selftest-{new_run_id()}"
     references = suite.references()
-    plan = [(None, sut, None, spec["expect"], [], None) for sut, spec in references.items()]
-    plan += [(name, spec.get("sut", "institution"), spec["breaks"], spec["expect"],
+    plan = [(None, sut, (), spec["expect"], [], None) for sut, spec in references.items()]
+    plan += [(name, spec.get("sut", "institution"), breaks_of(spec), spec["expect"],
               spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()]
     runs = [(defect, suite.mocks / references[sut]["ics"],
              out / (defect or f"reference-{sut}"), base_port + 10 * n if base_port else 0, tags)
@@ -49,12 +55,13 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
                 n = attempts[future]
                 defect, sut, breaks, expected, must_fail, _tags = plan[n]
                 first = variants.get(n)
-                verdict, failed, ran, run_dir = future.result()
+                done = Certified(*future.result())
                 variants[n] = VariantResult(
-                    defect, breaks, expected, verdict, failed, must_fail, ran, run_dir, sut,
-                    None if defect else references[sut].get("why"),
+                    defect, breaks, expected, done.verdict, done.failed, must_fail, done.ran,
+                    done.run_dir, sut, None if defect else references[sut].get("why"),
                     first and {"verdict": first.verdict, "failed": first.failed,
-                               "run_dir": str(first.run_dir)})
+                               "why_not": first.why_not, "run_dir": str(first.run_dir)},
+                    done.grounds)
                 if variants[n].ok or first:
                     on_variant(variants[n])
                 else:
@@ -97,21 +104,23 @@ def _recheck(pool: ProcessPoolExecutor, result: SelftestResult,
 
 def scope(spec: dict) -> str | None:
     """The scenarios a defective variant is certified by: those of its ``scope`` (a tag
-    expression), else those of the requirement it breaks and those expected to catch it
+    expression), else those of the requirements it breaks and those expected to catch it
     (None: all). The intact reference runs them all, so every scenario is judged once."""
     if "scope" in spec:
         return spec["scope"]
-    tags = [f"@req.{spec['breaks']}"] if spec["breaks"] else []
+    tags = [f"@req.{requirement}" for requirement in breaks_of(spec)]
     tags += [f"@tc.{ident}" for ident in spec["caught_by"]]
     return " or ".join(tags) or None
 
 
 def _certify_variant(defect: str | None, ics: Path, run_dir: Path, base_port: int,
-                     tags: str | None) -> tuple[str, list[str], list[str], Path]:
-    """One certification in a worker process: its verdict, failed and applicable scenarios."""
+                     tags: str | None) -> Certified:
+    """One certification in a worker process: its verdict, failed and applicable scenarios,
+    and the grounds of its failures (what they were reported under)."""
     report = certify(CertifyOptions(ics=ics, out=run_dir, base_port=base_port, tags=tags,
                                     defects=(defect,) if defect else (),
                                     command="qrinterop certify")).report
     scenarios = report["scenarios"]
-    return (report["verdict"], [s["id"] for s in scenarios if s["verdict"] == "fail"],
-            [s["id"] for s in scenarios if s["verdict"] != "not_applicable"], run_dir)
+    return Certified(report["verdict"], [s["id"] for s in scenarios if s["verdict"] == "fail"],
+                     [s["id"] for s in scenarios if s["verdict"] != "not_applicable"], run_dir,
+                     Grounds.of(report))
