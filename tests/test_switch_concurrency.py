@@ -12,17 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from qrinterop.checks.conservation import conservation_findings
 from qrinterop.protocol.envelope import Party, beijing_now, seal
 from qrinterop.protocol.fields import encrypt_field
 from qrinterop.protocol.transport import encode
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.scenarios.clients import TapClient
-from qrinterop.runner.scenarios.conservation import (
-    conservation_findings,
-    gather_books,
-    network_clients,
-    today,
-)
+from qrinterop.runner.scenarios.conservation import gather_books, network_clients, today
 from tests.conftest import paying_account
 
 pytestmark = pytest.mark.e2e
