@@ -203,8 +203,8 @@ def _against_switch(chain: list[_Entry], parties: set[str],
     reversed_ = any(e.kind == "reversal" for e in switch)
     findings = []
     sides = {(e.party, e.role) for e in chain if e.party in parties} | {
-        (e.side(role), role) for e in switch for role in ("issuer", "acquirer")
-        if e.side(role) in parties}
+        (side, role) for e in switch for role in ("issuer", "acquirer")
+        if (side := e.side(role)) is not None and side in parties}
     for party, role in sorted(sides):
         mine = [e for e in chain if e.party == party and e.role == role]
         theirs = [e for e in switch if e.side(role) == party]
@@ -343,6 +343,7 @@ def _objects(value: object, depth: int = 0) -> Iterable[dict]:
     no deeper than a message nests, whatever a peer sent."""
     if depth > 8:
         return
+    children: Iterable[object]
     if isinstance(value, dict):
         yield value
         children = value.values()

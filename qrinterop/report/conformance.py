@@ -48,11 +48,11 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
     everywhere = {*PASSIVE_REQUIREMENTS, ControlApiSpec.of(profile).requirement}
     for requirement in profile.requirements.values():
         scenarios = sorted(set(coverage.get(requirement["id"], [])))
-        proving = sorted(v.defect for v in defects if set(v.failed) & set(scenarios))
+        proving = sorted(v.name for v in defects if set(v.failed) & set(scenarios))
         unscripted = "manual (below)" if "manual" in requirement else "**none**"
         if requirement["id"] in everywhere:
             unscripted = "every scenario, passively"
-            proving = sorted({*proving, *(v.defect for v in defects
+            proving = sorted({*proving, *(v.name for v in defects
                                           if requirement["id"] in v.breaks and v.ok)})
         lines.append(f"| {requirement['id']} | {requirement['level']} | "
                      f"{requirement['title']['en']} | {brief(scenarios) or unscripted} | "

@@ -40,7 +40,9 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     suite = locate()
     out = out or suite.reports / f"selftest-{new_run_id()}"
     references = suite.references()
-    plan = [(None, sut, (), spec["expect"], [], None) for sut, spec in references.items()]
+    # (defect, sut, breaks, expected verdict, scenarios that must fail, scope tags)
+    plan: list[tuple[str | None, str, tuple[str, ...], str, list[str], str | None]] = [
+        (None, sut, (), spec["expect"], [], None) for sut, spec in references.items()]
     plan += [(name, spec.get("sut", "institution"), breaks_of(spec), spec["expect"],
               spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()]
     runs = [(defect, suite.mocks / references[sut]["ics"],
@@ -59,8 +61,8 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
                 variants[n] = VariantResult(
                     defect, breaks, expected, done.verdict, done.failed, must_fail, done.ran,
                     done.run_dir, sut, None if defect else references[sut].get("why"),
-                    first and {"verdict": first.verdict, "failed": first.failed,
-                               "why_not": first.why_not, "run_dir": str(first.run_dir)},
+                    {"verdict": first.verdict, "failed": first.failed,
+                     "why_not": first.why_not, "run_dir": str(first.run_dir)} if first else None,
                     done.grounds)
                 if variants[n].ok or first:
                     on_variant(variants[n])

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import replace
+from typing import Any
 
 import requests
 
@@ -103,7 +104,7 @@ def scenario_findings(records: list[dict], switch: TapClient,
         time.sleep(grace_s)
         findings = judged({sut, *window.refs})
     last = records[-1]["n"] if records else 0
-    return [f.as_passive(window.first.get(f.voucher, last))
+    return [f.as_passive(window.first.get(f.voucher or "", last))
             for f in masked(findings, opened)]
 
 
@@ -146,7 +147,7 @@ def network_findings(network, openings: Mapping[tuple[str, str], int] = {},
 
 
 def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
-                     **options: object) -> None:
+                     **options: Any) -> None:
     """Fail a test, listing every finding, unless money is conserved across ``network``."""
     findings = network_findings(network, openings, **options)
     assert not findings, "money not conserved:\n" + "\n".join(
