@@ -206,7 +206,8 @@ def _what_went_wrong(matrix: dict) -> str:
                       and s["verdict"] != "not_applicable"]
             continue
         lines.append(f"{row['defect'] or row['sut']}: {row['verdict']}, expected "
-                     f"{row['expected_verdict']}, failing {row['expected_to_fail']}")
+                     f"{row['expected_verdict']}, failing {row['expected_to_fail']}: "
+                     f"{row['why_not']}")
         lines += [f"  {s['id']} {s['verdict']}: {s.get('failure') or s.get('reason')}"
                   for s in report["scenarios"] if s["verdict"] not in ("pass", "not_applicable")]
     return "\n".join(lines) + "\n"
