@@ -3,7 +3,9 @@
 Certifies the references (the reference institution, which must be conformant, and the
 reference switch), each with the verdict ``mocks/defects.json`` expects of it, then every
 defective variant there on the scenarios in its scope (each must get its expected verdict,
-with the scenarios it names among the failures), and finally checks that every scenario
+with the scenarios it names among the failures, one of them failing under a requirement the
+defect breaks whose verdict is fail: ``judging/selftest.py`` reads why from each run's
+report), and finally checks that every scenario
 failed against at least one variant — a scenario no defect can make fail is a scenario that
 cannot fail.
 
