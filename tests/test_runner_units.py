@@ -228,3 +228,14 @@ def test_personas_are_chosen_by_name_and_an_unknown_one_is_named():
     assert chosen_peers(peers, ()) == peers
     with pytest.raises(UsageError, match="unknown persona wallet-z; the network has peer"):
         chosen_peers(peers, ("wallet-z",))
+
+
+def test_a_failed_absent_scenario_fails_a_requirement_the_ics_makes_not_applicable():
+    acted = result("VOID-02", "fail", requirements=("R-FLOW-13",))
+    entries = {e["id"]: e for e in requirement_entries(
+        PROFILE, [acted], Claims(frozenset({"acquirer", "issuer"})), "10000001")}
+    assert entries["R-FLOW-13"]["verdict"] == "fail"
+    refused = result("VOID-02", "pass", requirements=("R-FLOW-13",))
+    entries = {e["id"]: e for e in requirement_entries(
+        PROFILE, [refused], Claims(frozenset({"acquirer", "issuer"})), "10000001")}
+    assert entries["R-FLOW-13"]["verdict"] == "not_applicable"

@@ -55,7 +55,10 @@ def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> s
 def requirement_entries(profile: Profile, results: list[ScenarioResult], claims: Claims,
                         sut_id: str, covered: set[str] | None = None) -> list[dict]:
     """One entry per requirement. ``covered``: the requirements some scenario of the suite
-    checks (None: all); the others are ``not_covered``, listed but not judged."""
+    checks (None: all); the others are ``not_covered``, listed but not judged. A requirement
+    the ICS makes not applicable is judged all the same when a scenario bearing on it ran and
+    failed: an SUT that voids while its ICS says it cannot (``@absent.void``) breaks the void
+    rules it claimed not to need."""
     entries = []
     contract = ControlApiSpec.of(profile).requirement
     for req in profile.requirements.values():
@@ -74,7 +77,7 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
             "id": req["id"], "level": req["level"], "roles": req["roles"], "title": req["title"],
             "source": req["source"], "scenarios": sorted(bearing),
             "verdict": (requirement_verdict(bearing.values()) if in_suite else "not_covered")
-            if applicable else "not_applicable",
+            if applicable or "fail" in bearing.values() else "not_applicable",
         })
     return entries
 
