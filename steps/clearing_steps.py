@@ -2,10 +2,8 @@
 
 from behave import then, when
 
-from qrinterop.checks.reconcile import disagreements
-from qrinterop.runner.bdd.vocabulary import expect_equal
-
-AGREED = ("amount", "currency", "voucherNum", "settleDate", "status")
+from qrinterop.checks.books import books_agree, records_agree
+from qrinterop.runner.bdd.vocabulary import verify
 
 
 @then("both institutions recorded the same amount, currency, voucher number and settlement date")
@@ -24,12 +22,9 @@ def step_both_sides_agree(context):
 
 def expect_same_records(context, one, other, what: str) -> None:
     """The two institutions' records of the scenario's purchase or payment agree."""
-    outcome = getattr(context, "purchase", None) or context.payment
-    voucher = outcome["voucherNum"]
-    expect_equal("voucher number from the switch", bool(voucher), True, "R-FLOW-12")
-    first, second = one.transaction(voucher), other.transaction(voucher)
-    expect_equal(what, {k: first.get(k) for k in AGREED}, {k: second.get(k) for k in AGREED},
-                 "R-FLOW-12")
+    voucher = (getattr(context, "purchase", None) or context.payment)["voucherNum"]
+    books = (one.transaction(voucher), other.transaction(voucher)) if voucher else ({}, {})
+    verify(context, records_agree(voucher, *books, what))
 
 
 @when("the switch writes the SUT's reconciliation file for the day")
@@ -41,8 +36,5 @@ def step_reconciliation_file(context):
 
 @then("the SUT's books for the day agree with the switch's reconciliation file")
 def step_books_agree(context):
-    header = context.statement["header"]
-    booked = context.sut.transactions(header["settleDate"])
-    injected = context.session.injector.vouchers
-    expect_equal("differences between the SUT's books and the switch's file",
-                 disagreements(context.statement, booked, injected), [], "R-FLOW-12")
+    booked = context.sut.transactions(context.statement["header"]["settleDate"])
+    verify(context, books_agree(context.statement, booked, context.session.injector.vouchers))

@@ -2,8 +2,14 @@
 
 from behave import given, then, when
 
+from qrinterop.checks.transactions import (
+    expected_outcome,
+    merchant_credited,
+    transaction_outcome,
+    undo_outcome,
+)
 from qrinterop.codes.emv_mpm import with_wrong_crc
-from qrinterop.runner.bdd.vocabulary import expect_equal, outcome, yuan
+from qrinterop.runner.bdd.vocabulary import verify
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
@@ -28,8 +34,8 @@ def step_corrupt_code(context):
 @given("the peer acquirer's terminal was paid {amount:Money} with that payment code")
 def step_earlier_purchase(context, amount):
     context.earlier = context.peer.charge_payment_code(context.payment_code, amount)
-    expect_equal("first purchase with a fresh payment code", outcome(context.earlier),
-                 "approved (response code 00)")
+    verify(context, transaction_outcome(context.earlier, expected_outcome("approved"),
+                                        "first purchase with a fresh payment code"))
 
 
 @when("the peer acquirer's terminal scans the payment code for {amount:Money}")
@@ -43,13 +49,14 @@ def step_terminal_charges(context, amount, party="peer"):
 @then("the peer acquirer reports the purchase as approved")
 @then("the {party:Party}'s acquirer reports the purchase as approved")
 def step_purchase_approved(context, party="peer"):
-    expect_equal(f"purchase at the {party}", outcome(context.purchase),
-                 "approved (response code 00)")
+    verify(context, transaction_outcome(context.purchase, expected_outcome("approved"),
+                                        f"purchase at the {party}"))
 
 
 @then('the peer acquirer reports the purchase as declined with response code "{code}"')
 def step_purchase_declined(context, code):
-    expect_equal("purchase", outcome(context.purchase), f"declined (response code {code})")
+    verify(context, transaction_outcome(context.purchase, expected_outcome("declined", code),
+                                        "purchase"))
 
 
 @when("the peer acquirer refunds {amount:Money} of that purchase")
@@ -74,26 +81,23 @@ def step_void(context):
 @then("the peer acquirer reports the refund as approved")
 @then("the {party:Party}'s acquirer reports the refund as approved")
 def step_refund_approved(context, party="peer"):
-    expect_equal("refund", outcome(context.refund), "approved (response code 00)", "R-FLOW-07")
+    verify(context, undo_outcome(context.refund, expected_outcome("approved")))
 
 
 @then("the peer acquirer reports the void as declined")
 @then("the peer acquirer reports the refund as declined")
 def step_undo_refused(context):
-    expect_equal("refund", context.refund["status"], "declined", "R-FLOW-07")
+    verify(context, undo_outcome(context.refund, "declined"))
 
 
 @then('the peer acquirer reports the void as declined with response code "{code}"')
 @then('the peer acquirer reports the refund as declined with response code "{code}"')
 def step_refund_declined(context, code):
-    expect_equal("refund", outcome(context.refund), f"declined (response code {code})",
-                 "R-FLOW-07")
+    verify(context, undo_outcome(context.refund, expected_outcome("declined", code)))
 
 
 @then("the peer acquirer recorded a credit of {amount:Money} to the merchant")
 @then("the {party:Party}'s acquirer recorded a credit of {amount:Money} to the merchant")
 def step_merchant_credited(context, amount, party="peer"):
     booked = context.session.client(party).transaction(context.payment["voucherNum"])
-    expect_equal("peer acquirer's booking",
-                 f"{yuan(booked['amount'])} to merchant {booked['merchantId']}",
-                 f"{yuan(amount)} to merchant {context.merchant['merchantId']}")
+    verify(context, merchant_credited(booked, amount, context.merchant["merchantId"]))

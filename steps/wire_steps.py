@@ -7,9 +7,8 @@ from datetime import timedelta
 import yaml
 from behave import given, then, when
 
-from qrinterop.checks.outcome import Violation
+from qrinterop.checks import wire
 from qrinterop.codes.emv_mpm import rehomed
-from qrinterop.judging.verdicts import CheckFailed
 from qrinterop.protocol.builders import (
     payment_code_application,
     purchase_from_switch,
@@ -17,9 +16,8 @@ from qrinterop.protocol.builders import (
 )
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import beijing_now, sign, with_altered_signature
-from qrinterop.protocol.fields import FieldDecryptionError, decrypt_field
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.bdd.vocabulary import expect_equal, expect_true
+from qrinterop.runner.bdd.vocabulary import observed, verify
 
 
 @functools.cache
@@ -74,45 +72,26 @@ def step_purchase_again(context):
 @then('the SUT answers the second delivery with response code "{code}"')
 @then('the SUT answers with response code "{code}"')
 def step_sut_answer(context, code):
-    answer = context.answer
-    observed = answer["body"].get("respCode") if isinstance(answer, dict) else answer
-    expect_equal("SUT's answer", observed, code)
+    verify(context, wire.answered_with(context.answer, [code]))
 
 
 @then("the SUT sent no message to the switch")
 def step_nothing_sent(context):
-    sut = context.session.network.sut.id
-    sent = [r["msg_type"] for r in context.session.switch_records()
-            if r["direction"] == "in" and r["peer"] == sut]
-    expect_equal("messages from the SUT to the switch", sent, [], "R-MPM-05")
+    verify(context, wire.nothing_sent(observed(context), context.session.network.sut.id))
 
 
 @then("the SUT's wallet sent the payer's account details encrypted for the switch")
 def step_payer_encrypted(context):
-    """Opened with the switch's own key: only a field really encrypted for it opens."""
-    sut = context.session.network.sut.id
-    sent = [r["message"]["body"].get("payer") for r in context.session.switch_records()
-            if r["direction"] == "in" and r["peer"] == sut
-            and r["msg_type"] == "mpm.payment.request"]
-    expect_equal("mpm.payment requests from the SUT", len(sent), 1, "R-SEC-05")
-    switch = context.session.network.switch
-    try:
-        opened = decrypt_field(sent[0], switch.key, switch.key.public.id)
-    except FieldDecryptionError as exc:
-        raise CheckFailed([Violation("payer field of the SUT's mpm.payment",
-                                     "encrypted for the switch's key",
-                                     f"{exc}: {sent[0]!r}"[:300], "payer_field_encrypted",
-                                     ("R-SEC-05",))]) from None
-    expect_equal("payer account reference, decrypted", opened.get("accountRef"),
-                 context.payer[1], "R-SEC-05")
+    network = context.session.network
+    verify(context, wire.payer_encrypted(observed(context), network.sut.id, network.switch.key,
+                                         network.switch.key.public.id, context.payer[1]))
 
 
 @then("the {party:Party}'s acquirer recorded the payer's account reference from the encrypted "
       "details")
 def step_payer_opened(context, party):
     booked = context.session.client(party).transaction(context.payment["voucherNum"])
-    expect_equal("payer reference in the SUT's record", booked.get("account"),
-                 context.payer[1], "R-SEC-05")
+    verify(context, wire.payer_reference_kept(booked, context.payer[1]))
 
 
 @given('the switch will spoil its answer to the SUT\'s next purchase with the fault "{fault}"')
@@ -137,10 +116,8 @@ def step_abandon_purchase(context):
 
 @then('the SUT answered the reversal with response code "{code}"')
 def step_reversal_answer(context, code):
-    sut = context.session.network.sut.id
-    answers = [r["message"]["body"].get("respCode") for r in context.session.switch_records()
-               if r["peer"] == sut and r["msg_type"] == "cpm.reversal.response"]
-    expect_equal("SUT's answers to the reversal", answers[:1], [code], "R-FLOW-05")
+    verify(context, wire.reversal_answered(observed(context), context.session.network.sut.id,
+                                           code))
 
 
 @given('the switch will refuse the SUT\'s next purchase with response code "{code}"')
@@ -188,10 +165,7 @@ def step_send_vector(context, msg_type, mutation):
 
 @then("the SUT refuses it with response code {answer}")
 def step_refused_with(context, answer):
-    observed = context.answer["body"].get("respCode") if isinstance(context.answer, dict) \
-        else context.answer
-    expect_true("SUT's answer", observed in answer.split(","),
-                f"response code {answer.replace(',', ' or ')}", observed)
+    verify(context, wire.answered_with(context.answer, answer.split(",")))
 
 
 @when('the peer acquirer sends the SUT a purchase of {amount:Money} for the payment code "{code}"')
@@ -211,9 +185,8 @@ def step_code_apply(context):
     answer = context.session.injector.deliver(
         context.session.network.sut.id, "cpm.code_apply.request",
         payment_code_application(context.peer.open_account(0)))
-    body = answer["body"] if isinstance(answer, dict) else {}
-    expect_equal("SUT's answer to the application", body.get("respCode"), "00", "R-CPM-02")
-    context.payment_code = body["code"]
+    verify(context, wire.code_issued(answer))
+    context.payment_code = answer["body"]["code"]
 
 
 @when('the peer\'s wallet asks the SUT about the merchant code "{payload}" moved to the peer '
@@ -237,7 +210,4 @@ def step_purchase_to_switch_again(context):
 
 @then("the SUT answers the second purchase as it answered the first")
 def step_same_answer(context):
-    def outcome(answer):
-        return {k: answer["body"].get(k) for k in ("respCode", "voucherNum", "amount")}
-    expect_equal("SUT's answer to the repeated purchase", outcome(context.answer),
-                 outcome(context.first_answer), "R-FLOW-06")
+    verify(context, wire.answered_alike(context.first_answer, context.answer))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from qrinterop.checks.outcome import Violation
-from qrinterop.checks.passive import passive_findings
 from qrinterop.errors import SutUnreachable, UsageError
 from qrinterop.ics.loader import load_ics
 from qrinterop.judging.verdicts import (
@@ -17,9 +16,6 @@ from qrinterop.judging.verdicts import (
     scenario_verdict,
 )
 from qrinterop.profile import load_profile
-from qrinterop.protocol.crypto import SigningKey
-from qrinterop.protocol.envelope import Party, seal
-from qrinterop.protocol.keyring import KeyRing
 from qrinterop.report.document import Claims, requirement_entries
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.bdd.vocabulary import parse_money, yuan
@@ -104,39 +100,6 @@ def test_passive_requirements_are_judged_from_findings():
     assert entries["R-MSG-01"]["verdict"] == "fail"
     assert entries["R-MSG-01"]["scenarios"] == ["A", "B"]
     assert entries["R-SEC-01"]["verdict"] == "pass"
-
-
-# -- passive checks ---------------------------------------------------------------------------
-def _purchase_answer(key, amount):
-    body = {"respCode": "00", "respMsg": "成功", "voucherNum": "20261125120000000001",
-            "amount": amount, "currency": "156"}
-    return seal(Party("10000001", key), "cpm.purchase.response", "90000000", body)
-
-
-def test_passive_check_flags_schema_and_signature_problems():
-    key, other = SigningKey.generate(), SigningKey.generate()
-    good = _purchase_answer(key, 3000)
-    bad_schema = _purchase_answer(key, "30.00")
-    forged = _purchase_answer(other, 3000)
-    records = [{"n": n, "from": "10000001", "to": "90000000", "leg": "to-switch", "content": m}
-               for n, m in enumerate([good, bad_schema, forged], 1)]
-    ring = KeyRing()
-    ring.add("10000001", key.public)
-    findings = passive_findings(PROFILE, records, ring)
-    assert [(f["requirement"], f["record"]) for f in findings] == [("R-MSG-01", 2),
-                                                                   ("R-SEC-01", 3)]
-    assert all(f["sender"] == "10000001" for f in findings)
-
-
-def test_passive_check_skips_deliberate_corruption_and_missing_answers():
-    key = SigningKey.generate()
-    records = [{"n": 1, "from": "90000000", "to": "10000001", "leg": "from-switch",
-                "content": {"junk": True}, "deliberate": True},
-               {"n": 2, "from": "10000001", "to": "90000000", "leg": "to-switch",
-                "content": None, "note": "timeout"}]
-    ring = KeyRing()
-    ring.add("10000001", key.public)
-    assert passive_findings(PROFILE, records, ring) == []
 
 
 # -- ICS, suite, sockets, money ---------------------------------------------------------------

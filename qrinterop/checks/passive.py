@@ -4,6 +4,7 @@ observation contributes to the verdict on its own."""
 
 from __future__ import annotations
 
+from qrinterop.checks.record import Record
 from qrinterop.profile import Profile
 from qrinterop.protocol.diagnose import diagnose
 from qrinterop.protocol.envelope import signature_ok
@@ -15,22 +16,24 @@ from qrinterop.protocol.validation import schema_problems
 PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01", "R-FLOW-14")
 
 
-def passive_findings(profile: Profile, records: list[dict], keys: KeyRing) -> list[dict]:
+def passive_findings(profile: Profile, records: list[Record], keys: KeyRing) -> list[dict]:
     """Findings for every observed message that breaks its schema or is not signed by its
     sender. Messages the harness corrupted on purpose (``deliberate``) are not judged."""
     findings = []
     for record in records:
-        message, leg = record.get("content"), record.get("leg")
-        if leg is None or message is None or record.get("deliberate"):
+        if not record.is_message or record.content is None or record.deliberate:
             continue
-        for problem in schema_problems(profile, message, leg):
-            findings.append({"requirement": "R-MSG-01", "record": record["n"],
-                             "sender": record["from"],
-                             "message": f"{record['from']} → {record['to']}: {problem}"})
-        if not signature_ok(message, keys):
-            problems = diagnose(message, keys)
+        where = f"{record.sender} → {record.receiver}"
+        for problem in schema_problems(profile, record.content, record.leg):
+            findings.append(_finding("R-MSG-01", record, f"{where}: {problem}"))
+        if not signature_ok(record.content, keys):
+            problems = diagnose(record.content, keys)
             why = problems[0].message if problems else "signature does not verify"
-            findings.append({"requirement": "R-SEC-01", "record": record["n"],
-                             "sender": record["from"],
-                             "message": f"{record['from']} → {record['to']}: {why}"})
+            findings.append(_finding("R-SEC-01", record, f"{where}: {why}"))
     return findings
+
+
+def _finding(requirement: str, record: Record, message: str) -> dict:
+    """A finding as report.json has it (``passive.findings``)."""
+    return {"requirement": requirement, "record": record.n, "sender": record.sender,
+            "message": message}

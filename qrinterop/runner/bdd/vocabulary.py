@@ -15,6 +15,8 @@ from behave import register_type
 from parse import with_pattern
 
 from qrinterop.checks.outcome import FAIL, WARNING, Violation
+from qrinterop.checks.record import Record
+from qrinterop.checks.transactions import outcome, yuan  # noqa: F401 (the steps' words)
 from qrinterop.judging.verdicts import CheckFailed
 
 T = TypeVar("T")
@@ -24,10 +26,6 @@ T = TypeVar("T")
 def parse_money(text: str) -> int:
     """``12.50 CNY`` → 1250 fen: scenarios speak yuan, messages carry integer fen."""
     return int(Decimal(text.removesuffix(" CNY")) * 100)
-
-
-def yuan(fen: int) -> str:
-    return f"{Decimal(fen) / 100:.2f} CNY"
 
 
 @with_pattern(r"SUT|peer|[a-z]+-[a-z]")
@@ -40,9 +38,12 @@ def parse_party(text: str) -> str:
 register_type(Money=parse_money, Party=parse_party)
 
 
-def outcome(txn: dict) -> str:
-    """A transaction's outcome as a reviewer reads it: ``approved (response code 00)``."""
-    return f"{txn['status']} (response code {txn['respCode']})"
+def observed(context) -> list[Record]:
+    """What the switch (around an SUT switch: its simulated peers) observed this scenario,
+    as typed records for the checks."""
+    session = context.session
+    switch, pco = session.network.switch.id, "switch" if session.tap else "peer"
+    return [Record.from_log(r, switch, pco) for r in session.switch_records()]
 
 
 def verify(context, violations: list[Violation]) -> None:

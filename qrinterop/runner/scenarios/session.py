@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
+from qrinterop.checks.record import records as typed
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.inputs import as_evidence
@@ -282,7 +283,7 @@ class Session:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"
         records = self._records = transcript.write(self.run_dir / relative)
-        findings = passive_findings(self.profile, records, self.keys) + \
+        findings = passive_findings(self.profile, typed(records), self.keys) + \
             self._conservation(records)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)

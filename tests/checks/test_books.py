@@ -1,0 +1,44 @@
+"""checks/books.py on recorded transcripts: two institutions' records of one purchase, and the
+SUT's books against the switch's reconciliation file, from the reference (good) and from the
+variant that books under its own calendar date (wrong-settle-date: bad)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qrinterop.checks.books import books_agree, records_agree
+from tests.checks.recorded import answers, document, transcript
+
+
+@pytest.mark.parametrize(("sut", "agree"), [("reference", True), ("wrong-settle-date", False)])
+def test_both_institutions_booked_the_purchase_alike(sut, agree):
+    peer, mine = answers(transcript(f"CPM-01.{sut}"))
+    violations = records_agree(mine["voucherNum"], mine, peer, "SUT's record vs peer's record")
+    assert [(v.check, v.requirements) for v in violations] == \
+        ([] if agree else [("records_agree", ("R-FLOW-12",))])
+    if not agree:
+        assert "'settleDate': '1202'" in violations[0].observed
+        assert "'settleDate': '1203'" in violations[0].expected
+
+
+def test_no_voucher_number_is_a_disagreement():
+    (violation,) = records_agree(None, {}, {}, "records")
+    assert (violation.what, violation.requirements) == ("voucher number from the switch",
+                                                        ("R-FLOW-12",))
+
+
+#: The voucher the harness itself gave out, as the switch, earlier in the reference's run
+#: (Session.injector.vouchers): in the books only.
+INJECTED = {"20261203215625081190"}
+
+
+@pytest.mark.parametrize(("sut", "differences"), [("reference", 0), ("wrong-settle-date", 3)])
+def test_the_books_agree_with_the_reconciliation_file(sut, differences):
+    statement = document(f"RCN-01.{sut}.reconciliation")
+    (books,) = answers(transcript(f"RCN-01.{sut}"))
+    violations = books_agree(statement, books["transactions"], INJECTED)
+    assert len(violations) == differences
+    for violation in violations:
+        assert (violation.check, violation.requirements) == ("books_agree", ("R-FLOW-12",))
+        assert "in the switch's file but not approved in the institution's books" in \
+            violation.observed
