@@ -193,10 +193,9 @@ def certify(options: CertifyOptions,
     if options.jobs > 1:
         results, aborted, exits = _in_workers(options, suite, run_dir, judged)
     else:
-        rerun = options.command if options.ics is None else \
-            f"{options.command} --ics {ics_path}"
         results, aborted, exits = _in_this_process(options, suite, profile, ics, run_dir,
-                                                   rerun, judged, peer)
+                                                   _rerun_prefix(options, ics_path), judged,
+                                                   peer)
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -286,6 +285,11 @@ def _signing_key(path: Path | None) -> BundleKey | None:
         raise UsageError(f"--sign-key {path}: {exc}") from None
 
 
+def _rerun_prefix(options: CertifyOptions, ics_path: Path) -> str:
+    """The command line that certifies this SUT again, to which a scenario adds its tag."""
+    return options.command if options.ics is None else f"{options.command} --ics {ics_path}"
+
+
 def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
                      run_dir: Path, rerun: str, judged: Callable[[ScenarioResult], None],
                      peer: dict | None,
@@ -312,9 +316,10 @@ def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ic
 def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
                 judged: Callable[[ScenarioResult], None],
                 ) -> tuple[list[ScenarioResult], str | None, list[dict]]:
-    """Share the selected scenarios among ``options.jobs`` worker processes, each certifying
-    its share against a network of its own in ``workers/<n>/``; merge what they found in
-    the suite's order. Scenarios are dealt round-robin, so the long ones of one feature file
+    """Share the selected scenarios among ``options.jobs`` worker processes, each running
+    its share against a network of its own in ``workers/<n>/`` (its transcripts, logs and
+    Allure results); merge what they found in the suite's order, into the one report the
+    caller writes. Scenarios are dealt round-robin, so the long ones of one feature file
     (next to each other) go to different workers."""
     order = suite.selected(options.tags)
     shares = [share for share in (order[n::options.jobs] for n in range(options.jobs)) if share]
@@ -346,8 +351,16 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
 
 
 def _worker(options: CertifyOptions) -> tuple[list[dict], str | None, list[dict]]:
-    outcome = certify(options)
-    return outcome.report["scenarios"], outcome.aborted, outcome.report.get("sut_exits", [])
+    """A worker's share, run: its raw results, why it stopped early, when its SUT ended.
+    No report of its own: a share judged alone is inconclusive (requirements of the other
+    shares untested), and the run has one report, judged, written and signed by the parent."""
+    suite, profile, ics, ics_path = load_inputs(options)
+    peer = load_peer(options.peer_ics, suite, profile, ics)
+    run_dir = prepare_run_dir(options.out or suite.reports / new_run_id())
+    results, aborted, exits = _in_this_process(options, suite, profile, ics, run_dir,
+                                               _rerun_prefix(options, ics_path),
+                                               lambda _r: None, peer)
+    return [result.as_dict() for result in results], aborted, exits
 
 
 def _gather_allure(run_dir: Path) -> None:
