@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import io
 import json
+import queue
 import re
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 from rich.console import Console
 
 from qrinterop.cli import main
+from qrinterop.errors import UsageError
 from qrinterop.judging.verdicts import ScenarioResult
+from qrinterop.runner import certify
 from tests.conftest import run_cli
 
 ROLE = "role not claimed: needs switch, the ICS claims acquirer, issuer"
@@ -99,3 +104,23 @@ def test_a_selection_leaves_allure_results_of_what_ran_only(tmp_path):
     listed = {f["path"].removeprefix("allure-results/") for f in manifest["files"]
               if f["path"].startswith("allure-results/")}
     assert listed == files
+
+
+def test_results_a_worker_sent_are_kept_when_it_breaks():
+    """``--jobs``: results come as the scenarios end; a worker whose process died ends the
+    run early, with what it had sent."""
+    ended: queue.Queue = queue.Queue()
+    for n, ident in ((0, "A"), (1, "B"), (0, "C")):
+        ended.put((n, result(ident, "pass").as_dict()))
+    taken: list[tuple[int, str]] = []
+    certify._drain(ended, lambda n, r: taken.append((n, r["id"])), until=lambda: True)
+    assert taken == [(0, "A"), (1, "B"), (0, "C")]
+    broken: Future = Future()
+    broken.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+    aborted, exits = certify._worker_end(broken)
+    assert aborted.startswith("Harness error, the worker stopped: BrokenProcessPool") and \
+        exits == []
+    refused: Future = Future()
+    refused.set_exception(UsageError("port 8000 is taken"))
+    with pytest.raises(UsageError):
+        certify._worker_end(refused)

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -346,8 +346,9 @@ def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
             base_port=options.base_port + 20 * n if options.base_port else 0,
         ), ended, n): n for n, share in enumerate(shares)}
         _drain(ended, take, until=lambda: all(future.done() for future in futures))
-        stopped = [f"worker {futures[f]}: {f.result()[0]}" for f in futures if f.result()[0]]
-        exits = [stop for future in futures for stop in future.result()[1]]
+        ends = {n: _worker_end(future) for future, n in futures.items()}
+    stopped = [f"worker {n}: {aborted}" for n, (aborted, _exits) in ends.items() if aborted]
+    exits = [stop for _aborted, worker_exits in ends.values() for stop in worker_exits]
     _gather_allure(run_dir)
     return [results[i] for i in order if i in results], "; ".join(stopped) or None, \
         sorted(exits, key=lambda e: e["at"])
@@ -367,6 +368,17 @@ def _drain(ended: Queue, take: Callable[[int, dict], None], until: Callable[[], 
             take(*ended.get_nowait())
         except Empty:
             return
+
+
+def _worker_end(future: Future) -> tuple[str | None, list[dict]]:
+    """How a worker ended: why it stopped early (its process gone too: the results it sent
+    are kept), and when its SUT ended. A usage error is the command line's: exit 2."""
+    try:
+        return future.result()
+    except UsageError:
+        raise
+    except Exception as exc:
+        return f"Harness error, the worker stopped: {type(exc).__name__}: {exc}", []
 
 
 def _worker(options: CertifyOptions, ended: Queue, n: int) -> tuple[str | None, list[dict]]:
