@@ -147,7 +147,7 @@ def test_a_scan_of_the_whole_bundle_finds_no_secret(bundle):
 
 
 def test_a_run_in_two_workers_is_one_bundle(tmp_path, keys):
-    """The workers' own manifests are files of the run's bundle like any other."""
+    """One manifest, at the run folder, covers the workers' transcripts and logs too."""
     run_dir = tmp_path / "run"
     run_cli("certify", "--jobs", "2", "--tags", "@tc.CPM-01 or @tc.SEC-01", "--out",
             str(run_dir), "--sign-key", str(keys / "ops.key.pem"))

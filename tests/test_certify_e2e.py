@@ -71,9 +71,13 @@ def test_reference_institution_is_conformant(reference_run):
 
 
 def test_terminal_shows_progress_per_scenario(reference_run):
+    """A line per scenario that ran; one line for all that did not apply, by why."""
     done, _, _ = reference_run
     progress = [line for line in done.stdout.splitlines() if line.strip().startswith("PASS")]
     assert {line.split()[1] for line in progress} == APPLICABLE
+    assert "NOT-APPLICABLE" not in done.stdout
+    skipped = [line for line in done.stdout.splitlines() if " not applicable: " in line]
+    assert len(skipped) == 1 and skipped[0].startswith(f"{len(SCENARIOS - APPLICABLE)} ")
 
 
 def test_report_json_follows_its_schema_and_names_the_run(reference_run):

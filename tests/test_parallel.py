@@ -22,6 +22,12 @@ def test_two_workers_give_one_report(tmp_path):
     assert ids == ["CPM-01", "REV-01", "REF-01", "REF-02", "REF-03", "REF-04"], done.stdout
     assert (report["summary"]["pass"], report["summary"]["not_applicable"]) == (5, 1)
     assert {p.name for p in (run_dir / "workers").iterdir()} == {"0", "1"}
+    # One report per run: a worker keeps its raw material (transcripts, logs), no verdict.
+    kept = {"report.json", "report.html", "junit.xml", "manifest.json", "ics.yaml"}
+    assert kept <= {p.name for p in run_dir.iterdir()}
+    assert not [p for p in (run_dir / "workers").rglob("*") if p.name in kept]
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert any(f["path"].startswith("workers/1/transcripts/") for f in manifest["files"])
     for scenario in report["scenarios"]:       # one not applicable to the SUT sent nothing
         assert scenario["verdict"] == "not_applicable" or \
             (run_dir / scenario["transcript"]).is_file(), scenario

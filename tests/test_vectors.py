@@ -4,6 +4,7 @@ they validate against their schemas and equal what the generator makes."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -75,6 +76,17 @@ FILES = [*FIELD, "message"]
 @pytest.mark.parametrize("name", FILES)
 def test_committed_vectors_equal_the_generator_output(name):
     assert (VECTORS / f"{name}_test.json").read_text(encoding="utf-8") == generate.render(name)
+
+
+def test_every_generated_file_is_marked_generated_for_git():
+    """Each file says what generated it, and .gitattributes marks it linguist-generated, so
+    that a code review collapses it and a reader edits the generator instead."""
+    marked = [line.split()[0] for line in (ROOT / ".gitattributes").read_text().splitlines()
+              if "linguist-generated=true" in line.split()[1:]]
+    for name in FILES:
+        path = (VECTORS / f"{name}_test.json").relative_to(ROOT)
+        assert load(name)["generatedBy"] == f"vectors/{Path(generate.__file__).name}"
+        assert any(path.match(pattern) for pattern in marked), path
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -10,6 +10,9 @@ import json
 import os
 import signal
 import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +50,10 @@ STYLE = {"pass": "green", "warning": "yellow", "fail": "bold red", "inconclusive
 
 
 def show_result(result: ScenarioResult) -> None:
+    """One line for a scenario that ran (two with why it failed); one that did not apply
+    is left to :func:`not_applicable_line`, hundreds of lines saying the same few things."""
+    if result.verdict == "not_applicable":
+        return
     verdict = result.verdict.upper().replace("_", "-")
     # Failures quote what the SUT sent: its brackets are text, not the console's markup.
     console.print(f"  [{STYLE[result.verdict]}]{verdict:<14}[/] {result.id:<8} "
@@ -55,6 +62,38 @@ def show_result(result: ScenarioResult) -> None:
         console.print(f"{'':17}[red]{escape(str(result.failure['message']))}[/]")
     elif result.reason and result.verdict != "pass":
         console.print(f"{'':17}[dim]{escape(result.reason)}[/]")
+
+
+def not_applicable_line(scenarios: list[dict]) -> str | None:
+    """One line for every scenario of the report that did not apply, grouped by why, the
+    most common reason first; None if all applied. The report lists them one by one."""
+    reasons = Counter(s["reason"] for s in scenarios if s["verdict"] == "not_applicable")
+    if not reasons:
+        return None
+    return f"{reasons.total()} not applicable: " + \
+        "; ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+
+
+@contextmanager
+def shown_as_they_end(total: int) -> Iterator[Callable[[ScenarioResult], None]]:
+    """What to call as each scenario ends: its line, and on a terminal a bar of how many of
+    the ``total`` selected have ended, below the lines. Elsewhere (CI logs, tests reading
+    the output) plain lines only."""
+    if not console.is_terminal:
+        yield show_result
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    # behave swaps sys.stdout while it captures: the bar writes to the console's own file.
+    with Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
+        task = bar.add_task("scenarios", total=total)
+
+        def shown(result: ScenarioResult) -> None:
+            show_result(result)
+            bar.advance(task)
+
+        yield shown
 
 
 def _checked_tags(_ctx: click.Context, _param: click.Parameter, tags: str | None) -> str | None:
@@ -120,6 +159,7 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
     3 inconclusive or harness error.
     """
+    from qrinterop.runner.bdd.suite import locate
     from qrinterop.runner.certify import CertifyOptions, certify, failed_in, selecting
 
     if fail_on == "regression" and history is None:
@@ -136,14 +176,17 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
         console.print(f"Re-running {len(failed)} scenario(s) of {rerun}: {', '.join(failed)}")
     console.print(f"qrinterop {__version__}: certifying "
                   f"{ics or 'the bundled reference institution'}")
-    outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
-                                     defects=defects, waivers=waivers, jobs=jobs,
-                                     command="qrinterop certify", sign_key=sign_key,
-                                     history=history, fail_on=fail_on, peer_ics=peer_ics),
-                      on_result=show_result)
+    with shown_as_they_end(len(locate().selected(tags))) as shown:
+        outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
+                                         defects=defects, waivers=waivers, jobs=jobs,
+                                         command="qrinterop certify", sign_key=sign_key,
+                                         history=history, fail_on=fail_on, peer_ics=peer_ics),
+                          on_result=shown)
     report = outcome.report
     if outcome.aborted:
         _error_line(outcome.aborted)
+    if skipped := not_applicable_line(report["scenarios"]):
+        console.print(f"[dim]{escape(skipped)}[/]")
     summary = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
     console.print(f"\n[{STYLE[report['verdict']]}]"
                   f"Verdict: {report['verdict']}[/] — {escape(report['verdict_reason'])}")

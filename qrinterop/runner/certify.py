@@ -13,12 +13,13 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
+from queue import Empty, Queue
 
 from qrinterop import __version__
 from qrinterop.errors import LaunchError, UsageError
@@ -193,10 +194,9 @@ def certify(options: CertifyOptions,
     if options.jobs > 1:
         results, aborted, exits = _in_workers(options, suite, run_dir, judged)
     else:
-        rerun = options.command if options.ics is None else \
-            f"{options.command} --ics {ics_path}"
         results, aborted, exits = _in_this_process(options, suite, profile, ics, run_dir,
-                                                   rerun, judged, peer)
+                                                   _rerun_prefix(options, ics_path), judged,
+                                                   peer)
     run = {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
         "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
@@ -286,6 +286,11 @@ def _signing_key(path: Path | None) -> BundleKey | None:
         raise UsageError(f"--sign-key {path}: {exc}") from None
 
 
+def _rerun_prefix(options: CertifyOptions, ics_path: Path) -> str:
+    """The command line that certifies this SUT again, to which a scenario adds its tag."""
+    return options.command if options.ics is None else f"{options.command} --ics {ics_path}"
+
+
 def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
                      run_dir: Path, rerun: str, judged: Callable[[ScenarioResult], None],
                      peer: dict | None,
@@ -312,42 +317,82 @@ def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ic
 def _in_workers(options: CertifyOptions, suite: Suite, run_dir: Path,
                 judged: Callable[[ScenarioResult], None],
                 ) -> tuple[list[ScenarioResult], str | None, list[dict]]:
-    """Share the selected scenarios among ``options.jobs`` worker processes, each certifying
-    its share against a network of its own in ``workers/<n>/``; merge what they found in
-    the suite's order. Scenarios are dealt round-robin, so the long ones of one feature file
-    (next to each other) go to different workers."""
+    """Share the selected scenarios among ``options.jobs`` worker processes, each running
+    its share against a network of its own in ``workers/<n>/`` (its transcripts, logs and
+    Allure results) and sending each result as its scenario ends (the caller shows progress
+    as it goes, and a worker that breaks loses none of what it sent); merge them in the
+    suite's order, into the one report the caller writes. Scenarios are dealt round-robin,
+    so the long ones of one feature file (next to each other) go to different workers."""
     order = suite.selected(options.tags)
     shares = [share for share in (order[n::options.jobs] for n in range(options.jobs)) if share]
     if not shares:
         return [], None, []     # the selection matches nothing: no scenario ran
     results: dict[str, ScenarioResult] = {}
-    stopped: list[str] = []
-    exits: list[dict] = []
-    with ProcessPoolExecutor(max_workers=len(shares), mp_context=get_context("spawn")) as pool:
+
+    def take(n: int, scenario: dict) -> None:
+        result = ScenarioResult(**scenario)
+        if result.transcript:
+            result.transcript = f"workers/{n}/{result.transcript}"
+        results[result.id] = result
+        judged(result)
+
+    spawn = get_context("spawn")
+    with spawn.Manager() as manager, \
+            ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn) as pool:
+        ended = manager.Queue()
         futures = {pool.submit(_worker, replace(
             options, out=run_dir / "workers" / str(n), tags=selecting(share), jobs=1,
             waivers=None, sign_key=None, history=None,
             base_port=options.base_port + 20 * n if options.base_port else 0,
-        )): n for n, share in enumerate(shares)}
-        for future in as_completed(futures):
-            n = futures[future]
-            scenarios, aborted, ended = future.result()
-            stopped += [f"worker {n}: {aborted}"] if aborted else []
-            exits += ended
-            for scenario in scenarios:
-                result = ScenarioResult(**scenario)
-                if result.transcript:
-                    result.transcript = f"workers/{n}/{result.transcript}"
-                results[result.id] = result
-                judged(result)
+        ), ended, n): n for n, share in enumerate(shares)}
+        _drain(ended, take, until=lambda: all(future.done() for future in futures))
+        ends = {n: _worker_end(future) for future, n in futures.items()}
+    stopped = [f"worker {n}: {aborted}" for n, (aborted, _exits) in ends.items() if aborted]
+    exits = [stop for _aborted, worker_exits in ends.values() for stop in worker_exits]
     _gather_allure(run_dir)
     return [results[i] for i in order if i in results], "; ".join(stopped) or None, \
         sorted(exits, key=lambda e: e["at"])
 
 
-def _worker(options: CertifyOptions) -> tuple[list[dict], str | None, list[dict]]:
-    outcome = certify(options)
-    return outcome.report["scenarios"], outcome.aborted, outcome.report.get("sut_exits", [])
+def _drain(ended: Queue, take: Callable[[int, dict], None], until: Callable[[], bool]) -> None:
+    """Hand each ``(worker, result)`` on the queue to ``take`` as it comes, until the workers
+    are done and the queue is empty (a worker puts its last result before it returns)."""
+    while True:
+        try:
+            take(*ended.get(timeout=0.2))
+        except Empty:
+            if until():
+                break
+    while True:
+        try:
+            take(*ended.get_nowait())
+        except Empty:
+            return
+
+
+def _worker_end(future: Future) -> tuple[str | None, list[dict]]:
+    """How a worker ended: why it stopped early (its process gone too: the results it sent
+    are kept), and when its SUT ended. A usage error is the command line's: exit 2."""
+    try:
+        return future.result()
+    except UsageError:
+        raise
+    except Exception as exc:
+        return f"Harness error, the worker stopped: {type(exc).__name__}: {exc}", []
+
+
+def _worker(options: CertifyOptions, ended: Queue, n: int) -> tuple[str | None, list[dict]]:
+    """Worker ``n``'s share, run: each result put on ``ended`` as its scenario ends; returns
+    why it stopped early, and when its SUT ended. No report of its own: a share judged alone
+    is inconclusive (requirements of the other shares untested), and the run has one report,
+    judged, written and signed by the parent."""
+    suite, profile, ics, ics_path = load_inputs(options)
+    peer = load_peer(options.peer_ics, suite, profile, ics)
+    run_dir = prepare_run_dir(options.out or suite.reports / new_run_id())
+    _results, aborted, exits = _in_this_process(
+        options, suite, profile, ics, run_dir, _rerun_prefix(options, ics_path),
+        lambda result: ended.put((n, result.as_dict())), peer)
+    return aborted, exits
 
 
 def _gather_allure(run_dir: Path) -> None:
@@ -355,8 +400,10 @@ def _gather_allure(run_dir: Path) -> None:
     unique), where a CI template picks them up."""
     target = run_dir / "allure-results"
     target.mkdir(exist_ok=True)
-    for result in run_dir.glob("workers/*/allure-results/*"):
-        result.rename(target / result.name)
+    for folder in run_dir.glob("workers/*/allure-results"):
+        for result in folder.iterdir():
+            result.rename(target / result.name)
+        folder.rmdir()
 
 
 def _coverage(suite: Suite) -> set[str] | None:

@@ -12,13 +12,37 @@ import logging
 from pathlib import Path
 
 import allure
+from allure_behave.formatter import AllureFormatter
 from behave.configuration import Configuration
 from behave.runner import Runner
 
 from qrinterop.runner.bdd.rows import RowSources, expand_feature
 from qrinterop.runner.scenarios.session import Session
 
-ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
+
+class RunOnlyAllureFormatter(AllureFormatter):
+    """allure-behave's formatter, given only the steps of scenarios that run.
+
+    behave shows the formatter the steps of every scenario, a skipped one's too (its
+    ``show_skipped`` default). allure-behave queues them, and when ``hide_excluded`` drops a
+    scenario left out by ``--tags`` it leaves that scenario's steps queued: the next one that
+    runs reports them as its own, with an attachment for every doc string and table among
+    them (allure-framework/allure-python#902), hundreds of orphan files in the signed bundle.
+    A scenario that does not run (not selected, or not applicable) hands over no step: one
+    not selected leaves nothing, one not applicable only its own result, skipped, with why.
+    """
+
+    _scenario = None
+
+    def scenario(self, scenario) -> None:
+        self._scenario = scenario
+
+    def step(self, step) -> None:
+        if self._scenario is None or self._scenario.should_run(self.config):
+            super().step(step)
+
+
+ALLURE_FORMATTER = f"{__name__}:{RunOnlyAllureFormatter.__name__}"
 
 
 class _QuietSkips(logging.Filter):
@@ -68,7 +92,7 @@ def run_features(features: Path, session: Session, tags: str | None,
     """Run every scenario under ``features`` (those matching ``tags``); results land in
     ``session.results``, one per scenario run."""
     # Scenarios left out by --tags are not results: hide_excluded keeps them out of the
-    # Allure results (not-applicable ones stay, as skipped, with their reason).
+    # Allure results (not-applicable ones stay, as skipped, with their reason, no steps).
     args = [str(features), "--no-summary", "--no-snippets", "--no-junit",
             "--format", ALLURE_FORMATTER, "--outfile", str(allure_dir), "--format", "null",
             "-D", "AllureFormatter.hide_excluded=true"]
