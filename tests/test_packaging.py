@@ -20,7 +20,13 @@ from packaging.requirements import Requirement
 
 from qrinterop.errors import UsageError
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.certify import CertifyOptions, default_run_dir, load_inputs, load_peer
+from qrinterop.runner.certify import (
+    CertifyOptions,
+    default_run_dir,
+    harness_commit,
+    load_inputs,
+    load_peer,
+)
 from qrinterop.runner.processes.services import check_launcher
 from tests.conftest import ROOT, launched_ics, run_cli
 
@@ -63,26 +69,38 @@ def test_the_runtime_imports_no_test_tool():
     assert done.stdout.strip() == "[]", done.stdout
 
 
+def container_launched(folder: Path, **source: Path) -> Path:
+    return launched_ics(folder, "container", "image: qrinterop-reference:latest", **source)
+
+
 def test_launch_container_without_the_docker_sdk_names_the_extra(tmp_path, monkeypatch):
-    """One line, exit 2, before anything starts; a peer launched so is refused alike."""
+    """For the SUT and for a peer launched so; a reference needs no docker."""
+    (tmp_path / "peer").mkdir()
+    peer = container_launched(tmp_path / "peer",
+                              source=ROOT / "docs" / "examples" / "ics-peer.yaml")
+    suite, profile, reference, _path = load_inputs(CertifyOptions())
+    monkeypatch.setitem(sys.modules, "docker", None)     # what an absent package imports as
+    sut = container_launched(tmp_path)
+    with pytest.raises(UsageError, match=rf"ICS file {sut}: .*'qrinterop\[container\]'$"):
+        load_inputs(CertifyOptions(ics=sut))
+    with pytest.raises(UsageError, match=rf"--peer-ics {peer}: .*'qrinterop\[container\]'$"):
+        load_peer(peer, suite, profile, reference)
+    check_launcher(reference)
+
+
+@pytest.mark.e2e
+def test_certify_without_the_docker_sdk_says_so_in_one_line(tmp_path, monkeypatch):
+    """Exit 2 before anything starts: no run folder."""
     shadow = tmp_path / "shadow" / "docker"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text('raise ImportError("no docker SDK here")\n')
-    ics = launched_ics(tmp_path, "container", "image: qrinterop-reference:latest")
     monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
-    done = run_cli("certify", "--ics", str(ics), "--out", str(tmp_path / "run"))
+    done = run_cli("certify", "--ics", str(container_launched(tmp_path)), "--out",
+                   str(tmp_path / "run"))
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
-    assert f"ICS file {ics}" in done.stderr
     assert "pip install 'qrinterop[container]'" in done.stderr
     assert not (tmp_path / "run").exists()
-    peer = launched_ics(tmp_path, "container", "image: qrinterop-reference:latest",
-                        source=ROOT / "docs" / "examples" / "ics-peer.yaml", name="peer.yaml")
-    suite, profile, sut, _path = load_inputs(CertifyOptions())
-    monkeypatch.setitem(sys.modules, "docker", None)     # what an absent package imports as
-    with pytest.raises(UsageError, match=r"--peer-ics .*qrinterop\[container\]"):
-        load_peer(peer, suite, profile, sut)
-    check_launcher({"sut": {"launch": "reference"}})     # only a container needs docker
 
 
 # -- the wheel, installed in a fresh environment ----------------------------------------------
@@ -199,3 +217,16 @@ def test_the_installed_tool_certifies_from_any_folder(installed, tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=60,
                             env=clean_env(), check=False)
     assert loaded.stdout.strip() == "[]", loaded.stderr
+
+
+def test_the_harness_commit_is_the_checkout_s_own(tmp_path):
+    """A suite installed in a virtual environment inside another repository's work tree does
+    not take that repository's commit as its own."""
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True, timeout=30)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "another project"],
+                   check=True, timeout=30)
+    installed_suite = tmp_path / ".venv" / "lib" / "site-packages" / "qrinterop" / "suite"
+    installed_suite.mkdir(parents=True)
+    assert harness_commit(installed_suite) is None
+    assert len(harness_commit(tmp_path) or "") == 40

@@ -103,12 +103,18 @@ def prepare_run_dir(path: Path) -> Path:
 
 
 def harness_commit(root: Path) -> str | None:
+    """The commit of the source checkout whose suite runs; None for a suite installed from a
+    wheel, even in a virtual environment inside some repository's work tree, whose commit
+    says nothing of what was installed."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=5, check=False)
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
+                              capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip() or None
+    lines = done.stdout.splitlines() if done.returncode == 0 else []
+    if len(lines) != 2 or Path(lines[0]).resolve() != root.resolve():
+        return None
+    return lines[1]
 
 
 #: Verdicts a re-run of the failed scenarios takes up again.
