@@ -34,11 +34,12 @@ from tests.conftest import ROOT, launched_ics, run_cli
 SUITE = ("features", "steps", "mocks", "vectors")
 #: Test tools: a runtime that imports one of them needs the test extra to run at all.
 TEST_ONLY = ("pytest", "_pytest", "allure_pytest", "hypothesis")
-#: Imports every module of the harness and the simulators, then names any test tool loaded.
+#: Imports every module of the harness, the simulators and the steps, then names any test tool
+#: loaded.
 IMPORT_EVERYTHING = f"""
 import importlib, pkgutil, sys
-import qrinterop, mocks
-for package in (qrinterop, mocks):
+import qrinterop, mocks, steps
+for package in (qrinterop, mocks, steps):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         if not module.name.endswith("__main__"):
             importlib.import_module(module.name)
@@ -61,7 +62,8 @@ def test_run_folders_default_to_reports_under_the_current_folder(tmp_path, monke
 
 
 def test_the_runtime_imports_no_test_tool():
-    """Every module of qrinterop and of the simulators, imported in a fresh interpreter."""
+    """Every module of qrinterop, of the simulators and of the steps, imported in a fresh
+    interpreter."""
     done = subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], capture_output=True,
                           text=True, cwd=ROOT, timeout=120, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
