@@ -56,6 +56,34 @@ def test_a_suite_that_is_not_there_is_named_without_an_editable_install(tmp_path
     assert "pip install -e" not in message and "\n" not in message
 
 
+def suite_folders(root: Path) -> Path:
+    for name in ("features", "steps", "mocks"):
+        (root / name).mkdir(parents=True)
+    return root
+
+
+@pytest.mark.parametrize("layout", ["wheel", "checkout"])
+def test_the_suite_is_found_where_each_install_puts_it(tmp_path, monkeypatch, layout):
+    """A wheel's inside the package (qrinterop/suite/), a checkout's beside it."""
+    import qrinterop.runner.bdd.suite as module
+
+    monkeypatch.delenv("QRINTEROP_SUITE", raising=False)
+    monkeypatch.setattr(module, "__file__", str(tmp_path / "qrinterop/runner/bdd/suite.py"))
+    root = suite_folders(tmp_path / "qrinterop" / "suite" if layout == "wheel" else tmp_path)
+    assert locate().root == root
+
+
+def test_a_missing_suite_says_to_reinstall(tmp_path, monkeypatch):
+    import qrinterop.runner.bdd.suite as module
+
+    monkeypatch.delenv("QRINTEROP_SUITE", raising=False)
+    monkeypatch.setattr(module, "__file__", str(tmp_path / "qrinterop/runner/bdd/suite.py"))
+    with pytest.raises(UsageError, match=r"^qrinterop's certification suite is missing \(no "
+                       rf"features/, steps/, mocks/ in {tmp_path}/qrinterop/suite nor in "
+                       rf"{tmp_path}\): reinstall qrinterop \(pip install \. from its source\)"):
+        locate()
+
+
 def test_run_folders_default_to_reports_under_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert default_run_dir("run-1") == tmp_path / "reports" / "run-1"

@@ -115,8 +115,7 @@ def locate() -> Suite:
                          f"{needed}")
     raise UsageError(f"qrinterop's certification suite is missing (no {needed} in "
                      f"{' nor in '.join(map(str, places))}): reinstall qrinterop (pip install ."
-                     " from its source, or pip install -e . to edit it there), or set"
-                     f" QRINTEROP_SUITE to a folder holding {needed}")
+                     f" from its source), or set QRINTEROP_SUITE to a folder holding {needed}")
 
 
 def _missing(root: Path) -> list[str]:
