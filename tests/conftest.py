@@ -32,6 +32,43 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_ICS = ROOT / "mocks" / "reference-ics.yaml"
 
 
+def _docker_missing() -> str | None:
+    try:
+        from docker import from_env  # the SDK, not the repository's docker/ folder
+    except ImportError:
+        return "the docker SDK is not installed: pip install -e '.[test,container]'"
+    try:
+        from_env().ping()
+    except Exception as exc:            # the SDK's DockerException, or the socket's error
+        return f"no Docker engine answers ({type(exc).__name__}): docker/start-engine.sh"
+    return None
+
+
+#: What each marker's tests need (pyproject.toml registers the markers): why it is missing
+#: here, with the step of README's test setup that brings it, or None.
+NEEDS: dict[str, Callable[[], str | None]] = {
+    "docker": _docker_missing,
+    "chromium": lambda: None if shutil.which("chromium") else
+    "chromium is not on PATH: apt-get install chromium fonts-wqy-microhei",
+    "allure": lambda: None if shutil.which("allure") else
+    "the Allure command line is not on PATH: npm install -g allure@3",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip a test whose tool is missing, with the one line that says how to get it; not in
+    CI (CI=true), which installs every tool (.ci/run), so that a missing one fails there."""
+    if os.environ.get("CI") == "true":
+        return
+    missing: dict[str, str | None] = {}
+    for item in items:
+        for marker in (m.name for m in item.iter_markers() if m.name in NEEDS):
+            if marker not in missing:           # probed once, and only if a test needs it
+                missing[marker] = NEEDS[marker]()
+            if missing[marker]:
+                item.add_marker(pytest.mark.skip(reason=missing[marker]))
+
+
 def run_cli(*args: str, timeout: float = 120,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the installed ``qrinterop`` entry point as a user would, from another folder."""

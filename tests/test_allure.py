@@ -46,6 +46,7 @@ def rendered(tmp_path_factory):
     return folder / "run-allure" / "index.html", self_tests
 
 
+@pytest.mark.allure
 def test_one_page_holds_the_scenarios_and_the_self_tests(rendered):
     page, self_tests = rendered
     results = embedded_results(page)
@@ -59,12 +60,15 @@ def test_one_page_holds_the_scenarios_and_the_self_tests(rendered):
     assert {"tc.REF-04" in tags(r) for r in flow_07} == {True, False}
 
 
+@pytest.mark.allure
+@pytest.mark.chromium
 def test_the_page_opens_from_a_file(rendered):
     page, _ = rendered
     dom = chromium(page.as_uri(), "--virtual-time-budget=5000", "--dump-dom").stdout
     assert "qrinterop" in dom and "Passed" in dom
 
 
+@pytest.mark.allure
 def test_a_not_applicable_scenario_says_why(rendered):
     page, _ = rendered
     skipped = next(r for r in embedded_results(page) if "tc.REF-04" in tags(r))

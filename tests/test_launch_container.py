@@ -8,10 +8,9 @@ import json
 
 import pytest
 
-import docker
 from tests.conftest import launched_ics, run_cli
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 IMAGE = "qrinterop-reference:latest"
 
 
@@ -20,6 +19,8 @@ def container_ics(folder, image: str) -> str:
 
 
 def test_the_reference_image_is_certified_and_removed(tmp_path):
+    import docker  # the container extra: only where conftest found it
+
     engine = docker.from_env()
     assert engine.images.get(IMAGE), "run docker/build-reference-image.sh first"
     run_dir = tmp_path / "run"

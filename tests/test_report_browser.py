@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ics_with, run_cli
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.chromium]
 CHROMIUM = shutil.which("chromium") or "chromium"
 
 

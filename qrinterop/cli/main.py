@@ -121,7 +121,7 @@ def cli() -> None:
 @click.option("--ics", type=UserPath(dir_okay=False),
               help="The institution's ICS (YAML). Default: the bundled reference institution.")
 @click.option("--out", type=UserPath(file_okay=False),
-              help="Run folder to create. Default: reports/<run-id>/ in the suite.")
+              help="Run folder to create. Default: reports/<run-id>/ in the current folder.")
 @click.option("--tags", metavar="EXPR", callback=_checked_tags,
               help="Run only scenarios matching this behave tag expression: a test case "
                    "(@tc.CPM-01), a requirement (@req.R-FLOW-07), an area (@area.refund), "
@@ -239,7 +239,8 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
 
 @cli.command("selftest")
 @click.option("--out", type=UserPath(file_okay=False),
-              help="Folder for the runs. Default: reports/selftest-<run-id>/ in the suite.")
+              help="Folder for the runs. "
+                   "Default: reports/selftest-<run-id>/ in the current folder.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=6, show_default=True,
               help="Certifications run at once, each in its own process with its own network.")
 @click.option("--json", "as_json", is_flag=True,
@@ -298,7 +299,8 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
 @click.option("--ics", type=UserPath(dir_okay=False),
               help="ICS of the institution to run as the SUT. Default: the reference.")
 @click.option("--out", type=UserPath(file_okay=False),
-              help="Folder for logs, state and public keys. Default: reports/serve-<run-id>/.")
+              help="Folder for logs, state and public keys. "
+                   "Default: reports/serve-<run-id>/ in the current folder.")
 @click.option("--persona", "personas", multiple=True, metavar="NAME",
               help="Run only this peer (repeatable; names in mocks/network.json). "
                    "Default: every peer.")
@@ -316,6 +318,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
     """
     from qrinterop.runner.certify import (
         CertifyOptions,
+        default_run_dir,
         load_inputs,
         new_run_id,
         prepare_run_dir,
@@ -329,7 +332,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
     if unknown:
         raise UsageError(f"unknown defect {', '.join(sorted(unknown))}: "
                          f"see mocks/defects.json or qrinterop selftest")
-    run_dir = prepare_run_dir(out or suite.reports / f"serve-{new_run_id()}")
+    run_dir = prepare_run_dir(out or default_run_dir(f"serve-{new_run_id()}"))
     with running_network(suite, ics_doc, run_dir, base_port, personas) as network:
         for line in describe(network, run_dir):
             console.print(line, markup=False, highlight=False)

@@ -39,6 +39,7 @@ from qrinterop.report.document import Claims, build_report, write_report
 from qrinterop.runner.bdd.behave_run import run_features
 from qrinterop.runner.bdd.suite import Suite, locate
 from qrinterop.runner.processes.network import Network, build_network, reference_signing_key
+from qrinterop.runner.processes.services import check_launcher
 from qrinterop.runner.scenarios.session import Session
 
 EXIT_CODES = {"conformant": 0, "not-conformant": 1, "inconclusive": 3}
@@ -81,6 +82,13 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
 
+def default_run_dir(name: str) -> Path:
+    """``reports/<name>`` under the current folder: a run's evidence belongs to whoever ran
+    it, never inside the installed package or a source checkout the user is not in.
+    Absolute, as a path the user gives is made: the simulators start in another folder."""
+    return Path.cwd() / "reports" / name
+
+
 def prepare_run_dir(path: Path) -> Path:
     """Create the run folder; it must be new or empty so that runs never mix."""
     try:
@@ -96,12 +104,18 @@ def prepare_run_dir(path: Path) -> Path:
 
 
 def harness_commit(root: Path) -> str | None:
+    """The commit of the source checkout whose suite runs; None for a suite installed from a
+    wheel, even in a virtual environment inside some repository's work tree, whose commit
+    says nothing of what was installed."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=5, check=False)
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
+                              capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip() or None
+    lines = done.stdout.splitlines() if done.returncode == 0 else []
+    if len(lines) != 2 or Path(lines[0]).resolve() != root.resolve():
+        return None
+    return lines[1]
 
 
 #: Verdicts a re-run of the failed scenarios takes up again.
@@ -137,6 +151,10 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
         raise UsageError(f"profile: {exc}") from None
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
+    try:
+        check_launcher(ics)
+    except UsageError as exc:
+        raise UsageError(f"ICS file {ics_path}: {exc}") from None
     ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
     catalogue = suite.defects()     # an unknown name is refused when the network is built
     for defect in ics["sut"]["defects"]:
@@ -189,7 +207,7 @@ def certify(options: CertifyOptions,
     if options.history is not None:
         check_history(options.history)
     run_id = new_run_id()
-    run_dir = prepare_run_dir(options.out or suite.reports / run_id)
+    run_dir = prepare_run_dir(options.out or default_run_dir(run_id))
     started, clock = time.time(), time.monotonic()
     if options.jobs > 1:
         results, aborted, exits = _in_workers(options, suite, run_dir, judged)
@@ -270,6 +288,8 @@ def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: dict) -> d
     try:
         if why is None and peer.get("keys") and peer["sut"]["launch"] == "reference":
             reference_signing_key(suite, peer)
+        if why is None:
+            check_launcher(peer)
     except UsageError as exc:
         why = str(exc)
     if why:

@@ -31,7 +31,13 @@ from qrinterop.judging.selftest import (
     breaks_of,
 )
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.certify import CertifyOptions, certify, new_run_id, selecting
+from qrinterop.runner.certify import (
+    CertifyOptions,
+    certify,
+    default_run_dir,
+    new_run_id,
+    selecting,
+)
 
 
 def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
@@ -40,7 +46,7 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     run mostly waits on its simulated network, so more jobs than cores still pays); with a
     ``base_port``, variant n takes the ports from ``base_port + 10 n``."""
     suite = locate()
-    out = out or suite.reports / f"selftest-{new_run_id()}"
+    out = out or default_run_dir(f"selftest-{new_run_id()}")
     references = suite.references()
     # (defect, sut, breaks, expected verdict, scenarios that must fail, scope tags)
     plan: list[tuple[str | None, str, tuple[str, ...], str, list[str], str | None]] = [

@@ -21,8 +21,10 @@ from pathlib import Path
 from behave.model import Feature, Row, ScenarioOutline, Tag
 
 from qrinterop.errors import UsageError
+from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 
 ROWS_TAG = "rows."
+PROFILE_FILE = "profile:"
 
 
 class RowSources:
@@ -39,9 +41,17 @@ class RowSources:
         if name not in self.sources:
             raise UsageError(f"features: no row source {name!r} in features/rows.json")
         spec = self.sources[name]
-        data = _load(self.root / spec["file"])
+        data = _load(self._file(spec["file"]))
         return [item for item in _walk(data, spec["items"].split("."))
                 if _matches(item, spec.get("where", {}), spec.get("unless", {}))]
+
+    def _file(self, name: str) -> Path:
+        """A source's file: ``profile:NAME`` is a file of the profile, which ships inside the
+        library (the suite's root holds no ``qrinterop/`` once installed from a wheel); any
+        other name is relative to the suite's root."""
+        if name.startswith(PROFILE_FILE):
+            return DATA_DIR.joinpath(*DEFAULT_PROFILE, name.removeprefix(PROFILE_FILE))
+        return self.root / name
 
     def rows(self, name: str, headings: list[str]) -> list[list[str]]:
         return [[_cell(_field(item, heading)) for heading in headings]

@@ -1,7 +1,8 @@
 """Where the certification suite lives: ``features/``, ``steps/``, ``mocks/`` and ``vectors/``.
 
-The suite sits beside the ``qrinterop`` package in the source tree (qrinterop is installed from
-a checkout, editable), so it is found from the package's own location and works from any
+In the source tree the suite's folders sit beside the ``qrinterop`` package (an editable
+install runs them there); a wheel carries them inside the package, as ``qrinterop/suite/``
+(setup.py maps them). Either way the suite is found from the package's own location, from any
 working directory. ``QRINTEROP_SUITE`` points elsewhere, e.g. at a suite under development.
 """
 
@@ -41,10 +42,6 @@ class Suite:
     @property
     def mocks(self) -> Path:
         return self.root / "mocks"
-
-    @property
-    def reports(self) -> Path:
-        return self.root / "reports"
 
     def network_layout(self) -> dict:
         """The simulated network: the switch, and the peer institutions described the way an
@@ -99,12 +96,28 @@ class Suite:
 
 
 def locate() -> Suite:
+    """The suite ``QRINTEROP_SUITE`` names, else the one installed inside the package (a
+    wheel), else the source checkout's, beside the package (an editable install);
+    :class:`UsageError` in one line when there is none."""
+    named = os.environ.get("QRINTEROP_SUITE")
+    package = Path(__file__).resolve().parents[2]
     # Resolved: the simulators start in the suite's folder, where a relative path means
     # nothing, and behave matches the features' paths only in their resolved form.
-    root = Path(os.environ.get("QRINTEROP_SUITE") or Path(__file__).parents[3]).resolve()
-    missing = [name for name in REQUIRED if not (root / name).is_dir()]
-    if missing:
-        raise UsageError(f"certification suite not found at {root} (missing {', '.join(missing)}/):"
-                         " install qrinterop from its source checkout with pip install -e,"
-                         " or set QRINTEROP_SUITE")
-    return Suite(root)
+    places = [Path(p).resolve() for p in ([named] if named else [package / "suite",
+                                                                  package.parent])]
+    found = next((root for root in places if not _missing(root)), None)
+    if found:
+        return Suite(found)
+    needed = ", ".join(f"{name}/" for name in REQUIRED)
+    if named:
+        raise UsageError(f"QRINTEROP_SUITE={named}: no certification suite at {places[0]} "
+                         f"(missing {', '.join(_missing(places[0]))}): name a folder holding "
+                         f"{needed}")
+    raise UsageError(f"qrinterop's certification suite is missing (no {needed} in "
+                     f"{' nor in '.join(map(str, places))}): reinstall qrinterop (pip install ."
+                     f" from its source), or set QRINTEROP_SUITE to a folder holding {needed}")
+
+
+def _missing(root: Path) -> list[str]:
+    """The suite's required folders ``root`` lacks."""
+    return [f"{name}/" for name in REQUIRED if not (root / name).is_dir()]

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qrinterop.errors import LaunchError
+from qrinterop.errors import LaunchError, UsageError
 from qrinterop.judging.verdicts import how_ended
 from qrinterop.protocol.transport import listen
 
@@ -175,6 +175,19 @@ class CommandService(ExternalService):
     def stop(self, grace_s: float = 3.0) -> None:
         if self.process is not None:
             _stop_group(self.process, grace_s)
+
+
+def check_launcher(ics: dict) -> None:
+    """:class:`UsageError` before anything starts when the ICS's launch needs a library that
+    is not installed: ``launch: container`` needs the docker SDK, an optional extra, since
+    nothing else does."""
+    if ics["sut"]["launch"] != "container":
+        return
+    try:
+        from docker import from_env  # noqa: F401  (a folder named docker/ is not the SDK)
+    except ImportError:
+        raise UsageError("launch: container needs the docker SDK, which is not installed: "
+                         "pip install 'qrinterop[container]'") from None
 
 
 @dataclass
