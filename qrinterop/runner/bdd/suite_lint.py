@@ -10,6 +10,7 @@ defect catalogue and the reference code's ``defects.on("name")`` calls (``mocks/
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -77,8 +78,9 @@ class SuiteView:
     profile: Profile
 
     def where(self, path: str | Path) -> str:
-        path = Path(path)
-        return str(path.relative_to(self.suite.root)) if path.is_absolute() else str(path)
+        """A file relative to the suite's root (behave names a feature's file relative to
+        the working folder)."""
+        return os.path.relpath(Path(path).resolve(), self.suite.root.resolve())
 
     @cached_property
     def sources(self) -> RowSources:
