@@ -52,11 +52,11 @@ class Node:
 
     def __init__(self, config: dict, profile: Profile | None = None) -> None:
         self.config = config
+        self.defects = Defects(config.get("defects", []))     # an unknown name: refused first
         self.id: str = config["id"]
         self.party = Party(self.id, SigningKey.load(Path(config["key_file"])), config.get("key_id"))
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
-        self.defects = Defects(config.get("defects", []))
         check_freshness = not (self.defects.on("skip-freshness-check")
                                or self.defects.on("switch-skips-freshness-check"))
         guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
