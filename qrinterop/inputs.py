@@ -112,4 +112,4 @@ def load_checked(path: Path, what: str, schema_file: Path) -> Any:
 
 @cache
 def _schema(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return load_json(path, "schema")

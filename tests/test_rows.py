@@ -4,6 +4,7 @@ features/rows.json, and the tags a row's values become."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ Feature: rows
 @pytest.fixture
 def sources(tmp_path):
     (tmp_path / "features").mkdir()
+    shutil.copy(ROOT / "features" / "rows.schema.json", tmp_path / "features")
     data = {"items": {"a": {"id": 1, "name": "one", "reqs": ["R-A-01", "R-B-02"],
                             "detail": {"colour": "red"}, "body": {"k": "v"}, "kind": "x"},
                       "b": {"id": 2, "name": "two", "reqs": [], "kind": ["x", "y"]},
@@ -106,6 +108,7 @@ def test_rows_with_several_words_for_a_tag_keep_their_order_and_get_a_tag_each(s
 
 def test_a_rows_file_that_breaks_its_schema_is_one_usage_error_naming_it(tmp_path):
     (tmp_path / "features").mkdir()
+    shutil.copy(ROOT / "features" / "rows.schema.json", tmp_path / "features")
     path = tmp_path / "features" / "rows.json"
     path.write_text(json.dumps({"sources": {"x": {"file": "d.json", "item": "a.*"}}}))
     with pytest.raises(UsageError) as caught:

@@ -37,7 +37,7 @@ from qrinterop.inputs import load_checked
 
 ROWS_TAG = "rows."
 ROWS_FILE = Path("features") / "rows.json"
-SCHEMA_FILE = Path(__file__).parents[3] / "features" / "rows.schema.json"
+SCHEMA_FILE = Path("features") / "rows.schema.json"
 PLACEHOLDER = re.compile(r"<([^<>]+)>")
 
 
@@ -48,7 +48,7 @@ class RowSources:
         self.root = root
         path = root / ROWS_FILE
         self.sources: dict[str, dict] = load_checked(
-            path, "row sources", _schema_file(root))["sources"] if path.is_file() else {}
+            path, "row sources", root / SCHEMA_FILE)["sources"] if path.is_file() else {}
 
     def items(self, name: str) -> list[dict]:
         """The items the source ``name`` selects, in file order."""
@@ -62,12 +62,6 @@ class RowSources:
     def rows(self, name: str, headings: list[str]) -> list[list[str]]:
         return [[_cell(field(item, heading)) for heading in headings]
                 for item in self.items(name)]
-
-
-def _schema_file(root: Path) -> Path:
-    """The suite's own schema, beside its rows.json; the package's copy for a suite without."""
-    own = root / "features" / "rows.schema.json"
-    return own if own.is_file() else SCHEMA_FILE
 
 
 @cache
