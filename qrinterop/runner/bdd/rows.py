@@ -124,7 +124,8 @@ def row_sources(examples: Examples) -> list[str]:
 
 
 def expand_feature(feature: Feature, sources: RowSources) -> Feature:
-    """Fill every ``@rows.`` Examples table of ``feature`` in place; return it."""
+    """Fill every ``@rows.`` Examples table of ``feature`` in place, once, as it is parsed
+    (before behave builds its outlines' scenarios); return it."""
     for outline in feature.walk_scenarios(with_outlines=True):
         if isinstance(outline, ScenarioOutline) and any(map(row_sources, outline.examples)):
             _fill(outline, sources)
@@ -178,8 +179,10 @@ def _rendered(templates: list[str], values: dict[str, str]) -> list[str]:
     """Each template tag with a placeholder's words, one tag per word."""
     tags = [str(tag) for tag in templates]
     for name, value in values.items():
-        tags = [tag.replace(f"<{name}>", word) if f"<{name}>" in tag else tag
-                for tag in tags for word in (value.split() if f"<{name}>" in tag else [""])]
+        placeholder = f"<{name}>"
+        tags = [rendered for tag in tags for rendered in (
+            [tag.replace(placeholder, word) for word in value.split()]
+            if placeholder in tag else [tag])]
     return tags
 
 
