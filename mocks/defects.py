@@ -5,7 +5,7 @@ Each named defect of the catalogue (``mocks/defects.json``, checked against
 ``qrinterop selftest`` can prove the scenarios notice. A misspelt name in the code would
 leave the reference correct and the defect never switched on, its selftest passing for the
 wrong reason; so :meth:`Defects.on` refuses a name the catalogue lacks, and
-``qrinterop suite lint`` (rule SUITE-DEFECT-CODE / SUITE-DEFECT-USED) finds every
+``qrinterop suite lint`` (rules DEFECT-UNCATALOGUED, DEFECT-UNUSED) finds every
 ``defects.on("…")`` in ``mocks/`` and checks the names against the catalogue both ways.
 """
 

@@ -135,3 +135,9 @@ def test_a_plain_behave_dry_run_sees_every_scenario_and_uses_every_step(tmp_path
             for feature in json.loads((tmp_path / "dry.json").read_text())
             for element in feature.get("elements", []) if element["type"] == "scenario"]
     assert seen == [ident for ident, _tags in locate().scenarios()]
+
+
+def test_a_tag_placeholder_no_heading_names_is_dropped_as_behave_drops_it(sources):
+    text = FEATURE.replace("@tc.T-<id> @req.<reqs>", "@tc.T-<id> @req.<reqs> @role.<nobody>")
+    feature = expand_feature(parse_feature(text), sources)
+    assert not any("role." in str(t) for s in feature.walk_scenarios() for t in s.tags)

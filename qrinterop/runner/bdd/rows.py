@@ -135,7 +135,7 @@ def expand_feature(feature: Feature, sources: RowSources) -> Feature:
 def _fill(outline: ScenarioOutline, sources: RowSources) -> None:
     tables = [(examples, _rows_of(examples, sources)) for examples in outline.examples]
     split = {name for examples, rows in tables for name in _placeholders(outline, examples)
-             if any(len(row[name].split()) != 1 for row in rows)}
+             if any(name in row and len(row[name].split()) != 1 for row in rows)}
     lists = [tag for tag in outline.tags if _names(tag) & split]
     outline.tags = [tag for tag in outline.tags if tag not in lists]
     outline.examples = [part for examples, rows in tables
