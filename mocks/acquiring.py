@@ -26,7 +26,8 @@ class Acquiring:
         code = self.codes.build(merchant, amount, reference)
         created = {"merchantId": merchant["id"], "code": code, "dynamic": amount is not None}
         if spec.get("image"):
-            symbol = image.render_png(code, eci=False if self.has("qr-without-eci") else None)
+            eci = False if self.defects.on("qr-without-eci") else None
+            symbol = image.render_png(code, eci=eci)
             created["image"] = base64.b64encode(symbol).decode("ascii")
         return created
 
@@ -41,7 +42,7 @@ class Acquiring:
                              "mcc": merchant["mcc"], "city": merchant["city"]},
                 "codeType": "static" if amount is None else "dynamic",
                 "currency": self.codes.currency}
-        if not self.has("code-apply-without-owner"):
+        if not self.defects.on("code-apply-without-owner"):
             body["codeOwner"] = owner
         if amount is not None:
             body["amount"] = amount
@@ -80,7 +81,7 @@ class Acquiring:
 
     async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
         """The terminal scanned a payment code: send a purchase and book what the switch says."""
-        if self.has("terminal-hangs"):
+        if self.defects.on("terminal-hangs"):
             await asyncio.Event().wait()        # never answers: the harness must time out
         code = read_payment_code(code, self.payment_code_form, self.defects)
         merchant = self.terminal_merchant()
@@ -100,7 +101,7 @@ class Acquiring:
         txn = self.book_terminal(order_no, answer, amount)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_purchase(txn, test_case))
-        elif txn["status"] == "declined" and self.has("terminal-queries-declines"):
+        elif txn["status"] == "declined" and self.defects.on("terminal-queries-declines"):
             self.spawn(self.query(txn, test_case, after_s=self.first_query_delay))
         return txn
 
@@ -132,8 +133,8 @@ class Acquiring:
         until an answer is final, and book that answer; if none is, reverse it."""
         schedule = self.profile.schedules["status_query"]
         delays = schedule["delays_s"][:schedule["max_attempts"]]
-        for delay in [] if self.has("reverse-without-querying") else delays:
-            await asyncio.sleep(0 if self.has("query-too-early") else delay * self.scale)
+        for delay in [] if self.defects.on("reverse-without-querying") else delays:
+            await asyncio.sleep(0 if self.defects.on("query-too-early") else delay * self.scale)
             if self.ledger.transaction(txn["ref"])["status"] != "unknown":
                 return          # a result notice told the outcome in the meantime
             answer = await self.query(txn, test_case)
@@ -146,7 +147,7 @@ class Acquiring:
             if self.status_of(result["respCode"]) != "unknown":
                 self.settle_terminal(txn["ref"], result, txn["amount"])
                 return
-        if not self.has("never-reverse"):
+        if not self.defects.on("never-reverse"):
             await self.reverse(txn, test_case)
 
     def maybe_on_its_way(self, txn: dict, answer: dict) -> bool:
@@ -235,7 +236,7 @@ class Acquiring:
             body["termId"] = self.terminal["id"]
         else:
             body["origTxnNo"] = original["txn_no"]
-        mode = "cpm" if self.has("mpm-refund-sent-as-cpm") else original["mode"].lower()
+        mode = "cpm" if self.defects.on("mpm-refund-sent-as-cpm") else original["mode"].lower()
         flight = self.in_flight[txn["ref"]] = asyncio.get_running_loop().create_future()
         try:
             answer = await self.to_switch(f"{mode}.{txn['kind']}.request", body, test_case)
@@ -290,7 +291,7 @@ class Acquiring:
             self.ledger.credit_merchant(db, merchant_id, merchant_credit)
         return {"status": status, "resp_code": result["respCode"],
                 "counterparty": result.get("issuer"), "voucher_num": result.get("voucherNum"),
-                "settle_date": None if self.has("terminal-drops-settle-date")
+                "settle_date": None if self.defects.on("terminal-drops-settle-date")
                 else result.get("settleDate"), "settle_key": result.get("settleKey")}
 
     def on_inquiry(self, message: dict) -> dict:
@@ -302,7 +303,7 @@ class Acquiring:
         if merchant is None or (read.reference is not None and (
                 dynamic is None or read.merchant_id not in (None, merchant_id))):
             return self.refuse(message, "31", "not a merchant code of this acquirer")
-        if dynamic and dynamic["used"] and not self.has("dynamic-code-reusable"):
+        if dynamic and dynamic["used"] and not self.defects.on("dynamic-code-reusable"):
             return self.refuse(message, "35", "dynamic code already paid (single use)")
         amount = dynamic["amount"] if dynamic else None
         currency = read.currency or self.codes.currency
@@ -323,7 +324,7 @@ class Acquiring:
         if body["currency"] != order["currency"] or order["amount"] not in (None, body["amount"]):
             return self.refuse(message, "35", "amount or currency differs from the order")
         if (order["reference"] and self.ledger.dynamic_code(order["reference"])["used"]
-                and not self.has("dynamic-code-reusable")):
+                and not self.defects.on("dynamic-code-reusable")):
             return self.refuse(message, "35", "dynamic code already paid (single use)")
         try:
             payer = self.open_field(body["payer"])
@@ -336,8 +337,9 @@ class Acquiring:
             self.ledger.credit_merchant(db, order["merchant_id"], body["amount"])
             self.book_approval(db, body, role="acquirer", mode="MPM",
                                merchant_id=order["merchant_id"], counterparty=body["issuer"],
-                               txn_no=body["txnNo"], account=None
-                               if self.has("payer-details-not-kept") else payer.get("accountRef"))
+                               txn_no=body["txnNo"],
+                               account=None if self.defects.on("payer-details-not-kept")
+                               else payer.get("accountRef"))
         return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
                                     "voucherNum": body["voucherNum"], "amount": body["amount"],
                                     "currency": body["currency"]})
@@ -346,7 +348,7 @@ class Acquiring:
         """The switch tells the acquirer an MPM payment to one of its codes is cleared
         (R-FLOW-08): acknowledged, every copy. The payment was booked when this acquirer
         approved it, so the notice changes nothing here."""
-        if self.has("notice-unacknowledged"):
+        if self.defects.on("notice-unacknowledged"):
             return self.refuse(message, "06", "notices are not taken")
         return self.reply(message, {**self.profile.response("00"),
                                     "voucherNum": message["body"]["voucherNum"]})
@@ -355,17 +357,17 @@ class Acquiring:
         """A result notice: acknowledged always, every copy (R-FLOW-08); acted on only when
         it matches a purchase of this acquirer whose outcome it does not know yet."""
         body = message["body"]
-        if self.has("notice-unacknowledged"):
+        if self.defects.on("notice-unacknowledged"):
             return self.refuse(message, "06", "notices are not taken")
         txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'acquirer' AND"
                               " kind = 'payment' AND order_no = ?", body.get("orderNo"))
-        acts = txn is not None and (self.has("notice-unchecked") or (
+        acts = txn is not None and (self.defects.on("notice-unchecked") or (
             txn["status"] == "unknown"
             and (txn["amount"], txn["currency"]) == (body["amount"], body["currency"])))
         # An order still waiting for its answer has no outcome on record yet.
         unanswered = txn is None or (txn["status"] == "unknown" and txn["resp_code"] is None)
         result = {**body, "respCode": body["origRespCode"]}
-        if unanswered and self.has("notice-books-unknown-order"):
+        if unanswered and self.defects.on("notice-books-unknown-order"):
             merchant = self.terminal_merchant()
             with self.ledger.atomic() as db:
                 self.ledger.record(db, ref=body["voucherNum"], role="acquirer", mode="CPM",
@@ -375,9 +377,9 @@ class Acquiring:
                                        db, merchant["id"], result, body["amount"]))
         elif acts:
             self.settle_terminal(txn["ref"], result, txn["amount"],
-                                 only_unknown=not self.has("notice-unchecked"))
+                                 only_unknown=not self.defects.on("notice-unchecked"))
         elif txn is not None and txn["status"] == "approved" and \
-                self.has("notice-credits-merchant-again"):
+                self.defects.on("notice-credits-merchant-again"):
             with self.ledger.atomic() as db:        # the same purchase booked a second time
                 self.ledger.record(db, **{**txn, "ref": f"N{body['voucherNum']}",
                                           "created_at": None})

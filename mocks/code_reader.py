@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
 
 from mocks.control_api import ControlError
+from mocks.defects import Defects
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.findings import ERROR
 
@@ -20,31 +20,31 @@ from qrinterop.codes.findings import ERROR
 CLEANED_LENGTH = 18
 
 
-def read_payment_code(code: str, form: re.Pattern, defects: Collection[str]) -> str:
+def read_payment_code(code: str, form: re.Pattern, defects: Defects) -> str:
     """The payment code to send, from what the terminal scanned: refused unless it has the
     ``form`` a purchase message can carry."""
-    if "terminal-rewrites-codes" in defects:
+    if defects.on("terminal-rewrites-codes"):
         digits = "".join(c for c in unicodedata.normalize("NFKC", code) if c.isdigit())
         return digits[:CLEANED_LENGTH]
-    if "terminal-assumes-19-digits" in defects and len(code) != 19:
+    if defects.on("terminal-assumes-19-digits") and len(code) != 19:
         raise ControlError(422, "not a payment code: 19 digits expected")
     if not form.fullmatch(code):
         raise ControlError(422, f"not a payment code: a purchase carries {form.pattern}")
     return code
 
 
-def check_merchant_code(code: str, defects: Collection[str]) -> None:
+def check_merchant_code(code: str, defects: Defects) -> None:
     """Refuse an EMV merchant code that breaks a coding rule."""
-    if "wallet-byte-lengths" in defects and not code.isascii():
+    if defects.on("wallet-byte-lengths") and not code.isascii():
         raise ControlError(422, "not a valid merchant code: lengths do not add up")
     parsed, findings = emv_mpm.validate(code)
-    if "wallet-skips-code-checks" in defects:
+    if defects.on("wallet-skips-code-checks"):
         return
     errors = [f for f in findings if f.severity == ERROR
-              and not (f.requirement == "R-MPM-05" and "skip-crc-check" in defects)]
+              and not (f.requirement == "R-MPM-05" and defects.on("skip-crc-check"))]
     if parsed is None or errors:
         raise ControlError(422, "not a valid merchant code: " + "; ".join(
             f"{f.requirement} {f.path}: {f.message}" for f in errors))
     country = parsed.get("58")
-    if "wallet-refuses-foreign-codes" in defects and (country is None or country.value != "CN"):
+    if defects.on("wallet-refuses-foreign-codes") and (country is None or country.value != "CN"):
         raise ControlError(422, "not a merchant code of a Chinese institution")

@@ -116,7 +116,7 @@ class ControlApi:
 
     async def get_account(self, request: web.Request) -> dict:
         view = self.account_view(request.match_info["account"])
-        if self.inst.has("control-balance-as-text"):
+        if self.inst.defects.on("control-balance-as-text"):
             view["balance"] = f"{view['balance'] / 100:.2f}"
         return view
 

@@ -21,7 +21,6 @@ import secrets
 import sqlite3
 from datetime import timedelta
 from functools import cached_property
-from pathlib import Path
 
 from aiohttp import web
 
@@ -44,35 +43,25 @@ from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
 
-DEFECTS_FILE = Path(__file__).with_name("defects.json")
-
-
-def known_defects() -> set[str]:
-    return set(json.loads(DEFECTS_FILE.read_text(encoding="utf-8"))["defects"])
-
 
 class Institution(Acquiring, Issuing, Node):
     def __init__(self, config: dict) -> None:
         super().__init__(config)
-        unknown = set(config.get("defects", [])) - known_defects()
-        if unknown:
-            raise SystemExit(f"unknown defect(s): {', '.join(sorted(unknown))}")
-        self.defects = set(config.get("defects", []))
-        if "crash-on-start" in self.defects:
+        if self.defects.on("crash-on-start"):
             raise SystemExit("defect crash-on-start: exiting during start-up")
         self.contract = ControlApiSpec.of(self.profile)
         self.ledger = Ledger(config["state_file"], self.contract.document["components"]
                              ["schemas"]["Balance"]["maximum"])
         codes = config["codes"]
-        wrong_prefix = "payment-code-wrong-prefix" in self.defects
+        wrong_prefix = self.defects.on("payment-code-wrong-prefix")
         self.code_rules = [CodeRule(self.id, "70" if wrong_prefix else prefix, length)
                            for rule in payment_code_rules(codes)
                            for prefix in rule["prefixes"] for length in rule["lengths"]]
         self.codes = MerchantCodeStyle(
             codes.get("merchant_codes", "emv-guid"), self.id, self.switch_id,
             codes.get("merchant_guid"), self.profile.manifest["envelope"]["currency"],
-            emv_mpm.utf8_length if self.has("merchant-code-byte-length") else len,
-            with_amount=not self.has("dynamic-code-without-amount"))
+            emv_mpm.utf8_length if self.defects.on("merchant-code-byte-length") else len,
+            with_amount=not self.defects.on("dynamic-code-without-amount"))
         self.terminal: dict = config.get("terminal", {})
         self.roles: set[str] = set(config.get("roles", ("issuer", "acquirer")))
         self.features: set[str] | None = set(config["features"]) if "features" in config \
@@ -88,7 +77,7 @@ class Institution(Acquiring, Issuing, Node):
     def status_of(self, resp_code: str) -> str:
         """How a response code leaves a transaction: approved, declined, or unknown (query)."""
         entry = self.profile.response_codes.get(resp_code, {"outcome": "failure"})
-        if entry["outcome"] == "unknown" and self.has("pending-as-declined"):
+        if entry["outcome"] == "unknown" and self.defects.on("pending-as-declined"):
             return "declined"
         return {"success": "approved", "unknown": "unknown"}.get(entry["outcome"], "declined")
 
@@ -102,18 +91,15 @@ class Institution(Acquiring, Issuing, Node):
         """Whether this institution implements an optional feature: what its ICS declares
         (a peer of the simulated network implements them all)."""
         return self.features is None or feature in self.features or \
-            self.has("acts-beyond-its-ics")
+            self.defects.on("acts-beyond-its-ics")
 
     def reply(self, request: object, body: dict) -> dict:
         answer = super().reply(request, body)
-        if self.has("signs-pretty-json"):   # the classic: signing the bytes one logs
+        if self.defects.on("signs-pretty-json"):   # the classic: signing the bytes one logs
             shown = json.dumps({"body": answer["body"], "header": answer["header"]},
                                ensure_ascii=False, indent=2, sort_keys=True)
             answer["signature"]["value"] = self.party.key.sign(shown.encode("utf-8"))
         return answer
-
-    def has(self, defect: str) -> bool:
-        return defect in self.defects
 
     def new_ref(self, kind: str) -> str:
         return f"{kind}{beijing_now():%Y%m%d%H%M%S}{next(self.serial):06d}"
@@ -134,7 +120,7 @@ class Institution(Acquiring, Issuing, Node):
         """Record a transaction this institution approved for the switch; the switch's voucher
         number is its reference, as it is on the other side."""
         settle_date = body["settleDate"]
-        if self.has("wrong-settle-date"):      # its own calendar day, not the switch's
+        if self.defects.on("wrong-settle-date"):      # its own calendar day, not the switch's
             settle_date = f"{beijing_now() - timedelta(days=1):%m%d}"
         self.ledger.record(db, ref=body["voucherNum"], status="approved", resp_code="00",
                            amount=body["amount"], currency=body["currency"],
@@ -145,8 +131,8 @@ class Institution(Acquiring, Issuing, Node):
         harness programmed a fault for it (a peer that acknowledges late, or not at all)."""
         raw = await request.read()
         message, refusal = self.check_inbound(
-            raw, "from-switch", verify=not self.has("skip-signature-check"),
-            validate=not self.has("skip-message-validation"))
+            raw, "from-switch", verify=not self.defects.on("skip-signature-check"),
+            validate=not self.defects.on("skip-message-validation"))
         sender, msg_type = header_text(message, "sender"), header_text(message, "msgType")
         self.log("in", sender, "from-switch", message or None,
                  note=refusal["body"]["respMsg"] if refusal else None)

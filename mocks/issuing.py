@@ -34,9 +34,9 @@ class Issuing:
         money is set aside (and the payment recorded, unknown) before the switch is asked,
         so that parallel payments cannot spend it twice and a crash leaves a record to
         resolve; the answer takes or releases it."""
-        if not code.startswith("https://") or self.has("wallet-refuses-url-codes"):
+        if not code.startswith("https://") or self.defects.on("wallet-refuses-url-codes"):
             check_merchant_code(code, self.defects)     # a URL code is checked by its acquirer
-        if not self.has("wallet-skips-code-checks") and self.codes.owns(code):
+        if not self.defects.on("wallet-skips-code-checks") and self.codes.owns(code):
             raise ControlError(422, "on-us code: not an interconnection payment")
         if self.ledger.balance(account) is None:
             raise ControlError(404, f"no account {account}")
@@ -65,7 +65,7 @@ class Issuing:
         payer = {"accountRef": account}
         answer = await self.to_switch("mpm.payment.request", {
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
-            "payer": payer if self.has("payer-in-clear") else self.encrypt_for(
+            "payer": payer if self.defects.on("payer-in-clear") else self.encrypt_for(
                 self.switch_id, payer), "orderNo": order_no,
             "orderTime": base["order_time"]}, test_case)
         txn = self.book_payer_side(order_no, answer)
@@ -129,7 +129,7 @@ class Issuing:
             if txn["status"] != "unknown":
                 return txn          # already settled (a query that overtook the answer)
             if outcome["status"] == "approved":
-                debit = txn["amount"] * (10 if self.has("mpm-debit-wrong-amount") else 1)
+                debit = txn["amount"] * (10 if self.defects.on("mpm-debit-wrong-amount") else 1)
                 self.ledger.take(db, ref, debit)
             elif outcome["status"] != "unknown":
                 self.ledger.release(db, ref)
@@ -139,11 +139,11 @@ class Issuing:
         """Whether paying ``amount`` takes the payer past a daily limit (R-FLOW-10): the
         limit of the account's risk tier, and for a static code tier D's, whatever the
         account's tier. The day is Beijing's; tier A has no limit but the one agreed."""
-        if self.has("ignore-daily-limit"):
+        if self.defects.on("ignore-daily-limit"):
             return False
         tiers = self.profile.business["risk_tiers"]["tiers"]
         limits = [(tiers[self.ledger.account(account)["risk_tier"]], False)]
-        if static and not self.has("static-code-not-tier-d"):
+        if static and not self.defects.on("static-code-not-tier-d"):
             limits.append((tiers["D"], True))
         today = beijing_now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
         return any(tier["daily_limit_fen"]["value"] is not None and amount
@@ -156,7 +156,7 @@ class Issuing:
         code = self.ledger.payment_code(value)
         if code is None:
             return None, "61"
-        if code["used_at"] is not None and not self.has("accept-reused-payment-code"):
+        if code["used_at"] is not None and not self.defects.on("accept-reused-payment-code"):
             return None, "72"
         self.ledger.mark_code_used(value)
         if code["expires_at"] < time.time():
@@ -166,7 +166,7 @@ class Issuing:
     def on_purchase(self, message: dict) -> dict:
         body = message["body"]
         if (self.ledger.transaction(body["voucherNum"]) is not None
-                and not self.has("accept-duplicate-voucher")):
+                and not self.defects.on("accept-duplicate-voucher")):
             return self.refuse(message, "12", "voucher number already booked: no second debit")
         code, refusal = self.use_payment_code(body["code"])
         if refusal:
@@ -180,9 +180,9 @@ class Issuing:
             self.book_approval(db, body, role="issuer", mode="CPM", account=code["account"],
                                counterparty=body["acquirer"], order_no=body["orderNo"],
                                code_type="dynamic")
-        amount = f"{Decimal(body['amount']) / 100:.2f}" if self.has("purchase-amount-as-text") \
-            else body["amount"]
-        extra = {"promotion": "none"} if self.has("answer-with-unknown-field") else {}
+        amount = f"{Decimal(body['amount']) / 100:.2f}" \
+            if self.defects.on("purchase-amount-as-text") else body["amount"]
+        extra = {"promotion": "none"} if self.defects.on("answer-with-unknown-field") else {}
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"], **extra})
 
@@ -196,10 +196,10 @@ class Issuing:
         if self.over_daily_limit(code["account"], body["amount"], static=False):
             return self.refuse(message, "33", "over the payer's daily limit")
         self.ledger.add_step_up(body["voucherNum"], code, body)
-        if self.has("debit-before-password"):
+        if self.defects.on("debit-before-password"):
             with self.ledger.atomic() as db:
                 self.ledger.debit(db, code["account"], body["amount"])
-        if self.has("step-up-auto-confirm"):
+        if self.defects.on("step-up-auto-confirm"):
             self.spawn(self.decide_password(code["account"], "confirm",
                                             message["header"].get("testCaseId")))
         return self.reply(message, {**self.profile.response("00"),
@@ -263,7 +263,7 @@ class Issuing:
             txn = self.ledger.one("SELECT * FROM transactions WHERE ref = ?", voucher)
             if txn["status"] != "unknown":
                 return txn
-            if status == "approved" and not self.has("debit-before-password"):
+            if status == "approved" and not self.defects.on("debit-before-password"):
                 self.ledger.take(db, voucher, txn["amount"])
             self.ledger.release(db, voucher)
             return self.ledger.settle(db, voucher, status=status)
@@ -278,7 +278,7 @@ class Issuing:
         if not done:
             original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
             with self.ledger.atomic() as db:
-                if original is not None and not self.has("reversal-keeps-the-money"):
+                if original is not None and not self.defects.on("reversal-keeps-the-money"):
                     self.ledger.credit_account(db, original["account"], original["amount"])
                 self.book_approval(db, body, role="issuer", mode="CPM", kind="reversal",
                                    account=original["account"] if original else None,
@@ -306,7 +306,7 @@ class Issuing:
             return self.refuse(message, *refusal)
         with self.ledger.atomic() as db:
             self.ledger.credit_account(db, original["account"], body["amount"])
-            if self.has("refund-not-booked"):
+            if self.defects.on("refund-not-booked"):
                 return self.reply(message, {**self.profile.response("00"),
                                             "voucherNum": body["voucherNum"],
                                             "amount": body["amount"],
@@ -328,7 +328,7 @@ class Issuing:
                                  " orig_voucher = ? AND status = 'approved'",
                                  original["voucher_num"])
         refunded = self.ledger.refunded(original["voucher_num"], "issuer")
-        if voided and not self.has("void-twice"):
+        if voided and not self.defects.on("void-twice"):
             return "45", "the purchase was voided"
         if kind == "void":
             if refunded:
@@ -339,7 +339,7 @@ class Issuing:
                 return "39", "a void must fall on the purchase's clearing day"
             return None
         if refunded + body["amount"] > original["amount"] and \
-                not self.has("refund-beyond-original"):
+                not self.defects.on("refund-beyond-original"):
             return "33", (f"refunds would total {refunded + body['amount']} fen, more than "
                           f"the {original['amount']} fen paid")
         return None

@@ -24,9 +24,12 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mocks.institution import known_defects, make_app
-from mocks.service import serve
+from mocks.defects import catalogue
+from mocks.institution import make_app
+from mocks.service import CONFIG_SCHEMA, serve
+from qrinterop.errors import UsageError
 from qrinterop.ics.loader import load_ics
+from qrinterop.inputs import load_checked
 from qrinterop.profile import load_profile
 from qrinterop.protocol.transport import MESSAGE_PATH, listen
 
@@ -36,7 +39,7 @@ NETWORK = Path(__file__).with_name("network.json")
 
 def from_ics(path: Path) -> dict:
     """A configuration from the institution's own ICS, before it knows any run's network."""
-    ics = load_ics(path, known_defects(), set(load_profile().features))
+    ics = load_ics(path, set(catalogue()), set(load_profile().features))
     state = Path(tempfile.mkdtemp(prefix="qrinterop-reference-")) / "state.sqlite"
     return {"id": ics["institution"]["id"], "key_id": ics["keys"][-1]["id"],
             "codes": ics["codes"], "terminal": ics.get("terminal", {}),
@@ -55,7 +58,7 @@ def main() -> None:
     if args.ics:
         config = from_ics(args.ics)
     elif path := os.environ.get("QRINTEROP_SUT_CONFIG"):
-        config = json.loads(Path(path).read_text(encoding="utf-8"))
+        config = load_checked(Path(path), "QRINTEROP_SUT_CONFIG", CONFIG_SCHEMA)
     else:
         sys.exit("give --ics FILE, or let qrinterop certify set QRINTEROP_SUT_CONFIG")
     if config["url"] != config["control_url"].rstrip("/") + MESSAGE_PATH:
@@ -67,4 +70,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except UsageError as exc:      # an unusable ICS or config: one line, as the harness's own
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from mocks.defects import Defects
 from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
 from qrinterop.protocol.canonical import strict_loads
@@ -51,12 +52,13 @@ class Node:
 
     def __init__(self, config: dict, profile: Profile | None = None) -> None:
         self.config = config
+        self.defects = Defects(config.get("defects", []))     # an unknown name: refused first
         self.id: str = config["id"]
         self.party = Party(self.id, SigningKey.load(Path(config["key_file"])), config.get("key_id"))
         self.profile = profile or load_profile(
             Path(config["profile_dir"]) if config.get("profile_dir") else None)
-        check_freshness = not {"skip-freshness-check", "switch-skips-freshness-check"} & \
-            set(config.get("defects", []))
+        check_freshness = not (self.defects.on("skip-freshness-check")
+                               or self.defects.on("switch-skips-freshness-check"))
         guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
         self.responder = Responder(self.profile, self.party, KeyRing(),
                                    guard if check_freshness else None)
@@ -214,7 +216,7 @@ class Node:
                               timeout_s: float) -> dict:
         url = self.participants[receiver]["url"]
         _status, answer = await transport.exchange(self.http, url, message, timeout_s)
-        trusted = "trust-unverified-answers" in self.config.get("defects", [])
+        trusted = self.defects.on("trust-unverified-answers")
         signed = trusted or signature_ok(answer, self.keys)
         if header_text(answer, "sender") != receiver or not signed:
             raise transport.PeerError("malformed", f"answer from {receiver} is not signed by it",

@@ -19,6 +19,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from mocks.defects import UnknownDefect
+from qrinterop.errors import UsageError
+from qrinterop.inputs import load_checked
+
+CONFIG_SCHEMA = Path(__file__).with_name("service-config.schema.json")
+
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -55,8 +61,13 @@ async def serve(app: web.Application, sock: socket.socket, watch_stdin: bool = T
 
 
 def run(make_app: Callable[[dict], web.Application]) -> None:
-    """Entry point of a service module: build its app from the config and serve it."""
+    """Entry point of a service module: build its app from the config and serve it. A config
+    that breaks ``service-config.schema.json``, or names a defect the catalogue lacks, is one
+    line on stderr (which the runner keeps in the service's log) and exit status 2."""
     args = _arguments()
-    config = json.loads(args.config.read_text(encoding="utf-8"))
-    sock = socket.socket(fileno=args.fd)
-    asyncio.run(serve(make_app(config), sock))
+    try:
+        app = make_app(load_checked(args.config, "service configuration", CONFIG_SCHEMA))
+    except (UsageError, UnknownDefect) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(UsageError.exit_code)
+    asyncio.run(serve(app, socket.socket(fileno=args.fd)))

@@ -73,8 +73,6 @@ class Switch(Node):
 
     def __init__(self, config: dict) -> None:
         super().__init__(config)
-        # Deliberate defects (mocks/defects.json, sut: switch) when certified as the SUT.
-        self.defects = set(config.get("defects", []))
         self.db = open_database(config["state_file"])
         self.db.executescript(SCHEMA)
         # Only the participants: a code of an institution outside this network is not routable.
@@ -127,7 +125,7 @@ class Switch(Node):
         """The participant owning a merchant code: an EMV code by its merchant account
         templates if it keeps every coding rule (a broken code is nobody's to be asked about),
         a URL-form code by its pattern."""
-        if "switch-routes-by-guid-text" in self.defects and (owner := next(
+        if self.defects.on("switch-routes-by-guid-text") and (owner := next(
                 (owner for guid, owner in self.routes.guids.items() if guid in code.upper()),
                 None)):
             return owner
@@ -185,9 +183,9 @@ class Switch(Node):
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        lenient = "switch-lenient-parsing" in self.defects
+        lenient = self.defects.on("switch-lenient-parsing")
         message, refusal = self.check_inbound(
-            raw, "to-switch", verify="switch-skips-signature-check" not in self.defects,
+            raw, "to-switch", verify=not self.defects.on("switch-skips-signature-check"),
             validate=not lenient)
         if lenient and not refusal:
             message["body"] = self.coerced(message)
@@ -346,7 +344,7 @@ class Switch(Node):
             return self.refuse(message, "32", "only an issuer with registered payment codes"
                                               " applies for them")
         code = secrets.choice(rules).new_code()
-        if "switch-mints-unroutable-codes" in self.defects:
+        if self.defects.on("switch-mints-unroutable-codes"):
             code += "0"         # one digit more than the issuer registered
         return self.reply(message, {**self.profile.response("00"), "code": code,
                                     "validitySeconds": body.get("validitySeconds", 60)})
@@ -385,7 +383,7 @@ class Switch(Node):
             return self.refuse(message, "35", "unknown txnNo")
         try:    # the payer's details are the switch's to open, and the acquirer's next
             payer = self.open_field(body["payer"])
-            if "switch-forwards-payer-in-clear" not in self.defects:
+            if not self.defects.on("switch-forwards-payer-in-clear"):
                 payer = self.encrypt_for(row[0], payer)
         except FieldDecryptionError as exc:
             return self.refuse(message, "10", f"payer: {exc}")
@@ -448,10 +446,10 @@ class Switch(Node):
 
     def issuer_of(self, code: str) -> str | None:
         """The participant owning a payment code, by prefix and length (R-CPM-02)."""
-        if "switch-routes-by-prefix-only" in self.defects:
+        if self.defects.on("switch-routes-by-prefix-only"):
             rules = [r for r in self.routes.code_rules if code.startswith(r.prefix)]
             return max(rules, key=lambda r: len(r.prefix)).owner if rules else None
-        if "switch-routes-by-length-only" in self.defects:
+        if self.defects.on("switch-routes-by-length-only"):
             return next((r.owner for r in self.routes.code_rules if len(code) == r.length), None)
         route = self.routes.payment_code(code)
         return route.institution if route else None
@@ -462,7 +460,7 @@ class Switch(Node):
             return self.refuse(message, "44", "no participant owns this payment code")
         earlier = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
                                 body["orderNo"], body["orderTime"], acquirer)
-        if earlier is not None and "switch-forwards-repeated-purchases" not in self.defects:
+        if earlier is not None and not self.defects.on("switch-forwards-repeated-purchases"):
             return self.repeated_purchase(message, earlier)
         clearing = self.clearing()
         if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"]:
@@ -544,9 +542,9 @@ class Switch(Node):
         schedule = self.profile.schedules["notification_retry"]
         carrier = {"header": {"msgType": f"{msg_type}.request", "testCaseId": test_case}}
         try:
-            attempts = 1 if "switch-never-resends-notices" in self.defects \
+            attempts = 1 if self.defects.on("switch-never-resends-notices") \
                 else schedule["max_attempts"]
-            at_once = "switch-resends-notices-at-once" in self.defects
+            at_once = self.defects.on("switch-resends-notices-at-once")
             for delay in schedule["delays_s"][:attempts]:
                 await asyncio.sleep(0 if at_once else delay * self.scale)
                 answer = await self.forward(carrier, receiver, notice)
@@ -629,7 +627,7 @@ class Switch(Node):
             message, row["issuer"], acquirer=acquirer, issuer=row["issuer"],
             extra={"acquirer": acquirer, "origVoucherNum": row["voucher_num"]},
             answered_by="issuer")
-        if answer["body"]["respCode"] == "00" and "switch-forgets-reversals" not in self.defects:
+        if answer["body"]["respCode"] == "00" and not self.defects.on("switch-forgets-reversals"):
             # Final now, whatever the switch knew of it: a query finds it reversed (R-FLOW-05).
             self.conclude(row["voucher_num"], "46")
         return answer
@@ -684,7 +682,7 @@ class Switch(Node):
         answering institution (as ``answered_by``) to an approval on the way back."""
         clearing = clearing or self.clearing()
         told = {**clearing, "settleDate": f"{int(clearing['settleDate']) % 1231 + 1:04d}"} \
-            if "switch-splits-settle-dates" in self.defects else clearing
+            if self.defects.on("switch-splits-settle-dates") else clearing
         answer = await self.forward(message, receiver, {**message["body"], **told, **extra})
         if isinstance(answer, str):
             return self.refuse(message, answer)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,21 @@ def _leaves(data: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
             stack.extend(((*path, str(n)), item) for n, item in reversed(list(enumerate(value))))
         else:
             yield path, value
+
+
+def load_checked(path: Path, what: str, schema_file: Path) -> Any:
+    """The JSON document in ``path`` (:func:`load_json`), which must satisfy the JSON Schema
+    in ``schema_file``: :class:`UsageError` naming the file and its first problem otherwise.
+    For the suite's own data files (the defect catalogue, the simulated network, the rows
+    sources), which people edit by hand beside their schema."""
+    from qrinterop.profile import schema_error
+
+    document = load_json(path, what)
+    if problem := schema_error(_schema(schema_file), document):
+        raise UsageError(f"{what} {path}: at {problem} (schema: {schema_file.name})")
+    return document
+
+
+@cache
+def _schema(path: Path) -> Any:
+    return load_json(path, "schema")

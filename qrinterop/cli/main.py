@@ -365,6 +365,7 @@ def _register_groups() -> None:
     from qrinterop.cli.msg import msg as msg_group
     from qrinterop.cli.profile import profile_group
     from qrinterop.cli.reconcile import reconcile
+    from qrinterop.cli.suite_lint import suite_group
 
     cli.add_command(reconcile)
     cli.add_command(keygen)
@@ -374,6 +375,7 @@ def _register_groups() -> None:
     cli.add_command(ics_group)
     cli.add_command(msg_group)
     cli.add_command(profile_group)
+    cli.add_command(suite_group)
 
 
 _register_groups()

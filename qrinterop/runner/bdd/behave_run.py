@@ -14,9 +14,8 @@ from pathlib import Path
 import allure
 from allure_behave.formatter import AllureFormatter
 from behave.configuration import Configuration
-from behave.runner import Runner
 
-from qrinterop.runner.bdd.rows import RowSources, expand_feature
+from qrinterop.runner.bdd.rows import RowsRunner
 from qrinterop.runner.scenarios.session import Session
 
 
@@ -69,22 +68,17 @@ def make_hooks(session: Session) -> dict:
     return {"before_scenario": before_scenario, "after_scenario": after_scenario}
 
 
-class SuiteRunner(Runner):
-    """A behave Runner whose hooks come from the library instead of ``environment.py``."""
+class SuiteRunner(RowsRunner):
+    """A behave Runner whose hooks come from the library instead of ``environment.py``, its
+    ``@rows.`` tables filled (:class:`RowsRunner`)."""
 
-    def __init__(self, config: Configuration, hooks: dict, root: Path) -> None:
+    def __init__(self, config: Configuration, hooks: dict) -> None:
         super().__init__(config)
         self._library_hooks = hooks
-        self._rows = RowSources(root)
 
     def load_hooks(self, filename: str | None = None) -> None:
         self.hooks.update(self._library_hooks)
         self.hooks.setdefault("before_all", self.before_all_default_hook)
-
-    def run_model(self, features=None):
-        for feature in self.features if features is None else features:
-            expand_feature(feature, self._rows)
-        return super().run_model(features)
 
 
 def run_features(features: Path, session: Session, tags: str | None,
@@ -101,4 +95,4 @@ def run_features(features: Path, session: Session, tags: str | None,
     config = Configuration(command_args=args, load_config=False)
     config.scenario_outline_annotation_schema = "{name}"    # each row's name is its own
     config.setup_model()
-    SuiteRunner(config, make_hooks(session), features.parent).run()
+    SuiteRunner(config, make_hooks(session)).run()

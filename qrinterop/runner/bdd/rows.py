@@ -2,29 +2,45 @@
 a scenario.
 
 An Examples table of a Scenario Outline tagged ``@rows.<source>`` is written with its
-headings only; the source, named in ``features/rows.json``, says which file and which items
-of it give the rows, and each heading names a field of the item (``a.b`` for a nested one; a
-list of names becomes the names separated by spaces, an object its JSON). A tag of the
-outline whose placeholder takes such a value, ``@req.<requirements>`` say, becomes one tag
-per name.
+headings only; the source, named in ``features/rows.json`` (checked against
+``features/rows.schema.json``, which documents its small selection language), says which file
+and which items of it give the rows, and each heading names a field of the item (``a.b`` for a
+nested one; a list of names becomes the names separated by spaces, an object its JSON).
 
-The suite's reader (:meth:`Suite.scenarios`) and its runner both expand features through
-:func:`expand_feature`, so selection, sharding and coverage see the same scenarios as a run.
+A tag whose placeholder takes several words, ``@req.<requirements>`` say, becomes one tag per
+word. behave would make it one tag, the words joined by underscores, so such a table is split
+into one Examples per run of consecutive rows sharing those words, each carrying the rendered
+tags itself: behave then builds every scenario as it would from a hand-written table.
+
+Only behave's public model is used (``Examples``, ``Table``, ``Tag``, an outline's
+``examples`` and ``tags``), before any scenario of the outline is built. The suite's reader
+(:meth:`Suite.scenarios`), the run (``SuiteRunner``) and a plain ``behave`` command line (its
+``runner`` in ``behave.ini`` is :class:`RowsRunner`, so ``behave --dry-run -f steps.usage``
+sees every row) expand features through :func:`expand_feature`, so selection, sharding and
+coverage see the same scenarios as a run.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 
-from behave.model import Feature, Row, ScenarioOutline, Tag
+from behave.model import Examples, Feature, ScenarioOutline, Table, Tag
+from behave.runner import Runner
 
 from qrinterop.errors import UsageError
+from qrinterop.inputs import load_checked
 from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 
 ROWS_TAG = "rows."
 PROFILE_FILE = "profile:"
+ROWS_FILE = Path("features") / "rows.json"
+SCHEMA_FILE = Path("features") / "rows.schema.json"
+PLACEHOLDER = re.compile(r"<([^<>]+)>")
 
 
 class RowSources:
@@ -32,14 +48,14 @@ class RowSources:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        path = root / "features" / "rows.json"
-        self.sources = json.loads(path.read_text(encoding="utf-8"))["sources"] \
-            if path.is_file() else {}
+        path = root / ROWS_FILE
+        self.sources: dict[str, dict] = load_checked(
+            path, "row sources", root / SCHEMA_FILE)["sources"] if path.is_file() else {}
 
     def items(self, name: str) -> list[dict]:
         """The items the source ``name`` selects, in file order."""
         if name not in self.sources:
-            raise UsageError(f"features: no row source {name!r} in features/rows.json")
+            raise UsageError(f"features: no row source {name!r} in {ROWS_FILE}")
         spec = self.sources[name]
         data = _load(self._file(spec["file"]))
         return [item for item in _walk(data, spec["items"].split("."))
@@ -54,13 +70,16 @@ class RowSources:
         return self.root / name
 
     def rows(self, name: str, headings: list[str]) -> list[list[str]]:
-        return [[_cell(_field(item, heading)) for heading in headings]
+        return [[_cell(field(item, heading)) for heading in headings]
                 for item in self.items(name)]
 
 
 @cache
 def _load(path: Path) -> object:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"row sources {ROWS_FILE}: cannot read {path}: {exc}") from None
 
 
 def _walk(data: object, parts: list[str]) -> list[dict]:
@@ -76,7 +95,8 @@ def _walk(data: object, parts: list[str]) -> list[dict]:
     return [item for element in data or [] for item in _walk(element, rest)]
 
 
-def _field(item: dict, dotted: str) -> object:
+def field(item: dict, dotted: str) -> object:
+    """The value of a dotted field name in an item (None where the path ends early)."""
     value: object = item
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
@@ -92,8 +112,8 @@ def _holds(value: object, wanted: object) -> bool:
 
 
 def _matches(item: dict, where: dict, unless: dict) -> bool:
-    return all(_holds(_field(item, k), v) for k, v in where.items()) and \
-        not any(_holds(_field(item, k), v) for k, v in unless.items())
+    return all(_holds(field(item, k), v) for k, v in where.items()) and \
+        not any(_holds(field(item, k), v) for k, v in unless.items())
 
 
 def _cell(value: object) -> str:
@@ -108,41 +128,81 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def row_sources(examples: Examples) -> list[str]:
+    """The sources an Examples table's ``@rows.`` tags name."""
+    return [str(tag)[len(ROWS_TAG):] for tag in examples.tags if str(tag).startswith(ROWS_TAG)]
+
+
 def expand_feature(feature: Feature, sources: RowSources) -> Feature:
-    """Fill every ``@rows.`` Examples table of ``feature`` in place; return it."""
+    """Fill every ``@rows.`` Examples table of ``feature`` in place, once, as it is parsed
+    (before behave builds its outlines' scenarios); return it."""
     for outline in feature.walk_scenarios(with_outlines=True):
-        if not isinstance(outline, ScenarioOutline):
-            continue
-        filled = False
-        for examples in outline.examples:
-            names = [str(t)[len(ROWS_TAG):] for t in examples.tags
-                     if str(t).startswith(ROWS_TAG)]
-            if not names:
-                continue
-            table = examples.table
-            table.rows = [Row(table.headings, cells, line=examples.line)
-                          for name in names for cells in sources.rows(name, table.headings)]
-            table.modified = filled = True
-        if filled:
-            for scenario, examples_tags in _built(outline):
-                scenario.tags = _row_tags([*outline.tags, *examples_tags], scenario._row)
+        if isinstance(outline, ScenarioOutline) and any(map(row_sources, outline.examples)):
+            _fill(outline, sources)
     return feature
 
 
-def _built(outline: ScenarioOutline) -> list[tuple]:
-    """Each scenario of the outline with the tags of the Examples table it comes from."""
-    scenarios = iter(outline.scenarios)
-    return [(next(scenarios), examples.tags) for examples in outline.examples
-            for _row in examples.table or []]
+def _fill(outline: ScenarioOutline, sources: RowSources) -> None:
+    tables = [(examples, _rows_of(examples, sources)) for examples in outline.examples]
+    split = {name for examples, rows in tables for name in _placeholders(outline, examples)
+             if any(name in row and len(row[name].split()) != 1 for row in rows)}
+    lists = [tag for tag in outline.tags if _names(tag) & split]
+    outline.tags = [tag for tag in outline.tags if tag not in lists]
+    outline.examples = [part for examples, rows in tables
+                        for part in _parts(examples, rows, lists, split)]
 
 
-def _row_tags(template: list, row: Row) -> list[Tag]:
-    """The template's tags for one row, a tag per word of a placeholder's value (behave
-    would make ``@req.<requirements>`` one tag with the words joined by underscores)."""
-    tags = []
-    for tag in map(str, template):
-        name = next((name for name in row.headings if f"<{name}>" in tag), None)
-        rendered = [tag] if name is None else \
-            [tag.replace(f"<{name}>", word) for word in row[name].split()]
-        tags += [Tag(text, 0) for text in rendered if "<" not in text]
+def _rows_of(examples: Examples, sources: RowSources) -> list[dict[str, str]]:
+    """Each row of the table as heading → cell: its own rows, or those its sources give."""
+    headings = examples.table.headings
+    cells = [row.cells for row in examples.table] if not row_sources(examples) else \
+        [row for name in row_sources(examples) for row in sources.rows(name, headings)]
+    return [dict(zip(headings, row, strict=True)) for row in cells]
+
+
+def _names(tag: str) -> set[str]:
+    return set(PLACEHOLDER.findall(str(tag)))
+
+
+def _placeholders(outline: ScenarioOutline, examples: Examples) -> set[str]:
+    """The columns whose values the tags of the outline or the table take."""
+    return {name for tag in [*outline.tags, *examples.tags] for name in _names(tag)}
+
+
+def _parts(examples: Examples, rows: list[dict[str, str]], lists: list[str],
+           split: set[str]) -> Iterator[Examples]:
+    """The table as Examples behave builds scenarios from: one per run of consecutive rows
+    whose several-word values are alike (one only, when no tag takes such a value), the
+    tags that take them rendered one per word."""
+    own = [tag for tag in examples.tags if not _names(tag) & split]
+    templates = lists + [tag for tag in examples.tags if _names(tag) & split]
+    for values, run in groupby(rows, key=lambda row: tuple(row.get(n, "") for n in sorted(split))):
+        table = Table(list(examples.table.headings), line=examples.table.line)
+        for row in run:
+            table.add_row([row[heading] for heading in table.headings], examples.line)
+        rendered = _rendered(templates, dict(zip(sorted(split), values, strict=True)))
+        yield Examples(examples.filename, examples.line, examples.keyword, examples.name,
+                       [*own, *(Tag(text, examples.line) for text in rendered)], table)
+
+
+def _rendered(templates: list[str], values: dict[str, str]) -> list[str]:
+    """Each template tag with a placeholder's words, one tag per word."""
+    tags = [str(tag) for tag in templates]
+    for name, value in values.items():
+        placeholder = f"<{name}>"
+        tags = [rendered for tag in tags for rendered in (
+            [tag.replace(placeholder, word) for word in value.split()]
+            if placeholder in tag else [tag])]
     return tags
+
+
+class RowsRunner(Runner):
+    """behave's runner, with the ``@rows.`` tables filled before anything runs: what a plain
+    ``behave`` command line uses (``runner`` in ``behave.ini``), so that a dry run
+    (``behave --dry-run -f steps.usage``) sees the scenarios a certification runs."""
+
+    def run_model(self, features=None):
+        sources = RowSources(Path(self.config.base_dir))
+        for feature in self.features if features is None else features:
+            expand_feature(feature, sources)
+        return super().run_model(features)

@@ -8,13 +8,13 @@ working directory. ``QRINTEROP_SUITE`` points elsewhere, e.g. at a suite under d
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qrinterop.errors import UsageError
+from qrinterop.inputs import load_checked
 
 REQUIRED = ("features", "steps", "mocks")
 
@@ -45,8 +45,8 @@ class Suite:
 
     def network_layout(self) -> dict:
         """The simulated network: the switch, and the peer institutions described the way an
-        ICS describes the SUT."""
-        return json.loads((self.mocks / "network.json").read_text(encoding="utf-8"))
+        ICS describes the SUT (checked against ``mocks/network.schema.json``)."""
+        return self._checked("network.json", "simulated network")
 
     def scenarios(self) -> list[tuple[str, list[str]]]:
         """Every scenario of the suite (each row of an outline apart), in file order: its
@@ -92,7 +92,13 @@ class Suite:
         return self._defects_file()["references"]
 
     def _defects_file(self) -> dict:
-        return json.loads((self.mocks / "defects.json").read_text(encoding="utf-8"))
+        return self._checked("defects.json", "defect catalogue")
+
+    def _checked(self, name: str, what: str) -> dict:
+        """A data file of ``mocks/``, checked against the schema beside it (``X.schema.json``
+        for ``X.json``): :class:`UsageError` naming the file and its first problem."""
+        path = self.mocks / name
+        return load_checked(path, what, path.with_suffix(".schema.json"))
 
 
 def locate() -> Suite:
