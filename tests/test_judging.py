@@ -97,3 +97,17 @@ def test_a_record_reads_alike_from_a_transcript_and_from_a_log():
         assert record.sent_by("10000001") and record.sent_to("90000000")
         assert record.about(orderNo="A1") and record.is_message
     assert Record.of({"at": 2.0, "from": "x", "to": "y", "content": [1]}).body == {}
+
+
+def test_every_broken_rule_is_reported_and_a_warning_bears_only_on_its_own_requirement():
+    from qrinterop.judging.verdicts import bearing_on, failure_requirements
+
+    failed = CheckFailed([Violation("CRC", "valid", "bad", "code_conforms", ("R-MPM-03",)),
+                          Violation("length", "<= 25", "30", "code_conforms", ("R-MPM-04",))])
+    step = StepOutcome("Then", "then", "x", "failed", failed, str(failed))
+    assert failure_requirements(step, ["R-MPM-03", "R-MPM-04"]) == ["R-MPM-03", "R-MPM-04"]
+    warned = _result("S", "warning")
+    warned.warnings = [{"check": "c", "message": "m", "requirements": ["R-MPM-14"],
+                        "expected": "e", "observed": "o"}]
+    assert bearing_on(warned, "R-MPM-14") == "warning"
+    assert bearing_on(warned, "R-CERT-03") == "pass"

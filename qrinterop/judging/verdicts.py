@@ -142,11 +142,13 @@ def sut_fault(exc: BaseException | None) -> bool:
 
 def failure_requirements(outcome: StepOutcome | None, tagged: list[str]) -> list[str]:
     """The requirements the step that stopped a scenario is reported under (``attributed``):
-    a failed check's; the contract's for an answer against the test-control contract; the
-    scenario's own for anything else the SUT did (a refused call after the setting up)."""
+    every violation's of a failed check (a code may break two rules); the contract's for an
+    answer against the test-control contract; the scenario's own for anything else the SUT
+    did (a refused call after the setting up)."""
     exc = outcome.exception if outcome else None
     if isinstance(exc, CheckFailed):
-        return attributed(exc.requirements, tagged)
+        return list(dict.fromkeys(r for v in exc.violations
+                                  for r in attributed(v.requirements, tagged)))
     if isinstance(exc, ContractBroken) and exc.requirement:
         return [exc.requirement]
     return list(tagged) if outcome else []
@@ -204,6 +206,16 @@ def scenario_verdict(outcome: StepOutcome | None, sut_findings: int,
     if warnings:
         return "warning", f"{warnings} check(s) found what the profile advises against"
     return "pass", None
+
+
+def bearing_on(result: ScenarioResult, requirement: str) -> str:
+    """How a scenario's verdict bears on one of its requirements: a warning only on those its
+    warnings name (a code's advisory finding does not tarnish the scenario's other
+    requirements), every other verdict on all of them."""
+    if result.verdict == "warning" and not any(requirement in w["requirements"]
+                                               for w in result.warnings):
+        return "pass"
+    return result.verdict
 
 
 def requirement_verdict(verdicts: Iterable[str]) -> str:

@@ -17,6 +17,7 @@ from qrinterop.judging.verdicts import (
     SCENARIO_VERDICTS,
     ScenarioResult,
     SutStopped,
+    bearing_on,
     requirement_verdict,
     run_verdict,
 )
@@ -72,7 +73,8 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
             bearing = {r.id: r.verdict if contract in r.requirements else "pass"
                        for r in results if r.verdict != "not_applicable"}
         else:
-            bearing = {r.id: r.verdict for r in results if req["id"] in r.requirements}
+            bearing = {r.id: bearing_on(r, req["id"]) for r in results
+                       if req["id"] in r.requirements}
         entries.append({
             "id": req["id"], "level": req["level"], "roles": req["roles"], "title": req["title"],
             "source": req["source"], "scenarios": sorted(bearing),
