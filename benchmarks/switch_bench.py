@@ -16,11 +16,13 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 import requests
 
+from qrinterop.ics.model import DEFAULT_TIMING_SCALE
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, seal, signature_ok
 from qrinterop.protocol.keyring import KeyRing
@@ -80,7 +82,8 @@ def _client(args: tuple) -> tuple[list[float], float, int]:
 def throughput(count: int, clients: int, concurrency: int) -> dict[str, float]:
     """Purchases per second and latency percentiles (ms) for ``count`` purchases."""
     suite, _profile, ics, _path = load_inputs(CertifyOptions())
-    ics["sut"]["timing_scale"] = 1.0        # codes must stay valid while they are made
+    # Real time: codes must stay valid while they are made.
+    ics = replace(ics, sut=replace(ics.sut, timing_scale=DEFAULT_TIMING_SCALE))
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0, (ACQUIRER, ISSUER)) as network:
         issuer = next(p for p in network.peers if p.persona == ISSUER)

@@ -39,20 +39,21 @@ from mocks.tap import Tap
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
+from qrinterop.ics.service_config import ServiceConfig
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
 
 
 class Institution(Acquiring, Issuing, Node):
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: ServiceConfig) -> None:
         super().__init__(config)
         if self.defects.on("crash-on-start"):
             raise SystemExit("defect crash-on-start: exiting during start-up")
         self.contract = ControlApiSpec.of(self.profile)
-        self.ledger = Ledger(config["state_file"], self.contract.document["components"]
+        self.ledger = Ledger(config.state_file, self.contract.document["components"]
                              ["schemas"]["Balance"]["maximum"])
-        codes = config["codes"]
+        codes = config.codes
         wrong_prefix = self.defects.on("payment-code-wrong-prefix")
         self.code_rules = [CodeRule(self.id, "70" if wrong_prefix else prefix, length)
                            for rule in payment_code_rules(codes)
@@ -62,10 +63,10 @@ class Institution(Acquiring, Issuing, Node):
             codes.get("merchant_guid"), self.profile.manifest["envelope"]["currency"],
             emv_mpm.utf8_length if self.defects.on("merchant-code-byte-length") else len,
             with_amount=not self.defects.on("dynamic-code-without-amount"))
-        self.terminal: dict = config.get("terminal", {})
-        self.roles: set[str] = set(config.get("roles", ("issuer", "acquirer")))
-        self.features: set[str] | None = set(config["features"]) if "features" in config \
-            else None
+        self.terminal: dict = config.terminal
+        self.roles: set[str] = set(config.roles)
+        self.features: set[str] | None = None if config.features is None \
+            else set(config.features)
         # Order numbers must not repeat after a restart within the same second (the switch
         # would take a new purchase for the old one): the count starts anywhere.
         self.serial = itertools.count(secrets.randbelow(900_000) + 1)
@@ -171,13 +172,13 @@ class Institution(Acquiring, Issuing, Node):
                                               "transaction")
 
 
-def make_app(config: dict) -> web.Application:
+def make_app(config: ServiceConfig) -> web.Application:
     institution = Institution(config)
 
     app = institution.application(institution.respond,
                                   middlewares=[json_answers, checked_by_contract(institution)])
     app.router.add_routes(ControlApi(institution).routes())
-    if config.get("tap"):       # a peer around an SUT switch: the harness's eyes and hands
+    if config.tap:       # a peer around an SUT switch: the harness's eyes and hands
         institution.tap = Tap(institution.ledger.db, institution.profile.faults,
                               institution.profile.response_codes, kinds=("answer",))
         app.router.add_routes(institution.tap.routes())

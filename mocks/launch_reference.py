@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from mocks.institution import make_app
 from mocks.service import CONFIG_SCHEMA, serve
 from qrinterop.errors import UsageError
 from qrinterop.ics.loader import load_ics
+from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError
 from qrinterop.inputs import load_checked
 from qrinterop.profile import load_profile
 from qrinterop.protocol.transport import MESSAGE_PATH, listen
@@ -37,17 +39,19 @@ KEYS = Path(__file__).with_name("keys")
 NETWORK = Path(__file__).with_name("network.json")
 
 
-def from_ics(path: Path) -> dict:
+def from_ics(path: Path) -> ServiceConfig:
     """A configuration from the institution's own ICS, before it knows any run's network."""
     ics = load_ics(path, set(catalogue()), set(load_profile().features))
+    if ics.signing_key is None or ics.codes is None:
+        sys.exit(f"{path}: the reference needs the keys and codes of its ICS")
     state = Path(tempfile.mkdtemp(prefix="qrinterop-reference-")) / "state.sqlite"
-    return {"id": ics["institution"]["id"], "key_id": ics["keys"][-1]["id"],
-            "codes": ics["codes"], "terminal": ics.get("terminal", {}),
-            "roles": ics["institution"]["roles"], "defects": [], "state_file": str(state),
-            "url": ics["sut"]["url"], "control_url": ics["sut"]["control_url"],
-            "switch_id": json.loads(NETWORK.read_text(encoding="utf-8"))["switch"]["id"],
-            "switch_url": None,
-            "timing_scale": ics["sut"].get("timing_scale", 1.0), "network": {"participants": []}}
+    described = ics.description()
+    return ServiceConfig(
+        id=ics.institution.id, key_id=ics.signing_key.id, state_file=str(state),
+        codes=described["codes"], terminal=described.get("terminal", {}),
+        roles=ics.institution.roles, url=ics.sut.url, control_url=ics.sut.control_url,
+        switch_id=json.loads(NETWORK.read_text(encoding="utf-8"))["switch"]["id"],
+        timing_scale=ics.sut.timing_scale)
 
 
 def main() -> None:
@@ -58,14 +62,19 @@ def main() -> None:
     if args.ics:
         config = from_ics(args.ics)
     elif path := os.environ.get("QRINTEROP_SUT_CONFIG"):
-        config = load_checked(Path(path), "QRINTEROP_SUT_CONFIG", CONFIG_SCHEMA)
+        try:
+            config = ServiceConfig.from_dict(
+                load_checked(Path(path), "QRINTEROP_SUT_CONFIG", CONFIG_SCHEMA))
+        except ServiceConfigError as exc:
+            raise UsageError(f"QRINTEROP_SUT_CONFIG {path}: {exc}") from None
     else:
         sys.exit("give --ics FILE, or let qrinterop certify set QRINTEROP_SUT_CONFIG")
-    if config["url"] != config["control_url"].rstrip("/") + MESSAGE_PATH:
+    control_url = config.control_url or ""
+    if config.url != control_url.rstrip("/") + MESSAGE_PATH:
         sys.exit(f"the reference serves its messages at control_url + {MESSAGE_PATH}: "
-                 f"url {config['url']} does not follow control_url {config['control_url']}")
-    config["key_file"] = str(KEYS / f"{config['key_id']}.key.pem")
-    sock = listen(urlsplit(config["control_url"]).port or 80)
+                 f"url {config.url} does not follow control_url {config.control_url}")
+    config = replace(config, key_file=str(KEYS / f"{config.key_id}.key.pem"))
+    sock = listen(urlsplit(control_url).port or 80)
     asyncio.run(serve(make_app(config), sock, watch_stdin=False))
 
 

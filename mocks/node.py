@@ -15,6 +15,8 @@ import aiohttp
 from aiohttp import web
 
 from mocks.defects import Defects
+from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError, timing_scale
+from qrinterop.ics.service_config import participants as network_participants
 from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
 from qrinterop.protocol.canonical import strict_loads
@@ -34,7 +36,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OTHER_LEG = {"to-switch": "from-switch", "from-switch": "to-switch"}
 
 
-class NetworkConfigError(ValueError):
+class NetworkConfigError(ServiceConfigError):
     """A network configuration (``PUT /control/network``, or the runner's config) that cannot
     be taken; nothing of it has been applied."""
 
@@ -50,19 +52,22 @@ def header_text(message: object, name: str) -> str | None:
 class Node:
     """A participant on the simulated network, configured by the runner's JSON config."""
 
-    def __init__(self, config: dict, profile: Profile | None = None) -> None:
+    def __init__(self, config: ServiceConfig, profile: Profile | None = None) -> None:
         self.config = config
-        self.defects = Defects(config.get("defects", []))     # an unknown name: refused first
-        self.id: str = config["id"]
-        self.party = Party(self.id, SigningKey.load(Path(config["key_file"])), config.get("key_id"))
+        self.defects = Defects(config.defects)     # an unknown name: refused first
+        self.id: str = config.id
+        if config.key_file is None:
+            raise ServiceConfigError(f"{config.id}: no key_file: a simulator signs with the "
+                                     "key the harness made for it")
+        self.party = Party(self.id, SigningKey.load(Path(config.key_file)), config.key_id)
         self.profile = profile or load_profile(
-            Path(config["profile_dir"]) if config.get("profile_dir") else None)
+            Path(config.profile_dir) if config.profile_dir else None)
         check_freshness = not (self.defects.on("skip-freshness-check")
                                or self.defects.on("switch-skips-freshness-check"))
         guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
         self.responder = Responder(self.profile, self.party, KeyRing(),
                                    guard if check_freshness else None)
-        self.join(config)
+        self.join(config.as_dict())
         self.http: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task] = set()     # work that outlives a request
         self.tap: Tap | None = None               # the harness's view, where it has one
@@ -79,20 +84,18 @@ class Node:
 
     @staticmethod
     def read_network(network: object) -> tuple[dict[str, dict], KeyRing, float]:
-        """The registrations by ID, their key ring and the timing scale of a network, or
-        :class:`NetworkConfigError` naming what is wrong with it."""
+        """The registrations by ID, their key ring and the timing scale of a network (the
+        service configuration's reading of them), or :class:`NetworkConfigError` naming what
+        is wrong with it."""
         try:
-            participants = {p["id"]: p for p in network["network"]["participants"]}
-            if not all(isinstance(name, str) and isinstance(p.get("url"), str)
-                       for name, p in participants.items()):
-                raise ValueError("every participant needs a string id and url")
+            if not isinstance(network, dict):
+                raise ServiceConfigError(f"a JSON object, not {type(network).__name__}")
+            participants = {p["id"]: p for p in network_participants(network)}
             keys = KeyRing.from_registrations(participants.values())
-            scale = network.get("timing_scale", 1.0)
+            scale = timing_scale(network)
         except (LookupError, TypeError, ValueError, AttributeError) as exc:
             raise NetworkConfigError(f"network cannot be joined: {type(exc).__name__}: "
                                      f"{exc}") from None
-        if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale <= 1:
-            raise NetworkConfigError(f"timing_scale must be a number in (0, 1], got {scale!r}")
         return participants, keys, scale
 
     def encrypt_for(self, receiver: str, value: dict) -> dict:

@@ -21,9 +21,8 @@ from aiohttp import web
 
 from mocks.defects import UnknownDefect
 from qrinterop.errors import UsageError
+from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError
 from qrinterop.inputs import load_checked
-
-CONFIG_SCHEMA = Path(__file__).with_name("service-config.schema.json")
 
 
 def _arguments() -> argparse.Namespace:
@@ -60,14 +59,16 @@ async def serve(app: web.Application, sock: socket.socket, watch_stdin: bool = T
         await runner.cleanup()
 
 
-def run(make_app: Callable[[dict], web.Application]) -> None:
+def run(make_app: Callable[[ServiceConfig], web.Application]) -> None:
     """Entry point of a service module: build its app from the config and serve it. A config
     that breaks ``service-config.schema.json``, or names a defect the catalogue lacks, is one
     line on stderr (which the runner keeps in the service's log) and exit status 2."""
     args = _arguments()
     try:
-        app = make_app(load_checked(args.config, "service configuration", CONFIG_SCHEMA))
-    except (UsageError, UnknownDefect) as exc:
+        config = ServiceConfig.from_dict(
+            load_checked(args.config, "service configuration", CONFIG_SCHEMA))
+        app = make_app(config)
+    except (UsageError, ServiceConfigError, UnknownDefect) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(UsageError.exit_code)
     asyncio.run(serve(app, socket.socket(fileno=args.fd)))

@@ -25,6 +25,7 @@ from mocks.tap import Tap
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
+from qrinterop.ics.service_config import ServiceConfig
 from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
@@ -71,9 +72,9 @@ RESENT_AFTER_RESTART = ("cpm.reversal.request",)
 class Switch(Node):
     """Routing tables come from the participants' registrations in the runner's config."""
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: ServiceConfig) -> None:
         super().__init__(config)
-        self.db = open_database(config["state_file"])
+        self.db = open_database(config.state_file)
         self.db.executescript(SCHEMA)
         # Only the participants: a code of an institution outside this network is not routable.
         self.routes = RoutingTable().extended(
@@ -708,7 +709,7 @@ class Switch(Node):
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-def make_app(config: dict) -> web.Application:
+def make_app(config: ServiceConfig) -> web.Application:
     switch = Switch(config)
     app = switch.application(switch.handle)
     app.router.add_routes(switch.tap.routes())

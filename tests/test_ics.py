@@ -313,8 +313,8 @@ def test_a_signature_feature_without_its_key(tmp_path):
 
 def test_load_ics_makes_key_paths_absolute(tmp_path):
     document = load_ics(edited_ics(tmp_path), DEFECTS, FEATURES)
-    assert [key["public_key"] for key in document["keys"]] == [
-        str(tmp_path.resolve() / "keys" / f"10000001-sm2-{year}.pub.pem") for year in (2025, 2026)]
+    assert [key.public_key for key in document.keys] == [
+        tmp_path.resolve() / "keys" / f"10000001-sm2-{year}.pub.pem" for year in (2025, 2026)]
 
 
 @pytest.mark.parametrize("url", [

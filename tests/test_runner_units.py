@@ -105,8 +105,8 @@ def test_passive_requirements_are_judged_from_findings():
 # -- ICS, suite, sockets, money ---------------------------------------------------------------
 def test_reference_ics_loads():
     ics = load_ics(REFERENCE_ICS, set(locate().defects()), set(PROFILE.features))
-    assert ics["institution"]["roles"] == ["issuer", "acquirer"]
-    assert ics["sut"]["launch"] == "reference"
+    assert ics.institution.roles == ("issuer", "acquirer")
+    assert ics.sut.launch == "reference"
 
 
 def test_suite_elsewhere_is_a_usage_error(tmp_path, monkeypatch):

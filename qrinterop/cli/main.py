@@ -328,7 +328,7 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
     from qrinterop.runner.serve import describe, follow
 
     suite, profile, ics_doc, _path = load_inputs(CertifyOptions(ics=ics, defects=defects))
-    unknown = set(ics_doc["sut"]["defects"]) - set(suite.defects())
+    unknown = set(ics_doc.sut.defects) - set(suite.defects())
     if unknown:
         raise UsageError(f"unknown defect {', '.join(sorted(unknown))}: "
                          f"see mocks/defects.json or qrinterop selftest")
@@ -336,8 +336,8 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
     with running_network(suite, ics_doc, run_dir, base_port, personas) as network:
         for line in describe(network, run_dir):
             console.print(line, markup=False, highlight=False)
-        if ics_doc["sut"]["defects"]:
-            console.print(f"The SUT has the defects: {', '.join(ics_doc['sut']['defects'])}")
+        if ics_doc.sut.defects:
+            console.print(f"The SUT has the defects: {', '.join(ics_doc.sut.defects)}")
         console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.\n")
         tap = TapClient(network.switch.service.url, profile.timing["upper_tester_timeout_s"])
         try:

@@ -31,6 +31,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qrinterop.errors import UsageError
+from qrinterop.ics.model import Ics
 from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 
@@ -108,22 +109,15 @@ class _Fatal(Exception):
 
 
 # -- public entry points ------------------------------------------------------------------------
-def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> dict:
+def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> Ics:
     """Read and check an ICS file for a run; any problem is a :class:`UsageError` naming file
-    and line. Key file paths and the command's workdir in
-    the data returned are absolute: relative ones start at the ICS file's folder, which no
-    later reader knows."""
+    and line. Key file paths and the command's workdir in the model returned are absolute:
+    relative ones start at the ICS file's folder, which no later reader knows."""
     checked = check_ics(path, known_defects, known_features)
     if checked.problems:
         raise UsageError(checked.error_line())
     assert checked.document is not None
-    folder = path.parent.resolve()
-    for key in checked.document.get("keys", []):
-        key["public_key"] = str(folder / key["public_key"])
-    sut = checked.document["sut"]
-    if sut["launch"] == "command":
-        sut["workdir"] = str(folder / sut.get("workdir", "."))
-    return checked.document
+    return Ics.from_document(checked.document, path.parent.resolve())
 
 
 def check_ics(path: Path, known_defects: set[str], known_features: set[str]) -> Checked:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qrinterop.checks.passive import PASSIVE_REQUIREMENTS
+from qrinterop.ics.model import Ics
 from qrinterop.judging.verdicts import (
     SCENARIO_VERDICTS,
     ScenarioResult,
@@ -37,9 +38,8 @@ class Claims:
     features: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, ics: dict) -> Claims:
-        institution = ics["institution"]
-        return cls(frozenset(institution["roles"]), frozenset(institution.get("features", [])))
+    def of(cls, ics: Ics) -> Claims:
+        return cls(frozenset(ics.institution.roles), frozenset(ics.institution.features))
 
 
 def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> str | None:

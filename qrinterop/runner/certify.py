@@ -29,6 +29,7 @@ from qrinterop.evidence.keys import BundleKey, load_private
 from qrinterop.evidence.masking import mask_known
 from qrinterop.evidence.transcript import stamp
 from qrinterop.ics.loader import load_ics
+from qrinterop.ics.model import Ics, as_dict
 from qrinterop.inputs import loads_json, read_input
 from qrinterop.judging.verdicts import ScenarioResult
 from qrinterop.judging.waivers import apply_waivers, load_waivers
@@ -143,27 +144,21 @@ def selecting(ids: list[str]) -> str:
     return " or ".join(f"@tc.{ident}" for ident in ids)
 
 
-def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
+def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, Ics, Path]:
     suite = locate()
     try:
         profile = load_profile()
     except ProfileError as exc:
         raise UsageError(f"profile: {exc}") from None
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
-    ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
+    # An unknown defect name is refused when the network is built.
+    ics = load_ics(ics_path, set(suite.defects()), set(profile.features)).with_defects(
+        options.defects, suite.defects())
     try:
         check_launcher(ics)
     except UsageError as exc:
         raise UsageError(f"ICS file {ics_path}: {exc}") from None
-    ics["sut"]["defects"] = sorted({*ics["sut"].get("defects", []), *options.defects})
-    catalogue = suite.defects()     # an unknown name is refused when the network is built
-    for defect in ics["sut"]["defects"]:
-        ics["sut"].update(catalogue.get(defect, {}).get("ics_sut", {}))
-    undeclared = {f for d in ics["sut"]["defects"] for f in
-                  catalogue.get(d, {}).get("ics_undeclares", [])}
-    institution = ics["institution"]
-    institution["features"] = [f for f in institution.get("features", []) if f not in undeclared]
-    if ics.get("keys") and ics["sut"]["launch"] == "reference":
+    if ics.keys and ics.sut.is_reference:
         try:        # read again when the network is built; here so that nothing starts
             reference_signing_key(suite, ics)
         except UsageError as exc:
@@ -172,14 +167,13 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, dict, Path]:
 
 
 @contextmanager
-def running_network(suite: Suite, ics: dict, run_dir: Path, base_port: int,
+def running_network(suite: Suite, ics: Ics, run_dir: Path, base_port: int,
                     personas: tuple[str, ...] = (),
-                    peer_ics: dict | None = None) -> Iterator[Network]:
+                    peer_ics: Ics | None = None) -> Iterator[Network]:
     """The simulated network around the SUT, started; stopped on leaving, whatever happens.
     Private keys live in a temporary folder that disappears with the network."""
     with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
         network = build_network(suite, ics, run_dir, Path(key_dir), base_port,
-                                timing_scale=ics["sut"].get("timing_scale", 1.0),
                                 personas=personas, peer_ics=peer_ics)
         with network.group:
             network.group.start_all()
@@ -200,9 +194,9 @@ def certify(options: CertifyOptions,
     sign_key = _signing_key(options.sign_key)
     peer = load_peer(options.peer_ics, suite, profile, ics)
     for who, its in (("an SUT", ics), ("a peer", peer)):
-        if options.jobs > 1 and its and its["sut"]["launch"] != "reference":
+        if options.jobs > 1 and its and not its.sut.is_reference:
             raise UsageError(f"--jobs {options.jobs}: {who} started with launch: "
-                             f"{its['sut']['launch']} is one instance on the ports its ICS "
+                             f"{its.sut.launch} is one instance on the ports its ICS "
                              "gives; run its scenarios with --jobs 1")
     if options.history is not None:
         check_history(options.history)
@@ -225,9 +219,9 @@ def certify(options: CertifyOptions,
                     "title": profile.manifest["title"]},
         "sut": described(ics, ics_path),
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
-        **({"peer": {"id": peer["institution"]["id"], "name": peer["institution"]["name"],
-                     "launch": peer["sut"]["launch"],
-                     "defects": peer["sut"].get("defects", [])}} if peer else {}),
+        **({"peer": {"id": peer.institution.id, "name": peer.institution.name,
+                     "launch": peer.sut.launch, "defects": list(peer.sut.defects)}}
+           if peer else {}),
         "bundle": {"signed": False} if sign_key is None else
         {"signed": True, "alg": sign_key.algorithm, "key_id": sign_key.public.id},
     }
@@ -239,32 +233,33 @@ def certify(options: CertifyOptions,
         report["history"] = record(options.history, report, run_dir)
     write_report(report, run_dir)
     _keep_icss(run_dir, {"ics.yaml": (ics_path, ics),
-                         **({"peer-ics.yaml": (options.peer_ics, peer)} if peer else {})})
+                         **({"peer-ics.yaml": (options.peer_ics, peer)}
+                            if peer and options.peer_ics else {})})
     write_manifest(run_dir, run, profile.folder, suite.root / "vectors")
     if sign_key is not None:
         sign_manifest(run_dir, sign_key)
     return Outcome(report, run_dir, aborted, options.fail_on)
 
 
-def described(ics: dict, ics_path: Path) -> dict:
+def described(ics: Ics, ics_path: Path) -> dict:
     """The SUT as the report and the manifest show it: who it is, what its ICS declares (its
     codes, terminal and keys, and how many test accounts it lists, never which), how it ran."""
-    institution, launch = ics["institution"], ics["sut"]
-    return {"id": institution["id"], "name": institution["name"],
-            "roles": institution["roles"], "launch": launch["launch"],
-            "features": institution.get("features", []), "defects": launch["defects"],
-            "ics": str(ics_path.resolve()), "timing_scale": launch.get("timing_scale", 1.0),
-            "codes": ics.get("codes", {}), "terminal": ics.get("terminal", {}),
-            "keys": [{"id": key["id"], "algorithm": key["algorithm"],
-                      "fingerprint": VerifyKey.load(Path(key["public_key"])).id}
-                     for key in ics.get("keys", [])],
-            "accounts": len(ics.get("accounts", []))}
+    institution, launch = ics.institution, ics.sut
+    return {"id": institution.id, "name": institution.name,
+            "roles": list(institution.roles), "launch": launch.launch,
+            "features": list(institution.features), "defects": list(launch.defects),
+            "ics": str(ics_path.resolve()), "timing_scale": launch.timing_scale,
+            "codes": as_dict(ics.codes) if ics.codes else {},
+            "terminal": as_dict(ics.terminal) if ics.terminal else {},
+            "keys": [{"id": key.id, "algorithm": key.algorithm,
+                      "fingerprint": VerifyKey.load(key.public_key).id} for key in ics.keys],
+            "accounts": len(ics.accounts)}
 
 
-def _keep_icss(run_dir: Path, icss: dict[str, tuple[Path, dict]]) -> None:
-    """Copy each ICS into the bundle under its name there (what was certified), and mask
+def _keep_icss(run_dir: Path, icss: dict[str, tuple[Path, Ics]]) -> None:
+    """Copy each ICS file into the bundle under its name there (what was certified), and mask
     every ICS's test accounts in those copies and in the services' logs."""
-    accounts = [a["id"] for _path, ics in icss.values() for a in ics.get("accounts", [])]
+    accounts = [a.id for _path, ics in icss.values() for a in ics.accounts]
     for name, (path, _ics) in icss.items():
         (run_dir / name).write_text(mask_known(path.read_text(encoding="utf-8"), accounts),
                                     encoding="utf-8")
@@ -274,7 +269,7 @@ def _keep_icss(run_dir: Path, icss: dict[str, tuple[Path, dict]]) -> None:
             log.write_text(kept, encoding="utf-8")
 
 
-def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: dict) -> dict | None:
+def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: Ics) -> Ics | None:
     """The ICS of the institution to pair the SUT with (``--peer-ics``), launched as it says
     (the bundled reference, a command, a container or a URL), as issuer and acquirer under
     another ID. :class:`UsageError` otherwise."""
@@ -282,11 +277,11 @@ def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: dict) -> d
         return None
     peer = load_ics(path, set(suite.defects()), set(profile.features))
     why = ("it must claim issuer and acquirer"
-           if set(peer["institution"]["roles"]) != {"issuer", "acquirer"} else
-           "it has the SUT's institution ID" if peer["institution"]["id"] ==
-           ics["institution"]["id"] else None)
+           if set(peer.institution.roles) != {"issuer", "acquirer"} else
+           "it has the SUT's institution ID" if peer.institution.id == ics.institution.id
+           else None)
     try:
-        if why is None and peer.get("keys") and peer["sut"]["launch"] == "reference":
+        if why is None and peer.keys and peer.sut.is_reference:
             reference_signing_key(suite, peer)
         if why is None:
             check_launcher(peer)
@@ -311,9 +306,9 @@ def _rerun_prefix(options: CertifyOptions, ics_path: Path) -> str:
     return options.command if options.ics is None else f"{options.command} --ics {ics_path}"
 
 
-def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: dict,
+def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ics: Ics,
                      run_dir: Path, rerun: str, judged: Callable[[ScenarioResult], None],
-                     peer: dict | None,
+                     peer: Ics | None,
                      ) -> tuple[list[ScenarioResult], str | None, list[dict]]:
     """Run the selected scenarios against one network; the results gathered so far, why the
     run stopped early if it did, and when the SUT's process ended if it did."""

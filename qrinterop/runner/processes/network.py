@@ -12,11 +12,13 @@ a new key. The bundled reference institution's private keys are in ``mocks/keys/
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qrinterop.codes.routing import code_registration
 from qrinterop.errors import UsageError
+from qrinterop.ics.model import Ics, Sut
+from qrinterop.ics.service_config import ServiceConfig
 from qrinterop.protocol.crypto import KeyFormatError, SigningKey, VerifyKey
 from qrinterop.protocol.keyring import registered
 from qrinterop.protocol.transport import MESSAGE_PATH
@@ -41,6 +43,7 @@ class Participant:
     key_id: str                # ...under this key ID
     keys: list[dict]           # every key the others accept from it (`registered` entries)
     service: Service | ExternalService | None = None
+    ics: Ics | None = None     # an institution that comes with an ICS: the SUT, or the peer
 
     @classmethod
     def with_new_key(cls, description: dict) -> Participant:
@@ -58,18 +61,27 @@ class Participant:
         return self.description.get("persona", self.id)
 
     @property
+    def running(self) -> Service | ExternalService:
+        """Its service; only asked for once the network is built."""
+        if self.service is None:
+            raise RuntimeError(f"{self.persona} has no service yet: build the network first")
+        return self.service
+
+    @property
     def message_url(self) -> str:
         """Where the switch sends it messages (POST)."""
-        if isinstance(self.service, ExternalService):
-            return self.service.url
-        return self.service.url + MESSAGE_PATH
+        service = self.running
+        if isinstance(service, ExternalService):
+            return service.url
+        return service.url + MESSAGE_PATH
 
     @property
     def control_url(self) -> str:
         """Base URL of its test-control API (and, for the switch, of its /sim/ API)."""
-        if isinstance(self.service, ExternalService):
-            return self.service.control_url
-        return self.service.url
+        service = self.running
+        if isinstance(service, ExternalService):
+            return service.control_url
+        return service.url
 
     @property
     def registration(self) -> dict:
@@ -97,27 +109,27 @@ class Network:
         return [p.registration for p in self.participants]
 
 
-def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
-                  base_port: int = 0, timing_scale: float = 1.0,
-                  personas: tuple[str, ...] = (), peer_ics: dict | None = None) -> Network:
+def build_network(suite: Suite, ics: Ics, run_dir: Path, secrets_dir: Path,
+                  base_port: int = 0, personas: tuple[str, ...] = (),
+                  peer_ics: Ics | None = None) -> Network:
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``.
     ``personas``: only these peers (by persona name); none named: all of them. ``peer_ics``:
     a second institution, launched as its ICS says, in the place of the persona scenarios
     call "the peer": the two are certified against each other."""
     layout = suite.network_layout()
     group = ServiceGroup(suite.root)
-    sut = from_ics(suite, ics, ics)
+    sut = from_ics(suite, ics, ics.description())
     # An SUT in the switch role takes the simulated switch's place; the peers stay.
-    switch = sut if is_switch(ics) else Participant.with_new_key(
+    switch = sut if ics.institution.is_switch else Participant.with_new_key(
         {"institution": {**layout["switch"], "roles": ["switch"]}})
     peers = list(map(Participant.with_new_key, chosen_peers(layout["peers"], personas)))
     if peer_ics is not None:
-        peers[0] = from_ics(suite, peer_ics, as_peer(peer_ics))
+        peers[0] = from_ics(suite, peer_ics, {**peer_ics.description(), "persona": "peer"})
     network = Network(switch, sut, peers, group)
     for n, part in enumerate(network.participants):
         # An institution that comes with an ICS (its `sut` section) runs as that says.
-        if part.description.get("sut", {}).get("launch", "reference") != "reference":
-            part.service = group.add(_external_service(part, run_dir))
+        if part.ics is not None and not part.ics.sut.is_reference:
+            part.service = group.add(_external_service(part, part.ics.sut, run_dir))
             continue
         sock = listen(base_port + n if base_port else 0)
         part.service = group.add(Service(
@@ -125,72 +137,64 @@ def build_network(suite: Suite, ics: dict, run_dir: Path, secrets_dir: Path,
             module="mocks.switch" if part is switch else "mocks.institution",
             config_file=run_dir / "services" / f"{part.id}.json",
             log_file=run_dir / "logs" / f"{part.id}.log", sock=sock))
-    _write_configs(network, run_dir, secrets_dir, ics, timing_scale)
+    _write_configs(network, run_dir, secrets_dir, ics.sut.timing_scale)
     return network
 
 
-def from_ics(suite: Suite, ics: dict, description: dict) -> Participant:
+def from_ics(suite: Suite, ics: Ics, description: dict) -> Participant:
     """An institution that comes with an ICS (the SUT, or a second institution as the peer),
     registered with every key its ICS lists (paths made absolute by ``load_ics``): the
     bundled reference signs with the last one's private key, an implementation the harness
     starts with its own. With no keys listed (only the reference), a new key."""
-    if not ics.get("keys"):
-        return Participant.with_new_key(description)
-    keys = [registered(key["id"], VerifyKey.load(Path(key["public_key"]))) for key in ics["keys"]]
-    key = reference_signing_key(suite, ics) if ics["sut"]["launch"] == "reference" else None
-    return Participant(description, key, ics["keys"][-1]["id"], keys)
+    if ics.signing_key is None:
+        return replace(Participant.with_new_key(description), ics=ics)
+    keys = [registered(key.id, VerifyKey.load(key.public_key)) for key in ics.keys]
+    key = reference_signing_key(suite, ics) if ics.sut.is_reference else None
+    return Participant(description, key, ics.signing_key.id, keys, ics=ics)
 
 
-def _external_service(part: Participant, run_dir: Path) -> ExternalService:
+def _external_service(part: Participant, launch: Sut, run_dir: Path) -> ExternalService:
     """An institution as its ICS says to reach it: by its command, its container image, or at
-    the URLs where it already runs."""
-    launch = part.description["sut"]
-    common = {"name": f"{part.description['institution']['name']} ({part.id})",
-              "config_file": run_dir / "services" / f"{part.id}.json",
-              "log_file": run_dir / "logs" / f"{part.id}.log", "url": launch["url"],
-              "control_url": launch["control_url"],
-              "ready_timeout_s": launch.get("ready_timeout_s", 30)}
-    if launch["launch"] == "container":
-        return ContainerService(**common, image=launch["image"])
-    if launch["launch"] == "url":
-        return UrlService(**common)
-    return CommandService(**common, command=launch["command"], workdir=Path(launch["workdir"]))
+    the URLs where it already runs (the schema requires both URLs for these launches)."""
+    assert launch.url is not None and launch.control_url is not None
+    name = f"{part.description['institution']['name']} ({part.id})"
+    config_file = run_dir / "services" / f"{part.id}.json"
+    log_file = run_dir / "logs" / f"{part.id}.log"
+    if launch.launch == "container":
+        return ContainerService(name, config_file, log_file, launch.url, launch.control_url,
+                                launch.ready_timeout_s, image=launch.image or "")
+    if launch.launch == "url":
+        return UrlService(name, config_file, log_file, launch.url, launch.control_url,
+                          launch.ready_timeout_s)
+    return CommandService(name, config_file, log_file, launch.url, launch.control_url,
+                          launch.ready_timeout_s, command=list(launch.command),
+                          workdir=launch.workdir or Path("."))
 
 
-def reference_signing_key(suite: Suite, ics: dict) -> SigningKey:
+def reference_signing_key(suite: Suite, ics: Ics) -> SigningKey:
     """The private key the bundled reference institution signs with as the SUT: that of the
     last key the ICS lists, ``mocks/keys/<key ID>.key.pem``. :class:`UsageError` when it is
     missing, unusable, or not the pair of the public key the ICS lists."""
-    where = f"keys.{len(ics['keys']) - 1}"
-    last = ics["keys"][-1]
-    path = suite.mocks / "keys" / f"{last['id']}.key.pem"
+    where = f"keys.{len(ics.keys) - 1}"
+    last = ics.signing_key
+    if last is None:
+        raise UsageError("keys: launch: reference with keys signs with the last one listed; "
+                         "this ICS lists none")
+    path = suite.mocks / "keys" / f"{last.id}.key.pem"
     try:
         key = SigningKey.load(path)
     except FileNotFoundError:
         raise UsageError(f"{where}: launch: reference signs with the last key listed, "
-                         f"{last['id']!r}, but the reference institution has no private key "
+                         f"{last.id!r}, but the reference institution has no private key "
                          f"for it: {path} not found (its keys are in {path.parent})") from None
     except (OSError, KeyFormatError) as exc:
         raise UsageError(f"{where}: cannot use the reference institution's private key {path}: "
                          f"{getattr(exc, 'strerror', None) or exc}") from None
     probe = b"is this the pair of the listed public key?"
-    if not VerifyKey.load(Path(last["public_key"])).verify(key.sign(probe), probe):
+    if not VerifyKey.load(last.public_key).verify(key.sign(probe), probe):
         raise UsageError(f"{where}: the reference institution's private key {path} is not the "
-                         f"pair of public_key {last['public_key']}")
+                         f"pair of public_key {last.public_key}")
     return key
-
-
-def as_peer(ics: dict) -> dict:
-    """An institution's ICS as the network's "peer" persona: its defects, features, test
-    accounts and control timeout kept."""
-    return {"persona": "peer", "institution": ics["institution"], "codes": ics["codes"],
-            "terminal": ics["terminal"], "defects": ics["sut"].get("defects", []),
-            "accounts": ics.get("accounts", []), "sut": ics["sut"]}
-
-
-def is_switch(ics: dict) -> bool:
-    """Whether the ICS is a switch's: then the SUT routes and the harness plays participants."""
-    return "switch" in ics["institution"]["roles"]
 
 
 def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
@@ -202,7 +206,7 @@ def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
     return [peer for peer in peers if not personas or peer["persona"] in personas]
 
 
-def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict,
+def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
                    timing_scale: float) -> None:
     for folder in ("services", "logs", "state"):
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -212,26 +216,30 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path, ics: dict
                    allow_nan=False),
         encoding="utf-8")
     for part in network.participants:
-        config = {"id": part.id, "key_id": part.key_id, "timing_scale": timing_scale,
-                  "state_file": str(run_dir / "state" / f"{part.id}.sqlite"),
-                  "network": {"participants": registrations}}
+        config = ServiceConfig(
+            id=part.id, key_id=part.key_id, timing_scale=timing_scale,
+            state_file=str(run_dir / "state" / f"{part.id}.sqlite"),
+            participants=tuple(registrations), **_identity(network, part))
         if part.key is not None:       # an SUT the harness starts has a key of its own
             key_file = secrets_dir / f"{part.id}.pem"
             part.key.save(key_file)
-            config["key_file"] = str(key_file)
-        if part is network.sut:
-            config.update(defects=ics["sut"].get("defects", []),
-                          features=ics["institution"].get("features", []))
-        elif "defects" in part.description:         # a second institution as the peer
-            config.update(defects=part.description["defects"],
-                          features=part.description["institution"].get("features", []))
-        if network.sut is network.switch and part is not network.switch:
-            config["tap"] = True    # around an SUT switch, the peers watch and spoil for us
-        if part is not network.switch:
-            config.update(switch_id=network.switch.id, switch_url=network.switch.message_url,
-                          url=part.message_url, control_url=part.control_url,
-                          codes=part.description["codes"],
-                          roles=part.description["institution"]["roles"],
-                          terminal=part.description.get("terminal", {}))
-        part.service.config_file.write_text(json.dumps(config, indent=2, allow_nan=False),
-                                            encoding="utf-8")
+            config = replace(config, key_file=str(key_file))
+        config.write(part.running.config_file)
+
+
+def _identity(network: Network, part: Participant) -> dict:
+    """What a participant's configuration says of it beyond its key and the network: an
+    institution with an ICS its defects and features (a simulated peer has them all), one
+    not the switch where the switch is and what its own codes, roles and terminal are."""
+    identity: dict = {}
+    if part.ics is not None:
+        identity.update(defects=part.ics.sut.defects, features=part.ics.institution.features)
+    if network.sut is network.switch and part is not network.switch:
+        identity["tap"] = True    # around an SUT switch, the peers watch and spoil for us
+    if part is not network.switch:
+        identity.update(switch_id=network.switch.id, switch_url=network.switch.message_url,
+                        url=part.message_url, control_url=part.control_url,
+                        codes=part.description["codes"],
+                        roles=tuple(part.description["institution"]["roles"]),
+                        terminal=part.description.get("terminal", {}))
+    return identity

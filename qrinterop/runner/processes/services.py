@@ -20,13 +20,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from qrinterop.errors import LaunchError, UsageError
+from qrinterop.ics.model import DEFAULT_READY_TIMEOUT_S, Ics
 from qrinterop.judging.verdicts import how_ended
 from qrinterop.protocol.transport import listen
 
-READY_TIMEOUT_S = 20.0
+if TYPE_CHECKING:
+    from docker.models.containers import Container
 
+#: The simulators' start deadline: the one an ICS's SUT gets unless its ICS says otherwise.
+READY_TIMEOUT_S = DEFAULT_READY_TIMEOUT_S
 
 
 @dataclass
@@ -93,8 +98,9 @@ class Service:
         if self.process is not None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-            self.process.stdout.close()
-            self.process.stdin.close()
+            for pipe in (self.process.stdout, self.process.stdin):
+                if pipe is not None:
+                    pipe.close()
         self.sock = listen(port)
         self.start(cwd)
         self.wait_ready(time.monotonic() + READY_TIMEOUT_S)
@@ -124,6 +130,14 @@ class ExternalService:
     url: str                    # its message endpoint
     control_url: str
     ready_timeout_s: float
+
+    def start(self, cwd: Path) -> None:
+        """Start it (or nothing, for one already running)."""
+        raise NotImplementedError
+
+    def stop(self, grace_s: float = 3.0) -> None:
+        """Stop what :meth:`start` started."""
+        raise NotImplementedError
 
     def wait_ready(self, _deadline: float) -> None:
         """Its own ICS's ready_timeout_s, not the simulators' deadline, is the limit."""
@@ -170,18 +184,18 @@ class CommandService(ExternalService):
                                   f"{self.workdir}: {exc.strerror}") from None
 
     def exit_code(self) -> int | None:
-        return self.process.poll()
+        return None if self.process is None else self.process.poll()
 
     def stop(self, grace_s: float = 3.0) -> None:
         if self.process is not None:
             _stop_group(self.process, grace_s)
 
 
-def check_launcher(ics: dict) -> None:
+def check_launcher(ics: Ics) -> None:
     """:class:`UsageError` before anything starts when the ICS's launch needs a library that
     is not installed: ``launch: container`` needs the docker SDK, an optional extra, since
     nothing else does."""
-    if ics["sut"]["launch"] != "container":
+    if ics.sut.launch != "container":
         return
     try:
         from docker import from_env  # noqa: F401  (a folder named docker/ is not the SDK)
@@ -198,7 +212,7 @@ class ContainerService(ExternalService):
     Its output is copied into the log and the container removed when the run ends."""
 
     image: str = ""
-    container: object = field(default=None, repr=False)
+    container: Container | None = field(default=None, repr=False)
 
     def start(self, _cwd: Path) -> None:
         from docker.errors import DockerException, ImageNotFound
@@ -223,11 +237,14 @@ class ContainerService(ExternalService):
                               f"{exc}") from None
 
     def exit_code(self) -> int | None:
+        if self.container is None:
+            return None
         self.container.reload()
         if self.container.status in ("created", "running"):
             return None
         self._keep_logs()
-        return self.container.attrs["State"]["ExitCode"]
+        code: int = self.container.attrs["State"]["ExitCode"]
+        return code
 
     def stop(self, grace_s: float = 3.0) -> None:
         if self.container is None:
@@ -240,7 +257,8 @@ class ContainerService(ExternalService):
             self.container = None
 
     def _keep_logs(self) -> None:
-        self.log_file.write_bytes(self.container.logs())
+        if self.container is not None:
+            self.log_file.write_bytes(self.container.logs())
 
 
 @dataclass
@@ -309,14 +327,17 @@ def _stop_group(process: subprocess.Popen, grace_s: float) -> None:
             continue
 
 
+AnyService = TypeVar("AnyService", Service, ExternalService)
+
+
 class ServiceGroup:
     """Services started together and always stopped together, in reverse order."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.services: list[Service] = []
+        self.services: list[Service | ExternalService] = []
 
-    def add(self, service: Service) -> Service:
+    def add(self, service: AnyService) -> AnyService:
         self.services.append(service)
         return service
 

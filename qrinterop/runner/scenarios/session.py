@@ -18,6 +18,7 @@ from qrinterop.checks.passive import passive_findings
 from qrinterop.checks.record import records as typed
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
+from qrinterop.ics.model import Ics
 from qrinterop.inputs import as_evidence
 from qrinterop.judging.verdicts import (
     ScenarioResult,
@@ -50,7 +51,7 @@ def scenario_id(scenario) -> str:
 
 
 class Session:
-    def __init__(self, profile: Profile, ics: dict, network: Network, run_dir: Path,
+    def __init__(self, profile: Profile, ics: Ics, network: Network, run_dir: Path,
                  rerun_prefix: str, on_result: Callable[[ScenarioResult], None]) -> None:
         self.profile = profile
         self.ics = ics
@@ -62,7 +63,7 @@ class Session:
         self.channel = Channel()
         self.contract = ControlApiSpec.of(profile)
         self.sut_stopped: SutStopped | None = None     # once the SUT's process has ended
-        timeout = ics["sut"].get("control_timeout_s", profile.timing["upper_tester_timeout_s"])
+        timeout = ics.sut.control_timeout_s or profile.timing["upper_tester_timeout_s"]
         self.sut = self._control(network.sut, timeout)
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
         self.personas = {p.persona: self._control(p, timeout) for p in network.peers}
@@ -73,7 +74,7 @@ class Session:
             TapClient(network.switch.service.url, timeout)
         self.peer_taps = {} if self.tap else {
             p.persona: TapClient(p.service.url, timeout) for p in network.peers
-            if "sut" not in p.description}      # a second institution under test has none
+            if p.ics is None}      # a second institution under test has none
         self._peer_cursors: dict[str, int] = {}
         self._peer_faults: set[str] = set()     # peers with faults programmed this scenario
         speaker = network.peers[0] if self.tap is None else network.switch
@@ -86,8 +87,8 @@ class Session:
         self._books_tap, self._books = network_clients(network, timeout)
         self.routes = default_table(profile.folder).extended(
             p.registration for p in network.participants if p is not network.switch)
-        self.roles = set(ics["institution"]["roles"])
-        self.features = set(ics["institution"].get("features", []))
+        self.roles = set(ics.institution.roles)
+        self.features = set(ics.institution.features)
         self._cursor = 0
         self._started = 0.0
         self.skip_reason: str | None = None     # why the current scenario does not apply
@@ -97,16 +98,16 @@ class Session:
     def _control(self, part: Participant, timeout_s: float) -> ControlClient:
         """The test-control client of a participant; one that comes with an ICS (the SUT, a
         second institution as the peer) with its control timeout and test accounts."""
-        launch = part.description.get("sut")
+        its = part.ics
         return ControlClient(part.id, part.control_url,
-                             (launch or {}).get("control_timeout_s", timeout_s), self.channel,
-                             [a["id"] for a in part.description.get("accounts", [])],
-                             under_test=launch is not None, contract=self.contract)
+                             (its and its.sut.control_timeout_s) or timeout_s, self.channel,
+                             [a.id for a in its.accounts] if its else [],
+                             under_test=its is not None, contract=self.contract)
 
     @property
     def timing_scale(self) -> float:
         """How much faster than real time the test environment runs the profile's waits."""
-        return self.ics["sut"].get("timing_scale", 1.0)
+        return self.ics.sut.timing_scale
 
     def seconds(self, name: str) -> float:
         """A timing parameter of the profile as the network runs it."""
