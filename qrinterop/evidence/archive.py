@@ -12,6 +12,7 @@ refused before its bytes reach the disk.
 from __future__ import annotations
 
 import gzip
+import io
 import tarfile
 import zlib
 from dataclasses import dataclass
@@ -49,11 +50,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class _Counted:
+class _Counted(io.RawIOBase):
     """The decompressed stream, refusing to yield more than ``cap`` bytes in all: this also
-    bounds what tarfile holds in memory for a long-name or PAX header."""
+    bounds what tarfile holds in memory for a long-name or PAX header. A raw stream that
+    only reads: tarfile's stream mode (``r|``) never seeks or writes."""
 
     def __init__(self, stream: gzip.GzipFile, cap: int, archive: Path) -> None:
+        super().__init__()
         self.stream, self.cap, self.archive, self.count = stream, cap, archive, 0
 
     def read(self, size: int = -1) -> bytes:

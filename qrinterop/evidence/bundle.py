@@ -11,7 +11,8 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,7 +229,7 @@ def verify(folder: Path, trusted: list[PublicBundleKey],
                                             f"folders")
                for path, what in sorted(contents.odd.items()) if path not in (MANIFEST,
                                                                                SIGNATURE)]
-    if problems:        # the files cannot be checked against a manifest of another shape
+    if problems or manifest is None:    # no checking files against a manifest of another shape
         return checks
     checks += _file_checks(folder, manifest, contents)
     checks += [_chain_check(folder, entry["path"]) for entry in manifest["files"]
@@ -238,7 +239,7 @@ def verify(folder: Path, trusted: list[PublicBundleKey],
 
 
 def _document(folder: Path, name: str, contents: Contents, cap: int,
-              shape: Shape) -> tuple[bytes | None, object, list[str]]:
+              shape: Shape) -> tuple[bytes | None, dict | None, list[str]]:
     """A JSON file of the bundle: its bytes (None if unreadable), its value (None unless it
     has the schema's shape), and every problem found."""
     if name in contents.odd:
@@ -253,8 +254,9 @@ def _document(folder: Path, name: str, contents: Contents, cap: int,
     document, problem = _parsed(raw)
     if problem is not None:
         return raw, None, [problem]
-    problems = shape.problems(document)
-    return raw, None if problems else document, problems
+    problems = shape.problems(document) or \
+        ([] if isinstance(document, dict) else ["not a JSON object"])
+    return raw, document if not problems and isinstance(document, dict) else None, problems
 
 
 def _parsed(raw: bytes) -> tuple[object, str | None]:
@@ -275,17 +277,16 @@ def _worded(error: ValidationError) -> str:
     """A schema error as "where: what", on one line of reasonable length (the value it quotes
     may be huge); a pattern says what it stands for, by its schema's description."""
     where = "/".join(map(str, error.absolute_path)) or "(top level)"
-    message = f"{error.instance!r} is not {error.schema['description']}" \
-        if error.validator == "pattern" and "description" in error.schema else error.message
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    message = f"{error.instance!r} is not {schema['description']}" \
+        if error.validator == "pattern" and "description" in schema else error.message
     message = " ".join(message.split())
     return f"{where}: {message[:200]}{'…' if len(message) > 200 else ''}"
 
 
 def _listed_twice(manifest: dict) -> list[str]:
-    paths = [entry["path"] for entry in manifest["files"]]
-    seen: set[str] = set()
-    twice = [path for path in paths if path in seen or seen.add(path)]
-    return [f"files: {path} is listed twice" for path in dict.fromkeys(twice)]
+    listed = Counter(entry["path"] for entry in manifest["files"])
+    return [f"files: {path} is listed twice" for path, times in listed.items() if times > 1]
 
 
 def _signature_checks(folder: Path, manifest: bytes | None, trusted: list[PublicBundleKey],
@@ -295,7 +296,7 @@ def _signature_checks(folder: Path, manifest: bytes | None, trusted: list[Public
         return [Check(name, False, f"no {SIGNATURE}: the bundle is not signed")]
     _, signature, problems = _document(folder, SIGNATURE, contents, MAX_SIGNATURE_BYTES,
                                        SIGNATURE_SHAPE)
-    if problems:
+    if problems or signature is None:
         return [Check(name, False, f"{SIGNATURE}: {problem}") for problem in problems]
     if manifest is None:
         return [Check(name, False, f"not checked: {MANIFEST} cannot be read")]

@@ -43,6 +43,8 @@ class Ed25519Public:
 
     def verify(self, signature_b64: str, data: bytes) -> bool:
         key = serialization.load_pem_public_key(self.pem)
+        if not isinstance(key, Ed25519PublicKey):
+            return False
         try:
             key.verify(base64.b64decode(signature_b64, validate=True), data)
         except (InvalidSignature, ValueError):

@@ -154,18 +154,18 @@ def _unique_members(pairs: list[tuple[str, object]]) -> dict:
 def _write(value: object, out: list[str]) -> None:
     # Exact type checks: bool is an int, and a str or int subclass may format itself oddly.
     kind = type(value)
-    if kind is str:
+    if type(value) is str:
         out.append(_string(value))
     elif value is None or kind is bool:
         out.append("null" if value is None else "true" if value else "false")
-    elif kind is int:
+    elif type(value) is int:
         if abs(value) > MAX_SAFE_INTEGER:
             raise CanonicalFormError(f"integer {value} is beyond ±(2**53 − 1), which JCS cannot "
                                      "represent exactly")
         out.append(str(value))
-    elif kind is dict:
+    elif type(value) is dict:
         _write_object(value, out)
-    elif kind is list or kind is tuple:
+    elif type(value) is list or type(value) is tuple:
         _write_array(value, out)
     elif kind is float:
         raise CanonicalFormError(f"{value!r} is a float; the profile's numbers are integers "

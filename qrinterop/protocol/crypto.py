@@ -43,7 +43,7 @@ ALGORITHMS = (SM2_ALGORITHM, RSA_ALGORITHM)
 MIN_RSA_BITS = 2048
 
 _SM3_SM2 = ec.ECDSA(hashes.SM3())
-_PKCS1_SHA256 = (padding.PKCS1v15(), rsa_hashes.SHA256())
+_PKCS1, _SHA256 = padding.PKCS1v15(), rsa_hashes.SHA256()
 _OAEP_SHA256 = padding.OAEP(mgf=padding.MGF1(rsa_hashes.SHA256()),
                             algorithm=rsa_hashes.SHA256(), label=None)
 _PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
@@ -106,7 +106,7 @@ class VerifyKey:
         try:
             algorithm, public = self._parsed
             if algorithm == RSA_ALGORITHM:
-                public.verify(signature, data, *_PKCS1_SHA256)
+                public.verify(signature, data, _PKCS1, _SHA256)
             else:
                 public.verify(signature, data, _SM3_SM2)
         except (InvalidSignature, RsaInvalidSignature, InternalError, ValueError, TypeError):
@@ -165,8 +165,8 @@ class SigningKey:
 
     def sign(self, data: bytes) -> str:
         """The base64 signature over ``data`` with this key's algorithm."""
-        if self.algorithm == RSA_ALGORITHM:
-            raw = self._key.sign(data, *_PKCS1_SHA256)
+        if isinstance(self._key, rsa.RSAPrivateKey):
+            raw = self._key.sign(data, _PKCS1, _SHA256)
         else:
             raw = self._key.sign(data, _SM3_SM2)
         return base64.b64encode(raw).decode("ascii")

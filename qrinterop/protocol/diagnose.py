@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import product
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
@@ -54,7 +55,7 @@ def diagnose(message: object, keyring: KeyRing, guard: ReplayGuard | None = None
     a ``guard``, checking freshness at ``now``); [] when it would be accepted. The guard
     remembers the nonce only of a message whose signature verifies."""
     problems = _shape_problems(message)
-    if problems:
+    if problems or not isinstance(message, dict):
         return problems
     problems = _signature_problems(message, keyring)
     if guard is not None:
@@ -225,7 +226,7 @@ def _candidate_forms(message: dict) -> Iterator[tuple[str, bytes]]:
     header, body = message["header"], message["body"]
     content = {"body": body, "header": header}
     unsigned = {name: item for name, item in message.items() if name != "signature"}
-    compact = {"separators": (",", ":"), "sort_keys": True}
+    compact: dict[str, Any] = {"separators": (",", ":"), "sort_keys": True}
     yield ("non-ASCII characters escaped as \\uXXXX (json.dumps without ensure_ascii=False)",
            _dumps(content, ensure_ascii=True, **compact))
     yield "keys sorted by code point, not by UTF-16 code unit", _dumps(content, **compact)
@@ -251,7 +252,7 @@ def _pretty_forms(unsigned: dict) -> Iterator[tuple[str, bytes]]:
                text.encode("utf-8"))
 
 
-def _dumps(value: object, ensure_ascii: bool = False, **options: object) -> bytes:
+def _dumps(value: object, ensure_ascii: bool = False, **options: Any) -> bytes:
     return json.dumps(value, ensure_ascii=ensure_ascii, **options).encode("utf-8")
 
 

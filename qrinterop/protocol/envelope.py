@@ -88,7 +88,8 @@ def signature_ok(message: object, key: VerifyKey | KeyRing) -> bool:
     try:
         if isinstance(key, KeyRing):
             key = key.key_for(message)
-        header, body, signature = message["header"], message["body"], message["signature"]
+        shapeless: Any = message     # any shape: a wrong one raises, caught below
+        header, body, signature = shapeless["header"], shapeless["body"], shapeless["signature"]
         return (signature["alg"] == key.algorithm
                 and key.verify(signature["value"], canonical_bytes(header, body)))
     except (LookupError, TypeError, ValueError):

@@ -9,6 +9,7 @@ ID is :func:`~qrinterop.protocol.crypto.key_id` of its PEM.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from qrinterop.protocol.crypto import VerifyKey
 
@@ -81,9 +82,9 @@ class KeyRing:
     def key(self, sender: object, key_id: object) -> VerifyKey:
         """The key to verify ``sender``'s signature labelled ``key_id``;
         :class:`UnknownSender` or :class:`UnknownKeyId` if there is none."""
-        keys = self._keys.get(sender) if isinstance(sender, str) else None
-        if keys is None:
+        if not isinstance(sender, str) or sender not in self._keys:
             raise UnknownSender(sender, self._keys)
+        keys = self._keys[sender]
         key = keys.get(key_id) if isinstance(key_id, str) else None
         if key is None:
             raise UnknownKeyId(sender, key_id, keys)
@@ -92,8 +93,9 @@ class KeyRing:
     def key_for(self, message: object) -> VerifyKey:
         """The key named by a message's ``header.sender`` and ``signature.keyId``; a
         ``LookupError`` (including ``KeyError``/``TypeError`` for a shapeless message)."""
+        shapeless: Any = message     # any shape: a wrong one raises, reported below
         try:
-            sender, key_id = message["header"]["sender"], message["signature"]["keyId"]
+            sender, key_id = shapeless["header"]["sender"], shapeless["signature"]["keyId"]
         except TypeError:
             raise KeyError("message has no header.sender or signature.keyId") from None
         return self.key(sender, key_id)

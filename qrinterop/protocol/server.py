@@ -9,6 +9,8 @@ cannot burn an honest sender's nonces) and before its content is read.
 
 from __future__ import annotations
 
+from typing import Any
+
 from qrinterop.profile import Profile
 from qrinterop.protocol.canonical import has_lone_surrogate, strict_loads, unicode_text
 from qrinterop.protocol.envelope import Party, seal, signature_ok
@@ -52,7 +54,8 @@ class Responder:
         """Sign an answer to ``request``, carrying over its test-case correlation ID."""
         header = _header(request)
         sender = header.get("sender")
-        receiver = sender if sender in self.keyring else self.party.inst_id
+        receiver = sender if isinstance(sender, str) and sender in self.keyring \
+            else self.party.inst_id
         return seal(self.party, response_type(_echoed(header.get("msgType"))), receiver, body,
                     test_case_id=_echoed(header.get("testCaseId")))
 
@@ -63,9 +66,10 @@ class Responder:
         return self.reply(request, body)
 
     def check(self, raw: bytes, leg: str, verify: bool = True,
-              validate: bool = True) -> tuple[dict, dict | None]:
-        """Parse and check a received message: ``(message, None)`` when it may be acted on,
-        otherwise ``(message, signed refusal to send back)``. ``verify=False`` skips the
+              validate: bool = True) -> tuple[Any, dict | None]:
+        """Parse and check a received message: ``(message, None)`` when it may be acted on
+        (then a dict), otherwise ``(message, signed refusal to send back)``, the message as
+        it came (any JSON value) for the log. ``verify=False`` skips the
         signature, ``validate=False`` the schema — only deliberately defective simulators
         do that."""
         try:

@@ -32,7 +32,8 @@ def decrypt(private_key: ec.EllipticCurvePrivateKey, ciphertext: bytes) -> bytes
     return _run(private_key, _lib.EVP_PKEY_decrypt_init, _lib.EVP_PKEY_decrypt, ciphertext)
 
 
-def _run(key: object, init: Callable, operation: Callable, data: bytes) -> bytes:
+def _run(key: ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey, init: Callable,
+         operation: Callable, data: bytes) -> bytes:
     context = _ffi.gc(_lib.EVP_PKEY_CTX_new(key._evp_pkey, _ffi.NULL), _lib.EVP_PKEY_CTX_free)
     size = _ffi.new("size_t *")
     ok = (context != _ffi.NULL and init(context) == 1
