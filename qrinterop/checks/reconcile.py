@@ -10,12 +10,13 @@ booked under a voucher of that day is in the file. What does not agree is listed
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 
 AGREED = ("amount", "currency", "settleDate")
 
 
 def disagreements(statement: dict, booked: list[dict],
-                  not_cleared: set[str] = frozenset()) -> list[str]:
+                  not_cleared: AbstractSet[str] = frozenset()) -> list[str]:
     """Every way the institution's ``booked`` transactions and the ``statement`` differ;
     vouchers in ``not_cleared`` (given out by the harness itself, acting as the switch) are
     expected in the books only."""

@@ -23,10 +23,11 @@ What the scanner can tell, found by experiment with zxing-cpp 3.1:
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import segno
 import zxingcpp
@@ -121,7 +122,7 @@ def scan_png(data: bytes) -> Scan:
     first = found[0]
     raw = _raw_transmission(image, first)
     aim_id, ecis = _parse_transmission(raw)
-    extra = first.extra or {}  # zxing-cpp >= 3.0: {"Version": "12", "DataMask": 2, ...}
+    extra = _extra(first)
     version = _int_or_none(extra.get("Version")) if first.format == zxingcpp.QRCode else None
     return Scan(text=first.text, data=bytes(first.bytes), version=version,
                 error_correction=first.ec_level or None, ecis=ecis,
@@ -144,7 +145,8 @@ def _open_image(data: bytes) -> Image.Image:
 
 def _read(image: Image.Image, text_mode: zxingcpp.TextMode) -> list[zxingcpp.Barcode]:
     try:
-        return zxingcpp.read_barcodes(image, formats=zxingcpp.QRCode, text_mode=text_mode)
+        return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.QRCode),
+                                      text_mode=text_mode)
     except (RuntimeError, ValueError, TypeError) as exc:
         raise ImageError(f"QR decoder failed on the image: {exc}") from exc
 
@@ -179,6 +181,13 @@ def _parse_transmission(raw: bytes) -> tuple[str, tuple[int, ...]]:
     return aim_id, tuple(ecis)
 
 
+def _extra(found: zxingcpp.Barcode) -> dict:
+    """zxing-cpp >= 3.0's symbology details, e.g. {"Version": "12", "DataMask": 2, ...}
+    (typed ``object`` in its stubs; a dict, perhaps empty, or None before 3.0)."""
+    extra = found.extra
+    return extra if isinstance(extra, dict) else {}
+
+
 def _int_or_none(value: object) -> int | None:
     return int(value) if isinstance(value, str | int) and str(value).isdigit() else None
 
@@ -188,7 +197,7 @@ def _int_or_none(value: object) -> int | None:
 def _modes(image: Image.Image, found: zxingcpp.Barcode,
            version: int | None) -> tuple[str, ...] | None:
     """Segment modes of a model 2 symbol, or None when the grid cannot be read faithfully."""
-    mask = _int_or_none((found.extra or {}).get("DataMask"))
+    mask = _int_or_none(_extra(found).get("DataMask"))
     level = found.ec_level
     if version is None or mask is None or level not in segno_consts.ERROR_MAPPING:
         return None
@@ -206,8 +215,9 @@ def _sample(image: Image.Image, position: zxingcpp.Position, size: int) -> list[
     """Dark/light of each module: PIL warps the symbol onto a ``size`` x ``size`` grid (one
     pixel per module, sampled at its centre) through the perspective transform that maps the
     grid onto the four corners zxing-cpp located."""
-    corners = [(p.x, p.y) for p in (position.top_left, position.top_right,
-                                    position.bottom_right, position.bottom_left)]
+    corners: list[tuple[float, float]] = [
+        (p.x, p.y) for p in (position.top_left, position.top_right, position.bottom_right,
+                             position.bottom_left)]
     coefficients = _square_to_quad(corners, size)
     if coefficients is None:
         return None
@@ -249,7 +259,7 @@ _MASKS: tuple[Callable[[int, int], bool], ...] = (
 def _function_modules(version: int) -> frozenset[tuple[int, int]]:
     """Modules that carry no data: finders, separators, format and version information,
     timing and alignment patterns (ISO/IEC 18004 §7.3, §7.7)."""
-    size, taken = 17 + 4 * version, set()
+    size, taken = 17 + 4 * version, set[tuple[int, int]]()
 
     def box(top: int, left: int, rows: int, cols: int) -> None:
         taken.update((r, c) for r in range(top, top + rows) for c in range(left, left + cols))
@@ -257,7 +267,7 @@ def _function_modules(version: int) -> frozenset[tuple[int, int]]:
     for area in ((0, 0, 9, 9), (0, size - 8, 9, 8), (size - 8, 0, 8, 9),  # finders, format
                  (6, 0, 1, size), (0, 6, size, 1)):  # timing
         box(*area)
-    centres = segno_consts.ALIGNMENT_POS[version - 2] if version > 1 else ()
+    centres: Sequence[int] = segno_consts.ALIGNMENT_POS[version - 2] if version > 1 else ()
     for r in centres:
         for c in centres:
             if (r, c) not in {(6, 6), (6, centres[-1]), (centres[-1], 6)}:
@@ -273,7 +283,8 @@ def _placement(version: int) -> tuple[tuple[int, int], ...]:
     """Data modules in placement order: two-column zigzags from the bottom right, skipping
     the vertical timing column (ISO/IEC 18004 §7.7.3)."""
     size, taken = 17 + 4 * version, _function_modules(version)
-    order, upward, col = [], True, size - 1
+    order: list[tuple[int, int]] = []
+    upward, col = True, size - 1
     while col > 0:
         if col == 6:
             col = 5
@@ -295,7 +306,9 @@ def _data_codewords(codewords: bytes, version: int, level: str) -> bytes:
     """Undo the block interleaving and drop the error correction codewords. The block
     tables come from segno, the project's encoder, rather than a second hand-typed copy;
     the round-trip tests would catch a change in them."""
-    groups = segno_consts.ECC[version][segno_consts.ERROR_MAPPING[level]]
+    # segno's table mixes micro QR rows keyed by None: mypy infers its values as object.
+    table = cast("dict[int, dict[int | None, tuple[Any, ...]]]", segno_consts.ECC)
+    groups = table[version][segno_consts.ERROR_MAPPING[level]]
     sizes = [g.num_data for g in groups for _ in range(g.num_blocks)]
     blocks: list[bytearray] = [bytearray() for _ in sizes]
     pos = 0

@@ -92,11 +92,13 @@ class RoutingTable:
 
     def collection_url(self, url: str) -> tuple[Route, UrlForm, dict] | None:
         """The route, the matching form and its named groups; scheme and host are matched
-        without regard to case, as URLs are."""
+        without regard to case, as URLs are. None too for a form whose institution does not
+        acquire on this network: nowhere to route it."""
         normalised = _lower_scheme_and_host(url)
         for form in self.url_forms:
-            if match := form.pattern.match(normalised):
-                return self._route(form.institution, "acquirer"), form, match.groupdict()
+            if (match := form.pattern.match(normalised)) and \
+                    (route := self._route(form.institution, "acquirer")) is not None:
+                return route, form, match.groupdict()
         return None
 
     def merchant_account(self, account_id: str, guid: str | None) -> Route | None:

@@ -20,11 +20,11 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
@@ -43,8 +43,13 @@ FLOAT_TAG = "tag:yaml.org,2002:float"
 KeyPath = tuple[str | int, ...]
 #: The profile's feature for each signature algorithm: declaring it means listing such a key.
 SIGNATURE_FEATURES = {SM2_ALGORITHM: "sm2", RSA_ALGORITHM: "rsa"}
-#: Launches this version can run. The others are checked, and refused by a run with one line.
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:       # libyaml's loader where PyYAML was built with it: the same, faster
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """The safe loader (libyaml's when built), giving every construction error a position:
     ``!!int abc`` fails inside Python's ``int()``, which knows nothing of the file."""
 
@@ -280,8 +285,10 @@ class _Survey:
             return 1
         if isinstance(node, SequenceNode):
             size = 1 + sum(self.visit(item, _sub(path, i)) for i, item in enumerate(node.value))
-        else:
+        elif isinstance(node, MappingNode):
             size = 1 + self._mapping(node, path)
+        else:           # PyYAML composes only the three kinds
+            size = 1
         self.sizes[id(node)] = size
         return size
 
@@ -369,13 +376,18 @@ def _at(node: Node, path: KeyPath, message: str) -> Problem:
 
 
 def _unknown_keys(error: ValidationError, node: Node, path: KeyPath) -> Iterator[Problem]:
-    allowed = sorted(error.schema.get("properties", {}))
-    for name in error.instance:
+    allowed = sorted(_schema_of(error).get("properties", {}))
+    for name in error.instance if isinstance(error.instance, dict) else {}:
         if name in allowed:
             continue
         pair = _lookup(node, name) if isinstance(node, MappingNode) else None
         yield _at(pair[0] if pair else node, (*path, name),
                   f"unknown key {str(name)!r}" + _suggestion(str(name), allowed, "allowed here"))
+
+
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    """The (sub)schema an error is about; a boolean schema has no keywords."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
 
 
 def _suggestion(name: str, known: Sequence[str], label: str) -> str:
@@ -388,15 +400,15 @@ def _suggestion(name: str, known: Sequence[str], label: str) -> str:
 def _message(error: ValidationError, node: Node) -> str:
     """jsonschema's message, made to speak of what the person wrote in YAML."""
     if error.validator == "type":
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        wanted = error.validator_value
+        expected = " or ".join(wanted) if isinstance(wanted, list) else str(wanted)
         if isinstance(error.instance, dict | list):   # never repr a whole subtree
             kind = "mapping" if isinstance(error.instance, dict) else "list"
             return f"expected {expected}, found a {kind}"
         if isinstance(node, ScalarNode) and node.value == "" and node.style in (None, ""):
             return f"no value given (expected {expected})"
         return error.message + _yaml_hint(expected, node)
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    description = _schema_of(error).get("description")
     if description and error.validator == "pattern":      # the rule in words, not the regex
         return f"{error.instance!r} is not {description}"
     if description and error.validator == "not":      # a key the launch chosen does not use
@@ -494,7 +506,7 @@ def _signature_features(parsed: _Parsed, known_features: set[str]) -> Iterator[P
     if not keys or not isinstance(features, list):
         return
     for item, algorithm in keys:
-        feature = SIGNATURE_FEATURES.get(algorithm)
+        feature = SIGNATURE_FEATURES.get(algorithm) if isinstance(algorithm, str) else None
         if feature in known_features and feature not in features:
             yield parsed.problem((*item, "algorithm"), f"a {algorithm} key, but "
                                  f"institution.features does not declare {feature!r}")

@@ -12,7 +12,7 @@ import signal
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import Protocol, overload
 
 from qrinterop.checks.outcome import Violation
 from qrinterop.errors import ContractBroken, ControlRefused, SutUnreachable
@@ -78,6 +78,12 @@ class StepOutcome:
     exception: BaseException | None = field(default=None)
     message: str = ""
 
+@overload
+def how_ended(code: int) -> str: ...
+@overload
+def how_ended(code: None) -> None: ...
+@overload
+def how_ended(code: int | None) -> str | None: ...
 def how_ended(code: int | None) -> str | None:
     """An exit status in words ("exited with code 1", "was killed by signal 9 (SIGKILL)");
     None for a process still running."""

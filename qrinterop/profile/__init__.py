@@ -8,6 +8,7 @@ the problem named, never halfway through a certification.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -75,7 +76,8 @@ class Profile:
     def version(self) -> str:
         return self.manifest["version"]
 
-    def applies(self, requirement: dict, roles: set[str], features: set[str]) -> bool:
+    def applies(self, requirement: dict, roles: AbstractSet[str],
+                features: AbstractSet[str]) -> bool:
         """Whether a requirement binds an institution with these roles and ICS features."""
         return bool(roles & set(requirement["roles"])) and (
             requirement["level"] != "conditional" or requirement["feature"] in features)

@@ -67,8 +67,8 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
         everywhere = req["id"] in PASSIVE_REQUIREMENTS or req["id"] == contract
         in_suite = covered is None or req["id"] in covered or everywhere
         if req["id"] in PASSIVE_REQUIREMENTS:
-            bearing = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
-            bearing = {k: v for k, v in bearing.items() if v is not None}
+            passive = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
+            bearing = {k: v for k, v in passive.items() if v is not None}
         elif req["id"] == contract:
             bearing = {r.id: r.verdict if contract in r.requirements else "pass"
                        for r in results if r.verdict != "not_applicable"}

@@ -80,11 +80,12 @@ def _report(folder: Path, bundle: Path) -> dict:
 def pairs(rows: list[Row]) -> dict:
     """The pair view of the runs that certified two institutions against each other: each
     institution (rows) against each peer (columns), the run's verdict where they met."""
-    paired = [row for row in rows if row.peer]
-    return {"institutions": sorted({label(row.institution) for row in paired}),
-            "peers": sorted({label(row.peer) for row in paired}),
-            "verdicts": {f"{label(row.institution)} | {label(row.peer)}": row.verdict
-                         for row in paired}}
+    paired = [(label(row.institution), label(row.peer), row.verdict) for row in rows
+              if row.peer]
+    return {"institutions": sorted({institution for institution, _peer, _v in paired}),
+            "peers": sorted({peer for _institution, peer, _v in paired}),
+            "verdicts": {f"{institution} | {peer}": verdict
+                         for institution, peer, verdict in paired}}
 
 
 def label(institution: dict) -> str:
