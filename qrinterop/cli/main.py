@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 from rich.console import Console
@@ -26,7 +26,7 @@ from qrinterop.errors import LaunchError, UsageError
 from qrinterop.report.visible import visible
 
 if TYPE_CHECKING:
-    from qrinterop.judging.selftest import VariantResult
+    from qrinterop.judging.selftest import SelftestResult, VariantResult
     from qrinterop.judging.verdicts import ScenarioResult
 
 # Commands import what they need when they run: `qrinterop lint --batch` should not pay for
@@ -210,8 +210,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
 @click.option("--strict", is_flag=True,
               help="Treat every warning as an error: policy choices the specification leaves "
                    "open, and its 'should' rules.")
-def lint_command(payload: str | None, image_path: Path | None, batch, as_json: bool,
-                 strict: bool) -> None:
+def lint_command(payload: str | None, image_path: Path | None, batch: BinaryIO | None,
+                 as_json: bool, strict: bool) -> None:
     """Check a merchant code, payment code, collection URL or QR image against the profile.
 
     Every finding names the requirement it breaks. Exit code 0 when every input is valid,
@@ -225,11 +225,13 @@ def lint_command(payload: str | None, image_path: Path | None, batch, as_json: b
         raise UsageError("give exactly one of PAYLOAD, --image FILE or --batch FILE")
     policy, table = Policy(strict=strict), lint_cli.routing_table()
     if batch is not None:
-        out = click.get_text_stream("stdout")
-        sys.exit(0 if lint_cli.lint_batch(lint_cli.batch_lines(batch), out, table, policy,
-                                          as_json) else 1)
-    result = (lint_cli.lint_image(image_path, table, policy) if image_path
-              else lint_cli.lint_text(payload, table, policy))
+        sys.exit(0 if lint_cli.lint_batch(lint_cli.batch_lines(batch), sys.stdout, table,
+                                          policy, as_json) else 1)
+    if image_path is not None:
+        result = lint_cli.lint_image(image_path, table, policy)
+    else:
+        assert payload is not None      # exactly one of the three was given
+        result = lint_cli.lint_text(payload, table, policy)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -339,14 +341,14 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
         if ics_doc.sut.defects:
             console.print(f"The SUT has the defects: {', '.join(ics_doc.sut.defects)}")
         console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.\n")
-        tap = TapClient(network.switch.service.url, profile.timing["upper_tester_timeout_s"])
+        tap = TapClient(network.switch.control_url, profile.timing["upper_tester_timeout_s"])
         try:
             follow(tap, lambda line: console.print(line, markup=False, highlight=False))
         except KeyboardInterrupt:
             console.print("Stopping.")
 
 
-def _write_conformance(path: Path, result: object, wall_s: float) -> None:
+def _write_conformance(path: Path, result: SelftestResult, wall_s: float) -> None:
     from qrinterop.profile import load_profile
     from qrinterop.report.conformance import conformance_page
     from qrinterop.runner.bdd.suite import locate

@@ -29,9 +29,11 @@ class Channel:
         self.transcript: Transcript | None = None
         self.test_case: str | None = None
 
-    def record(self, *args: object, **kwargs: object) -> None:
+    def record(self, pco: str, sender: str | None, receiver: str | None, kind: str,
+               content: object, at: float | None = None, **details: object) -> None:
+        """One hop on the scenario's transcript (:meth:`Transcript.add`), if one is open."""
         if self.transcript is not None:
-            self.transcript.add(*args, **kwargs)
+            self.transcript.add(pco, sender, receiver, kind, content, at, **details)
 
 
 class ControlClient:
@@ -117,7 +119,7 @@ class ControlClient:
 
     def pay_merchant_code(self, account: str, code: str, amount: int | None) -> dict:
         """``amount`` is what the payer types for a static code; None for a dynamic one."""
-        body = {"account": account, "code": code}
+        body: dict[str, object] = {"account": account, "code": code}
         if amount is not None:
             body["amount"] = amount
         return self.call("POST", "/control/wallet/pay", body)
@@ -212,12 +214,12 @@ class Injector:
     def deliver(self, receiver: str, msg_type: str, body: dict,
                 tamper: Callable[[dict], None] | None = None,
                 header: dict | None = None, deliberate: bool = False,
-                copies: int = 1) -> dict:
+                copies: int = 1) -> dict | None:
         """``header`` overrides header fields before signing (a correctly signed message that
         is stale, say); ``tamper`` changes the message after signing (a forged one);
         ``deliberate`` marks a message spoilt on purpose in some other way (passive checks
         do not judge it); ``copies`` sends the very same message that many times (a replay)
-        and returns the last answer."""
+        and returns the last answer (None if it was no JSON)."""
         message = seal(self.sender, msg_type, receiver, body, test_case_id=self.channel.test_case)
         if body.get("voucherNum"):
             self.vouchers.add(body["voucherNum"])
