@@ -291,7 +291,7 @@ _LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 def _split(text: str) -> tuple[list[tuple[str, str]], tuple[int, str, str | None] | None]:
     """Split ``text`` into (id, value) pairs, lengths counted in characters. On damage, return
     the pairs read so far and (offset, problem, id of the object or None)."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     pos, end = 0, len(text)
     lengths_get = _LENGTHS.get
     while pos < end:
@@ -651,7 +651,7 @@ def _named_check(rule: _Rule, value: str, path: str, ctx: _Context) -> None:
             problem = f"{rule.name} {value!r} must be ISO 639 alpha-2: two letters"
     elif check == "fee-percentage":
         problem = _percentage_problem(value)
-    if problem is not None:
+    if problem is not None and check is not None:
         ctx.findings.append(Finding(_CHECK_REQ[check], severity, path, problem))
 
 

@@ -92,7 +92,8 @@ def _walk(data: object, parts: list[str]) -> list[dict]:
         return _walk(data.get(head), rest) if isinstance(data, dict) else []
     if isinstance(data, dict):
         data = [{"key": key, **value} for key, value in data.items() if isinstance(value, dict)]
-    return [item for element in data or [] for item in _walk(element, rest)]
+    return [item for element in (data if isinstance(data, list) else [])
+            for item in _walk(element, rest)]
 
 
 def field(item: dict, dotted: str) -> object:

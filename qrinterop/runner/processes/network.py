@@ -61,6 +61,14 @@ class Participant:
         return self.description.get("persona", self.id)
 
     @property
+    def own_key(self) -> SigningKey:
+        """The private key it signs with: only a participant the harness holds it for (the
+        switch, a simulated peer, the bundled reference)."""
+        if self.key is None:
+            raise RuntimeError(f"{self.persona} signs with a key of its own, not the harness's")
+        return self.key
+
+    @property
     def running(self) -> Service | ExternalService:
         """Its service; only asked for once the network is built."""
         if self.service is None:

@@ -71,14 +71,14 @@ class Session:
         # The simulated switch is the point of observation and control; around an SUT switch
         # the simulated peers are, each through its own tap.
         self.tap = None if network.sut is network.switch else \
-            TapClient(network.switch.service.url, timeout)
+            TapClient(network.switch.control_url, timeout)
         self.peer_taps = {} if self.tap else {
-            p.persona: TapClient(p.service.url, timeout) for p in network.peers
+            p.persona: TapClient(p.control_url, timeout) for p in network.peers
             if p.ics is None}      # a second institution under test has none
         self._peer_cursors: dict[str, int] = {}
         self._peer_faults: set[str] = set()     # peers with faults programmed this scenario
         speaker = network.peers[0] if self.tap is None else network.switch
-        self.injector = Injector(Party(speaker.id, speaker.key, speaker.key_id),
+        self.injector = Injector(Party(speaker.id, speaker.own_key, speaker.key_id),
                                  {p.id: p.message_url for p in network.participants},
                                  timeout, self.channel, to_switch=self.tap is None)
         self.keys = KeyRing.from_registrations(network.registrations())
@@ -175,6 +175,7 @@ class Session:
         """Have the switch spoil its next exchange(s) of ``msg_type`` with ``party`` (the SUT,
         or the peer) in the way the profile's ``faults.json`` names ``fault``."""
         participant = self.network.sut if party == "SUT" else self.network.peers[0]
+        assert self.tap is not None, "around an SUT switch, faults go to the peers' taps"
         self.tap.program_fault(fault, participant.id, msg_type, times=times, **params)
 
     def program_peer_fault(self, persona: str, fault: str, msg_type: str, times: int = 1,
@@ -232,12 +233,13 @@ class Session:
         tagged = tag_values(tags, "req.")
         transcript, passive, sut_findings, other_findings = self._collect(sid)
         outcome = _first_unsuccessful_step(scenario)
+        reason: str | None
         if self.skip_reason:
             verdict, reason = "not_applicable", self.skip_reason
         else:
             verdict, reason = scenario_verdict(outcome, sut_findings, other_findings,
                                                len(self.warnings))
-        self.sut_stopped = self.sut_stopped or SutStopped.found(self.network.sut.service, sid)
+        self.sut_stopped = self.sut_stopped or SutStopped.found(self.network.sut.running, sid)
         if self.sut_stopped:
             verdict, reason = self.sut_stopped.judge(sid, verdict, reason)
         warnings = [warning_record(w, tagged) for w in self.warnings]
@@ -271,6 +273,7 @@ class Session:
     def _collect(self, sid: str) -> tuple[str | None, dict, int, int]:
         """Merge the switch's records into the transcript, write it, and check it passively."""
         transcript = self.channel.transcript
+        assert transcript is not None, "begin() opens the transcript end() collects"
         for record in [] if self.skip_reason else self.switch_records():
             switch, peer = self.network.switch.id, record["peer"]
             sender, receiver = (peer, switch) if record["direction"] == "in" else (switch, peer)
