@@ -92,8 +92,7 @@ class RoutingTable:
 
     def collection_url(self, url: str) -> tuple[Route, UrlForm, dict] | None:
         """The route, the matching form and its named groups; scheme and host are matched
-        without regard to case, as URLs are. None too for a form whose institution does not
-        acquire on this network: nowhere to route it."""
+        without regard to case, as URLs are."""
         normalised = _lower_scheme_and_host(url)
         for form in self.url_forms:
             if (match := form.pattern.match(normalised)) and \
