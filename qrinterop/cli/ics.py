@@ -18,6 +18,7 @@ from qrinterop.errors import UsageError
 from qrinterop.report.visible import visible
 
 if TYPE_CHECKING:
+    from qrinterop.ics.model import Ics
     from qrinterop.profile import Profile
 
 
@@ -57,10 +58,12 @@ def check_command(file: Path, as_json: bool) -> None:
     2 usage (e.g. no such file).
     """
     from qrinterop.ics.loader import check_ics
+    from qrinterop.ics.model import Ics
     from qrinterop.runner.bdd.suite import locate
 
     checked = check_ics(file, set(locate().defects()), set(_profile().features))
-    summary = _summary(checked.document) if checked.valid else None
+    summary = _summary(Ics.from_document(checked.document, file.parent)) \
+        if checked.valid and checked.document is not None else None
     if as_json:
         click.echo(json.dumps({"file": str(file), "valid": checked.valid,
                                "problems": [p.as_dict() for p in checked.problems],
@@ -94,15 +97,14 @@ def _create(out: Path, text: str) -> None:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
-def _summary(document: dict | None) -> dict:
-    assert document is not None
-    inst, sut = document["institution"], document["sut"]
-    return {"institution": {"id": inst["id"], "name": inst["name"]}, "roles": inst["roles"],
-            "features": inst.get("features", []), "launch": sut["launch"],
-            "url": sut.get("url"), "control_url": sut.get("control_url"),
-            "defects": sut.get("defects", []), "profile": document["profile"],
-            "keys": [key["id"] for key in document.get("keys", [])],
-            "accounts": [account["id"] for account in document.get("accounts", [])]}
+def _summary(ics: Ics) -> dict:
+    inst, sut = ics.institution, ics.sut
+    return {"institution": {"id": inst.id, "name": inst.name}, "roles": list(inst.roles),
+            "features": list(inst.features), "launch": sut.launch,
+            "url": sut.url, "control_url": sut.control_url,
+            "defects": list(sut.defects), "profile": ics.profile,
+            "keys": [key.id for key in ics.keys],
+            "accounts": [account.id for account in ics.accounts]}
 
 
 def _summary_lines(file: Path, summary: dict) -> list[str]:

@@ -31,7 +31,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qrinterop.errors import UsageError
-from qrinterop.ics.model import Ics
+from qrinterop.ics.model import Ics, Sut
 from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 
@@ -665,15 +665,15 @@ sut:
   # workdir: "<folder>"
   # With launch: container, the image and its tag (or digest):
   # image: "<registry/name:tag>"
-  # Seconds to wait for your implementation to answer at url and control_url (default 30).
-  ready_timeout_s: 30
+  # Seconds to wait for your implementation to answer at url and control_url (default {ready}).
+  ready_timeout_s: {ready}
   # Seconds to wait for each test-control call before the scenario is inconclusive and the
   # run goes on to the next (default: the profile's upper_tester_timeout_s, 30).
   control_timeout_s: 30
   # If your test environment can run the profile's waits faster than real time (payment
   # code validity, query back-off, reversal window), how much faster: above 0, at most 1.
   # 1, real time, is what certification for launch requires; less is for quicker test runs.
-  timing_scale: 1
+  timing_scale: {scale}
 """
 
 
@@ -681,4 +681,5 @@ def template(profile: str, features: dict[str, dict]) -> str:
     """The commented ICS template, listing the profile's optional features."""
     width = max(map(len, features), default=0)
     listed = "\n".join(f"  #   {name:<{width}}  {info['en']}" for name, info in features.items())
-    return TEMPLATE.format(profile=profile, features=listed or "  #   (none)")
+    return TEMPLATE.format(profile=profile, features=listed or "  #   (none)",
+                           ready=f"{Sut.ready_timeout_s:g}", scale=f"{Sut.timing_scale:g}")
