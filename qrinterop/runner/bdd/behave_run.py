@@ -14,6 +14,8 @@ from pathlib import Path
 import allure
 from allure_behave.formatter import AllureFormatter
 from behave.configuration import Configuration
+from behave.model import Scenario
+from behave.runner import Context
 
 from qrinterop.runner.bdd.rows import RowsRunner
 from qrinterop.runner.scenarios.session import Session
@@ -57,12 +59,12 @@ logging.getLogger("behave").addFilter(_QuietSkips())
 
 
 def make_hooks(session: Session) -> dict:
-    def before_scenario(context, scenario) -> None:
+    def before_scenario(context: Context, scenario: Scenario) -> None:
         session.begin(context, scenario)
         if session.skip_reason:     # Allure shows a skipped test without behave's reason
             allure.dynamic.description(f"Not applicable: {session.skip_reason}")
 
-    def after_scenario(_context, scenario) -> None:
+    def after_scenario(_context: Context, scenario: Scenario) -> None:
         session.end(scenario)
 
     return {"before_scenario": before_scenario, "after_scenario": after_scenario}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from behave import register_type
+from behave.runner import Context
 from parse import with_pattern
 
 from qrinterop.checks.outcome import FAIL, WARNING, Violation
@@ -46,7 +47,7 @@ def observed(context) -> list[Record]:
     return [Record.from_log(r, switch, pco) for r in session.switch_records()]
 
 
-def verify(context, violations: list[Violation]) -> None:
+def verify(context: Context, violations: list[Violation]) -> None:
     """Hold the scenario to what a check found (``qrinterop/checks/``): a violation fails it
     here (``CheckFailed``, reported under the requirement ``judging.verdicts.attributed``
     picks), a warning is kept for its verdict and the scenario goes on."""

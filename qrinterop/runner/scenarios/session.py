@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
@@ -37,6 +38,10 @@ from qrinterop.runner.processes.network import Network, Participant
 from qrinterop.runner.scenarios.clients import Channel, ControlClient, Injector, TapClient
 from qrinterop.runner.scenarios.conservation import network_clients, scenario_findings
 
+if TYPE_CHECKING:        # behave has no type information: these are Any to mypy
+    from behave.model import Scenario
+    from behave.runner import Context
+
 NOT_RUN = ("skipped", "untested")
 
 
@@ -44,7 +49,7 @@ def tag_values(tags: list[str], prefix: str) -> list[str]:
     return [t[len(prefix):] for t in tags if t.startswith(prefix)]
 
 
-def scenario_id(scenario) -> str:
+def scenario_id(scenario: Scenario) -> str:
     """The ``@tc.<ID>`` tag, or a slug of the name for scenarios without one."""
     ids = tag_values([str(tag) for tag in scenario.effective_tags], "tc.")
     return ids[0] if ids else re.sub(r"[^A-Za-z0-9]+", "-", scenario.name).strip("-")[:60]
@@ -128,7 +133,7 @@ class Session:
         return self.peer_participant(party).registration
 
     # -- scenario lifecycle ---------------------------------------------------------------------
-    def begin(self, context, scenario) -> None:
+    def begin(self, context: Context, scenario: Scenario) -> None:
         sid = scenario_id(scenario)
         self._started = time.monotonic()
         self.channel.transcript = Transcript(sid)
@@ -227,7 +232,7 @@ class Session:
         return [r for r in self.switch_records() if r["direction"] == direction
                 and r["peer"] == self.network.sut.id and msg_type in (None, r["msg_type"])]
 
-    def end(self, scenario) -> ScenarioResult:
+    def end(self, scenario: Scenario) -> ScenarioResult:
         sid = scenario_id(scenario)
         tags = sorted(str(tag) for tag in scenario.effective_tags)
         tagged = tag_values(tags, "req.")
@@ -306,13 +311,13 @@ class Session:
                                  self.seconds("observation_grace_s"))
 
 
-def _steps(scenario) -> list[dict]:
+def _steps(scenario: Scenario) -> list[dict]:
     return [{"keyword": step.keyword, "name": step.name, "status": step.status.name,
              "duration_s": round(step.duration, 3) if step.status.name not in NOT_RUN else None}
             for step in scenario.all_steps]
 
 
-def _first_unsuccessful_step(scenario) -> StepOutcome | None:
+def _first_unsuccessful_step(scenario: Scenario) -> StepOutcome | None:
     for step in scenario.all_steps:
         if step.status.name in ("failed", "error", "undefined", "pending"):
             return StepOutcome(keyword=step.keyword, step_type=step.step_type, text=step.name,
