@@ -3,6 +3,8 @@ institution's books for a day against the switch's reconciliation file (``reconc
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from qrinterop.checks.outcome import Violation, check, unequal, unless
 from qrinterop.checks.reconcile import disagreements
 
@@ -20,7 +22,7 @@ def records_agree(voucher: str | None, one: dict, other: dict, what: str) -> lis
 
 @check("R-FLOW-12")
 def books_agree(statement: dict, booked: list[dict],
-                not_cleared: set[str] = frozenset()) -> list[Violation]:
+                not_cleared: AbstractSet[str] = frozenset()) -> list[Violation]:
     """The SUT's books for the statement's day agree with the switch's reconciliation file:
     one violation per difference. ``not_cleared``: vouchers the harness gave out itself, as
     the switch, expected in the books only."""

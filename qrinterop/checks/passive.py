@@ -21,7 +21,7 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing) -> 
     sender. Messages the harness corrupted on purpose (``deliberate``) are not judged."""
     findings = []
     for record in records:
-        if not record.is_message or record.content is None or record.deliberate:
+        if record.leg is None or record.content is None or record.deliberate:  # not a message
             continue
         where = f"{record.sender} → {record.receiver}"
         for problem in schema_problems(profile, record.content, record.leg):

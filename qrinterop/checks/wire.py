@@ -7,6 +7,8 @@ the answer the SUT gave the harness's injector; none reads anything itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from qrinterop.checks.codes import code_passed_on
 from qrinterop.checks.outcome import Violation, check, unequal, unless
 from qrinterop.checks.record import Record
@@ -87,7 +89,7 @@ def code_owner_marked(records: list[Record], sut: str, owner: str) -> list[Viola
 
 @check("R-FLOW-01")
 def code_carried(records: list[Record], sut: str, msg_type: str, code: str,
-                 findings: list[Finding] = ()) -> list[Violation]:
+                 findings: Sequence[Finding] = ()) -> list[Violation]:
     """The SUT sent one ``msg_type`` carrying exactly the ``code`` it was shown, untouched.
     ``findings`` (of a lenient lint of the code) are what it went on with: an error fails, a
     finding of severity warning warns (``codes.code_passed_on``)."""

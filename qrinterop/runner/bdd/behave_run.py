@@ -14,7 +14,7 @@ from pathlib import Path
 import allure
 from allure_behave.formatter import AllureFormatter
 from behave.configuration import Configuration
-from behave.model import Scenario
+from behave.model import Scenario, Step
 from behave.runner import Context
 
 from qrinterop.runner.bdd.rows import RowsRunner
@@ -35,10 +35,10 @@ class RunOnlyAllureFormatter(AllureFormatter):
 
     _scenario = None
 
-    def scenario(self, scenario) -> None:
+    def scenario(self, scenario: Scenario) -> None:
         self._scenario = scenario
 
-    def step(self, step) -> None:
+    def step(self, step: Step) -> None:
         if self._scenario is None or self._scenario.should_run(self.config):
             super().step(step)
 

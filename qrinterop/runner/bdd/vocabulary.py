@@ -39,7 +39,7 @@ def parse_party(text: str) -> str:
 register_type(Money=parse_money, Party=parse_party)
 
 
-def observed(context) -> list[Record]:
+def observed(context: Context) -> list[Record]:
     """What the switch (around an SUT switch: its simulated peers) observed this scenario,
     as typed records for the checks."""
     session = context.session

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -30,6 +30,9 @@ from qrinterop.checks.conservation import (
 from qrinterop.errors import SutUnreachable
 from qrinterop.evidence.masking import mask_known
 from qrinterop.runner.scenarios.clients import Channel, ControlClient, ControlRefused, TapClient
+
+if TYPE_CHECKING:
+    from qrinterop.runner.processes.network import Network
 
 
 def gather_books(switch: TapClient | None, institutions: Mapping[str, ControlClient],
@@ -108,14 +111,14 @@ def scenario_findings(records: list[dict], switch: TapClient,
             for f in masked(findings, opened)]
 
 
-def network_clients(network, timeout_s: float = 10.0) -> tuple[TapClient | None,
+def network_clients(network: Network, timeout_s: float = 10.0) -> tuple[TapClient | None,
                                                                   dict[str, ControlClient]]:
     """The switch's tap (None if the switch is the SUT) and every institution's control
     client of a running network, recording nothing."""
     channel = Channel()
     clients = {p.id: ControlClient(p.id, p.control_url, timeout_s, channel)
                for p in network.participants if p is not network.switch}
-    tap = None if network.sut is network.switch else TapClient(network.switch.service.url,
+    tap = None if network.sut is network.switch else TapClient(network.switch.control_url,
                                                                timeout_s)
     return tap, clients
 
@@ -125,7 +128,7 @@ def today(switch: TapClient, participant: str) -> str:
     return switch.reconciliation(participant)["header"]["settleDate"]
 
 
-def network_findings(network, openings: Mapping[tuple[str, str], int] = {},
+def network_findings(network: Network, openings: Mapping[tuple[str, str], int] = {},
                      settle_dates: Iterable[str] | None = None, settle_s: float = 10.0,
                      refs: Mapping[str, Iterable[str]] = {}) -> list[Finding]:
     """Conservation over a whole running network (for a test holding one, e.g. after a
@@ -146,7 +149,7 @@ def network_findings(network, openings: Mapping[tuple[str, str], int] = {},
         time.sleep(0.2)
 
 
-def assert_conserved(network, openings: Mapping[tuple[str, str], int] = {},
+def assert_conserved(network: Network, openings: Mapping[tuple[str, str], int] = {},
                      **options: Any) -> None:
     """Fail a test, listing every finding, unless money is conserved across ``network``."""
     findings = network_findings(network, openings, **options)
