@@ -24,6 +24,8 @@ from qrinterop.errors import UsageError
 from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError
 from qrinterop.inputs import load_checked
 
+CONFIG_SCHEMA = Path(__file__).with_name("service-config.schema.json")
+
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)

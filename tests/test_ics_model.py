@@ -125,3 +125,15 @@ def test_the_reference_configures_itself_from_its_ics_with_its_defaults():
     assert config.timing_scale == load(SUITE.root / "docs" / "examples" / "ics-peer.yaml"
                                        ).sut.timing_scale
     assert config.features is None and config.key_id
+
+
+def test_the_service_configuration_schema_and_model_name_the_same_keys():
+    """mocks/service-config.schema.json checks the file, ServiceConfig reads it: neither may
+    know a key the other does not (the JSON's ``network`` is the model's ``participants``)."""
+    document = json.loads((SUITE.mocks / "service-config.schema.json").read_text(
+        encoding="utf-8"))
+    fields_ = {f.name for f in fields(ServiceConfig)} - {"participants"} | {"network"}
+    assert set(document["properties"]) == fields_
+    assert set(document["required"]) - {"network", "timing_scale"} == {
+        f.name for f in fields(ServiceConfig) if f.default is MISSING
+        and f.default_factory is MISSING}

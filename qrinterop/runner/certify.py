@@ -403,7 +403,7 @@ def _worker(options: CertifyOptions, ended: Queue, n: int) -> tuple[str | None, 
     judged, written and signed by the parent."""
     suite, profile, ics, ics_path = load_inputs(options)
     peer = load_peer(options.peer_ics, suite, profile, ics)
-    run_dir = prepare_run_dir(options.out or suite.reports / new_run_id())
+    run_dir = prepare_run_dir(options.out or default_run_dir(new_run_id()))
     _results, aborted, exits = _in_this_process(
         options, suite, profile, ics, run_dir, _rerun_prefix(options, ics_path),
         lambda result: ended.put((n, result.as_dict())), peer)

@@ -202,7 +202,7 @@ class RowsRunner(Runner):
     ``behave`` command line uses (``runner`` in ``behave.ini``), so that a dry run
     (``behave --dry-run -f steps.usage``) sees the scenarios a certification runs."""
 
-    def run_model(self, features=None):
+    def run_model(self, features: list[Feature] | None = None) -> bool:
         sources = RowSources(Path(self.config.base_dir))
         for feature in self.features if features is None else features:
             expand_feature(feature, sources)
