@@ -78,6 +78,7 @@ class Switch(Node):
         # Only the participants: a code of an institution outside this network is not routable.
         self.routes = RoutingTable().extended(
             p for p in self.participants.values() if p["id"] != self.id)
+        self.mpm_rules = emv_mpm.Rules.of(self.profile.folder)
         self.trace = itertools.count(1)
         self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
         self.tap = Tap(self.db, self.profile.faults, self.profile.response_codes)
@@ -130,7 +131,7 @@ class Switch(Node):
                 None)):
             return owner
         if code.startswith("00"):
-            parsed, findings = emv_mpm.validate(code)
+            parsed, findings = emv_mpm.validate(code, self.mpm_rules)
             broken = parsed is None or any(f.severity == ERROR for f in findings)
             route = None if broken else self.routes.merchant_code(parsed)
         else:
