@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from qrinterop.codes import emv_mpm
+from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
@@ -100,6 +101,7 @@ def figures(quick: bool) -> list[tuple[str, float]]:
     key = SigningKey.generate()
     data = b'{"body":{"amount":1250},"header":{"msgType":"cpm.purchase.request"}}'
     signature = key.sign(data)
+    rules = emv_mpm.Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE))
     (certify, scenarios), network = certify_wall_time(repeats), network_start_time(repeats)
     parallel, _ = certify_wall_time(repeats, jobs=2)
     switch, switch_scenarios = certify_wall_time(
@@ -117,6 +119,6 @@ def figures(quick: bool) -> list[tuple[str, float]]:
         ("CPM purchases/s end to end, 8 clients", cpm_throughput(100 if quick else 400, 8)),
         ("SM2 signatures/s", per_second(lambda: key.sign(data), 2000)),
         ("SM2 verifications/s", per_second(lambda: key.public.verify(signature, data), 2000)),
-        ("MPM parse + CRC check/s", per_second(lambda: emv_mpm.parse(MERCHANT_CODE).crc_ok,
-                                               20000)),
+        ("MPM parse + CRC check/s",
+         per_second(lambda: emv_mpm.parse(MERCHANT_CODE, rules).crc_ok, 20000)),
     ]

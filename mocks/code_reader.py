@@ -33,11 +33,11 @@ def read_payment_code(code: str, form: re.Pattern, defects: Defects) -> str:
     return code
 
 
-def check_merchant_code(code: str, defects: Defects) -> None:
-    """Refuse an EMV merchant code that breaks a coding rule."""
+def check_merchant_code(code: str, rules: emv_mpm.Rules, defects: Defects) -> None:
+    """Refuse an EMV merchant code that breaks one of the profile's coding ``rules``."""
     if defects.on("wallet-byte-lengths") and not code.isascii():
         raise ControlError(422, "not a valid merchant code: lengths do not add up")
-    parsed, findings = emv_mpm.validate(code)
+    parsed, findings = emv_mpm.validate(code, rules)
     if defects.on("wallet-skips-code-checks"):
         return
     errors = [f for f in findings if f.severity == ERROR

@@ -61,6 +61,7 @@ class Institution(Acquiring, Issuing, Node):
         self.codes = MerchantCodeStyle(
             codes.get("merchant_codes", "emv-guid"), self.id, self.switch_id,
             codes.get("merchant_guid"), self.profile.manifest["envelope"]["currency"],
+            emv_mpm.Rules.of(self.profile.folder),
             emv_mpm.utf8_length if self.defects.on("merchant-code-byte-length") else len,
             with_amount=not self.defects.on("dynamic-code-without-amount"))
         self.terminal: dict = config.terminal

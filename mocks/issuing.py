@@ -35,7 +35,8 @@ class Issuing:
         so that parallel payments cannot spend it twice and a crash leaves a record to
         resolve; the answer takes or releases it."""
         if not code.startswith("https://") or self.defects.on("wallet-refuses-url-codes"):
-            check_merchant_code(code, self.defects)     # a URL code is checked by its acquirer
+            # a URL code is checked by its acquirer
+            check_merchant_code(code, self.codes.rules, self.defects)
         if not self.defects.on("wallet-skips-code-checks") and self.codes.owns(code):
             raise ControlError(422, "on-us code: not an interconnection payment")
         if self.ledger.balance(account) is None:

@@ -40,6 +40,7 @@ class MerchantCodeStyle:
     switch: str
     guid: str | None
     currency: str
+    rules: emv_mpm.Rules                    # the profile's merchant-code rules
     length: Callable[[str], int] = len      # a defect counts bytes instead of characters
     with_amount: bool = True                # a defect leaves the amount out
 
@@ -74,7 +75,7 @@ class MerchantCodeStyle:
             dynamic = token.startswith("D")
             return Read(None if dynamic else token, token if dynamic else None, None)
         try:
-            code = emv_mpm.parse(text)
+            code = emv_mpm.parse(text, self.rules)
         except emv_mpm.PayloadError:
             return None
         merchant_id = self._merchant_id(code)

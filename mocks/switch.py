@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from mocks.clearing import ClearingBook
-from mocks.ledger import open_database
 from mocks.merchant_codes import URL_BASE
 from mocks.node import Node, header_text
 from mocks.service import run
+from mocks.switch_store import SwitchStore
 from mocks.tap import Tap
 from qrinterop.codes import emv_mpm
 from qrinterop.codes.findings import ERROR
@@ -30,36 +30,6 @@ from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 from qrinterop.protocol.transport import PeerError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS mpm_orders (
-    txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what a query finds
-    voucher_num TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL,
-    order_no TEXT NOT NULL, order_time TEXT NOT NULL, code TEXT NOT NULL, amount INTEGER NOT NULL,
-    currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
-    settle_key TEXT NOT NULL,
-    password_due REAL                               -- waiting for the payer until then
-);
-CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving requests, for repeats
-    sender TEXT NOT NULL, msg_type TEXT NOT NULL,
-    txn_key TEXT NOT NULL,                          -- JSON: the catalogue's idempotency_key
-    msg_id TEXT NOT NULL, request TEXT NOT NULL,    -- the request's body, canonical JSON
-    answer TEXT,            -- JSON: the body of the switch's answer; null: still under way
-    PRIMARY KEY (sender, msg_type, txn_key)
-);
-CREATE INDEX IF NOT EXISTS answers_by_msg_id ON answers (sender, msg_id);
-CREATE TABLE IF NOT EXISTS notices (    -- notices still being sent: resumed on restart
-    voucher_num TEXT PRIMARY KEY, receiver TEXT NOT NULL,
-    msg_type TEXT NOT NULL,                         -- notice.result or mpm.collection_notice
-    notice TEXT NOT NULL, test_case TEXT            -- JSON: the notice's body
-);
--- how queries, reversals and repeated purchases find a purchase; what waits for a password
-CREATE INDEX IF NOT EXISTS purchases_by_order ON purchases (order_no, order_time, acquirer);
-CREATE INDEX IF NOT EXISTS purchases_waiting ON purchases (password_due)
-    WHERE password_due IS NOT NULL;
-"""
 
 #: A static collection code applied for without a validity lives as long as the message set
 #: allows (validitySeconds' maximum: the 10 years UnionPay uses for reusable codes).
@@ -74,14 +44,14 @@ class Switch(Node):
 
     def __init__(self, config: ServiceConfig) -> None:
         super().__init__(config)
-        self.db = open_database(config.state_file)
-        self.db.executescript(SCHEMA)
+        self.store = SwitchStore(config.state_file)
         # Only the participants: a code of an institution outside this network is not routable.
         self.routes = RoutingTable().extended(
             p for p in self.participants.values() if p["id"] != self.id)
+        self.mpm_rules = emv_mpm.Rules.of(self.profile.folder)
         self.trace = itertools.count(1)
         self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
-        self.tap = Tap(self.db, self.profile.faults, self.profile.response_codes)
+        self.tap = Tap(self.store.db, self.profile.faults, self.profile.response_codes)
         # Money-moving requests, by the fields that name their transaction (the catalogue's
         # idempotency_key): each is claimed before it goes anywhere, so copies wait for the
         # first one's answer instead of going on too.
@@ -94,7 +64,8 @@ class Switch(Node):
         self.idempotency_keys = {name: fields for name, fields in self.claim_fields.items()
                                  if name != "cpm.purchase.request"}
         self.claims: dict[str, asyncio.Future] = {}     # claim key → the first copy's answer
-        self.book = ClearingBook(self.db, self.id, self.profile.manifest["envelope"]["currency"])
+        self.book = ClearingBook(self.store.db, self.id,
+                                 self.profile.manifest["envelope"]["currency"])
 
     # -- evidence -------------------------------------------------------------------------------
     # -- clearing data --------------------------------------------------------------------------
@@ -131,7 +102,7 @@ class Switch(Node):
                 None)):
             return owner
         if code.startswith("00"):
-            parsed, findings = emv_mpm.validate(code)
+            parsed, findings = emv_mpm.validate(code, self.mpm_rules)
             broken = parsed is None or any(f.severity == ERROR for f in findings)
             route = None if broken else self.routes.merchant_code(parsed)
         else:
@@ -292,34 +263,29 @@ class Switch(Node):
         if (txn_key := self._transaction_key(message)) is None:
             return
         header = message["header"]
-        self.db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, NULL)",
-                        (header["sender"], header["msgType"], txn_key, header["msgId"],
-                         self._request_text(message)))
+        self.store.claim(header["sender"], header["msgType"], txn_key, header["msgId"],
+                         self._request_text(message))
 
     def release(self, message: dict) -> None:
         """Drop the claim of a request whose outcome is unknown: a repeat is routed again."""
         header = message["header"]
-        self.db.execute("DELETE FROM answers WHERE sender = ? AND msg_type = ? AND txn_key = ?"
-                        " AND answer IS NULL", (header["sender"], header["msgType"],
-                                                self._transaction_key(message)))
+        self.store.release(header["sender"], header["msgType"], self._transaction_key(message))
 
     def earlier_answer(self, message: dict) -> dict | None:
         """The answer to a request this sender made before (same message ID, or same
         transaction by the catalogue's idempotency_key): the first final answer again if it is
         the same request, 12 if the ID or key now names another; None for a new request."""
         header, txn_key = message["header"], self._transaction_key(message)
-        row = self.db.execute(
-            "SELECT request, answer FROM answers WHERE sender = ? AND (msg_id = ?"
-            " OR (msg_type = ? AND txn_key = ?))",
-            (header["sender"], header["msgId"], header["msgType"], txn_key)).fetchone()
-        if row is None:
+        earlier = self.store.earlier(header["sender"], header["msgId"], header["msgType"],
+                                     txn_key)
+        if earlier is None:
             return None
-        if row[0] != self._request_text(message):
+        if earlier.request != self._request_text(message):
             return self.refuse(message, "12", "message ID or transaction key already names"
                                               " another request")
-        if row[1] is None:      # claimed by a process that stopped before it was answered
+        if earlier.answer is None:      # claimed by a process that stopped before it was answered
             return self.refuse(message, "03", "the outcome of the first copy is unknown")
-        return self.reply(message, json.loads(row[1]))
+        return self.reply(message, earlier.answer)
 
     def keep_answer(self, message: dict, reply: dict) -> None:
         """Remember a final answer to a money-moving request; one whose outcome is unknown is
@@ -332,10 +298,7 @@ class Switch(Node):
             self.release(message)
             return
         header = message["header"]
-        self.db.execute("UPDATE answers SET answer = ? WHERE sender = ? AND msg_type = ?"
-                        " AND txn_key = ? AND answer IS NULL",
-                        (json.dumps(reply["body"], ensure_ascii=False), header["sender"],
-                         header["msgType"], txn_key))
+        self.store.keep_answer(header["sender"], header["msgType"], txn_key, reply["body"])
 
     async def issue_payment_code(self, message: dict, issuer: str, body: dict) -> dict:
         """A payment code applied for by an issuer (cpm.code_apply): one of the issuer's own
@@ -372,28 +335,26 @@ class Switch(Node):
         if isinstance(answer, str):
             return self.refuse(message, answer)
         if answer["body"]["respCode"] == "00":
-            self.db.execute("INSERT INTO mpm_orders VALUES (?, ?, ?, ?)",
-                            (txn_no, acquirer, issuer, time.time()))
+            self.store.add_mpm_order(txn_no, acquirer, issuer)
             return self.reply(message, {**answer["body"], "acquirer": acquirer})
         return self.reply(message, answer["body"])
 
     async def route_mpm_payment(self, message: dict, issuer: str, body: dict) -> dict:
-        row = self.db.execute("SELECT acquirer FROM mpm_orders WHERE txn_no = ? AND issuer = ?",
-                              (body["txnNo"], issuer)).fetchone()
-        if row is None:
+        acquirer = self.store.mpm_order_acquirer(body["txnNo"], issuer)
+        if acquirer is None:
             return self.refuse(message, "35", "unknown txnNo")
         try:    # the payer's details are the switch's to open, and the acquirer's next
             payer = self.open_field(body["payer"])
             if not self.defects.on("switch-forwards-payer-in-clear"):
-                payer = self.encrypt_for(row[0], payer)
+                payer = self.encrypt_for(acquirer, payer)
         except FieldDecryptionError as exc:
             return self.refuse(message, "10", f"payer: {exc}")
-        reply = await self.relay_financial(message, row[0], acquirer=row[0], issuer=issuer,
+        reply = await self.relay_financial(message, acquirer, acquirer=acquirer, issuer=issuer,
                                            extra={"issuer": issuer, "payer": payer},
                                            answered_by="acquirer")
         answer = reply["body"]
         if answer["respCode"] == "00":      # the acquirer hears of the collection (R-FLOW-08)
-            self.notify(row[0], "mpm.collection_notice", {
+            self.notify(acquirer, "mpm.collection_notice", {
                 "txnNo": body["txnNo"], "amount": body["amount"], "currency": body["currency"],
                 **{k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
                 "issuer": issuer}, message["header"].get("testCaseId"))
@@ -405,30 +366,26 @@ class Switch(Node):
         txnNo, its voucher number, or (for the issuer) its own orderNo and orderTime."""
         side = "issuer" if message["header"]["msgType"] == "mpm.payment_query.request" \
             else "acquirer"
-        row = self.db.execute(
-            "SELECT a.request, a.answer, o.txn_no, o.acquirer, o.issuer FROM answers a"
-            " JOIN mpm_orders o ON o.txn_no = json_extract(a.request, '$.txnNo')"
-            f" WHERE a.msg_type = 'mpm.payment.request' AND o.{side} = ? AND (o.txn_no = ?"
-            " OR json_extract(a.answer, '$.voucherNum') = ? OR a.txn_key = ?)",
-            (requester, body.get("origTxnNo"), body.get("origVoucherNum"),
-             json.dumps([body.get("origOrderNo"), body.get("origOrderTime")]))).fetchone()
-        if row is None:
+        payment = self.store.mpm_payment(
+            side, requester, body.get("origTxnNo"), body.get("origVoucherNum"),
+            json.dumps([body.get("origOrderNo"), body.get("origOrderTime")]))
+        if payment is None:
             return self.refuse(message, "35", f"no MPM payment of this {side} matches the query")
         # A payment whose answer the switch has not had (or lost in a crash) is unknown.
-        request = json.loads(row[0])
-        answer = json.loads(row[1]) if row[1] else self.profile.response("03")
+        request = payment.request
+        answer = payment.answer or self.profile.response("03")
         found = {**self.profile.response("00"), "origMsgType": "mpm.payment",
                  "origRespCode": answer["respCode"], "origRespMsg": answer["respMsg"],
-                 "origTxnNo": row[2], "origOrderNo": request["orderNo"],
+                 "origTxnNo": payment.txn_no, "origOrderNo": request["orderNo"],
                  "origOrderTime": request["orderTime"], "amount": request["amount"],
                  "currency": request["currency"]}
         if answer["respCode"] == "00":
             found.update({k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
                          origVoucherNum=answer["voucherNum"])
             if side == "issuer":
-                found["acquirer"] = row[3]
+                found["acquirer"] = payment.acquirer
             else:
-                found["issuer"] = row[4]
+                found["issuer"] = payment.issuer
         return self.reply(message, found)
 
     def coerced(self, message: dict) -> dict:
@@ -459,8 +416,7 @@ class Switch(Node):
         issuer = self.issuer_of(body["code"])
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
-        earlier = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
-                                body["orderNo"], body["orderTime"], acquirer)
+        earlier = self.store.purchase_by_order(body["orderNo"], body["orderTime"], acquirer)
         if earlier is not None and not self.defects.on("switch-forwards-repeated-purchases"):
             return self.repeated_purchase(message, earlier)
         clearing = self.clearing()
@@ -472,8 +428,7 @@ class Switch(Node):
         reply = await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
                                            extra={"acquirer": acquirer}, answered_by="issuer",
                                            clearing=clearing)
-        self.db.execute("UPDATE purchases SET resp_code = ? WHERE voucher_num = ?",
-                        (reply["body"]["respCode"], clearing["voucherNum"]))
+        self.store.conclude_purchase(clearing["voucherNum"], reply["body"]["respCode"])
         if reply["body"]["respCode"] == "00":
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
@@ -502,7 +457,7 @@ class Switch(Node):
     def notify_acquirer(self, voucher: str, test_case: str | None) -> None:
         """Tell the acquirer a purchase is final (R-FLOW-08), in the background: the notice is
         sent at once and again on the profile's schedule until a signed 00 comes back."""
-        row = self.purchase("voucher_num = ?", voucher)
+        row = self.store.purchase_by_voucher(voucher)
         notice = {"origMsgType": "cpm.purchase", "origRespCode": row["resp_code"],
                   "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
                   "orderNo": row["order_no"], "orderTime": row["order_time"],
@@ -515,20 +470,17 @@ class Switch(Node):
     def notify(self, receiver: str, msg_type: str, notice: dict, test_case: str | None) -> None:
         """Send a notice (``notice.result`` or ``mpm.collection_notice``) in the background,
         kept on disk until it is done with."""
-        self.db.execute("INSERT OR REPLACE INTO notices VALUES (?, ?, ?, ?, ?)",
-                        (notice["voucherNum"], receiver, msg_type,
-                         json.dumps(notice, ensure_ascii=False), test_case))
+        self.store.keep_notice(receiver, msg_type, notice, test_case)
         self.start_notice(receiver, msg_type, notice, test_case)
 
     def resume(self) -> None:
         """Notices not yet acknowledged when the switch stopped are sent again from the start
         of their schedule: a restart does not lose them. A request that may safely be relayed
         twice loses the claim it had when the switch stopped."""
-        self.db.execute(f"DELETE FROM answers WHERE answer IS NULL AND msg_type IN"
-                        f" ({', '.join('?' * len(RESENT_AFTER_RESTART))})", RESENT_AFTER_RESTART)
-        for receiver, msg_type, notice, test_case in self.db.execute(
-                "SELECT receiver, msg_type, notice, test_case FROM notices").fetchall():
-            self.start_notice(receiver, msg_type, json.loads(notice), test_case)
+        self.store.release_all(RESENT_AFTER_RESTART)
+        for pending in self.store.pending_notices():
+            self.start_notice(pending.receiver, pending.msg_type, pending.notice,
+                              pending.test_case)
 
     def start_notice(self, receiver: str, msg_type: str, notice: dict,
                      test_case: str | None) -> None:
@@ -553,7 +505,7 @@ class Switch(Node):
                     first_sent.set_result(None)
                 if not isinstance(answer, str) and answer["body"]["respCode"] == "00":
                     break
-            self.db.execute("DELETE FROM notices WHERE voucher_num = ?", (notice["voucherNum"],))
+            self.store.drop_notice(notice["voucherNum"])
         finally:
             self.first_notices.pop(notice["voucherNum"], None)
 
@@ -589,7 +541,7 @@ class Switch(Node):
 
     async def route_password_result(self, message: dict, issuer: str, body: dict) -> dict:
         """The issuer reports the payer's decision; the same report again changes nothing."""
-        row = self.purchase("voucher_num = ? AND issuer = ?", body["voucherNum"], issuer)
+        row = self.store.purchase_by_voucher(body["voucherNum"], issuer=issuer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this issuer with that voucher")
         if row["resp_code"] == "70":
@@ -603,11 +555,10 @@ class Switch(Node):
         """What the switch knows of one of the acquirer's purchases: the query's own answer
         is 00, the purchase's is origRespCode (70 while the payer has not decided)."""
         if body.get("origVoucherNum"):
-            row = self.purchase("voucher_num = ? AND acquirer = ?", body["origVoucherNum"],
-                                acquirer)
+            row = self.store.purchase_by_voucher(body["origVoucherNum"], acquirer=acquirer)
         else:
-            row = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
-                                body.get("origOrderNo"), body.get("origOrderTime"), acquirer)
+            row = self.store.purchase_by_order(body.get("origOrderNo"), body.get("origOrderTime"),
+                                               acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer matches the query")
         return self.reply(message, {
@@ -620,8 +571,7 @@ class Switch(Node):
         """A reversal goes to the issuer of the purchase it names (by the purchase's own
         orderNo and orderTime), under a voucher of its own, and is cleared when approved. The
         same reversal again is relayed again: the issuer answers it alike."""
-        row = self.purchase("order_no = ? AND order_time = ? AND acquirer = ?",
-                            body["origOrderNo"], body["origOrderTime"], acquirer)
+        row = self.store.purchase_by_order(body["origOrderNo"], body["origOrderTime"], acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer with that order")
         answer = await self.relay_financial(
@@ -635,28 +585,16 @@ class Switch(Node):
 
     def remember_purchase(self, body: dict, acquirer: str, issuer: str, clearing: dict,
                           resp_code: str, password_due: float | None = None) -> None:
-        self.db.execute(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (clearing["voucherNum"], acquirer, issuer, body["orderNo"], body["orderTime"],
-             body["code"], body["amount"], body["currency"], resp_code, clearing["settleDate"],
-             self.settle_key(acquirer, clearing), password_due))
-
-    def purchase(self, where: str, *args: object) -> dict | None:
-        """A purchase on record; one whose payer let the code's validity pass without
-        deciding is declined with 69 (payer input timed out) on the way."""
-        self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
-                        " WHERE password_due < ? AND resp_code = '70'", (time.time(),))
-        cursor = self.db.execute(f"SELECT * FROM purchases WHERE {where}", args)
-        row = cursor.fetchone()
-        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+        self.store.add_purchase(clearing["voucherNum"], acquirer, issuer, body, resp_code,
+                                clearing["settleDate"], self.settle_key(acquirer, clearing),
+                                password_due)
 
     def conclude(self, voucher: str, resp_code: str) -> None:
         """A waiting purchase becomes final; an approved one is cleared."""
-        self.db.execute("UPDATE purchases SET resp_code = ?, password_due = NULL"
-                        " WHERE voucher_num = ?", (resp_code, voucher))
+        self.store.conclude_purchase(voucher, resp_code)
         if resp_code == "00":
             self.notify_acquirer(voucher, None)
-            row = self.purchase("voucher_num = ?", voucher)
+            row = self.store.purchase_by_voucher(voucher)
             self.book.clear("cpm.purchase", {"orderNo": row["order_no"],
                                              "orderTime": row["order_time"],
                                              "amount": row["amount"], "currency": row["currency"]},

@@ -6,6 +6,7 @@ from behave import then, when
 
 from qrinterop.checks import codes, wire
 from qrinterop.codes import image
+from qrinterop.codes.emv_mpm import Rules
 from qrinterop.codes.findings import STRICT
 from qrinterop.codes.lint import lint
 from qrinterop.runner.bdd.vocabulary import observed, verify
@@ -35,8 +36,9 @@ def step_printed_code(context, name, local):
 @then("the merchant code passes the profile's code checks in strict mode")
 @then("the payment code passes the profile's code checks in strict mode")
 def step_lint_strict(context):
+    rules = Rules.of(context.session.profile.folder)
     context.lint = lint(getattr(context, "code", None) or context.payment_code,
-                        context.session.routes, STRICT)
+                        context.session.routes, STRICT, rules=rules)
     verify(context, codes.code_conforms(context.lint.findings))
 
 

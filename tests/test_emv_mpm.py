@@ -10,6 +10,7 @@ import pytest
 
 from qrinterop.codes.emv_mpm import (
     PayloadError,
+    Rules,
     build_payload,
     crc16_ccitt_false,
     crc_of,
@@ -18,6 +19,9 @@ from qrinterop.codes.emv_mpm import (
     parse_objects,
     with_wrong_crc,
 )
+from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
+
+RULES = Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE))
 
 ANNEX_B7_ZH = (
     "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678"
@@ -66,7 +70,7 @@ def test_crc_of_is_four_upper_case_hex_digits():
 @pytest.mark.parametrize("payload", VALID_SAMPLES, ids=SAMPLE_IDS)
 def test_published_samples_have_valid_crc(payload):
     """Real-world codes must parse and pass the CRC, or wallets would refuse genuine merchants."""
-    code = parse(payload)
+    code = parse(payload, RULES)
     assert code.crc_ok
     assert code.objects[0].id == "00"
     assert code.objects[-1].id == "63"
@@ -74,7 +78,7 @@ def test_published_samples_have_valid_crc(payload):
 
 def test_published_sample_with_wrong_crc_is_rejected():
     """A sample published with a wrong CRC (5855, should be 65E0) must not pass the check."""
-    code = parse(HK_WRONG_CRC)
+    code = parse(HK_WRONG_CRC, RULES)
     assert not code.crc_ok
     assert crc_of(HK_WRONG_CRC[:-4]) == "65E0"
 
@@ -83,7 +87,7 @@ def test_published_sample_with_wrong_crc_is_rejected():
 def test_with_wrong_crc_damages_only_the_crc(payload):
     """The forged-code helper must change the CRC value and nothing else."""
     damaged = with_wrong_crc(payload)
-    assert not parse(damaged).crc_ok
+    assert not parse(damaged, RULES).crc_ok
     assert damaged[:-4] == payload[:-4]
     assert damaged[-4:] != payload[-4:]
     assert len(damaged) == len(payload)
@@ -91,7 +95,7 @@ def test_with_wrong_crc_damages_only_the_crc(payload):
 
 def test_lengths_count_characters_not_bytes():
     """Annex B.7's template 64 holds Chinese text whose lengths are character counts."""
-    code = parse(ANNEX_B7_ZH)
+    code = parse(ANNEX_B7_ZH, RULES)
     template = code.get("64")
     assert template is not None and template.value == "0002ZH0104最佳运输0202北京"
     assert [(c.id, c.value) for c in template.children] == [
@@ -100,7 +104,7 @@ def test_lengths_count_characters_not_bytes():
 
 def test_template_64_parses_on_its_own():
     """The template value is 20 characters (36 UTF-8 bytes), and its length field says 20."""
-    [obj] = parse_objects("64200002ZH0104最佳运输0202北京")
+    [obj] = parse_objects("64200002ZH0104最佳运输0202北京", RULES)
     assert obj.id == "64"
     assert [c.id for c in obj.children] == ["00", "01", "02"]
     assert obj.child("01").value == "最佳运输"
@@ -108,7 +112,7 @@ def test_template_64_parses_on_its_own():
 
 def test_annex_b7_objects_and_templates():
     """Every top-level object of the EMVCo sample is found, with the nested ones of 62 and 91."""
-    code = parse(ANNEX_B7_ZH)
+    code = parse(ANNEX_B7_ZH, RULES)
     assert [o.id for o in code.objects] == [
         "00", "01", "29", "31", "52", "58", "59", "60", "64", "54", "53", "55", "62", "91", "63"]
     assert code.get("59").value == "BEST TRANSPORT"
@@ -126,7 +130,7 @@ def test_annex_b7_objects_and_templates():
 ], ids=["two-templates", "one-template", "template-38", "primitive-15-only"])
 def test_guids_of_account_templates_in_order(payload, expected):
     """Routing uses the GUIDs of templates 26-51 in payload order; primitive 02-25 have none."""
-    assert parse(payload).guids() == expected
+    assert parse(payload, RULES).guids() == expected
 
 
 def test_guids_ignore_templates_outside_26_to_51():
@@ -139,7 +143,7 @@ def test_guids_ignore_templates_outside_26_to_51():
         ("80", [("00", "ALSO.NOT")]),
         ("58", "CN"),
     ])
-    assert parse(payload).guids() == ["FIRST.GUID", "LAST.GUID"]
+    assert parse(payload, RULES).guids() == ["FIRST.GUID", "LAST.GUID"]
 
 
 MERCHANT_OBJECTS: list[tuple[str, str | list]] = [
@@ -160,7 +164,7 @@ MERCHANT_OBJECTS: list[tuple[str, str | list]] = [
 def test_build_payload_round_trips_through_parse():
     """What the reference acquirer builds, the reference wallet must read back unchanged."""
     payload = build_payload(MERCHANT_OBJECTS)
-    code = parse(payload)
+    code = parse(payload, RULES)
     assert code.crc_ok
     assert code.objects[0].id == "00"
     assert code.objects[-1].id == "63"
@@ -188,7 +192,7 @@ def test_build_payload_crc_covers_utf8_bytes():
 def test_is_static(poi, static):
     """POI 11 (or none) is a reusable static code; POI 12 is a one-off dynamic code."""
     objects = [("00", "01")] + ([("01", poi)] if poi else []) + [("58", "CN")]
-    assert parse(build_payload(objects)).is_static is static
+    assert parse(build_payload(objects), RULES).is_static is static
 
 
 @pytest.mark.parametrize(("payload", "path"), [
@@ -202,21 +206,21 @@ def test_is_static(poi, static):
 def test_malformed_objects_raise_with_path(payload, path):
     """Structural damage is a PayloadError naming the object, never a silently wrong parse."""
     with pytest.raises(PayloadError) as info:
-        parse(payload)
+        parse(payload, RULES)
     assert info.value.path == path
 
 
 def test_truncated_value_names_object():
     """A length longer than what is left is reported on the object that claims it."""
     with pytest.raises(PayloadError, match="truncated") as info:
-        parse("0002015920ABC")
+        parse("0002015920ABC", RULES)
     assert info.value.path == "59"
 
 
 def test_length_00_names_object():
     """Length 00 is forbidden by MPM §4.4, and the message says which object broke it."""
     with pytest.raises(PayloadError, match="00") as info:
-        parse(build_payload([("00", "01")])[:6] + "5900" + "6304ABCD")
+        parse(build_payload([("00", "01")])[:6] + "5900" + "6304ABCD", RULES)
     assert info.value.path == "59"
     assert str(info.value).startswith("59: ")
 
@@ -224,19 +228,19 @@ def test_length_00_names_object():
 def test_non_digit_length_is_rejected():
     """A length field that is not two digits cannot be trusted to split the payload."""
     with pytest.raises(PayloadError, match="malformed"):
-        parse("00020159AXBEST6304ABCD")
+        parse("00020159AXBEST6304ABCD", RULES)
 
 
 def test_non_ascii_digits_in_header_are_rejected():
     """Full-width or Arabic-Indic digits pass str.isdigit but are not EMV numeric IDs."""
     with pytest.raises(PayloadError, match="malformed"):
-        parse("000201５９04BEST6304ABCD")
+        parse("000201５９04BEST6304ABCD", RULES)
 
 
 def test_payload_must_start_with_00():
     """The payload format indicator must come first (MPM §4.6)."""
     with pytest.raises(PayloadError) as info:
-        parse("0102115802CN" + "6304ABCD")
+        parse("0102115802CN" + "6304ABCD", RULES)
     assert info.value.path == "00"
 
 
@@ -249,14 +253,14 @@ def test_payload_must_start_with_00():
 def test_payload_must_end_with_four_char_crc(payload):
     """Without a trailing 4-character ID 63 there is nothing to check the code against."""
     with pytest.raises(PayloadError) as info:
-        parse(payload)
+        parse(payload, RULES)
     assert info.value.path == "63"
 
 
 def test_empty_payload_is_rejected():
     """An empty scan is not a merchant code."""
     with pytest.raises(PayloadError):
-        parse("")
+        parse("", RULES)
 
 
 def test_encode_objects_rejects_value_of_100_characters():
@@ -290,7 +294,7 @@ def test_parse_descends_into_payment_system_templates_inside_62():
         ("00", "01"),
         ("62", [("01", "BILLNO"), ("50", [("00", "TEST"), ("01", "ABC")])]),
     ])
-    template = parse(payload).get("62")
+    template = parse(payload, RULES).get("62")
     assert template.child("01").children is None
     assert [(c.id, c.value) for c in template.child("50").children] == [
         ("00", "TEST"), ("01", "ABC")]
@@ -300,5 +304,5 @@ def test_parse_reports_damage_inside_a_62_payment_system_template():
     """A nested template that does not split is named down to the broken object."""
     payload = build_payload([("00", "01"), ("62", [("50", "0000")])])
     with pytest.raises(PayloadError) as info:
-        parse(payload)
+        parse(payload, RULES)
     assert info.value.path == "62.50.00"

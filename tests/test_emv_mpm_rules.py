@@ -14,19 +14,20 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from qrinterop.codes import emv_mpm
 from qrinterop.codes.emv_mpm import (
-    CURRENCIES,
-    RULES_PATH,
     MerchantCode,
     PayloadError,
+    Rules,
     build_payload,
     crc_of,
     decode,
@@ -36,8 +37,15 @@ from qrinterop.codes.emv_mpm import (
     validate,
     with_wrong_crc,
 )
+from qrinterop.codes.emv_mpm import rules as rules_module
+from qrinterop.codes.emv_mpm.rules import rules_path
 from qrinterop.codes.findings import ERROR, LENIENT, STRICT, WARNING, Policy, has_errors
-from qrinterop.profile import DATA_DIR, SCHEMA_DIR
+from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE, SCHEMA_DIR, ProfileError
+
+#: The bundled profile's rules, which every test here is about.
+RULES = Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE))
+RULES_PATH = RULES.source
+CURRENCIES = RULES.currencies
 
 # Published payloads, verbatim from domain.md §7 (rows 1-16).
 SAMPLES = {
@@ -157,12 +165,12 @@ def variant(changes: dict | None = None, drop: tuple[str, ...] = ()) -> str:
         for part in parents:
             node = node.setdefault(part, {})
         node[last] = new
-    return encode(value)
+    return encode(value, RULES)
 
 
 def problems(payload: str, policy: Policy = LENIENT) -> set[tuple[str, str, str]]:
     """(requirement, severity, path) of every finding."""
-    return {(f.requirement, f.severity, f.path) for f in validate(payload, policy)[1]}
+    return {(f.requirement, f.severity, f.path) for f in validate(payload, RULES, policy)[1]}
 
 
 def pairs(value: dict) -> list[tuple[str, str | list]]:
@@ -196,7 +204,7 @@ def test_baseline_is_clean():
 def test_published_samples_have_no_error(row):
     """Real codes from several countries, with foreign templates, validate without error
     (Pix dynamic codes carry no amount: an R-MPM-14 warning only)."""
-    code, findings = validate(SAMPLES[row])
+    code, findings = validate(SAMPLES[row], RULES)
     assert code is not None
     assert not has_errors(findings), findings
     assert {f.requirement for f in findings} <= {"R-MPM-14"}
@@ -206,7 +214,7 @@ def test_published_sample_3_breaks_two_rules():
     """Row 3 (phannaly, reordered, UnionPay ID 15) reads fine but is not conformant: its city
     "Banteay Meanchey" is 16 characters where EMV Table 3.6 allows 15 (R-MPM-08), and its ID
     15 merchant ID "0123456789ABCDE" is not digits (R-MPM-16: 31 digits)."""
-    code, findings = validate(SAMPLES[3])
+    code, findings = validate(SAMPLES[3], RULES)
     assert code is not None and code.get("52").value == "4131"
     assert {(f.requirement, f.severity, f.path) for f in findings} == {
         ("R-MPM-08", ERROR, "60"), ("R-MPM-16", ERROR, "15")}
@@ -225,7 +233,7 @@ def test_published_sample_8_lacks_mandatory_objects():
                                                         (16, "1E29", "M2B3")])
 def test_published_negative_vectors_fail_the_crc(row, expected, found):
     """Row 4 was published with a wrong CRC, row 16 with one that is not even hex."""
-    code, findings = validate(SAMPLES[row])
+    code, findings = validate(SAMPLES[row], RULES)
     assert code is not None
     assert [(f.requirement, f.severity, f.path) for f in findings] == [
         ("R-MPM-05", ERROR, "63")]
@@ -236,14 +244,14 @@ def test_validated_code_is_the_parsed_code():
     """validate() returns the same MerchantCode that parse() builds (its object tree is
     built on first use)."""
     for row in CLEAN_ROWS:
-        code, _ = validate(SAMPLES[row])
-        parsed = parse(SAMPLES[row])
+        code, _ = validate(SAMPLES[row], RULES)
+        parsed = parse(SAMPLES[row], RULES)
         assert isinstance(code, MerchantCode)
         assert code == parsed and parsed == code
         assert code.objects == parsed.objects
         assert code.guids() == parsed.guids()
         assert code.crc_ok and code.is_static == parsed.is_static
-    assert repr(validate(SAMPLES[12])[0]).startswith("MerchantCode(payload=")
+    assert repr(validate(SAMPLES[12], RULES)[0]).startswith("MerchantCode(payload=")
 
 
 # -- R-MPM-01 syntax ------------------------------------------------------------------------------
@@ -262,7 +270,7 @@ def test_validated_code_is_the_parsed_code():
 def test_unsplittable_payload_gives_one_finding_and_no_code(payload, path, words):
     """A payload that cannot be split into objects gives no code and one R-MPM-01 finding
     saying where."""
-    code, findings = validate(payload)
+    code, findings = validate(payload, RULES)
     assert code is None
     assert [(f.requirement, f.severity, f.path) for f in findings] == [
         ("R-MPM-01", ERROR, path)]
@@ -271,7 +279,7 @@ def test_unsplittable_payload_gives_one_finding_and_no_code(payload, path, words
 
 def test_trailing_characters_after_the_crc():
     """A complete code followed by junk (a scanner's CR LF) is reported, and still checked."""
-    code, findings = validate(variant() + "\r\n")
+    code, findings = validate(variant() + "\r\n", RULES)
     assert code is not None and code.payload == variant()
     assert [(f.requirement, f.severity, f.path) for f in findings] == [
         ("R-MPM-01", ERROR, "")]
@@ -287,7 +295,7 @@ def test_trailing_characters_after_the_crc():
 ], ids=["length-00", "truncated", "no-object", "account-template", "nested"])
 def test_damaged_template_is_reported_and_the_rest_checked(changes, expected):
     """Damage inside a template is an R-MPM-01 finding on it; the root is still checked."""
-    code, findings = validate(variant(changes))
+    code, findings = validate(variant(changes), RULES)
     assert code is not None
     assert {(f.requirement, f.severity, f.path) for f in findings} == expected
 
@@ -299,12 +307,12 @@ def test_chinese_names_in_64_count_characters():
     payload = variant({"64.01": "最佳运输面馆", "64.02": "北京"})
     assert "0106最佳运输面馆0202北京" in payload
     assert problems(payload) == set()
-    assert validate(payload)[0].get("64").child("01").value == "最佳运输面馆"
+    assert validate(payload, RULES)[0].get("64").child("01").value == "最佳运输面馆"
 
 
 def test_annex_b_sample_counts_characters():
     """EMVCo's own Chinese example: 64 is 20 characters long, 36 bytes."""
-    code, findings = validate(SAMPLES[1])
+    code, findings = validate(SAMPLES[1], RULES)
     assert findings == []
     assert code.get("64").child("01").value == "最佳运输"
 
@@ -314,7 +322,7 @@ def test_lengths_counting_bytes_are_reported():
     lengths: R-MPM-02 on the whole payload, and the code is still read and checked."""
     payload = encode_counting_bytes(VALID)
     assert "64260002ZH0106面馆0206上海" in payload
-    code, findings = validate(payload)
+    code, findings = validate(payload, RULES)
     assert [(f.requirement, f.severity, f.path) for f in findings] == [("R-MPM-02", ERROR, "")]
     assert "lengths appear to count bytes" in findings[0].message
     assert code is not None and code.get("64").child("01").value == "面馆"
@@ -325,7 +333,7 @@ def test_byte_lengths_in_one_template_are_reported_there():
     value = copy.deepcopy(VALID)
     inner = encode_counting_bytes({"64": VALID["64"]})[4:-8]    # 64's value, byte-counted
     value["64"] = inner
-    payload = encode(value)
+    payload = encode(value, RULES)
     assert problems(payload) == {("R-MPM-02", ERROR, "64")}
 
 
@@ -345,7 +353,7 @@ def test_00_must_come_first():
 
 def test_63_must_come_last():
     payload = variant(drop=("58",)) + "5802CN"
-    code, findings = validate(payload)
+    code, findings = validate(payload, RULES)
     assert code is not None
     assert [(f.requirement, f.severity, f.path) for f in findings] == [("R-MPM-03", ERROR, "63")]
 
@@ -376,7 +384,7 @@ def test_duplicate_id_in_template():
 
 def test_wrong_crc_gives_expected_and_found():
     payload = with_wrong_crc(variant())
-    (finding,) = validate(payload)[1]
+    (finding,) = validate(payload, RULES)[1]
     assert (finding.requirement, finding.severity, finding.path) == ("R-MPM-05", ERROR, "63")
     assert variant()[-4:] in finding.message and payload[-4:] in finding.message
 
@@ -401,7 +409,7 @@ def test_lower_case_crc_is_a_policy_finding(policy, severity):
     lower = payload[:-4] + payload[-4:].lower()
     assert lower != payload
     assert problems(lower, policy) == {("R-MPM-06", severity, "63")}
-    assert validate(lower, policy)[0].crc_ok
+    assert validate(lower, RULES, policy)[0].crc_ok
 
 
 # -- R-MPM-07 mandatory objects -------------------------------------------------------------------
@@ -471,7 +479,7 @@ def test_formats_and_lengths(changes, expected):
 
 
 def test_format_message_names_the_character():
-    (finding,) = validate(variant({"59": "面馆"}))[1]
+    (finding,) = validate(variant({"59": "面馆"}), RULES)[1]
     assert "ans" in finding.message and "U+9762" in finding.message
 
 
@@ -519,7 +527,7 @@ def test_amount_grammar(amount, currency, ok):
 
 
 def test_amount_message_names_the_currency_exponent():
-    (finding,) = validate(variant({"54": "10.123"}))[1]
+    (finding,) = validate(variant({"54": "10.123"}), RULES)[1]
     assert "156 (CNY)" in finding.message and "2" in finding.message
 
 
@@ -677,7 +685,7 @@ def test_unionpay_account_structure(value, ok):
 
 
 def test_unionpay_message_gives_the_layout():
-    (finding,) = validate(variant({"15": "1234"}))[1]
+    (finding,) = validate(variant({"15": "1234"}), RULES)[1]
     assert "acquirer IIN (8) + forwarding IIN (8) + merchant ID (15)" in finding.message
 
 
@@ -698,7 +706,7 @@ def test_cleartext_card_number(value, path, flagged):
 
 
 def test_card_number_in_a_root_value_and_message_is_masked():
-    findings = validate(variant({"02": "4111111111111111"}))[1]
+    findings = validate(variant({"02": "4111111111111111"}), RULES)[1]
     assert [(f.requirement, f.severity, f.path) for f in findings] == [
         ("R-CPM-04", WARNING, "02")]
     assert problems(variant({"02": "4111111111111111"}), STRICT) == {("R-CPM-04", ERROR, "02")}
@@ -731,7 +739,7 @@ def test_findings_name_catalogue_requirements():
 @settings(database=None, max_examples=300)
 def test_validate_never_raises(text):
     """Any text, however broken, gives findings, never an exception."""
-    code, findings = validate(text)
+    code, findings = validate(text, RULES)
     assert code is not None or [f.requirement for f in findings] == ["R-MPM-01"]
 
 
@@ -770,19 +778,67 @@ def test_schema_refuses_a_broken_rules_file(where, bad):
     assert not Draft202012Validator(schema).is_valid(rules)
 
 
-def test_rules_are_read_once_at_import(monkeypatch):
-    """validate() never reads the data file: it uses tables compiled at import."""
+def test_rules_are_compiled_once_per_profile(monkeypatch):
+    """validate() never reads the data file: Rules.of compiles a profile's once and keeps it."""
     def refuse(*args, **kwargs):
         raise AssertionError("rules read at call time")
+    assert Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE)) is RULES
     monkeypatch.setattr(json, "load", refuse)
-    monkeypatch.setattr(emv_mpm, "load_rules", refuse)
-    assert validate(variant())[1] == []
+    monkeypatch.setattr(rules_module, "load_rules", refuse)
+    assert Rules.of(DATA_DIR / DEFAULT_PROFILE[0] / ".." / "/".join(DEFAULT_PROFILE)) is RULES
+    assert validate(variant(), RULES)[1] == []
+
+
+def profile_copy(tmp_path: Path, change: Callable[[dict], None]) -> Path:
+    """A copy of the bundled profile whose ``codes/emv-mpm.json`` ``change`` edits."""
+    folder = tmp_path / "profile"
+    shutil.copytree(DATA_DIR.joinpath(*DEFAULT_PROFILE), folder)
+    path = rules_path(folder)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return folder
+
+
+def test_the_profile_in_use_decides_the_rules(tmp_path):
+    """A profile version whose merchant name may be 30 characters is checked by its own rules,
+    the bundled profile's still by its 25, whichever was compiled first."""
+    def longer_names(document: dict) -> None:
+        document["root"]["objects"]["59"]["maxLength"] = 30
+    other = Rules.of(profile_copy(tmp_path, longer_names))
+    payload = variant({"59": "A MERCHANT NAME OF 28 CHARS."})
+    assert len(decode(payload, RULES)["59"]) == 28
+    assert ("R-MPM-08", ERROR, "59") in {(f.requirement, f.severity, f.path)
+                                         for f in validate(payload, RULES)[1]}
+    assert validate(payload, other)[1] == []
+    assert Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE)) is RULES
+    assert validate(payload, RULES)[1] != []
+
+
+def test_the_profile_in_use_decides_the_templates(tmp_path):
+    """Which IDs are templates is the profile's too: parse and describe follow it."""
+    def no_language_template(document: dict) -> None:
+        spec = document["root"]["objects"]["64"]
+        del spec["template"]
+        spec.update(format="S", minLength=1, maxLength=99)
+    other = Rules.of(profile_copy(tmp_path, no_language_template))
+    assert parse(SAMPLES[1], RULES).get("64").children is not None
+    assert parse(SAMPLES[1], other).get("64").children is None
+    assert describe(parse(SAMPLES[1], other), other)["objects"][8]["children"] == []
+
+
+def test_a_broken_rules_file_is_a_profile_error(tmp_path):
+    def broken(document: dict) -> None:
+        document["root"]["objects"]["59"]["maxLength"] = "long"
+    folder = profile_copy(tmp_path, broken)
+    with pytest.raises(ProfileError, match=r"emv-mpm\.json: at root/objects/59/maxLength"):
+        Rules.of(folder)
 
 
 # -- decode, encode, describe ---------------------------------------------------------------------
 
 def test_decode_gives_nested_ordered_mappings():
-    value = decode(SAMPLES[1])
+    value = decode(SAMPLES[1], RULES)
     assert list(value) == ["00", "01", "29", "31", "52", "58", "59", "60", "64", "54", "53",
                            "55", "62", "91", "63"]
     assert value["64"] == {"00": "ZH", "01": "最佳运输", "02": "北京"}
@@ -794,24 +850,24 @@ def test_decode_gives_nested_ordered_mappings():
 @pytest.mark.parametrize("row", [*CLEAN_ROWS, 3, 8])
 def test_decode_encode_round_trip_on_published_samples(row):
     """Byte for byte, reordered objects (row 3 puts 52 before 15) included."""
-    assert encode(decode(SAMPLES[row])) == SAMPLES[row]
+    assert encode(decode(SAMPLES[row], RULES), RULES) == SAMPLES[row]
 
 
 @pytest.mark.parametrize("row", [4, 16])
 def test_encode_recomputes_a_wrong_crc(row):
     payload = SAMPLES[row]
-    assert encode(decode(payload)) == payload[:-4] + crc_of(payload[:-4])
+    assert encode(decode(payload, RULES), RULES) == payload[:-4] + crc_of(payload[:-4])
 
 
 def test_encode_puts_00_first_and_63_last():
     value = {"52": "5812", "00": "01", "63": "FFFF", "58": "CN"}
-    payload = encode(value)
+    payload = encode(value, RULES)
     assert payload.startswith("0002015204581258")
     assert payload[-8:-4] == "6304" and payload[-4:] == crc_of(payload[:-4])
 
 
 def test_encode_nested_templates():
-    payload = encode({"00": "01", "62": {"05": "R1", "50": {"00": "G", "01": "X"}}})
+    payload = encode({"00": "01", "62": {"05": "R1", "50": {"00": "G", "01": "X"}}}, RULES)
     assert payload.startswith("000201" + "6220" + "0502R1" + "5010" + "0001G0101X" + "6304")
 
 
@@ -825,20 +881,20 @@ def test_encode_nested_templates():
 ])
 def test_encode_refuses_what_cannot_be_written(value, path):
     with pytest.raises(PayloadError) as info:
-        encode(value)
+        encode(value, RULES)
     assert info.value.path == path
 
 
 def test_decode_refuses_duplicates_and_damage():
     with pytest.raises(PayloadError) as info:
-        decode(build_payload([*pairs(VALID), ("52", "5812")]))
+        decode(build_payload([*pairs(VALID), ("52", "5812")]), RULES)
     assert info.value.path == "52"
     with pytest.raises(PayloadError):
-        decode("0002015920ABC")
+        decode("0002015920ABC", RULES)
 
 
 def test_describe_annex_b():
-    fields = describe(parse(SAMPLES[1]))
+    fields = describe(parse(SAMPLES[1], RULES), RULES)
     assert {k: fields[k] for k in ("merchantName", "merchantCity", "countryCode", "mcc",
                                    "currency", "amount", "pointOfInitiation")} == {
         "merchantName": "BEST TRANSPORT", "merchantCity": "BEIJING", "countryCode": "CN",
@@ -860,20 +916,20 @@ def test_describe_annex_b():
 
 
 def test_describe_primitive_account_static_and_absent_fields():
-    fields = describe(validate(SAMPLES[12])[0])
+    fields = describe(validate(SAMPLES[12], RULES)[0], RULES)
     assert fields["pointOfInitiation"] == "static"
     assert "amount" not in fields and "alternateLanguage" not in fields
     assert fields["additionalData"] == {}
-    kh = describe(validate(SAMPLES[3])[0])      # not conformant, still described
+    kh = describe(validate(SAMPLES[3], RULES)[0], RULES)      # not conformant, still described
     assert kh["merchantAccounts"] == [{"id": "15", "guid": None,
                                        "value": "37210116372101160123456789ABCDE"}]
-    assert describe(validate(variant(drop=("01",)))[0])["pointOfInitiation"] is None
+    assert describe(validate(variant(drop=("01",)), RULES)[0], RULES)["pointOfInitiation"] is None
 
 
 def test_describe_nested_payment_system_template_and_undefined_id():
-    fields = describe(validate(SAMPLES[14])[0])
+    fields = describe(validate(SAMPLES[14], RULES)[0], RULES)
     assert fields["additionalData"] == {"01": "BILLNO", "50": {"00": "TEST", "01": "ABC"}}
-    undefined = describe(validate(variant({"62.00": "X"}))[0])
+    undefined = describe(validate(variant({"62.00": "X"}), RULES)[0], RULES)
     assert [c["name"] for o in undefined["objects"] if o["id"] == "62"
             for c in o["children"]][-1] is None
 
@@ -932,19 +988,19 @@ def merchant_values(draw) -> dict:
 @given(merchant_values())
 @settings(database=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_codes_round_trip_and_are_valid(value):
-    payload = encode(value)
-    findings = validate(payload)[1]
+    payload = encode(value, RULES)
+    findings = validate(payload, RULES)[1]
     assert not has_errors(findings), findings
     # only a random name that happens to hold a Luhn-valid digit run draws a (policy) warning
     assert {f.requirement for f in findings} <= {"R-CPM-04"}
-    assert encode(decode(payload)) == payload
-    assert decode(payload) == {**value, "63": payload[-4:]}
+    assert encode(decode(payload, RULES), RULES) == payload
+    assert decode(payload, RULES) == {**value, "63": payload[-4:]}
 
 
 @given(merchant_values(), st.data())
 @settings(database=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_any_single_character_change_is_an_error(value, data):
-    payload = encode(value)
+    payload = encode(value, RULES)
     index = data.draw(st.integers(0, len(payload) - 1), label="index")
     char = data.draw(st.one_of(ANS, HAN, st.sampled_from("0123456789abcdef"))
                      .filter(lambda c: c != payload[index]), label="char")
@@ -952,8 +1008,8 @@ def test_any_single_character_change_is_an_error(value, data):
     # A 16-bit CRC catches every change of one byte, but misses one in 65,536 changes that
     # span more bits (a 3-byte character); such a change makes another valid code.
     assume(index >= len(payload) - 4 or crc_of(changed[:-4]) != changed[-4:])
-    assert has_errors(validate(changed, STRICT)[1])
-    lenient = validate(changed)[1]
+    assert has_errors(validate(changed, RULES, STRICT)[1])
+    lenient = validate(changed, RULES)[1]
     only_case = changed[:-4] == payload[:-4] and changed[-4:].upper() == payload[-4:]
     assert has_errors(lenient) or (only_case and [f.requirement for f in lenient]
                                    == ["R-MPM-06"])
@@ -979,10 +1035,11 @@ def throughput(repeats: int = 5, rounds: int = 3000) -> tuple[float, float, int]
         return best
 
     def with_tree(payload: str) -> None:
-        code = validate(payload)[0]
+        code = validate(payload, RULES)[0]
         if code is not None:
             code.objects    # noqa: B018 - builds the tree
-    return run(validate), run(with_tree), sum(map(len, mix)) // len(mix)
+    return (run(lambda payload: validate(payload, RULES)), run(with_tree),
+            sum(map(len, mix)) // len(mix))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import yaml
 from qrinterop.errors import UsageError
 from qrinterop.ics.loader import (
     PLACEHOLDER,
+    TEMPLATE_FILE,
     Problem,
     check_ics,
     load_ics,
@@ -437,6 +438,14 @@ def test_template_filled_in_is_valid(tmp_path):
     checked = check(written(tmp_path, "\n".join(lines) + "\n", "filled.yaml"))
     assert checked.valid, [p.render("filled.yaml") for p in checked.problems]
     assert checked.document["codes"]["payment_code_length"] == 18
+
+
+def test_template_file_is_yaml_as_it_stands():
+    """The template is a data file people may open and edit: valid YAML before it is filled,
+    its two fields left for the profile in use."""
+    document = yaml.safe_load(TEMPLATE_FILE.read_text(encoding="utf-8"))
+    assert document["profile"] == "${profile}" and document["schema"] == "qrinterop-ics/1"
+    assert "${features}" in TEMPLATE_FILE.read_text(encoding="utf-8")
 
 
 def test_template_lists_the_profiles_features():

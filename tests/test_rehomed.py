@@ -8,9 +8,12 @@ import json
 
 import pytest
 
-from qrinterop.codes.emv_mpm import build_payload, rehomed, validate
+from qrinterop.codes.emv_mpm import Rules, build_payload, rehomed, validate
 from qrinterop.codes.findings import ERROR
+from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 from tests.conftest import ROOT
+
+RULES = Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE))
 
 FROM, TO = "cn.qrinterop.insta", "cn.qrinterop.instb"
 VECTORS = [t for g in json.loads((ROOT / "vectors/emv_mpm_test.json").read_text())["testGroups"]
@@ -18,7 +21,7 @@ VECTORS = [t for g in json.loads((ROOT / "vectors/emv_mpm_test.json").read_text(
 
 
 def broken(payload: str) -> set[str]:
-    code, findings = validate(payload)
+    code, findings = validate(payload, RULES)
     return {f.requirement for f in findings if f.severity == ERROR} | (
         {"unparsed"} if code is None else set())
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from qrinterop.codes.emv_mpm import Rules
 from qrinterop.codes.findings import ERROR, Finding, Policy, judged
 from qrinterop.codes.lint import UNKNOWN, LintResult, lint
 from qrinterop.codes.routing import RoutingTable, code_registration, default_table
@@ -21,6 +22,11 @@ from qrinterop.inputs import read_input
 from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE
 from qrinterop.report.visible import visible
 from qrinterop.runner.bdd.suite import locate
+
+
+def mpm_rules() -> Rules:
+    """The bundled profile's merchant-code rules: the command line checks codes against it."""
+    return Rules.of(DATA_DIR.joinpath(*DEFAULT_PROFILE))
 
 
 def routing_table() -> RoutingTable:
@@ -41,7 +47,7 @@ def lint_text(text: str, table: RoutingTable, policy: Policy) -> LintResult:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return LintResult(UNKNOWN, [Finding(None, ERROR, "", "input is not valid UTF-8")])
-    return lint(text, table, policy)
+    return lint(text, table, policy, rules=mpm_rules())
 
 
 def lint_image(path: Path, table: RoutingTable, policy: Policy) -> LintResult:
@@ -83,10 +89,10 @@ def lint_batch(lines: Iterable[str | None], out: TextIO, table: RoutingTable, po
                as_json: bool) -> bool:
     """Lint line by line, writing one result per input line; True if every line is valid.
     Results go out in chunks: one write per line costs as much as checking the line."""
-    all_valid, chunk = True, []
+    all_valid, chunk, rules = True, [], mpm_rules()
     for number, text in enumerate(lines, 1):
         result = (LintResult(UNKNOWN, [Finding(None, ERROR, "", "line is not valid UTF-8")])
-                  if text is None else lint(text, table, policy))
+                  if text is None else lint(text, table, policy, rules=rules))
         all_valid &= result.valid
         chunk.append(json.dumps({"line": number, **result.as_dict()}, ensure_ascii=False)
                      if as_json else visible(summary_line(result, f"line {number}")))

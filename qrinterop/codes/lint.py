@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qrinterop.codes import emv_cpm, emv_mpm
+from qrinterop.codes.emv_mpm import Rules
 from qrinterop.codes.findings import ERROR, LENIENT, Finding, Policy, has_errors, judged
 from qrinterop.codes.routing import RoutingTable
 
@@ -70,7 +71,10 @@ def kind_of(text: str) -> str:
     return UNKNOWN
 
 
-def lint(text: str, table: RoutingTable, policy: Policy = LENIENT) -> LintResult:
+def lint(text: str, table: RoutingTable, policy: Policy = LENIENT, *,
+         rules: Rules) -> LintResult:
+    """Lint ``text`` against the profile whose merchant-code ``rules`` and routing ``table``
+    are given."""
     if not text:
         return LintResult(UNKNOWN, [Finding(None, ERROR, "", "empty input")])
     if len(text) > MAX_INPUT:
@@ -78,28 +82,29 @@ def lint(text: str, table: RoutingTable, policy: Policy = LENIENT) -> LintResult
                                             f"is longer than any QR code ({MAX_INPUT})")])
     check = {EMV_MPM: _mpm, EMV_CPM: _cpm, PAYMENT_CODE: _payment_code,
              COLLECTION_URL: _url}.get(kind_of(text), _unknown)
-    result = check(text, table, policy)
+    result = check(text, table, policy, rules)
     result.findings = judged(result.findings, policy)
     return result
 
 
-def _mpm(text: str, table: RoutingTable, policy: Policy) -> LintResult:
-    code, findings = emv_mpm.validate(text, policy)
+def _mpm(text: str, table: RoutingTable, policy: Policy, rules: Rules) -> LintResult:
+    code, findings = emv_mpm.validate(text, rules, policy)
     if code is None:
         return LintResult(EMV_MPM, findings)
     def route() -> dict | None:
         found = table.merchant_code(code)
         return found.as_dict() if found else None
 
-    return LintResult(EMV_MPM, findings, lambda: emv_mpm.describe(code), route)
+    return LintResult(EMV_MPM, findings, lambda: emv_mpm.describe(code, rules), route)
 
 
-def _cpm(text: str, _table: RoutingTable, policy: Policy) -> LintResult:
+def _cpm(text: str, _table: RoutingTable, policy: Policy, _rules: Rules) -> LintResult:
     code, findings = emv_cpm.validate(text, policy)
     return LintResult(EMV_CPM, findings, (lambda: emv_cpm.describe(code)) if code else {})
 
 
-def _payment_code(text: str, table: RoutingTable, _policy: Policy) -> LintResult:
+def _payment_code(text: str, table: RoutingTable, _policy: Policy,
+                  _rules: Rules) -> LintResult:
     route = table.payment_code(text)
     fields = {"code": text, "length": len(text), "prefix": text[:2]}
     if route is None:
@@ -109,7 +114,7 @@ def _payment_code(text: str, table: RoutingTable, _policy: Policy) -> LintResult
     return LintResult(PAYMENT_CODE, [], fields, route.as_dict())
 
 
-def _url(text: str, table: RoutingTable, _policy: Policy) -> LintResult:
+def _url(text: str, table: RoutingTable, _policy: Policy, _rules: Rules) -> LintResult:
     match = table.collection_url(text)
     if match is None:
         return LintResult(COLLECTION_URL, [Finding(
@@ -120,6 +125,6 @@ def _url(text: str, table: RoutingTable, _policy: Policy) -> LintResult:
                       route.as_dict())
 
 
-def _unknown(text: str, _table: RoutingTable, _policy: Policy) -> LintResult:
+def _unknown(text: str, _table: RoutingTable, _policy: Policy, _rules: Rules) -> LintResult:
     return LintResult(UNKNOWN, [Finding(None, ERROR, "", "not an EMV merchant code, EMV payment "
                                         "code, numeric payment code or collection URL")])

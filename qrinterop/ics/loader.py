@@ -20,6 +20,7 @@ import difflib
 import json
 import math
 import re
+import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -565,121 +566,16 @@ def _get(document: Any, path: KeyPath) -> Any:
 
 
 # -- the template ---------------------------------------------------------------------------------
-TEMPLATE = """\
-# Implementation Conformance Statement (ICS) for qrinterop, with the implementation extra
-# information (IXIT) it needs: what your implementation does, and how qrinterop reaches it.
-#
-#   1. Replace every <...> placeholder with your value (keep the quotes around it).
-#   2. qrinterop ics check THIS-FILE      lists what is still missing or wrong, by line.
-#   3. qrinterop certify --ics THIS-FILE
-#
-# mocks/reference-ics.yaml in the qrinterop source is a filled-in example, and so are the
-# files in docs/examples/. Keep identifiers and codes in quotes: unquoted, YAML reads 00123
-# as a number and NO as false.
-
-# Format of this file: leave it as it is.
-schema: qrinterop-ics/1
-# The interconnection profile to certify against (profile id/version).
-profile: {profile}
-
-# Who you are and what you claim to implement: roles and features select the requirements
-# and scenarios that apply.
-institution:
-  # Institution code at the switch: 8 digits.
-  id: "<8-digit institution code>"
-  # Name shown in reports.
-  name: "<institution name>"
-  # Roles implemented: issuer (a wallet: issues payment codes, pays merchant codes) and/or
-  # acquirer (signs merchants up: issues their merchant codes, drives their terminals).
-  # Write [issuer], [acquirer] or [issuer, acquirer].
-  roles: [<issuer and/or acquirer>]
-  # Optional features implemented; requirements conditional on a feature apply only when it
-  # is listed, e.g. [emv-cpm, url-codes]. List sm2 and/or rsa for the algorithms of your
-  # keys (below). The profile's features:
-{features}
-  features: [sm2]
-
-# The codes that are yours: the switch routes by them.
-codes:
-  # Payment codes your wallet issues start with these digits (1 to 6 digits)...
-  payment_code_prefix: "<1 to 6 digits>"
-  # ...and are this many digits long (16 to 24; a number, no quotes).
-  payment_code_length: <16 to 24>
-  # GUID of the merchant account template in your merchant codes (up to 32 characters).
-  merchant_guid: "<merchant account GUID>"
-
-# A test terminal of yours, and its merchant, where the scenarios' wallets pay.
-terminal:
-  # Terminal ID: 8 letters or digits.
-  id: "<8 letters or digits>"
-  # Merchant name, as in its merchant codes: up to 25 characters.
-  merchant_name: "<merchant name>"
-  # Merchant category code (ISO 18245): 4 digits.
-  mcc: "<4 digits>"
-  # Merchant city: up to 15 characters.
-  city: "<merchant city>"
-
-# Your signing keys, as the switch must know them to check your signatures. List every key
-# still in use, the one you sign with now LAST: the earlier ones stay accepted during a key
-# rotation (a receiver picks the key by the keyId of a signature).
-keys:
-  # Key ID, as your signatures carry it in signature.keyId: 1 to 64 letters, digits, '.',
-  # '_' or '-'.
-  - id: "<key ID>"
-    # Signature algorithm: SM3withSM2 (feature sm2) or SHA256withRSA (feature rsa).
-    algorithm: SM3withSM2
-    # Your PEM public key file (BEGIN PUBLIC KEY), relative to this file's folder. Never a
-    # private key: qrinterop needs none of yours.
-    public_key: "<path to your PEM public key>"
-
-# Test payer accounts that already exist in your test environment (optional). Listed, they
-# are used in turn (each new payer is the next one, the first again after the last) and
-# qrinterop sets the balance of each through your test-control API (PUT
-# /control/accounts/ID); not listed, it opens new accounts there (POST /control/accounts).
-# Each has an id, as your test-control API names it, and optionally a name for people:
-# accounts:
-#   - id: "<account ID>"
-#     name: "<account holder>"
-
-# The system under test (SUT): how qrinterop reaches it.
-sut:
-  # How qrinterop reaches your implementation:
-  #   url        it is already running: give url and control_url;
-  #   command    qrinterop starts it with a command: give command, url and control_url;
-  #   container  qrinterop runs its container image: give image, url and control_url;
-  #   reference  qrinterop starts its bundled reference institution in your place, to try
-  #              the harness out (keys: only those in mocks/keys/, or none).
-  # With command and container, QRINTEROP_SUT_CONFIG names a JSON file with the run's
-  # network (switch URL and keys, every participant's registration); with url, the same JSON
-  # comes by PUT /control/network before the first scenario: see README.md.
-  launch: url
-  # Your interconnection message endpoint, where the switch sends its messages (POST). On
-  # this machine only: http://127.0.0.1:PORT, then a path if any; qrinterop sends traffic
-  # nowhere else.
-  url: "<http://127.0.0.1:PORT/path of your message endpoint>"
-  # Base URL of your test-control API (its paths /control/... follow it), on 127.0.0.1 too.
-  control_url: "<http://127.0.0.1:PORT of your test-control API>"
-  # With launch: command, the program and its arguments, one list item each (no shell), and
-  # the folder it runs in (relative to this file's folder; default: this file's folder):
-  # command: ["<program>", "<argument>"]
-  # workdir: "<folder>"
-  # With launch: container, the image and its tag (or digest):
-  # image: "<registry/name:tag>"
-  # Seconds to wait for your implementation to answer at url and control_url (default {ready}).
-  ready_timeout_s: {ready}
-  # Seconds to wait for each test-control call before the scenario is inconclusive and the
-  # run goes on to the next (default: the profile's upper_tester_timeout_s, 30).
-  control_timeout_s: 30
-  # If your test environment can run the profile's waits faster than real time (payment
-  # code validity, query back-off, reversal window), how much faster: above 0, at most 1.
-  # 1, real time, is what certification for launch requires; less is for quicker test runs.
-  timing_scale: {scale}
-"""
+#: What ``qrinterop ics init`` writes: a YAML file people read, so it is kept as one (valid YAML
+#: as it stands, its two ``${...}`` fields filled from the profile in use).
+TEMPLATE_FILE = Path(__file__).with_name("template.yaml")
 
 
 def template(profile: str, features: dict[str, dict]) -> str:
     """The commented ICS template, listing the profile's optional features."""
     width = max(map(len, features), default=0)
-    listed = "\n".join(f"  #   {name:<{width}}  {info['en']}" for name, info in features.items())
-    return TEMPLATE.format(profile=profile, features=listed or "  #   (none)",
-                           ready=f"{Sut.ready_timeout_s:g}", scale=f"{Sut.timing_scale:g}")
+    listed = "\n  #   ".join(f"{name:<{width}}  {info['en']}" for name, info in features.items())
+    text = TEMPLATE_FILE.read_text(encoding="utf-8")
+    return string.Template(text).substitute(profile=profile, features=listed or "(none)",
+                                            ready=f"{Sut.ready_timeout_s:g}",
+                                            scale=f"{Sut.timing_scale:g}")

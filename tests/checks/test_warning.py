@@ -9,9 +9,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from qrinterop.checks import wire
-from qrinterop.cli.lint import routing_table
+from qrinterop.cli.lint import lint_text, routing_table
 from qrinterop.codes.findings import LENIENT
-from qrinterop.codes.lint import lint
 from qrinterop.judging.verdicts import (
     ScenarioResult,
     run_verdict,
@@ -29,7 +28,7 @@ def test_an_acceptable_code_passed_on_ends_the_scenario_in_warning():
     code = recorded[0].content["code"]
     context = SimpleNamespace(session=SimpleNamespace(warnings=[]))
     verify(context, wire.code_carried(recorded, SUT, "mpm.inquiry.request", code,
-                                      lint(code, routing_table(), LENIENT).findings))
+                                      lint_text(code, routing_table(), LENIENT).findings))
     (warning,) = context.session.warnings                  # kept, and no CheckFailed raised
     record = warning_record(warning, TAGS)
     assert (record["check"], record["requirements"]) == ("code_passed_on", ["R-MPM-14"])

@@ -9,9 +9,8 @@ import pytest
 
 from qrinterop.checks import wire
 from qrinterop.checks.outcome import FAIL, WARNING
-from qrinterop.cli.lint import routing_table
+from qrinterop.cli.lint import lint_text, routing_table
 from qrinterop.codes.findings import LENIENT
-from qrinterop.codes.lint import lint
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.fields import encrypt_field
 from tests.checks.recorded import SUT, answers, transcript
@@ -36,7 +35,7 @@ def test_a_code_vector_sent_on_is_reported_under_the_rule_it_breaks():
     assert sent.requirements == ()
     code = bad[0].content["code"]
     carried = wire.code_carried(bad, SUT, "mpm.inquiry.request", code,
-                                lint(code, routing_table(), LENIENT).findings)
+                                lint_text(code, routing_table(), LENIENT).findings)
     assert {r for v in carried if v.severity == FAIL for r in v.requirements} >= {"R-MPM-08"}
     assert "R-MPM-05" not in {r for v in carried for r in v.requirements}
 
@@ -45,7 +44,7 @@ def test_a_valid_published_sample_carried_as_scanned():
     recorded = transcript("VEC-SAMPLE-1.reference")
     code = recorded[0].content["code"]
     assert wire.code_carried(recorded, SUT, "mpm.inquiry.request", code,
-                             lint(code, routing_table(), LENIENT).findings) == []
+                             lint_text(code, routing_table(), LENIENT).findings) == []
     (other,) = wire.code_carried(recorded, SUT, "mpm.inquiry.request", code[:-1])
     assert (other.check, other.requirements) == ("code_carried", ("R-FLOW-01",))
 
@@ -57,7 +56,7 @@ def test_an_acceptable_published_sample_carried_on_is_a_warning():
     recorded = transcript("VEC-SAMPLE-6.reference")
     code = recorded[0].content["code"]
     (warning,) = wire.code_carried(recorded, SUT, "mpm.inquiry.request", code,
-                                   lint(code, routing_table(), LENIENT).findings)
+                                   lint_text(code, routing_table(), LENIENT).findings)
     assert (warning.check, warning.requirements, warning.severity) == \
         ("code_passed_on", ("R-MPM-14",), WARNING)
 

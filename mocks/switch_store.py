@@ -1,0 +1,207 @@
+"""The simulated switch's own records, in SQLite, so a restart loses nothing: what it was
+asked (claims and final answers), the MPM orders it routed, every CPM purchase, and the
+notices it still has to deliver. The switch decides; this module only remembers, beside the
+institutions' :class:`mocks.ledger.Ledger`. The tap's log (``mocks/tap.py``) and the clearing
+(``mocks/clearing.py``) keep their own tables in the same database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mocks.ledger import open_database
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS mpm_orders (
+    txn_no TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what a query finds
+    voucher_num TEXT PRIMARY KEY, acquirer TEXT NOT NULL, issuer TEXT NOT NULL,
+    order_no TEXT NOT NULL, order_time TEXT NOT NULL, code TEXT NOT NULL, amount INTEGER NOT NULL,
+    currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
+    settle_key TEXT NOT NULL,
+    password_due REAL                               -- waiting for the payer until then
+);
+CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving requests, for repeats
+    sender TEXT NOT NULL, msg_type TEXT NOT NULL,
+    txn_key TEXT NOT NULL,                          -- JSON: the catalogue's idempotency_key
+    msg_id TEXT NOT NULL, request TEXT NOT NULL,    -- the request's body, canonical JSON
+    answer TEXT,            -- JSON: the body of the switch's answer; null: still under way
+    PRIMARY KEY (sender, msg_type, txn_key)
+);
+CREATE INDEX IF NOT EXISTS answers_by_msg_id ON answers (sender, msg_id);
+CREATE TABLE IF NOT EXISTS notices (    -- notices still being sent: resumed on restart
+    voucher_num TEXT PRIMARY KEY, receiver TEXT NOT NULL,
+    msg_type TEXT NOT NULL,                         -- notice.result or mpm.collection_notice
+    notice TEXT NOT NULL, test_case TEXT            -- JSON: the notice's body
+);
+-- how queries, reversals and repeated purchases find a purchase; what waits for a password
+CREATE INDEX IF NOT EXISTS purchases_by_order ON purchases (order_no, order_time, acquirer);
+CREATE INDEX IF NOT EXISTS purchases_waiting ON purchases (password_due)
+    WHERE password_due IS NOT NULL;
+"""
+
+#: A purchase on record: its ``purchases`` row by column name.
+Purchase = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A request this sender made before: its body (canonical JSON) and the switch's final
+    answer to it (None while it is under way, or if the switch stopped before answering)."""
+
+    request: str
+    answer: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class MpmPayment:
+    """An MPM payment as the switch relayed it: the request, the acquirer's answer (None if
+    the switch never had it) and the order it belongs to."""
+
+    request: dict[str, Any]
+    answer: dict[str, Any] | None
+    txn_no: str
+    acquirer: str
+    issuer: str
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    receiver: str
+    msg_type: str
+    notice: dict[str, Any]
+    test_case: str | None
+
+
+class SwitchStore:
+    """The switch's claims, answers, MPM orders, purchases and pending notices."""
+
+    def __init__(self, path: str) -> None:
+        self.db: sqlite3.Connection = open_database(path)
+        self.db.executescript(SCHEMA)
+
+    # -- claims and final answers to money-moving requests -------------------------------------
+    def claim(self, sender: str, msg_type: str, txn_key: str, msg_id: str, request: str) -> None:
+        """The request is under way (no answer yet); a claim already there stays."""
+        self.db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?, ?, NULL)",
+                        (sender, msg_type, txn_key, msg_id, request))
+
+    def release(self, sender: str, msg_type: str, txn_key: str | None) -> None:
+        """Drop a claim still unanswered; a final answer stays."""
+        self.db.execute("DELETE FROM answers WHERE sender = ? AND msg_type = ? AND txn_key = ?"
+                        " AND answer IS NULL", (sender, msg_type, txn_key))
+
+    def earlier(self, sender: str, msg_id: str, msg_type: str,
+                txn_key: str | None) -> Earlier | None:
+        """The sender's earlier request with this message ID, or of this type and
+        transaction key."""
+        row = self.db.execute(
+            "SELECT request, answer FROM answers WHERE sender = ? AND (msg_id = ?"
+            " OR (msg_type = ? AND txn_key = ?))", (sender, msg_id, msg_type, txn_key)).fetchone()
+        if row is None:
+            return None
+        return Earlier(row[0], json.loads(row[1]) if row[1] is not None else None)
+
+    def keep_answer(self, sender: str, msg_type: str, txn_key: str,
+                    answer: dict[str, Any]) -> None:
+        """The final answer to a claimed request (a request answered already keeps its
+        first)."""
+        self.db.execute("UPDATE answers SET answer = ? WHERE sender = ? AND msg_type = ?"
+                        " AND txn_key = ? AND answer IS NULL",
+                        (json.dumps(answer, ensure_ascii=False), sender, msg_type, txn_key))
+
+    def release_all(self, msg_types: Sequence[str]) -> None:
+        """Drop every unanswered claim of these message types (on restart)."""
+        self.db.execute(f"DELETE FROM answers WHERE answer IS NULL AND msg_type IN"
+                        f" ({', '.join('?' * len(msg_types))})", tuple(msg_types))
+
+    # -- MPM orders and payments ---------------------------------------------------------------
+    def add_mpm_order(self, txn_no: str, acquirer: str, issuer: str) -> None:
+        self.db.execute("INSERT INTO mpm_orders VALUES (?, ?, ?, ?)",
+                        (txn_no, acquirer, issuer, time.time()))
+
+    def mpm_order_acquirer(self, txn_no: str, issuer: str) -> str | None:
+        """The acquirer of an MPM order this issuer inquired about; None if there is none."""
+        row = self.db.execute("SELECT acquirer FROM mpm_orders WHERE txn_no = ? AND issuer = ?",
+                              (txn_no, issuer)).fetchone()
+        return row[0] if row else None
+
+    def mpm_payment(self, side: Literal["issuer", "acquirer"], party: str, txn_no: object,
+                    voucher: object, order_key: str) -> MpmPayment | None:
+        """The MPM payment of an order of ``party`` (on ``side``) found by its txnNo, the
+        voucher of its answer, or the issuer's order key (JSON [orderNo, orderTime])."""
+        row = self.db.execute(
+            "SELECT a.request, a.answer, o.txn_no, o.acquirer, o.issuer FROM answers a"
+            " JOIN mpm_orders o ON o.txn_no = json_extract(a.request, '$.txnNo')"
+            f" WHERE a.msg_type = 'mpm.payment.request' AND o.{side} = ? AND (o.txn_no = ?"
+            " OR json_extract(a.answer, '$.voucherNum') = ? OR a.txn_key = ?)",
+            (party, txn_no, voucher, order_key)).fetchone()
+        if row is None:
+            return None
+        return MpmPayment(json.loads(row[0]), json.loads(row[1]) if row[1] else None,
+                          row[2], row[3], row[4])
+
+    # -- CPM purchases ---------------------------------------------------------------------------
+    def add_purchase(self, voucher: str, acquirer: str, issuer: str, order: dict[str, Any],
+                     resp_code: str, settle_date: str, settle_key: str,
+                     password_due: float | None = None) -> None:
+        """A purchase on record (``order`` is its request body), with its outcome so far."""
+        self.db.execute(
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (voucher, acquirer, issuer, order["orderNo"], order["orderTime"], order["code"],
+             order["amount"], order["currency"], resp_code, settle_date, settle_key,
+             password_due))
+
+    def purchase_by_order(self, order_no: object, order_time: object,
+                          acquirer: str) -> Purchase | None:
+        """The acquirer's purchase under its orderNo and orderTime."""
+        return self._purchase("order_no = ? AND order_time = ? AND acquirer = ?",
+                              order_no, order_time, acquirer)
+
+    def purchase_by_voucher(self, voucher: object, acquirer: str | None = None,
+                            issuer: str | None = None) -> Purchase | None:
+        """The purchase with this voucher number, if it is ``acquirer``'s or ``issuer``'s
+        when one is given."""
+        where, args = "voucher_num = ?", [voucher]
+        for column, party in (("acquirer", acquirer), ("issuer", issuer)):
+            if party is not None:
+                where += f" AND {column} = ?"
+                args.append(party)
+        return self._purchase(where, *args)
+
+    def conclude_purchase(self, voucher: str, resp_code: str) -> None:
+        """The purchase's outcome is final: nobody waits for a password any more."""
+        self.db.execute("UPDATE purchases SET resp_code = ?, password_due = NULL"
+                        " WHERE voucher_num = ?", (resp_code, voucher))
+
+    def _purchase(self, where: str, *args: object) -> Purchase | None:
+        """A purchase on record; one whose payer let the code's validity pass without
+        deciding is declined with 69 (payer input timed out) on the way."""
+        self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
+                        " WHERE password_due < ? AND resp_code = '70'", (time.time(),))
+        cursor = self.db.execute(f"SELECT * FROM purchases WHERE {where}", args)
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+    # -- notices still to deliver ----------------------------------------------------------------
+    def keep_notice(self, receiver: str, msg_type: str, notice: dict[str, Any],
+                    test_case: str | None) -> None:
+        """A notice under way, by its voucher number (a newer one replaces it)."""
+        self.db.execute("INSERT OR REPLACE INTO notices VALUES (?, ?, ?, ?, ?)",
+                        (notice["voucherNum"], receiver, msg_type,
+                         json.dumps(notice, ensure_ascii=False), test_case))
+
+    def pending_notices(self) -> list[PendingNotice]:
+        return [PendingNotice(receiver, msg_type, json.loads(notice), test_case)
+                for receiver, msg_type, notice, test_case in self.db.execute(
+                    "SELECT receiver, msg_type, notice, test_case FROM notices").fetchall()]
+
+    def drop_notice(self, voucher: str) -> None:
+        """The notice about ``voucher`` is done with (acknowledged or given up on)."""
+        self.db.execute("DELETE FROM notices WHERE voucher_num = ?", (voucher,))
