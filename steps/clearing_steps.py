@@ -30,7 +30,7 @@ def expect_same_records(context, one, other, what: str) -> None:
 @when("the switch writes the SUT's reconciliation file for the day")
 def step_reconciliation_file(context):
     session = context.session
-    context.statement = session.tap.reconciliation(session.network.sut.id)
+    context.statement = session.observation.reconciliation(session.network.sut.id)
     session.keep("reconciliation", context.statement)
 
 

@@ -2,9 +2,37 @@
 
 from behave import given, then, when
 
-from qrinterop.codes.payment_code import CodeRule
-from qrinterop.runner.bdd.vocabulary import expect_equal, expect_true, yuan
+from qrinterop.checks import codes, wire
+from qrinterop.checks.registration import code_follows_registration
+from qrinterop.checks.transactions import (
+    expected_outcome,
+    holds,
+    payment_outcome,
+    transaction_outcome,
+)
+from qrinterop.codes.lint import lint
+from qrinterop.runner.bdd.vocabulary import observed, verify
 from qrinterop.runner.scenarios.clients import ControlRefused
+
+
+def payer_at(context, party: str) -> str:
+    """The scenario's payer account, which a step names by the institution holding it: a
+    step naming another is a scenario written wrong, the harness's error, not the SUT's."""
+    if party != context.payer[0]:
+        raise ValueError(f"the scenario's payer account is at the {context.payer[0]}, "
+                         f"not at the {party}")
+    return context.payer[1]
+
+
+def pay(context, party: str, amount: int | None = None) -> None:
+    """The payer pays the scenario's merchant code in the wallet; a refusal is an outcome."""
+    account = payer_at(context, party)
+    context.payment, context.refusal = None, None
+    try:
+        context.payment = context.session.client(party).pay_merchant_code(
+            account, context.merchant["code"], amount)
+    except ControlRefused as refusal:
+        context.refusal = refusal.detail
 
 
 @given("a payer account at the {party:Party} holding {amount:Money}")
@@ -17,89 +45,66 @@ def step_payer_account(context, party, amount):
 @given("the {party:Party}'s wallet shows a payment code for that account")
 @when("the {party:Party}'s wallet shows a payment code for that account")
 def step_payment_code(context, party):
-    expect_equal("wallet of the payer", party, context.payer[0])
-    context.payment_code = context.session.client(party).create_payment_code(context.payer[1])
+    account = payer_at(context, party)
+    context.payment_code = context.session.client(party).create_payment_code(account)
 
 
 @then("the payment code has the prefix and length the {party:Party} registered with the switch")
 def step_code_follows_rule(context, party):
     rules = context.session.registration(party)["payment_codes"]
-    code = context.payment_code
-    expect_true("payment code", any(CodeRule(party, r["prefix"], r["length"]).matches(code)
-                                    for r in rules),
-                " or ".join(f"{r['length']} digits starting {r['prefix']}" for r in rules),
-                code, "R-CPM-02")
-
-
-def pay(context, amount=None):
-    party, account = context.payer
-    context.payment, context.refusal = None, None
-    try:
-        context.payment = context.session.client(party).pay_merchant_code(
-            account, context.merchant["code"], amount)
-    except ControlRefused as refusal:
-        context.refusal = refusal
+    verify(context, code_follows_registration(context.payment_code, party, rules))
 
 
 @when("the payer scans the merchant code in the {party:Party}'s wallet and pays {amount:Money}")
 def step_wallet_pays(context, party, amount):
-    expect_equal("wallet of the payer", party, context.payer[0])
-    pay(context, amount)
+    pay(context, party, amount)
 
 
 @when("the payer scans the merchant code in the {party:Party}'s wallet")
 @when("the payer scans the same merchant code in the {party:Party}'s wallet again")
 def step_wallet_pays_dynamic(context, party):
-    expect_equal("wallet of the payer", party, context.payer[0])
-    pay(context)
-
-
-def payment_outcome(context) -> str:
-    if context.payment is None:
-        return f"refused by the wallet ({context.refusal.detail})"
-    return f"{context.payment['status']} (response code {context.payment['respCode']})"
+    pay(context, party)
 
 
 @when('the payer scans the merchant code "{code}" in the SUT\'s wallet and pays {amount:Money}')
 def step_wallet_pays_vector(context, code, amount):
-    expect_equal("wallet of the payer", "sut", context.payer[0])
     context.merchant = {"code": code}
-    pay(context, amount)
+    pay(context, "sut", amount)
 
 
 @then("the SUT's wallet asked the switch about exactly that merchant code")
 def step_inquired(context):
-    asked = [r["message"]["body"].get("code")
-             for r in context.session.sent_by_sut("mpm.inquiry.request")]
-    expect_equal("merchant codes the SUT's wallet asked the switch about", asked,
-                 [context.merchant["code"]], "R-FLOW-01")
+    code = context.merchant["code"]
+    verify(context, wire.code_carried(observed(context), context.session.network.sut.id,
+                                      "mpm.inquiry.request", code,
+                                      lint(code, context.session.routes).findings))
 
 
 @then("the {party:Party} reports the payment as approved")
 def step_payment_approved(context, party):
-    expect_equal(f"payment at the {party}", payment_outcome(context),
-                 "approved (response code 00)")
+    verify(context, transaction_outcome(context.payment, expected_outcome("approved"),
+                                        f"payment at the {party}", context.refusal))
 
 
 @then('the {party:Party} reports the payment as declined with response code "{code}"')
 def step_payment_declined(context, party, code):
-    expect_equal(f"payment at the {party}", payment_outcome(context),
-                 f"declined (response code {code})")
+    verify(context, transaction_outcome(context.payment, expected_outcome("declined", code),
+                                        f"payment at the {party}", context.refusal))
 
 
 @then("the SUT's wallet refuses the code")
 def step_wallet_refuses(context):
-    expect_true("wallet", context.refusal is not None, "the code refused",
-                payment_outcome(context), "R-MPM-05")
+    findings = lint(context.merchant["code"], context.session.routes).findings
+    verify(context, codes.code_refused(findings, context.refusal is not None,
+                                       payment_outcome(context.payment, context.refusal)))
 
 
 @then("the payer account at the {party:Party} holds {amount:Money}")
 def step_payer_balance(context, party, amount):
     balance = context.session.client(party).balance(context.payer[1])
-    expect_equal("payer balance", yuan(balance), yuan(amount))
+    verify(context, holds("payer balance", balance, amount))
 
 
 @given("the payer account at the {party:Party} is in risk tier {tier}")
 def step_risk_tier(context, party, tier):
-    expect_equal("institution of the payer", party, context.payer[0])
-    context.session.client(party).set_risk_tier(context.payer[1], tier)
+    context.session.client(party).set_risk_tier(payer_at(context, party), tier)

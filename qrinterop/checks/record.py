@@ -51,11 +51,11 @@ class Record:
         """A record from a simulator's message log (``/sim/records``): ``direction`` ``in``
         is from ``peer`` to the switch, ``out`` from the switch to ``peer``."""
         inbound = raw["direction"] == "in"
-        msg_type = str(raw["msg_type"])
+        msg_type = raw["msg_type"]      # None (not "None") for a message with no type
         return cls(at=raw["at"], sender=raw["peer"] if inbound else switch,
                    receiver=switch if inbound else raw["peer"], msg_type=msg_type,
                    content=raw.get("message"),
-                   kind="request" if msg_type.endswith(".request") else "response",
+                   kind="request" if str(msg_type).endswith(".request") else "response",
                    leg=raw.get("leg"), note=raw.get("note"),
                    deliberate=bool(raw.get("deliberate")), pco=pco)
 

@@ -1,11 +1,16 @@
 """Checks on a transaction as an institution reports it through its test-control API: its
-outcome, and what it booked."""
+outcome, and what it booked. Generic (no requirement: an outcome is what every flow ends in,
+so the scenario's ``@req`` tags say what it verifies) unless the outcome itself is what a
+requirement demands: a refund's or a void's, unknown that is not failed, a decline reported
+as the switch gave it.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from qrinterop.checks.outcome import Violation, check, unequal
+from qrinterop.checks.record import Record
 
 
 def yuan(fen: int) -> str:
@@ -23,11 +28,18 @@ def expected_outcome(status: str, code: str | None = None) -> str:
     return f"{status} (response code {code or '00'})"
 
 
+def payment_outcome(payment: dict | None, refusal: str | None) -> str:
+    """A wallet's payment, or what its refusal said when it made none."""
+    return outcome(payment) if payment is not None else f"refused by the wallet ({refusal})"
+
+
 @check()
-def transaction_outcome(txn: dict, expected: str, what: str = "transaction") -> list[Violation]:
-    """The transaction ended as ``expected`` (``expected_outcome``). Generic: it bears on
-    whatever the scenario verifies."""
-    return unequal(what, outcome(txn), expected)
+def transaction_outcome(txn: dict | None, expected: str, what: str = "transaction",
+                        refusal: str | None = None) -> list[Violation]:
+    """The transaction ended as ``expected`` (``expected_outcome``); ``txn`` None: the wallet
+    made none, and ``refusal`` says why. Generic: it bears on whatever the scenario
+    verifies."""
+    return unequal(what, payment_outcome(txn, refusal), expected)
 
 
 @check("R-FLOW-07", "R-FLOW-13")
@@ -45,3 +57,31 @@ def merchant_credited(booked: dict, amount: int, merchant: str) -> list[Violatio
     shown = yuan(amount_booked) if isinstance(amount_booked, int) else repr(amount_booked)
     return unequal("acquirer's booking", f"{shown} to merchant {booked.get('merchantId')}",
                    f"{yuan(amount)} to merchant {merchant}")
+
+
+@check()
+def in_status(what: str, txn: dict, expected: str) -> list[Violation]:
+    """The institution reports the transaction in status ``expected``, whatever its code."""
+    return unequal(what, txn["status"], expected)
+
+
+@check()
+def holds(what: str, balance: int, expected: int) -> list[Violation]:
+    """An account holds ``expected`` fen."""
+    return unequal(what, yuan(balance), yuan(expected))
+
+
+@check("R-FLOW-02")
+def unknown_not_failed(what: str, txn: dict) -> list[Violation]:
+    """An answer that carries no outcome (03, a timeout, a spoilt answer) leaves the
+    purchase unknown, to be queried, not failed."""
+    return unequal(what, txn["status"], "unknown")
+
+
+@check("R-FLOW-01")
+def declined_as_answered(txn: dict, answers: list[Record]) -> list[Violation]:
+    """The switch answered the purchase once, and the SUT reports the decline it said."""
+    if found := unequal("switch's answers to the SUT's purchase", len(answers), 1):
+        return found
+    return unequal("purchase at the SUT", outcome(txn),
+                   expected_outcome("declined", answers[0].body.get("respCode")))

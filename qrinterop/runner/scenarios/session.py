@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
+from qrinterop.checks.record import Record
 from qrinterop.checks.record import records as typed
 from qrinterop.codes.routing import default_table
 from qrinterop.evidence.transcript import Transcript
@@ -35,8 +36,9 @@ from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.runner.processes.network import Network, Participant
-from qrinterop.runner.scenarios.clients import Channel, ControlClient, Injector, TapClient
+from qrinterop.runner.scenarios.clients import Channel, ControlClient, Injector
 from qrinterop.runner.scenarios.conservation import network_clients, scenario_findings
+from qrinterop.runner.scenarios.observation import observation
 
 if TYPE_CHECKING:        # behave has no type information: these are Any to mypy
     from behave.model import Scenario
@@ -73,19 +75,11 @@ class Session:
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
         self.personas = {p.persona: self._control(p, timeout) for p in network.peers}
         self.peer = next(iter(self.personas.values()))
-        # The simulated switch is the point of observation and control; around an SUT switch
-        # the simulated peers are, each through its own tap.
-        self.tap = None if network.sut is network.switch else \
-            TapClient(network.switch.control_url, timeout)
-        self.peer_taps = {} if self.tap else {
-            p.persona: TapClient(p.control_url, timeout) for p in network.peers
-            if p.ics is None}      # a second institution under test has none
-        self._peer_cursors: dict[str, int] = {}
-        self._peer_faults: set[str] = set()     # peers with faults programmed this scenario
-        speaker = network.peers[0] if self.tap is None else network.switch
+        self.observation = observation(network, timeout)
+        speaker = self.observation.speaker
         self.injector = Injector(Party(speaker.id, speaker.own_key, speaker.key_id),
                                  {p.id: p.message_url for p in network.participants},
-                                 timeout, self.channel, to_switch=self.tap is None)
+                                 timeout, self.channel, self.observation.speaks_to_switch)
         self.keys = KeyRing.from_registrations(network.registrations())
         # The books are read apart from the scenario's transcript: reading them is the
         # harness's check, not something the scenario did.
@@ -94,7 +88,6 @@ class Session:
             p.registration for p in network.participants if p is not network.switch)
         self.roles = set(ics.institution.roles)
         self.features = set(ics.institution.features)
-        self._cursor = 0
         self._started = 0.0
         self.skip_reason: str | None = None     # why the current scenario does not apply
         self._records: list[dict] = []          # the current scenario's, once written
@@ -146,18 +139,7 @@ class Session:
         if self.skip_reason:
             scenario.skip(self.skip_reason)
         else:
-            self._watch()
-
-    def _watch(self) -> None:
-        """Start reading the taps' logs from here, with no fault left over from another
-        scenario to spoil this one."""
-        if self.tap is not None:
-            self._cursor = self.tap.cursor()
-            self.tap.clear_faults()
-        for persona in self._peer_faults:
-            self.peer_taps[persona].clear_faults()
-        self._peer_faults.clear()
-        self._peer_cursors = {persona: tap.cursor() for persona, tap in self.peer_taps.items()}
+            self.observation.watch()
 
     def not_applicable(self, tags: list[str]) -> str | None:
         """Why a scenario with these tags does not apply to the SUT, or None if it does:
@@ -177,20 +159,12 @@ class Session:
 
     def program_fault(self, fault: str, msg_type: str = "cpm.purchase.request",
                       party: str = "SUT", times: int = 1, **params: object) -> None:
-        """Have the switch spoil its next exchange(s) of ``msg_type`` with ``party`` (the SUT,
-        or the peer) in the way the profile's ``faults.json`` names ``fault``."""
-        participant = self.network.sut if party == "SUT" else self.network.peers[0]
-        assert self.tap is not None, "around an SUT switch, faults go to the peers' taps"
-        self.tap.program_fault(fault, participant.id, msg_type, times=times, **params)
-
-    def program_peer_fault(self, persona: str, fault: str, msg_type: str, times: int = 1,
-                           **params: object) -> None:
-        """Have a simulated peer spoil its next answer(s) to the SUT switch's ``msg_type``:
-        acknowledge a notice late or not at all, answer a purchase after the switch stopped
-        waiting."""
-        self.peer_taps[persona].program_fault(fault, self.network.sut.id, msg_type,
-                                              times=times, **params)
-        self._peer_faults.add(persona)
+        """Have the point of observation spoil the next exchange(s) of ``msg_type`` between
+        ``party`` (the SUT, or a peer by its persona's name) and the switch, in the way the
+        profile's ``faults.json`` names ``fault``: the simulated switch spoils its own side,
+        a simulated peer around an SUT switch its answers to it."""
+        participant = self.network.sut if party == "SUT" else self.peer_participant(party)
+        self.observation.program(fault, msg_type, participant.id, times, **params)
 
     def keep(self, name: str, document: dict) -> Path:
         """Keep a document the scenario obtained (a reconciliation file, say) as evidence,
@@ -202,35 +176,25 @@ class Session:
                         encoding="utf-8")
         return path
 
-    def switch_records(self) -> list[dict]:
-        """Everything the simulated switch logged since the current scenario began; around
-        an SUT switch, what its simulated peers logged of their exchanges with it, told as
-        the switch's log tells them (``in``: to the switch, ``peer``: the institution)."""
-        if self.tap is not None:
-            return self.tap.records_after(self._cursor)
-        return sorted((self._from_peer(persona, record) for persona, tap in
-                       self.peer_taps.items()
-                       for record in tap.records_after(self._peer_cursors[persona])),
-                      key=lambda r: r["at"])
+    def switch_records(self) -> list[Record]:
+        """Everything exchanged with the SUT since the current scenario began, as the
+        switch's side saw it (``observation.py``)."""
+        return self.observation.records()
 
     def peer_participant(self, persona: str) -> Participant:
         return next(p for p in self.network.peers if p.persona == persona)
 
-    def _from_peer(self, persona: str, record: dict) -> dict:
-        return {**record, "peer": self.peer_participant(persona).id,
-                "direction": "out" if record["direction"] == "in" else "in"}
+    def sent_by_sut(self, msg_type: str | None = None) -> list[Record]:
+        """The messages the SUT sent this scenario (of one type)."""
+        sut = self.network.sut.id
+        return [r for r in self.switch_records() if r.sent_by(sut)
+                and msg_type in (None, r.msg_type)]
 
-    def sent_by_sut(self, msg_type: str | None = None) -> list[dict]:
-        """The switch's records of messages the SUT sent it this scenario (of one type)."""
-        return self._exchanged("in", msg_type)
-
-    def sent_to_sut(self, msg_type: str | None = None) -> list[dict]:
-        """The switch's records of messages it sent the SUT this scenario (of one type)."""
-        return self._exchanged("out", msg_type)
-
-    def _exchanged(self, direction: str, msg_type: str | None) -> list[dict]:
-        return [r for r in self.switch_records() if r["direction"] == direction
-                and r["peer"] == self.network.sut.id and msg_type in (None, r["msg_type"])]
+    def sent_to_sut(self, msg_type: str | None = None) -> list[Record]:
+        """The messages the SUT was sent this scenario (of one type)."""
+        sut = self.network.sut.id
+        return [r for r in self.switch_records() if r.sent_to(sut)
+                and msg_type in (None, r.msg_type)]
 
     def end(self, scenario: Scenario) -> ScenarioResult:
         sid = scenario_id(scenario)
@@ -280,13 +244,10 @@ class Session:
         transcript = self.channel.transcript
         assert transcript is not None, "begin() opens the transcript end() collects"
         for record in [] if self.skip_reason else self.switch_records():
-            switch, peer = self.network.switch.id, record["peer"]
-            sender, receiver = (peer, switch) if record["direction"] == "in" else (switch, peer)
-            kind = "request" if str(record["msg_type"]).endswith(".request") else "response"
-            transcript.add("switch" if self.tap else "peer", sender, receiver, kind,
-                           record["message"], at=record["at"],
-                           leg=record["leg"], msg_type=record["msg_type"], note=record["note"],
-                           deliberate=record["deliberate"])
+            transcript.add(record.pco, record.sender, record.receiver, record.kind,
+                           record.content, at=record.at, leg=record.leg,
+                           msg_type=record.msg_type, note=record.note,
+                           deliberate=record.deliberate)
         self._records = []
         if not transcript.records:
             return None, {"messages": 0, "findings": []}, 0, 0

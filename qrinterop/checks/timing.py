@@ -1,0 +1,76 @@
+"""When an acquirer may query and reverse a purchase whose outcome it does not know: the
+profile's status-query schedule (timing.json ``schedules.status_query``: the first query
+``query_first_delay_s`` after the unknown answer, each next one its delay after the answer
+before it, ``max_attempts`` of them) and its earliest reversal (``reversal_earliest_s``
+after the purchase). Times are as the point of observation saw them; the waits are the
+profile's as the test environment runs them (scaled), given by the caller.
+"""
+
+from __future__ import annotations
+
+from qrinterop.checks.correlation import Exchange, of_type
+from qrinterop.checks.outcome import Violation, check, unequal, unless
+
+PURCHASE, QUERY, REVERSAL = "cpm.purchase", "cpm.status_query", "cpm.reversal"
+
+
+def _purchase(exchanges: list[Exchange]) -> Exchange | None:
+    return next(iter(of_type(exchanges, PURCHASE)), None)
+
+
+def _no_purchase() -> list[Violation]:
+    return [Violation("SUT's purchase", "a cpm.purchase.request", "none")]
+
+
+def _no_sooner(what: str, waited: float, wait_s: float) -> list[Violation]:
+    return unless(waited >= wait_s, what, f"no sooner than {wait_s:g} s", f"{waited:.3f} s")
+
+
+@check("R-FLOW-04")
+def first_query_delay(exchanges: list[Exchange], first_delay_s: float) -> list[Violation]:
+    """The purchase is queried, first no sooner than ``first_delay_s`` after its answer
+    (after the purchase itself when no answer was seen). ``exchanges``: the purchase's
+    (``correlation.of_purchase``)."""
+    purchase, queries = _purchase(exchanges), of_type(exchanges, QUERY)
+    if purchase is None:
+        return _no_purchase()
+    if not queries:
+        return [Violation("SUT's status queries", "at least one cpm.status_query", "none")]
+    return _no_sooner("first status query after the purchase's answer",
+                      queries[0].request.at - purchase.settled_at, first_delay_s)
+
+
+@check("R-FLOW-04")
+def query_schedule(exchanges: list[Exchange], delays_s: list[float],
+                   max_attempts: int) -> list[Violation]:
+    """As many status queries as the schedule allows, each no sooner than its delay after
+    the answer to the message before it (the purchase, then the previous query)."""
+    purchase, queries = _purchase(exchanges), of_type(exchanges, QUERY)
+    if purchase is None:
+        return _no_purchase()
+    found = unequal("status queries before the reversal", len(queries), max_attempts)
+    for n, (previous, query, delay) in enumerate(
+            zip([purchase, *queries], queries, delays_s, strict=False), 1):
+        found += _no_sooner(f"wait before query {n}",
+                            query.request.at - previous.settled_at, delay)
+    return found
+
+
+@check("R-FLOW-03")
+def reversed_after_queries(exchanges: list[Exchange],
+                           reversal_earliest_s: float) -> list[Violation]:
+    """A reversal once the last status query is answered, never without querying first,
+    and no sooner than ``reversal_earliest_s`` after the purchase."""
+    purchase, queries = _purchase(exchanges), of_type(exchanges, QUERY)
+    reversals = of_type(exchanges, REVERSAL)
+    if purchase is None:
+        return _no_purchase()
+    expected = "a cpm.reversal after the last status query"
+    if not reversals:
+        return [Violation("reversal", expected, "none")]
+    first = reversals[0].request.at
+    if not queries or first <= queries[-1].request.at:
+        return [Violation("reversal", expected, "a reversal before any status query"
+                          if not queries else f"a reversal before query {len(queries)}")]
+    return _no_sooner("reversal after the purchase", first - purchase.request.at,
+                      reversal_earliest_s)
