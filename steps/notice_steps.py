@@ -5,7 +5,7 @@ from behave import given, then, when
 from qrinterop.checks import correlation, notices
 from qrinterop.checks.transactions import expected_outcome, transaction_outcome
 from qrinterop.protocol.builders import notice_to_acquirer
-from qrinterop.runner.bdd.vocabulary import awaited, observed, verify
+from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
 
 
 @given("the switch will deliver its next result notice to the SUT twice")
@@ -68,14 +68,10 @@ def step_collection_notice_acknowledged(context, code):
 
 def acknowledgements(context, copies: int, msg_type: str = "notice.result",
                      **about: str) -> list[correlation.Exchange]:
-    """The notices of ``msg_type`` the switch sent the SUT about one transaction (``about``:
-    the body fields that name it; default: the SUT's purchase, by its orderNo), with the
-    SUT's answers, once ``copies`` are answered or the switch's own timeout for each has
-    passed, however late."""
+    """The switch's notices of ``msg_type`` to the SUT about one transaction (``about``; by
+    default its purchase), with the SUT's answers, once ``copies`` are answered or the
+    switch's own timeout for each has passed, however late."""
     about = about or {"orderNo": context.purchase["orderNo"]}
-    session = context.session
-    return awaited(lambda: correlation.of_type(correlation.exchanges(observed(context)),
-                                               msg_type, receiver=session.network.sut.id,
-                                               **about),
-                   lambda found: sum(n.answer is not None for n in found) >= copies,
-                   2 * session.seconds("switch_response_timeout_s"))
+    sut = context.session.network.sut.id
+    return awaited(lambda: exchanged(context, msg_type, receiver=sut, **about),
+                   answered(copies), 2 * context.session.seconds("switch_response_timeout_s"))

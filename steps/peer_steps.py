@@ -4,7 +4,7 @@ with, and what reached them (each peer's tap, mocks/tap.py)."""
 from behave import given, then, when
 
 from qrinterop.checks import correlation, notices, reversals
-from qrinterop.runner.bdd.vocabulary import awaited, observed, verify
+from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
 
 
 @given("the {party:Party} will answer the SUT's next purchase only after the SUT stops waiting")
@@ -28,9 +28,8 @@ def exchanged_with(context, party: str, msg_type: str,
     """The SUT's requests of ``msg_type`` to ``party`` about the transaction the body fields
     ``about`` name, each with the peer's answer."""
     session = context.session
-    return correlation.of_type(correlation.exchanges(observed(context)), msg_type,
-                               session.network.sut.id, session.peer_participant(party).id,
-                               **about)
+    return exchanged(context, msg_type, session.network.sut.id,
+                     session.peer_participant(party).id, **about)
 
 
 @then('the {party:Party} answered the SUT\'s reversal of the purchase with response code "{code}"')
@@ -53,17 +52,15 @@ def step_switch_says_reversed(context):
 
 
 def result_notices(context, party: str, copies: int) -> list[correlation.Exchange]:
-    """The SUT's result notices to ``party`` about the purchase and the answers, waiting for
-    ``copies`` answered as long as the schedule's delays take, plus a grace, plus the time a
-    switch may wait for an acknowledgement before it resends."""
-    session = context.session
-    delays = session.profile.schedules["notification_retry"]["delays_s"]
-    return awaited(
-        lambda: exchanged_with(context, party, "notice.result",
-                               orderNo=context.purchase["orderNo"]),
-        lambda found: sum(n.answer is not None for n in found) >= copies,
-        sum(delays[:copies]) * session.timing_scale + session.seconds("observation_grace_s")
-        + session.seconds("notification_ack_timeout_s"))
+    """The SUT's result notices to ``party`` about the purchase, with the answers, once
+    ``copies`` are answered or the schedule's delays, a grace and the time a switch waits
+    for an acknowledgement before it resends have passed."""
+    session, order = context.session, context.purchase["orderNo"]
+    delays = session.profile.schedules["notification_retry"]["delays_s"][:copies]
+    return awaited(lambda: exchanged_with(context, party, "notice.result", orderNo=order),
+                   answered(copies), sum(delays) * session.timing_scale
+                   + session.seconds("observation_grace_s")
+                   + session.seconds("notification_ack_timeout_s"))
 
 
 @then("the SUT sent the {party:Party} the result notice of the purchase again after the "

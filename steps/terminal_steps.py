@@ -13,7 +13,7 @@ from qrinterop.checks.transactions import (
     transaction_outcome,
     unknown_not_failed,
 )
-from qrinterop.runner.bdd.vocabulary import awaited, observed, verify
+from qrinterop.runner.bdd.vocabulary import awaited, exchanged, observed, verify
 from qrinterop.runner.scenarios.clients import ControlRefused
 
 
@@ -75,9 +75,8 @@ def step_sut_waiting(context):
 
 @then("the SUT acknowledged the switch's request to have the payer confirm with the password")
 def step_sut_acknowledged(context):
-    requests = correlation.of_type(correlation.exchanges(observed(context)),
-                                   "cpm.additional_processing",
-                                   receiver=context.session.network.sut.id)
+    requests = exchanged(context, "cpm.additional_processing",
+                         receiver=context.session.network.sut.id)
     verify(context, stepup.password_request_acknowledged(requests))
 
 
@@ -138,12 +137,14 @@ def step_peer_reversed(context):
 
 @then("the SUT queried the purchase on the profile's schedule, then reversed it")
 def step_queries_then_reversal(context):
-    """The reversal's check first: a reversal sent without querying is what it finds."""
+    """In the order a reader of the failure needs: a reversal sent without querying is
+    what breaks this first, queries off the schedule next, a reversal too early last."""
     session, found = context.session, purchase_exchanges(context)
     schedule = session.profile.schedules["status_query"]
     delays = [delay * session.timing_scale for delay in schedule["delays_s"]]
-    verify(context, timing.reversed_after_queries(found, session.seconds("reversal_earliest_s"))
-           + timing.query_schedule(found, delays, schedule["max_attempts"]))
+    verify(context, timing.queried_then_reversed(found)
+           + timing.query_schedule(found, delays, schedule["max_attempts"])
+           + timing.reversal_earliest(found, session.seconds("reversal_earliest_s")))
 
 
 @then("the SUT sent the switch one purchase carrying exactly that payment code")

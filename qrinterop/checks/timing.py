@@ -57,20 +57,25 @@ def query_schedule(exchanges: list[Exchange], delays_s: list[float],
 
 
 @check("R-FLOW-03")
-def reversed_after_queries(exchanges: list[Exchange],
-                           reversal_earliest_s: float) -> list[Violation]:
-    """A reversal once the last status query is answered, never without querying first,
-    and no sooner than ``reversal_earliest_s`` after the purchase."""
-    purchase, queries = _purchase(exchanges), of_type(exchanges, QUERY)
-    reversals = of_type(exchanges, REVERSAL)
-    if purchase is None:
-        return _no_purchase()
+def queried_then_reversed(exchanges: list[Exchange]) -> list[Violation]:
+    """A reversal once the last status query is answered, never without querying first."""
+    queries, reversals = of_type(exchanges, QUERY), of_type(exchanges, REVERSAL)
     expected = "a cpm.reversal after the last status query"
     if not reversals:
         return [Violation("reversal", expected, "none")]
-    first = reversals[0].request.at
-    if not queries or first <= queries[-1].request.at:
-        return [Violation("reversal", expected, "a reversal before any status query"
-                          if not queries else f"a reversal before query {len(queries)}")]
-    return _no_sooner("reversal after the purchase", first - purchase.request.at,
-                      reversal_earliest_s)
+    if not queries:
+        return [Violation("reversal", expected, "a reversal before any status query")]
+    return unless(reversals[0].request.at > queries[-1].request.at, "reversal", expected,
+                  f"a reversal before query {len(queries)}")
+
+
+@check("R-FLOW-03")
+def reversal_earliest(exchanges: list[Exchange], reversal_earliest_s: float) -> list[Violation]:
+    """The reversal no sooner than ``reversal_earliest_s`` after the purchase, so that it
+    does not overtake a purchase still in flight. A purchase or a reversal missing is the
+    other checks' finding, not this one's."""
+    purchase, reversals = _purchase(exchanges), of_type(exchanges, REVERSAL)
+    if purchase is None or not reversals:
+        return []
+    return _no_sooner("reversal after the purchase",
+                      reversals[0].request.at - purchase.request.at, reversal_earliest_s)

@@ -29,3 +29,14 @@ def answers(recorded: list[Record], pco: str = "upper-tester") -> list:
 def document(name: str) -> dict:
     """A document a scenario kept (``files/`` of its run), such as a reconciliation file."""
     return json.loads((FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def reported(recorded: list[Record]) -> list[dict]:
+    """The transactions the test-control API reported (``status``), in order."""
+    return [a for a in answers(recorded) if isinstance(a, dict) and "status" in a]
+
+
+def order_of(recorded: list[Record], acquirer: str) -> str:
+    """The orderNo of the purchase ``acquirer`` sent."""
+    return next(r.body["orderNo"] for r in recorded
+                if r.msg_type == "cpm.purchase.request" and r.sent_by(acquirer))

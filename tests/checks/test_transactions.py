@@ -1,21 +1,27 @@
-"""checks/transactions.py on recorded transcripts: outcomes as the peer acquirer reported them,
-from the reference (good) and from the variants that void twice or refund beyond the
-purchase (bad), each reported under the requirement its scenario verifies."""
+"""checks/transactions.py on recorded transcripts: outcomes as the SUT or the peer acquirer
+reported them, from the reference (good) and from the variants that void twice, refund
+beyond the purchase or take an unknown answer for a decline (bad), each reported under the
+requirement its scenario verifies; generic checks name none."""
 
 from __future__ import annotations
 
 import pytest
 
 from qrinterop.checks.transactions import (
+    declined_as_answered,
     expected_outcome,
+    holds,
+    in_status,
     merchant_credited,
     outcome,
+    payment_outcome,
     transaction_outcome,
     undo_outcome,
+    unknown_not_failed,
     yuan,
 )
 from qrinterop.judging.verdicts import attributed
-from tests.checks.recorded import answers, transcript
+from tests.checks.recorded import SUT, answers, reported, transcript
 
 
 @pytest.mark.parametrize(("name", "code", "tagged"), [("VOID-01", "45", ["R-FLOW-13"]),
@@ -61,3 +67,48 @@ def test_the_merchant_credited():
 def test_words():
     assert yuan(1250) == "12.50 CNY"
     assert outcome({"status": "declined", "respCode": "51"}) == "declined (response code 51)"
+
+
+def test_the_reference_reports_an_unknown_answer_as_unknown_then_approved():
+    charged, settled = reported(transcript("FLT-01-answer-code.reference"))
+    assert unknown_not_failed("purchase at the SUT", charged) == []
+    assert transaction_outcome(settled, expected_outcome("approved")) == []
+
+
+def test_a_terminal_that_takes_an_unknown_answer_for_a_decline_is_found():
+    [charged] = reported(transcript("FLT-01-answer-code.pending-as-declined"))
+    [found] = unknown_not_failed("purchase at the SUT", charged)
+    assert (found.check, found.requirements) == ("unknown_not_failed", ("R-FLOW-02",))
+    assert (found.expected, found.observed) == ("unknown", "declined")
+    [generic] = transaction_outcome(charged, expected_outcome("approved"))
+    assert generic.observed == "declined (response code 03)"
+
+
+def test_a_payment_the_wallet_refused_reads_as_its_refusal():
+    assert payment_outcome(None, "CRC mismatch") == "refused by the wallet (CRC mismatch)"
+    [found] = transaction_outcome(None, expected_outcome("approved"), "payment at the sut",
+                                  "CRC mismatch")
+    assert found.observed == "refused by the wallet (CRC mismatch)"
+
+
+def test_status_and_balance():
+    refused = {"status": "refused by the terminal", "respCode": "not a payment code"}
+    assert in_status("purchase at the SUT", refused, "refused by the terminal") == []
+    [found] = in_status("purchase", {"status": "approved"}, "refused by the terminal")
+    assert (found.check, found.requirements, found.observed) == ("in_status", (), "approved")
+    assert holds("payer balance", 50000, 50000) == []
+    [balance] = holds("payer balance", 49200, 50000)
+    assert (balance.expected, balance.observed) == ("500.00 CNY", "492.00 CNY")
+
+
+def test_the_reference_terminal_reports_the_decline_the_switch_gave():
+    recorded = transcript("VEC-PAY-9.reference")
+    switch_said = [r for r in recorded if r.sent_to(SUT) and r.msg_type == "cpm.purchase.response"]
+    charged = reported(recorded)[0]
+    assert declined_as_answered(charged, switch_said) == []
+    [wrong] = declined_as_answered({**charged, "respCode": "05"}, switch_said)
+    assert (wrong.check, wrong.requirements) == ("declined_as_answered", ("R-FLOW-01",))
+    assert wrong.observed == "declined (response code 05)"
+    [none] = declined_as_answered(charged, [])
+    assert (none.what, none.expected, none.observed) == (
+        "switch's answers to the SUT's purchase", "1", "0")

@@ -147,3 +147,17 @@ def test_the_reversal_answered():
     spoilt = replace(answer, content={**answer.content, "body": {"respCode": "25"}})
     (violation,) = wire.reversal_answered([recorded[0], spoilt], SUT, "00")
     assert (violation.requirements, violation.observed) == (("R-FLOW-05",), "['25']")
+
+
+def test_a_terminal_that_rewrites_a_payment_code_is_found():
+    """VEC-PAY-9 (24 digits, prefix 25) scanned by the reference terminal and by the variant
+    terminal-rewrites-codes, which cuts it to 18 digits."""
+    recorded = transcript("VEC-PAY-9.reference")
+    code = next(r.body["code"] for r in recorded
+                if r.msg_type == "cpm.purchase.request" and r.sent_by(SUT))
+    assert len(code) == 24
+    assert wire.code_carried(recorded, SUT, "cpm.purchase.request", code) == []
+    (cut,) = wire.code_carried(transcript("VEC-PAY-9.terminal-rewrites-codes"), SUT,
+                               "cpm.purchase.request", code)
+    assert (cut.check, cut.requirements) == ("code_carried", ("R-FLOW-01",))
+    assert cut.observed == str([code[:18]])

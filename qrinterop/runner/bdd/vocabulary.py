@@ -15,6 +15,7 @@ from behave import register_type
 from behave.runner import Context
 from parse import with_pattern
 
+from qrinterop.checks.correlation import Exchange, exchanges, of_type
 from qrinterop.checks.outcome import FAIL, WARNING, Violation
 from qrinterop.checks.record import Record
 from qrinterop.checks.transactions import outcome, yuan  # noqa: F401 (the steps' words)
@@ -43,6 +44,18 @@ def observed(context: Context) -> list[Record]:
     """What the point of observation saw this scenario (the switch; around an SUT switch,
     its simulated peers), as typed records for the checks."""
     return context.session.switch_records()
+
+
+def exchanged(context: Context, msg_type: str, sender: str | None = None,
+              receiver: str | None = None, **about: object) -> list[Exchange]:
+    """The observed requests of ``msg_type`` (from ``sender`` to ``receiver``, about what the
+    body fields ``about`` name), each with its answer (``checks/correlation.py``)."""
+    return of_type(exchanges(observed(context)), msg_type, sender, receiver, **about)
+
+
+def answered(copies: int) -> Callable[[list[Exchange]], bool]:
+    """For ``awaited``: done once ``copies`` of the requests have their answer."""
+    return lambda found: sum(e.answer is not None for e in found) >= copies
 
 
 def verify(context: Context, violations: list[Violation]) -> None:

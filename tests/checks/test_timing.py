@@ -1,0 +1,88 @@
+"""The status-query schedule and the earliest reversal, on transcripts recorded against the
+reference institution and its variants query-too-early, pending-as-declined,
+reverse-without-querying and never-reverse (mocks/defects.json)."""
+
+import pytest
+
+from qrinterop.checks.correlation import of_purchase
+from qrinterop.checks.timing import (
+    first_query_delay,
+    queried_then_reversed,
+    query_schedule,
+    reversal_earliest,
+)
+from qrinterop.profile import load_profile
+from tests.checks.recorded import order_of, transcript
+
+SUT = "10000001"
+SCALE = 0.1                     # the reference ICS's timing_scale, as the runs were made
+PROFILE = load_profile()
+FIRST_DELAY = PROFILE.seconds("query_first_delay_s", SCALE)
+EARLIEST = PROFILE.seconds("reversal_earliest_s", SCALE)
+SCHEDULE = PROFILE.schedules["status_query"]
+DELAYS = [delay * SCALE for delay in SCHEDULE["delays_s"]]
+
+
+def purchase(scenario: str, variant: str = "reference"):
+    found = transcript(f"{scenario}.{variant}")
+    return of_purchase(found, SUT, order_of(found, SUT))
+
+
+@pytest.mark.parametrize("scenario", ["CPM-05", "REV-01"])
+def test_the_reference_waits_before_its_first_query(scenario):
+    assert first_query_delay(purchase(scenario), FIRST_DELAY) == []
+
+
+def test_a_query_sent_at_once_is_too_early():
+    [found] = first_query_delay(purchase("CPM-05", "query-too-early"), FIRST_DELAY)
+    assert (found.check, found.requirements) == ("first_query_delay", ("R-FLOW-04",))
+    assert found.expected == "no sooner than 0.1 s"
+    assert float(found.observed.removesuffix(" s")) < FIRST_DELAY
+
+
+def test_a_purchase_never_queried_is_found():
+    [found] = first_query_delay(purchase("CPM-05", "pending-as-declined"), FIRST_DELAY)
+    assert (found.what, found.expected, found.observed) == (
+        "SUT's status queries", "at least one cpm.status_query", "none")
+
+
+def test_the_reference_queries_on_the_schedule_then_reverses():
+    exchanges = purchase("REV-01")
+    assert query_schedule(exchanges, DELAYS, SCHEDULE["max_attempts"]) == []
+    assert queried_then_reversed(exchanges) == []
+    assert reversal_earliest(exchanges, EARLIEST) == []
+
+
+def test_queries_that_do_not_wait_break_the_schedule():
+    """...and that alone: the variant reverses after its queries."""
+    exchanges = purchase("REV-01", "query-too-early")
+    assert queried_then_reversed(exchanges) == []
+    found = query_schedule(exchanges, DELAYS, SCHEDULE["max_attempts"])
+    assert found and {v.requirements for v in found} == {("R-FLOW-04",)}
+    assert found[0].what == "wait before query 1"
+    assert found[0].expected == "no sooner than 0.1 s"
+
+
+def test_a_reversal_without_queries_is_found_under_the_reversal_requirement():
+    exchanges = purchase("REV-01", "reverse-without-querying")
+    [found] = queried_then_reversed(exchanges)
+    assert (found.check, found.requirements) == ("queried_then_reversed", ("R-FLOW-03",))
+    assert found.observed == "a reversal before any status query"
+    [count] = query_schedule(exchanges, DELAYS, SCHEDULE["max_attempts"])
+    assert (count.expected, count.observed) == ("6", "0")
+
+
+def test_a_purchase_never_reversed_is_found():
+    exchanges = purchase("REV-01", "never-reverse")
+    [found] = queried_then_reversed(exchanges)
+    assert (found.expected, found.observed) == ("a cpm.reversal after the last status query",
+                                                "none")
+    assert reversal_earliest(exchanges, EARLIEST) == []     # nothing to time
+
+
+def test_a_reversal_sooner_than_the_profile_allows_is_found():
+    """The reference's own reversal, held to a profile whose earliest reversal is later."""
+    [found] = reversal_earliest(purchase("REV-01"), 100.0)
+    assert (found.check, found.requirements) == ("reversal_earliest", ("R-FLOW-03",))
+    assert (found.what, found.expected) == ("reversal after the purchase",
+                                            "no sooner than 100 s")
