@@ -35,6 +35,12 @@ SCENARIOS = {ident for ident, _tags in locate().scenarios()}
 #: of an SUT without a feature it declares (@absent.).
 APPLICABLE = {ident for ident, tags in locate().scenarios() if "role.switch" not in tags
               and not any(tag.startswith("absent.") for tag in tags)}
+#: What the reference passes with a warning: the published samples the vectors call
+#: acceptable, which its wallet reads leniently and passes on (checks/codes.code_passed_on).
+WARNED = {f"VEC-SAMPLE-{test['tcId']}" for group in json.loads(
+    (ROOT / "vectors/emv_mpm_test.json").read_text(encoding="utf-8"))["testGroups"]
+    for test in group["tests"]
+    if test["result"] == "acceptable" and "PublishedSample" in test["flags"]}
 
 
 def test_the_suite_draws_rows_from_its_data():
@@ -62,8 +68,9 @@ def test_reference_institution_is_conformant(reference_run):
     done, run_dir, report = reference_run
     assert done.returncode == 0, done.stdout + done.stderr
     assert report["verdict"] == "conformant"
-    assert report["summary"] == {"pass": len(APPLICABLE), "fail": 0, "inconclusive": 0,
-                                 "error": 0, "waived": 0,
+    assert WARNED and WARNED <= APPLICABLE
+    assert report["summary"] == {"pass": len(APPLICABLE - WARNED), "warning": len(WARNED),
+                                 "fail": 0, "inconclusive": 0, "error": 0, "waived": 0,
                                  "not_applicable": len(SCENARIOS - APPLICABLE)}
     assert {s["id"] for s in report["scenarios"]} == SCENARIOS
     assert f"Report: {run_dir / 'report.html'}" in done.stdout
@@ -73,8 +80,10 @@ def test_reference_institution_is_conformant(reference_run):
 def test_terminal_shows_progress_per_scenario(reference_run):
     """A line per scenario that ran; one line for all that did not apply, by why."""
     done, _, _ = reference_run
-    progress = [line for line in done.stdout.splitlines() if line.strip().startswith("PASS")]
-    assert {line.split()[1] for line in progress} == APPLICABLE
+    progress = [line.split() for line in done.stdout.splitlines()
+                if line.strip().startswith(("PASS", "WARNING"))]
+    assert {words[1] for words in progress} == APPLICABLE
+    assert {words[1] for words in progress if words[0] == "WARNING"} == WARNED
     assert "NOT-APPLICABLE" not in done.stdout
     skipped = [line for line in done.stdout.splitlines() if " not applicable: " in line]
     assert len(skipped) == 1 and skipped[0].startswith(f"{len(SCENARIOS - APPLICABLE)} ")
@@ -95,8 +104,11 @@ def test_every_covered_mandatory_requirement_passed_with_a_scenario(reference_ru
     mandatory = [r for r in report["requirements"] if r["level"] == "mandatory"]
     covered = [r for r in mandatory if r["verdict"] != "not_covered"]
     assert len(covered) >= 20
+    warned = {r for s in report["scenarios"] if s["verdict"] == "warning"
+              for r in s["requirements"]}
     for requirement in covered:
-        assert requirement["verdict"] == "pass", requirement
+        assert requirement["verdict"] == ("warning" if requirement["id"] in warned else "pass"), \
+            requirement
         assert requirement["scenarios"], requirement["id"]
     gaps = [r["id"] for r in mandatory if r["verdict"] == "not_covered"]
     assert all(not r["scenarios"] for r in mandatory if r["id"] in gaps)
