@@ -23,9 +23,8 @@ class FakeTap:
         self.cleared += 1
 
 
-def participant(inst_id: str, **description: object) -> SimpleNamespace:
-    return SimpleNamespace(id=inst_id, description=description,
-                           service=SimpleNamespace(url="http://127.0.0.1:9"))
+def participant(inst_id: str, ics: object = None) -> SimpleNamespace:
+    return SimpleNamespace(id=inst_id, ics=ics, control_url="http://127.0.0.1:9")
 
 
 def entry(at: float, direction: str, peer: str, msg_type: str) -> dict:
@@ -36,7 +35,7 @@ def entry(at: float, direction: str, peer: str, msg_type: str) -> dict:
 
 def test_peers_around_an_sut_switch_tell_what_they_exchanged_with_it():
     switch, wallet, other = participant("90000001"), participant("20000001"), \
-        participant("10000003", sut={})       # a second institution under test: no tap
+        participant("10000003", ics={})       # a second institution under test: no tap
     network = SimpleNamespace(sut=switch, switch=switch, peers=[wallet, other])
     watched = observation(network, 1.0)
     assert isinstance(watched, PeerTaps) and watched.speaks_to_switch

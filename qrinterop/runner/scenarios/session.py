@@ -244,7 +244,8 @@ class Session:
         transcript = self.channel.transcript
         assert transcript is not None, "begin() opens the transcript end() collects"
         for record in [] if self.skip_reason else self.switch_records():
-            transcript.add(record.pco, record.sender, record.receiver, record.kind,
+            transcript.add(record.pco, record.sender, record.receiver,
+                           record.kind or "response",      # a log entry's always says
                            record.content, at=record.at, leg=record.leg,
                            msg_type=record.msg_type, note=record.note,
                            deliberate=record.deliberate)
