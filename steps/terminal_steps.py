@@ -144,7 +144,8 @@ def step_queries_then_reversal(context):
     delays = [delay * session.timing_scale for delay in schedule["delays_s"]]
     verify(context, timing.queried_then_reversed(found)
            + timing.query_schedule(found, delays, schedule["max_attempts"])
-           + timing.reversal_earliest(found, session.seconds("reversal_earliest_s")))
+           + timing.reversal_earliest(found, session.seconds("reversal_earliest_s"),
+                                      session.seconds("observation_grace_s")))
 
 
 @then("the SUT sent the switch one purchase carrying exactly that payment code")

@@ -70,12 +70,16 @@ def queried_then_reversed(exchanges: list[Exchange]) -> list[Violation]:
 
 
 @check("R-FLOW-03")
-def reversal_earliest(exchanges: list[Exchange], reversal_earliest_s: float) -> list[Violation]:
+def reversal_earliest(exchanges: list[Exchange], reversal_earliest_s: float,
+                      grace_s: float) -> list[Violation]:
     """The reversal no sooner than ``reversal_earliest_s`` after the purchase, so that it
-    does not overtake a purchase still in flight. A purchase or a reversal missing is the
-    other checks' finding, not this one's."""
+    does not overtake a purchase still in flight, less ``grace_s``: both are timed by their
+    arrival, and the purchase may have been the slower to arrive (an SUT reversing on the
+    dot is seen a few milliseconds early). A purchase or a reversal missing is the other
+    checks' finding, not this one's."""
     purchase, reversals = _purchase(exchanges), of_type(exchanges, REVERSAL)
     if purchase is None or not reversals:
         return []
-    return _no_sooner("reversal after the purchase",
-                      reversals[0].request.at - purchase.request.at, reversal_earliest_s)
+    waited = reversals[0].request.at - purchase.request.at
+    return unless(waited >= reversal_earliest_s - grace_s, "reversal after the purchase",
+                  f"no sooner than {reversal_earliest_s:g} s", f"{waited:.3f} s")

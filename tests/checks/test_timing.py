@@ -4,7 +4,7 @@ reverse-without-querying and never-reverse (mocks/defects.json)."""
 
 import pytest
 
-from qrinterop.checks.correlation import of_purchase
+from qrinterop.checks.correlation import of_purchase, of_type
 from qrinterop.checks.timing import (
     first_query_delay,
     queried_then_reversed,
@@ -19,6 +19,7 @@ SCALE = 0.1                     # the reference ICS's timing_scale, as the runs 
 PROFILE = load_profile()
 FIRST_DELAY = PROFILE.seconds("query_first_delay_s", SCALE)
 EARLIEST = PROFILE.seconds("reversal_earliest_s", SCALE)
+GRACE = PROFILE.seconds("observation_grace_s", SCALE)
 SCHEDULE = PROFILE.schedules["status_query"]
 DELAYS = [delay * SCALE for delay in SCHEDULE["delays_s"]]
 
@@ -50,7 +51,7 @@ def test_the_reference_queries_on_the_schedule_then_reverses():
     exchanges = purchase("REV-01")
     assert query_schedule(exchanges, DELAYS, SCHEDULE["max_attempts"]) == []
     assert queried_then_reversed(exchanges) == []
-    assert reversal_earliest(exchanges, EARLIEST) == []
+    assert reversal_earliest(exchanges, EARLIEST, GRACE) == []
 
 
 def test_queries_that_do_not_wait_break_the_schedule():
@@ -77,12 +78,21 @@ def test_a_purchase_never_reversed_is_found():
     [found] = queried_then_reversed(exchanges)
     assert (found.expected, found.observed) == ("a cpm.reversal after the last status query",
                                                 "none")
-    assert reversal_earliest(exchanges, EARLIEST) == []     # nothing to time
+    assert reversal_earliest(exchanges, EARLIEST, GRACE) == []     # nothing to time
 
 
 def test_a_reversal_sooner_than_the_profile_allows_is_found():
     """The reference's own reversal, held to a profile whose earliest reversal is later."""
-    [found] = reversal_earliest(purchase("REV-01"), 100.0)
+    [found] = reversal_earliest(purchase("REV-01"), 100.0, GRACE)
     assert (found.check, found.requirements) == ("reversal_earliest", ("R-FLOW-03",))
     assert (found.what, found.expected) == ("reversal after the purchase",
                                             "no sooner than 100 s")
+
+
+def test_a_reversal_seen_a_little_early_is_within_the_grace():
+    """Both messages are timed by arrival: a reversal sent on the dot may be seen a few
+    milliseconds short of the earliest (the query-too-early variant's, 1.494 s of 1.5)."""
+    exchanges = purchase("REV-01")
+    waited = of_type(exchanges, "cpm.reversal")[0].request.at - exchanges[0].request.at
+    assert reversal_earliest(exchanges, waited + GRACE / 2, GRACE) == []
+    assert reversal_earliest(exchanges, waited + 2 * GRACE, GRACE) != []
