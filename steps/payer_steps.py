@@ -10,6 +10,8 @@ from qrinterop.checks.transactions import (
     payment_outcome,
     transaction_outcome,
 )
+from qrinterop.codes.emv_mpm import Rules
+from qrinterop.codes.findings import Finding
 from qrinterop.codes.lint import lint
 from qrinterop.runner.bdd.vocabulary import observed, verify
 from qrinterop.runner.scenarios.clients import ControlRefused
@@ -33,6 +35,13 @@ def pay(context, party: str, amount: int | None = None) -> None:
             account, context.merchant["code"], amount)
     except ControlRefused as refusal:
         context.refusal = refusal.detail
+
+
+def findings(context, code: str) -> list[Finding]:
+    """What the profile's code checks find in ``code``, judged leniently: an error is what a
+    wallet must refuse, a warning what it may take (a vector's ``acceptable``)."""
+    return lint(code, context.session.routes,
+                rules=Rules.of(context.session.profile.folder)).findings
 
 
 @given("a payer account at the {party:Party} holding {amount:Money}")
@@ -77,7 +86,7 @@ def step_inquired(context):
     code = context.merchant["code"]
     verify(context, wire.code_carried(observed(context), context.session.network.sut.id,
                                       "mpm.inquiry.request", code,
-                                      lint(code, context.session.routes).findings))
+                                      findings(context, code)))
 
 
 @then("the {party:Party} reports the payment as approved")
@@ -94,8 +103,8 @@ def step_payment_declined(context, party, code):
 
 @then("the SUT's wallet refuses the code")
 def step_wallet_refuses(context):
-    findings = lint(context.merchant["code"], context.session.routes).findings
-    verify(context, codes.code_refused(findings, context.refusal is not None,
+    verify(context, codes.code_refused(findings(context, context.merchant["code"]),
+                                       context.refusal is not None,
                                        payment_outcome(context.payment, context.refusal)))
 
 
