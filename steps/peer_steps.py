@@ -35,7 +35,7 @@ def exchanged_with(context, party: str, msg_type: str,
 @then('the {party:Party} answered the SUT\'s reversal of the purchase with response code "{code}"')
 def step_reversal_answered(context, party, code):
     found = exchanged_with(context, party, "cpm.reversal", origOrderNo=context.purchase["orderNo"])
-    verify(context, reversals.reversal_answered(found, code, party))
+    verify(context, reversals.reversal_relayed(found, code, party))
 
 
 @when("the peer acquirer asks the SUT what became of the purchase")

@@ -20,8 +20,10 @@ def ended_reversed(what: str, txn: dict) -> list[Violation]:
 
 
 @check("R-FLOW-05")
-def reversal_answered(reversals: list[Exchange], code: str, who: str) -> list[Violation]:
-    """The reversal reached ``who`` and was answered ``code`` (the first, if resent)."""
+def reversal_relayed(reversals: list[Exchange], code: str, who: str) -> list[Violation]:
+    """An SUT switch relayed the acquirer's reversal to ``who``, the issuer, which answered
+    ``code`` (the first answer, if resent). The SUT's own answer to a reversal is
+    ``wire.reversal_answered``."""
     return unequal(f"{who}'s answers to the SUT's reversal", [e.code for e in reversals][:1],
                    [code])
 

@@ -20,4 +20,6 @@ TESTS = "\n".join(path.read_text(encoding="utf-8")
 
 def test_every_check_is_called_by_a_test():
     assert len(DECLARED) > 20
+    # A report names a failed check by its name alone (and REGISTRY is keyed by it).
+    assert sorted(set(DECLARED)) == DECLARED, "two checks of one name"
     assert [name for name in DECLARED if f"{name}(" not in TESTS] == []

@@ -2,7 +2,7 @@
 reference switch (SW-06) and the variants never-reverse and switch-forgets-reversals."""
 
 from qrinterop.checks.correlation import exchanges, of_type
-from qrinterop.checks.reversals import ended_reversed, reversal_answered, told_reversed
+from qrinterop.checks.reversals import ended_reversed, reversal_relayed, told_reversed
 from tests.checks.recorded import order_of, reported, transcript
 
 ACQUIRER, SWITCH, ISSUER = "10000002", "90000001", "20000001"
@@ -25,7 +25,7 @@ def relayed(found):
 
 
 def test_the_reference_switch_relays_the_reversal_to_the_issuer():
-    assert reversal_answered(relayed(transcript("SW-06.reference-switch")), "00",
+    assert reversal_relayed(relayed(transcript("SW-06.reference-switch")), "00",
                              "wallet-w") == []
 
 
@@ -34,7 +34,7 @@ def test_a_reversal_that_never_reached_the_issuer_is_found():
     catalogue keeps a reversal to itself."""
     found = [r for r in transcript("SW-06.reference-switch")
              if not (r.msg_type or "").startswith("cpm.reversal") or not r.involves(ISSUER)]
-    [violation] = reversal_answered(relayed(found), "00", "wallet-w")
+    [violation] = reversal_relayed(relayed(found), "00", "wallet-w")
     assert (violation.requirements, violation.expected, violation.observed) == (
         ("R-FLOW-05",), "['00']", "[]")
 
