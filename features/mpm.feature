@@ -15,6 +15,14 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
     And both institutions recorded the same amount, currency, voucher number and settlement date
     And the payer account at the SUT holds 487.50 CNY
 
+  @tc.MPM-04 @req.R-MPM-02 @req.R-FLOW-01 @role.issuer
+  Scenario: The SUT's wallet pays a peer acquirer's merchant code that names the merchant in Chinese
+    Given a payer account at the SUT holding 500.00 CNY
+    And a static merchant code of the peer acquirer for merchant "Noodle Bar" known locally as "老北京炸酱面" in "北京"
+    When the payer scans the merchant code in the SUT's wallet and pays 12.50 CNY
+    Then the SUT reports the payment as approved
+    And the payer account at the SUT holds 487.50 CNY
+
   @tc.MPM-02 @req.R-MPM-05 @role.issuer
   Scenario: The SUT's wallet refuses a merchant code whose CRC does not match
     Given a payer account at the SUT holding 500.00 CNY

@@ -14,10 +14,13 @@ from qrinterop.runner.bdd.vocabulary import verify
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
 @given('a static merchant code of the {party:Party}\'s acquirer for merchant "{name}"')
-def step_merchant_code(context, name, party="peer"):
+@given('a static merchant code of the peer acquirer for merchant "{name}" known locally as '
+       '"{local}" in "{city}"')
+def step_merchant_code(context, name, party="peer", local=None, city=None):
     if party != "sut":
         context.counterpart = context.session.client(party)
-    context.merchant = context.session.client(party).create_merchant_code(name)
+    in_chinese = {"localName": local, "localCity": city} if local else {}
+    context.merchant = context.session.client(party).create_merchant_code(name, **in_chinese)
 
 
 @given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")

@@ -65,12 +65,12 @@ def test_a_passive_finding_on_the_sut_under_the_broken_requirement_catches_it():
 
 
 def test_failing_under_another_requirement_is_not_caught_and_says_what_it_was_under():
-    row = variant(report([failed("SEC-01", "expect_equal", "R-FLOW-07")],
+    row = variant(report([failed("SEC-01", "unequal_check", "R-FLOW-07")],
                          R_SEC_02="pass", R_FLOW_07="fail"))
     assert row.failed_as_expected and not row.ok
     assert row.as_dict()["caught"] is False and row.as_dict()["caught_by"] is None
     assert row.why_not == ("wrong requirement (R-SEC-02 expected): SEC-01 failed "
-                           "expect_equal under R-FLOW-07")
+                           "unequal_check under R-FLOW-07")
 
 
 def test_the_broken_requirement_not_judged_fail_is_not_caught():
@@ -101,7 +101,7 @@ def test_breaks_is_one_requirement_several_or_none(breaks, expected):
 
 
 def test_any_of_several_broken_requirements_catches_it():
-    run = report([failed("MPM-01", "expect_equal", "R-MPM-05", "R-FLOW-12")],
+    run = report([failed("MPM-01", "unequal_check", "R-MPM-05", "R-FLOW-12")],
                  R_MPM_05="pass", R_FLOW_12="fail")
     assert variant(run, ("R-FLOW-12", "R-FLOW-14"), ("MPM-01",)).caught_by.requirement == \
         "R-FLOW-12"
@@ -124,7 +124,7 @@ def test_a_wrong_verdict_or_a_missing_scenario_is_said_first():
 
 def test_a_report_without_requirements_per_failure_falls_back_on_its_requirement():
     """A report written before failures listed every requirement they are reported under."""
-    run = report([failed("SEC-01", "expect_equal", "R-SEC-02")], R_SEC_02="fail")
+    run = report([failed("SEC-01", "unequal_check", "R-SEC-02")], R_SEC_02="fail")
     del run["scenarios"][0]["failure"]["requirements"]
     assert variant(run).ok
 
@@ -132,13 +132,13 @@ def test_a_report_without_requirements_per_failure_falls_back_on_its_requirement
 def test_the_conformance_matrix_says_why_each_defect_counts_as_caught_or_not():
     right = variant(report([failed("SEC-01", "signature_refused", "R-SEC-02")],
                            R_SEC_02="fail"))
-    wrong = variant(report([failed("SEC-01", "expect_equal", "R-FLOW-07")], R_FLOW_07="fail"))
+    wrong = variant(report([failed("SEC-01", "unequal_check", "R-FLOW-07")], R_FLOW_07="fail"))
     wrong.defect = "skip-signature-check-too"
     page = conformance_page(load_profile(), {"R-SEC-02": ["SEC-01"]},
                             SelftestResult([right, wrong], ["SEC-01"]), 1.0)
     assert "| defect | breaks | expected to fail | failed | caught | why |" in page
     assert ("| skip-signature-check (institution) | R-SEC-02 | SEC-01 | SEC-01 | yes | "
             "SEC-01 · signature_refused · R-SEC-02 |") in page
-    assert ("| **NO** | wrong requirement (R-SEC-02 expected): SEC-01 failed expect_equal "
+    assert ("| **NO** | wrong requirement (R-SEC-02 expected): SEC-01 failed unequal_check "
             "under R-FLOW-07 |") in page
     assert "Defects caught: **1 of 2**" in page

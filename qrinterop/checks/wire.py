@@ -47,6 +47,16 @@ def nothing_sent(records: list[Record], sut: str) -> list[Violation]:
 
 
 @check()
+def went_on(records: list[Record], sut: str, msg_type: str) -> list[Violation]:
+    """The SUT went on with a code it should read: it sent the switch a ``msg_type``. Generic:
+    a wallet that refuses a valid code breaks what its scenario is about (reading codes issued
+    abroad, counting a Chinese name's characters), not the rule that what it sends is what it
+    scanned (``code_carried``)."""
+    return unless(bool(sent(records, sut, msg_type)), f"SUT's {msg_type}",
+                  "sent: the code read and passed on", "none: the code refused")
+
+
+@check()
 def answered_with(answer: object, codes: list[str]) -> list[Violation]:
     """The SUT answered the harness's message with one of ``codes`` (a refusal of a
     badly signed, stale or spoilt message: under the requirement its scenario verifies)."""

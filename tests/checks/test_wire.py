@@ -11,6 +11,7 @@ from qrinterop.checks import wire
 from qrinterop.checks.outcome import FAIL, WARNING
 from qrinterop.cli.lint import lint_text, routing_table
 from qrinterop.codes.findings import LENIENT
+from qrinterop.judging.verdicts import attributed
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.fields import encrypt_field
 from tests.checks.recorded import SUT, answers, transcript
@@ -47,6 +48,20 @@ def test_a_valid_published_sample_carried_as_scanned():
                              lint_text(code, routing_table(), LENIENT).findings) == []
     (other,) = wire.code_carried(recorded, SUT, "mpm.inquiry.request", code[:-1])
     assert (other.check, other.requirements) == ("code_carried", ("R-FLOW-01",))
+
+
+def test_a_valid_code_refused_is_judged_under_what_its_scenario_verifies():
+    """wallet-refuses-foreign-codes on VEC-SAMPLE-9 (edited: the reference's transcript
+    without the inquiry the defective wallet never sent): a refusal is not a code altered in
+    passing (R-FLOW-01) but a code not read, under the scenario's own requirements
+    (R-CERT-03 for a code issued abroad)."""
+    recorded = transcript("VEC-SAMPLE-1.reference")
+    assert wire.went_on(recorded, SUT, "mpm.inquiry.request") == []
+    refused = [r for r in recorded if r.msg_type != "mpm.inquiry.request"]
+    (violation,) = wire.went_on(refused, SUT, "mpm.inquiry.request")
+    assert (violation.check, violation.requirements) == ("went_on", ())
+    assert attributed(violation.requirements, ["R-CERT-03", "R-FLOW-01"]) == \
+        ["R-CERT-03", "R-FLOW-01"]
 
 
 def test_an_acceptable_published_sample_carried_on_is_a_warning():

@@ -67,20 +67,6 @@ def verify(context: Context, violations: list[Violation]) -> None:
         raise CheckFailed(failed)
 
 
-def expect_equal(what: str, observed: object, expected: object,
-                 requirement: str | None = None) -> None:
-    if observed != expected:
-        raise CheckFailed([Violation(what, str(expected), str(observed), "expect_equal",
-                                     (requirement,) if requirement else ())])
-
-
-def expect_true(what: str, condition: bool, expected: str, observed: object,
-                requirement: str | None = None) -> None:
-    if not condition:
-        raise CheckFailed([Violation(what, expected, str(observed), "expect_true",
-                                     (requirement,) if requirement else ())])
-
-
 def awaited(fetch: Callable[[], T], done: Callable[[T], bool], within_s: float) -> T:
     """What ``fetch`` returns once ``done`` holds of it, or after ``within_s`` seconds,
     whichever comes first: a scenario waits for what an SUT does in the background (a query,
