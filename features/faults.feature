@@ -25,6 +25,10 @@ Feature: When the network misbehaves (网络异常)
       | drop-answer          | the connection closed without an answer            |
       | reset-connection     | the connection reset (TCP RST)                     |
       | malformed-answer     | a truncated message                                |
+
+    @req.R-SEC-02
+    Examples: an answer that must not be acted on
+      | fault                | what the SUT gets                                  |
       | bad-signature-answer | an answer whose signature does not verify          |
 
   @tc.FLT-02 @req.R-FLOW-06 @role.issuer

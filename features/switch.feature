@@ -7,7 +7,7 @@ Feature: The SUT as the switch (转接清算)
   merchant code to its acquirer, passes the payer's details on encrypted for the acquirer,
   and refuses what it cannot route.
 
-  @tc.SW-01-<persona> @req.R-FLOW-01 @req.R-CPM-02 @role.switch
+  @tc.SW-01-<persona> @req.R-FLOW-01 @req.R-CPM-02 @req.R-FLOW-12 @role.switch
   Scenario Outline: The SUT switch routes a purchase at the peer's terminal to the wallet of <persona>, <institution.name>
     Given a payer account at the <persona> holding 100.00 CNY
     And the <persona>'s wallet shows a payment code for that account
@@ -20,7 +20,7 @@ Feature: The SUT as the switch (转接清算)
     Examples: every wallet of the simulated network but the peer's, whose terminal charges
       | persona | institution.name |
 
-  @tc.SW-02-<persona> @req.R-FLOW-01 @req.R-SEC-05 @role.switch
+  @tc.SW-02-<persona> @req.R-FLOW-01 @req.R-SEC-05 @req.R-FLOW-12 @role.switch
   Scenario Outline: The SUT switch routes a payment in the peer's wallet to a merchant code of <persona>, <institution.name>
     Given a payer account at the peer holding 100.00 CNY
     And a static merchant code of the <persona>'s acquirer for merchant "Corner Store"

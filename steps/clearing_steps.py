@@ -37,4 +37,5 @@ def step_reconciliation_file(context):
 @then("the SUT's books for the day agree with the switch's reconciliation file")
 def step_books_agree(context):
     booked = context.sut.transactions(context.statement["header"]["settleDate"])
-    verify(context, books_agree(context.statement, booked, context.session.injector.vouchers))
+    verify(context, books_agree(context.statement, booked, context.session.injector.vouchers,
+                                context.session.fault_requirements()))

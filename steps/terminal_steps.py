@@ -120,7 +120,8 @@ def step_query_timing(context):
 
 @then("the SUT reports the purchase as unknown, not as failed")
 def step_sut_unknown(context):
-    verify(context, unknown_not_failed("purchase at the SUT", context.purchase))
+    verify(context, unknown_not_failed("purchase at the SUT", context.purchase,
+                                       context.session.fault_requirements()))
 
 
 @then("the SUT reports the purchase as reversed once its queries found no outcome")

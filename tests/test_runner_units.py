@@ -202,3 +202,15 @@ def test_a_failed_absent_scenario_fails_a_requirement_the_ics_makes_not_applicab
     entries = {e["id"]: e for e in requirement_entries(
         PROFILE, [refused], Claims(frozenset({"acquirer", "issuer"})), "10000001")}
     assert entries["R-FLOW-13"]["verdict"] == "not_applicable"
+
+
+def test_a_scenario_failing_under_a_passive_requirement_fails_it():
+    """switch-lenient-parsing: VEC-MSG-270 (tagged R-MSG-01) fails while every message on
+    the wire is valid; R-MSG-01 reads fail, not pass."""
+    failed = result("VEC-MSG-270", "fail", requirements=("R-MSG-01",),
+                    passive={"messages": 2, "findings": []})
+    clean = result("CPM-01", "pass", passive={"messages": 4, "findings": []})
+    entries = {e["id"]: e for e in requirement_entries(
+        PROFILE, [failed, clean], Claims(frozenset({"acquirer", "issuer"})), "10000001")}
+    assert entries["R-MSG-01"]["verdict"] == "fail"
+    assert entries["R-MSG-01"]["scenarios"] == ["CPM-01", "VEC-MSG-270"]

@@ -22,10 +22,14 @@ def records_agree(voucher: str | None, one: dict, other: dict, what: str) -> lis
 
 @check("R-FLOW-12")
 def books_agree(statement: dict, booked: list[dict],
-                not_cleared: AbstractSet[str] = frozenset()) -> list[Violation]:
+                not_cleared: AbstractSet[str] = frozenset(),
+                spoilt_by: tuple[str, ...] = ()) -> list[Violation]:
     """The SUT's books for the statement's day agree with the switch's reconciliation file:
     one violation per difference. ``not_cleared``: vouchers the harness gave out itself, as
-    the switch, expected in the books only."""
+    the switch, expected in the books only. ``spoilt_by``: the requirements faults.json names
+    for the faults the scenario programmed (a notice before the answer: acted on once,
+    R-FLOW-08), which books that disagree break first."""
+    requirements = (*spoilt_by, "R-FLOW-12") if spoilt_by else ()
     return [Violation("the SUT's books against the switch's reconciliation file",
-                      "no difference", problem)
+                      "no difference", problem, requirements=requirements)
             for problem in disagreements(statement, booked, not_cleared)]

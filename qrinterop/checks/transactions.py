@@ -7,6 +7,7 @@ as the switch gave it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from qrinterop.checks.outcome import Violation, check, unequal
@@ -72,10 +73,13 @@ def holds(what: str, balance: int, expected: int) -> list[Violation]:
 
 
 @check("R-FLOW-02")
-def unknown_not_failed(what: str, txn: dict) -> list[Violation]:
+def unknown_not_failed(what: str, txn: dict, spoilt_by: tuple[str, ...] = ()) -> list[Violation]:
     """An answer that carries no outcome (03, a timeout, a spoilt answer) leaves the
-    purchase unknown, to be queried, not failed."""
-    return unequal(what, txn["status"], "unknown")
+    purchase unknown, to be queried, not failed. ``spoilt_by``: the requirements the
+    profile's faults.json names for the fault that spoilt the answer (an answer whose
+    signature does not verify is not acted on: R-SEC-02 before R-FLOW-02)."""
+    return [replace(v, requirements=spoilt_by)
+            for v in unequal(what, txn["status"], "unknown")]
 
 
 @check("R-FLOW-01")

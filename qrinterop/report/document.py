@@ -67,8 +67,13 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
         everywhere = req["id"] in PASSIVE_REQUIREMENTS or req["id"] == contract
         in_suite = covered is None or req["id"] in covered or everywhere
         if req["id"] in PASSIVE_REQUIREMENTS:
-            passive = {r.id: _passive_verdict(r, req["id"], sut_id) for r in results}
-            bearing = {k: v for k, v in passive.items() if v is not None}
+            # Every scenario checks it passively; one tagged with it (or whose failure is
+            # reported under it) bears on it by its verdict too: the worse of the two.
+            bearing = {r.id: requirement_verdict(
+                [v for v in (_passive_verdict(r, req["id"], sut_id),
+                             bearing_on(r, req["id"]) if req["id"] in r.requirements else None)
+                 if v is not None]) for r in results}
+            bearing = {k: v for k, v in bearing.items() if v != "untested"}
         elif req["id"] == contract:
             bearing = {r.id: r.verdict if contract in r.requirements else "pass"
                        for r in results if r.verdict != "not_applicable"}

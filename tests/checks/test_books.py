@@ -42,3 +42,12 @@ def test_the_books_agree_with_the_reconciliation_file(sut, differences):
         assert (violation.check, violation.requirements) == ("books_agree", ("R-FLOW-12",))
         assert "in the switch's file but not approved in the institution's books" in \
             violation.observed
+
+
+def test_books_that_disagree_under_a_fault_break_what_the_fault_tests_first():
+    """notice-books-unknown-order, NTF-03: the switch's notice came before its answer
+    (notify-before-answer, whose faults.json requirement is R-FLOW-08: acted on once)."""
+    statement = document("RCN-01.wrong-settle-date.reconciliation")
+    (books,) = answers(transcript("RCN-01.wrong-settle-date"))
+    for violation in books_agree(statement, books["transactions"], INJECTED, ("R-FLOW-08",)):
+        assert violation.requirements == ("R-FLOW-08", "R-FLOW-12")

@@ -84,6 +84,14 @@ def test_a_terminal_that_takes_an_unknown_answer_for_a_decline_is_found():
     assert generic.observed == "declined (response code 03)"
 
 
+def test_an_answer_spoilt_by_a_fault_is_judged_under_what_the_fault_tests():
+    """trust-unverified-answers acts on an answer whose signature does not verify: the
+    profile's faults.json names R-SEC-02 before R-FLOW-02 for bad-signature-answer."""
+    [charged] = reported(transcript("FLT-01-answer-code.pending-as-declined"))
+    [found] = unknown_not_failed("purchase at the SUT", charged, ("R-SEC-02", "R-FLOW-02"))
+    assert found.requirements == ("R-SEC-02", "R-FLOW-02")
+
+
 def test_a_payment_the_wallet_refused_reads_as_its_refusal():
     assert payment_outcome(None, "CRC mismatch") == "refused by the wallet (CRC mismatch)"
     [found] = transaction_outcome(None, expected_outcome("approved"), "payment at the sut",

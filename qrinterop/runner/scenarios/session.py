@@ -92,6 +92,7 @@ class Session:
         self.skip_reason: str | None = None     # why the current scenario does not apply
         self._records: list[dict] = []          # the current scenario's, once written
         self.warnings: list[Violation] = []     # what the current scenario's checks warned of
+        self.faults: list[str] = []             # the faults it programmed (faults.json)
 
     def _control(self, part: Participant, timeout_s: float) -> ControlClient:
         """The test-control client of a participant; one that comes with an ICS (the SUT, a
@@ -134,6 +135,7 @@ class Session:
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self.sut.opened.clear()
         self.warnings = []
+        self.faults = []
         self.skip_reason = self.not_applicable([str(t) for t in scenario.effective_tags]) or (
             self.sut_stopped.reason if self.sut_stopped else None)
         if self.skip_reason:
@@ -165,6 +167,13 @@ class Session:
         a simulated peer around an SUT switch its answers to it."""
         participant = self.network.sut if party == "SUT" else self.peer_participant(party)
         self.observation.program(fault, msg_type, participant.id, times, **params)
+        self.faults.append(fault)
+
+    def fault_requirements(self) -> tuple[str, ...]:
+        """What the profile's faults.json says the faults programmed this scenario test: a
+        check of the behaviour a fault calls for is reported under them."""
+        return tuple(dict.fromkeys(requirement for fault in self.faults
+                                   for requirement in self.profile.faults[fault]["requirements"]))
 
     def keep(self, name: str, document: dict) -> Path:
         """Keep a document the scenario obtained (a reconciliation file, say) as evidence,
