@@ -177,7 +177,9 @@ def test_defective_variant_fails_the_matching_scenario(tmp_path, defect_ics, def
     failed = [s for s in report["scenarios"] if s["verdict"] == "fail"]
     assert scenario in {s["id"] for s in failed}
     assert all(breaks in s["requirements"] for s in failed)
-    assert {s["verdict"] for s in report["scenarios"]} == {"pass", "fail", "not_applicable"}
+    # No inconclusive or error; the acceptable published samples pass with a warning.
+    assert {s["verdict"] for s in report["scenarios"]} <= {"pass", "warning", "fail",
+                                                           "not_applicable"}
     failure = next(s for s in report["scenarios"] if s["id"] == scenario)["failure"]
     assert failure["observed"] == observed
     assert f"FAIL           {scenario}" in done.stdout
