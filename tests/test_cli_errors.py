@@ -127,7 +127,7 @@ def test_services_die_with_the_harness(tmp_path, sig):
 def test_harness_fault_keeps_the_evidence_and_says_what_broke(tmp_path):
     """A broken step file is the harness's fault: verdict inconclusive, report still written."""
     suite = tmp_path / "suite"
-    for folder in ("features", "steps", "mocks"):
+    for folder in ("features", "steps", "mocks", "vectors"):
         shutil.copytree(ROOT / folder, suite / folder)
     (suite / "steps" / "broken_steps.py").write_text("raise RuntimeError('step file broken')\n")
     run_dir = tmp_path / "run"
