@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qrinterop.checks.outcome import Violation
+from qrinterop.checks.transactions import yuan
 from qrinterop.errors import SutUnreachable, UsageError
 from qrinterop.ics.loader import load_ics
 from qrinterop.judging.verdicts import (
@@ -18,7 +19,7 @@ from qrinterop.judging.verdicts import (
 from qrinterop.profile import load_profile
 from qrinterop.report.document import Claims, requirement_entries
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.bdd.vocabulary import parse_money, yuan
+from qrinterop.runner.bdd.vocabulary import parse_money
 from qrinterop.runner.processes.services import listen
 from qrinterop.runner.scenarios.clients import ControlRefused
 from qrinterop.runner.scenarios.session import Session

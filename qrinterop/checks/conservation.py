@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from qrinterop.checks.reconcile import AGREED
+from qrinterop.checks.transactions import yuan
 
 #: Money is conserved across the network (the profile's own rule, requirements.json).
 CONSERVATION = "R-FLOW-14"
@@ -161,10 +162,6 @@ def moved(entries: Iterable[_Entry]) -> int:
     return sum(e.amount if e.kind == "payment" else -e.amount for e in approved)
 
 
-def _fen(amount: int) -> str:
-    return f"{amount / 100:.2f} CNY"
-
-
 def conservation_findings(books: Books) -> list[Finding]:
     """Every way ``books`` break conservation (R-FLOW-14) or disagree with the switch on a
     transaction (R-FLOW-12), each naming the party whose books are at fault."""
@@ -210,9 +207,9 @@ def _against_switch(chain: list[_Entry], parties: set[str],
         theirs = [e for e in switch if e.side(role) == party]
         found = _by_voucher(party, role, mine, theirs, reversed_)
         if not found and (booked := moved(mine)) != (due := moved(theirs)):
-            found = [Finding(CONSERVATION, party, f"as {role}, {party} booked {_fen(booked)} "
+            found = [Finding(CONSERVATION, party, f"as {role}, {party} booked {yuan(booked)} "
                              f"moved by this transaction and what refers to it; the switch "
-                             f"cleared {_fen(due)}", next((e.voucher for e in theirs), None))]
+                             f"cleared {yuan(due)}", next((e.voucher for e in theirs), None))]
         findings += found
     return findings
 
@@ -225,7 +222,7 @@ def _by_voucher(party: str, role: str, mine: list[_Entry], theirs: list[_Entry],
     for record in theirs:
         same = [e for e in mine if e.voucher == record.voucher and e.kind == record.kind]
         approved = [e for e in same if e.approved]
-        what = f"{record.record['msgType']} {record.voucher} ({_fen(record.amount)})"
+        what = f"{record.record['msgType']} {record.voucher} ({yuan(record.amount)})"
         if len(approved) > 1:
             findings.append(Finding(CONSERVATION, party, f"{what}, approved at the switch, is "
                                     f"booked {len(approved)} times by its {role} {party}",
@@ -249,7 +246,7 @@ def _by_voucher(party: str, role: str, mine: list[_Entry], theirs: list[_Entry],
         if entry.approved and entry.voucher and entry.voucher not in vouchers and not (
                 reversed_ and entry.kind == "payment"):
             findings.append(Finding(CONSERVATION, party, f"{entry.kind} {entry.voucher} "
-                                    f"({_fen(entry.amount)}) is booked approved by {party} as "
+                                    f"({yuan(entry.amount)}) is booked approved by {party} as "
                                     f"{role}, but the switch cleared no such transaction",
                                     entry.voucher))
     return findings
@@ -267,8 +264,8 @@ def _across_network(chain: list[_Entry], parties: set[str],
     vouchers = {e.voucher for e in chain}
     if lost == gained or any(f.voucher in vouchers for f in found):
         return []
-    return [Finding(CONSERVATION, None, f"payers lost {_fen(lost)} and merchants gained "
-                    f"{_fen(gained)} on {', '.join(sorted(v for v in vouchers if v))}",
+    return [Finding(CONSERVATION, None, f"payers lost {yuan(lost)} and merchants gained "
+                    f"{yuan(gained)} on {', '.join(sorted(v for v in vouchers if v))}",
                     next(iter(sorted(v for v in vouchers if v)), None))]
 
 
@@ -285,8 +282,8 @@ def _balances(balances: Mapping[tuple[str, str], tuple[int, int]],
         booked = -sum(moved(mine(c)) for c in settled)
         if closing - opening != booked:
             findings.append(Finding(CONSERVATION, party, f"account {account} at "
-                                    f"{party} moved {_fen(closing - opening)}, but {party}'s "
-                                    f"books explain {_fen(booked)}"))
+                                    f"{party} moved {yuan(closing - opening)}, but {party}'s "
+                                    f"books explain {yuan(booked)}"))
     return findings
 
 

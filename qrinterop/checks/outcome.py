@@ -45,10 +45,8 @@ class Violation:
         return f"{self.what}: expected {self.expected}, observed {self.observed}"
 
 
-Check = Callable[P, list[Violation]]
-
-#: Every declared check by name, with the requirements it verifies (``suite lint`` and the
-#: selftest read it).
+#: Every declared check by name, with the requirements it verifies (its tests read it, so
+#: that every check has one and no two share a name: a report names a check by name alone).
 REGISTRY: dict[str, tuple[str, ...]] = {}
 
 

@@ -66,11 +66,6 @@ class Record:
         return body if isinstance(body, dict) else {}
 
     @property
-    def header(self) -> dict:
-        header = self.content.get("header") if isinstance(self.content, dict) else None
-        return header if isinstance(header, dict) else {}
-
-    @property
     def is_message(self) -> bool:
         """A message of the interconnection interface (not a test-control call)."""
         return self.leg is not None

@@ -18,7 +18,6 @@ from parse import with_pattern
 from qrinterop.checks.correlation import Exchange, exchanges, of_type
 from qrinterop.checks.outcome import FAIL, WARNING, Violation
 from qrinterop.checks.record import Record
-from qrinterop.checks.transactions import outcome, yuan  # noqa: F401 (the steps' words)
 from qrinterop.judging.verdicts import CheckFailed
 
 T = TypeVar("T")

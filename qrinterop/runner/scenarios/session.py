@@ -112,10 +112,6 @@ class Session:
         """A timing parameter of the profile as the network runs it."""
         return self.profile.seconds(name, self.timing_scale)
 
-    @property
-    def sut_registration(self) -> dict:
-        return self.network.sut.registration
-
     def client(self, party: str) -> ControlClient:
         """The test-control client of ``party``: "sut", or a peer persona's name."""
         return self.sut if party == "sut" else self.personas[party]
@@ -192,12 +188,6 @@ class Session:
 
     def peer_participant(self, persona: str) -> Participant:
         return next(p for p in self.network.peers if p.persona == persona)
-
-    def sent_by_sut(self, msg_type: str | None = None) -> list[Record]:
-        """The messages the SUT sent this scenario (of one type)."""
-        sut = self.network.sut.id
-        return [r for r in self.switch_records() if r.sent_by(sut)
-                and msg_type in (None, r.msg_type)]
 
     def sent_to_sut(self, msg_type: str | None = None) -> list[Record]:
         """The messages the SUT was sent this scenario (of one type)."""
