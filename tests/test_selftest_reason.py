@@ -142,3 +142,22 @@ def test_the_conformance_matrix_says_why_each_defect_counts_as_caught_or_not():
     assert ("| **NO** | wrong requirement (R-SEC-02 expected): SEC-01 failed unequal_check "
             "under R-FLOW-07 |") in page
     assert "Defects caught: **1 of 2**" in page
+
+
+def test_the_conformance_page_lists_behaviours_and_which_defect_separated_each():
+    right = variant(report([failed("SEC-01", "signature_refused", "R-SEC-02")],
+                           R_SEC_02="fail"))
+    behaviours = {"R-SEC-02": [
+        {"id": "bad-signature-refused", "en": "A badly signed message is refused.",
+         "scenarios": ["SEC-*"], "defects": ["skip-signature-check"]},
+        {"id": "answers-verified", "en": "A badly signed answer is not trusted.",
+         "scenarios": ["FLT-01-bad-signature-answer"], "defects": ["trust-unverified-answers"]}],
+        "R-SEC-03": [{"id": "url-payee", "en": "The payee comes from the switch.",
+                      "scenarios": [], "not_covered": "no URL-code scenario yet"}]}
+    page = conformance_page(load_profile(), {"R-SEC-02": ["SEC-01"]},
+                            SelftestResult([right], ["SEC-01"]), 1.0, behaviours)
+    assert "3 behaviours, 1 shown separated" in page
+    assert ("- **R-SEC-02** A badly signed message is refused. — SEC-*; failed by "
+            "skip-signature-check") in page
+    assert "FLT-01-bad-signature-answer; **no defect shown yet**" in page
+    assert "- **R-SEC-03** The payee comes from the switch. — *not covered*: no URL-code" in page

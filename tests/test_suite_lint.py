@@ -55,6 +55,11 @@ def _sources(change: Callable[[dict], None]) -> Callable[[Path], None]:
                                   lambda data: change(data["sources"]))
 
 
+def _behaviours(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    return lambda root: edit_json(root / "features" / "behaviours.json",
+                                  lambda data: change(data["behaviours"]))
+
+
 #: For every rule, a way to break the suite that it must find.
 BREAKAGES: dict[str, Callable[[Path], None]] = {
     "TC-MISSING": lambda root: edit(root / "features" / "refund.feature", "@tc.REF-02 ", ""),
@@ -80,6 +85,14 @@ BREAKAGES: dict[str, Callable[[Path], None]] = {
                                       "| key | en |", "| key | english |"),
     "ROWS-HANDWRITTEN": lambda root: edit(root / "features" / "response_codes.feature",
                                           "| key | en |", "| key | en |\n      | 99 | made up |"),
+    "BEHAVIOUR-REQ-UNKNOWN": _behaviours(lambda data: data.update({"R-FLOW-99": []})),
+    "BEHAVIOUR-MISSING": _behaviours(lambda data: data.pop("R-FLOW-13")),
+    "BEHAVIOUR-SCENARIO-UNKNOWN": _behaviours(
+        lambda data: data["R-FLOW-13"][0]["scenarios"].append("VOID-99")),
+    "BEHAVIOUR-DEFECT-UNKNOWN": _behaviours(
+        lambda data: data["R-FLOW-13"][0].update(defects=["no-such"])),
+    "BEHAVIOUR-UNSEPARATED": _behaviours(
+        lambda data: data["R-FLOW-13"][0].update(scenarios=[])),
 }
 
 

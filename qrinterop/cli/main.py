@@ -354,8 +354,10 @@ def _write_conformance(path: Path, result: SelftestResult, wall_s: float) -> Non
     from qrinterop.runner.bdd.suite import locate
 
     try:
-        path.write_text(conformance_page(load_profile(), locate().coverage(), result, wall_s),
-                        encoding="utf-8")
+        suite = locate()
+        page = conformance_page(load_profile(), suite.coverage(), result, wall_s,
+                                suite.behaviours())
+        path.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--conformance: cannot write {path}: {exc.strerror}") from None
     console.print(f"Wrote {path}")

@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 
 def conformance_page(profile: Profile, coverage: dict[str, list[str]],
-                     result: SelftestResult, wall_s: float) -> str:
-    """The page in Markdown; ``coverage``: requirement → its scenarios (Suite.coverage)."""
+                     result: SelftestResult, wall_s: float,
+                     behaviours: dict[str, list[dict]] | None = None) -> str:
+    """The page in Markdown; ``coverage``: requirement → its scenarios (Suite.coverage);
+    ``behaviours``: requirement → what an implementation could get wrong under it
+    (Suite.behaviours)."""
     defects = [v for v in result.variants if v.defect]
     references = [v for v in result.variants if v.defect is None]
     lines = [
@@ -57,6 +60,7 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
         lines.append(f"| {requirement['id']} | {requirement['level']} | "
                      f"{requirement['title']['en']} | {brief(scenarios) or unscripted} | "
                      f"{', '.join(proving) or '-'} |")
+    lines += behaviour_section(profile, behaviours or {}, defects)
     lines += ["", "## Not automated", "",
               "What no scenario can check, and how it is verified instead:", ""]
     lines += [f"- **{r['id']}** {r['title']['en']}: {r['manual']['en']}"
@@ -73,6 +77,50 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
               f"{', '.join(v.must_fail)} | {brief(v.failed) or '-'} | {caught(v)} | {why(v)} |"
               for v in defects]
     return "\n".join(lines) + "\n"
+
+
+def behaviour_section(profile: Profile, behaviours: dict[str, list[dict]],
+                      defects: list[VariantResult]) -> list[str]:
+    """Coverage by behaviour: under each requirement, what an implementation could get
+    wrong, the scenarios that separate right from wrong, and which defective variants this
+    selftest showed them failing (or why no scenario does yet)."""
+    if not behaviours:
+        return []
+    listed = sum(len(entries) for entries in behaviours.values())
+    proven = sum(bool(_proving(entry, defects)) for entries in behaviours.values()
+                 for entry in entries)
+    lines = ["", "## Behaviours", "",
+             f"What an implementation could get wrong under each requirement "
+             f"(`features/behaviours.json`), and the scenarios that tell right from wrong: "
+             f"{listed} behaviours, {proven} shown separated by a defective variant caught "
+             f"in this selftest.", ""]
+    for req in profile.requirements:
+        for entry in behaviours.get(req, []):
+            lines.append(f"- **{req}** {entry['en']} {_separation(entry, defects)}")
+    return lines
+
+
+def _proving(entry: dict, defects: list[VariantResult]) -> list[str]:
+    """The behaviour's defects that this selftest caught on one of its scenarios."""
+    names = set(entry.get("defects", []))
+    return sorted(v.defect or "" for v in defects if v.defect in names and v.ok
+                  and any(matching(p, list(v.failed)) for p in entry["scenarios"]))
+
+
+def matching(pattern: str, idents: list[str]) -> list[str]:
+    """The test-case IDs a behaviour's scenario names: itself, or an outline's rows for a
+    prefix ending in ``*``."""
+    if pattern.endswith("*"):
+        return [i for i in idents if i.startswith(pattern[:-1])]
+    return [pattern] if pattern in idents else []
+
+
+def _separation(entry: dict, defects: list[VariantResult]) -> str:
+    if not entry["scenarios"]:
+        return f"— *not covered*: {entry.get('not_covered', '')}"
+    proving = _proving(entry, defects)
+    shown = f"failed by {', '.join(proving)}" if proving else "**no defect shown yet**"
+    return f"— {', '.join(entry['scenarios'])}; {shown}"
 
 
 def caught(variant: VariantResult) -> str:

@@ -46,7 +46,7 @@ class Suite:
     def network_layout(self) -> dict:
         """The simulated network: the switch, and the peer institutions described the way an
         ICS describes the SUT (checked against ``mocks/network.schema.json``)."""
-        return self._checked("network.json", "simulated network")
+        return self._checked(self.mocks / "network.json", "simulated network")
 
     def scenarios(self) -> list[tuple[str, list[str]]]:
         """Every scenario of the suite (each row of an outline apart), in file order: its
@@ -91,13 +91,21 @@ class Suite:
         """The bundled references (institution, switch): their ICS and expected verdict."""
         return self._defects_file()["references"]
 
-    def _defects_file(self) -> dict:
-        return self._checked("defects.json", "defect catalogue")
+    def behaviours(self) -> dict[str, list[dict]]:
+        """Requirement ID → the behaviours an implementation could get wrong under it, each
+        with the scenarios (test-case IDs, or a prefix ending in ``*`` for an outline's rows)
+        that separate right from wrong (``features/behaviours.json``)."""
+        return self._checked(self.features / "behaviours.json",
+                             "behaviours list")["behaviours"]
 
-    def _checked(self, name: str, what: str) -> dict:
-        """A data file of ``mocks/``, checked against the schema beside it (``X.schema.json``
-        for ``X.json``): :class:`UsageError` naming the file and its first problem."""
-        path = self.mocks / name
+    def _defects_file(self) -> dict:
+        return self._checked(self.mocks / "defects.json", "defect catalogue")
+
+    @staticmethod
+    def _checked(path: Path, what: str) -> dict:
+        """A data file of the suite, checked against the schema beside it
+        (``X.schema.json`` for ``X.json``): :class:`UsageError` naming the file and its first
+        problem."""
         return load_checked(path, what, path.with_suffix(".schema.json"))
 
 

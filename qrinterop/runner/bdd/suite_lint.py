@@ -22,6 +22,7 @@ from behave.parser import ParserError, parse_file
 
 from qrinterop.errors import UsageError
 from qrinterop.profile import Profile
+from qrinterop.report.conformance import matching
 from qrinterop.runner.bdd.rows import ROWS_FILE, RowSources, expand_feature, row_sources
 from qrinterop.runner.bdd.rows import field as item_field
 from qrinterop.runner.bdd.suite import Suite
@@ -132,9 +133,10 @@ def _examples(feature: Feature) -> Iterator[Examples]:
         yield from getattr(scenario, "examples", [])
 
 
-def _line_of(path: Path, key: str) -> int:
-    """The line where ``"key":`` first appears in a JSON file (1 if nowhere)."""
-    needle = json.dumps(key) + ":"
+def _line_of(path: Path, key: str, after: str = ":") -> int:
+    """The line where ``"key":`` (or the string ``key`` followed by ``after``) first appears
+    in a JSON file (1 if nowhere)."""
+    needle = json.dumps(key) + after
     lines = path.read_text(encoding="utf-8").splitlines()
     return next((n for n, text in enumerate(lines, 1) if needle in text), 1)
 
@@ -209,8 +211,43 @@ def _table_problems(view: SuiteView, table: _RowsTable, name: str) -> Iterator[P
                           f"heading {heading!r}: no item of source {name!r} has that field")
 
 
+def _behaviours(view: SuiteView) -> Iterator[Problem]:
+    path = view.suite.features / "behaviours.json"
+    listed = view.suite.behaviours()
+    idents = [t.removeprefix("tc.") for _, _, tags in view.scenarios
+              for t in tags if t.startswith("tc.")]
+    for req, entries in listed.items():
+        if req not in view.profile.requirements:
+            yield Problem(view.where(path), _line_of(path, req), "BEHAVIOUR-REQ-UNKNOWN",
+                          f"{req}: no such requirement in profile {view.profile.id} "
+                          f"{view.profile.version}")
+        for entry in entries:
+            yield from _behaviour_problems(view, path, entry, idents)
+    for req, requirement in view.profile.requirements.items():
+        if req not in listed and not requirement.get("manual"):
+            yield Problem(view.where(path), 1, "BEHAVIOUR-MISSING",
+                          f"{req}: no behaviour listed for this requirement")
+
+
+def _behaviour_problems(view: SuiteView, path: Path, entry: dict,
+                        idents: list[str]) -> Iterator[Problem]:
+    line = _line_of(path, entry["id"], after="")
+    for pattern in entry["scenarios"]:
+        if not matching(pattern, idents):
+            yield Problem(view.where(path), line, "BEHAVIOUR-SCENARIO-UNKNOWN",
+                          f"behaviour {entry['id']!r}: no scenario {pattern}")
+    for name in entry.get("defects", []):
+        if name not in view.catalogue:
+            yield Problem(view.where(path), line, "BEHAVIOUR-DEFECT-UNKNOWN",
+                          f"behaviour {entry['id']!r}: defect {name!r} is not in "
+                          f"mocks/defects.json")
+    if not entry["scenarios"] and not entry.get("not_covered"):
+        yield Problem(view.where(path), line, "BEHAVIOUR-UNSEPARATED",
+                      f"behaviour {entry['id']!r}: no scenario, and no not_covered saying why")
+
+
 CHECKS: tuple[Callable[[SuiteView], Iterator[Problem]], ...] = (
-    _test_cases, _requirements, _defects, _rows)
+    _test_cases, _requirements, _defects, _rows, _behaviours)
 
 
 def lint(suite: Suite, profile: Profile) -> list[Problem]:
