@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -250,17 +251,31 @@ def lint_command(payload: str | None, image_path: Path | None, batch: BinaryIO |
 @click.option("--conformance", type=UserPath(dir_okay=False),
               help="Also write the requirement → scenarios → defects page here "
                    "(docs/CONFORMANCE.md).")
+@click.option("--defects", "names", metavar="NAMES",
+              help="Only these defects (comma-separated names or shell patterns, e.g. "
+                   "'switch-*'), without the references.")
+@click.option("--sample", type=click.IntRange(1), metavar="N",
+              help="Only N defects drawn at random (after --defects), without the references.")
+@click.option("--seed", default=lambda: time.strftime("%Y-%m-%d"),
+              show_default="today's date",
+              help="What --sample draws with: a nightly run covers the catalogue in turn.")
 @port_option
 def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Path | None,
+                     names: str | None, sample: int | None, seed: str,
                      base_port: int) -> None:
     """Certify every deliberately defective variant of the reference institution.
 
     Exit code 0 only if the reference is conformant, every defect gets its expected verdict
     with the scenarios that must catch it failing, and every scenario catches some defect.
+    With --defects or --sample, only those defects, each caught.
     """
-    import time
+    from qrinterop.runner.bdd.suite import locate
+    from qrinterop.runner.selftest import choose, selftest
 
-    from qrinterop.runner.selftest import selftest
+    only = choose(list(locate().defects()), names, sample, seed)
+    if only is not None and conformance is not None:
+        raise UsageError("--conformance: the page is written from a whole selftest, "
+                         "not with --defects or --sample")
 
     if as_json:
         console.quiet = True
@@ -278,9 +293,11 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
                           f"{variant.retried['verdict']}, failed: "
                           f"{', '.join(variant.retried['failed']) or '-'}")
 
-    console.print("qrinterop selftest: certifying the references and their defects")
+    console.print("qrinterop selftest: certifying the references and their defects"
+                  if only is None
+                  else f"qrinterop selftest: certifying {len(only)} of the defects")
     started = time.monotonic()
-    result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show)
+    result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show, only=only)
     if conformance is not None:
         _write_conformance(conformance, result, time.monotonic() - started)
     if as_json:

@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
+from qrinterop.errors import UsageError
 from qrinterop.judging.selftest import (
     Certified,
     Grounds,
@@ -41,18 +42,22 @@ from qrinterop.runner.certify import (
 
 
 def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
-             on_variant: Callable[[VariantResult], None] = lambda _v: None) -> SelftestResult:
+             on_variant: Callable[[VariantResult], None] = lambda _v: None,
+             only: list[str] | None = None) -> SelftestResult:
     """Certify the reference and every variant, ``jobs`` at a time in worker processes (a
     run mostly waits on its simulated network, so more jobs than cores still pays); with a
-    ``base_port``, variant n takes the ports from ``base_port + 10 n``."""
+    ``base_port``, variant n takes the ports from ``base_port + 10 n``. With ``only``, just
+    those defects: no reference, and no scenario can be said never to fail."""
     suite = locate()
     out = out or default_run_dir(f"selftest-{new_run_id()}")
     references = suite.references()
     # (defect, sut, breaks, expected verdict, scenarios that must fail, scope tags)
     plan: list[tuple[str | None, str, tuple[str, ...], str, list[str], str | None]] = [
-        (None, sut, (), spec["expect"], [], None) for sut, spec in references.items()]
+        (None, sut, (), spec["expect"], [], None) for sut, spec in references.items()
+        if only is None]
     plan += [(name, spec.get("sut", "institution"), breaks_of(spec), spec["expect"],
-              spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()]
+              spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()
+             if only is None or name in only]
     runs = [(defect, suite.mocks / references[sut]["ics"],
              out / (defect or f"reference-{sut}"), base_port + 10 * n if base_port else 0, tags)
             for n, (defect, sut, _breaks, _expect, _caught, tags) in enumerate(plan)]
@@ -82,9 +87,34 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
         judge({pool.submit(_certify_variant, *_retry(runs[n])): n for n in again})
         ordered = [variants[n] for n in range(len(plan))]
         applied = {s for v in ordered for s in v.ran}     # @absent. ones apply to variants only
-        result = SelftestResult(ordered, [s for s, _tags in suite.scenarios() if s in applied])
+        result = SelftestResult(ordered, [s for s, _tags in suite.scenarios()
+                                          if s in applied and only is None])
         result.rechecked = _recheck(pool, result, runs)
     return result
+
+
+def choose(catalogue: list[str], names: str | None, sample: int | None,
+           seed: str) -> list[str] | None:
+    """The defects a partial selftest certifies: those ``names`` matches (comma-separated
+    names or shell patterns), then ``sample`` of them drawn with ``seed`` (a nightly run
+    seeded by its date covers the catalogue over a week); None: the whole catalogue.
+    :class:`UsageError` for a pattern that matches nothing."""
+    import fnmatch
+    import random
+
+    if names is None and sample is None:
+        return None
+    chosen = catalogue
+    if names is not None:
+        patterns = [p.strip() for p in names.split(",") if p.strip()]
+        for pattern in patterns:
+            if not fnmatch.filter(catalogue, pattern):
+                raise UsageError(f"--defects: {pattern!r} matches no defect of "
+                                 f"mocks/defects.json")
+        chosen = [d for d in catalogue if any(fnmatch.fnmatch(d, p) for p in patterns)]
+    if sample is not None and sample < len(chosen):
+        chosen = sorted(random.Random(seed).sample(chosen, sample), key=chosen.index)
+    return chosen
 
 
 def _retry(run: tuple, suffix: str = "-retry", tags: str | None = None) -> tuple:
