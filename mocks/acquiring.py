@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from functools import cached_property
 
 from mocks.code_reader import read_payment_code
 from mocks.control_api import ControlError
 from qrinterop.codes import image
+from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 
@@ -155,7 +155,7 @@ class Acquiring:
         on its way through the switch, which records it only once the issuer has answered
         or its own timeout has passed: after a restart the terminal asks that soon."""
         return answer["body"]["respCode"] == "35" and \
-            time.time() < txn["created_at"] + self.timing("switch_response_timeout_s")
+            clock.now_s() < txn["created_at"] + self.timing("switch_response_timeout_s")
 
     @property
     def first_query_delay(self) -> float:
@@ -173,7 +173,7 @@ class Acquiring:
         sooner than reversal_earliest_s after it was sent, and send the same reversal
         again, spaced as the queries were, until the answer is final."""
         earliest = txn["created_at"] + self.timing("reversal_earliest_s")
-        await asyncio.sleep(max(0.0, earliest - time.time()))
+        await asyncio.sleep(max(0.0, earliest - clock.now_s()))
         body = {"origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
                 "amount": txn["amount"], "currency": txn["currency"],
                 "merId": txn["merchant_id"], "termId": self.terminal["id"]}

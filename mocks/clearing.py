@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections import defaultdict
 
+from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import beijing_now
 
 SCHEMA = """
@@ -49,7 +49,7 @@ class ClearingBook:
             record["merId"] = merchant
         self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (voucher, record["msgType"], issuer, acquirer, request["amount"],
-                         settle_date, json.dumps(record, ensure_ascii=False), time.time()))
+                         settle_date, json.dumps(record, ensure_ascii=False), clock.now_s()))
 
     def payment(self, voucher: object, acquirer: str, msg_type: str) -> dict | None:
         """The reconciliation record of one of ``acquirer``'s cleared payments of

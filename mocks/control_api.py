@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from mocks.node import NetworkConfigError
+from qrinterop.protocol import clock
 from qrinterop.protocol.canonical import strict_loads
 from qrinterop.protocol.control_api import ControlApiSpec
 
@@ -87,6 +88,8 @@ class ControlApi:
             web.post("/control/terminal/void", self.terminal_void),
             web.get("/control/transactions", self.list_transactions),
             web.get("/control/transactions/{ref}", self.get_transaction),
+            web.get("/control/merchants/{merchantId}", self.get_merchant),
+            *clock_routes(),
         ]
 
     async def join_network(self, request: web.Request) -> dict:
@@ -203,11 +206,46 @@ class ControlApi:
         return {"settleDate": settle_date,
                 "transactions": [public_view(dict(row)) for row in rows]}
 
+    async def get_merchant(self, request: web.Request) -> dict:
+        """What the acquirer owes one of its merchants, for a books check."""
+        merchant = self.inst.ledger.merchant(request.match_info["merchantId"])
+        if merchant is None:
+            raise ControlError(404, f"no merchant {request.match_info['merchantId']}")
+        return {"merchantId": merchant["id"], "name": merchant["name"],
+                "balance": merchant["balance"]}
+
     async def get_transaction(self, request: web.Request) -> dict:
         txn = self.inst.ledger.transaction(request.match_info["ref"])
         if txn is None:
             raise ControlError(404, f"no transaction {request.match_info['ref']}")
         return public_view(txn)
+
+
+def clock_routes() -> list[web.RouteDef]:
+    """``GET``/``PUT /control/clock``: every simulator serves them (the switch as well as the
+    institutions), so that the harness moves the whole network's clock together."""
+    return [web.get("/control/clock", _get_clock), web.put("/control/clock", _put_clock)]
+
+
+def _clock_view() -> web.Response:
+    return web.json_response({"offset_s": clock.offset_s(),
+                              "now": clock.beijing_now().isoformat(timespec="milliseconds")})
+
+
+async def _get_clock(_request: web.Request) -> web.Response:
+    return _clock_view()
+
+
+async def _put_clock(request: web.Request) -> web.Response:
+    """Checked here too: the switch has no contract middleware in front of it."""
+    try:
+        body = await _json(request)
+        clock.set_offset(body.get("offset_s"))
+    except ControlError as exc:
+        return web.json_response({"error": str(exc)}, status=exc.status)
+    except ValueError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    return _clock_view()
 
 
 @web.middleware

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from decimal import Decimal
 
 from mocks.code_reader import check_merchant_code
@@ -14,6 +13,7 @@ from mocks.control_api import (
     PASSWORD_RESULTS,
     ControlError,
 )
+from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import beijing_now
 
 
@@ -99,7 +99,7 @@ class Issuing:
                 "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
                 "origMsgType": "mpm.payment"}, test_case)
             if isinstance(answer, str) or (answer["body"]["respCode"] == "35"
-                                           and time.time() < settled_by):
+                                           and clock.now_s() < settled_by):
                 continue
             found = answer["body"]
             result = {**found, "respCode": found.get("origRespCode", found["respCode"])}
@@ -160,7 +160,7 @@ class Issuing:
         if code["used_at"] is not None and not self.defects.on("accept-reused-payment-code"):
             return None, "72"
         self.ledger.mark_code_used(value)
-        if code["expires_at"] < time.time():
+        if code["expires_at"] < clock.now_s():
             return None, "73"
         return code, None
 

@@ -7,9 +7,10 @@ transaction: the ledger can never show a debit without its transaction, or the r
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from qrinterop.protocol import clock
 
 #: The most a payer's balance may hold, in fen, unless the contract says otherwise: far below
 #: SQLite's 64-bit INTEGER, so that no sum of bounded amounts overflows into a REAL.
@@ -126,7 +127,7 @@ class Ledger:
     def open_account(self, account: str, balance: int, risk_tier: str = "C") -> None:
         self.bounded(balance)
         self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at)"
-                        " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, time.time()))
+                        " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, clock.now_s()))
 
     def account(self, account: str) -> dict | None:
         return self.one("SELECT id, balance, risk_tier FROM accounts WHERE id = ?", account)
@@ -156,7 +157,7 @@ class Ledger:
         since the check and the hold are one SQLite transaction."""
         if (self.available(account) or 0) < amount:
             return False
-        db.execute("INSERT INTO holds VALUES (?, ?, ?, ?)", (ref, account, amount, time.time()))
+        db.execute("INSERT INTO holds VALUES (?, ?, ?, ?)", (ref, account, amount, clock.now_s()))
         return True
 
     def release(self, db: sqlite3.Connection, ref: str) -> None:
@@ -177,21 +178,21 @@ class Ledger:
                      local_name: str | None = None, local_city: str | None = None) -> None:
         self.db.execute("INSERT INTO merchants (id, name, mcc, city, local_name, local_city,"
                         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (merchant_id, name, mcc, city, local_name, local_city, time.time()))
+                        (merchant_id, name, mcc, city, local_name, local_city, clock.now_s()))
 
     def merchant(self, merchant_id: str) -> dict | None:
         return self.one("SELECT * FROM merchants WHERE id = ?", merchant_id)
 
     def add_dynamic_code(self, reference: str, merchant_id: str, amount: int) -> None:
         self.db.execute("INSERT INTO dynamic_codes (reference, merchant_id, amount, created_at)"
-                        " VALUES (?, ?, ?, ?)", (reference, merchant_id, amount, time.time()))
+                        " VALUES (?, ?, ?, ?)", (reference, merchant_id, amount, clock.now_s()))
 
     def dynamic_code(self, reference: str) -> dict | None:
         return self.one("SELECT * FROM dynamic_codes WHERE reference = ?", reference)
 
     # -- payment codes --------------------------------------------------------------------------
     def issue_code(self, code: str, account: str, validity_s: float) -> float:
-        now = time.time()
+        now = clock.now_s()
         self.db.execute("INSERT INTO payment_codes VALUES (?, ?, ?, ?, NULL)",
                         (code, account, now, now + validity_s))
         return now + validity_s
@@ -201,14 +202,14 @@ class Ledger:
 
     def mark_code_used(self, code: str) -> None:
         self.db.execute("UPDATE payment_codes SET used_at = ? WHERE code = ? AND used_at IS NULL",
-                        (time.time(), code))
+                        (clock.now_s(), code))
 
     # -- MPM orders (acquirer side) -------------------------------------------------------------
     def open_order(self, txn_no: str, merchant_id: str, amount: int | None, currency: str,
                    issuer: str, reference: str | None) -> None:
         self.db.execute("INSERT INTO mpm_orders (txn_no, merchant_id, amount, currency, issuer,"
                         " reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (txn_no, merchant_id, amount, currency, issuer, reference, time.time()))
+                        (txn_no, merchant_id, amount, currency, issuer, reference, clock.now_s()))
 
     def order(self, txn_no: str) -> dict | None:
         return self.one("SELECT * FROM mpm_orders WHERE txn_no = ?", txn_no)
@@ -217,7 +218,7 @@ class Ledger:
     def record(self, db: sqlite3.Connection, **txn: object) -> dict:
         """Insert a transaction record inside an open :meth:`atomic` block."""
         row = {field: txn.get(field) for field in TRANSACTION_FIELDS}
-        row["created_at"] = row["created_at"] or time.time()
+        row["created_at"] = row["created_at"] or clock.now_s()
         row["kind"] = row["kind"] or "payment"
         db.execute(f"INSERT INTO transactions VALUES ({', '.join('?' * len(row))})",
                    tuple(row.values()))
@@ -295,7 +296,7 @@ class Ledger:
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (voucher, code["code"], code["account"], body["amount"],
                          body["currency"], body["acquirer"], body.get("orderNo"),
-                         body["settleDate"], time.time()))
+                         body["settleDate"], clock.now_s()))
 
     def waiting_step_up(self, account: str) -> dict | None:
         """The oldest purchase still waiting for this payer's password."""

@@ -11,12 +11,12 @@ import itertools
 import json
 import re
 import secrets
-import time
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from mocks.clearing import ClearingBook
+from mocks.control_api import clock_routes
 from mocks.merchant_codes import URL_BASE
 from mocks.node import Node, header_text
 from mocks.service import run
@@ -26,6 +26,7 @@ from qrinterop.codes import emv_mpm
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
 from qrinterop.ics.service_config import ServiceConfig
+from qrinterop.protocol import clock
 from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
@@ -524,7 +525,7 @@ class Switch(Node):
         The purchase is on record before the issuer is asked, so that an answer arriving at
         once finds it."""
         body = message["body"]
-        due = time.time() + self.timing("payment_code_validity_s")
+        due = clock.now_s() + self.timing("payment_code_validity_s")
         self.remember_purchase(body, acquirer, issuer, clearing, "70", password_due=due)
         ask = {**{k: body[k] for k in ("code", "amount", "currency", "merchant", "orderNo",
                                        "orderTime")},
@@ -652,6 +653,7 @@ def make_app(config: ServiceConfig) -> web.Application:
     app = switch.application(switch.handle)
     app.router.add_routes(switch.tap.routes())
     app.router.add_get("/sim/reconciliation/{participant}", switch.get_reconciliation)
+    app.router.add_routes(clock_routes())
     return app
 
 

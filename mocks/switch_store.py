@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from mocks.ledger import open_database
+from qrinterop.protocol import clock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mpm_orders (
@@ -124,7 +124,7 @@ class SwitchStore:
     # -- MPM orders and payments ---------------------------------------------------------------
     def add_mpm_order(self, txn_no: str, acquirer: str, issuer: str) -> None:
         self.db.execute("INSERT INTO mpm_orders VALUES (?, ?, ?, ?)",
-                        (txn_no, acquirer, issuer, time.time()))
+                        (txn_no, acquirer, issuer, clock.now_s()))
 
     def mpm_order_acquirer(self, txn_no: str, issuer: str) -> str | None:
         """The acquirer of an MPM order this issuer inquired about; None if there is none."""
@@ -184,7 +184,7 @@ class SwitchStore:
         """A purchase on record; one whose payer let the code's validity pass without
         deciding is declined with 69 (payer input timed out) on the way."""
         self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
-                        " WHERE password_due < ? AND resp_code = '70'", (time.time(),))
+                        " WHERE password_due < ? AND resp_code = '70'", (clock.now_s(),))
         cursor = self.db.execute(f"SELECT * FROM purchases WHERE {where}", args)
         row = cursor.fetchone()
         return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None

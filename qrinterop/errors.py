@@ -46,3 +46,12 @@ class ContractBroken(Exception):
         self.problems = problems
         self.by_sut = by_sut
         self.requirement = requirement if by_sut else None
+
+
+class ClockIgnored(ControlRefused):
+    """The institution took ``PUT /control/clock`` but its clock does not read what it was
+    set to: a scenario that needs the time cannot be judged (inconclusive while setting up),
+    for the rule it tests may be right by the wall clock."""
+
+    def __init__(self, call: str, detail: str) -> None:
+        super().__init__(200, detail, by_sut=True, call=call)

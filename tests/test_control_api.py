@@ -3,14 +3,19 @@ OpenAPI document lists, and its answers follow the document's schemas."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
-from mocks.control_api import ControlApi
+from mocks.control_api import ControlApi, clock_routes
 from qrinterop.profile import load_profile
+from qrinterop.protocol import clock
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 
@@ -88,6 +93,73 @@ def test_every_operation_answers_by_the_contract(reference):
     day = call(sut, "GET", f"/control/transactions?settleDate={paid['settleDate']}")
     assert paid["voucherNum"] in {t["voucherNum"] for t in day["transactions"]}
     call(sut, "GET", "/control/transactions?settleDate=tomorrow")                   # 400
+    merchant = call(peer, "GET", f"/control/merchants/{charged['merchantId']}")
+    assert merchant["balance"] == 100 - 40 + 70 - 70 + 150000   # refund and void taken back
+    call(peer, "GET", "/control/merchants/NOBODY")                                # 404
+    set_clock = call(sut, "PUT", "/control/clock", {"offset_s": 3600})
+    assert set_clock["offset_s"] == 3600
+    assert call(sut, "GET", "/control/clock")["now"] >= set_clock["now"]
+    call(sut, "PUT", "/control/clock", {"offset_s": "soon"})                       # 400
+    assert call(sut, "PUT", "/control/clock", {"offset_s": 0})["offset_s"] == 0
+
+
+@pytest.fixture
+def wall_clock():
+    """Each test that moves this process's clock leaves it on the wall clock."""
+    yield
+    clock.set_offset(0)
+
+
+def test_the_clock_moves_by_the_offset_set(wall_clock):
+    before = datetime.now(clock.BEIJING)
+    clock.set_offset(-86_400)
+    assert timedelta(hours=23, minutes=59) < before - clock.beijing_now() <= timedelta(days=1)
+    assert clock.utc_now().utcoffset() == timedelta(0)
+    target = datetime(2027, 1, 1, 22, 59, 55, tzinfo=clock.BEIJING)
+    clock.set_offset(clock.offset_to(target))
+    assert abs((clock.beijing_now() - target).total_seconds()) < 1
+
+
+@pytest.mark.parametrize("offset", [True, "60", float("nan"), float("inf"), None,
+                                    clock.MAX_OFFSET_S + 1, -clock.MAX_OFFSET_S - 1])
+def test_an_offset_that_is_no_number_of_seconds_is_refused(offset, wall_clock):
+    with pytest.raises(ValueError, match="offset_s"):
+        clock.set_offset(offset)
+    assert clock.offset_s() == 0
+
+
+def test_the_replay_window_follows_the_clock(wall_clock):
+    from qrinterop.protocol.replay import STALE, ReplayGuard
+    stamp = clock.beijing_now().isoformat()
+    clock.set_offset(3600)
+    assert ReplayGuard().check("A", stamp, "n1").status == STALE
+
+
+async def _clock_calls(bodies: list[object]) -> list[tuple[int, dict]]:
+    """PUT each of ``bodies`` to a service serving only the clock routes, as the switch does
+    (no contract middleware in front), then GET the clock."""
+    app = web.Application()
+    app.router.add_routes(clock_routes())
+    answers = []
+    async with TestClient(TestServer(app)) as client:
+        for body in bodies:
+            response = await client.put("/control/clock", json=body)
+            answers.append((response.status, await response.json()))
+        response = await client.get("/control/clock")
+        answers.append((response.status, await response.json()))
+    return answers
+
+
+def test_a_simulator_sets_its_clock_by_the_contract(wall_clock):
+    answers = asyncio.run(_clock_calls([{"offset_s": 7200.5}, {"offset_s": "x"}, [],
+                                        {"offset_s": 1e12}]))
+    statuses = [status for status, _ in answers]
+    assert statuses == [200, 400, 400, 400, 200]
+    for (status, body), method in zip(answers, ["PUT"] * 4 + ["GET"], strict=True):
+        assert SPEC.response_problems(method, "/control/clock", status, body) == []
+    assert answers[-1][1]["offset_s"] == 7200.5
+    told = datetime.fromisoformat(answers[-1][1]["now"])
+    assert abs((told - datetime.now(clock.BEIJING)).total_seconds() - 7200.5) < 5
 
 
 def test_a_wrong_answer_is_named():

@@ -12,25 +12,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from qrinterop.protocol.canonical import canonicalize
+
+# Re-exported: the clock every party reads is clock.py's.
+from qrinterop.protocol.clock import BEIJING as BEIJING
+from qrinterop.protocol.clock import beijing_now as beijing_now
 from qrinterop.protocol.crypto import SigningKey, VerifyKey
 from qrinterop.protocol.keyring import KeyRing
 
 VERSION = "1.0"
-BEIJING = timezone(timedelta(hours=8))
 
 
 def canonical_bytes(header: dict, body: dict) -> bytes:
     """The exact bytes a signature covers (JCS); ``CanonicalFormError`` (a ``ValueError``)
     for content that has no canonical form, such as a float."""
     return canonicalize({"body": body, "header": header})
-
-
-def beijing_now() -> datetime:
-    return datetime.now(BEIJING)
 
 
 def new_message_id() -> str:

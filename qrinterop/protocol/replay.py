@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+from qrinterop.protocol.clock import now_s as clock_now_s
 
 OK = "ok"
 STALE = "stale-timestamp"
@@ -81,7 +83,7 @@ class ReplayGuard:
         if moment is None:
             return ReplayVerdict(BAD_TIMESTAMP, f"timestamp {timestamp!r} is not an ISO 8601 "
                                                 "time with a UTC offset")
-        clock = (now or datetime.now(UTC)).timestamp()
+        clock = now.timestamp() if now else clock_now_s()
         verdict = self._judge_time(sender, moment, clock)
         if verdict.ok:
             verdict = self._judge_nonce(sender, nonce, moment, clock, record)

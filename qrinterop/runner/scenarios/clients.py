@@ -145,6 +145,15 @@ class ControlClient:
     def set_risk_tier(self, account: str, tier: str) -> dict:
         return self.call("PUT", _account_path(account), {"riskTier": tier})
 
+    def merchant_balance(self, merchant_id: str) -> int:
+        """What the acquirer owes ``merchant_id`` (fen), for a books check."""
+        return self.call("GET", f"/control/merchants/{quote(merchant_id, safe='')}")["balance"]
+
+    def set_clock(self, offset_s: float) -> dict:
+        """Move the institution's clock ``offset_s`` ahead of the wall clock (0: back to it);
+        the answer says what it now takes as the time (``now``, Beijing time)."""
+        return self.call("PUT", "/control/clock", {"offset_s": offset_s})
+
     def answer_password(self, account: str, decision: str) -> dict:
         """The payer answers the wallet's password prompt: confirm, wrong-password or cancel."""
         return self.call("POST", "/control/wallet/password",

@@ -11,6 +11,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from qrinterop.checks.passive import passive_findings
 from qrinterop.checks.record import Record
 from qrinterop.checks.record import records as typed
 from qrinterop.codes.routing import default_table
+from qrinterop.errors import ClockIgnored, ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.ics.model import Ics
 from qrinterop.inputs import as_evidence
@@ -32,6 +34,7 @@ from qrinterop.judging.verdicts import (
     warning_record,
 )
 from qrinterop.profile import Profile
+from qrinterop.protocol import clock
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
@@ -75,6 +78,11 @@ class Session:
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
         self.personas = {p.persona: self._control(p, timeout) for p in network.peers}
         self.peer = next(iter(self.personas.values()))
+        # The simulated switch's clock is set through the same operation (none: SUT switch).
+        self._switch_control = None if network.switch is network.sut else ControlClient(
+            network.switch.id, network.switch.control_url, timeout, self.channel,
+            contract=self.contract)
+        self.clock_moved = False                # the scenario set the clock: end() resets it
         self.observation = observation(network, timeout)
         speaker = self.observation.speaker
         self.injector = Injector(Party(speaker.id, speaker.own_key, speaker.key_id),
@@ -171,6 +179,54 @@ class Session:
         return tuple(dict.fromkeys(requirement for fault in self.faults
                                    for requirement in self.profile.faults[fault]["requirements"]))
 
+    # -- the network's clock --------------------------------------------------------------------
+    def set_clock(self, offset_s: float) -> datetime:
+        """Move every party's clock ``offset_s`` ahead of the wall clock at once (the SUT's,
+        the simulated switch's, every peer's and the harness's own, which stamps what the
+        injector sends), so that the whole network agrees on the time; :meth:`end` moves them
+        back. An SUT whose clock then does not read the time set raises :class:`ClockIgnored`
+        (a scenario set up at a time it cannot reach is inconclusive). Returns the time now."""
+        clock.set_offset(offset_s)
+        self.clock_moved = True
+        for client in self._clock_clients():
+            answer = client.set_clock(offset_s)
+            if client is self.sut:
+                self._check_clock(answer)
+        return clock.beijing_now()
+
+    def set_time(self, moment: datetime) -> datetime:
+        """Move every party's clock so that it reads ``moment`` (offset-aware) now."""
+        return self.set_clock(round(clock.offset_to(moment), 3))
+
+    def reset_clock(self) -> None:
+        """Every party's clock back to the wall clock; an SUT that cannot be told (stopped,
+        refusing) leaves its verdict to the scenario's steps."""
+        if not self.clock_moved:
+            return
+        self.clock_moved = False
+        clock.set_offset(0)
+        for client in self._clock_clients():
+            try:
+                client.set_clock(0)
+            except (SutUnreachable, ControlRefused, ContractBroken):
+                if not client.under_test:
+                    raise
+
+    def _clock_clients(self) -> list[ControlClient]:
+        simulators = [self._switch_control] if self._switch_control else []
+        return [self.sut, *self.personas.values(), *simulators]
+
+    def _check_clock(self, answer: dict) -> None:
+        """The SUT's clock, as its answer tells, reads the harness's within the profile's
+        clock_tolerance_s."""
+        told = datetime.fromisoformat(answer["now"])
+        drift = abs((told - clock.beijing_now()).total_seconds())
+        if drift > self.profile.timing["clock_tolerance_s"]:
+            raise ClockIgnored(f"{self.sut.inst_id} PUT /control/clock",
+                               f"its clock reads {answer['now']}, {drift:.1f} s from the "
+                               f"{clock.beijing_now().isoformat(timespec='seconds')} it was "
+                               "set to: the scenario cannot be set at the time it needs")
+
     def keep(self, name: str, document: dict) -> Path:
         """Keep a document the scenario obtained (a reconciliation file, say) as evidence,
         in the run folder's files/ under the scenario's ID."""
@@ -199,6 +255,7 @@ class Session:
         sid = scenario_id(scenario)
         tags = sorted(str(tag) for tag in scenario.effective_tags)
         tagged = tag_values(tags, "req.")
+        self.reset_clock()
         transcript, passive, sut_findings, other_findings = self._collect(sid)
         outcome = _first_unsuccessful_step(scenario)
         reason: str | None
