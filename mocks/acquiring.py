@@ -196,6 +196,9 @@ class Acquiring:
         refund: given again, it is the same refund, whose outcome the retry gets (waiting for
         it while it is in flight), never a second one."""
         original = self.ledger.approved_payment(voucher, "acquirer")
+        if original is None and self.defects.on("terminal-refunds-declined") and \
+                (unpaid := self.ledger.transaction(voucher)) is not None:
+            return self.nothing_to_undo(kind, unpaid)
         if original is None:
             raise ControlError(404, f"no approved payment with voucher {voucher}")
         amount = original["amount"] if amount is None else amount
@@ -205,6 +208,9 @@ class Acquiring:
                 "orig_voucher": voucher, "order_time": f"{beijing_now():%Y%m%d%H%M%S}"}
         base["order_no"] = base["ref"]
         earlier = self.intend(base)
+        if earlier is not None and self.defects.on("refund-retry-new-order-no"):
+            base["ref"] = base["order_no"] = self.new_ref("R")     # a retry taken as new
+            earlier = self.intend(base)
         if earlier is None:
             return await self.send_undo(base, original, test_case)
         if (earlier["kind"], earlier["orig_voucher"], earlier["amount"]) != \
@@ -219,6 +225,18 @@ class Acquiring:
             return earlier
         return await self.send_undo(earlier, original, test_case, resend=True)
 
+    def nothing_to_undo(self, kind: str, unpaid: dict) -> dict:
+        """The defect terminal-refunds-declined: a refund or void of a payment that took no
+        money is booked approved at once, as done, without the switch."""
+        ref = self.new_ref("R" if kind == "refund" else "V")
+        with self.ledger.atomic() as db:
+            return self.ledger.record(
+                db, ref=ref, role="acquirer", mode=unpaid["mode"], kind=kind,
+                status="approved", resp_code="00", amount=unpaid["amount"],
+                currency=unpaid["currency"], merchant_id=unpaid["merchant_id"], order_no=ref,
+                orig_voucher=unpaid["voucher_num"] or unpaid["ref"], voucher_num=ref,
+                settle_date=f"{beijing_now():%m%d}")
+
     @cached_property
     def in_flight(self) -> dict[str, asyncio.Future]:
         """The terminal's refunds and voids on their way, by reference: a retry waits."""
@@ -232,6 +250,14 @@ class Acquiring:
         body = {"orderNo": txn["order_no"], "orderTime": txn["order_time"],
                 "origVoucherNum": txn["orig_voucher"], "amount": txn["amount"],
                 "currency": txn["currency"], "merId": txn["merchant_id"]}
+        if txn["kind"] == "refund" and self.defects.on("refund-reuses-order-no"):
+            body["orderNo"] = original["order_no"]      # the purchase's, not the refund's own
+        if txn["kind"] == "void" and self.defects.on("void-names-wrong-original"):
+            # the purchase named by its order number, with the void's own time
+            del body["origVoucherNum"]
+            body.update(origOrderNo=original["order_no"], origOrderTime=txn["order_time"])
+        if self.defects.on("undo-booked-before-answer"):
+            self.settle_terminal(txn["ref"], {"respCode": "00"}, -txn["amount"])
         if original["mode"] == "CPM":
             body["termId"] = self.terminal["id"]
         else:

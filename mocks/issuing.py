@@ -173,6 +173,8 @@ class Issuing:
         if refusal:
             return self.refuse(message, refusal)
         if self.ledger.available(code["account"]) < body["amount"]:
+            if self.defects.on("refund-of-declined-accepted"):
+                self.book_declined(body, code["account"])
             return self.refuse(message, "64")   # money set aside for a payment is not there
         if self.over_daily_limit(code["account"], body["amount"], static=False):
             return self.refuse(message, "33", "over the payer's daily limit")
@@ -186,6 +188,16 @@ class Issuing:
         extra = {"promotion": "none"} if self.defects.on("answer-with-unknown-field") else {}
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"], **extra})
+
+    def book_declined(self, body: dict, account: str) -> None:
+        """A declined purchase kept under the switch's voucher, as the defect
+        refund-of-declined-accepted does (its refunds then find it, whatever its status)."""
+        with self.ledger.atomic() as db:
+            self.ledger.record(db, ref=body["voucherNum"], role="issuer", mode="CPM",
+                               status="declined", resp_code="64", amount=body["amount"],
+                               currency=body["currency"], account=account,
+                               counterparty=body["acquirer"], order_no=body["orderNo"],
+                               voucher_num=body["voucherNum"], code_type="dynamic")
 
     def on_password_request(self, message: dict) -> dict:
         """The switch holds a purchase above the pin-free limit until the payer types the
@@ -276,8 +288,10 @@ class Issuing:
         body = message["body"]
         done = self.ledger.one("SELECT 1 FROM transactions WHERE kind = 'reversal' AND"
                                " orig_voucher = ?", body["origVoucherNum"])
-        if not done:
-            original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
+        original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
+        if original is None and self.defects.on("reversal-of-unknown-refused"):
+            return self.refuse(message, "35", "no purchase with that voucher to reverse")
+        if not done or self.defects.on("reversal-not-idempotent"):
             with self.ledger.atomic() as db:
                 if original is not None and not self.defects.on("reversal-keeps-the-money"):
                     self.ledger.credit_account(db, original["account"], original["amount"])
@@ -295,18 +309,22 @@ class Issuing:
         body = message["body"]
         mode, kind, _ = message["header"]["msgType"].split(".")
         original = self.ledger.approved_payment(body["origVoucherNum"], "issuer")
+        if original is None and self.defects.on("refund-of-declined-accepted"):
+            original = self.ledger.transaction(body["origVoucherNum"])   # any status
         if original is not None and original["mode"] != mode.upper():
             original = None         # a purchase is not refunded as an MPM payment, nor back
         if original is None:
             return self.refuse(message, "35", "no approved purchase with that voucher")
         if self.ledger.one("SELECT 1 FROM transactions WHERE role = 'issuer' AND kind = ? AND"
                            " order_no = ? AND counterparty = ?", kind, body["orderNo"],
-                           body["acquirer"]):
+                           body["acquirer"]) and not self.defects.on("refund-retry-paid-twice"):
             return self.refuse(message, "12", f"{kind} already made under this orderNo")
         if refusal := self.undo_refusal(kind, body, original):
             return self.refuse(message, *refusal)
+        credit = original["amount"] if kind == "void" and self.defects.on(
+            "partial-void-as-full") else body["amount"]
         with self.ledger.atomic() as db:
-            self.ledger.credit_account(db, original["account"], body["amount"])
+            self.ledger.credit_account(db, original["account"], credit)
             if self.defects.on("refund-not-booked"):
                 return self.reply(message, {**self.profile.response("00"),
                                             "voucherNum": body["voucherNum"],
@@ -329,18 +347,38 @@ class Issuing:
                                  " orig_voucher = ? AND status = 'approved'",
                                  original["voucher_num"])
         refunded = self.ledger.refunded(original["voucher_num"], "issuer")
-        if voided and not self.defects.on("void-twice"):
+        if voided and not self.defects.on("void-twice") and not (
+                kind == "refund" and self.defects.on("refund-after-void")):
             return "45", "the purchase was voided"
         if kind == "void":
-            if refunded:
-                return "45", "the purchase was already refunded in part"
-            if body["amount"] != original["amount"]:
-                return "36", "a void is for the full amount of the purchase"
-            if body["settleDate"] != original["settle_date"]:
-                return "39", "a void must fall on the purchase's clearing day"
-            return None
-        if refunded + body["amount"] > original["amount"] and \
-                not self.defects.on("refund-beyond-original"):
-            return "33", (f"refunds would total {refunded + body['amount']} fen, more than "
-                          f"the {original['amount']} fen paid")
+            return self.void_refusal(body, original, refunded)
+        return self.refund_refusal(body, original, refunded)
+
+    def void_refusal(self, body: dict, original: dict, refunded: int) -> tuple[str, str] | None:
+        """A void is for the full amount, on the purchase's clearing day, of a purchase
+        nothing was refunded of (R-FLOW-13)."""
+        if refunded and not self.defects.on("void-after-refund"):
+            return "45", "the purchase was already refunded in part"
+        if body["amount"] != original["amount"] and not self.defects.on("partial-void-as-full"):
+            return "36", "a void is for the full amount of the purchase"
+        if body["settleDate"] != original["settle_date"]:
+            return "39", "a void must fall on the purchase's clearing day"
+        return None
+
+    def refund_refusal(self, body: dict, original: dict, refunded: int) -> tuple[str, str] | None:
+        """Refunds together stay within the original amount and the profile's count
+        (business.json refund.max_count, R-FLOW-07)."""
+        total, cap = refunded + body["amount"], original["amount"]
+        if self.defects.on("refund-remainder-refused"):
+            cap -= 1                # the exact remainder counted as one fen over
+        if self.defects.on("refund-cap-one-fen-over"):
+            cap += 1
+        if total > cap and not self.defects.on("refund-beyond-original"):
+            return "33", f"refunds would total {total} fen, more than the {cap} fen paid"
+        count = self.ledger.one("SELECT COUNT(*) AS n FROM transactions WHERE orig_voucher = ?"
+                                " AND role = 'issuer' AND kind = 'refund' AND status = 'approved'",
+                                original["voucher_num"])["n"]
+        if count >= self.profile.business["refund"]["max_count"]["value"] and \
+                not self.defects.on("refund-count-unlimited"):
+            return "33", f"the purchase was refunded {count} times already, the most allowed"
         return None

@@ -1,17 +1,27 @@
 """Purchases whose outcome has to wait: the password step-up above the pin-free limit and
-answers the network spoilt, and the status queries and reversals that settle them."""
+answers the network spoilt, and the status queries and reversals that settle them; and what
+follows a purchase: refunds, voids and reversals in sequence, at the SUT's terminal or
+delivered to the SUT's issuer as the switch relays them."""
 
 import time
+import uuid
 
 from behave import then, when
 
-from qrinterop.checks import correlation, quiet, reversals, stepup, timing, wire
+from qrinterop.checks import aftersales, correlation, quiet, reversals, stepup, timing, wire
 from qrinterop.checks.transactions import (
     declined_as_answered,
     expected_outcome,
     in_status,
     transaction_outcome,
+    undo_outcome,
     unknown_not_failed,
+)
+from qrinterop.protocol.builders import (
+    clearing_now,
+    purchase_from_switch,
+    reversal_from_switch,
+    undo_from_switch,
 )
 from qrinterop.runner.bdd.vocabulary import awaited, exchanged, observed, verify
 from qrinterop.runner.scenarios.clients import ControlRefused
@@ -174,3 +184,131 @@ def step_left_alone(context):
     first = context.session.seconds("query_first_delay_s")
     time.sleep(max(2 * first, first + context.session.seconds("observation_grace_s")))
     verify(context, quiet.left_alone(purchase_exchanges(context)))
+
+
+# -- after the purchase: refunds and voids at the SUT's terminal -------------------------------
+
+def undo_at(context, client, kind: str, txn: dict, amount: int | None = None,
+            refund_id: str | None = None) -> None:
+    """Ask ``client``'s terminal to refund or void ``txn``; a refusal is an outcome. A payment
+    the harness saw declined has no voucher: the terminal is asked by its order number, and
+    must refuse (never a harness error)."""
+    voucher = txn.get("voucherNum") or txn.get("orderNo") or txn.get("ref")
+    context.refund, context.undo_refusal = None, None
+    try:
+        context.refund = client.void(voucher) if kind == "void" else \
+            client.refund(voucher, amount, refund_id)
+    except ControlRefused as refusal:
+        context.undo_refusal = refusal.detail
+
+
+@when("the SUT's terminal voids that purchase")
+def step_sut_voids(context):
+    undo_at(context, context.sut, "void", context.purchase)
+
+
+@when("the SUT's terminal refunds {amount:Money} of that purchase")
+def step_sut_refunds(context, amount):
+    context.refund_id = f"R{uuid.uuid4().hex[:20]}"
+    context.refund_amount = amount
+    undo_at(context, context.sut, "refund", context.purchase, amount, context.refund_id)
+
+
+@when("the merchant asks the SUT's terminal for that refund again, under its refund ID")
+def step_sut_refunds_again(context):
+    undo_at(context, context.sut, "refund", context.purchase, context.refund_amount,
+            context.refund_id)
+
+
+@then("the SUT's terminal reports the void as approved")
+@then("the SUT's terminal reports the refund as approved")
+def step_sut_undo_approved(context):
+    verify(context, aftersales.approved(context.refund, context.undo_refusal,
+                                        "refund or void at the SUT"))
+
+
+@then("the SUT's terminal reports the void as declined")
+@then("the SUT's terminal reports the refund as declined")
+def step_sut_undo_declined(context):
+    verify(context, aftersales.not_approved(context.refund, context.undo_refusal,
+                                            "refund or void at the SUT"))
+
+
+@then("the SUT sent the switch a {kind:w} naming that purchase, under an order number of its "
+      "own")
+def step_sut_named_original(context, kind):
+    sent = wire.sent(observed(context), context.session.network.sut.id, f"cpm.{kind}.request")
+    verify(context, aftersales.names_original(sent, context.purchase, f"cpm.{kind}")
+           + aftersales.own_order_no(sent, context.purchase))
+
+
+@then("every refund the SUT sent for that refund ID was the same request")
+def step_sut_retried_alike(context):
+    sent = wire.sent(observed(context), context.session.network.sut.id, "cpm.refund.request")
+    verify(context, aftersales.retried_alike(sent))
+
+
+# -- after the purchase: the peer acquirer's refunds and voids of the SUT's payer -------------
+
+@when("the peer acquirer voids that payment")
+def step_peer_voids_payment(context):
+    verify(context, transaction_outcome(context.payment, expected_outcome("approved"),
+                                        "payment to void", context.refusal))
+    undo_at(context, context.peer, "void", context.payment)
+
+
+@when("the peer acquirer refunds {amount:Money} of that purchase as many times as the profile "
+      "allows")
+def step_peer_refunds_to_cap(context, amount):
+    cap = context.session.profile.business["refund"]["max_count"]["value"]
+    context.refunds = [context.peer.refund(context.earlier["voucherNum"], amount)
+                       for _ in range(cap)]
+
+
+@then("the peer acquirer reports every one of those refunds as approved")
+def step_peer_refunds_approved(context):
+    verify(context, [v for refund in context.refunds
+                     for v in undo_outcome(refund, expected_outcome("approved"))][:1])
+
+
+# -- after the purchase: refunds, voids and reversals delivered to the SUT as the switch ------
+
+def deliver(context, msg_type: str, body: dict) -> None:
+    """Deliver ``body`` to the SUT as the switch; its answer is the scenario's."""
+    context.answer = context.session.injector.deliver(context.session.network.sut.id,
+                                                      msg_type, body)
+
+
+@when("the switch delivers a reversal of that purchase")
+def step_deliver_reversal(context):
+    context.reversal_body = reversal_from_switch(context.purchase_body)
+    deliver(context, "cpm.reversal.request", context.reversal_body)
+
+
+@when("the switch delivers the same reversal again, under a voucher of its own")
+def step_deliver_reversal_again(context):
+    deliver(context, "cpm.reversal.request", {**context.reversal_body, **clearing_now()})
+
+
+@when("the switch delivers a reversal of a purchase the SUT never saw")
+def step_deliver_unknown_reversal(context):
+    acquirer = context.session.network.peers[0].id
+    never = purchase_from_switch(context.payment_code, 4000, acquirer=acquirer)
+    deliver(context, "cpm.reversal.request", reversal_from_switch(never))
+
+
+@when("the switch delivers a {kind:w} of {amount:Money} of that purchase")
+def step_deliver_undo(context, kind, amount):
+    context.undo_body, context.undo_type = undo_from_switch(context.purchase_body, amount), \
+        f"cpm.{kind}.request"
+    deliver(context, context.undo_type, context.undo_body)
+
+
+@when("the switch delivers the same refund again, under a voucher of its own")
+def step_deliver_undo_again(context):
+    deliver(context, context.undo_type, {**context.undo_body, **clearing_now()})
+
+
+@then("the SUT answers the copy with response code {codes}")
+def step_copy_answered(context, codes):
+    verify(context, wire.answered_with(context.answer, codes.replace('"', "").split(" or ")))

@@ -59,3 +59,24 @@ def notice_to_acquirer(purchase: dict, code: str, amount: int, acquirer: str, is
             "issuer": issuer, **clearing,
             "settleKey": f"{acquirer:<11}{switch:<11}{clearing['voucherNum'][-6:]}"
                          f"{now:%m%d%H%M%S}"}
+
+
+def reversal_from_switch(purchase: dict) -> dict:
+    """A reversal of ``purchase`` (as :func:`purchase_from_switch` made it), as the switch
+    relays one: naming the purchase by its order and voucher, under a voucher of its own (a
+    copy relayed again gets another, as the switch's clearing gives one per relay)."""
+    return {"origOrderNo": purchase["orderNo"], "origOrderTime": purchase["orderTime"],
+            "amount": purchase["amount"], "currency": purchase["currency"],
+            "merId": purchase["merchant"]["id"], "termId": purchase["termId"],
+            "origVoucherNum": purchase["voucherNum"], "acquirer": purchase["acquirer"],
+            **clearing_now()}
+
+
+def undo_from_switch(purchase: dict, amount: int) -> dict:
+    """A refund or void of ``amount`` fen of ``purchase``, as the switch relays one: under an
+    order number and a voucher of its own, naming the purchase by its voucher."""
+    now = beijing_now()
+    return {"orderNo": f"H{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
+            "origVoucherNum": purchase["voucherNum"], "amount": amount,
+            "currency": purchase["currency"], "merId": purchase["merchant"]["id"],
+            "termId": purchase["termId"], "acquirer": purchase["acquirer"], **clearing_now()}

@@ -127,9 +127,12 @@ class ControlClient:
     def charge_payment_code(self, code: str, amount: int) -> dict:
         return self.call("POST", "/control/terminal/charge", {"code": code, "amount": amount})
 
-    def refund(self, voucher: str, amount: int) -> dict:
-        return self.call("POST", "/control/terminal/refund",
-                         {"voucherNum": voucher, "amount": amount})
+    def refund(self, voucher: str, amount: int, refund_id: str | None = None) -> dict:
+        """``refund_id`` names the refund: asked again under it, it is the same refund."""
+        body: dict[str, object] = {"voucherNum": voucher, "amount": amount}
+        if refund_id is not None:
+            body["refundId"] = refund_id
+        return self.call("POST", "/control/terminal/refund", body)
 
     def void(self, voucher: str) -> dict:
         return self.call("POST", "/control/terminal/void", {"voucherNum": voucher})
