@@ -253,9 +253,9 @@ class Acquiring:
         if txn["kind"] == "refund" and self.defects.on("refund-reuses-order-no"):
             body["orderNo"] = original["order_no"]      # the purchase's, not the refund's own
         if txn["kind"] == "void" and self.defects.on("void-names-wrong-original"):
-            # the purchase named by its order number, with the void's own time
+            # the original named by the void's own order number, not the purchase's voucher
             del body["origVoucherNum"]
-            body.update(origOrderNo=original["order_no"], origOrderTime=txn["order_time"])
+            body.update(origOrderNo=txn["order_no"], origOrderTime=original["order_time"])
         if self.defects.on("undo-booked-before-answer"):
             self.settle_terminal(txn["ref"], {"respCode": "00"}, -txn["amount"])
         if original["mode"] == "CPM":

@@ -190,10 +190,9 @@ def step_left_alone(context):
 
 def undo_at(context, client, kind: str, txn: dict, amount: int | None = None,
             refund_id: str | None = None) -> None:
-    """Ask ``client``'s terminal to refund or void ``txn``; a refusal is an outcome. A payment
-    the harness saw declined has no voucher: the terminal is asked by its order number, and
-    must refuse (never a harness error)."""
-    voucher = txn.get("voucherNum") or txn.get("orderNo") or txn.get("ref")
+    """Ask ``client``'s terminal to refund or void ``txn``; a refusal is an outcome. A declined
+    payment has no voucher: its order number is asked for, to be refused (not a harness error)."""
+    voucher = txn.get("voucherNum") or txn.get("ref")
     context.refund, context.undo_refusal = None, None
     try:
         context.refund = client.void(voucher) if kind == "void" else \

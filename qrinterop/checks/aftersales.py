@@ -74,10 +74,11 @@ def approved(txn: dict | None, refusal: str | None, what: str) -> list[Violation
     return unequal(what, _shown(txn), "approved (response code 00)")
 
 
-@check("R-FLOW-07", "R-FLOW-13")
+@check("R-FLOW-07", "R-FLOW-13", "R-FLOW-14")
 def not_approved(txn: dict | None, refusal: str | None, what: str) -> list[Violation]:
     """A refund or void that must not succeed did not: the terminal refused it (``refusal``),
-    or it ended declined, whatever the code. ``txn`` None: the terminal made none."""
+    or it ended declined, whatever the code. ``txn`` None: the terminal made none. A refund
+    of a purchase that took no money, approved, creates money (R-FLOW-14)."""
     if txn is None:
         return unless(refusal is not None, what, "refused or declined", "neither")
     return unequal(what, "declined" if txn.get("status") == "declined" else _shown(txn),
