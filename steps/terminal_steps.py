@@ -188,15 +188,14 @@ def step_left_alone(context):
 
 # -- after the purchase: refunds and voids at the SUT's terminal -------------------------------
 
-def undo_at(context, client, kind: str, txn: dict, amount: int | None = None,
-            refund_id: str | None = None) -> None:
+def undo_at(context, client, kind: str, txn: dict, amount=None, refund_id=None) -> None:
     """Ask ``client``'s terminal to refund or void ``txn``; a refusal is an outcome. A declined
     payment has no voucher: its order number is asked for, to be refused (not a harness error)."""
-    voucher = txn.get("voucherNum") or txn.get("ref")
-    context.refund, context.undo_refusal = None, None
+    voucher, context.refund, context.undo_refusal = txn.get("voucherNum") or txn.get("ref"), \
+        None, None
     try:
-        context.refund = client.void(voucher) if kind == "void" else \
-            client.refund(voucher, amount, refund_id)
+        context.refund = client.void(voucher) if kind == "void" else client.refund(
+            voucher, amount, refund_id)
     except ControlRefused as refusal:
         context.undo_refusal = refusal.detail
 
