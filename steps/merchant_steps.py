@@ -70,7 +70,10 @@ def step_refund(context, amount):
 @when("the peer acquirer refunds {amount:Money} of that payment")
 @when("the {party:Party}'s acquirer refunds {amount:Money} of that payment")
 def step_refund_payment(context, amount, party="peer"):
-    """A refund of the MPM payment the payer made to the merchant code."""
+    """A refund of the MPM payment the payer made to the merchant code; one the wallet did
+    not approve leaves nothing to refund: the scenario fails here, not the harness."""
+    verify(context, transaction_outcome(context.payment, expected_outcome("approved"),
+                                        "payment to refund", context.refusal))
     context.refund = context.session.client(party).refund(context.payment["voucherNum"], amount)
 
 
