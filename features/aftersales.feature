@@ -137,10 +137,12 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     And the peer's wallet shows a payment code for that account
     When the SUT's terminal scans the payment code for 60.00 CNY
     Then the SUT's acquirer reports the purchase as approved
+    And the merchant's balance at the SUT is noted
     When the SUT's terminal voids that purchase
     Then the SUT's terminal reports the void as approved
     And the SUT sent the switch a void naming that purchase, under an order number of its own
     And the payer account at the peer holds 500.00 CNY
+    And the merchant's balance at the SUT went down by 60.00 CNY
 
   @tc.AFT-12 @req.R-FLOW-07 @req.R-FLOW-06 @role.acquirer @feature.partial-refund
   Scenario: The SUT's acquirer refunds part of a purchase at its terminal, with fen
@@ -148,6 +150,7 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     And the peer's wallet shows a payment code for that account
     When the SUT's terminal scans the payment code for 100.00 CNY
     Then the SUT's acquirer reports the purchase as approved
+    And the merchant's balance at the SUT is noted
     When the SUT's terminal refunds 30.05 CNY of that purchase
     Then the SUT's terminal reports the refund as approved
     And the SUT sent the switch a refund naming that purchase, under an order number of its own
@@ -155,6 +158,7 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     When the SUT's terminal refunds 69.95 CNY of that purchase
     Then the SUT's terminal reports the refund as approved
     And the payer account at the peer holds 500.00 CNY
+    And the merchant's balance at the SUT went down by 100.00 CNY
 
   @tc.AFT-13 @req.R-FLOW-06 @role.acquirer @feature.partial-refund
   Scenario: The SUT's acquirer asked twice for one refund pays it once
@@ -162,12 +166,14 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     And the peer's wallet shows a payment code for that account
     When the SUT's terminal scans the payment code for 100.00 CNY
     Then the SUT's acquirer reports the purchase as approved
+    And the merchant's balance at the SUT is noted
     When the SUT's terminal refunds 30.00 CNY of that purchase
     Then the SUT's terminal reports the refund as approved
     When the merchant asks the SUT's terminal for that refund again, under its refund ID
     Then the SUT's terminal reports the refund as approved
     And every refund the SUT sent for that refund ID was the same request
     And the payer account at the peer holds 430.00 CNY
+    And the merchant's balance at the SUT went down by 30.00 CNY
 
   @tc.AFT-14 @req.R-FLOW-13 @role.acquirer @feature.void @feature.partial-refund
   Scenario: The SUT's acquirer cannot void a purchase it has refunded in part
@@ -175,17 +181,21 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     And the peer's wallet shows a payment code for that account
     When the SUT's terminal scans the payment code for 60.00 CNY
     Then the SUT's acquirer reports the purchase as approved
+    And the merchant's balance at the SUT is noted
     When the SUT's terminal refunds 10.00 CNY of that purchase
     Then the SUT's terminal reports the refund as approved
     When the SUT's terminal voids that purchase
     Then the SUT's terminal reports the void as declined
     And the payer account at the peer holds 450.00 CNY
+    And the merchant's balance at the SUT went down by 10.00 CNY
 
   @tc.AFT-15 @req.R-FLOW-14 @role.acquirer
   Scenario: The SUT's acquirer refunds nothing of a purchase that was declined
     Given a payer account at the peer holding 10.00 CNY
     And the peer's wallet shows a payment code for that account
     When the SUT's terminal scans the payment code for 40.00 CNY
-    And the SUT's terminal refunds 40.00 CNY of that purchase
+    Then the merchant's balance at the SUT is noted
+    When the SUT's terminal refunds 40.00 CNY of that purchase
     Then the SUT's terminal reports the refund as declined
     And the payer account at the peer holds 10.00 CNY
+    And the merchant's balance at the SUT went down by 0.00 CNY

@@ -268,10 +268,19 @@ class Acquiring:
             answer = await self.to_switch(f"{mode}.{txn['kind']}.request", body, test_case)
             if resend and not isinstance(answer, str) and answer["body"]["respCode"] == "12":
                 answer = "04"   # a resend the issuer already has: the reconciliation decides
-            return self.book_terminal(txn["ref"], answer, -txn["amount"])
+            return self.book_terminal(txn["ref"], answer, self.merchant_debit(txn))
         finally:
             del self.in_flight[txn["ref"]]
             flight.set_result(None)
+
+    def merchant_debit(self, txn: dict) -> int:
+        """What an approved refund or void moves in its merchant's balance: the amount back
+        out of it (negative)."""
+        if txn["kind"] == "void" and self.defects.on("void-leaves-merchant-credited"):
+            return 0
+        if txn["kind"] == "refund" and self.defects.on("refund-credits-merchant"):
+            return txn["amount"]        # the sign lost: the merchant is paid the refund too
+        return -txn["amount"]
 
     def book_reversal(self, txn: dict, result: dict) -> None:
         """The purchase is reversed, and the reversal booked under its own voucher as the

@@ -12,6 +12,7 @@ from qrinterop.checks import aftersales, correlation, quiet, reversals, stepup, 
 from qrinterop.checks.transactions import (
     declined_as_answered,
     expected_outcome,
+    holds,
     in_status,
     transaction_outcome,
     undo_outcome,
@@ -244,6 +245,22 @@ def step_sut_named_original(context, kind):
 def step_sut_retried_alike(context):
     sent = wire.sent(observed(context), context.session.network.sut.id, "cpm.refund.request")
     verify(context, aftersales.retried_alike(sent))
+
+
+def merchant_balance(context) -> int:
+    """What the SUT's acquirer owes the merchant of the scenario's purchase, in fen."""
+    return context.sut.merchant_balance(context.purchase.get("merchantId") or "unknown")
+
+
+@then("the merchant's balance at the SUT is noted")
+def step_merchant_noted(context):
+    context.merchant_before = merchant_balance(context)
+
+
+@then("the merchant's balance at the SUT went down by {amount:Money}")
+def step_merchant_down(context, amount):
+    verify(context, holds("change of the merchant's balance at the SUT",
+                          merchant_balance(context) - context.merchant_before, -amount))
 
 
 # -- after the purchase: the peer acquirer's refunds and voids of the SUT's payer -------------
