@@ -199,3 +199,15 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     Then the SUT's terminal reports the refund as declined
     And the payer account at the peer holds 10.00 CNY
     And the merchant's balance at the SUT went down by 0.00 CNY
+
+  @tc.AFT-16 @req.R-FLOW-13 @role.acquirer @feature.void
+  Scenario: The SUT's acquirer voids an MPM payment made to its merchant code
+    Given a payer account at the peer holding 500.00 CNY
+    And a static merchant code of the SUT's acquirer for merchant "Noodle Bar"
+    When the payer scans the merchant code in the peer's wallet and pays 100.00 CNY
+    Then the peer reports the payment as approved
+    And the merchant's balance at the SUT is noted
+    When the SUT's acquirer voids that payment
+    Then the SUT's acquirer reports the void as approved
+    And the payer account at the peer holds 500.00 CNY
+    And the merchant's balance at the SUT went down by 100.00 CNY

@@ -219,6 +219,7 @@ def step_sut_refunds_again(context):
             context.refund_id)
 
 
+@then("the SUT's acquirer reports the void as approved")
 @then("the SUT's terminal reports the void as approved")
 @then("the SUT's terminal reports the refund as approved")
 def step_sut_undo_approved(context):
@@ -248,8 +249,10 @@ def step_sut_retried_alike(context):
 
 
 def merchant_balance(context) -> int:
-    """What the SUT's acquirer owes the merchant of the scenario's purchase, in fen."""
-    return context.sut.merchant_balance(context.purchase.get("merchantId") or "unknown")
+    """What the SUT's acquirer owes the merchant of the scenario's merchant code, or else of
+    its purchase at the SUT's terminal, in fen."""
+    merchant = context.merchant if "merchant" in context else context.purchase
+    return context.sut.merchant_balance(merchant.get("merchantId") or "unknown")
 
 
 @then("the merchant's balance at the SUT is noted")
@@ -266,10 +269,11 @@ def step_merchant_down(context, amount):
 # -- after the purchase: the peer acquirer's refunds and voids of the SUT's payer -------------
 
 @when("the peer acquirer voids that payment")
-def step_peer_voids_payment(context):
+@when("the {party:Party}'s acquirer voids that payment")
+def step_voids_payment(context, party="peer"):
     verify(context, transaction_outcome(context.payment, expected_outcome("approved"),
                                         "payment to void", context.refusal))
-    undo_at(context, context.peer, "void", context.payment)
+    undo_at(context, context.session.client(party), "void", context.payment)
 
 
 @when("the peer acquirer refunds {amount:Money} of that purchase as many times as the profile "
