@@ -211,3 +211,23 @@ Feature: After the purchase: refunds, voids and reversals in sequence (退货、
     Then the SUT's acquirer reports the void as approved
     And the payer account at the peer holds 500.00 CNY
     And the merchant's balance at the SUT went down by 100.00 CNY
+
+  @tc.AFT-17 @req.R-FLOW-13 @role.acquirer @absent.void
+  Scenario: An SUT acquirer that does not declare voids voids nothing, as its ICS says
+    Given a payer account at the peer holding 500.00 CNY
+    And the peer's wallet shows a payment code for that account
+    When the SUT's terminal scans the payment code for 60.00 CNY
+    Then the SUT's acquirer reports the purchase as approved
+    When the SUT's terminal voids that purchase
+    Then the SUT's terminal reports the void as declined
+    And the payer account at the peer holds 440.00 CNY
+
+  @tc.AFT-18 @req.R-FLOW-07 @role.acquirer @absent.partial-refund
+  Scenario: An SUT acquirer that does not declare partial refunds refunds no part, as its ICS says
+    Given a payer account at the peer holding 500.00 CNY
+    And the peer's wallet shows a payment code for that account
+    When the SUT's terminal scans the payment code for 100.00 CNY
+    Then the SUT's acquirer reports the purchase as approved
+    When the SUT's terminal refunds 30.00 CNY of that purchase
+    Then the SUT's terminal reports the refund as declined
+    And the payer account at the peer holds 400.00 CNY

@@ -202,6 +202,11 @@ class Acquiring:
         if original is None:
             raise ControlError(404, f"no approved payment with voucher {voucher}")
         amount = original["amount"] if amount is None else amount
+        feature = "void" if kind == "void" else "partial-refund" \
+            if amount < original["amount"] else None
+        if feature is not None and not self.offers(feature):
+            raise ControlError(400, f"{feature} is not among the features this institution "
+                                    "declares")
         base = {"ref": order_no or self.new_ref("R" if kind == "refund" else "V"),
                 "role": "acquirer", "mode": original["mode"], "kind": kind, "amount": amount,
                 "currency": original["currency"], "merchant_id": original["merchant_id"],
