@@ -329,10 +329,12 @@ class Acquiring:
         status = self.status_of(result["respCode"])
         if status == "approved":
             self.ledger.credit_merchant(db, merchant_id, merchant_credit)
+        settle_date = None if self.defects.on("terminal-drops-settle-date") else \
+            result.get("settleDate") and (self.own_settle_date(
+                self.defects.on("terminal-settle-date-at-midnight")) or result["settleDate"])
         return {"status": status, "resp_code": result["respCode"],
                 "counterparty": result.get("issuer"), "voucher_num": result.get("voucherNum"),
-                "settle_date": None if self.defects.on("terminal-drops-settle-date")
-                else result.get("settleDate"), "settle_key": result.get("settleKey")}
+                "settle_date": settle_date, "settle_key": result.get("settleKey")}
 
     def on_inquiry(self, message: dict) -> dict:
         body = message["body"]

@@ -40,6 +40,7 @@ from qrinterop.codes import emv_mpm
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
 from qrinterop.ics.service_config import ServiceConfig
+from qrinterop.protocol import clock
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.transport import PeerError
@@ -79,6 +80,8 @@ class Institution(Acquiring, Issuing, Node):
     def status_of(self, resp_code: str) -> str:
         """How a response code leaves a transaction: approved, declined, or unknown (query)."""
         entry = self.profile.response_codes.get(resp_code, {"outcome": "failure"})
+        if resp_code == "73" and self.defects.on("expiry-taken-as-unknown"):
+            return "unknown"        # a code table without 73: an unlisted code is "unknown"
         if entry["outcome"] == "unknown" and self.defects.on("pending-as-declined"):
             return "declined"
         return {"success": "approved", "unknown": "unknown"}.get(entry["outcome"], "declined")
@@ -124,9 +127,22 @@ class Institution(Acquiring, Issuing, Node):
         settle_date = body["settleDate"]
         if self.defects.on("wrong-settle-date"):      # its own calendar day, not the switch's
             settle_date = f"{beijing_now() - timedelta(days=1):%m%d}"
+        elif own := self.own_settle_date(self.defects.on("settle-date-at-midnight"),
+                                         self.defects.on("settle-date-from-utc")):
+            settle_date = own
         self.ledger.record(db, ref=body["voucherNum"], status="approved", resp_code="00",
                            amount=body["amount"], currency=body["currency"],
                            voucher_num=body["voucherNum"], settle_date=settle_date, **details)
+
+    @staticmethod
+    def own_settle_date(at_midnight: bool, from_utc: bool = False) -> str | None:
+        """A defective institution's own settlement date, instead of the switch's: its Beijing
+        calendar date (the day turning at midnight, not 23:00), or the 23:00 turn of UTC."""
+        if at_midnight:
+            return f"{beijing_now():%m%d}"
+        if from_utc:
+            return f"{clock.utc_now() + timedelta(hours=1):%m%d}"
+        return None
 
     async def respond(self, request: web.Request) -> web.StreamResponse:
         """Answer a message from the switch; with a tap, log it and spoil the answer if the

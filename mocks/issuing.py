@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from mocks.code_reader import check_merchant_code
@@ -14,7 +15,7 @@ from mocks.control_api import (
     ControlError,
 )
 from qrinterop.protocol import clock
-from qrinterop.protocol.envelope import beijing_now
+from qrinterop.protocol.envelope import BEIJING, beijing_now
 
 
 class Issuing:
@@ -25,7 +26,10 @@ class Issuing:
         if self.ledger.balance(account) is None:
             raise ControlError(404, f"no account {account}")
         code = secrets.choice(self.code_rules).new_code()
-        expires = self.ledger.issue_code(code, account, self.timing("payment_code_validity_s"))
+        validity = self.timing("payment_code_validity_s")
+        if self.defects.on("payment-code-validity-in-ms"):     # the profile's seconds as ms
+            validity /= 1000
+        expires = self.ledger.issue_code(code, account, validity)
         return {"code": code, "account": account, "expiresAt": expires}
 
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
@@ -146,10 +150,30 @@ class Issuing:
         limits = [(tiers[self.ledger.account(account)["risk_tier"]], False)]
         if static and not self.defects.on("static-code-not-tier-d"):
             limits.append((tiers["D"], True))
-        today = beijing_now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        today = self.day_began()
         return any(tier["daily_limit_fen"]["value"] is not None and amount
                    + self.ledger.paid_since(account, today, static_only)
                    > tier["daily_limit_fen"]["value"] for tier, static_only in limits)
+
+    def day_began(self) -> float:
+        """When the payer's day began (R-FLOW-10): midnight, Beijing time, by the clock."""
+        if self.defects.on("daily-limit-never-resets"):
+            return 0.0
+        if self.defects.on("daily-limit-rolling-24-hours"):
+            return clock.now_s() - 86_400
+        zone = UTC if self.defects.on("daily-limit-per-utc-day") else BEIJING
+        # a day turning at 23:00, as the clearing day does
+        turn = timedelta(hours=1 if self.defects.on("daily-limit-per-clearing-day") else 0)
+        now = datetime.fromtimestamp(clock.now_s(), zone) + turn
+        return (now.replace(hour=0, minute=0, second=0, microsecond=0) - turn).timestamp()
+
+    def expired(self, code: dict) -> bool:
+        """Whether a payment code is past its validity (R-CPM-03), by the clock."""
+        if self.defects.on("payment-code-never-expires"):
+            return False
+        grace = self.profile.business["replay"]["window_s"]["value"] \
+            if self.defects.on("payment-code-expiry-grace") else 0   # the skew messages get
+        return code["expires_at"] + grace < clock.now_s()
 
     def use_payment_code(self, value: str) -> tuple[dict | None, str | None]:
         """The payment code, now used, or why it cannot pay: 61 unknown, 72 used, 73 expired
@@ -160,7 +184,7 @@ class Issuing:
         if code["used_at"] is not None and not self.defects.on("accept-reused-payment-code"):
             return None, "72"
         self.ledger.mark_code_used(value)
-        if code["expires_at"] < clock.now_s():
+        if self.expired(code):
             return None, "73"
         return code, None
 
@@ -336,6 +360,26 @@ class Issuing:
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": body["amount"], "currency": body["currency"]})
 
+    def void_too_late(self, body: dict, original: dict) -> bool:
+        """A void is on the purchase's clearing day when the switch gives both one settlement
+        date (R-FLOW-13: the day turns at 23:00 Beijing time)."""
+        if self.defects.on("void-after-cutoff"):
+            return False
+        zone = BEIJING if self.defects.on("void-cutoff-at-midnight") else \
+            UTC if self.defects.on("void-cutoff-by-utc-date") else None
+        if zone is not None:                    # calendar days, not clearing days
+            return datetime.fromtimestamp(original["created_at"], zone).date() != \
+                datetime.fromtimestamp(clock.now_s(), zone).date()
+        return body["settleDate"] != original["settle_date"]
+
+    def refund_too_late(self, original: dict) -> bool:
+        """Whether the profile's refund window (business.json refund.window_days, from the
+        original's booking, by the clock) is over (R-FLOW-07)."""
+        days = self.profile.business["refund"]["window_days"]["value"]
+        unit_s = 3600 if self.defects.on("refund-window-in-hours") else 86_400
+        return not self.defects.on("refund-after-window") and \
+            clock.now_s() > original["created_at"] + days * unit_s
+
     def undo_refusal(self, kind: str, body: dict, original: dict) -> tuple[str, str] | None:
         """Why a refund or void of ``original`` is refused, as (code, detail); None if not."""
         partial = kind == "refund" and body["amount"] < original["amount"]
@@ -361,13 +405,15 @@ class Issuing:
             return "45", "the purchase was already refunded in part"
         if body["amount"] != original["amount"] and not self.defects.on("partial-void-as-full"):
             return "36", "a void is for the full amount of the purchase"
-        if body["settleDate"] != original["settle_date"]:
+        if self.void_too_late(body, original):
             return "39", "a void must fall on the purchase's clearing day"
         return None
 
     def refund_refusal(self, body: dict, original: dict, refunded: int) -> tuple[str, str] | None:
         """Refunds together stay within the original amount and the profile's count
         (business.json refund.max_count, R-FLOW-07)."""
+        if self.refund_too_late(original):
+            return "39", "the refund window of the purchase is over"
         total, cap = refunded + body["amount"], original["amount"]
         if self.defects.on("refund-remainder-refused"):
             cap -= 1                # the exact remainder counted as one fen over

@@ -11,7 +11,7 @@ import itertools
 import json
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -70,11 +70,14 @@ class Switch(Node):
 
     # -- evidence -------------------------------------------------------------------------------
     # -- clearing data --------------------------------------------------------------------------
-    @staticmethod
-    def settle_date(now: datetime | None = None) -> str:
+    def settle_date(self, now: datetime | None = None) -> str:
         """The clearing day under way: one runs from 23:00 the day before to 23:00
-        (cn-spec.md §2.5), so it is the Beijing date one hour from now."""
-        return f"{(now or beijing_now()) + timedelta(hours=1):%m%d}"
+        (cn-spec.md §2.5), so it is the Beijing date one hour from now, by the clock."""
+        now = now or beijing_now()
+        if self.defects.on("switch-settle-date-from-utc"):
+            now = now.astimezone(UTC)
+        turn = timedelta(hours=0 if self.defects.on("switch-clearing-day-at-midnight") else 1)
+        return f"{now + turn:%m%d}"
 
     def clearing(self) -> dict:
         """Voucher number and settlement date for a new financial transaction."""
@@ -605,16 +608,18 @@ class Switch(Node):
     async def route_refund(self, message: dict, acquirer: str, body: dict) -> dict:
         """A refund or void goes to the issuer of the original payment (a CPM purchase, or an
         MPM payment then named by its txnNo too), and only its acquirer may ask for one."""
-        mode = message["header"]["msgType"].split(".")[0]
+        mode, kind, _ = message["header"]["msgType"].split(".")
         original = self.book.payment(body.get("origVoucherNum"), acquirer,
                                      "cpm.purchase" if mode == "cpm" else "mpm.payment")
         if original is None or body.get("origTxnNo") not in (None, original.get("txnNo")):
             return self.refuse(message, "35", "no payment of this acquirer with that voucher")
         extra = {"acquirer": acquirer} if mode == "cpm" else {
             "acquirer": acquirer, "origTxnNo": original["txnNo"]}
+        clearing = {**self.clearing(), "settleDate": original["settleDate"]} if kind == "void" \
+            and self.defects.on("switch-void-on-original-clearing-day") else None
         return await self.relay_financial(message, original["issuer"], acquirer=acquirer,
                                           issuer=original["issuer"], extra=extra,
-                                          answered_by="issuer")
+                                          answered_by="issuer", clearing=clearing)
 
     async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
                               extra: dict, answered_by: str, clearing: dict | None = None) -> dict:

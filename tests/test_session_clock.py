@@ -35,8 +35,8 @@ class FakeClient:
 def session(sut: FakeClient) -> Session:
     made = Session.__new__(Session)             # set_clock reads only these
     made.profile, made.sut, made.clock_moved = load_profile(), sut, False
-    made.personas = {"peer": FakeClient("B"), "wallet-w": FakeClient("W")}
-    made._switch_control = FakeClient("switch")
+    made.personas = {"peer": FakeClient("B", under_test=True), "wallet-w": FakeClient("W")}
+    made._simulator_clocks = [FakeClient("switch"), made.personas["wallet-w"]]
     return made
 
 
@@ -51,7 +51,7 @@ def test_every_party_and_the_harness_move_together_and_back():
     target = datetime(2027, 3, 1, 22, 59, 55, tzinfo=clock.BEIJING)
     now = made.set_time(target)
     assert abs((now - target).total_seconds()) < 1
-    parties = [made.sut, *made.personas.values(), made._switch_control]
+    parties = [made.sut, *made.personas.values(), made._simulator_clocks[0]]
     assert len({tuple(p.offsets) for p in parties}) == 1 and clock.offset_s() != 0
     made.reset_clock()
     assert [p.offsets[-1] for p in parties] == [0] * 4 and clock.offset_s() == 0
@@ -74,4 +74,4 @@ def test_a_stopped_sut_does_not_keep_the_simulators_off_the_wall_clock():
     made.set_clock(600)
     made.sut.gone = True
     made.reset_clock()
-    assert made._switch_control.offsets[-1] == 0 and clock.offset_s() == 0
+    assert made._simulator_clocks[0].offsets[-1] == 0 and clock.offset_s() == 0

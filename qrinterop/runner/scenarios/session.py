@@ -78,10 +78,12 @@ class Session:
         # Every peer by its persona's name; the first is the one scenarios call "the peer".
         self.personas = {p.persona: self._control(p, timeout) for p in network.peers}
         self.peer = next(iter(self.personas.values()))
-        # The simulated switch's clock is set through the same operation (none: SUT switch).
-        self._switch_control = None if network.switch is network.sut else ControlClient(
-            network.switch.id, network.switch.control_url, timeout, self.channel,
-            contract=self.contract)
+        # The simulators' clocks are set through the same operation, off the transcript (it
+        # keeps the SUT's, and a second institution's under test): the switch's unless it is
+        # the SUT, and every simulated peer's.
+        self._simulator_clocks = [
+            ControlClient(p.id, p.control_url, timeout, Channel(), contract=self.contract)
+            for p in (network.switch, *network.peers) if p is not network.sut and p.ics is None]
         self.clock_moved = False                # the scenario set the clock: end() resets it
         self.observation = observation(network, timeout)
         speaker = self.observation.speaker
@@ -133,6 +135,7 @@ class Session:
     # -- scenario lifecycle ---------------------------------------------------------------------
     def begin(self, context: Context, scenario: Scenario) -> None:
         sid = scenario_id(scenario)
+        self.reset_clock()      # left moved only if the last scenario's end() failed
         self._started = time.monotonic()
         self.channel.transcript = Transcript(sid)
         self.channel.test_case = sid
@@ -213,8 +216,8 @@ class Session:
                     raise
 
     def _clock_clients(self) -> list[ControlClient]:
-        simulators = [self._switch_control] if self._switch_control else []
-        return [self.sut, *self.personas.values(), *simulators]
+        under_test = [c for c in self.personas.values() if c.under_test]
+        return [self.sut, *under_test, *self._simulator_clocks]
 
     def _check_clock(self, answer: dict) -> None:
         """The SUT's clock, as its answer tells, reads the harness's within the profile's
@@ -255,7 +258,6 @@ class Session:
         sid = scenario_id(scenario)
         tags = sorted(str(tag) for tag in scenario.effective_tags)
         tagged = tag_values(tags, "req.")
-        self.reset_clock()
         transcript, passive, sut_findings, other_findings = self._collect(sid)
         outcome = _first_unsuccessful_step(scenario)
         reason: str | None
@@ -282,6 +284,7 @@ class Session:
             if outcome and verdict == "fail" else None,
             passive=passive, reason=reason, warnings=warnings)
         self.channel.transcript = None
+        self.reset_clock()      # off the transcript: its last messages stay the scenario's
         self.results.append(result)
         self.on_result(result)
         return result

@@ -1,0 +1,85 @@
+"""The network's clock, set to the hour a rule turns on instead of waiting for it: the SUT's,
+the switch's and every peer's clock move together (``Session.set_clock``), and back after the
+scenario. The first time of day a scenario sets is on today's date (Beijing time); a time set
+by the hour is the anchor that later steps ("2 seconds past the end of the payment code's
+validity") count from, the code or purchase being made just after it was set."""
+
+from datetime import datetime, time, timedelta
+
+from behave import given, register_type, then, when
+from parse import with_pattern
+
+from qrinterop.checks.clearing_day import settled_on_clearing_day
+from qrinterop.protocol.clock import BEIJING
+from qrinterop.runner.bdd.vocabulary import verify
+
+SIDES = {"before": -1, "past": 1, "after": 1}
+
+
+@with_pattern(r"\d{2}:\d{2}:\d{2}")
+def parse_time_of_day(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+register_type(TimeOfDay=parse_time_of_day)
+
+
+def set_clock(context, moment: datetime, anchor: bool = False) -> None:
+    """Move the network's clock to ``moment`` (and count later steps from it: ``anchor``)."""
+    context.session.set_time(moment)
+    context.clock_moment = moment
+    if anchor:
+        context.clock_anchor = moment
+
+
+def at(context, time_of_day: time, days_later: int = 0) -> datetime:
+    """``time_of_day`` on the scenario's day (today, Beijing time, when first asked)."""
+    if getattr(context, "clock_day", None) is None:
+        context.clock_day = datetime.now(BEIJING).date()
+    return datetime.combine(context.clock_day + timedelta(days=days_later), time_of_day, BEIJING)
+
+
+@given("the network's clock reads {time_of_day:TimeOfDay} Beijing time")
+@when("the network's clock reads {time_of_day:TimeOfDay} Beijing time")
+def step_clock_reads(context, time_of_day):
+    set_clock(context, at(context, time_of_day), anchor=True)
+
+
+@when("the network's clock reads {time_of_day:TimeOfDay} Beijing time the next day")
+def step_clock_reads_next_day(context, time_of_day):
+    set_clock(context, at(context, time_of_day, days_later=1), anchor=True)
+
+
+@when("the network's clock reads {seconds:d} seconds {side} the end of the payment code's "
+      "validity")
+def step_clock_at_validity(context, seconds, side):
+    validity = context.session.seconds("payment_code_validity_s")
+    set_clock(context, context.clock_anchor + timedelta(seconds=validity + SIDES[side] * seconds))
+
+
+@when("the network's clock reads an hour {side} the end of the profile's refund window for "
+      "that purchase")
+def step_clock_at_refund_window(context, side):
+    days = context.session.profile.business["refund"]["window_days"]["value"]
+    set_clock(context, context.clock_anchor + timedelta(days=days, hours=SIDES[side]))
+
+
+def on_clearing_day(context, client, whose: str) -> list:
+    """The violations of ``client``'s booking of the scenario's purchase, made when the clock
+    was last set, under another settlement date than that time's clearing day's."""
+    booked = client.transaction(context.purchase["voucherNum"])
+    return settled_on_clearing_day(booked, context.clock_moment,
+                                   context.session.profile.business, whose)
+
+
+@then("the SUT booked the purchase under the settlement date of the clearing day it was made on")
+def step_sut_clearing_day(context):
+    verify(context, on_clearing_day(context, context.sut, "the SUT's"))
+
+
+@then("the payer's institution and the merchant's booked the purchase under the settlement "
+      "date of the clearing day it was made on")
+def step_both_clearing_day(context):
+    payer = context.session.client(context.payer[0])
+    verify(context, on_clearing_day(context, payer, "the payer's institution's")
+           + on_clearing_day(context, context.counterpart, "the merchant's institution's"))
