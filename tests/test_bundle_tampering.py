@@ -386,9 +386,40 @@ def test_a_malformed_signature_is_a_finding(capsys, bundle, trust, edit, named):
     assert_refused(capsys, bundle, trust, "manifest.sig", named)
 
 
-def test_a_missing_signature_says_the_bundle_is_not_signed(capsys, bundle, trust):
+# -- exit codes: one per state of a bundle -----------------------------------------------------------
+def test_an_intact_signed_bundle_is_verified_exit_0(capsys, bundle, trust):
+    code, out, _ = verified(capsys, bundle, trust)
+    assert code == 0, out
+    assert "\nBundle verified: " in out
+
+
+def test_an_intact_unsigned_bundle_is_intact_unsigned_exit_3(capsys, bundle, trust):
+    """No manifest.sig is not tampering: every hash and chain holds, so the bundle is intact,
+    with a note that nothing proves who made it; its own exit code, not "NOT verified"."""
     (bundle / SIGNATURE).unlink()
-    assert_refused(capsys, bundle, trust, "the bundle is not signed")
+    code, out, _ = verified(capsys, bundle, trust)
+    assert code == 3, out
+    assert not failing(out), out
+    assert "note  signature of manifest.json: no manifest.sig: the bundle is unsigned" in out
+    assert "\nBundle intact, unsigned: " in out and "NOT verified" not in out
+
+
+def test_an_unsigned_bundle_with_a_byte_changed_is_not_verified_exit_1(capsys, bundle, trust):
+    """Unsigned is not a pass for tampering: a changed file still fails, exit 1."""
+    (bundle / SIGNATURE).unlink()
+    (bundle / "logs" / "switch.log").write_text("stopped\n", encoding="utf-8")
+    assert_refused(capsys, bundle, trust, "file logs/switch.log", "SHA-256 differs")
+
+
+def test_a_folder_that_is_no_bundle_is_unusable_input_exit_2(capsys, tmp_path, trust):
+    code, _, err = verified(capsys, tmp_path, trust)
+    assert code == 2 and "not a report bundle" in err
+
+
+def test_every_state_has_its_own_exit_code():
+    from qrinterop.cli.bundle import EXIT_CODES
+
+    assert sorted(EXIT_CODES.values()) == [0, 1, 3]     # 2 is unusable input
 
 
 # -- transcripts -----------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 report bundles, check a bundle offline (a run folder, or a ``.tar.gz`` of it), set bundles
 side by side, and render a run's Allure results.
 
-``verify`` prints every check it made and exits 0 when all hold, 1 when one does not (naming
-the file or transcript record at fault, or the archive entry that made it refuse to unpack
-it), 2 when its own input is unusable (no such path, no manifest in it: not a bundle).
+``verify`` prints every check it made and exits 0 when all hold and the manifest is signed by
+a trusted key, 1 when one does not hold (naming the file or transcript record at fault, or the
+archive entry that made it refuse to unpack it), 2 when its own input is unusable (no such
+path, no manifest in it: not a bundle), 3 when the bundle is intact but unsigned (no
+``manifest.sig``: every hash and chain holds, who made it is not proven).
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ import yaml
 
 from qrinterop.cli.options import UserPath
 from qrinterop.errors import UsageError
-from qrinterop.evidence.bundle import BundleError, Check, NotABundle, opened, verify
+from qrinterop.evidence.bundle import (
+    NOT_VERIFIED,
+    UNSIGNED,
+    VERIFIED,
+    BundleError,
+    Check,
+    NotABundle,
+    opened,
+    outcome,
+    verify,
+)
 from qrinterop.evidence.keys import BUNDLE_ALGORITHMS, ED25519, generate, load_public
 from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, read_input
 from qrinterop.protocol.crypto import KeyFormatError
@@ -68,10 +80,15 @@ def verify_command(bundle: Path, trust: tuple[Path, ...], approved: Path | None)
     except BundleError as exc:          # an archive too unsafe to unpack: not verified
         checks = [Check("archive", False, str(exc))]
     for check in checks:
-        click.echo(one_line(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}"))
-    good = all(check.ok for check in checks)
-    click.echo(f"\nBundle {'verified' if good else 'NOT verified'}: {one_line(str(bundle))}")
-    sys.exit(0 if good else 1)
+        mark = "FAIL" if not check.ok else "note" if check.unsigned else "ok  "
+        click.echo(one_line(f"{mark}  {check.name}: {check.detail}"))
+    state = outcome(checks)
+    click.echo(f"\nBundle {state}: {one_line(str(bundle))}")
+    sys.exit(EXIT_CODES[state])
+
+
+#: ``verify``'s exit code for each state of a bundle (2 is an unusable input: UsageError).
+EXIT_CODES = {VERIFIED: 0, NOT_VERIFIED: 1, UNSIGNED: 3}
 
 
 def _approved(path: Path) -> dict:

@@ -142,9 +142,27 @@ def sign_manifest(run_dir: Path, key: BundleKey) -> dict:
 
 @dataclass(frozen=True)
 class Check:
+    """One thing a verifier checked. ``unsigned`` marks the one check that holds but proves
+    nothing about who made the bundle: there is no signature to check."""
+
     name: str
     ok: bool
     detail: str = ""
+    unsigned: bool = False
+
+
+#: What :func:`outcome` says of a bundle.
+VERIFIED, UNSIGNED, NOT_VERIFIED = "verified", "intact, unsigned", "NOT verified"
+
+
+def outcome(checks: list[Check]) -> str:
+    """The bundle's state from its checks: ``verified`` (intact and signed by a trusted key),
+    ``intact, unsigned`` (every hash and chain as listed, but no signature: intact, not proven
+    to come from whoever ran it), or ``NOT verified`` (something failed: tampered, or signed
+    by a key nobody trusts)."""
+    if not all(check.ok for check in checks):
+        return NOT_VERIFIED
+    return UNSIGNED if any(check.unsigned for check in checks) else VERIFIED
 
 
 @contextmanager
@@ -293,7 +311,8 @@ def _signature_checks(folder: Path, manifest: bytes | None, trusted: list[Public
                       contents: Contents) -> list[Check]:
     name = "signature of manifest.json"
     if not contents.holds(SIGNATURE):
-        return [Check(name, False, f"no {SIGNATURE}: the bundle is not signed")]
+        return [Check(name, True, f"no {SIGNATURE}: the bundle is unsigned (its files can be "
+                                  f"checked, not who made them)", unsigned=True)]
     _, signature, problems = _document(folder, SIGNATURE, contents, MAX_SIGNATURE_BYTES,
                                        SIGNATURE_SHAPE)
     if problems or signature is None:

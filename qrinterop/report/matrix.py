@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qrinterop.errors import UsageError
-from qrinterop.evidence.bundle import BundleError, opened, verify
+from qrinterop.evidence.bundle import BundleError, opened, outcome, verify
 from qrinterop.evidence.keys import PublicBundleKey
 from qrinterop.inputs import loads_json, read_input
 from qrinterop.judging.verdicts import requirement_verdict
@@ -28,7 +28,7 @@ class Row:
     institution: dict
     verdict: str
     finished: str
-    verified: str           # verified | NOT verified: <first problem>
+    verified: str           # verified | intact, unsigned | NOT verified: <first problem>
     areas: dict[str, str]   # area → worst verdict of its scenarios
     peer: dict | None = None    # the second institution of a pair run (certify --peer-ics)
 
@@ -42,9 +42,10 @@ def row_of(path: Path, trusted: list[PublicBundleKey]) -> Row:
         # Verified before report.json is read: verify refuses a report.json that is a link
         # (to /dev/zero, say) before anything follows it.
         try:
-            failing = [c for c in verify(folder, trusted) if not c.ok]
-            verified = "verified" if not failing else \
-                f"NOT verified: {failing[0].name}: {failing[0].detail}"
+            checks = verify(folder, trusted)
+            failing = [c for c in checks if not c.ok]
+            verified = f"NOT verified: {failing[0].name}: {failing[0].detail}" if failing \
+                else outcome(checks)
         except BundleError as exc:
             verified = f"NOT verified: {exc}"
         report = _report(folder, path)
