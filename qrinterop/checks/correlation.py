@@ -92,3 +92,40 @@ def of_purchase(records: Iterable[Record], sut: str, order_no: str) -> list[Exch
     purchase (one still being resolved in the background, say)."""
     return [e for e in exchanges(records) if e.request.sent_by(sut)
             and order_no in (e.request.body.get("orderNo"), e.request.body.get("origOrderNo"))]
+
+
+#: Messages a participant sends on its own schedule after the transaction they name has
+#: settled (result notices and their resends, status queries, reversals, later queries), so
+#: that they may arrive while another scenario runs. Only these are ever told to belong to
+#: an earlier scenario: a purchase or payment that reuses an earlier order number is the
+#: SUT's own doing in the scenario under way, and stays in its evidence.
+TRAILING = ("notice.result", "mpm.collection_notice", "cpm.status_query", "cpm.reversal",
+            "mpm.payment_query", "mpm.collection_query")
+#: Body fields whose value names one transaction across its messages: the order number the
+#: purchase or payment carries (``origOrderNo`` in its queries and reversals), the switch's
+#: ``txnNo`` and the voucher number of its clearing.
+TRANSACTION_FIELDS = ("orderNo", "origOrderNo", "voucherNum", "txnNo", "origTxnNo")
+
+
+def transaction_keys(record: Record) -> set[str]:
+    """The values by which ``record`` names its transaction."""
+    body = record.body
+    return {value for name in TRANSACTION_FIELDS
+            if isinstance(value := body.get(name), str) and value}
+
+
+def trails(record: Record) -> bool:
+    """``record`` is one of the :data:`TRAILING` messages or its answer."""
+    kind = str(record.msg_type).removesuffix(".request").removesuffix(".response")
+    return kind in TRAILING
+
+
+def earlier_owner(record: Record, owners: dict[str, str]) -> str | None:
+    """The earlier scenario whose transaction a trailing ``record`` names (``owners``: each
+    transaction key to the scenario whose evidence first held it), or None when the record is
+    the present scenario's: not trailing, naming no known transaction, or naming
+    transactions of several scenarios (no one of them has it alone)."""
+    if not trails(record):
+        return None
+    found = {owners[key] for key in transaction_keys(record) if key in owners}
+    return found.pop() if len(found) == 1 else None

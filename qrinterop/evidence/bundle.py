@@ -69,9 +69,10 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def chained_lines(records: list[dict]) -> list[str]:
-    """JSON lines, each record carrying the SHA-256 of the line before (``prev``)."""
-    lines, prev = [], GENESIS
+def chained_lines(records: list[dict], prev: str = GENESIS) -> list[str]:
+    """JSON lines, each record carrying the SHA-256 of the line before (``prev``: the last
+    line's of a transcript they are added to)."""
+    lines = []
     for record in records:
         chained = {**record, "prev": prev}     # ASCII only if a lone surrogate needs escaping
         line = json.dumps(chained, ensure_ascii=has_lone_surrogate(chained), allow_nan=False)

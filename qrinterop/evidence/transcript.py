@@ -7,11 +7,12 @@ merged by time, so a reader sees one conversation.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from pathlib import Path
 
-from qrinterop.evidence.bundle import chained_lines
+from qrinterop.evidence.bundle import chained_lines, sha256
 from qrinterop.evidence.masking import masked
 from qrinterop.inputs import as_evidence
 from qrinterop.protocol.envelope import BEIJING
@@ -55,4 +56,17 @@ class Transcript:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(line + "\n" for line in chained_lines(records)),
                         encoding="utf-8")
+        return records
+
+    def append_to(self, path: Path) -> list[dict]:
+        """Add the records after those the transcript at ``path`` holds (written by
+        :meth:`write`), numbered on from its last and chained to it: late records of the
+        scenario it belongs to, which arrived while another ran."""
+        lines = path.read_text(encoding="utf-8").split("\n")
+        last = next(line for line in reversed(lines) if line)
+        first = json.loads(last)["n"]
+        records = [{**record, "n": record["n"] + first} for record in self.ordered()]
+        with path.open("a", encoding="utf-8") as file:
+            file.write("".join(line + "\n" for line in
+                               chained_lines(records, sha256(last.encode("utf-8")))))
         return records

@@ -2,7 +2,14 @@
 other transactions' (REV-01 has notices of earlier purchases between its queries), answers
 told apart by what the protocol gives, not by "the next record"."""
 
-from qrinterop.checks.correlation import Exchange, exchanges, of_purchase, of_type
+from qrinterop.checks.correlation import (
+    Exchange,
+    earlier_owner,
+    exchanges,
+    of_purchase,
+    of_type,
+    transaction_keys,
+)
 from qrinterop.checks.record import Record
 from tests.checks.recorded import order_of, transcript
 
@@ -63,3 +70,32 @@ def test_an_answer_comes_from_the_requests_receiver_after_it():
     elsewhere = _hop(2.1, SWITCH, PEER, "cpm.status_query.response", origOrderNo="A")
     other = _hop(2.2, SWITCH, SUT, "cpm.status_query.response", origOrderNo="B")
     assert exchanges([too_early, request, elsewhere, other]) == [Exchange(request, None)]
+
+
+def test_notices_of_an_earlier_scenario_are_told_to_be_its_own():
+    """REV-01's transcript, recorded before strict correlation, holds result notices of
+    earlier purchases: told by their voucher numbers to be those scenarios', while REV-01's
+    own purchase, queries and reversal stay with it."""
+    found = transcript("REV-01.reference")
+    mine = {key for e in of_purchase(found, SUT, order_of(found, SUT))
+            for r in (e.request, e.answer) if r for key in transaction_keys(r)}
+    strays = [r for r in found if r.msg_type and r.msg_type.startswith("notice.result")
+              and not transaction_keys(r) & mine]
+    assert strays
+    owners = {key: "CPM-01" for r in strays for key in transaction_keys(r)}
+    assert {earlier_owner(r, owners) for r in strays} == {"CPM-01"}
+    assert not any(earlier_owner(r, owners) for r in found if transaction_keys(r) & mine)
+
+
+def test_only_trailing_messages_go_to_an_earlier_scenario():
+    """A purchase that reuses an earlier scenario's order number is the SUT's doing now; a
+    notice naming transactions of two scenarios belongs to neither alone."""
+    purchase = _hop(1.0, SUT, SWITCH, "cpm.purchase.request", orderNo="A")
+    query = _hop(1.1, SUT, SWITCH, "cpm.status_query.request", origOrderNo="A")
+    both = _hop(1.2, SWITCH, SUT, "notice.result.request", voucherNum="V1", orderNo="B")
+    owners = {"A": "CPM-01", "V1": "COL-02", "B": "CPM-02"}
+    assert earlier_owner(purchase, owners) is None
+    assert earlier_owner(query, owners) == "CPM-01"
+    assert earlier_owner(both, owners) is None
+    assert earlier_owner(_hop(1.3, SUT, SWITCH, "notice.result.response", voucherNum="V9"),
+                         owners) is None

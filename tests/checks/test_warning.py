@@ -26,7 +26,7 @@ TAGS = ["R-CERT-03", "R-FLOW-01"]       # VEC-SAMPLE-<tcId>'s @req tags
 def test_an_acceptable_code_passed_on_ends_the_scenario_in_warning():
     recorded = transcript("VEC-SAMPLE-6.reference")
     code = recorded[0].content["code"]
-    context = SimpleNamespace(session=SimpleNamespace(warnings=[]))
+    context = SimpleNamespace(session=SimpleNamespace(warnings=[], naming_scenarios=list))
     verify(context, wire.code_carried(recorded, SUT, "mpm.inquiry.request", code,
                                       lint_text(code, routing_table(), LENIENT).findings))
     (warning,) = context.session.warnings                  # kept, and no CheckFailed raised

@@ -60,7 +60,9 @@ def answered(copies: int) -> Callable[[list[Exchange]], bool]:
 def verify(context: Context, violations: list[Violation]) -> None:
     """Hold the scenario to what a check found (``qrinterop/checks/``): a violation fails it
     here (``CheckFailed``, reported under the requirement ``judging.verdicts.attributed``
-    picks), a warning is kept for its verdict and the scenario goes on."""
+    picks), a warning is kept for its verdict and the scenario goes on. A violation about an
+    earlier scenario's transaction names that scenario."""
+    violations = context.session.naming_scenarios(violations)
     context.session.warnings.extend(v for v in violations if v.severity == WARNING)
     if failed := [v for v in violations if v.severity == FAIL]:
         raise CheckFailed(failed)

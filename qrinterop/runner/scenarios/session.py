@@ -11,10 +11,12 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qrinterop.checks.correlation import earlier_owner, transaction_keys
 from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
 from qrinterop.checks.record import Record
@@ -103,6 +105,9 @@ class Session:
         self._records: list[dict] = []          # the current scenario's, once written
         self.warnings: list[Violation] = []     # what the current scenario's checks warned of
         self.faults: list[str] = []             # the faults it programmed (faults.json)
+        # Each transaction key (order, txn, voucher number) to the scenario whose evidence
+        # first held it: a notice resent or a query sent after that scenario ended is its.
+        self._owners: dict[str, str] = {}
 
     def _control(self, part: Participant, timeout_s: float) -> ControlClient:
         """The test-control client of a participant; one that comes with an ICS (the SUT, a
@@ -242,8 +247,21 @@ class Session:
 
     def switch_records(self) -> list[Record]:
         """Everything exchanged with the SUT since the current scenario began, as the
-        switch's side saw it (``observation.py``)."""
-        return self.observation.records()
+        switch's side saw it (``observation.py``), but for late messages of an earlier
+        scenario's transaction (``checks.correlation.earlier_owner``): those are its."""
+        return [r for r in self.observation.records() if earlier_owner(r, self._owners) is None]
+
+    def naming_scenarios(self, violations: list[Violation]) -> list[Violation]:
+        """The violations, each that names a transaction of an earlier scenario (a voucher
+        or order number in what it observed: a day-level check, reconciliation or books,
+        sees the whole day) saying which scenario's transaction disagrees."""
+        named = []
+        for violation in violations:
+            tokens = re.findall(r"[A-Za-z0-9]{8,}", f"{violation.what} {violation.observed}")
+            owners = sorted({self._owners[t] for t in tokens if t in self._owners})
+            named.append(replace(violation, observed=f"{violation.observed} (the transaction "
+                                 f"of scenario {', '.join(owners)})") if owners else violation)
+        return named
 
     def peer_participant(self, persona: str) -> Participant:
         return next(p for p in self.network.peers if p.persona == persona)
@@ -302,23 +320,42 @@ class Session:
         """Merge the switch's records into the transcript, write it, and check it passively."""
         transcript = self.channel.transcript
         assert transcript is not None, "begin() opens the transcript end() collects"
-        for record in [] if self.skip_reason else self.switch_records():
-            transcript.add(record.pco, record.sender, record.receiver,
-                           record.kind or "response",      # a log entry's always says
-                           record.content, at=record.at, leg=record.leg,
-                           msg_type=record.msg_type, note=record.note,
-                           deliberate=record.deliberate)
+        late: dict[str, Transcript] = {}
+        for record in [] if self.skip_reason else self.observation.records():
+            owner = earlier_owner(record, self._owners)
+            _add(late.setdefault(owner, Transcript(owner)) if owner else transcript, record,
+                 **({"late_during": sid} if owner else {}))
+        for owner, theirs in late.items():
+            self._file_late(owner, theirs)
         self._records = []
         if not transcript.records:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"
         records = self._records = transcript.write(self.run_dir / relative)
+        for key in (k for record in typed(records) for k in transaction_keys(record)):
+            self._owners.setdefault(key, sid)
         findings = passive_findings(self.profile, typed(records), self.keys) + \
             self._conservation(records)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
         return str(relative), {"messages": checked, "findings": findings}, sut_findings, \
             len(findings) - sut_findings
+
+    def _file_late(self, owner: str, late: Transcript) -> None:
+        """Add an earlier scenario's late records to its own transcript, and hold what they
+        show against that scenario: a message the SUT sent after it ended that breaks the
+        profile fails it, not the scenario under way when it came."""
+        records = late.append_to(self.run_dir / "transcripts" / f"{owner}.jsonl")
+        findings = passive_findings(self.profile, typed(records), self.keys)
+        result = next((r for r in reversed(self.results) if r.id == owner), None)
+        if not findings or result is None:
+            return
+        passive = result.passive or {"messages": 0, "findings": []}
+        result.passive = {**passive, "findings": [*passive["findings"], *findings]}
+        if result.verdict in ("pass", "warning") and any(
+                f["sender"] == self.network.sut.id for f in findings):
+            result.verdict = "fail"
+            result.reason = "a message the SUT sent after the scenario ended breaks the profile"
 
     def _conservation(self, records: list[dict]) -> list[dict]:
         """The SUT's books of the money the scenario moved, against the switch's clearing
@@ -330,6 +367,14 @@ class Session:
         return scenario_findings(records, self._books_tap, self._books, self.network.sut.id,
                                  opened, self.injector.vouchers,
                                  self.seconds("observation_grace_s"))
+
+
+def _add(transcript: Transcript, record: Record, **details: object) -> None:
+    """One record of the point of observation into a transcript."""
+    transcript.add(record.pco, record.sender, record.receiver,
+                   record.kind or "response",      # a log entry's always says
+                   record.content, at=record.at, leg=record.leg, msg_type=record.msg_type,
+                   note=record.note, deliberate=record.deliberate, **details)
 
 
 def _steps(scenario: Scenario) -> list[dict]:
