@@ -55,3 +55,22 @@ class ClockIgnored(ControlRefused):
 
     def __init__(self, call: str, detail: str) -> None:
         super().__init__(200, detail, by_sut=True, call=call)
+
+
+class AnswerLacks(KeyError):
+    """A step looked for ``field`` in what an institution answered (a test-control call, a
+    message the harness delivered) and it is not there: a payment the SUT declined has no
+    voucher number to refund. ``by_sut`` as for :class:`ControlRefused`: the SUT's answer
+    decides the scenario (fail, or inconclusive while setting up), a simulator's is the
+    harness's fault. A KeyError, so that code that already catches one still does."""
+
+    def __init__(self, field: object, call: str, answer: dict, by_sut: bool) -> None:
+        status = ", ".join(f"{name} {answer[name]!r}" for name in ("status", "respCode")
+                           if name in answer)
+        super().__init__(f"{call}: the answer has no {field!r}"
+                         f"{f' ({status})' if status else ''}: the scenario needed it")
+        self.field = field
+        self.by_sut = by_sut
+
+    def __str__(self) -> str:       # KeyError's own quotes its message
+        return str(self.args[0])

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol, overload
 
 from qrinterop.checks.outcome import Violation
-from qrinterop.errors import ContractBroken, ControlRefused, SutUnreachable
+from qrinterop.errors import AnswerLacks, ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import stamp
 
 SCENARIO_VERDICTS = ("pass", "warning", "fail", "inconclusive", "error", "waived",
@@ -141,9 +141,11 @@ class SutStopped:
 
 
 def sut_fault(exc: BaseException | None) -> bool:
-    """The SUT silent, refusing a call, or answering against the test-control contract."""
+    """The SUT silent, refusing a call, answering against the test-control contract, or
+    without what the scenario needed of its answer (a voucher number of a payment it
+    declined)."""
     return isinstance(exc, SutUnreachable) or (
-        isinstance(exc, ControlRefused | ContractBroken) and exc.by_sut)
+        isinstance(exc, ControlRefused | ContractBroken | AnswerLacks) and exc.by_sut)
 
 
 def failure_requirements(outcome: StepOutcome | None, tagged: list[str]) -> list[str]:
@@ -169,7 +171,8 @@ def step_verdict(outcome: StepOutcome) -> tuple[str, str | None]:
         if outcome.step_type == "given":
             what = "unreachable" if isinstance(exc, SutUnreachable) else \
                 "refused a call" if isinstance(exc, ControlRefused) else \
-                "broke the test-control contract"
+                "answered without what the scenario needed" if isinstance(exc, AnswerLacks) \
+                else "broke the test-control contract"
             return "inconclusive", f"SUT {what} while setting up: {exc}"
         return "fail", None
     if isinstance(exc, AssertionError) or outcome.status == "failed":

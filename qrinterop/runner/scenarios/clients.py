@@ -7,11 +7,12 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from qrinterop.errors import ContractBroken, ControlRefused, SutUnreachable
+from qrinterop.errors import AnswerLacks, ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.inputs import loads_json
 from qrinterop.protocol.control_api import ControlApiSpec
@@ -20,6 +21,38 @@ from qrinterop.protocol.transport import encode
 
 HARNESS = "harness"
 TEST_CASE_HEADER = "X-Test-Case-Id"
+
+
+class Answer(dict):
+    """What an institution answered, as a dict whose missing field is :class:`AnswerLacks`
+    naming the call and whose fault it is, not a bare ``KeyError`` that would make the SUT's
+    refusal a harness error: a step that goes on from a declined payment to refund it fails
+    the scenario under its requirements. Nested objects and lists of them are answers too."""
+
+    def __init__(self, value: dict, call: str, by_sut: bool) -> None:
+        super().__init__({key: answer_of(item, call, by_sut) for key, item in value.items()})
+        self.call = call
+        self.by_sut = by_sut
+
+    def __missing__(self, key: object) -> object:
+        raise AnswerLacks(key, self.call, self, self.by_sut or self.not_approved)
+
+    @property
+    def not_approved(self) -> bool:
+        """An answer (the contract held it to its shape) telling of a transaction that was
+        not approved: a simulator's wallet reporting a payment the SUT's acquirer declined
+        lacks its voucher number through the SUT's doing, not the harness's."""
+        return self.get("status", "approved") != "approved" or \
+            self.get("respCode", "00") != "00"
+
+
+def answer_of(value: Any, call: str, by_sut: bool) -> Any:
+    """``value`` with every object in it an :class:`Answer`."""
+    if isinstance(value, dict):
+        return Answer(value, call, by_sut)
+    if isinstance(value, list):
+        return [answer_of(item, call, by_sut) for item in value]
+    return value
 
 
 class Channel:
@@ -92,7 +125,7 @@ class ControlClient:
             detail = answer.get("error", answer) if isinstance(answer, dict) else answer
             raise ControlRefused(response.status_code, str(detail),
                                  self.under_test, f"{self.inst_id} {method} {path}")
-        return answer
+        return answer_of(answer, f"{self.inst_id} {method} {path}", self.under_test)
 
     # -- the test-control API, one method per operation ----------------------------------------
     def open_account(self, balance: int) -> str:
@@ -263,4 +296,4 @@ class Injector:
         self.channel.record("injector", receiver, self.sender.inst_id, "response", answer,
                             leg=self.legs[1], http={"status": response.status_code},
                             note=None if answer is not None else response.text[:2000])
-        return answer
+        return answer_of(answer, f"{receiver}'s answer to the injected message", True)
