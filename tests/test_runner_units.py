@@ -17,7 +17,7 @@ from qrinterop.judging.verdicts import (
     scenario_verdict,
 )
 from qrinterop.profile import load_profile
-from qrinterop.report.document import Claims, requirement_entries
+from qrinterop.report.document import Claims, build_report, requirement_entries
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.bdd.vocabulary import parse_money
 from qrinterop.runner.processes.services import listen
@@ -151,6 +151,22 @@ def test_requirements_no_scenario_covers_are_listed_not_judged():
     assert entries["R-CPM-03"]["verdict"] == "pass"
     assert entries["R-MPM-05"]["verdict"] == "not_covered"
     assert entries["R-MSG-01"]["verdict"] == "untested"      # passive: never "not covered"
+
+
+def test_a_conformant_verdict_names_the_declared_features_requirements_nothing_checks():
+    """Declaring url-codes makes R-URL-01 and R-SEC-03 apply: when no scenario of the suite
+    checks them, the verdict line names them, conformant or not (issue 15)."""
+    covered = set(PROFILE.requirements) - {"R-URL-01", "R-SEC-03"}
+    results = [result("CPM-01", "pass", ["R-FLOW-01"])]
+    run = {"sut": {"id": "10000001"}}
+    declared = build_report(run, PROFILE, results, Claims(frozenset({"issuer", "acquirer"}),
+                                                          frozenset({"url-codes"})),
+                            covered=covered)
+    assert "R-URL-01" in declared["verdict_reason"] and "R-SEC-03" in declared["verdict_reason"]
+    assert "R-URL-01" in declared["verdict_reason_zh"]
+    undeclared = build_report(run, PROFILE, results, Claims(frozenset({"issuer", "acquirer"})),
+                              covered=covered)
+    assert "R-URL-01" not in undeclared["verdict_reason"]
 
 
 def test_suite_coverage_reads_every_feature_file():
