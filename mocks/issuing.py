@@ -14,6 +14,7 @@ from mocks.control_api import (
     PASSWORD_RESULTS,
     ControlError,
 )
+from mocks.merchant_codes import fee
 from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import BEIJING, beijing_now
 
@@ -54,7 +55,7 @@ class Issuing:
             with self.ledger.atomic() as db:
                 return self.ledger.record(db, **base, **self.payer_outcome(inquiry))
         order = inquiry["body"]
-        amount = base["amount"] = order.get("amount", amount)
+        amount = base["amount"] = self.payable(code, order.get("amount"), amount)
         base.update(txn_no=order["txnNo"], counterparty=order["acquirer"],
                     code_type=order["codeType"], order_time=f"{beijing_now():%Y%m%d%H%M%S}")
         if amount is None:
@@ -77,6 +78,18 @@ class Issuing:
         if txn["status"] == "unknown":
             self.spawn(self.resolve_payment(txn, test_case))
         return txn
+
+    def payable(self, code: str, ordered: int | None, typed: int | None) -> int | None:
+        """What the payer pays: the amount of the order the switch's signed answer gave (a
+        dynamic code, URL ones included: R-SEC-03), else what the payer entered, with the
+        merchant code's convenience fee added once (R-MPM-10)."""
+        url = code.startswith("https://")
+        amount = typed if ordered is None or (
+            url and typed is not None and self.defects.on("url-code-paid-as-typed")) else ordered
+        if amount is None or self.defects.on("tip-fee-ignored"):
+            return amount
+        return amount + fee(code, amount, self.codes.rules) * (
+            2 if self.defects.on("tip-fee-added-twice") else 1)
 
     def resume(self) -> None:
         """Wallet payments whose outcome was unknown when the process stopped (those it was

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from qrinterop.codes import emv_mpm
 
 URL_BASE = "https://qr.qrinterop.invalid"
+#: Tip or convenience indicator (EMV MPM ID 55): the fee's kind (R-MPM-10).
+FIXED_FEE, PERCENTAGE_FEE = "02", "03"
+#: Where the fee is: a fixed amount (ID 56) or a percentage (ID 57).
+FIXED_FEE_ID, PERCENT_FEE_ID = "56", "57"
 STYLES = ("emv-guid", "unionpay-id15", "url")
 
 
@@ -99,3 +103,26 @@ class MerchantCodeStyle:
     def owns(self, text: str) -> bool:
         """Whether a code a payer scans is this institution's own (an on-us payment)."""
         return self.read(text) is not None
+
+
+def fee(code: str, amount: int, rules: emv_mpm.Rules) -> int:
+    """The convenience fee a merchant code adds to ``amount`` fen (EMV MPM IDs 55 to 57):
+    the fixed fee of ID 56 when 55 is 02, ID 57 per cent of the amount (half a fen rounded
+    up) when 55 is 03; nothing for any other code, a URL one or one the payer is prompted
+    for a tip on (01: the payer enters the tip in the amount)."""
+    try:
+        parsed = emv_mpm.parse(code, rules)
+    except emv_mpm.PayloadError:
+        return 0
+    kind = parsed.get("55")
+    value = parsed.get(FIXED_FEE_ID if kind and kind.value == FIXED_FEE else PERCENT_FEE_ID)
+    if kind is None or value is None or not isinstance(value.value, str):
+        return 0
+    if kind.value == FIXED_FEE:
+        return int(Decimal(value.value) * 100)
+    if kind.value == PERCENTAGE_FEE:
+        return int((Decimal(amount) * Decimal(value.value) / 100).quantize(
+            Decimal(1), ROUND_HALF_UP))
+    return 0
+
+

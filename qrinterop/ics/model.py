@@ -134,16 +134,18 @@ class Ics:
 
     def with_defects(self, defects: Iterable[str], catalogue: Mapping[str, dict]) -> Ics:
         """The ICS of a deliberately defective variant: ``defects`` added to its own, with
-        the settings each needs in ``sut`` (``ics_sut``) and without the features it leaves
-        out (``ics_undeclares``), as the catalogue (mocks/defects.json) says."""
+        the settings each needs in ``sut`` (``ics_sut``), with the features it claims
+        (``ics_declares``) and without those it leaves out (``ics_undeclares``), as the
+        catalogue (mocks/defects.json) says."""
         names = tuple(sorted({*self.sut.defects, *defects}))
         entries = [catalogue.get(name, {}) for name in names]
         sut = replace(self.sut, defects=names)
         for entry in entries:
             sut = replace(sut, **entry.get("ics_sut", {}))
         left_out = {f for entry in entries for f in entry.get("ics_undeclares", [])}
-        institution = replace(self.institution, features=tuple(
-            f for f in self.institution.features if f not in left_out))
+        added = [f for entry in entries for f in entry.get("ics_declares", [])]
+        institution = replace(self.institution, features=tuple(dict.fromkeys(
+            f for f in (*self.institution.features, *added) if f not in left_out)))
         return replace(self, sut=sut, institution=institution)
 
     def description(self) -> dict:

@@ -21,6 +21,7 @@ from qrinterop.codes.emv_mpm.encode import (
     encode_objects,
     rehomed,
     utf8_length,
+    with_objects,
     with_wrong_crc,
 )
 from qrinterop.codes.emv_mpm.parse import DataObject, MerchantCode, parse, parse_objects
@@ -32,5 +33,5 @@ __all__ = [
     "CRC_ID", "DataObject", "MerchantCode", "PayloadError", "Rules", "build_payload",
     "crc16_ccitt_false", "crc_of", "decode", "describe", "encode", "encode_objects",
     "load_rules", "parse", "parse_objects", "rehomed", "rules_path", "utf8_length",
-    "validate", "with_wrong_crc",
+    "validate", "with_objects", "with_wrong_crc",
 ]

@@ -49,6 +49,16 @@ def with_wrong_crc(payload: str) -> str:
     return f"{payload[:-4]}{wrong:04X}"
 
 
+def with_objects(payload: str, objects: Pairs) -> str:
+    """``payload`` (CRC last, as EMVCo requires) with ``objects`` added before its CRC, and
+    the CRC made right again: a merchant's code given a tip or convenience fee (IDs 55-57)."""
+    at = payload.rfind(CRC_ID + "04")
+    if at < 0:
+        raise PayloadError("no CRC object to add objects before", CRC_ID)
+    body = payload[:at] + encode_objects(objects) + CRC_ID + "04"
+    return body + crc_of(body)
+
+
 def rehomed(payload: str, guid: str, to: str) -> str:
     """``payload`` with the merchant account GUID ``guid`` replaced everywhere by ``to``, as
     long, and its CRC value as right, as lower-case or as wrong as it was: a code vector moved
