@@ -60,6 +60,10 @@ class Issuing:
                     code_type=order["codeType"], order_time=f"{beijing_now():%Y%m%d%H%M%S}")
         if amount is None:
             raise ControlError(422, "static code: the payer must enter an amount")
+        if self.defects.on("wallet-declines-other-acquirers"):
+            # as before interconnection: only acquirers with a bilateral agreement (none here)
+            with self.ledger.atomic() as db:
+                return self.ledger.record(db, **base, status="declined", resp_code="62")
         with self.ledger.atomic() as db:
             if self.ledger.available(account) < amount:
                 raise ControlError(422, "insufficient balance")

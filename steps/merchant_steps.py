@@ -9,7 +9,7 @@ from qrinterop.checks.transactions import (
     undo_outcome,
 )
 from qrinterop.codes.emv_mpm import with_wrong_crc
-from qrinterop.runner.bdd.vocabulary import verify
+from qrinterop.runner.bdd.vocabulary import verify, voucher_of
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
@@ -64,7 +64,8 @@ def step_purchase_declined(context, code):
 
 @when("the peer acquirer refunds {amount:Money} of that purchase")
 def step_refund(context, amount):
-    context.refund = context.peer.refund(context.earlier["voucherNum"], amount)
+    voucher = voucher_of(context, context.earlier, "the purchase")
+    context.refund = context.peer.refund(voucher, amount)
 
 
 @when("the peer acquirer refunds {amount:Money} of that payment")
@@ -80,7 +81,7 @@ def step_refund_payment(context, amount, party="peer"):
 @when("the peer acquirer voids that purchase")
 @when("the peer acquirer voids that purchase again")
 def step_void(context):
-    context.refund = context.peer.void(context.earlier["voucherNum"])
+    context.refund = context.peer.void(voucher_of(context, context.earlier, "the purchase"))
 
 
 @then("the peer acquirer reports the void as approved")
@@ -105,5 +106,6 @@ def step_refund_declined(context, code):
 @then("the peer acquirer recorded a credit of {amount:Money} to the merchant")
 @then("the {party:Party}'s acquirer recorded a credit of {amount:Money} to the merchant")
 def step_merchant_credited(context, amount, party="peer"):
-    booked = context.session.client(party).transaction(context.payment["voucherNum"])
+    voucher = voucher_of(context, context.payment, "the payment")
+    booked = context.session.client(party).transaction(voucher)
     verify(context, merchant_credited(booked, amount, context.merchant["merchantId"]))

@@ -17,7 +17,7 @@ from qrinterop.protocol.builders import (
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import beijing_now, sign, with_altered_signature
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.bdd.vocabulary import observed, verify
+from qrinterop.runner.bdd.vocabulary import observed, verify, voucher_of
 
 
 @functools.cache
@@ -90,7 +90,8 @@ def step_payer_encrypted(context):
 @then("the {party:Party}'s acquirer recorded the payer's account reference from the encrypted "
       "details")
 def step_payer_opened(context, party):
-    booked = context.session.client(party).transaction(context.payment["voucherNum"])
+    voucher = voucher_of(context, context.payment, "the payment")
+    booked = context.session.client(party).transaction(voucher)
     verify(context, wire.payer_reference_kept(booked, context.payer[1]))
 
 

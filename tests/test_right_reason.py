@@ -71,3 +71,24 @@ def test_nested_objects_and_lists_are_answers_and_stay_plain_json():
     assert isinstance(lookup(found["body"]["items"][0], "b"), AnswerLacks)
     assert json.loads(json.dumps(found)) == {"body": {"items": [{"a": 1}]}}
     assert found.get("missing") is None and found == {"body": {"items": [{"a": 1}]}}
+
+
+@pytest.mark.e2e
+def test_a_refund_of_a_payment_the_sut_declined_is_its_fail_not_a_harness_error(tmp_path):
+    """REF-02 against a wallet that declines (62) every acquirer but its own: the refund step
+    met a payment with no voucher number. Before, a null voucher was sent on, the peer
+    refused it and the scenario was a harness error with a traceback; now it fails under its
+    requirement, R-FLOW-07, naming the decline."""
+    import json
+
+    from tests.conftest import edited_ics, run_cli
+
+    ics = edited_ics(tmp_path, ("defects: []", "defects: [wallet-declines-other-acquirers]"))
+    done = run_cli("certify", "--ics", str(ics), "--tags", "@tc.REF-02",
+                   "--out", str(tmp_path / "run"))
+    report = json.loads((tmp_path / "run" / "report.json").read_text(encoding="utf-8"))
+    (scenario,) = report["scenarios"]
+    assert scenario["verdict"] == "fail", done.stdout
+    assert scenario["failure"]["requirements"] == ["R-FLOW-07"]
+    assert "62" in scenario["failure"]["message"]       # the decline, named
+    assert "Traceback" not in done.stdout

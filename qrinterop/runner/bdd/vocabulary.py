@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from behave import register_type
 from behave.runner import Context
@@ -18,7 +18,9 @@ from parse import with_pattern
 from qrinterop.checks.correlation import Exchange, exchanges, of_type
 from qrinterop.checks.outcome import FAIL, WARNING, Violation
 from qrinterop.checks.record import Record
+from qrinterop.errors import AnswerLacks
 from qrinterop.judging.verdicts import CheckFailed
+from qrinterop.runner.scenarios.clients import Answer
 
 T = TypeVar("T")
 
@@ -78,3 +80,18 @@ def awaited(fetch: Callable[[], T], done: Callable[[T], bool], within_s: float) 
         time.sleep(0.1)
         value = fetch()
     return value
+
+
+def voucher_of(context: Context, outcome: dict | None, what: str) -> Any:
+    """The voucher number of ``outcome``, an earlier step's payment or purchase, for a step
+    that refunds, voids or reads it. One that was refused (None) or not approved has none:
+    :class:`AnswerLacks`, the SUT's doing (the scenario fails under its requirements, or is
+    inconclusive while setting up), never a harness error from sending a null voucher on.
+    A simulator's approval without one is the harness's fault."""
+    value = outcome.get("voucherNum") if outcome is not None else None
+    if value is not None:
+        return value
+    refusal = getattr(context, "refusal", None)
+    by_sut = not isinstance(outcome, Answer) or outcome.by_sut or outcome.not_approved
+    raise AnswerLacks("voucherNum", f"{what}{f', refused ({refusal})' if refusal else ''}",
+                      dict(outcome or {}), by_sut)
