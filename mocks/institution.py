@@ -95,6 +95,11 @@ class Institution(Acquiring, Issuing, Node):
     def offers(self, feature: str) -> bool:
         """Whether this institution implements an optional feature: what its ICS declares
         (a peer of the simulated network implements them all)."""
+        # Declared in the ICS, not implemented: the commonest gap between a claim and code.
+        declared_only = {"partial-refund": self.defects.on("partial-refund-declared-only"),
+                         "void": self.defects.on("void-declared-only")}
+        if declared_only.get(feature):
+            return False
         return self.features is None or feature in self.features or \
             self.defects.on("acts-beyond-its-ics")
 
