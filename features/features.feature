@@ -17,6 +17,15 @@ Feature: Optional features the SUT declares (可选功能)
     And the SUT reports the payment as approved
     And the payer account at the SUT holds 75.00 CNY
 
+  @tc.FEAT-URL-02 @req.R-SEC-03 @role.issuer @feature.url-codes
+  Scenario: The SUT's wallet does not pay a URL-form collection code when the switch's answer about it does not verify
+    Given a payer account at the SUT holding 100.00 CNY
+    And a dynamic merchant code of the acquirer-q's acquirer for 25.00 CNY
+    And the switch will spoil its answer to the SUT's next merchant-code inquiry with the fault "bad-signature-answer"
+    When the payer scans the merchant code in the SUT's wallet
+    Then the SUT's wallet paid nothing
+    And the payer account at the SUT holds 100.00 CNY
+
   @tc.FEAT-TIP-<kind> @req.R-MPM-10 @role.issuer @feature.mpm-tip
   Scenario Outline: The SUT's wallet adds a merchant code's <kind> convenience fee to the amount, once
     Given a payer account at the SUT holding 100.00 CNY

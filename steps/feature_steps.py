@@ -2,7 +2,7 @@
 
 from behave import given, then
 
-from qrinterop.checks.features import fee_added, paid_as_answered, url_code_routed
+from qrinterop.checks.features import fee_added, not_paid, paid_as_answered, url_code_routed
 from qrinterop.codes.emv_mpm import with_objects
 from qrinterop.runner.bdd.vocabulary import observed, verify
 
@@ -33,3 +33,14 @@ def step_paid_as_answered(context):
 @then("the SUT's wallet paid {total:Money}, the fee included once")
 def step_fee_added(context, total):
     verify(context, fee_added(observed(context), context.sut.inst_id, total))
+
+
+@given('the switch will spoil its answer to the SUT\'s next merchant-code inquiry with the fault '
+       '"{fault}"')
+def step_spoil_inquiry(context, fault):
+    context.session.program_fault(fault, "mpm.inquiry.request")
+
+
+@then("the SUT's wallet paid nothing")
+def step_not_paid(context):
+    verify(context, not_paid(observed(context), context.sut.inst_id))

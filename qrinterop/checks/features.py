@@ -53,3 +53,13 @@ def fee_added(records: list[Record], sut: str, total: int) -> list[Violation]:
     _, payment = _wallet_payment(records, sut)
     paid = payment.request.body.get("amount") if payment else None
     return unequal("amount of the SUT wallet's mpm.payment, fee included (fen)", paid, total)
+
+
+@check("R-SEC-03")
+def not_paid(records: list[Record], sut: str) -> list[Violation]:
+    """The SUT's wallet paid nothing: the switch's answer about the code it scanned did not
+    verify, so it had no payee, amount or order it could trust."""
+    payments = [e.request.body.get("amount")
+                for e in of_type(exchanges(records), "mpm.payment", sender=sut)]
+    return unequal("amounts of the SUT wallet's mpm.payment after an answer that did not "
+                   "verify", payments, [])

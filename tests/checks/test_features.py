@@ -1,8 +1,8 @@
 """The checks of declared features, on recorded transcripts: a URL-form code asked about and
-paid as the switch's signed answer says (FEAT-URL-01), a convenience fee added once
-(FEAT-TIP-*)."""
+paid as the switch's signed answer says (FEAT-URL-01), not paid on an answer that does not
+verify (FEAT-URL-02), a convenience fee added once (FEAT-TIP-*)."""
 
-from qrinterop.checks.features import fee_added, paid_as_answered, url_code_routed
+from qrinterop.checks.features import fee_added, not_paid, paid_as_answered, url_code_routed
 from tests.checks.recorded import SUT, transcript
 
 URL_CODE = "https://qr.qrinterop.invalid/40000001/"
@@ -42,3 +42,9 @@ def test_the_fee_is_added_once():
     assert (left_out.observed, left_out.requirements) == ("2000", ("R-MPM-10",))
     (twice,) = fee_added(transcript("FEAT-TIP-percentage.tip-fee-added-twice"), SUT, 2200)
     assert twice.observed == "2400"
+
+
+def test_no_payment_on_an_inquiry_answer_that_does_not_verify():
+    assert not_paid(transcript("FEAT-URL-02.reference"), SUT) == []
+    (paid,) = not_paid(transcript("FEAT-URL-02.wallet-trusts-unsigned-inquiry"), SUT)
+    assert (paid.observed, paid.requirements) == ("[2500]", ("R-SEC-03",))
