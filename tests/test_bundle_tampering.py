@@ -386,7 +386,7 @@ def test_a_malformed_signature_is_a_finding(capsys, bundle, trust, edit, named):
     assert_refused(capsys, bundle, trust, "manifest.sig", named)
 
 
-# -- exit codes: one per state of a bundle -----------------------------------------------------------
+# -- exit codes: one per state of a bundle --------------------------------------------------------
 def test_an_intact_signed_bundle_is_verified_exit_0(capsys, bundle, trust):
     code, out, _ = verified(capsys, bundle, trust)
     assert code == 0, out
