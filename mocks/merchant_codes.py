@@ -118,11 +118,14 @@ def fee(code: str, amount: int, rules: emv_mpm.Rules) -> int:
     value = parsed.get(FIXED_FEE_ID if kind and kind.value == FIXED_FEE else PERCENT_FEE_ID)
     if kind is None or value is None or not isinstance(value.value, str):
         return 0
-    if kind.value == FIXED_FEE:
-        return int(Decimal(value.value) * 100)
-    if kind.value == PERCENTAGE_FEE:
-        return int((Decimal(amount) * Decimal(value.value) / 100).quantize(
-            Decimal(1), ROUND_HALF_UP))
+    try:        # a wallet that skips the code checks (a defect) may meet "abc" or "5%" here
+        if kind.value == FIXED_FEE:
+            return int(Decimal(value.value) * 100)
+        if kind.value == PERCENTAGE_FEE:
+            return int((Decimal(amount) * Decimal(value.value) / 100).quantize(
+                Decimal(1), ROUND_HALF_UP))
+    except ArithmeticError:
+        return 0
     return 0
 
 
