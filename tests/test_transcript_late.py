@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qrinterop.evidence.bundle import chain_problem
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.inputs import loads_json
@@ -41,3 +43,25 @@ def test_a_day_level_violation_names_the_scenario_whose_transaction_disagrees():
     named, untouched = session.naming_scenarios([found, other])
     assert named.observed.endswith("(the transaction of scenario FLT-01-answer-code)")
     assert untouched == other
+
+
+@pytest.mark.e2e
+def test_notices_resent_after_a_scenario_stay_in_its_own_transcript(tmp_path: Path):
+    """FLT-01-answer-code's result notice is lost and resent on the profile's schedule, after
+    the scenario ended, while REV-01 runs: the resends go to FLT-01's transcript (chained on,
+    marked late_during), none to REV-01's, and the bundle is still intact."""
+    from tests.conftest import run_cli
+
+    run = tmp_path / "run"
+    done = run_cli("certify", "--tags", "@tc.FLT-01-answer-code or @tc.REV-01", "--out", str(run))
+    assert "PASS           REV-01" in done.stdout, done.stdout + done.stderr
+    earlier = [loads_json(line) for line in (run / "transcripts" / "FLT-01-answer-code.jsonl")
+               .read_text(encoding="utf-8").splitlines()]
+    vouchers = {r["content"]["body"]["voucherNum"] for r in earlier
+                if isinstance(r.get("content"), dict) and r.get("msg_type") ==
+                "notice.result.request"}
+    later = (run / "transcripts" / "REV-01.jsonl").read_text(encoding="utf-8")
+    assert vouchers and not any(voucher in later for voucher in vouchers)
+    late = [r for r in earlier if r.get("late_during")]
+    assert late and {r["late_during"] for r in late} == {"REV-01"}
+    assert run_cli("verify", str(run)).returncode == 3          # intact, unsigned
