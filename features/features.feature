@@ -5,7 +5,9 @@ Feature: Optional features the SUT declares (可选功能)
   code is only a pointer: the wallet asks the switch about it and pays the order the
   switch's signed answer names, never what the payer or the page typed (R-SEC-03). A
   merchant code's convenience fee (ID 55 with 56 fixed, or 57 per cent) is added to what
-  the payer enters, once (R-MPM-10).
+  the payer enters, once (R-MPM-10). A UnionPay merchant account in ID 15 is 8 + 8 + 15
+  characters (R-MPM-16): a wallet declaring unionpay-id15 pays one and refuses one that is
+  not.
 
   @tc.FEAT-URL-01 @req.R-URL-01 @req.R-SEC-03 @role.issuer @feature.url-codes
   Scenario: The SUT's wallet pays a dynamic URL-form collection code for the order the switch's answer names
@@ -39,3 +41,14 @@ Feature: Optional features the SUT declares (可选功能)
       | kind       | fee   | total     | left      |
       | fixed      | 1.50  | 21.50 CNY | 78.50 CNY |
       | percentage | 10.00 | 22.00 CNY | 78.00 CNY |
+
+  @tc.FEAT-ID15-01 @req.R-MPM-16 @role.issuer @feature.unionpay-id15
+  Scenario: The SUT's wallet pays a UnionPay ID 15 merchant code, and refuses one whose ID 15 is one character short
+    Given a payer account at the SUT holding 100.00 CNY
+    And a static merchant code of the bank-u's acquirer for merchant "Corner Store"
+    When the payer scans the merchant code in the SUT's wallet and pays 12.00 CNY
+    Then the SUT reports the payment as approved
+    Given its UnionPay ID 15 lost the last character of its merchant ID
+    When the payer scans the merchant code in the SUT's wallet and pays 12.00 CNY
+    Then the SUT's wallet refuses the code
+    And the payer account at the SUT holds 88.00 CNY

@@ -41,7 +41,8 @@ def check_merchant_code(code: str, rules: emv_mpm.Rules, defects: Defects) -> No
     if defects.on("wallet-skips-code-checks"):
         return
     errors = [f for f in findings if f.severity == ERROR
-              and not (f.requirement == "R-MPM-05" and defects.on("skip-crc-check"))]
+              and not (f.requirement == "R-MPM-05" and defects.on("skip-crc-check"))
+              and not (f.requirement == "R-MPM-16" and defects.on("wallet-skips-id15-check"))]
     if parsed is None or errors:
         raise ControlError(422, "not a valid merchant code: " + "; ".join(
             f"{f.requirement} {f.path}: {f.message}" for f in errors))

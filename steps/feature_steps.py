@@ -3,7 +3,7 @@
 from behave import given, then
 
 from qrinterop.checks.features import fee_added, not_paid, paid_as_answered, url_code_routed
-from qrinterop.codes.emv_mpm import with_objects
+from qrinterop.codes.emv_mpm import Rules, parse, with_objects
 from qrinterop.runner.bdd.vocabulary import observed, verify
 
 #: Tip or convenience indicator (ID 55) and the ID holding the fee, by the fee's kind.
@@ -44,3 +44,11 @@ def step_spoil_inquiry(context, fault):
 @then("the SUT's wallet paid nothing")
 def step_not_paid(context):
     verify(context, not_paid(observed(context), context.sut.inst_id))
+
+
+@given("its UnionPay ID 15 lost the last character of its merchant ID")
+def step_id15_shortened(context):
+    code = context.merchant["code"]
+    id15 = parse(code, Rules.of(context.session.profile.folder)).get("15").value
+    shorter = code.replace(f"1531{id15}", f"1530{id15[:-1]}", 1)
+    context.merchant = {"code": with_objects(shorter[:-4], [])}    # its CRC right again
