@@ -313,7 +313,8 @@ class Session:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"
         records = self._records = transcript.write(self.run_dir / relative)
-        findings = passive_findings(self.profile, typed(records), self.keys) + \
+        findings = passive_findings(self.profile, typed(records), self.keys,
+                                    self.timing_scale) + \
             self._conservation(records)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
