@@ -30,3 +30,45 @@ Feature: Daily limits by risk tier (风险等级与单日限额)
     When the payer scans the merchant code in the SUT's wallet and pays 250.00 CNY
     Then the SUT reports the payment as declined with response code "33"
     And the payer account at the SUT holds 1700.00 CNY
+
+  @tc.LIM-03 @req.R-FLOW-10 @role.issuer
+  Scenario: The SUT counts a tier C payer's day over every acquirer: paid at one, stopped at another
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier C
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 600.00 CNY with that payment code
+    When the SUT's wallet shows a payment code for that account
+    And the terminal of the acquirer-q's acquirer scans the payment code for 500.00 CNY
+    Then the acquirer-q's acquirer reports the purchase as declined with response code "33"
+    And the payer account at the SUT holds 1400.00 CNY
+    When the SUT's wallet shows a payment code for that account
+    And the terminal of the acquirer-q's acquirer scans the payment code for 400.00 CNY
+    Then the acquirer-q's acquirer reports the purchase as approved
+    And the payer account at the SUT holds 1000.00 CNY
+
+  @tc.LIM-04 @req.R-FLOW-10 @role.issuer
+  Scenario: The SUT lets a tier C payer reach CNY 1,000 in a day exactly, and not one fen more
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier C
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 999.99 CNY with that payment code
+    When the SUT's wallet shows a payment code for that account
+    And the terminal of the acquirer-q's acquirer scans the payment code for 0.01 CNY
+    Then the acquirer-q's acquirer reports the purchase as approved
+    When the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal scans the payment code for 0.01 CNY
+    Then the peer acquirer reports the purchase as declined with response code "33"
+    And the payer account at the SUT holds 1000.00 CNY
+
+  @tc.LIM-05 @req.R-FLOW-10 @role.issuer
+  Scenario: The SUT's CNY 500 a day for static merchant codes counts static code payments only, up to the fen
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 400.00 CNY with that payment code
+    And a static merchant code of the peer acquirer for merchant "Corner Shop"
+    When the payer scans the merchant code in the SUT's wallet and pays 500.00 CNY
+    Then the SUT reports the payment as approved
+    When the payer scans the merchant code in the SUT's wallet and pays 0.01 CNY
+    Then the SUT reports the payment as declined with response code "33"
+    And the payer account at the SUT holds 1100.00 CNY

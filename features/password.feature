@@ -47,3 +47,32 @@ Feature: Password step-up above the pin-free limit (验密)
     And the SUT queried the purchase no sooner than the profile's first query delay
     And both institutions recorded the same amount, currency, voucher number and settlement date
     And the payer account at the peer holds 500.00 CNY
+
+  @tc.CPM-10 @req.R-FLOW-09 @role.issuer @feature.cpm-password
+  Scenario: The SUT's wallet pays exactly the pin-free limit without the password, and asks for it one fen above
+    Given a payer account at the SUT holding 2500.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And the SUT's wallet shows a payment code for that account
+    When the peer acquirer's terminal scans the payment code for 1000.00 CNY
+    Then the peer acquirer reports the purchase as approved
+    And the payer account at the SUT holds 1500.00 CNY
+    When the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal scans the payment code for 1000.01 CNY
+    Then the peer acquirer reports the purchase as waiting for the payer
+    And the SUT acknowledged the switch's request to have the payer confirm with the password
+    When the payer confirms the purchase with the password in the SUT's wallet
+    Then the peer acquirer reports the purchase as approved once it has queried it
+    And the payer account at the SUT holds 499.99 CNY
+
+  @tc.CPM-11 @req.R-CPM-03 @role.issuer @feature.cpm-password
+  Scenario: A payment code whose purchase the payer cancelled at the SUT's password prompt cannot pay again
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And the SUT's wallet shows a payment code for that account
+    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer reports the purchase as waiting for the payer
+    When the payer cancels the purchase at the password prompt of the SUT's wallet
+    Then the peer acquirer reports the purchase as declined with response code "30" once it has queried it
+    When the peer acquirer's terminal scans the same payment code again for 10.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "72"
+    And the payer account at the SUT holds 2000.00 CNY

@@ -35,3 +35,13 @@ Feature: Every response code the switch can answer with (应答码)
     @rows.unknown-response-codes
     Examples: every code of the profile whose outcome is unknown
       | key | en |
+
+  @tc.RSP-W04 @req.R-FLOW-02 @req.R-FLOW-04 @role.issuer
+  Scenario: The SUT's wallet queries a payment answered with response code 04, on the profile's schedule, and books what it finds
+    Given a payer account at the SUT holding 100.00 CNY
+    And a static merchant code of the peer acquirer for merchant "Corner Shop"
+    And the switch will answer the SUT's next payment with response code "04", whatever its outcome
+    When the payer scans the merchant code in the SUT's wallet and pays 30.05 CNY
+    Then the SUT reports the payment as unknown, not as failed
+    And the SUT reports the payment as approved once it has queried it
+    And the payer account at the SUT holds 69.95 CNY

@@ -86,6 +86,8 @@ class Acquiring:
         if self.defects.on("terminal-hangs"):
             await asyncio.Event().wait()        # never answers: the harness must time out
         code = read_payment_code(code, self.payment_code_form, self.defects)
+        if self.defects.on("terminal-amount-via-float-yuan"):
+            amount = int(amount / 100 * 100)        # the till's yuan as a float: 1234 → 1233
         merchant = self.terminal_merchant()
         now = beijing_now()
         order_no = self.new_ref("P")

@@ -67,7 +67,8 @@ class Issuing:
         with self.ledger.atomic() as db:
             if self.ledger.available(account) < amount:
                 raise ControlError(422, "insufficient balance")
-            if self.over_daily_limit(account, amount, static=order["codeType"] == "static"):
+            if self.over_daily_limit(account, amount, static=order["codeType"] == "static",
+                                     acquirer=order["acquirer"]):
                 # declined by the wallet: nothing is sent
                 return self.ledger.record(db, **base, status="declined", resp_code="33")
             self.ledger.hold(db, order_no, account, amount)
@@ -115,7 +116,8 @@ class Issuing:
         # The switch has answered, or given up, by then: only after it is "not found" final.
         settled_by = txn["created_at"] + self.timing("switch_response_timeout_s")
         for delay in schedule["delays_s"][:schedule["max_attempts"]]:
-            await asyncio.sleep(delay * self.scale)
+            await asyncio.sleep(0 if self.defects.on("wallet-queries-at-once") else
+                                delay * self.scale)
             answer = await self.to_switch("mpm.payment_query.request", {
                 "origOrderNo": txn["order_no"], "origOrderTime": txn["order_time"],
                 "origMsgType": "mpm.payment"}, test_case)
@@ -153,24 +155,36 @@ class Issuing:
             if outcome["status"] == "approved":
                 debit = txn["amount"] * (10 if self.defects.on("mpm-debit-wrong-amount") else 1)
                 self.ledger.take(db, ref, debit)
-            elif outcome["status"] != "unknown":
+            elif outcome["status"] != "unknown" and \
+                    not self.defects.on("hold-kept-after-decline"):
                 self.ledger.release(db, ref)
             return self.ledger.settle(db, ref, **outcome)
 
-    def over_daily_limit(self, account: str, amount: int, static: bool) -> bool:
+    def over_daily_limit(self, account: str, amount: int, static: bool,
+                         acquirer: str | None = None) -> bool:
         """Whether paying ``amount`` takes the payer past a daily limit (R-FLOW-10): the
         limit of the account's risk tier, and for a static code tier D's, whatever the
-        account's tier. The day is Beijing's; tier A has no limit but the one agreed."""
+        account's tier. The day is Beijing's; tier A has no limit but the one agreed. The
+        day's total counts every acquirer's payments (``acquirer``: the one asking now)."""
         if self.defects.on("ignore-daily-limit"):
             return False
         tiers = self.profile.business["risk_tiers"]["tiers"]
         limits = [(tiers[self.ledger.account(account)["risk_tier"]], False)]
         if static and not self.defects.on("static-code-not-tier-d"):
-            limits.append((tiers["D"], True))
+            limits.append((tiers["D"], not self.defects.on("static-limit-counts-every-payment")))
         today = self.day_began()
-        return any(tier["daily_limit_fen"]["value"] is not None and amount
-                   + self.ledger.paid_since(account, today, static_only)
-                   > tier["daily_limit_fen"]["value"] for tier, static_only in limits)
+        through = acquirer if self.defects.on("daily-limit-per-acquirer") else None
+        declined = self.defects.on("declined-attempt-counts-toward-limit")
+        this = 0 if self.defects.on("daily-limit-ignores-this-payment") else amount
+        return any(self.past_limit(this + self.ledger.paid_since(
+            account, today, static_only, through, declined), tier["daily_limit_fen"]["value"])
+            for tier, static_only in limits)
+
+    def past_limit(self, total: int, limit: int | None) -> bool:
+        """A day's ``total`` goes past ``limit`` (None: none): reaching it exactly is allowed."""
+        if limit is None:
+            return False
+        return total >= limit if self.defects.on("daily-limit-reached-declined") else total > limit
 
     def day_began(self) -> float:
         """When the payer's day began (R-FLOW-10): midnight, Beijing time, by the clock."""
@@ -213,12 +227,14 @@ class Issuing:
         code, refusal = self.use_payment_code(body["code"])
         if refusal:
             return self.refuse(message, refusal)
-        if self.ledger.available(code["account"]) < body["amount"]:
-            if self.defects.on("refund-of-declined-accepted"):
-                self.book_declined(body, code["account"])
-            return self.refuse(message, "64")   # money set aside for a payment is not there
-        if self.over_daily_limit(code["account"], body["amount"], static=False):
-            return self.refuse(message, "33", "over the payer's daily limit")
+        if decline := self.purchase_decline(code["account"], body):
+            if self.defects.on("declined-code-reusable"):
+                self.ledger.unuse_code(body["code"])    # only an approval uses it up
+            if decline[0] not in self.profile.response_codes:   # another scheme's code
+                return self.reply(message, {"respCode": decline[0], "respMsg": "余额不足"})
+            return self.refuse(message, *decline)
+        if self.defects.on("issuer-amount-via-float-yuan"):
+            body = {**body, "amount": int(body["amount"] / 100 * 100)}  # 435 → 434
         with self.ledger.atomic() as db:
             self.ledger.debit(db, code["account"], body["amount"])
             self.book_approval(db, body, role="issuer", mode="CPM", account=code["account"],
@@ -230,15 +246,34 @@ class Issuing:
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"], **extra})
 
-    def book_declined(self, body: dict, account: str) -> None:
-        """A declined purchase kept under the switch's voucher, as the defect
-        refund-of-declined-accepted does (its refunds then find it, whatever its status)."""
+    def book_declined(self, body: dict, account: str, resp_code: str = "64") -> None:
+        """A declined purchase kept under the switch's voucher, as the defects
+        refund-of-declined-accepted (its refunds then find it, whatever its status) and
+        declined-attempt-counts-toward-limit (the day's total then counts it) do."""
         with self.ledger.atomic() as db:
             self.ledger.record(db, ref=body["voucherNum"], role="issuer", mode="CPM",
-                               status="declined", resp_code="64", amount=body["amount"],
+                               status="declined", resp_code=resp_code, amount=body["amount"],
                                currency=body["currency"], account=account,
                                counterparty=body["acquirer"], order_no=body["orderNo"],
                                voucher_num=body["voucherNum"], code_type="dynamic")
+
+    def purchase_decline(self, account: str, body: dict) -> tuple[str, ...] | None:
+        """Why the issuer declines a purchase of a valid payment code, as (code, detail):
+        64 for a balance short of the amount (money set aside for payments in flight is
+        not there), 33 past the daily limit, counted over every acquirer; None: approve."""
+        amount, pin_free = body["amount"], self.profile.business["password"]
+        if self.ledger.available(account) < amount:
+            if self.defects.on("refund-of-declined-accepted"):
+                self.book_declined(body, account)
+            return ("51" if self.defects.on("insufficient-funds-51") else "64",)
+        if self.over_daily_limit(account, amount, static=False, acquirer=body["acquirer"]):
+            if self.defects.on("declined-attempt-counts-toward-limit"):
+                self.book_declined(body, account, "33")
+            return "33", "over the payer's daily limit"
+        if self.defects.on("pin-free-limit-inclusive") and \
+                amount >= pin_free["pin_free_limit_fen"]["value"]:
+            return "65", "a purchase at the pin-free limit needs the password"
+        return None
 
     def on_password_request(self, message: dict) -> dict:
         """The switch holds a purchase above the pin-free limit until the payer types the
@@ -247,7 +282,8 @@ class Issuing:
         code, refusal = self.use_payment_code(body["code"])
         if refusal:
             return self.refuse(message, refusal)
-        if self.over_daily_limit(code["account"], body["amount"], static=False):
+        if self.over_daily_limit(code["account"], body["amount"], static=False,
+                                 acquirer=body["acquirer"]):
             return self.refuse(message, "33", "over the payer's daily limit")
         self.ledger.add_step_up(body["voucherNum"], code, body)
         if self.defects.on("debit-before-password"):
@@ -273,6 +309,8 @@ class Issuing:
             if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]):
                 result = "64"
             db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?", (voucher,))
+            if result != "00" and self.defects.on("cancelled-code-reusable"):
+                self.ledger.unuse_code(waiting["code"])     # as if never presented
             # Recorded before the switch is told: a crash leaves it unknown, not unseen.
             self.ledger.record(
                 db, ref=voucher, role="issuer", mode="CPM", status="unknown",

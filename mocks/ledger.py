@@ -204,6 +204,10 @@ class Ledger:
         self.db.execute("UPDATE payment_codes SET used_at = ? WHERE code = ? AND used_at IS NULL",
                         (clock.now_s(), code))
 
+    def unuse_code(self, code: str) -> None:
+        """The payment code may pay again (wrong: for a defective variant)."""
+        self.db.execute("UPDATE payment_codes SET used_at = NULL WHERE code = ?", (code,))
+
     # -- MPM orders (acquirer side) -------------------------------------------------------------
     def open_order(self, txn_no: str, merchant_id: str, amount: int | None, currency: str,
                    issuer: str, reference: str | None) -> None:
@@ -237,14 +241,20 @@ class Ledger:
                        orig_voucher, role)
         return row["total"]
 
-    def paid_since(self, account: str, since: float, static_only: bool) -> int:
+    def paid_since(self, account: str, since: float, static_only: bool,
+                   through: str | None = None, declined: bool = False) -> int:
         """What the payer paid since ``since`` (a timestamp), in fen: every approved
-        payment, or only those made with static codes, and those still in flight."""
+        payment, or only those made with static codes, and those still in flight;
+        ``through`` one acquirer only, ``declined`` declined attempts too (both wrong:
+        for the defective variants)."""
         # A payment in flight (unknown) counts: parallel payments cannot pass the limit together.
         row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
                        " account = ? AND role = 'issuer' AND kind = 'payment'"
-                       " AND status IN ('approved', 'unknown') AND created_at >= ?"
-                       + (" AND code_type = 'static'" if static_only else ""), account, since)
+                       " AND status IN ('approved', 'unknown', ?) AND created_at >= ?"
+                       + (" AND code_type = 'static'" if static_only else "")
+                       + (" AND counterparty = ?" if through else ""), account,
+                       "declined" if declined else "unknown", since,
+                       *([through] if through else []))
         return row["total"]
 
     def unresolved_purchases(self) -> list[dict]:

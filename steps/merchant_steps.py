@@ -57,9 +57,10 @@ def step_purchase_approved(context, party="peer"):
 
 
 @then('the peer acquirer reports the purchase as declined with response code "{code}"')
-def step_purchase_declined(context, code):
+@then('the {party:Party}\'s acquirer reports the purchase as declined with response code "{code}"')
+def step_purchase_declined(context, code, party="peer"):
     verify(context, transaction_outcome(context.purchase, expected_outcome("declined", code),
-                                        "purchase"))
+                                        f"purchase at the {party}"))
 
 
 @when("the peer acquirer refunds {amount:Money} of that purchase")

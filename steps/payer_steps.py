@@ -9,11 +9,12 @@ from qrinterop.checks.transactions import (
     holds,
     payment_outcome,
     transaction_outcome,
+    unknown_not_failed,
 )
 from qrinterop.codes.emv_mpm import Rules
 from qrinterop.codes.findings import Finding
 from qrinterop.codes.lint import lint
-from qrinterop.runner.bdd.vocabulary import observed, verify
+from qrinterop.runner.bdd.vocabulary import awaited, observed, verify
 from qrinterop.runner.scenarios.clients import ControlRefused
 
 
@@ -116,3 +117,30 @@ def step_payer_balance(context, party, amount):
 @given("the payer account at the {party:Party} is in risk tier {tier}")
 def step_risk_tier(context, party, tier):
     context.session.client(party).set_risk_tier(payer_at(context, party), tier)
+
+
+@given('the switch will refuse the SUT\'s next payment with response code "{code}"')
+def step_refuse_payment(context, code):
+    context.session.program_fault("refuse-request", "mpm.payment.request", code=code)
+
+
+@given('the switch will answer the SUT\'s next payment with response code "{code}", whatever its '
+       'outcome')
+def step_recode_payment(context, code):
+    context.session.program_fault("answer-code", "mpm.payment.request", code=code)
+
+
+@then("the SUT reports the payment as unknown, not as failed")
+def step_payment_unknown(context):
+    verify(context, unknown_not_failed("payment at the SUT", context.payment or {"status": str(
+        context.refusal)}, context.session.fault_requirements()))
+
+
+@then("the SUT reports the payment as approved once it has queried it")
+def step_payment_queried(context):
+    """Waiting as long as the schedule's first two queries take, and a margin."""
+    delays = context.session.profile.schedules["status_query"]["delays_s"]
+    payment = awaited(lambda: context.sut.transaction(context.payment["ref"]),
+                      lambda txn: txn["status"] != "unknown",
+                      sum(delays[:2]) * context.session.timing_scale + 2)
+    verify(context, transaction_outcome(payment, expected_outcome("approved"), "payment"))

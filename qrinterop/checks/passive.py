@@ -4,6 +4,14 @@ observation contributes to the verdict on its own."""
 
 from __future__ import annotations
 
+from qrinterop.checks.consistency import (
+    CODES_REQUIREMENT,
+    FIELDS_REQUIREMENT,
+    Pair,
+    changed_fields_found,
+    unknown_codes_found,
+)
+from qrinterop.checks.pacing import PACING_REQUIREMENT, paced_found
 from qrinterop.checks.record import Record
 from qrinterop.profile import Profile
 from qrinterop.protocol.diagnose import diagnose
@@ -11,15 +19,21 @@ from qrinterop.protocol.envelope import signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.validation import schema_problems
 
-#: Requirements every scenario checks passively: on every message it caused, and (money
+#: Requirements every scenario checks passively: on every message it caused (its schema and
+#: response codes, its signature, status queries on the schedule, the amounts of one payment
+#: agreeing), and (money
 #: conservation, runner/scenarios/conservation.py) on the SUT's books of the money it moved.
-PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01", "R-FLOW-14")
+PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01", "R-FLOW-04", "R-FLOW-12", "R-FLOW-14")
 
 
-def passive_findings(profile: Profile, records: list[Record], keys: KeyRing) -> list[dict]:
-    """Findings for every observed message that breaks its schema or is not signed by its
-    sender. Messages the harness corrupted on purpose (``deliberate``) are not judged."""
-    findings = []
+def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
+                     timing_scale: float | None = None) -> list[dict]:
+    """Findings for every observed message that breaks its schema, is not signed by its
+    sender, carries a response code the profile lacks or changes its payment's amount,
+    currency or merchant (``checks/consistency.py``), or, given the run's ``timing_scale``,
+    queries a payment off the profile's schedule (``checks/pacing.py``). Messages the
+    harness corrupted on purpose (``deliberate``) are not judged."""
+    findings, schedule = [], profile.schedules["status_query"]
     for record in records:
         if record.leg is None or record.content is None or record.deliberate:  # not a message
             continue
@@ -30,7 +44,16 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing) -> 
             problems = diagnose(record.content, keys)
             why = problems[0].message if problems else "signature does not verify"
             findings.append(_finding("R-SEC-01", record, f"{where}: {why}"))
-    return findings
+    return findings + _of(CODES_REQUIREMENT, unknown_codes_found(profile, records)) + \
+        _of(FIELDS_REQUIREMENT, changed_fields_found(records)) + \
+        _of(PACING_REQUIREMENT, [] if timing_scale is None else paced_found(
+            records, [delay * timing_scale for delay in schedule["delays_s"]],
+            schedule["max_attempts"]))
+
+
+def _of(requirement: str, pairs: list[Pair]) -> list[dict]:
+    """A cross-message check's violations as findings on the records that brought them."""
+    return [_finding(requirement, record, violation.message) for record, violation in pairs]
 
 
 def _finding(requirement: str, record: Record, message: str) -> dict:

@@ -334,7 +334,8 @@ class Session:
         records = self._records = transcript.write(self.run_dir / relative)
         for key in (k for record in typed(records) for k in transaction_keys(record)):
             self._owners.setdefault(key, sid)
-        findings = passive_findings(self.profile, typed(records), self.keys) + \
+        findings = passive_findings(self.profile, typed(records), self.keys,
+                                    self.timing_scale) + \
             self._conservation(records)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
