@@ -44,3 +44,64 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
     When the payer scans the same merchant code in the peer's wallet again
     Then the peer reports the payment as declined with response code "35"
     And the payer account at the peer holds 75.00 CNY
+
+  # The harness plays the switch toward the SUT's acquirer and sends it payments no honest
+  # wallet would: each must be refused, and no money must reach the merchant.
+
+  @tc.MPM-05 @req.R-MPM-14 @role.acquirer
+  Scenario: The SUT's acquirer refuses a payment of a dynamic merchant code for another amount
+    Given a dynamic merchant code of the SUT's acquirer for 25.00 CNY
+    When the switch asks the SUT's acquirer about that merchant code for the peer's wallet
+    Then the SUT answers with response code "00"
+    When the switch delivers the payment of 20.00 CNY for that order
+    Then the SUT refuses the payment
+    And the SUT's acquirer booked no payment under that voucher
+    And the SUT's acquirer credited the merchant 0.00 CNY in all
+
+  @tc.MPM-06 @req.R-MPM-14 @role.acquirer
+  Scenario: The SUT's acquirer takes one payment of a dynamic merchant code asked about twice
+    Given a dynamic merchant code of the SUT's acquirer for 25.00 CNY
+    When the switch asks the SUT's acquirer about that merchant code for the peer's wallet
+    And the switch asks the SUT's acquirer about that merchant code again for the peer's wallet
+    And the switch delivers the payment of 25.00 CNY for the first order
+    Then the SUT answers with response code "00"
+    When the switch delivers the payment of 25.00 CNY for the second order
+    Then the SUT answers with response code "35"
+    And the SUT's acquirer booked no payment under that voucher
+    And the SUT's acquirer credited the merchant 25.00 CNY in all
+
+  @tc.MPM-07 @req.R-SEC-05 @role.acquirer
+  Scenario: The SUT's acquirer refuses a payment whose payer details it cannot decrypt
+    Given a static merchant code of the SUT's acquirer for merchant "Tea House"
+    When the switch asks the SUT's acquirer about that merchant code for the peer's wallet
+    And the switch delivers the payment of 8.00 CNY for that order, its payer details encrypted for another key
+    Then the SUT answers with response code "10"
+    And the SUT's acquirer booked no payment under that voucher
+    And the SUT's acquirer credited the merchant 0.00 CNY in all
+
+  @tc.MPM-08 @req.R-FLOW-01 @role.acquirer
+  Scenario: The SUT's acquirer refuses a payment of an order it never opened
+    Given a static merchant code of the SUT's acquirer for merchant "Tea House"
+    When the switch delivers a payment of 8.00 CNY for an order nobody asked about
+    Then the SUT refuses the payment
+    And the SUT's acquirer booked no payment under that voucher
+
+  @tc.MPM-09 @req.R-FLOW-01 @role.acquirer
+  Scenario: The SUT's acquirer refuses a payment in a currency other than the order's
+    Given a static merchant code of the SUT's acquirer for merchant "Tea House"
+    When the switch asks the SUT's acquirer about that merchant code for the peer's wallet
+    And the switch delivers the payment of 8.00 CNY for that order in currency "840"
+    Then the SUT refuses the payment
+    And the SUT's acquirer booked no payment under that voucher
+    And the SUT's acquirer credited the merchant 0.00 CNY in all
+
+  @tc.MPM-10 @req.R-FLOW-06 @role.acquirer
+  Scenario: The SUT's acquirer takes one payment of an order, however many are delivered
+    Given a static merchant code of the SUT's acquirer for merchant "Tea House"
+    When the switch asks the SUT's acquirer about that merchant code for the peer's wallet
+    And the switch delivers the payment of 8.00 CNY for that order
+    Then the SUT answers with response code "00"
+    When the switch delivers the payment of 8.00 CNY for that order
+    Then the SUT refuses the payment
+    And the SUT's acquirer booked no payment under that voucher
+    And the SUT's acquirer credited the merchant 8.00 CNY in all

@@ -363,19 +363,54 @@ class Acquiring:
         return self.reply(message, reply)
 
     def on_mpm_payment(self, message: dict) -> dict:
+        """Take or refuse a payment of an order; a refusal is remembered by its voucher, so
+        that a query from the switch (whose answer was lost) learns its code."""
+        reply = self.decide_mpm_payment(message)
+        if reply["body"]["respCode"] != "00":
+            self.refusals.setdefault(message["body"]["voucherNum"], reply["body"]["respCode"])
+        return reply
+
+    @cached_property
+    def refusals(self) -> dict[str, str]:
+        """The MPM payments this acquirer refused, by voucher: their response codes (in
+        memory; after a restart a refused payment is one never seen, 35, refused all the
+        same)."""
+        return {}
+
+    def on_payment_query(self, message: dict) -> dict:
+        """The switch lost this acquirer's answer to an MPM payment and asks what became of
+        it: 00, and the payment's own outcome in origRespCode; 35 for one never seen."""
+        body = message["body"]
+        if self.defects.on("acquirer-ignores-payment-queries"):
+            return self.refuse(message, "10", "this institution does not take that message")
+        txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'acquirer' AND"
+                              " mode = 'MPM' AND kind = 'payment' AND ref = ?",
+                              body["origVoucherNum"])
+        code = txn["resp_code"] if txn else self.refusals.get(body["origVoucherNum"])
+        if code and self.defects.on("acquirer-query-approves-refusals"):
+            code = "00"
+        return self.tell_outcome(message, txn, code, "mpm.payment", origTxnNo=body["origTxnNo"])
+
+    def decide_mpm_payment(self, message: dict) -> dict:
         body = message["body"]
         order = self.ledger.order(body["txnNo"])
-        if order is None or order["paid"]:
+        if order is None and self.defects.on("mpm-payment-unknown-order-booked"):
+            order = {"paid": 0, "currency": body["currency"], "amount": None, "reference": None,
+                     "merchant_id": self.terminal_merchant()["id"]}
+        if order is None or (order["paid"] and not self.defects.on("mpm-order-paid-twice")):
             return self.refuse(message, "35", "unknown or already paid txnNo")
-        if body["currency"] != order["currency"] or order["amount"] not in (None, body["amount"]):
-            return self.refuse(message, "35", "amount or currency differs from the order")
+        if refusal := self.payment_mismatch(body, order):
+            return self.refuse(message, "35", refusal)
         if (order["reference"] and self.ledger.dynamic_code(order["reference"])["used"]
-                and not self.defects.on("dynamic-code-reusable")):
+                and not self.defects.on("dynamic-code-reusable")
+                and not self.defects.on("dynamic-code-paid-twice")):
             return self.refuse(message, "35", "dynamic code already paid (single use)")
         try:
             payer = self.open_field(body["payer"])
         except FieldDecryptionError as exc:
-            return self.refuse(message, "10", f"payer: {exc}")
+            if not self.defects.on("undecryptable-payer-accepted"):
+                return self.refuse(message, "10", f"payer: {exc}")
+            payer = {}
         with self.ledger.atomic() as db:
             db.execute("UPDATE mpm_orders SET paid = 1 WHERE txn_no = ?", (body["txnNo"],))
             db.execute("UPDATE dynamic_codes SET used = 1 WHERE reference = ?",
@@ -389,6 +424,17 @@ class Acquiring:
         return self.reply(message, {**self.profile.response("00"), "txnNo": body["txnNo"],
                                     "voucherNum": body["voucherNum"], "amount": body["amount"],
                                     "currency": body["currency"]})
+
+    def payment_mismatch(self, body: dict, order: dict) -> str | None:
+        """Why an MPM payment does not match the order its inquiry opened (another
+        currency, or another amount than a dynamic code's), or None."""
+        if body["currency"] != order["currency"] and \
+                not self.defects.on("mpm-payment-currency-unchecked"):
+            return f"currency {body['currency']} differs from the order's {order['currency']}"
+        if order["amount"] not in (None, body["amount"]) and \
+                not self.defects.on("mpm-payment-amount-unchecked"):
+            return f"amount {body['amount']} differs from the dynamic code's {order['amount']}"
+        return None
 
     def on_collection_notice(self, message: dict) -> dict:
         """The switch tells the acquirer an MPM payment to one of its codes is cleared
@@ -424,6 +470,14 @@ class Acquiring:
         elif acts:
             self.settle_terminal(txn["ref"], result, txn["amount"],
                                  only_unknown=not self.defects.on("notice-unchecked"))
+        elif txn is not None and txn["status"] == "approved" and \
+                (body["amount"], body["currency"]) != (txn["amount"], txn["currency"]) and \
+                self.defects.on("notice-rewrites-amount"):
+            with self.ledger.atomic() as db:        # the notice's amount taken as the truth
+                db.execute("UPDATE transactions SET amount = ?, currency = ? WHERE ref = ?",
+                           (body["amount"], body["currency"], txn["ref"]))
+                self.ledger.credit_merchant(db, txn["merchant_id"],
+                                            body["amount"] - txn["amount"])
         elif txn is not None and txn["status"] == "approved" and \
                 self.defects.on("notice-credits-merchant-again"):
             with self.ledger.atomic() as db:        # the same purchase booked a second time

@@ -169,6 +169,20 @@ class Institution(Acquiring, Issuing, Node):
                                       lambda code: self.reply(message,
                                                               self.profile.response(code)))
 
+    def tell_outcome(self, message: dict, txn: dict | None, code: str | None,
+                     orig_msg_type: str, **facts: str) -> dict:
+        """The answer to the switch's query about a transaction this institution decided
+        (``txn`` as booked, or None if it booked none, and its response code): 00 and that
+        code as origRespCode; 35 for one it never saw (``code`` None)."""
+        if code is None:
+            return self.refuse(message, "35", "no such transaction")
+        facts["voucherNum"] = message["body"]["origVoucherNum"]
+        if txn is not None:
+            facts.update(amount=txn["amount"], currency=txn["currency"])
+        return self.reply(message, {**self.profile.response("00"), "origRespCode": code,
+                                    "origRespMsg": self.profile.response(code)["respMsg"],
+                                    "origMsgType": orig_msg_type, **facts})
+
     def on_message(self, message: dict) -> dict:
         """The answer to a message that passed the checks every message gets."""
         if message["header"]["sender"] != self.switch_id:
@@ -178,6 +192,8 @@ class Institution(Acquiring, Issuing, Node):
                    "cpm.purchase.request": self.on_purchase,
                    "cpm.additional_processing.request": self.on_password_request,
                    "cpm.reversal.request": self.on_reversal,
+                   "cpm.status_query.request": self.on_status_query,
+                   "mpm.payment_query.request": self.on_payment_query,
                    "notice.result.request": self.on_notice,
                    "mpm.collection_notice.request": self.on_collection_notice,
                    "cpm.refund.request": self.on_undo,

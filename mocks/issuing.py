@@ -8,6 +8,7 @@ import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from mocks.code_reader import check_merchant_code
 from mocks.control_api import (
@@ -220,6 +221,38 @@ class Issuing:
         return code, None
 
     def on_purchase(self, message: dict) -> dict:
+        """Decide a purchase; a decline is remembered by its voucher, so that a status query
+        from the switch (whose answer was lost) learns its code (:meth:`on_status_query`)."""
+        reply = self.decide_purchase(message)
+        if reply["body"]["respCode"] != "00":
+            self.declines.setdefault(message["body"]["voucherNum"], reply["body"]["respCode"])
+        return reply
+
+    @cached_property
+    def declines(self) -> dict[str, str]:
+        """The purchases this issuer declined, by voucher: their response codes (in memory;
+        after a restart a declined purchase is one never seen, 35, declined all the same)."""
+        return {}
+
+    def on_status_query(self, message: dict) -> dict:
+        """The switch lost this issuer's answer to a purchase and asks what became of it:
+        00, and the purchase's own outcome in origRespCode; 35 for a purchase never seen.
+        The voucher names the purchase: an orderNo is the acquirer's, and only unique with
+        its orderTime and acquirer."""
+        body = message["body"]
+        if self.defects.on("issuer-ignores-status-queries"):
+            return self.refuse(message, "10", "this institution does not take that message")
+        txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'issuer' AND"
+                              " kind = 'payment' AND ref = ?", body["origVoucherNum"])
+        if txn is None and self.defects.on("issuer-query-by-order-only"):
+            txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'issuer' AND"
+                                  " kind = 'payment' AND order_no = ?", body.get("origOrderNo"))
+        code = txn["resp_code"] if txn else self.declines.get(body["origVoucherNum"])
+        if code and self.defects.on("issuer-query-approves-declines"):
+            code = "00"
+        return self.tell_outcome(message, txn, code, "cpm.purchase")
+
+    def decide_purchase(self, message: dict) -> dict:
         body = message["body"]
         if (self.ledger.transaction(body["voucherNum"]) is not None
                 and not self.defects.on("accept-duplicate-voucher")):

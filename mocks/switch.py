@@ -65,6 +65,11 @@ class Switch(Node):
         self.idempotency_keys = {name: fields for name, fields in self.claim_fields.items()
                                  if name != "cpm.purchase.request"}
         self.claims: dict[str, asyncio.Future] = {}     # claim key → the first copy's answer
+        # Purchases delivered whose answer was lost on the way back (fault lose-answer): the
+        # issuer acted, so a query about one is put to the issuer (cpm.status_query).
+        self.answers_lost: set[str] = set()
+        # MPM payments among them, by issuer and its order key: (request, clearing, acquirer).
+        self.payments_lost: dict[tuple[str, str], tuple[dict, dict, str]] = {}
         self.book = ClearingBook(self.store.db, self.id,
                                  self.profile.manifest["envelope"]["currency"])
 
@@ -122,6 +127,10 @@ class Switch(Node):
         twice or with a skewed clock; the first answer counts."""
         outbound_type = outbound_type or request["header"]["msgType"]
         fault = self.tap.faults.take("request", receiver, outbound_type)
+        if fault and fault.name == "lose-answer":   # delivered and acted on; the answer lost
+            await self.relay_once(request, receiver, body, outbound_type, 0.0)
+            self.answers_lost.add(body.get("voucherNum", ""))
+            return "03"
         if fault and fault.name in ("lose-request", "abandon-request"):
             if fault.name == "abandon-request":     # delivered, but its answer comes too late
                 self.spawn(self.late_answer(request, receiver, body, outbound_type))
@@ -353,16 +362,70 @@ class Switch(Node):
                 payer = self.encrypt_for(acquirer, payer)
         except FieldDecryptionError as exc:
             return self.refuse(message, "10", f"payer: {exc}")
+        clearing = self.clearing()
         reply = await self.relay_financial(message, acquirer, acquirer=acquirer, issuer=issuer,
                                            extra={"issuer": issuer, "payer": payer},
-                                           answered_by="acquirer")
-        answer = reply["body"]
-        if answer["respCode"] == "00":      # the acquirer hears of the collection (R-FLOW-08)
+                                           answered_by="acquirer", clearing=clearing)
+        if clearing["voucherNum"] in self.answers_lost:     # the acquirer acted: ask it later
+            self.payments_lost[issuer, self._order_key(body)] = (message, clearing, acquirer)
+        self.collected(acquirer, issuer, body, reply["body"], message["header"].get("testCaseId"))
+        return reply
+
+    @staticmethod
+    def _order_key(body: dict) -> str:
+        """How an issuer's MPM payment is named: its orderNo and orderTime."""
+        return json.dumps([body.get("orderNo", body.get("origOrderNo")),
+                           body.get("orderTime", body.get("origOrderTime"))])
+
+    def collected(self, acquirer: str, issuer: str, body: dict, answer: dict,
+                  test_case: str | None) -> None:
+        """An approved MPM payment: the acquirer hears of the collection (R-FLOW-08)."""
+        if answer["respCode"] == "00":
             self.notify(acquirer, "mpm.collection_notice", {
                 "txnNo": body["txnNo"], "amount": body["amount"], "currency": body["currency"],
                 **{k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
-                "issuer": issuer}, message["header"].get("testCaseId"))
-        return reply
+                "issuer": issuer}, test_case)
+
+    async def ask_acquirer(self, message: dict, issuer: str) -> bool:
+        """The issuer queries an MPM payment whose acquirer's answer the switch lost: ask the
+        acquirer (mpm.payment_query) and, if it tells a final outcome, keep it as the
+        payment's answer (an approval cleared, and its collection notified). Whether the
+        switch now knows the outcome."""
+        lost = self.payments_lost.get((issuer, self._order_key(message["body"])))
+        if lost is None:
+            return False
+        original, clearing, acquirer = lost
+        body = original["body"]
+        answer = await self.forward(message, acquirer, {
+            "origTxnNo": body["txnNo"], "origVoucherNum": clearing["voucherNum"],
+            "origOrderNo": body["orderNo"], "origOrderTime": body["orderTime"],
+            "origMsgType": "mpm.payment", "issuer": issuer}, "mpm.payment_query.request")
+        code = self.told_outcome(answer)
+        if code is None:
+            return False
+        del self.payments_lost[issuer, self._order_key(body)]
+        self.answers_lost.discard(clearing["voucherNum"])
+        found = {**self.profile.response(code), "txnNo": body["txnNo"]}
+        if code == "00":
+            found.update(amount=body["amount"], currency=body["currency"], acquirer=acquirer,
+                         voucherNum=clearing["voucherNum"], settleDate=clearing["settleDate"],
+                         settleKey=self.settle_key(acquirer, clearing))
+            self.book.clear("mpm.payment.request", {**body, "issuer": issuer},
+                            clearing["voucherNum"], clearing["settleDate"], found["settleKey"],
+                            acquirer, issuer)
+        self.claim(original)
+        self.keep_answer(original, {"body": found})
+        self.collected(acquirer, issuer, body, found, original["header"].get("testCaseId"))
+        return True
+
+    def told_outcome(self, answer: dict | str) -> str | None:
+        """The final outcome an institution's answer to the switch's status query tells
+        (its origRespCode; 35: it never saw the transaction); None if none."""
+        told = None if isinstance(answer, str) else answer["body"]
+        code = told and (told.get("origRespCode") if told["respCode"] == "00"
+                         else told["respCode"] if told["respCode"] == "35" else None)
+        final = self.profile.response_codes.get(code or "", {}).get("outcome")
+        return None if final in (None, "unknown") else code
 
     async def route_mpm_query(self, message: dict, requester: str, body: dict) -> dict:
         """What the switch's record says of an MPM payment: mpm.payment_query from the payer's
@@ -370,6 +433,8 @@ class Switch(Node):
         txnNo, its voucher number, or (for the issuer) its own orderNo and orderTime."""
         side = "issuer" if message["header"]["msgType"] == "mpm.payment_query.request" \
             else "acquirer"
+        if side == "issuer" and await self.ask_acquirer(message, requester):
+            return await self.route_mpm_query(message, requester, body)
         payment = self.store.mpm_payment(
             side, requester, body.get("origTxnNo"), body.get("origVoucherNum"),
             json.dumps([body.get("origOrderNo"), body.get("origOrderTime")]))
@@ -565,11 +630,29 @@ class Switch(Node):
                                                acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer matches the query")
+        if row["voucher_num"] in self.answers_lost:
+            row = await self.ask_issuer(message, row)
         return self.reply(message, {
             **self.profile.response("00"), "origRespCode": row["resp_code"],
             "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
             "origMsgType": "cpm.purchase", "origOrderNo": row["order_no"],
             "origOrderTime": row["order_time"], **self.purchase_facts(row)})
+
+    async def ask_issuer(self, message: dict, row: dict) -> dict:
+        """The switch's record of a purchase is not final because the issuer's answer was
+        lost: ask the issuer (cpm.status_query, as the acquirer's query ``message`` goes
+        on), and take a final outcome it tells (its origRespCode; 35: it never saw the
+        purchase) as the purchase's. The purchase as the switch now knows it."""
+        ask = {"origVoucherNum": row["voucher_num"], "origOrderNo": row["order_no"],
+               "origOrderTime": row["order_time"], "code": row["code"],
+               "origMsgType": "cpm.purchase", "acquirer": row["acquirer"]}
+        answer = await self.forward(message, row["issuer"], ask, "cpm.status_query.request")
+        code = self.told_outcome(answer)
+        if code is None:
+            return row          # nothing final learnt: asked again at the next query
+        self.answers_lost.discard(row["voucher_num"])
+        self.conclude(row["voucher_num"], code)
+        return self.store.purchase_by_voucher(row["voucher_num"])
 
     async def route_reversal(self, message: dict, acquirer: str, body: dict) -> dict:
         """A reversal goes to the issuer of the purchase it names (by the purchase's own

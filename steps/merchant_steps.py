@@ -2,13 +2,19 @@
 
 from behave import given, then, when
 
+from qrinterop.checks import wire
 from qrinterop.checks.transactions import (
     expected_outcome,
+    holds,
     merchant_credited,
+    nothing_approved,
     transaction_outcome,
     undo_outcome,
 )
 from qrinterop.codes.emv_mpm import with_wrong_crc
+from qrinterop.errors import ControlRefused
+from qrinterop.protocol.builders import inquiry_from_switch, mpm_payment_from_switch, new_txn_no
+from qrinterop.protocol.fields import encrypt_field
 from qrinterop.runner.bdd.vocabulary import verify, voucher_of
 
 
@@ -110,3 +116,96 @@ def step_merchant_credited(context, amount, party="peer"):
     voucher = voucher_of(context, context.payment, "the payment")
     booked = context.session.client(party).transaction(voucher)
     verify(context, merchant_credited(booked, amount, context.merchant["merchantId"]))
+
+
+# -- the harness as the switch toward the SUT's acquirer ------------------------------------------
+def deliver_to_sut(context, msg_type: str, body: dict) -> dict | None:
+    """``body`` delivered to the SUT by the injector, as the switch, the answer kept."""
+    context.answer = context.session.injector.deliver(context.session.network.sut.id,
+                                                      msg_type, body)
+    return context.answer
+
+
+def payer_field(context, readable: bool = True) -> dict:
+    """The payer's details as the switch passes them on: encrypted for the SUT's newest
+    registered key, or (not ``readable``) for the switch's own, which the SUT cannot open."""
+    session, sut = context.session, context.session.network.sut.id
+    key_id = session.keys.key_ids(sut)[-1] if readable else session.network.switch.key_id
+    key = session.keys.key(sut, key_id) if readable else session.network.switch.key.public
+    return encrypt_field({"accountRef": "HARNESS-PAYER-1"}, key, key_id)
+
+
+@when("the switch asks the SUT's acquirer about that merchant code for the peer's wallet")
+@when("the switch asks the SUT's acquirer about that merchant code again for the peer's wallet")
+def step_switch_inquiry(context):
+    context.txn_no = new_txn_no()
+    deliver_to_sut(context, "mpm.inquiry.request", inquiry_from_switch(
+        context.merchant["code"], context.txn_no, context.session.network.peers[0].id))
+    context.orders = [*getattr(context, "orders", []), context.txn_no]
+
+
+def pay_order(context, txn_no: str, amount: int, currency: str = "156",
+              readable: bool = True) -> None:
+    """The switch delivers the SUT's acquirer a payment of the order ``txn_no``."""
+    context.payment_body = mpm_payment_from_switch(
+        txn_no, amount, currency, payer_field(context, readable),
+        context.session.network.peers[0].id)
+    deliver_to_sut(context, "mpm.payment.request", context.payment_body)
+
+
+@when("the switch delivers the payment of {amount:Money} for that order")
+@when("the switch delivers the payment of {amount:Money} for the second order")
+def step_pay_order(context, amount):
+    pay_order(context, context.orders[-1], amount)
+
+
+@when("the switch delivers the payment of {amount:Money} for the first order")
+def step_pay_first_order(context, amount):
+    pay_order(context, context.orders[0], amount)
+
+
+@when('the switch delivers the payment of {amount:Money} for that order in currency "{currency}"')
+def step_pay_in_currency(context, amount, currency):
+    pay_order(context, context.orders[-1], amount, currency)
+
+
+@when("the switch delivers a payment of {amount:Money} for an order nobody asked about")
+def step_pay_unknown_order(context, amount):
+    pay_order(context, new_txn_no(), amount)
+
+
+@when("the switch delivers the payment of {amount:Money} for that order, its payer details "
+      "encrypted for another key")
+def step_pay_unreadable_payer(context, amount):
+    pay_order(context, context.orders[-1], amount, readable=False)
+
+
+@then("the SUT refuses the payment")
+def step_payment_refused(context):
+    codes = context.session.profile.response_codes
+    verify(context, wire.refused(context.answer, [c for c, about in codes.items()
+                                                  if about["outcome"] == "failure"]))
+
+
+@then("the SUT's acquirer booked no payment under that voucher")
+def step_nothing_booked(context):
+    voucher = context.payment_body["voucherNum"]
+    verify(context, nothing_approved(f"SUT's booking of voucher {voucher}",
+                                     booked(context.sut, voucher)))
+
+
+@then("the SUT's acquirer credited the merchant {amount:Money} in all")
+def step_merchant_balance(context, amount):
+    balance = context.sut.merchant_balance(context.merchant["merchantId"])
+    verify(context, holds("merchant's balance at the SUT's acquirer", balance, amount))
+
+
+def booked(client, ref: str) -> dict | None:
+    """An institution's transaction ``ref``; None if its control API knows none (404)."""
+    try:
+        return client.transaction(ref)
+    except ControlRefused as refused:
+        if refused.status == 404:
+            return None
+        raise
+

@@ -3,8 +3,9 @@
 from behave import given, then, when
 
 from qrinterop.checks import correlation, notices
-from qrinterop.checks.transactions import expected_outcome, transaction_outcome
+from qrinterop.checks.transactions import booked_as_taken, expected_outcome, transaction_outcome
 from qrinterop.protocol.builders import notice_to_acquirer
+from qrinterop.protocol.envelope import beijing_now, new_message_id
 from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
 
 
@@ -39,12 +40,16 @@ def step_sut_declined(context, code):
 
 
 @when("the switch notifies the SUT that the purchase was approved, for {amount:Money}")
-def step_false_notice(context, amount):
-    """A notice as the switch would send one, but for another amount than the purchase's."""
+@when('the switch notifies the SUT that the purchase was approved, for {amount:Money} in '
+      'currency "{currency}"')
+def step_false_notice(context, amount, currency=None):
+    """A notice as the switch would send one, but for another amount (or currency) than the
+    purchase's."""
     network = context.session.network
+    purchase = {**context.purchase, "currency": currency or context.purchase["currency"]}
     context.answer = context.session.injector.deliver(
         network.sut.id, "notice.result.request",
-        notice_to_acquirer(context.purchase, context.payment_code, amount, network.sut.id,
+        notice_to_acquirer(purchase, context.payment_code, amount, network.sut.id,
                            network.peers[0].id, network.switch.id))
 
 
@@ -75,3 +80,23 @@ def acknowledgements(context, copies: int, msg_type: str = "notice.result",
     sut = context.session.network.sut.id
     return awaited(lambda: exchanged(context, msg_type, receiver=sut, **about),
                    answered(copies), 2 * context.session.seconds("switch_response_timeout_s"))
+
+
+@when("the switch notifies the SUT that a purchase it never made was approved, for {amount:Money}")
+def step_notice_of_unknown_order(context, amount):
+    """A notice about an order the SUT's terminal never sent: nothing to act on."""
+    network, now = context.session.network, beijing_now()
+    stranger = {"orderNo": f"H{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
+                "currency": "156"}
+    context.payment_body = notice_to_acquirer(stranger, context.payment_code, amount,
+                                              network.sut.id, network.peers[0].id,
+                                              network.switch.id)
+    context.answer = context.session.injector.deliver(network.sut.id, "notice.result.request",
+                                                      context.payment_body)
+
+
+@then("the SUT's terminal still records the purchase as approved for {amount:Money}")
+def step_books_kept(context, amount):
+    purchase = context.sut.transaction(context.purchase["ref"])
+    verify(context, booked_as_taken("purchase at the SUT", purchase, amount,
+                                    context.purchase["currency"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from qrinterop.checks.outcome import Violation, check, unequal
+from qrinterop.checks.outcome import Violation, check, unequal, unless
 from qrinterop.checks.record import Record
 
 
@@ -89,3 +89,21 @@ def declined_as_answered(txn: dict, answers: list[Record]) -> list[Violation]:
         return found
     return unequal("purchase at the SUT", outcome(txn),
                    expected_outcome("declined", answers[0].body.get("respCode")))
+
+
+@check()
+def nothing_approved(what: str, txn: dict | None) -> list[Violation]:
+    """An institution that refused a request booked no approved transaction for it: its
+    control API knows none (``txn`` None), or reports it other than approved."""
+    return unless(txn is None or txn.get("status") != "approved", what,
+                  "nothing approved", "nothing" if txn is None else outcome(txn))
+
+
+@check()
+def booked_as_taken(what: str, txn: dict, amount: int, currency: str) -> list[Violation]:
+    """An institution's record still says what it took (``amount`` fen in ``currency``),
+    whatever a later message claimed."""
+    amount_booked = txn.get("amount")
+    shown = yuan(amount_booked) if isinstance(amount_booked, int) else repr(amount_booked)
+    return unequal(what, f"{txn.get('status')}, {shown}, currency {txn.get('currency')}",
+                   f"approved, {yuan(amount)}, currency {currency}")

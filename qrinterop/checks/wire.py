@@ -65,6 +65,15 @@ def answered_with(answer: object, codes: list[str]) -> list[Violation]:
                   f"response code {' or '.join(codes)}", observed)
 
 
+@check()
+def refused(answer: object, failures: list[str]) -> list[Violation]:
+    """The SUT refused the harness's message with a final failure code of the profile's
+    table (``failures``): not approved, not unknown, not a code the profile lacks."""
+    observed = response_code(answer)
+    return unless(observed in failures, "SUT's answer",
+                  "a refusal (a response code whose outcome is failure)", observed)
+
+
 @check("R-FLOW-06")
 def answered_alike(first: object, second: object) -> list[Violation]:
     """A repeated request got the first one's final answer, not a second transaction."""

@@ -7,6 +7,7 @@ They are complete and valid by construction, so that a scenario which corrupts o
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from qrinterop.protocol.envelope import beijing_now, new_message_id
@@ -80,3 +81,24 @@ def undo_from_switch(purchase: dict, amount: int) -> dict:
             "origVoucherNum": purchase["voucherNum"], "amount": amount,
             "currency": purchase["currency"], "merId": purchase["merchant"]["id"],
             "termId": purchase["termId"], "acquirer": purchase["acquirer"], **clearing_now()}
+
+
+def new_txn_no() -> str:
+    """An MPM order number as the switch gives them out with an inquiry (22 digits)."""
+    now = beijing_now()
+    return f"{now:%Y%m%d%H%M%S}{now.microsecond:06d}{secrets.randbelow(100):02d}"
+
+
+def inquiry_from_switch(code: str, txn_no: str, issuer: str) -> dict:
+    """An MPM code inquiry as the switch forwards it to the acquirer owning ``code``."""
+    return {"code": code, "txnNo": txn_no, "issuer": issuer}
+
+
+def mpm_payment_from_switch(txn_no: str, amount: int, currency: str, payer: dict,
+                            issuer: str) -> dict:
+    """An MPM payment of the order ``txn_no`` as the switch forwards it to the acquirer,
+    ``payer`` being the payer's details already encrypted (for the acquirer, or not)."""
+    now = beijing_now()
+    return {"txnNo": txn_no, "amount": amount, "currency": currency, "payer": payer,
+            "orderNo": f"H{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
+            "issuer": issuer, **clearing_now()}

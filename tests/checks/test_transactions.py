@@ -8,11 +8,13 @@ from __future__ import annotations
 import pytest
 
 from qrinterop.checks.transactions import (
+    booked_as_taken,
     declined_as_answered,
     expected_outcome,
     holds,
     in_status,
     merchant_credited,
+    nothing_approved,
     outcome,
     payment_outcome,
     transaction_outcome,
@@ -120,3 +122,29 @@ def test_the_reference_terminal_reports_the_decline_the_switch_gave():
     [none] = declined_as_answered(charged, [])
     assert (none.what, none.expected, none.observed) == (
         "switch's answers to the SUT's purchase", "1", "0")
+
+
+def test_a_notice_of_an_order_never_sent_books_nothing():
+    """NTF-06: the reference's control API knows no transaction under the notice's voucher
+    (404, None here); notice-books-unknown-order booked it as an approved purchase."""
+    assert nothing_approved("booking", None) == []
+    assert nothing_approved("booking", {"status": "declined", "respCode": "35"}) == []
+    (booked,) = nothing_approved("booking", reported(transcript(
+        "NTF-06.notice-books-unknown-order"))[-1])
+    assert (booked.check, booked.requirements, booked.expected, booked.observed) == (
+        "nothing_approved", (), "nothing approved", "approved (response code 00)")
+    assert attributed(booked.requirements, ["R-FLOW-08"]) == ["R-FLOW-08"]
+
+
+def test_a_notice_naming_another_amount_leaves_the_books_alone():
+    """NTF-05: a notice of 3.00 CNY about a purchase of 30.00 CNY; notice-rewrites-amount
+    took the notice's amount."""
+    assert booked_as_taken("purchase", reported(transcript("NTF-05.reference"))[-1],
+                           3000, "156") == []
+    (rewritten,) = booked_as_taken("purchase", reported(transcript(
+        "NTF-05.notice-rewrites-amount"))[-1], 3000, "156")
+    assert (rewritten.expected, rewritten.observed) == (
+        "approved, 30.00 CNY, currency 156", "approved, 3.00 CNY, currency 156")
+    assert booked_as_taken("purchase", {"status": "approved", "amount": "30.00",
+                                        "currency": "156"}, 3000, "156")[0].observed == \
+        "approved, '30.00', currency 156"

@@ -176,3 +176,15 @@ def test_a_terminal_that_rewrites_a_payment_code_is_found():
                                "cpm.purchase.request", code)
     assert (cut.check, cut.requirements) == ("code_carried", ("R-FLOW-01",))
     assert cut.observed == str([code[:18]])
+
+
+def test_a_payment_of_a_dynamic_code_for_another_amount_is_refused():
+    """MPM-05: the reference refuses (35); mpm-payment-amount-unchecked approved it. Generic:
+    the scenario's @req (R-MPM-14) takes it."""
+    failures = ["10", "35", "64"]
+    assert wire.refused(answers(transcript("MPM-05.reference"), "injector")[-1], failures) == []
+    (taken,) = wire.refused(answers(transcript("MPM-05.mpm-payment-amount-unchecked"),
+                                    "injector")[-1], failures)
+    assert (taken.check, taken.requirements, taken.observed) == ("refused", (), "00")
+    assert attributed(taken.requirements, ["R-MPM-14"]) == ["R-MPM-14"]
+    assert wire.refused(None, failures)[0].observed == "None"
