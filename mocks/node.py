@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from mocks import lax
 from mocks.defects import Defects
 from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError, timing_scale
 from qrinterop.ics.service_config import participants as network_participants
@@ -24,7 +25,6 @@ from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, seal, signature_ok
 from qrinterop.protocol.fields import decrypt_field, encrypt_field
 from qrinterop.protocol.keyring import KeyRing
-from qrinterop.protocol.replay import ReplayGuard
 from qrinterop.protocol.server import NOT_JSON, Responder
 from qrinterop.protocol.validation import schema_problems
 
@@ -64,9 +64,10 @@ class Node:
             Path(config.profile_dir) if config.profile_dir else None)
         check_freshness = not (self.defects.on("skip-freshness-check")
                                or self.defects.on("switch-skips-freshness-check"))
-        guard = ReplayGuard(self.profile.business["replay"]["window_s"]["value"])
+        guard = lax.guard(self.defects, self.profile.business["replay"]["window_s"]["value"])
         self.responder = Responder(self.profile, self.party, KeyRing(),
-                                   guard if check_freshness else None)
+                                   guard if check_freshness else None,
+                                   lax.verifier(self.defects))
         self.join(config.as_dict())
         self.http: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task] = set()     # work that outlives a request

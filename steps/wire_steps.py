@@ -15,9 +15,11 @@ from qrinterop.protocol.builders import (
     purchase_to_switch,
 )
 from qrinterop.protocol.crypto import SigningKey
-from qrinterop.protocol.envelope import beijing_now, sign, with_altered_signature
+from qrinterop.protocol.envelope import Party, beijing_now, sign, with_altered_signature
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.bdd.vocabulary import observed, verify, voucher_of
+from qrinterop.runner.processes.network import Participant
+from qrinterop.runner.scenarios.clients import Injector
 
 
 @functools.cache
@@ -146,6 +148,26 @@ def _altered_body(message: dict) -> None:
     body[field] = body[field] + 1 if isinstance(body[field], int) else f"{body[field]}0"
 
 
+def _labelled(alg: str):
+    """A signature left as it is but labelled with another algorithm."""
+    def tamper(message: dict) -> None:
+        message["signature"]["alg"] = alg
+    return tamper
+
+
+def _unsigned(message: dict) -> None:
+    del message["signature"]
+
+
+def _signed_by(other: Participant):
+    """Signed again with ``other``'s registered key, under its key ID: a valid signature by
+    the wrong party, the sender field unchanged."""
+    def tamper(message: dict) -> None:
+        message["signature"] = sign(other.own_key, message["header"], message["body"],
+                                    other.key_id)
+    return tamper
+
+
 #: How a message vector's envelope is spoilt: keyword arguments of Injector.deliver.
 ENVELOPE = {
     "none": {"deliberate": True},
@@ -153,15 +175,42 @@ ENVELOPE = {
     "body-altered-after-signing": {"tamper": _altered_body},
     "unknown-key": {"tamper": _signed_by_a_stranger},
     "replayed": {"copies": 2},
+    "alg-rsa": {"tamper": _labelled("SHA256withRSA")},
+    "alg-unknown": {"tamper": _labelled("SM3withECDSA-P256")},
+    "unsigned": {"tamper": _unsigned},
+    "replayed-after-50": {"copies": 2, "between": 50},
 }
+
+
+def _stamped(seconds: float) -> dict:
+    """A header timestamp ``seconds`` from now (negative: in the past), signed as such."""
+    return {"timestamp": (beijing_now() + timedelta(seconds=seconds)).isoformat(
+        timespec="milliseconds")}
+
+
+def _envelope(context, mutation: str) -> tuple[Injector, dict]:
+    """Who sends a vector, and how its envelope is spoilt (Injector.deliver's arguments):
+    those that need the network or the profile's replay window are made here."""
+    injector = context.session.injector
+    network = context.session.network
+    window = context.session.profile.business["replay"]["window_s"]["value"]
+    other = next(p for p in network.peers if p.id != injector.sender.inst_id)
+    if mutation == "peer-key":
+        return injector, {"tamper": _signed_by(other)}
+    if mutation == "from-a-peer":
+        return injector.speaking_as(Party(other.id, other.own_key, other.key_id)), {
+            "deliberate": True}
+    timed = {"stale": {"header": _stamped(-600)},
+             "future": {"header": _stamped(window + 300)},
+             "replayed-inside-window": {"header": _stamped(20 - window), "copies": 2}}
+    return injector, ENVELOPE.get(mutation) or timed[mutation]
 
 
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
-    spoil = ENVELOPE.get(mutation) or {"header": {"timestamp": (
-        beijing_now() - timedelta(seconds=600)).isoformat(timespec="milliseconds")}}
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, msg_type, json.loads(context.text), **spoil)
+    injector, spoil = _envelope(context, mutation)
+    context.answer = injector.deliver(context.session.network.sut.id, msg_type,
+                                      json.loads(context.text), **spoil)
 
 
 @then("the SUT refuses it with response code {answer}")

@@ -457,31 +457,65 @@ ENVELOPE_MUTATIONS = [
     ("stale", "correctly signed 600 seconds ago", "10", "R-SEC-04"),
     ("replayed", "sent a second time, unchanged (same message ID and nonce)", "12", "R-SEC-04"),
 ]
+#: Spoilt as a rogue participant, or a receiver with a short memory, would find out: correctly
+#: signed but by the wrong party or labelled wrongly, stamped ahead, or replayed later. A
+#: group of their own after the first, so that the first group's tcIds stay as they were.
+#: The last field: the legs it applies to (only the switch may send to a participant).
+ROGUE_MUTATIONS = [
+    ("peer-key", "signed with another registered participant's key (its key ID), the sender "
+     "unchanged", "11", "R-SEC-02", ("from-switch", "to-switch")),
+    ("from-a-peer", "sent straight by a registered peer, signed with its own key, not through "
+     "the switch", "11", "R-SEC-02", ("from-switch",)),
+    ("alg-rsa", "its SM2 signature labelled SHA256withRSA", "11", "R-SEC-02",
+     ("from-switch", "to-switch")),
+    ("alg-unknown", "its signature labelled with an algorithm the profile does not know", "11,10",
+     "R-SEC-02", ("from-switch", "to-switch")),
+    ("unsigned", "no signature at all", "11,10", "R-SEC-02", ("from-switch", "to-switch")),
+    ("future", "correctly signed, stamped 600 seconds ahead of the receiver's clock", "10",
+     "R-SEC-04", ("from-switch", "to-switch")),
+    ("replayed-after-50", "sent again unchanged after 50 other messages from the same sender",
+     "12", "R-SEC-04", ("from-switch", "to-switch")),
+    ("replayed-inside-window", "stamped 20 seconds inside the replay window, then sent again "
+     "unchanged", "12", "R-SEC-04", ("from-switch", "to-switch")),
+]
+
+
+def _requests() -> list[tuple[str, str, dict, dict]]:
+    """``(name, leg, base fields, valid body)`` of every request a participant is sent and
+    every request the switch is sent."""
+    examples = json.loads((SOURCES / "message-examples.json").read_text(encoding="utf-8"))
+    catalogue = PROFILE_DATA.messages["messages"]
+    return [(name, leg, {"msgType": f"{name}.request", "leg": leg,
+                         "receiver": _receiver(entry, leg)},
+             examples["examples"][name][f"request.{leg}"])
+            for leg in ("from-switch", "to-switch") for name, entry in catalogue.items()
+            if f"request.{leg}" in entry["legs"]
+            and not (leg == "from-switch" and name in NOT_RELAYED)]
+
+
+def rogue_envelope_cases() -> list[dict]:
+    """Every request, its envelope spoilt as ROGUE_MUTATIONS says."""
+    return [case(f"{name} to the {base['receiver']}: {comment}", ["Envelope"], "invalid",
+                 [req], **base, body=body, mutation=mutation, answer=answer)
+            for name, leg, base, body in _requests()
+            for mutation, comment, answer, req, legs in ROGUE_MUTATIONS if leg in legs]
 
 
 def message_cases() -> list[dict]:
     """Every request a participant is sent, and every request the switch is sent, spoilt one
     way at a time: each required field missing, each field of the wrong JSON type, a field
     the schema does not know, and the envelope's signature and freshness broken."""
-    examples = json.loads((SOURCES / "message-examples.json").read_text(encoding="utf-8"))
-    catalogue = PROFILE_DATA.messages["messages"]
     cases = []
-    for leg in ("from-switch", "to-switch"):
-        for name, entry in catalogue.items():
-            if f"request.{leg}" not in entry["legs"] or (leg == "from-switch"
-                                                          and name in NOT_RELAYED):
-                continue
-            body = examples["examples"][name][f"request.{leg}"]
-            base = {"msgType": f"{name}.request", "leg": leg, "receiver": _receiver(entry, leg)}
-            cases += [case(f"{name} to the {base['receiver']}: {comment}", ["Envelope"],
-                           "invalid", [req], **base, body=body, mutation=mutation,
-                           answer=answer)
-                      for mutation, comment, answer, req in ENVELOPE_MUTATIONS]
-            cases += [case(f"{name} to the {base['receiver']}: {comment}", [flag], "invalid",
-                           ["R-MSG-01"], **base, body=spoilt, mutation="none",
-                           answer=FORMAT_ERROR[flag])
-                      for flag, comment, spoilt in _spoilt_bodies(name, leg, body)
-                      if _schema_refuses(name, leg, spoilt)]
+    for name, leg, base, body in _requests():
+        cases += [case(f"{name} to the {base['receiver']}: {comment}", ["Envelope"],
+                       "invalid", [req], **base, body=body, mutation=mutation,
+                       answer=answer)
+                  for mutation, comment, answer, req in ENVELOPE_MUTATIONS]
+        cases += [case(f"{name} to the {base['receiver']}: {comment}", [flag], "invalid",
+                       ["R-MSG-01"], **base, body=spoilt, mutation="none",
+                       answer=FORMAT_ERROR[flag])
+                  for flag, comment, spoilt in _spoilt_bodies(name, leg, body)
+                  if _schema_refuses(name, leg, spoilt)]
     return cases
 
 
@@ -544,7 +578,9 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
     "message": ("MESSAGE", "MessageTest",
                 "Requests the switch sends a participant, and a participant the switch, spoilt "
                 "one way at a time",
-                [("envelope and body", message_cases)]),
+                [("envelope and body", message_cases),
+                 ("envelope of a rogue sender, or for a forgetful receiver",
+                  rogue_envelope_cases)]),
 }
 
 

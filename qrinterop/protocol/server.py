@@ -9,6 +9,7 @@ cannot burn an honest sender's nonces) and before its content is read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from qrinterop.profile import Profile
@@ -44,11 +45,13 @@ class Responder:
     """One participant's inbound checks and answers."""
 
     def __init__(self, profile: Profile, party: Party, keyring: KeyRing,
-                 guard: ReplayGuard | None) -> None:
+                 guard: ReplayGuard | None,
+                 verifier: Callable[[object, KeyRing], bool] = signature_ok) -> None:
         self.profile = profile
         self.party = party
         self.keyring = keyring
         self.guard = guard          # None: timestamps and nonces are not checked
+        self.verifier = verifier    # another only in a deliberately defective simulator
 
     def reply(self, request: object, body: dict) -> dict:
         """Sign an answer to ``request``, carrying over its test-case correlation ID."""
@@ -86,7 +89,7 @@ class Responder:
         sender = header.get("sender")
         if sender not in self.keyring:
             return message, self.refuse(message, BAD_SIGNATURE, f"unknown sender {sender!r}")
-        if verify and not signature_ok(message, self.keyring):
+        if verify and not self.verifier(message, self.keyring):
             return message, self.refuse(message, BAD_SIGNATURE)
         if header.get("receiver") != self.party.inst_id:
             return message, self.refuse(message, NOT_JSON, f"addressed to "

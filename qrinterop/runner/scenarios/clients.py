@@ -4,6 +4,7 @@ switch would. Every exchange lands in the current scenario's transcript."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from collections.abc import Callable, Sequence
@@ -256,27 +257,43 @@ class Injector:
         # them, so they are in no reconciliation file.
         self.vouchers: set[str] = set()
 
+    def speaking_as(self, sender: Party) -> Injector:
+        """The same injector speaking as another party: a peer that sends to an institution
+        straight, not through the switch."""
+        other = copy.copy(self)
+        other.sender = sender
+        return other
+
     def deliver(self, receiver: str, msg_type: str, body: dict,
                 tamper: Callable[[dict], None] | None = None,
                 header: dict | None = None, deliberate: bool = False,
-                copies: int = 1) -> dict | None:
+                copies: int = 1, between: int = 0) -> dict | None:
         """``header`` overrides header fields before signing (a correctly signed message that
         is stale, say); ``tamper`` changes the message after signing (a forged one);
         ``deliberate`` marks a message spoilt on purpose in some other way (passive checks
-        do not judge it); ``copies`` sends the very same message that many times (a replay)
-        and returns the last answer (None if it was no JSON)."""
+        do not judge it); ``copies`` sends the very same message that many times (a replay),
+        with ``between`` other messages (the same body, each sealed afresh) before each copy
+        after the first, so that a receiver that remembers only the last few nonces is
+        caught; returns the last answer (None if it was no JSON)."""
+        message = self._sealed(receiver, msg_type, body, header)
+        if tamper:
+            tamper(message)
+        answer = None
+        for copy_no in range(copies):
+            for _ in range(between if copy_no else 0):
+                self._post(receiver, self._sealed(receiver, msg_type, body, None), True)
+            answer = self._post(receiver, message, deliberate or tamper is not None)
+        return answer
+
+    def _sealed(self, receiver: str, msg_type: str, body: dict, header: dict | None) -> dict:
+        """A message signed by the sender, ``header`` fields set before signing."""
         message = seal(self.sender, msg_type, receiver, body, test_case_id=self.channel.test_case)
         if body.get("voucherNum"):
             self.vouchers.add(body["voucherNum"])
         if header:
             message["header"].update(header)
             message["signature"] = sign(self.sender.key, message["header"], message["body"])
-        if tamper:
-            tamper(message)
-        answer = None
-        for _ in range(copies):
-            answer = self._post(receiver, message, deliberate or tamper is not None)
-        return answer
+        return message
 
     def _post(self, receiver: str, message: dict, deliberate: bool) -> dict | None:
         self.channel.record("injector", self.sender.inst_id, receiver, "request", message,
