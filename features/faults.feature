@@ -101,3 +101,35 @@ Feature: When the network misbehaves (网络异常)
     When the payer scans the merchant code in the peer's wallet and pays 30.00 CNY
     Then the peer reports the payment as approved
     And the SUT acknowledged the switch's collection notice of that payment with response code "00"
+
+  @tc.FLT-03-<spoil> @req.R-SEC-02 @req.R-FLOW-03 @role.acquirer
+  Scenario Outline: The SUT's terminal does not take a forged "declined" answer to its status query (<spoil>)
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will spoil its answer to the SUT's next purchase with the fault "drop-answer"
+    And the switch will lose its result notices to the SUT
+    And the switch will answer the SUT's next status query with response code "30", its envelope spoilt as "<spoil>"
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT did not take the spoilt answer: it reports the purchase as approved once its queries found the outcome
+    And the payer account at the peer holds 70.00 CNY
+
+    Examples: answers that do not verify, whatever they claim
+      | spoil             | what the SUT gets                                      |
+      | altered-signature | its signature value altered                            |
+      | stranger-key      | correctly signed with a key nobody registered          |
+      | alg-rsa           | its SM2 signature labelled SHA256withRSA               |
+
+  @tc.FLT-04-<spoil> @req.R-SEC-02 @req.R-FLOW-02 @role.issuer
+  Scenario Outline: The SUT's wallet does not take a forged "declined" answer to its payment (<spoil>)
+    Given a payer account at the SUT holding 500.00 CNY
+    And a static merchant code of the peer acquirer for merchant "Noodle Bar"
+    And the switch will answer the SUT's next payment with response code "30", its envelope spoilt as "<spoil>"
+    When the payer scans the merchant code in the SUT's wallet and pays 12.50 CNY
+    Then the SUT did not take the spoilt answer: it reports the payment as approved once its queries found the outcome
+    And the payer account at the SUT holds 487.50 CNY
+
+    Examples: answers that do not verify, whatever they claim
+      | spoil             | what the SUT gets                                      |
+      | altered-signature | its signature value altered                            |
+      | stranger-key      | correctly signed with a key nobody registered          |
+      | alg-rsa           | its SM2 signature labelled SHA256withRSA               |

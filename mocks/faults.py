@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from qrinterop.protocol.envelope import with_altered_signature
+from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.envelope import sign, with_altered_signature
 
 #: An answer cut short: the start of a JSON message and nothing more.
 TRUNCATED = b'{"header": {"version": "1.0", "msgType": '
@@ -66,8 +67,12 @@ class FaultPlan:
             if not _same_kind(value, entry["params"][param]["default"]):
                 raise FaultError(f"params.{param}: {value!r} is not like its default "
                                  f"{entry['params'][param]['default']!r}")
-            if param == "code" and self.response_codes and value not in self.response_codes:
+            if param == "code" and self.response_codes and value not in self.response_codes \
+                    and value != entry["params"][param]["default"]:
                 raise FaultError(f"params.code: {value!r} is not one of the profile's codes")
+            if param == "spoil" and value not in ENVELOPE_SPOILS:
+                raise FaultError(f"params.spoil: {value!r} is not one of "
+                                 f"{', '.join(ENVELOPE_SPOILS)}")
         if not isinstance(spec.get("peer"), str):
             raise FaultError("peer: the participant's institution ID is required")
         if not isinstance(spec.get("msgType"), str | None):
@@ -92,20 +97,60 @@ class FaultPlan:
         self.faults.clear()
 
 
+def _signed_by_a_stranger(message: dict) -> dict:
+    """Signed again, correctly, with a key made now that nobody registered."""
+    return {**message, "signature": sign(SigningKey.generate(), message["header"],
+                                         message["body"])}
+
+
+def _labelled_rsa(message: dict) -> dict:
+    """The signature left as it is, labelled as another algorithm's."""
+    return {**message, "signature": {**message["signature"], "alg": "SHA256withRSA"}}
+
+
+def _unsigned(message: dict) -> dict:
+    return {k: v for k, v in message.items() if k != "signature"}
+
+
+#: How spoilt-answer spoils an answer's envelope, by its ``spoil`` parameter.
+ENVELOPE_SPOILS: dict[str, Callable[[dict], dict]] = {
+    "altered-signature": with_altered_signature,
+    "stranger-key": _signed_by_a_stranger,
+    "alg-rsa": _labelled_rsa,
+    "unsigned": _unsigned,
+}
+
+
 def spoil_reply(fault: Fault, reply: dict, recoded: Callable[[str], dict]) -> dict:
     """The answer message itself, spoilt: another response code (``recoded`` makes the
-    signed message for it) or an altered signature. Other faults leave it as it is."""
+    signed message for it), an altered signature, or both with another envelope spoilt.
+    Other faults leave it as it is."""
     if fault.name == "answer-code":
         return recoded(str(fault.params["code"]))
     if fault.name == "bad-signature-answer":
         return with_altered_signature(reply)
+    if fault.name == "spoilt-answer":
+        code = str(fault.params["code"])
+        return ENVELOPE_SPOILS[str(fault.params["spoil"])](
+            _claiming(reply, code, recoded) if code else reply)
     return reply
+
+
+def _claiming(reply: dict, code: str, recoded: Callable[[str], dict]) -> dict:
+    """An answer that claims the outcome ``code``: a query's answer keeps what it says of the
+    transaction and has its ``origRespCode`` changed (after signing: spoilt whatever else
+    is done to it), any other is ``recoded``."""
+    forged = recoded(code)
+    if "origRespCode" not in reply["body"]:
+        return forged
+    return {**reply, "body": {**reply["body"], "origRespCode": code,
+                              "origRespMsg": forged["body"]["respMsg"]}}
 
 
 async def spoil_answer(fault: Fault, request: web.Request,
                        answer: web.Response) -> web.StreamResponse:
     """The switch's answer on the wire, spoilt as ``fault`` says."""
-    if fault.name in ("answer-code", "bad-signature-answer"):
+    if fault.name in ("answer-code", "bad-signature-answer", "spoilt-answer"):
         return answer
     if fault.name == "answer-late":
         await asyncio.sleep(float(fault.params["delay_s"]))

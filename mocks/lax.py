@@ -94,3 +94,11 @@ def guard(defects: Defects, window_s: float) -> ReplayGuard:
     if defects.on("nonces-kept-a-minute"):
         return LaxGuard(window_s, ttl_s=SHORT_TTL_S)
     return ReplayGuard(window_s)
+
+
+def trusts(defects: Defects, request_type: str) -> bool:
+    """Whether this variant takes the answer to a ``request_type`` without verifying it: one
+    that checks the answers it acts on first (a purchase's) but not those that come later."""
+    return ((defects.on("query-answers-unverified") and request_type == "cpm.status_query.request")
+            or (defects.on("mpm-payment-answer-unverified")
+                and request_type == "mpm.payment.request"))

@@ -8,6 +8,7 @@ import yaml
 from behave import given, then, when
 
 from qrinterop.checks import wire
+from qrinterop.checks.transactions import in_status
 from qrinterop.codes.emv_mpm import rehomed
 from qrinterop.protocol.builders import (
     payment_code_application,
@@ -17,7 +18,7 @@ from qrinterop.protocol.builders import (
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, sign, with_altered_signature
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.bdd.vocabulary import observed, verify, voucher_of
+from qrinterop.runner.bdd.vocabulary import awaited, observed, verify, voucher_of
 from qrinterop.runner.processes.network import Participant
 from qrinterop.runner.scenarios.clients import Injector
 
@@ -261,3 +262,27 @@ def step_purchase_to_switch_again(context):
 @then("the SUT answers the second purchase as it answered the first")
 def step_same_answer(context):
     verify(context, wire.answered_alike(context.first_answer, context.answer))
+
+
+#: The requests whose answers a scenario spoils, as its sentences name them.
+REQUESTS = {"status query": "cpm.status_query.request", "payment": "mpm.payment.request",
+            "purchase": "cpm.purchase.request"}
+
+
+@given('the switch will answer the SUT\'s next {message} with response code "{code}", its '
+       'envelope spoilt as "{spoil}"')
+def step_spoilt_answer(context, message, code, spoil):
+    """A forged answer: it claims ``code`` but does not verify, so it is no answer at all."""
+    context.session.program_fault("spoilt-answer", msg_type=REQUESTS[message], code=code,
+                                  spoil=spoil)
+
+
+@then("the SUT did not take the spoilt answer: it reports the {what} as {status} once its "
+      "queries found the outcome")
+def step_spoilt_answer_ignored(context, what, status):
+    delays = context.session.profile.schedules["status_query"]["delays_s"]
+    ref = (context.purchase if what == "purchase" else context.payment)["ref"]
+    txn = awaited(lambda: context.sut.transaction(ref),
+                  lambda found: found["status"] != "unknown",
+                  sum(delays) * context.session.timing_scale + 2)
+    verify(context, in_status(f"{what} at the SUT", txn, status))
