@@ -133,3 +133,17 @@ Feature: When the network misbehaves (网络异常)
       | altered-signature | its signature value altered                            |
       | stranger-key      | correctly signed with a key nobody registered          |
       | alg-rsa           | its SM2 signature labelled SHA256withRSA               |
+
+  @tc.FLT-05-<spoil> @req.R-SEC-02 @role.switch
+  Scenario Outline: The SUT switch does not pass on a forged "declined" answer of the issuer (<spoil>)
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    And the wallet-w's wallet will answer the switch's next purchase with response code "30", its envelope spoilt as "<spoil>"
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the SUT did not pass the spoilt answer on: the peer acquirer reports the purchase as reversed once its queries found the outcome
+    And the payer account at the wallet-w holds 100.00 CNY
+
+    Examples: answers that do not verify, whatever they claim
+      | spoil             | what the SUT gets                                      |
+      | altered-signature | its signature value altered                            |
+      | stranger-key      | correctly signed with a key nobody registered          |

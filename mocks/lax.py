@@ -101,4 +101,5 @@ def trusts(defects: Defects, request_type: str) -> bool:
     that checks the answers it acts on first (a purchase's) but not those that come later."""
     return ((defects.on("query-answers-unverified") and request_type == "cpm.status_query.request")
             or (defects.on("mpm-payment-answer-unverified")
-                and request_type == "mpm.payment.request"))
+                and request_type == "mpm.payment.request")
+            or defects.on("switch-trusts-unverified-answers"))

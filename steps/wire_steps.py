@@ -277,12 +277,30 @@ def step_spoilt_answer(context, message, code, spoil):
                                   spoil=spoil)
 
 
+def outcome_after_queries(context, client, what: str) -> dict:
+    """``client``'s purchase or payment of the scenario once final, waiting as long as the
+    whole status-query schedule takes (and a margin), as a reversal may end it."""
+    delays = context.session.profile.schedules["status_query"]["delays_s"]
+    ref = (context.purchase if what == "purchase" else context.payment)["ref"]
+    return awaited(lambda: client.transaction(ref), lambda found: found["status"] != "unknown",
+                   sum(delays) * context.session.timing_scale + 2)
+
+
 @then("the SUT did not take the spoilt answer: it reports the {what} as {status} once its "
       "queries found the outcome")
 def step_spoilt_answer_ignored(context, what, status):
-    delays = context.session.profile.schedules["status_query"]["delays_s"]
-    ref = (context.purchase if what == "purchase" else context.payment)["ref"]
-    txn = awaited(lambda: context.sut.transaction(ref),
-                  lambda found: found["status"] != "unknown",
-                  sum(delays) * context.session.timing_scale + 2)
+    txn = outcome_after_queries(context, context.sut, what)
     verify(context, in_status(f"{what} at the SUT", txn, status))
+
+
+@given('the {party:Party}\'s wallet will answer the switch\'s next purchase with response code '
+       '"{code}", its envelope spoilt as "{spoil}"')
+def step_peer_spoilt_answer(context, party, code, spoil):
+    context.session.program_fault("spoilt-answer", party=party, code=code, spoil=spoil)
+
+
+@then("the SUT did not pass the spoilt answer on: the peer acquirer reports the purchase as "
+      "{status} once its queries found the outcome")
+def step_spoilt_answer_stopped(context, status):
+    txn = outcome_after_queries(context, context.counterpart, "purchase")
+    verify(context, in_status("purchase at the peer acquirer", txn, status))
