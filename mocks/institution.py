@@ -185,8 +185,8 @@ class Institution(Acquiring, Issuing, Node):
 
     def on_message(self, message: dict) -> dict:
         """The answer to a message that passed the checks every message gets."""
-        if message["header"]["sender"] != self.switch_id and not self.defects.on(
-                "accepts-requests-from-peers"):
+        from_peer = self.defects.on("accepts-requests-from-peers")
+        if message["header"]["sender"] != self.switch_id and not from_peer:
             return self.refuse(message, "11", "only the switch may send to a participant")
         handler = {"mpm.inquiry.request": self.on_inquiry,
                    "mpm.payment.request": self.on_mpm_payment,

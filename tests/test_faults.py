@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from mocks.faults import TRUNCATED, FaultError, FaultPlan, spoil_answer, spoil_reply
 from qrinterop.profile import load_profile
 from qrinterop.protocol.crypto import SigningKey
-from qrinterop.protocol.envelope import Party, beijing_now, seal
+from qrinterop.protocol.envelope import Party, beijing_now, seal, signature_ok
 
 PROFILE = load_profile()
 PEER = "10000001"
@@ -123,3 +123,36 @@ def test_a_late_answer_arrives_after_its_delay():
     assert loop_time.run_until_complete(_fetch("answer-late", delay_s=0.2)) == b'{"ok": true}'
     assert loop_time.time() - start >= 0.2
     loop_time.close()
+
+
+SWITCH = Party("90000000", SigningKey.generate())
+
+
+@pytest.mark.parametrize("spoil", ["altered-signature", "stranger-key", "alg-rsa", "unsigned"])
+def test_a_spoilt_answer_claims_its_code_and_does_not_verify(spoil):
+    """Whatever the spoilt answer says, the switch's key does not vouch for it."""
+    fault = plan().program({"fault": "spoilt-answer", "peer": PEER,
+                            "params": {"code": "30", "spoil": spoil}})
+    reply = seal(SWITCH, "mpm.payment.response", PEER, {"respCode": "00", "respMsg": "ok"})
+    forged = spoil_reply(fault, reply, lambda code: seal(
+        SWITCH, "mpm.payment.response", PEER, {"respCode": code, "respMsg": "no"}))
+    assert forged["body"]["respCode"] == "30"
+    assert not signature_ok(forged, SWITCH.key.public)
+
+
+def test_a_spoilt_query_answer_changes_the_outcome_it_reports_not_its_own_code():
+    fault = plan().program({"fault": "spoilt-answer", "peer": PEER, "params": {"code": "30"}})
+    reply = seal(SWITCH, "cpm.status_query.response", PEER,
+                 {"respCode": "00", "respMsg": "ok", "origRespCode": "00", "origRespMsg": "ok"})
+    forged = spoil_reply(fault, reply, lambda code: seal(
+        SWITCH, "cpm.status_query.response", PEER, {"respCode": code, "respMsg": "no"}))
+    assert (forged["body"]["respCode"], forged["body"]["origRespCode"]) == ("00", "30")
+
+
+def test_a_spoilt_answer_with_no_code_keeps_the_real_one_and_an_unknown_spoil_is_refused():
+    reply = seal(SWITCH, "mpm.payment.response", PEER, {"respCode": "00", "respMsg": "ok"})
+    kept = spoil_reply(plan().program({"fault": "spoilt-answer", "peer": PEER}), reply,
+                       lambda code: {})
+    assert kept["body"] == reply["body"] and kept["signature"] != reply["signature"]
+    with pytest.raises(FaultError, match=r"params\.spoil"):
+        plan().program({"fault": "spoilt-answer", "peer": PEER, "params": {"spoil": "x"}})
