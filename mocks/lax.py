@@ -91,7 +91,7 @@ def guard(defects: Defects, window_s: float) -> ReplayGuard:
         return LaxGuard(window_s, window_unit_s=60.0)
     if defects.on("short-nonce-memory") or defects.on("switch-short-nonce-memory"):
         return LaxGuard(window_s, nonces=SHORT_MEMORY)
-    if defects.on("nonces-kept-a-minute"):
+    if defects.on("nonces-kept-a-minute") or defects.on("switch-nonces-kept-a-minute"):
         return LaxGuard(window_s, ttl_s=SHORT_TTL_S)
     return ReplayGuard(window_s)
 
