@@ -189,22 +189,23 @@ def _stamped(seconds: float) -> dict:
         timespec="milliseconds")}
 
 
+def _timed(mutation: str, window: float) -> dict:
+    """A correctly signed message stamped off the receiver's clock, sent once or twice."""
+    return {"stale": {"header": _stamped(-600)},
+            "future": {"header": _stamped(window + 300)},
+            "replayed-inside-window": {"header": _stamped(20 - window), "copies": 2}}[mutation]
+
+
 def _envelope(context, mutation: str) -> tuple[Injector, dict]:
-    """Who sends a vector, and how its envelope is spoilt (Injector.deliver's arguments):
-    those that need the network or the profile's replay window are made here."""
+    """Who sends a vector, and how its envelope is spoilt (Injector.deliver's arguments)."""
     injector = context.session.injector
-    network = context.session.network
-    window = context.session.profile.business["replay"]["window_s"]["value"]
-    other = next(p for p in network.peers if p.id != injector.sender.inst_id)
+    other = next(p for p in context.session.network.peers if p.id != injector.sender.inst_id)
     if mutation == "peer-key":
         return injector, {"tamper": _signed_by(other)}
     if mutation == "from-a-peer":
-        return injector.speaking_as(Party(other.id, other.own_key, other.key_id)), {
-            "deliberate": True}
-    timed = {"stale": {"header": _stamped(-600)},
-             "future": {"header": _stamped(window + 300)},
-             "replayed-inside-window": {"header": _stamped(20 - window), "copies": 2}}
-    return injector, ENVELOPE.get(mutation) or timed[mutation]
+        return injector.speaking_as(Party(other.id, other.own_key, other.key_id)), ENVELOPE["none"]
+    return injector, ENVELOPE.get(mutation) or _timed(
+        mutation, context.session.profile.business["replay"]["window_s"]["value"])
 
 
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
