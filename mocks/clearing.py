@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections import defaultdict
 
+from mocks.defects import Defects
 from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import beijing_now
 
@@ -32,8 +33,10 @@ ACQUIRER_SIGN = {"cpm.purchase": 1, "mpm.payment": 1, "cpm.reversal": -1, "cpm.v
 
 
 class ClearingBook:
-    def __init__(self, db: sqlite3.Connection, switch_id: str, currency: str) -> None:
+    def __init__(self, db: sqlite3.Connection, switch_id: str, currency: str,
+                 defects: Defects | None = None) -> None:
         self.db, self.switch_id, self.currency = db, switch_id, currency
+        self.defects = defects or Defects()
         db.executescript(SCHEMA)
 
     def clear(self, msg_type: str, request: dict, voucher: str, settle_date: str,
@@ -47,9 +50,17 @@ class ClearingBook:
         merchant = request.get("merId") or (request.get("merchant") or {}).get("id")
         if merchant:
             record["merId"] = merchant
-        self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (voucher, record["msgType"], issuer, acquirer, request["amount"],
-                         settle_date, json.dumps(record, ensure_ascii=False), clock.now_s()))
+        keys = [voucher]
+        if self.defects.on("switch-clears-voids-under-original-voucher") \
+                and record["msgType"].endswith(".void"):
+            keys = [request.get("origVoucherNum") or voucher]   # taken: the void is lost
+        if self.defects.on("switch-clears-refunds-twice") \
+                and record["msgType"].endswith(".refund"):
+            keys.append(f"{voucher}/settled")       # once on the answer, once more on settling
+        for key in keys:
+            self.db.execute("INSERT OR IGNORE INTO cleared VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (key, record["msgType"], issuer, acquirer, request["amount"],
+                             settle_date, json.dumps(record, ensure_ascii=False), clock.now_s()))
 
     def payment(self, voucher: object, acquirer: str, msg_type: str) -> dict | None:
         """The reconciliation record of one of ``acquirer``'s cleared payments of
@@ -65,6 +76,21 @@ class ClearingBook:
         return record["msgType"] != "cpm.reversal" or self.payment(
             record.get("origVoucherNum"), record["acquirer"], "cpm.purchase") is not None
 
+    def _sign(self, msg_type: str) -> int:
+        """Which way ``msg_type`` moves money for the acquirer."""
+        if self.defects.on("switch-clears-voids-as-purchases") and msg_type.endswith(".void"):
+            return 1
+        if self.defects.on("switch-nets-refunds-as-payments") and msg_type.endswith(".refund"):
+            return 1
+        return ACQUIRER_SIGN[msg_type]
+
+    def _fen(self, amount: int) -> int:
+        """An amount as the file sums it: fen (defect switch-sums-file-in-yuan: through a
+        float number of yuan, truncated back to fen)."""
+        if self.defects.on("switch-sums-file-in-yuan"):
+            return int(amount / 100 * 100)
+        return amount
+
     def statement(self, participant: str, settle_date: str) -> dict:
         """The reconciliation file of ``participant`` for the clearing day ``settle_date``."""
         rows = self.db.execute("SELECT record, acquirer FROM cleared WHERE settle_date = ?"
@@ -73,13 +99,17 @@ class ClearingBook:
         records, totals, net = [], defaultdict(lambda: {"count": 0, "amount": 0}), 0
         for text, acquirer in rows:
             record = json.loads(text)
+            if self.defects.on("switch-omits-refunds-from-file") \
+                    and record["msgType"].endswith(".refund"):
+                continue
             role = "acquirer" if acquirer == participant else "issuer"
             records.append({**record, "role": role})
+            amount = self._fen(record["amount"])
             totals[record["msgType"]]["count"] += 1
-            totals[record["msgType"]]["amount"] += record["amount"]
-            sign = ACQUIRER_SIGN[record["msgType"]] * (1 if role == "acquirer" else -1)
+            totals[record["msgType"]]["amount"] += amount
+            sign = self._sign(record["msgType"]) * (1 if role == "acquirer" else -1)
             if self.moves_money(record):
-                net += sign * record["amount"]
+                net += sign * amount
         now = beijing_now()
         header = {"version": "1.0", "participant": participant, "switch": self.switch_id,
                   "clearingDate": f"{now:%Y}-{settle_date[:2]}-{settle_date[2:]}",

@@ -71,7 +71,7 @@ class Switch(Node):
         # MPM payments among them, by issuer and its order key: (request, clearing, acquirer).
         self.payments_lost: dict[tuple[str, str], tuple[dict, dict, str]] = {}
         self.book = ClearingBook(self.store.db, self.id,
-                                 self.profile.manifest["envelope"]["currency"])
+                                 self.profile.manifest["envelope"]["currency"], self.defects)
 
     # -- evidence -------------------------------------------------------------------------------
     # -- clearing data --------------------------------------------------------------------------
@@ -289,11 +289,15 @@ class Switch(Node):
         transaction by the catalogue's idempotency_key): the first final answer again if it is
         the same request, 12 if the ID or key now names another; None for a new request."""
         header, txn_key = message["header"], self._transaction_key(message)
+        if self.defects.on("switch-relays-repeated-refunds") and ".refund." in header["msgType"]:
+            return None
         earlier = self.store.earlier(header["sender"], header["msgId"], header["msgType"],
                                      txn_key)
         if earlier is None:
             return None
-        if earlier.request != self._request_text(message):
+        # defect: the whole envelope compared, whose msgId and nonce are new in every copy
+        by_envelope = self.defects.on("switch-compares-repeats-with-envelope")
+        if earlier.request != self._request_text(message) or by_envelope:
             return self.refuse(message, "12", "message ID or transaction key already names"
                                               " another request")
         if earlier.answer is None:      # claimed by a process that stopped before it was answered
@@ -435,8 +439,9 @@ class Switch(Node):
             else "acquirer"
         if side == "issuer" and await self.ask_acquirer(message, requester):
             return await self.route_mpm_query(message, requester, body)
+        by_txn = not self.defects.on("switch-finds-mpm-payments-by-order-only")
         payment = self.store.mpm_payment(
-            side, requester, body.get("origTxnNo"), body.get("origVoucherNum"),
+            side, requester, body.get("origTxnNo") if by_txn else None, body.get("origVoucherNum"),
             json.dumps([body.get("origOrderNo"), body.get("origOrderTime")]))
         if payment is None:
             return self.refuse(message, "35", f"no MPM payment of this {side} matches the query")
@@ -486,10 +491,13 @@ class Switch(Node):
         if issuer is None:
             return self.refuse(message, "44", "no participant owns this payment code")
         earlier = self.store.purchase_by_order(body["orderNo"], body["orderTime"], acquirer)
-        if earlier is not None and not self.defects.on("switch-forwards-repeated-purchases"):
+        if earlier is not None and not self.defects.on("switch-forwards-repeated-purchases") \
+                and (self.same_purchase(message, earlier)
+                     or not self.defects.on("switch-relays-altered-repeats")):
             return self.repeated_purchase(message, earlier)
         clearing = self.clearing()
-        if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"]:
+        if body["amount"] > self.profile.business["password"]["pin_free_limit_fen"]["value"] \
+                and not self.defects.on("switch-skips-password-step-up"):
             return await self.ask_for_password(message, issuer, acquirer, clearing)
         # On record, its outcome unknown, before the issuer sees it: if the switch stops
         # before the answer, queries find it and a reversal can name it (R-FLOW-04, -05).
@@ -502,11 +510,18 @@ class Switch(Node):
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
 
+    def same_purchase(self, message: dict, earlier: dict) -> bool:
+        """Whether a purchase under the orderNo and orderTime of ``earlier`` is the very same
+        request (merchant, terminal and all), not another one under a key already used."""
+        body = message["body"]
+        if self.defects.on("switch-compares-repeats-by-code-and-amount"):
+            return (body["code"], body["amount"]) == (earlier["code"], earlier["amount"])
+        return self._request_text(message) == earlier["request"]
+
     def repeated_purchase(self, message: dict, earlier: dict) -> dict:
         """The same purchase again (its orderNo and orderTime, R-FLOW-06) gets the first one's
         outcome as it stands and goes nowhere; another purchase under them is refused."""
-        body = message["body"]
-        if (body["code"], body["amount"]) != (earlier["code"], earlier["amount"]):
+        if not self.same_purchase(message, earlier):
             return self.refuse(message, "12", "orderNo and orderTime already name another"
                                               " purchase")
         return self.reply(message, {**self.profile.response(earlier["resp_code"]),
@@ -523,7 +538,8 @@ class Switch(Node):
         return facts
 
     # -- result notices ----------------------------------------------------------------------------
-    def notify_acquirer(self, voucher: str, test_case: str | None) -> None:
+    def notify_acquirer(self, voucher: str, test_case: str | None,
+                        side: str = "acquirer") -> None:
         """Tell the acquirer a purchase is final (R-FLOW-08), in the background: the notice is
         sent at once and again on the profile's schedule until a signed 00 comes back."""
         row = self.store.purchase_by_voucher(voucher)
@@ -534,7 +550,7 @@ class Switch(Node):
                   "settleKey": row["settle_key"], "amount": row["amount"],
                   "currency": row["currency"], "acquirer": row["acquirer"],
                   "issuer": row["issuer"]}
-        self.notify(row["acquirer"], "notice.result", notice, test_case)
+        self.notify(row[side], "notice.result", notice, test_case)
 
     def notify(self, receiver: str, msg_type: str, notice: dict, test_case: str | None) -> None:
         """Send a notice (``notice.result`` or ``mpm.collection_notice``) in the background,
@@ -614,7 +630,10 @@ class Switch(Node):
         if row is None:
             return self.refuse(message, "35", "no purchase of this issuer with that voucher")
         if row["resp_code"] == "70":
-            self.conclude(row["voucher_num"], body["resultCode"])
+            self.conclude(row["voucher_num"], body["resultCode"],
+                          message["header"].get("testCaseId"))
+            if body["resultCode"] != "00" and self.defects.on("switch-clears-declined-step-ups"):
+                self.clear_purchase(row["voucher_num"])
         elif row["resp_code"] != body["resultCode"]:
             return self.refuse(message, "35", f"the purchase is already final "
                                               f"(response code {row['resp_code']})")
@@ -632,6 +651,9 @@ class Switch(Node):
             return self.refuse(message, "35", "no purchase of this acquirer matches the query")
         if row["voucher_num"] in self.answers_lost:
             row = await self.ask_issuer(message, row)
+        if row["resp_code"] == "70" \
+                and self.defects.on("switch-reports-waiting-purchases-approved"):
+            row = {**row, "resp_code": "00"}
         return self.reply(message, {
             **self.profile.response("00"), "origRespCode": row["resp_code"],
             "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
@@ -676,12 +698,21 @@ class Switch(Node):
                                 clearing["settleDate"], self.settle_key(acquirer, clearing),
                                 password_due)
 
-    def conclude(self, voucher: str, resp_code: str) -> None:
-        """A waiting purchase becomes final; an approved one is cleared."""
+    def conclude(self, voucher: str, resp_code: str, test_case: str | None = None) -> None:
+        """A waiting purchase becomes final; an approved one is cleared, and its acquirer
+        told (R-FLOW-08)."""
         self.store.conclude_purchase(voucher, resp_code)
         if resp_code == "00":
-            self.notify_acquirer(voucher, None)
-            row = self.store.purchase_by_voucher(voucher)
+            if not self.defects.on("switch-never-notifies-after-step-up"):
+                # defect: told the institution that reported the password result instead
+                to_issuer = self.defects.on("switch-notifies-issuer-after-step-up")
+                self.notify_acquirer(voucher, test_case, "issuer" if to_issuer else "acquirer")
+            self.clear_purchase(voucher)
+
+    def clear_purchase(self, voucher: str) -> None:
+        """Clear a purchase on record, as its record says."""
+        row = self.store.purchase_by_voucher(voucher)
+        if row is not None:
             self.book.clear("cpm.purchase", {"orderNo": row["order_no"],
                                              "orderTime": row["order_time"],
                                              "amount": row["amount"], "currency": row["currency"]},
@@ -700,18 +731,25 @@ class Switch(Node):
             "acquirer": acquirer, "origTxnNo": original["txnNo"]}
         clearing = {**self.clearing(), "settleDate": original["settleDate"]} if kind == "void" \
             and self.defects.on("switch-void-on-original-clearing-day") else None
-        return await self.relay_financial(message, original["issuer"], acquirer=acquirer,
+        to_acquirer = self.defects.on("switch-relays-mpm-refunds-to-acquirer")
+        receiver = original["acquirer"] if mode == "mpm" and to_acquirer else original["issuer"]
+        as_refund = kind == "void" and self.defects.on("switch-relays-voids-as-refunds")
+        return await self.relay_financial(message, receiver, acquirer=acquirer,
                                           issuer=original["issuer"], extra=extra,
-                                          answered_by="issuer", clearing=clearing)
+                                          answered_by="issuer", clearing=clearing,
+                                          outbound_type=f"{mode}.refund.request" if as_refund
+                                          else None)
 
     async def relay_financial(self, message: dict, receiver: str, acquirer: str, issuer: str,
-                              extra: dict, answered_by: str, clearing: dict | None = None) -> dict:
+                              extra: dict, answered_by: str, clearing: dict | None = None,
+                              outbound_type: str | None = None) -> dict:
         """Forward a money-moving request with clearing data; add the settlement key and the
         answering institution (as ``answered_by``) to an approval on the way back."""
         clearing = clearing or self.clearing()
         told = {**clearing, "settleDate": f"{int(clearing['settleDate']) % 1231 + 1:04d}"} \
             if self.defects.on("switch-splits-settle-dates") else clearing
-        answer = await self.forward(message, receiver, {**message["body"], **told, **extra})
+        answer = await self.forward(message, receiver, {**message["body"], **told, **extra},
+                                    outbound_type)
         if isinstance(answer, str):
             return self.refuse(message, answer)
         body = answer["body"]
@@ -731,6 +769,8 @@ class Switch(Node):
                             re.ASCII):
             return web.json_response({"error": f"settleDate must be MMDD, got "
                                                f"{settle_date[:20]!r}"}, status=400)
+        if request.match_info["participant"] not in self.participants:
+            return web.json_response({"error": "no such participant"}, status=404)
         return web.json_response(self.book.statement(request.match_info["participant"],
                                                      settle_date),
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
@@ -742,6 +782,8 @@ def make_app(config: ServiceConfig) -> web.Application:
     app.router.add_routes(switch.tap.routes())
     app.router.add_get("/sim/reconciliation/{participant}", switch.get_reconciliation)
     app.router.add_routes(clock_routes())
+    # The same file through the test-control API, as any switch under test serves it.
+    app.router.add_get("/control/reconciliation/{participant}", switch.get_reconciliation)
     return app
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from mocks.ledger import open_database
 from qrinterop.protocol import clock
+from qrinterop.protocol.canonical import canonicalize
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mpm_orders (
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what 
     order_no TEXT NOT NULL, order_time TEXT NOT NULL, code TEXT NOT NULL, amount INTEGER NOT NULL,
     currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
     settle_key TEXT NOT NULL,
-    password_due REAL                               -- waiting for the payer until then
+    password_due REAL,                              -- waiting for the payer until then
+    request TEXT NOT NULL           -- its body, canonical JSON: is a repeat the same purchase?
 );
 CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving requests, for repeats
     sender TEXT NOT NULL, msg_type TEXT NOT NULL,
@@ -153,10 +155,10 @@ class SwitchStore:
                      password_due: float | None = None) -> None:
         """A purchase on record (``order`` is its request body), with its outcome so far."""
         self.db.execute(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (voucher, acquirer, issuer, order["orderNo"], order["orderTime"], order["code"],
              order["amount"], order["currency"], resp_code, settle_date, settle_key,
-             password_due))
+             password_due, canonicalize(order).decode("utf-8")))
 
     def purchase_by_order(self, order_no: object, order_time: object,
                           acquirer: str) -> Purchase | None:

@@ -3,7 +3,8 @@ with, and what reached them (each peer's tap, mocks/tap.py)."""
 
 from behave import given, then, when
 
-from qrinterop.checks import correlation, notices, reversals
+from qrinterop.checks import correlation, notices, reversals, switching, wire
+from qrinterop.protocol.builders import refund_to_switch
 from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
 
 
@@ -76,3 +77,97 @@ def step_notice_resent(context, party):
 @then('the {party:Party} acknowledged the second copy with response code "{code}"')
 def step_second_acknowledged(context, party, code):
     verify(context, notices.acknowledged(context.notices, ["06", code], f"the {party}"))
+
+
+def original(context) -> dict:
+    """The payment a refund or void of the scenario undoes: the terminal's earlier purchase,
+    else the wallet's payment."""
+    return getattr(context, "earlier", None) or context.payment
+
+
+@when("the peer acquirer voids that payment")
+def step_void_payment(context):
+    context.refund = context.peer.void(context.payment["voucherNum"])
+
+
+@then("the SUT relayed the {undo} to the {party:Party} as {msg_type}, which approved it")
+def step_undo_relayed(context, undo, party, msg_type):
+    """Every refund and void the SUT sent any peer about the original, to whom and how."""
+    voucher, mode = original(context)["voucherNum"], msg_type.split(".")[0]
+    found = [e for kind in (f"{mode}.refund", f"{mode}.void") for e in exchanged(
+        context, kind, context.session.network.sut.id, origVoucherNum=voucher)]
+    verify(context, switching.relayed_to(found, context.session.peer_participant(party).id,
+                                         msg_type, f"{undo}s of {voucher}"))
+
+
+@then("the SUT asked the {party:Party} for the payer's password, and it acknowledged")
+def step_password_asked(context, party):
+    found = exchanged_with(context, party, "cpm.additional_processing",
+                           orderNo=context.purchase["orderNo"])
+    verify(context, switching.held_for_password(found,
+                                                context.session.peer_participant(party).id))
+
+
+@then("the SUT answers that the purchase waits for the payer")
+def step_switch_says_waiting(context):
+    verify(context, switching.told_waiting(context.answer))
+
+
+@then("the SUT sent the {party:Party} the result notice of the purchase, acknowledged")
+def step_notice_sent(context, party):
+    verify(context, notices.acknowledged(result_notices(context, party, 1), ["00"],
+                                         f"the {party}"))
+
+
+@when("the peer acquirer sends the SUT the same purchase again for {amount:Money}")
+@when('the peer acquirer sends the SUT the same purchase again for merchant "{merchant}"')
+def step_altered_purchase(context, amount=None, merchant=None):
+    """The same orderNo and orderTime, another amount or merchant."""
+    body = {**context.purchase_body, "amount": amount or context.purchase_body["amount"]}
+    if merchant:
+        body["merchant"] = {**body["merchant"], "name": merchant, "id": "1" * 15}
+    context.answer = context.session.injector.deliver(context.session.network.sut.id,
+                                                      "cpm.purchase.request", body)
+
+
+@then("the SUT relayed the purchase to the {party:Party} once")
+def step_purchase_relayed_once(context, party):
+    found = exchanged_with(context, party, "cpm.purchase",
+                           orderNo=context.purchase_body["orderNo"])
+    verify(context, switching.relayed_once(found, "the purchase"))
+
+
+@when("the peer acquirer sends the SUT a refund of {amount:Money} of that purchase")
+@when("the peer acquirer sends the SUT the same refund again, with a fresh message ID and nonce")
+def step_refund_to_switch(context, amount=None):
+    """The harness, as the peer acquirer, sends the SUT switch a refund of its own."""
+    if amount is not None:
+        context.refund_body = refund_to_switch(context.earlier, amount)
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.refund.request", context.refund_body)
+    if amount is not None:
+        context.first_answer = context.answer
+
+
+@then("the SUT answers the second refund as it answered the first")
+def step_same_refund_answer(context):
+    verify(context, wire.answered_alike(context.first_answer, context.answer))
+
+
+@then("the SUT relayed the refund to the {party:Party} once")
+def step_refund_relayed_once(context, party):
+    found = exchanged_with(context, party, "cpm.refund",
+                           orderNo=context.refund_body["orderNo"])
+    verify(context, switching.relayed_once(found, "the refund"))
+
+
+@when("the peer's wallet asks the SUT what became of the payment, by the switch's txnNo")
+def step_query_payment(context):
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "mpm.payment_query.request",
+        {"origTxnNo": context.payment["txnNo"], "origMsgType": "mpm.payment"})
+
+
+@then("the SUT answers that the payment was approved, with its voucher number and amount")
+def step_switch_says_paid(context):
+    verify(context, switching.told_approved(context.answer, context.payment))

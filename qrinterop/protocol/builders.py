@@ -33,6 +33,15 @@ def purchase_to_switch(code: str, amount: int, acquirer: str, currency: str = "1
     }
 
 
+def refund_to_switch(purchase: dict, amount: int, currency: str = "156") -> dict:
+    """A CPM refund of ``purchase`` (as the acquirer's books show it) as the acquirer sends it
+    to the switch."""
+    now = beijing_now()
+    return {"orderNo": f"R{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
+            "origVoucherNum": purchase["voucherNum"], "amount": amount, "currency": currency,
+            "merId": purchase["merchantId"]}
+
+
 def payment_code_application(account_ref: str, currency: str = "156") -> dict:
     """A payment-code application (cpm.code_apply) as an issuer sends it to the switch."""
     now = beijing_now()

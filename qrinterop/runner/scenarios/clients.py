@@ -179,6 +179,12 @@ class ControlClient:
         return self.call("GET", f"/control/transactions?settleDate={settle_date}")[
             "transactions"]
 
+    def reconciliation(self, participant: str, settle_date: str | None = None) -> dict:
+        """A switch's reconciliation file for ``participant`` and the clearing day
+        ``settle_date`` (MMDD; by default the one under way)."""
+        path = f"/control/reconciliation/{quote(participant, safe='')}"
+        return self.call("GET", path + (f"?settleDate={settle_date}" if settle_date else ""))
+
     def set_risk_tier(self, account: str, tier: str) -> dict:
         return self.call("PUT", _account_path(account), {"riskTier": tier})
 
