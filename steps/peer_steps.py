@@ -85,11 +85,6 @@ def original(context) -> dict:
     return getattr(context, "earlier", None) or context.payment
 
 
-@when("the peer acquirer voids that payment")
-def step_void_payment(context):
-    context.refund = context.peer.void(context.payment["voucherNum"])
-
-
 @then("the SUT relayed the {undo} to the {party:Party} as {msg_type}, which approved it")
 def step_undo_relayed(context, undo, party, msg_type):
     """Every refund and void the SUT sent any peer about the original, to whom and how."""
