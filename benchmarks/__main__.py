@@ -1,5 +1,8 @@
 """Run the benchmarks and print their figures:
-``python -m benchmarks [certify|switch|lint|protocol|bundle]``.
+``python -m benchmarks [certify|switch|lint|protocol|bundle]``. Two measure the suite's
+power on the references instead, each with its own options (``--help``):
+``python -m benchmarks coverage`` (the refusals no scenario runs, ``refusals.py``) and
+``python -m benchmarks mutation`` (mutation testing, ``mutation.py``).
 
 Machines are noisy, so timings are medians of repeats, and the figures that matter are ratios
 measured in the same run (a certification against the bare cost of starting its network; the
@@ -9,6 +12,7 @@ batch command against the library it wraps).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
 from benchmarks import bundle_bench, certify_bench, lint_bench, protocol_bench, switch_bench
@@ -24,6 +28,12 @@ BENCHMARKS: dict[str, Callable[[bool], list[tuple[str, float]]]] = {
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["coverage"]:
+        from benchmarks import refusals
+        sys.exit(refusals.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["mutation"]:
+        from benchmarks import mutation
+        sys.exit(mutation.main(sys.argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("which", nargs="*", metavar="{" + ",".join(BENCHMARKS) + "}",
                         help="benchmarks to run (default: all)")

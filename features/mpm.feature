@@ -23,6 +23,14 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
     Then the SUT reports the payment as approved
     And the payer account at the SUT holds 487.50 CNY
 
+  @tc.MPM-BAL-01 @req.R-FLOW-01 @role.issuer
+  Scenario: The SUT's wallet pays a merchant code with the whole of the payer's balance
+    Given a payer account at the SUT holding 25.00 CNY
+    And a static merchant code of the peer acquirer for merchant "Noodle Bar"
+    When the payer scans the merchant code in the SUT's wallet and pays 25.00 CNY
+    Then the SUT reports the payment as approved
+    And the payer account at the SUT holds 0.00 CNY
+
   @tc.MPM-02 @req.R-MPM-05 @role.issuer
   Scenario: The SUT's wallet refuses a merchant code whose CRC does not match
     Given a payer account at the SUT holding 500.00 CNY

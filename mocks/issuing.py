@@ -66,7 +66,10 @@ class Issuing:
             with self.ledger.atomic() as db:
                 return self.ledger.record(db, **base, status="declined", resp_code="62")
         with self.ledger.atomic() as db:
-            if self.ledger.available(account) < amount:
+            needed = amount
+            if self.defects.on("wallet-balance-must-exceed-amount"):
+                needed += 1     # the balance must exceed the amount, not cover it
+            if self.ledger.available(account) < needed:
                 raise ControlError(422, "insufficient balance")
             if self.over_daily_limit(account, amount, static=order["codeType"] == "static",
                                      acquirer=order["acquirer"]):
@@ -214,7 +217,7 @@ class Issuing:
         if code is None:
             return None, "61"
         if code["used_at"] is not None and not self.defects.on("accept-reused-payment-code"):
-            return None, "72"
+            return None, "61" if self.defects.on("used-code-answers-unknown") else "72"
         self.ledger.mark_code_used(value)
         if self.expired(code):
             return None, "73"
@@ -339,6 +342,8 @@ class Issuing:
             if waiting is None:
                 raise ControlError(404, f"no purchase is waiting for the password of {account}")
             voucher, result = waiting["voucher_num"], PASSWORD_RESULTS[decision]
+            if decision != "confirm" and self.defects.on("password-cancel-is-wrong-password"):
+                result = PASSWORD_RESULTS["wrong-password"]
             if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]):
                 result = "64"
             db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?", (voucher,))
@@ -481,7 +486,8 @@ class Issuing:
         refunded = self.ledger.refunded(original["voucher_num"], "issuer")
         if voided and not self.defects.on("void-twice") and not (
                 kind == "refund" and self.defects.on("refund-after-void")):
-            return "45", "the purchase was voided"
+            return ("35" if self.defects.on("voided-answers-unknown") else "45"), \
+                "the purchase was voided"
         if kind == "void":
             return self.void_refusal(body, original, refunded)
         return self.refund_refusal(body, original, refunded)
@@ -503,6 +509,8 @@ class Issuing:
         if self.refund_too_late(original):
             return "39", "the refund window of the purchase is over"
         total, cap = refunded + body["amount"], original["amount"]
+        if self.defects.on("refund-cap-per-refund"):
+            total = body["amount"]      # each refund checked alone against what was paid
         if self.defects.on("refund-remainder-refused"):
             cap -= 1                # the exact remainder counted as one fen over
         if self.defects.on("refund-cap-one-fen-over"):

@@ -346,7 +346,8 @@ class Switch(Node):
     async def route_inquiry(self, message: dict, issuer: str, body: dict) -> dict:
         acquirer = self.acquirer_of(body["code"])
         if acquirer is None:
-            return self.refuse(message, "44", "no participant owns this merchant code")
+            return self.refuse(message, "31" if self.defects.on("switch-unroutable-merchant-31")
+                               else "44", "no participant owns this merchant code")
         txn_no = self.new_txn_no()
         answer = await self.forward(message, acquirer, {**body, "txnNo": txn_no, "issuer": issuer})
         if isinstance(answer, str):
@@ -489,7 +490,8 @@ class Switch(Node):
     async def route_purchase(self, message: dict, acquirer: str, body: dict) -> dict:
         issuer = self.issuer_of(body["code"])
         if issuer is None:
-            return self.refuse(message, "44", "no participant owns this payment code")
+            return self.refuse(message, "61" if self.defects.on("switch-unroutable-code-answers-61")
+                               else "44", "no participant owns this payment code")
         earlier = self.store.purchase_by_order(body["orderNo"], body["orderTime"], acquirer)
         if earlier is not None and not self.defects.on("switch-forwards-repeated-purchases") \
                 and (self.same_purchase(message, earlier)

@@ -69,12 +69,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=missing[marker]))
 
 
-def run_cli(*args: str, timeout: float = 120,
-            cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the installed ``qrinterop`` entry point as a user would, from another folder."""
+def run_cli(*args: str, timeout: float = 120, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``qrinterop`` entry point as a user would, from another folder
+    (``env``: variables added to ours)."""
     return subprocess.run([sys.executable, "-m", "qrinterop.cli", *args], capture_output=True,
                           text=True, timeout=timeout, cwd=cwd or Path("/"),
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"}, check=False)
+                          env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+                          check=False)
 
 
 def processes_mentioning(text: str) -> list[str]:

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from benchmarks import refusals
 from qrinterop.profile import load_profile
 from qrinterop.runner.bdd.suite import locate
+from qrinterop.runner.processes.services import COVERAGE_RC_VARIABLE
 from tests.conftest import (
     ROOT,
     ics_with,
@@ -57,9 +59,18 @@ SCHEMA = json.loads((ROOT / "qrinterop/report/report.schema.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def reference_run(tmp_path_factory):
+def measured(tmp_path_factory):
+    """The simulators of the two full certifications below (the reference institution's, the
+    reference switch's) run under coverage.py, writing here: the last test reads which
+    refusals of the references never ran (benchmarks/refusals.py)."""
+    folder = tmp_path_factory.mktemp("coverage")
+    return folder, {COVERAGE_RC_VARIABLE: str(refusals.write_rcfile(folder))}
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory, measured):
     run_dir = tmp_path_factory.mktemp("certify") / "run"
-    done = run_cli("certify", "--out", str(run_dir))
+    done = run_cli("certify", "--out", str(run_dir), env=measured[1], timeout=300)
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     return done, run_dir, report
 
@@ -262,12 +273,13 @@ def test_an_sut_without_a_feature_refuses_it(tmp_path):
                         "REF-04": "pass", "VOID-02": "pass"}, done.stdout
 
 
-def test_the_reference_switch_routes_between_the_peers(tmp_path):
+def test_the_reference_switch_routes_between_the_peers(tmp_path, measured):
     """The switch role: every SW- and switch message scenario passes, every requirement that
     binds a switch is tested, and the transcripts show what the peers exchanged with it."""
     run_dir = tmp_path / "run"
     done = run_cli("certify", "--ics", str(ROOT / "mocks/reference-switch-ics.yaml"),
-                   "--jobs", "2", "--out", str(run_dir))
+                   "--jobs", "2", "--out", str(run_dir), env=measured[1], timeout=300)
+    (measured[0] / "switch-certified").touch()
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert report["verdict"] == "conformant"
@@ -281,3 +293,19 @@ def test_the_reference_switch_routes_between_the_peers(tmp_path):
         encoding="utf-8").splitlines()]
     notices = [h for h in hops if h["pco"] == "peer" and h["msg_type"] == "notice.result.request"]
     assert [h["from"] for h in notices] == ["90000001"] * 2 and len({h["to"] for h in notices}) == 1
+
+
+def test_every_refusal_of_the_references_runs(measured, reference_run):
+    """Under the two full certifications above, every refusal of the references (a response
+    code other than 00, an HTTP error, a raise) runs, but those allowed with a reason
+    (benchmarks/refusals-allowed.json); an allowed one that now runs makes the list stale.
+    Either way, `python -m benchmarks coverage --update-allowlist` rewrites it."""
+    folder, _env = measured
+    if not (folder / "switch-certified").exists():
+        pytest.skip("the reference switch was not certified in this session")
+    lines, _totals = refusals.executed(folder)
+    missing, stale = refusals.judged(refusals.never_ran(refusals.references(), lines),
+                                     refusals.load_allowed())
+    assert not missing, "refusals no scenario runs (add a scenario, or allow with a reason):\n" \
+        + "\n".join(f"{r.file}:{r.line} {r.function} answers {r.what}" for r in missing)
+    assert not stale, f"allowed refusals that now run: {stale}"

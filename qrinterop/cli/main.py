@@ -367,14 +367,15 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
 
 def _write_conformance(path: Path, result: SelftestResult, wall_s: float) -> None:
     from qrinterop.profile import load_profile
-    from qrinterop.report.conformance import conformance_page
+    from qrinterop.report.conformance import conformance_page, keep_measured
     from qrinterop.runner.bdd.suite import locate
 
     try:
         suite = locate()
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
         page = conformance_page(load_profile(), suite.coverage(), result, wall_s,
                                 suite.behaviours())
-        path.write_text(page, encoding="utf-8")
+        path.write_text(keep_measured(old, page), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--conformance: cannot write {path}: {exc.strerror}") from None
     console.print(f"Wrote {path}")

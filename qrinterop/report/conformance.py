@@ -11,6 +11,7 @@ under instead.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from qrinterop.checks.passive import PASSIVE_REQUIREMENTS
@@ -155,3 +156,31 @@ def brief(ids: list[str], most: int = 3) -> str:
         stems.setdefault(stem, []).append(ident)
     return ", ".join(", ".join(group) if len(group) <= most else f"{stem}-* ({len(group)})"
                      for stem, group in stems.items())
+
+
+#: Sections other commands measure and write into the page (``python -m benchmarks coverage``,
+#: ``python -m benchmarks mutation``), each between its own markers; the selftest keeps them.
+MEASURED_BLOCK = re.compile(r"<!-- measured:(?P<name>[a-z-]+) -->\n(?P<body>.*?)"
+                            r"<!-- /measured:(?P=name) -->\n", re.DOTALL)
+
+
+def measured_block(name: str, body: str) -> str:
+    """``body`` between the markers of the measured section ``name``."""
+    return f"<!-- measured:{name} -->\n{body.rstrip()}\n<!-- /measured:{name} -->\n"
+
+
+def splice(page: str, name: str, body: str) -> str:
+    """``page`` with its measured section ``name`` replaced by ``body`` (appended if absent)."""
+    block = measured_block(name, body)
+    for found in MEASURED_BLOCK.finditer(page):
+        if found["name"] == name:
+            return page[:found.start()] + block + page[found.end():]
+    return page.rstrip("\n") + "\n\n" + block
+
+
+def keep_measured(old: str, new: str) -> str:
+    """The newly generated ``new`` page with the measured sections of the ``old`` one, which a
+    selftest does not measure and so must not drop."""
+    for found in MEASURED_BLOCK.finditer(old):
+        new = splice(new, found["name"], found["body"])
+    return new

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 #: The simulators' start deadline: the one an ICS's SUT gets unless its ICS says otherwise.
 READY_TIMEOUT_S = DEFAULT_READY_TIMEOUT_S
+#: Names a coverage.py configuration under which every simulator runs (see ``_measured``).
+COVERAGE_RC_VARIABLE = "QRINTEROP_COVERAGE_RC"
 
 
 @dataclass
@@ -55,8 +57,8 @@ class Service:
             [str(cwd), *filter(None, [os.environ.get("PYTHONPATH")])])}
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", self.module, "--config", str(self.config_file),
-                 "--fd", str(self.sock.fileno())],
+                [sys.executable, *_measured(), "-m", self.module,
+                 "--config", str(self.config_file), "--fd", str(self.sock.fileno())],
                 cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 pass_fds=[self.sock.fileno()], start_new_session=True)
         # Only the child may hold the socket: if it dies, callers get "connection refused"
@@ -291,6 +293,14 @@ class UrlService(ExternalService):
     def stop(self, grace_s: float = 3.0) -> None:
         pass
 
+
+
+def _measured() -> list[str]:
+    """``-m coverage run --rcfile RC`` when ``QRINTEROP_COVERAGE_RC`` names a coverage.py
+    configuration (``python -m benchmarks coverage``, the e2e tests): the simulators are
+    measured, each child writing its own data file; nothing otherwise."""
+    rcfile = os.environ.get(COVERAGE_RC_VARIABLE)
+    return ["-m", "coverage", "run", f"--rcfile={rcfile}"] if rcfile else []
 
 
 def _accepts(url: str) -> bool:
