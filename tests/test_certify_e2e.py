@@ -273,14 +273,18 @@ def test_an_sut_without_a_feature_refuses_it(tmp_path):
                         "REF-04": "pass", "VOID-02": "pass"}, done.stdout
 
 
-def test_the_reference_switch_routes_between_the_peers(tmp_path, measured):
-    """The switch role: every SW- and switch message scenario passes, every requirement that
-    binds a switch is tested, and the transcripts show what the peers exchanged with it."""
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def switch_run(tmp_path_factory, measured):
+    run_dir = tmp_path_factory.mktemp("certify-switch") / "run"
     done = run_cli("certify", "--ics", str(ROOT / "mocks/reference-switch-ics.yaml"),
                    "--jobs", "2", "--out", str(run_dir), env=measured[1], timeout=300)
-    (measured[0] / "switch-certified").touch()
-    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    return done, run_dir, json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+
+
+def test_the_reference_switch_routes_between_the_peers(switch_run):
+    """The switch role: every SW- and switch message scenario passes, every requirement that
+    binds a switch is tested, and the transcripts show what the peers exchanged with it."""
+    done, run_dir, report = switch_run
     assert done.returncode == 0, done.stdout + done.stderr
     assert report["verdict"] == "conformant"
     applied = {s["id"]: s for s in report["scenarios"] if s["verdict"] != "not_applicable"}
@@ -295,17 +299,19 @@ def test_the_reference_switch_routes_between_the_peers(tmp_path, measured):
     assert [h["from"] for h in notices] == ["90000001"] * 2 and len({h["to"] for h in notices}) == 1
 
 
-def test_every_refusal_of_the_references_runs(measured, reference_run):
+def test_every_refusal_of_the_references_runs(measured, reference_run, switch_run):
     """Under the two full certifications above, every refusal of the references (a response
     code other than 00, an HTTP error, a raise) runs, but those allowed with a reason
-    (benchmarks/refusals-allowed.json); an allowed one that now runs makes the list stale.
-    Either way, `python -m benchmarks coverage --update-allowlist` rewrites it."""
+    (benchmarks/refusals-allowed.json); an allowed one that now runs makes the list stale,
+    which is said, not failed (a refusal a timing-bound scenario reaches may run one night
+    and not the next). Either way, `python -m benchmarks coverage --update-allowlist`
+    rewrites it."""
     folder, _env = measured
-    if not (folder / "switch-certified").exists():
-        pytest.skip("the reference switch was not certified in this session")
     lines, _totals = refusals.executed(folder)
     missing, stale = refusals.judged(refusals.never_ran(refusals.references(), lines),
                                      refusals.load_allowed())
     assert not missing, "refusals no scenario runs (add a scenario, or allow with a reason):\n" \
         + "\n".join(f"{r.file}:{r.line} {r.function} answers {r.what}" for r in missing)
-    assert not stale, f"allowed refusals that now run: {stale}"
+    if stale:
+        warnings.warn(f"allowed refusals that now run (python -m benchmarks coverage "
+                      f"--update-allowlist): {stale}", stacklevel=1)
