@@ -345,8 +345,8 @@ class Issuing:
             voucher, result = waiting["voucher_num"], PASSWORD_RESULTS[decision]
             if decision != "confirm" and self.defects.on("password-cancel-is-wrong-password"):
                 result = PASSWORD_RESULTS["wrong-password"]
-            if result == "00" and not self.defects.on("password-confirm-skips-balance") \
-                    and not self.ledger.hold(db, voucher, account, waiting["amount"]):
+            if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]) \
+                    and not self.defects.on("password-confirm-skips-balance"):
                 result = "64"
             db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?", (voucher,))
             if result != "00" and self.defects.on("cancelled-code-reusable"):
