@@ -66,6 +66,14 @@ def step_purchase(context, amount):
         context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
 
 
+@when('the switch delivers its acknowledgement "{msg_type}" to the SUT as a request')
+def step_deliver_stray_answer(context, msg_type):
+    """A message valid on the switch's leg that no participant takes as a request: one of
+    the switch's own answers, posted to the SUT's /messages (a bare acknowledgement)."""
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, msg_type, context.session.profile.response("00"))
+
+
 @when("the switch delivers the same purchase again, with a fresh message ID and nonce")
 def step_purchase_again(context):
     context.answer = context.session.injector.deliver(
