@@ -121,6 +121,11 @@ def step_lose_purchase(context):
     context.session.program_fault("lose-request", party="peer")
 
 
+@given("the switch will drop its answer to the SUT's next reversal")
+def step_drop_reversal_answer(context):
+    context.session.program_fault("drop-answer", msg_type="cpm.reversal.request")
+
+
 @given("the switch will stop waiting for the SUT's answer to the next purchase")
 def step_abandon_purchase(context):
     context.session.program_fault("abandon-request")
