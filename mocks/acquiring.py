@@ -59,6 +59,9 @@ class Acquiring:
         """The merchant a code is for (a new one, or the one ``merchantId`` names) and, for
         a dynamic code, its amount and the order reference it is registered under."""
         merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
+        if merchant is not None and spec.get("name") and \
+                self.defects.on("merchant-code-makes-new-merchant"):
+            merchant, spec = None, {**spec, "merchantId": None}   # the name wins: a new one
         if merchant is None:
             if not spec.get("name"):
                 raise ControlError(400, f"no merchant {spec['merchantId']}: a new merchant"
