@@ -72,6 +72,17 @@ Feature: When the network misbehaves (网络异常)
     Then the SUT answers with response code "00"
     And the SUT reports the purchase as declined with response code "64"
 
+  @tc.REV-03 @req.R-FLOW-03 @role.acquirer
+  Scenario: The SUT's terminal sends its reversal again when the answer to it is lost
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will lose the SUT's next purchase on its way to the issuer
+    And the switch will drop its answer to the SUT's next reversal
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as unknown, not as failed
+    And the SUT reports the purchase as reversed once its queries found no outcome
+    And the payer account at the peer holds 100.00 CNY
+
   @tc.REV-02 @req.R-FLOW-05 @role.issuer
   Scenario: The SUT gives the money back when a purchase it approved too late is reversed
     Given a payer account at the SUT holding 100.00 CNY

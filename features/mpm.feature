@@ -113,3 +113,12 @@ Feature: Merchant-presented mode across institutions (收款扫码 / 主扫)
     Then the SUT refuses the payment
     And the SUT's acquirer booked no payment under that voucher
     And the SUT's acquirer credited the merchant 8.00 CNY in all
+
+  @tc.MPM-11 @req.R-FLOW-01 @role.acquirer
+  Scenario: A payment to a second merchant code of a merchant the SUT's acquirer already has credits that merchant
+    Given a static merchant code of the SUT's acquirer for merchant "Tea House"
+    And a dynamic merchant code of the SUT's acquirer for 12.00 CNY for that same merchant
+    And a payer account at the peer holding 100.00 CNY
+    When the payer scans the merchant code in the peer's wallet
+    Then the peer reports the payment as approved
+    And the SUT's acquirer credited the merchant of the first code 12.00 CNY in all

@@ -76,3 +76,26 @@ Feature: Password step-up above the pin-free limit (验密)
     When the peer acquirer's terminal scans the same payment code again for 10.00 CNY
     Then the peer acquirer reports the purchase as declined with response code "72"
     And the payer account at the SUT holds 2000.00 CNY
+
+  @tc.CPM-12 @req.R-FLOW-10 @role.issuer @feature.cpm-password
+  Scenario: The SUT's wallet refuses at the password step a purchase past the payer's daily limit
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier C
+    And the SUT's wallet shows a payment code for that account
+    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "33"
+    And the payer account at the SUT holds 2000.00 CNY
+
+  @tc.CPM-13 @req.R-FLOW-09 @role.issuer @feature.cpm-password
+  Scenario: The payer confirms in the SUT's wallet a purchase the balance no longer covers, and it is declined
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And the SUT's wallet shows a payment code for that account
+    And a dynamic merchant code of the peer's acquirer for 1000.00 CNY
+    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer reports the purchase as waiting for the payer
+    When the payer scans the merchant code in the SUT's wallet
+    Then the SUT reports the payment as approved
+    When the payer confirms the purchase with the password in the SUT's wallet
+    Then the peer acquirer reports the purchase as declined with response code "64" once it has queried it
+    And the payer account at the SUT holds 1000.00 CNY

@@ -59,6 +59,9 @@ class Acquiring:
         """The merchant a code is for (a new one, or the one ``merchantId`` names) and, for
         a dynamic code, its amount and the order reference it is registered under."""
         merchant = self.ledger.merchant(spec["merchantId"]) if spec.get("merchantId") else None
+        if merchant is not None and spec.get("name") and \
+                self.defects.on("merchant-code-makes-new-merchant"):
+            merchant, spec = None, {**spec, "merchantId": None}   # the name wins: a new one
         if merchant is None:
             if not spec.get("name"):
                 raise ControlError(400, f"no merchant {spec['merchantId']}: a new merchant"
@@ -183,6 +186,8 @@ class Acquiring:
                 "merId": txn["merchant_id"], "termId": self.terminal["id"]}
         for delay in self.profile.schedules["status_query"]["delays_s"]:
             answer = await self.to_switch("cpm.reversal.request", body, test_case)
+            if isinstance(answer, str) and self.defects.on("reversal-sent-once"):
+                return      # no answer taken as done: the purchase stays unknown
             if not isinstance(answer, str) and not self.maybe_on_its_way(txn, answer) and \
                     self.status_of(answer["body"]["respCode"]) != "unknown":
                 if answer["body"]["respCode"] == "00":

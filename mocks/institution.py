@@ -202,6 +202,8 @@ class Institution(Acquiring, Issuing, Node):
                    "mpm.refund.request": self.on_undo,
                    "mpm.void.request": self.on_undo}.get(message["header"]["msgType"])
         if handler is None:
+            if self.defects.on("acknowledges-messages-it-does-not-take"):
+                return self.reply(message, self.profile.response("00"))     # a catch-all ack
             return self.refuse(message, "10", "this institution does not take that message")
         try:
             return handler(message)

@@ -319,7 +319,8 @@ class Issuing:
         if refusal:
             return self.refuse(message, refusal)
         if self.over_daily_limit(code["account"], body["amount"], static=False,
-                                 acquirer=body["acquirer"]):
+                                 acquirer=body["acquirer"]) \
+                and not self.defects.on("daily-limit-skipped-at-password-step"):
             return self.refuse(message, "33", "over the payer's daily limit")
         self.ledger.add_step_up(body["voucherNum"], code, body)
         if self.defects.on("debit-before-password"):
@@ -344,7 +345,8 @@ class Issuing:
             voucher, result = waiting["voucher_num"], PASSWORD_RESULTS[decision]
             if decision != "confirm" and self.defects.on("password-cancel-is-wrong-password"):
                 result = PASSWORD_RESULTS["wrong-password"]
-            if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]):
+            if result == "00" and not self.ledger.hold(db, voucher, account, waiting["amount"]) \
+                    and not self.defects.on("password-confirm-skips-balance"):
                 result = "64"
             db.execute("UPDATE step_ups SET answered = 1 WHERE voucher_num = ?", (voucher,))
             if result != "00" and self.defects.on("cancelled-code-reusable"):

@@ -35,6 +35,14 @@ def step_dynamic_code(context, party, amount):
                                                                     amount=amount)
 
 
+@given("a dynamic merchant code of the SUT's acquirer for {amount:Money} for that same merchant")
+def step_dynamic_code_same_merchant(context, amount):
+    """A second code for the merchant the scenario's code is for, named by its merchantId."""
+    context.first_merchant = context.merchant
+    context.merchant = context.sut.create_merchant_code(
+        "Dynamic Order Shop", merchantId=context.merchant["merchantId"], amount=amount)
+
+
 @given("the merchant code was altered so that its CRC no longer matches")
 def step_corrupt_code(context):
     context.merchant["code"] = with_wrong_crc(context.merchant["code"])
@@ -209,3 +217,9 @@ def booked(client, ref: str) -> dict | None:
             return None
         raise
 
+
+@then("the SUT's acquirer credited the merchant of the first code {amount:Money} in all")
+def step_first_merchant_balance(context, amount):
+    balance = context.sut.merchant_balance(context.first_merchant["merchantId"])
+    verify(context, holds("balance at the SUT's acquirer of the merchant both codes are for",
+                          balance, amount))

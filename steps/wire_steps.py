@@ -66,6 +66,14 @@ def step_purchase(context, amount):
         context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
 
 
+@when('the switch delivers its acknowledgement "{msg_type}" to the SUT as a request')
+def step_deliver_stray_answer(context, msg_type):
+    """A message valid on the switch's leg that no participant takes as a request: one of
+    the switch's own answers, posted to the SUT's /messages (a bare acknowledgement)."""
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, msg_type, context.session.profile.response("00"))
+
+
 @when("the switch delivers the same purchase again, with a fresh message ID and nonce")
 def step_purchase_again(context):
     context.answer = context.session.injector.deliver(
@@ -111,6 +119,11 @@ def step_deliver_twice(context):
 @given("the switch will lose the SUT's next purchase on its way to the issuer")
 def step_lose_purchase(context):
     context.session.program_fault("lose-request", party="peer")
+
+
+@given("the switch will drop its answer to the SUT's next reversal")
+def step_drop_reversal_answer(context):
+    context.session.program_fault("drop-answer", msg_type="cpm.reversal.request")
 
 
 @given("the switch will stop waiting for the SUT's answer to the next purchase")
