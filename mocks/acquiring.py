@@ -368,19 +368,8 @@ class Acquiring:
         return self.reply(message, reply)
 
     def on_mpm_payment(self, message: dict) -> dict:
-        """Take or refuse a payment of an order; a refusal is remembered by its voucher, so
-        that a query from the switch (whose answer was lost) learns its code."""
-        reply = self.decide_mpm_payment(message)
-        if reply["body"]["respCode"] != "00":
-            self.refusals.setdefault(message["body"]["voucherNum"], reply["body"]["respCode"])
-        return reply
-
-    @cached_property
-    def refusals(self) -> dict[str, str]:
-        """The MPM payments this acquirer refused, by voucher: their response codes (in
-        memory; after a restart a refused payment is one never seen, 35, refused all the
-        same)."""
-        return {}
+        """Take or refuse a payment of an order, a refusal remembered (:meth:`remembered`)."""
+        return self.remembered(message, self.decide_mpm_payment(message))
 
     def on_payment_query(self, message: dict) -> dict:
         """The switch lost this acquirer's answer to an MPM payment and asks what became of
@@ -391,7 +380,7 @@ class Acquiring:
         txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'acquirer' AND"
                               " mode = 'MPM' AND kind = 'payment' AND ref = ?",
                               body["origVoucherNum"])
-        code = txn["resp_code"] if txn else self.refusals.get(body["origVoucherNum"])
+        code = txn["resp_code"] if txn else self.refused.get(body["origVoucherNum"])
         if code and self.defects.on("acquirer-query-approves-refusals"):
             code = "00"
         return self.tell_outcome(message, txn, code, "mpm.payment", origTxnNo=body["origTxnNo"])

@@ -169,6 +169,20 @@ class Institution(Acquiring, Issuing, Node):
                                       lambda code: self.reply(message,
                                                               self.profile.response(code)))
 
+    def remembered(self, message: dict, reply: dict) -> dict:
+        """``reply`` to ``message``, a refusal noted by the message's voucher first, so that
+        a query from the switch (whose answer was lost) learns its code."""
+        if reply["body"]["respCode"] != "00":
+            self.refused.setdefault(message["body"]["voucherNum"], reply["body"]["respCode"])
+        return reply
+
+    @cached_property
+    def refused(self) -> dict[str, str]:
+        """The purchases and MPM payments this institution refused, by voucher: their response
+        codes (in memory; after a restart a refused one is one never seen, 35, refused all
+        the same)."""
+        return {}
+
     def tell_outcome(self, message: dict, txn: dict | None, code: str | None,
                      orig_msg_type: str, **facts: str) -> dict:
         """The answer to the switch's query about a transaction this institution decided

@@ -8,7 +8,6 @@ import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
 
 from mocks.code_reader import check_merchant_code
 from mocks.control_api import (
@@ -224,18 +223,8 @@ class Issuing:
         return code, None
 
     def on_purchase(self, message: dict) -> dict:
-        """Decide a purchase; a decline is remembered by its voucher, so that a status query
-        from the switch (whose answer was lost) learns its code (:meth:`on_status_query`)."""
-        reply = self.decide_purchase(message)
-        if reply["body"]["respCode"] != "00":
-            self.declines.setdefault(message["body"]["voucherNum"], reply["body"]["respCode"])
-        return reply
-
-    @cached_property
-    def declines(self) -> dict[str, str]:
-        """The purchases this issuer declined, by voucher: their response codes (in memory;
-        after a restart a declined purchase is one never seen, 35, declined all the same)."""
-        return {}
+        """Decide a purchase, a decline remembered (:meth:`remembered`)."""
+        return self.remembered(message, self.decide_purchase(message))
 
     def on_status_query(self, message: dict) -> dict:
         """The switch lost this issuer's answer to a purchase and asks what became of it:
@@ -250,7 +239,7 @@ class Issuing:
         if txn is None and self.defects.on("issuer-query-by-order-only"):
             txn = self.ledger.one("SELECT * FROM transactions WHERE role = 'issuer' AND"
                                   " kind = 'payment' AND order_no = ?", body.get("origOrderNo"))
-        code = txn["resp_code"] if txn else self.declines.get(body["origVoucherNum"])
+        code = txn["resp_code"] if txn else self.refused.get(body["origVoucherNum"])
         if code and self.defects.on("issuer-query-approves-declines"):
             code = "00"
         return self.tell_outcome(message, txn, code, "cpm.purchase")

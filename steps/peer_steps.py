@@ -125,11 +125,11 @@ def step_altered_purchase(context, amount=None, merchant=None):
                                                       "cpm.purchase.request", body)
 
 
-@then("the SUT relayed the purchase to the {party:Party} once")
-def step_purchase_relayed_once(context, party):
-    found = exchanged_with(context, party, "cpm.purchase",
-                           orderNo=context.purchase_body["orderNo"])
-    verify(context, switching.relayed_once(found, "the purchase"))
+@then("the SUT relayed the {what:w} to the {party:Party} once")
+def step_relayed_once(context, what, party):
+    body = context.purchase_body if what == "purchase" else context.refund_body
+    found = exchanged_with(context, party, f"cpm.{what}", orderNo=body["orderNo"])
+    verify(context, switching.relayed_once(found, f"the {what}"))
 
 
 @when("the peer acquirer sends the SUT a refund of {amount:Money} of that purchase")
@@ -147,13 +147,6 @@ def step_refund_to_switch(context, amount=None):
 @then("the SUT answers the second refund as it answered the first")
 def step_same_refund_answer(context):
     verify(context, wire.answered_alike(context.first_answer, context.answer))
-
-
-@then("the SUT relayed the refund to the {party:Party} once")
-def step_refund_relayed_once(context, party):
-    found = exchanged_with(context, party, "cpm.refund",
-                           orderNo=context.refund_body["orderNo"])
-    verify(context, switching.relayed_once(found, "the refund"))
 
 
 @when("the peer's wallet asks the SUT what became of the payment, by the switch's txnNo")
