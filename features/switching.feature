@@ -138,3 +138,19 @@ Feature: What the SUT switch does after a purchase: refunds, voids, the password
     Then the peer reports the payment as approved
     When the peer's wallet asks the SUT what became of the payment, by the switch's txnNo
     Then the SUT answers that the payment was approved, with its voucher number and amount
+
+  @tc.SWX-11 @req.R-FLOW-06 @role.switch
+  Scenario: The SUT switch refuses, and relays to nobody, a refund under a used order with another amount
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 30.00 CNY with that payment code
+    When the peer acquirer sends the SUT a refund of 10.00 CNY of that purchase
+    And the peer acquirer sends the SUT the same refund again for 5.00 CNY
+    Then the SUT answers with response code "12"
+    And the SUT relayed the refund to the wallet-w once
+    And the payer account at the wallet-w holds 80.00 CNY
+
+  @tc.SWX-12 @req.R-CPM-02 @role.switch
+  Scenario: The SUT switch mints no payment code for a participant that registered none
+    When the acquirer-q, an acquirer only, applies to the SUT for a payment code
+    Then the SUT refuses it with response code 32

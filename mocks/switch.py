@@ -297,7 +297,9 @@ class Switch(Node):
             return None
         # defect: the whole envelope compared, whose msgId and nonce are new in every copy
         by_envelope = self.defects.on("switch-compares-repeats-with-envelope")
-        if earlier.request != self._request_text(message) or by_envelope:
+        # defect: the transaction key alone taken as the request, its amount never compared
+        by_key = self.defects.on("switch-answers-altered-repeats-from-record")
+        if (earlier.request != self._request_text(message) and not by_key) or by_envelope:
             return self.refuse(message, "12", "message ID or transaction key already names"
                                               " another request")
         if earlier.answer is None:      # claimed by a process that stopped before it was answered
@@ -321,6 +323,8 @@ class Switch(Node):
         """A payment code applied for by an issuer (cpm.code_apply): one of the issuer's own
         registered prefix and length, so that the switch routes it back to that issuer."""
         rules = [r for r in self.routes.code_rules if r.owner == issuer]
+        if not rules and self.defects.on("switch-mints-codes-for-any-applicant"):
+            rules = list(self.routes.code_rules)    # defect: whoever applies, from the table
         if not rules:
             return self.refuse(message, "32", "only an issuer with registered payment codes"
                                               " applies for them")

@@ -4,7 +4,8 @@ with, and what reached them (each peer's tap, mocks/tap.py)."""
 from behave import given, then, when
 
 from qrinterop.checks import correlation, notices, reversals, switching, wire
-from qrinterop.protocol.builders import refund_to_switch
+from qrinterop.protocol.builders import payment_code_application, refund_to_switch
+from qrinterop.protocol.envelope import Party
 from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
 
 
@@ -142,6 +143,24 @@ def step_refund_to_switch(context, amount=None):
         context.session.network.sut.id, "cpm.refund.request", context.refund_body)
     if amount is not None:
         context.first_answer = context.answer
+
+
+@when("the peer acquirer sends the SUT the same refund again for {amount:Money}")
+def step_altered_refund(context, amount):
+    """The same orderNo and orderTime (the refund's transaction key), another amount."""
+    context.answer = context.session.injector.deliver(
+        context.session.network.sut.id, "cpm.refund.request",
+        {**context.refund_body, "amount": amount})
+
+
+@when("the {party:Party}, an acquirer only, applies to the SUT for a payment code")
+def step_code_apply_by_acquirer(context, party):
+    """A participant with no payment codes registered asks the switch to mint one for it."""
+    other = context.session.peer_participant(party)
+    context.answer = context.session.injector.speaking_as(
+        Party(other.id, other.own_key, other.key_id)).deliver(
+        context.session.network.sut.id, "cpm.code_apply.request",
+        payment_code_application("HARNESS-ACCOUNT-1"))
 
 
 @then("the SUT answers the second refund as it answered the first")
