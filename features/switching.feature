@@ -154,3 +154,12 @@ Feature: What the SUT switch does after a purchase: refunds, voids, the password
   Scenario: The SUT switch mints no payment code for a participant that registered none
     When the acquirer-q, an acquirer only, applies to the SUT for a payment code
     Then the SUT refuses it with response code 32
+
+  @tc.SWX-13 @req.R-FLOW-09 @role.switch @feature.cpm-password
+  Scenario: The SUT switch refuses a payer's decision about a purchase that is already final
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 30.00 CNY with that payment code
+    When the wallet-w tells the SUT that the payer cancelled that purchase at the password prompt
+    Then the SUT answers with response code "35"
+    And the payer account at the wallet-w holds 70.00 CNY

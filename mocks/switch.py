@@ -641,6 +641,10 @@ class Switch(Node):
             if body["resultCode"] != "00" and self.defects.on("switch-clears-declined-step-ups"):
                 self.clear_purchase(row["voucher_num"])
         elif row["resp_code"] != body["resultCode"]:
+            if self.defects.on("switch-takes-latest-password-result"):    # defect: last word wins
+                self.conclude(row["voucher_num"], body["resultCode"],
+                              message["header"].get("testCaseId"))
+                return self.reply(message, self.profile.response("00"))
             return self.refuse(message, "35", f"the purchase is already final "
                                               f"(response code {row['resp_code']})")
         return self.reply(message, self.profile.response("00"))

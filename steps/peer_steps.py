@@ -163,6 +163,18 @@ def step_code_apply_by_acquirer(context, party):
         payment_code_application("HARNESS-ACCOUNT-1"))
 
 
+@when("the {party:Party} tells the SUT that the payer cancelled that purchase at the password "
+      "prompt")
+def step_late_cancel(context, party):
+    """A payer's decision (cpm.additional_processing_result) about a purchase already final."""
+    issuer = context.session.peer_participant(party)
+    context.answer = context.session.injector.speaking_as(
+        Party(issuer.id, issuer.own_key, issuer.key_id)).deliver(
+        context.session.network.sut.id, "cpm.additional_processing_result.request",
+        {"code": context.payment_code, "voucherNum": context.earlier["voucherNum"],
+         "resultCode": "30"})
+
+
 @then("the SUT answers the second refund as it answered the first")
 def step_same_refund_answer(context):
     verify(context, wire.answered_alike(context.first_answer, context.answer))
