@@ -163,3 +163,8 @@ Feature: What the SUT switch does after a purchase: refunds, voids, the password
     When the wallet-w tells the SUT that the payer cancelled that purchase at the password prompt
     Then the SUT answers with response code "35"
     And the payer account at the wallet-w holds 70.00 CNY
+
+  @tc.SWX-14 @req.R-FLOW-01 @role.switch
+  Scenario: The SUT switch mints no collection code for a participant that acquires nothing
+    When the wallet-w, an issuer only, applies to the SUT for a collection code for merchant "Corner Store"
+    Then the SUT refuses it with response code 32

@@ -338,7 +338,8 @@ class Switch(Node):
         """A collection code applied for by an acquirer (mpm.code_apply): a URL-form code that
         names the acquirer and, for a static code, the merchant, or, for a dynamic one, the
         acquirer's order, so that inquiries about it are routed back to that acquirer."""
-        if "acquirer" not in self.participants[acquirer]["roles"]:
+        anyone = self.defects.on("switch-mints-collection-codes-for-anyone")
+        if "acquirer" not in self.participants[acquirer]["roles"] and not anyone:
             return self.refuse(message, "32", "only an acquirer applies for collection codes")
         token = body["orderNo"] if body["codeType"] == "dynamic" else body["merchant"]["id"]
         default = self.profile.business["codes"]["dynamic_merchant_code_validity_s"]["value"] \

@@ -4,7 +4,11 @@ with, and what reached them (each peer's tap, mocks/tap.py)."""
 from behave import given, then, when
 
 from qrinterop.checks import correlation, notices, reversals, switching, wire
-from qrinterop.protocol.builders import payment_code_application, refund_to_switch
+from qrinterop.protocol.builders import (
+    collection_code_application,
+    payment_code_application,
+    refund_to_switch,
+)
 from qrinterop.protocol.envelope import Party
 from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
 
@@ -153,26 +157,36 @@ def step_altered_refund(context, amount):
         {**context.refund_body, "amount": amount})
 
 
-@when("the {party:Party}, an acquirer only, applies to the SUT for a payment code")
-def step_code_apply_by_acquirer(context, party):
-    """A participant with no payment codes registered asks the switch to mint one for it."""
+def as_peer(context, party: str, msg_type: str, body: dict) -> None:
+    """The harness, as the peer ``party``, sends the SUT switch a request of its own."""
     other = context.session.peer_participant(party)
     context.answer = context.session.injector.speaking_as(
         Party(other.id, other.own_key, other.key_id)).deliver(
-        context.session.network.sut.id, "cpm.code_apply.request",
-        payment_code_application("HARNESS-ACCOUNT-1"))
+        context.session.network.sut.id, msg_type, body)
+
+
+@when("the {party:Party}, an acquirer only, applies to the SUT for a payment code")
+def step_code_apply_by_acquirer(context, party):
+    """A participant with no payment codes registered asks the switch to mint one for it."""
+    as_peer(context, party, "cpm.code_apply.request",
+            payment_code_application("HARNESS-ACCOUNT-1"))
+
+
+@when('the {party:Party}, an issuer only, applies to the SUT for a collection code for '
+      'merchant "{merchant}"')
+def step_collection_code_by_issuer(context, party, merchant):
+    """A participant that acquires nothing asks the switch for a collection code."""
+    as_peer(context, party, "mpm.code_apply.request", collection_code_application(
+        context.session.peer_participant(party).id, merchant))
 
 
 @when("the {party:Party} tells the SUT that the payer cancelled that purchase at the password "
       "prompt")
 def step_late_cancel(context, party):
     """A payer's decision (cpm.additional_processing_result) about a purchase already final."""
-    issuer = context.session.peer_participant(party)
-    context.answer = context.session.injector.speaking_as(
-        Party(issuer.id, issuer.own_key, issuer.key_id)).deliver(
-        context.session.network.sut.id, "cpm.additional_processing_result.request",
-        {"code": context.payment_code, "voucherNum": context.earlier["voucherNum"],
-         "resultCode": "30"})
+    as_peer(context, party, "cpm.additional_processing_result.request",
+            {"code": context.payment_code, "voucherNum": context.earlier["voucherNum"],
+             "resultCode": "30"})
 
 
 @then("the SUT answers the second refund as it answered the first")

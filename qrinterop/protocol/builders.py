@@ -52,6 +52,16 @@ def payment_code_application(account_ref: str, currency: str = "156") -> dict:
             "currency": currency, "validitySeconds": 60}
 
 
+def collection_code_application(applicant: str, merchant: str, currency: str = "156") -> dict:
+    """A static collection-code application (mpm.code_apply) as an acquirer sends it to the
+    switch, for a merchant of ``applicant``'s."""
+    now = beijing_now()
+    return {"orderNo": f"C{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
+            "merchant": {"id": f"{applicant[:7]}00000001", "name": merchant, "mcc": "5411",
+                         "city": "BEIJING"},
+            "codeType": "static", "codeOwner": "merchant", "currency": currency}
+
+
 def purchase_from_switch(code: str, amount: int, acquirer: str, currency: str = "156") -> dict:
     """A CPM purchase as the switch forwards it to the issuer."""
     return {**purchase_to_switch(code, amount, acquirer, currency), "acquirer": acquirer,
