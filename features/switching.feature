@@ -168,3 +168,13 @@ Feature: What the SUT switch does after a purchase: refunds, voids, the password
   Scenario: The SUT switch mints no collection code for a participant that acquires nothing
     When the wallet-w, an issuer only, applies to the SUT for a collection code for merchant "Corner Store"
     Then the SUT refuses it with response code 32
+
+  @tc.SWX-15 @req.R-FLOW-06 @role.switch
+  Scenario: The SUT switch refuses a purchase under an order still at the issuer, with another amount
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    And the wallet-w will answer the SUT's next purchase late, though within the time the SUT waits
+    When the peer acquirer sends the SUT a purchase of 30.00 CNY for that payment code, and the same purchase for 40.00 CNY while the first is at the wallet-w
+    Then the SUT answers with response code "12"
+    And the SUT relayed the purchase to the wallet-w once
+    And the payer account at the wallet-w holds 70.00 CNY

@@ -1,12 +1,16 @@
 """An SUT switch seen from the simulated institutions around it: the faults they answer it
 with, and what reached them (each peer's tap, mocks/tap.py)."""
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
 from behave import given, then, when
 
 from qrinterop.checks import correlation, notices, reversals, switching, wire
 from qrinterop.protocol.builders import (
     collection_code_application,
     payment_code_application,
+    purchase_to_switch,
     refund_to_switch,
 )
 from qrinterop.protocol.envelope import Party
@@ -21,6 +25,15 @@ def step_issuer_answers_late(context, party):
     session = context.session
     session.program_fault("answer-late", "cpm.purchase.request", party,
                           delay_s=session.seconds("switch_response_timeout_s") + 1)
+
+
+@given("the {party:Party} will answer the SUT's next purchase late, though within the time the "
+      "SUT waits")
+def step_issuer_answers_slowly(context, party):
+    """A fifth of a switch's wait: long enough for a copy of the purchase to arrive meanwhile."""
+    session = context.session
+    session.program_fault("answer-late", "cpm.purchase.request", party,
+                          delay_s=session.seconds("switch_response_timeout_s") / 5)
 
 
 @given("the {party:Party} will not acknowledge the SUT's next result notice")
@@ -128,6 +141,29 @@ def step_altered_purchase(context, amount=None, merchant=None):
         body["merchant"] = {**body["merchant"], "name": merchant, "id": "1" * 15}
     context.answer = context.session.injector.deliver(context.session.network.sut.id,
                                                       "cpm.purchase.request", body)
+
+
+def copy_while_under_way(context, party: str, copy: dict) -> tuple[dict | None, dict | None]:
+    """The answers to the scenario's purchase and to ``copy`` of it, sent once the first has
+    reached ``party`` and while the SUT still waits for its answer."""
+    session, order = context.session, context.purchase_body["orderNo"]
+    send = functools.partial(session.injector.deliver, session.network.sut.id,
+                             "cpm.purchase.request")
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(send, context.purchase_body)
+        awaited(lambda: exchanged_with(context, party, "cpm.purchase", orderNo=order), bool,
+                session.seconds("switch_response_timeout_s"))
+        second = send(copy)
+        return first.result(), second
+
+
+@when("the peer acquirer sends the SUT a purchase of {amount:Money} for that payment code, and "
+      "the same purchase for {other:Money} while the first is at the {party:Party}")
+def step_copy_under_way(context, amount, other, party):
+    context.purchase_body = purchase_to_switch(context.payment_code, amount,
+                                               acquirer=context.session.network.peers[0].id)
+    context.first_answer, context.answer = copy_while_under_way(
+        context, party, {**context.purchase_body, "amount": other})
 
 
 @then("the SUT relayed the {what:w} to the {party:Party} once")
