@@ -2,7 +2,7 @@
 with, and what reached them (each peer's tap, mocks/tap.py)."""
 
 import functools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from behave import given, then, when
 
@@ -143,9 +143,8 @@ def step_altered_purchase(context, amount=None, merchant=None):
                                                       "cpm.purchase.request", body)
 
 
-def copy_while_under_way(context, party: str, copy: dict) -> tuple[dict | None, dict | None]:
-    """The answers to the scenario's purchase and to ``copy`` of it, sent once the first has
-    reached ``party`` and while the SUT still waits for its answer."""
+def copy_while_under_way(context, party: str, copy: dict) -> tuple[Future, dict | None]:
+    """The purchase under way, and the answer to ``copy`` of it sent while it is at ``party``."""
     session, order = context.session, context.purchase_body["orderNo"]
     send = functools.partial(session.injector.deliver, session.network.sut.id,
                              "cpm.purchase.request")
@@ -153,8 +152,7 @@ def copy_while_under_way(context, party: str, copy: dict) -> tuple[dict | None, 
         first = pool.submit(send, context.purchase_body)
         awaited(lambda: exchanged_with(context, party, "cpm.purchase", orderNo=order), bool,
                 session.seconds("switch_response_timeout_s"))
-        second = send(copy)
-        return first.result(), second
+        return first, send(copy)
 
 
 @when("the peer acquirer sends the SUT a purchase of {amount:Money} for that payment code, and "
@@ -162,8 +160,9 @@ def copy_while_under_way(context, party: str, copy: dict) -> tuple[dict | None, 
 def step_copy_under_way(context, amount, other, party):
     context.purchase_body = purchase_to_switch(context.payment_code, amount,
                                                acquirer=context.session.network.peers[0].id)
-    context.first_answer, context.answer = copy_while_under_way(
+    first, context.answer = copy_while_under_way(
         context, party, {**context.purchase_body, "amount": other})
+    context.first_answer = first.result()
 
 
 @then("the SUT relayed the {what:w} to the {party:Party} once")
