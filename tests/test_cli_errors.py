@@ -95,14 +95,25 @@ def test_institution_that_fails_to_start_is_inconclusive(tmp_path, defect_ics):
     assert processes_mentioning(str(run_dir)) == []
 
 
-def _serve(run_dir):
+def _serve(run_dir, sigint_ignored=False):
+    """``qrinterop serve`` started and ready; ``sigint_ignored``: as a background job of a
+    script starts it, SIGINT ignored from the start."""
     process = subprocess.Popen([sys.executable, "-m", "qrinterop.cli", "serve", "--out",
                                 str(run_dir)], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+                               if sigint_ignored else None)
     for line in process.stdout:
         if "Press Ctrl-C" in line:
             return process
     raise AssertionError("serve did not start")
+
+
+def test_ctrl_c_stops_a_harness_started_with_sigint_ignored(tmp_path):
+    process = _serve(tmp_path / "serve", sigint_ignored=True)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+    assert _wait_until_gone(str(tmp_path / "serve")) == []
 
 
 def _wait_until_gone(text, timeout_s=10.0):

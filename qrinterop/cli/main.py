@@ -410,6 +410,10 @@ def _terminate(_signum: int, _frame: object) -> None:
 
 def main(args: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # Started from a background job (``cmd &`` in a script, nohup), a process inherits SIGINT
+    # ignored, and Python then leaves it so: Ctrl-C (or a supervisor's SIGINT) must still stop
+    # the harness and its services.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         sys.exit(cli.main(args=args, prog_name="qrinterop", standalone_mode=False) or 0)
     except click.exceptions.Exit as exc:
