@@ -15,7 +15,7 @@ from qrinterop.codes.emv_mpm import with_wrong_crc
 from qrinterop.errors import ControlRefused
 from qrinterop.protocol.builders import inquiry_from_switch, mpm_payment_from_switch, new_txn_no
 from qrinterop.protocol.fields import encrypt_field
-from qrinterop.runner.bdd.vocabulary import verify, voucher_of
+from qrinterop.runner.bdd.vocabulary import delivered, verify, voucher_of
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
@@ -127,13 +127,6 @@ def step_merchant_credited(context, amount, party="peer"):
 
 
 # -- the harness as the switch toward the SUT's acquirer ------------------------------------------
-def deliver_to_sut(context, msg_type: str, body: dict) -> dict | None:
-    """``body`` delivered to the SUT by the injector, as the switch, the answer kept."""
-    context.answer = context.session.injector.deliver(context.session.network.sut.id,
-                                                      msg_type, body)
-    return context.answer
-
-
 def payer_field(context, readable: bool = True) -> dict:
     """The payer's details as the switch passes them on: encrypted for the SUT's newest
     registered key, or (not ``readable``) for the switch's own, which the SUT cannot open."""
@@ -147,7 +140,7 @@ def payer_field(context, readable: bool = True) -> dict:
 @when("the switch asks the SUT's acquirer about that merchant code again for the peer's wallet")
 def step_switch_inquiry(context):
     context.txn_no = new_txn_no()
-    deliver_to_sut(context, "mpm.inquiry.request", inquiry_from_switch(
+    delivered(context, "mpm.inquiry.request", inquiry_from_switch(
         context.merchant["code"], context.txn_no, context.session.network.peers[0].id))
     context.orders = [*getattr(context, "orders", []), context.txn_no]
 
@@ -158,7 +151,7 @@ def pay_order(context, txn_no: str, amount: int, currency: str = "156",
     context.payment_body = mpm_payment_from_switch(
         txn_no, amount, currency, payer_field(context, readable),
         context.session.network.peers[0].id)
-    deliver_to_sut(context, "mpm.payment.request", context.payment_body)
+    delivered(context, "mpm.payment.request", context.payment_body)
 
 
 @when("the switch delivers the payment of {amount:Money} for that order")

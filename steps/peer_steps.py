@@ -14,7 +14,7 @@ from qrinterop.protocol.builders import (
     refund_to_switch,
 )
 from qrinterop.protocol.envelope import Party
-from qrinterop.runner.bdd.vocabulary import answered, awaited, exchanged, verify
+from qrinterop.runner.bdd.vocabulary import answered, awaited, delivered, exchanged, verify
 
 
 @given("the {party:Party} will answer the SUT's next purchase only after the SUT stops waiting")
@@ -139,8 +139,7 @@ def step_altered_purchase(context, amount=None, merchant=None):
     body = {**context.purchase_body, "amount": amount or context.purchase_body["amount"]}
     if merchant:
         body["merchant"] = {**body["merchant"], "name": merchant, "id": "1" * 15}
-    context.answer = context.session.injector.deliver(context.session.network.sut.id,
-                                                      "cpm.purchase.request", body)
+    delivered(context, "cpm.purchase.request", body)
 
 
 def copy_while_under_way(context, party: str, copy: dict) -> tuple[Future, dict | None]:
@@ -178,8 +177,7 @@ def step_refund_to_switch(context, amount=None):
     """The harness, as the peer acquirer, sends the SUT switch a refund of its own."""
     if amount is not None:
         context.refund_body = refund_to_switch(context.earlier, amount)
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.refund.request", context.refund_body)
+    delivered(context, "cpm.refund.request", context.refund_body)
     if amount is not None:
         context.first_answer = context.answer
 
@@ -187,9 +185,7 @@ def step_refund_to_switch(context, amount=None):
 @when("the peer acquirer sends the SUT the same refund again for {amount:Money}")
 def step_altered_refund(context, amount):
     """The same orderNo and orderTime (the refund's transaction key), another amount."""
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.refund.request",
-        {**context.refund_body, "amount": amount})
+    delivered(context, "cpm.refund.request", {**context.refund_body, "amount": amount})
 
 
 def as_peer(context, party: str, msg_type: str, body: dict) -> None:
@@ -231,9 +227,8 @@ def step_same_refund_answer(context):
 
 @when("the peer's wallet asks the SUT what became of the payment, by the switch's txnNo")
 def step_query_payment(context):
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "mpm.payment_query.request",
-        {"origTxnNo": context.payment["txnNo"], "origMsgType": "mpm.payment"})
+    delivered(context, "mpm.payment_query.request",
+              {"origTxnNo": context.payment["txnNo"], "origMsgType": "mpm.payment"})
 
 
 @then("the SUT answers that the payment was approved, with its voucher number and amount")

@@ -24,7 +24,7 @@ from qrinterop.protocol.builders import (
     reversal_from_switch,
     undo_from_switch,
 )
-from qrinterop.runner.bdd.vocabulary import awaited, exchanged, observed, verify
+from qrinterop.runner.bdd.vocabulary import awaited, delivered, exchanged, observed, verify
 from qrinterop.runner.scenarios.clients import ControlRefused
 
 
@@ -292,40 +292,34 @@ def step_peer_refunds_approved(context):
 
 # -- after the purchase: refunds, voids and reversals delivered to the SUT as the switch ------
 
-def deliver(context, msg_type: str, body: dict) -> None:
-    """Deliver ``body`` to the SUT as the switch; its answer is the scenario's."""
-    context.answer = context.session.injector.deliver(context.session.network.sut.id,
-                                                      msg_type, body)
-
-
 @when("the switch delivers a reversal of that purchase")
 def step_deliver_reversal(context):
     context.reversal_body = reversal_from_switch(context.purchase_body)
-    deliver(context, "cpm.reversal.request", context.reversal_body)
+    delivered(context, "cpm.reversal.request", context.reversal_body)
 
 
 @when("the switch delivers the same reversal again, under a voucher of its own")
 def step_deliver_reversal_again(context):
-    deliver(context, "cpm.reversal.request", {**context.reversal_body, **clearing_now()})
+    delivered(context, "cpm.reversal.request", {**context.reversal_body, **clearing_now()})
 
 
 @when("the switch delivers a reversal of a purchase the SUT never saw")
 def step_deliver_unknown_reversal(context):
     acquirer = context.session.network.peers[0].id
     never = purchase_from_switch(context.payment_code, 4000, acquirer=acquirer)
-    deliver(context, "cpm.reversal.request", reversal_from_switch(never))
+    delivered(context, "cpm.reversal.request", reversal_from_switch(never))
 
 
 @when("the switch delivers a {kind:w} of {amount:Money} of that purchase")
 def step_deliver_undo(context, kind, amount):
     context.undo_body, context.undo_type = undo_from_switch(context.purchase_body, amount), \
         f"cpm.{kind}.request"
-    deliver(context, context.undo_type, context.undo_body)
+    delivered(context, context.undo_type, context.undo_body)
 
 
 @when("the switch delivers the same refund again, under a voucher of its own")
 def step_deliver_undo_again(context):
-    deliver(context, context.undo_type, {**context.undo_body, **clearing_now()})
+    delivered(context, context.undo_type, {**context.undo_body, **clearing_now()})
 
 
 @then("the SUT answers the copy with response code {codes}")

@@ -18,7 +18,7 @@ from qrinterop.protocol.builders import (
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, sign, with_altered_signature
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.bdd.vocabulary import awaited, observed, verify, voucher_of
+from qrinterop.runner.bdd.vocabulary import awaited, delivered, observed, verify, voucher_of
 from qrinterop.runner.processes.network import Participant
 from qrinterop.runner.scenarios.clients import Injector
 
@@ -45,8 +45,7 @@ def step_tampered_purchase(context, amount):
     def alter(message):
         message["body"]["amount"] = amount * 10
 
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.purchase.request", body, tamper=alter)
+    delivered(context, "cpm.purchase.request", body, tamper=alter)
 
 
 @when("the switch delivers a purchase of {amount:Money} for that payment code, signed "
@@ -54,30 +53,26 @@ def step_tampered_purchase(context, amount):
 def step_stale_purchase(context, amount, seconds):
     body = peer_purchase(context, amount)
     signed_at = beijing_now() - timedelta(seconds=seconds)
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.purchase.request", body,
-        header={"timestamp": signed_at.isoformat(timespec="milliseconds")})
+    delivered(context, "cpm.purchase.request", body,
+              header={"timestamp": signed_at.isoformat(timespec="milliseconds")})
 
 
 @when("the switch delivers a purchase of {amount:Money} for that payment code")
 def step_purchase(context, amount):
     context.purchase_body = peer_purchase(context, amount)
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
+    delivered(context, "cpm.purchase.request", context.purchase_body)
 
 
 @when('the switch delivers its acknowledgement "{msg_type}" to the SUT as a request')
 def step_deliver_stray_answer(context, msg_type):
     """A message valid on the switch's leg that no participant takes as a request: one of
     the switch's own answers, posted to the SUT's /messages (a bare acknowledgement)."""
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, msg_type, context.session.profile.response("00"))
+    delivered(context, msg_type, context.session.profile.response("00"))
 
 
 @when("the switch delivers the same purchase again, with a fresh message ID and nonce")
 def step_purchase_again(context):
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
+    delivered(context, "cpm.purchase.request", context.purchase_body)
 
 
 @then('the SUT answers the second delivery with response code "{code}"')
@@ -269,8 +264,7 @@ def step_inquiry_to_switch(context, payload):
 @when("the peer acquirer sends the SUT the same purchase again, with a fresh message ID and "
       "nonce")
 def step_purchase_to_switch_again(context):
-    context.answer = context.session.injector.deliver(
-        context.session.network.sut.id, "cpm.purchase.request", context.purchase_body)
+    delivered(context, "cpm.purchase.request", context.purchase_body)
 
 
 @then("the SUT answers the second purchase as it answered the first")

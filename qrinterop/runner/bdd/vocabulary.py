@@ -82,6 +82,14 @@ def awaited(fetch: Callable[[], T], done: Callable[[T], bool], within_s: float) 
     return value
 
 
+def delivered(context: Context, msg_type: str, body: dict, **options: Any) -> dict | None:
+    """``body`` delivered to the SUT by the injector, as the switch (``options``: how it is
+    spoilt, ``Injector.deliver``'s); the answer is the scenario's, and returned."""
+    context.answer = context.session.injector.deliver(context.session.network.sut.id,
+                                                      msg_type, body, **options)
+    return context.answer
+
+
 def voucher_of(context: Context, outcome: dict | None, what: str) -> Any:
     """The voucher number of ``outcome``, an earlier step's payment or purchase, for a step
     that refunds, voids or reads it. One that was refused (None) or not approved has none:
