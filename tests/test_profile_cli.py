@@ -42,10 +42,28 @@ def test_diff_names_added_removed_and_changed(tmp_path):
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     done = run_cli("profile", "diff", "--json", "cn-interconnect/1.0", str(new))
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"added": ["R-SEC-09"], "removed": [removed["id"]],
-                                       "changed": [{"id": changed, "fields": ["level"]}]}
-    human = run_cli("profile", "diff", "cn-interconnect/1.0", str(new)).stdout
-    assert "added    R-SEC-09" in human and f"removed  {removed['id']}" in human
+    answer = json.loads(done.stdout)
+    assert {k: answer[k] for k in ("added", "removed", "changed")} == {
+        "added": ["R-SEC-09"], "removed": [removed["id"]],
+        "changed": [{"id": changed, "fields": ["level"]}]}
+    # a copy without changes.json explains nothing: every difference is shown unexplained
+    assert set(answer["unexplained"]) == {f"requirements.json:requirements/{rid}"
+                                          for rid in ("R-SEC-09", removed["id"], changed)}
+    human = run_cli("profile", "diff", "--check", "cn-interconnect/1.0", str(new))
+    assert human.returncode == 1
+    assert "added    R-SEC-09" in human.stdout and f"removed  {removed['id']}" in human.stdout
+    assert f"changed  requirements.json:requirements/{changed}  UNEXPLAINED" in human.stdout
+
+
+def test_every_difference_from_1_0_has_a_reason_and_every_citation_an_address():
+    """The release's promise: `profile diff` explains each change, and what 1.1 cites can
+    be read (the registry's own-choice entries give a reason instead of an address)."""
+    done = run_cli("profile", "diff", "--check", "--json", "cn-interconnect/1.0",
+                   "cn-interconnect/1.1")
+    assert done.returncode == 0, json.loads(done.stdout)["unexplained"]
+    assert PROFILE.name == "cn-interconnect/1.1"
+    for ident, source in PROFILE.sources.items():
+        assert source.get("address") or source["strength"] == "own", ident
 
 
 def test_unknown_profile_and_broken_profile_are_one_line_errors(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from qrinterop.profile import DATA_DIR, ProfileError, load_profile
+from qrinterop.profile import DATA_DIR, ProfileError, load_profile, profile_folder
 from qrinterop.protocol.crypto import ALGORITHM, SigningKey, key_id
 from qrinterop.protocol.envelope import (
     Party,
@@ -221,7 +221,8 @@ def test_save_and_load_key(tmp_path, key):
 def test_bundled_profile_loads(profile):
     """The bundled profile is the standard every run certifies against."""
     assert profile.id == "cn-interconnect"
-    assert profile.version == "1.0"
+    assert profile.version == "1.1"
+    assert load_profile(profile_folder("cn-interconnect/1.0")).version == "1.0"     # kept
     assert {"R-SEC-02", "R-CPM-03"} <= set(profile.requirements)
     for req_id, req in profile.requirements.items():
         assert req["id"] == req_id

@@ -115,6 +115,18 @@ class _Fatal(Exception):
 
 
 # -- public entry points ------------------------------------------------------------------------
+def named_profile(path: Path) -> str | None:
+    """The profile an ICS file names, read before the file is checked (its features are
+    checked against that profile); None when it names none that can be read, in which case
+    checking the file says why."""
+    try:
+        document = yaml.safe_load(path.read_bytes())
+    except (OSError, yaml.YAMLError):
+        return None
+    name = document.get("profile") if isinstance(document, dict) else None
+    return name if isinstance(name, str) and re.fullmatch(r"[a-z0-9-]+/\d+\.\d+", name) else None
+
+
 def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> Ics:
     """Read and check an ICS file for a run; any problem is a :class:`UsageError` naming file
     and line. Key file paths and the command's workdir in the model returned are absolute:

@@ -8,8 +8,9 @@ the problem named, never halfway through a certification.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from referencing import Registry, Resource
 
 DATA_DIR = Path(__file__).parent / "data"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-DEFAULT_PROFILE = ("cn-interconnect", "1.0")
+DEFAULT_PROFILE = ("cn-interconnect", "1.1")
 
 
 class ProfileError(Exception):
@@ -67,6 +68,8 @@ class Profile:
     schedules: dict[str, dict]
     faults: dict[str, dict]
     scaled: frozenset[str] = frozenset()      # timing parameters a test environment may shorten
+    sources: dict[str, dict] = field(default_factory=dict)    # the registry, by id
+    changes: dict = field(default_factory=dict)               # changes.json: why it differs
 
     @property
     def id(self) -> str:
@@ -75,6 +78,16 @@ class Profile:
     @property
     def version(self) -> str:
         return self.manifest["version"]
+
+    @property
+    def name(self) -> str:
+        """``<id>/<version>``, as an ICS names the profile."""
+        return f"{self.id}/{self.version}"
+
+    def cited(self, entry: dict) -> list[dict]:
+        """The registry entries an item of the profile (a requirement's ``source``, a
+        response code, a timing parameter...) rests on, each with its ``id``."""
+        return [{"id": ident, **self.sources[ident]} for ident in entry.get("sources", ())]
 
     def applies(self, requirement: dict, roles: AbstractSet[str],
                 features: AbstractSet[str]) -> bool:
@@ -129,9 +142,25 @@ class Profile:
         return f"{base}{entry['schema']}#/$defs/{kind}.{leg}"
 
 
+def profile_folder(reference: str | None = None) -> Path:
+    """The folder of a profile named ``<id>/<version>`` (a bundled one) or by its path;
+    None: the default. A name that is neither is a :class:`ProfileError` listing the
+    bundled ones."""
+    if reference is None:
+        return DATA_DIR.joinpath(*DEFAULT_PROFILE)
+    for folder in (DATA_DIR / reference, Path(reference)):
+        if "/" in reference and (folder / "profile.json").is_file():
+            return folder
+    folder = Path(reference)
+    if (folder / "profile.json").is_file():
+        return folder
+    known = ", ".join(f"{p.parent.name}/{p.name}" for p in sorted(DATA_DIR.glob("*/*")))
+    raise ProfileError(f"no profile {reference!r} (bundled: {known}; or give a folder)")
+
+
 def load_profile(folder: Path | None = None) -> Profile:
-    """Load and check a profile folder (default: the bundled cn-interconnect 1.0)."""
-    folder = folder or DATA_DIR.joinpath(*DEFAULT_PROFILE)
+    """Load and check a profile folder (default: the bundled cn-interconnect 1.1)."""
+    folder = folder or profile_folder()
     manifest = _checked(folder / "profile.json", "profile.schema.json")
     files = manifest["files"]
     requirements = _checked(folder / files["requirements"], "requirements.schema.json")
@@ -146,6 +175,15 @@ def load_profile(folder: Path | None = None) -> Profile:
     catalogue_path = folder / files["messages"]
     messages = _checked(catalogue_path, "message-catalogue.schema.json")
     _check_message_files(catalogue_path, messages)
+    sources = (_checked(folder / files["sources"], "sources.schema.json")["sources"]
+               if "sources" in files else {})
+    changes = (_checked(folder / files["changes"], "changes.schema.json")
+               if "changes" in files else {})
+    _check_citations(folder, files, sources, requirements=requirements, response_codes=codes,
+                     timing=timing, features=features, business=business, faults=faults,
+                     messages=messages, changes=changes,
+                     routing=_read_json(folder / files["routing"]),
+                     emv_mpm=_read_json(folder / files["emv_mpm"]))
     return Profile(
         folder=folder,
         manifest=manifest,
@@ -158,7 +196,32 @@ def load_profile(folder: Path | None = None) -> Profile:
         schedules=timing.get("schedules", {}),
         faults=faults,
         scaled=frozenset(k for k, v in timing["parameters"].items() if v.get("scaled")),
+        sources=sources,
+        changes=changes,
     )
+
+
+def _citations(document: object) -> Iterator[str]:
+    """Every source id a profile document names, in any ``sources`` list at any depth."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "sources" and isinstance(value, list):
+                yield from (v for v in value if isinstance(v, str))
+            else:
+                yield from _citations(value)
+    elif isinstance(document, list):
+        for value in document:
+            yield from _citations(value)
+
+
+def _check_citations(folder: Path, files: dict, sources: dict, **documents: object) -> None:
+    """A citation must name an entry of the sources registry: a typo would otherwise pass for
+    provenance. A profile without a registry (1.0) cites nothing by id."""
+    for name, document in documents.items():
+        unknown = sorted(set(_citations(document)) - set(sources))
+        if unknown:
+            raise ProfileError(f"{folder / files[name]}: cites unknown source(s) "
+                               f"{', '.join(unknown)} (not in the profile's sources registry)")
 
 
 def _check_fault_requirements(path: Path, faults: dict, requirements: dict) -> None:

@@ -19,6 +19,7 @@ from qrinterop.codes.routing import code_registration
 from qrinterop.errors import UsageError
 from qrinterop.ics.model import Ics, Sut
 from qrinterop.ics.service_config import ServiceConfig
+from qrinterop.profile import profile_folder
 from qrinterop.protocol.crypto import KeyFormatError, SigningKey, VerifyKey
 from qrinterop.protocol.keyring import registered
 from qrinterop.protocol.transport import MESSAGE_PATH
@@ -145,7 +146,9 @@ def build_network(suite: Suite, ics: Ics, run_dir: Path, secrets_dir: Path,
             module="mocks.switch" if part is switch else "mocks.institution",
             config_file=run_dir / "services" / f"{part.id}.json",
             log_file=run_dir / "logs" / f"{part.id}.log", sock=sock))
-    _write_configs(network, run_dir, secrets_dir, ics.sut.timing_scale)
+    # Every simulator follows the profile version the SUT's ICS certifies against.
+    _write_configs(network, run_dir, secrets_dir, ics.sut.timing_scale,
+                   profile_folder(ics.profile))
     return network
 
 
@@ -215,7 +218,7 @@ def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
 
 
 def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
-                   timing_scale: float) -> None:
+                   timing_scale: float, profile_dir: Path) -> None:
     for folder in ("services", "logs", "state"):
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
     registrations = network.registrations()
@@ -226,6 +229,7 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
     for part in network.participants:
         config = ServiceConfig(
             id=part.id, key_id=part.key_id, timing_scale=timing_scale,
+            profile_dir=str(profile_dir),
             state_file=str(run_dir / "state" / f"{part.id}.sqlite"),
             participants=tuple(registrations), **_identity(network, part))
         if part.key is not None:       # an SUT the harness starts has a key of its own

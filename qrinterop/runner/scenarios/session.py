@@ -158,7 +158,11 @@ class Session:
     def not_applicable(self, tags: list[str]) -> str | None:
         """Why a scenario with these tags does not apply to the SUT, or None if it does:
         ``@role.X`` (any one claimed), ``@feature.Y`` (every one declared) and ``@absent.Z``
-        (none declared: behaviour that would contradict the ICS)."""
+        (none declared: behaviour that would contradict the ICS); ``@req.R`` names a
+        requirement of the profile in use (a scenario written for a later version checks
+        a rule an earlier one does not have)."""
+        if absent := sorted(set(tag_values(tags, "req.")) - set(self.profile.requirements)):
+            return f"requirement(s) not in profile {self.profile.name}: {', '.join(absent)}"
         roles = set(tag_values(tags, "role."))
         if roles and not roles & self.roles:
             return (f"role not claimed: needs {' or '.join(sorted(roles))}, "
