@@ -29,10 +29,9 @@ from mocks.defects import catalogue
 from mocks.institution import make_app
 from mocks.service import CONFIG_SCHEMA, serve
 from qrinterop.errors import UsageError
-from qrinterop.ics.loader import load_ics
+from qrinterop.ics.loader import load_ics, profile_for
 from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError
 from qrinterop.inputs import load_checked
-from qrinterop.profile import load_profile
 from qrinterop.protocol.transport import MESSAGE_PATH, listen
 
 KEYS = Path(__file__).with_name("keys")
@@ -41,7 +40,8 @@ NETWORK = Path(__file__).with_name("network.json")
 
 def from_ics(path: Path) -> ServiceConfig:
     """A configuration from the institution's own ICS, before it knows any run's network."""
-    ics = load_ics(path, set(catalogue()), set(load_profile().features))
+    profile = profile_for(path)
+    ics = load_ics(path, set(catalogue()), set(profile.features))
     if ics.signing_key is None or ics.codes is None:
         sys.exit(f"{path}: the reference needs the keys and codes of its ICS")
     state = Path(tempfile.mkdtemp(prefix="qrinterop-reference-")) / "state.sqlite"
@@ -51,7 +51,7 @@ def from_ics(path: Path) -> ServiceConfig:
         codes=described["codes"], terminal=described.get("terminal", {}),
         roles=ics.institution.roles, url=ics.sut.url, control_url=ics.sut.control_url,
         switch_id=json.loads(NETWORK.read_text(encoding="utf-8"))["switch"]["id"],
-        timing_scale=ics.sut.timing_scale)
+        timing_scale=ics.sut.timing_scale, profile_dir=str(profile.folder))
 
 
 def main() -> None:

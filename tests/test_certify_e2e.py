@@ -105,7 +105,7 @@ def test_report_json_follows_its_schema_and_names_the_run(reference_run):
     Draft202012Validator(SCHEMA).validate(report)
     run = report["run"]
     assert run["harness"]["name"] == "qrinterop"
-    assert (run["profile"]["id"], run["profile"]["version"]) == ("cn-interconnect", "1.0")
+    assert (run["profile"]["id"], run["profile"]["version"]) == ("cn-interconnect", "1.1")
     assert run["sut"]["id"] == "10000001"
     assert run["started"] <= run["finished"]
 

@@ -16,7 +16,7 @@ from qrinterop.judging.verdicts import (
     run_verdict,
     scenario_verdict,
 )
-from qrinterop.profile import load_profile
+from qrinterop.profile import load_profile, profile_folder
 from qrinterop.report.document import Claims, build_report, requirement_entries
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.bdd.vocabulary import parse_money
@@ -176,9 +176,12 @@ def test_suite_coverage_reads_every_feature_file():
 
 
 def test_scenarios_needing_an_undeclared_feature_are_not_applicable():
-    session = Session.__new__(Session)          # not_applicable() reads only the claims
+    session = Session.__new__(Session)  # not_applicable() reads only the claims and profile
     session.roles, session.features = {"issuer"}, {"sm2"}
-    assert session.not_applicable(["role.issuer", "feature.sm2"]) is None
+    session.profile = load_profile(profile_folder("cn-interconnect/1.0"))
+    assert session.not_applicable(["role.issuer", "feature.sm2", "req.R-SEC-01"]) is None
+    assert session.not_applicable(["role.issuer", "req.R-XYZ-99"]) == (
+        "requirement(s) not in profile cn-interconnect/1.0: R-XYZ-99")
     assert "partial-refund" in session.not_applicable(["role.issuer", "feature.partial-refund"])
     assert "role not claimed" in session.not_applicable(["role.acquirer"])
 

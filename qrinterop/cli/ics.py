@@ -57,11 +57,12 @@ def check_command(file: Path, as_json: bool) -> None:
     summary when the file is valid, else one line per problem. Exit code 0 valid, 1 invalid,
     2 usage (e.g. no such file).
     """
-    from qrinterop.ics.loader import check_ics
+    from qrinterop.ics.loader import check_ics, profile_for
     from qrinterop.ics.model import Ics
     from qrinterop.runner.bdd.suite import locate
 
-    checked = check_ics(file, set(locate().defects()), set(_profile().features))
+    # features are checked against the profile the file names
+    checked = check_ics(file, set(locate().defects()), set(profile_for(file).features))
     summary = _summary(Ics.from_document(checked.document, file.parent)) \
         if checked.valid and checked.document is not None else None
     if as_json:

@@ -34,6 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from qrinterop.errors import UsageError
 from qrinterop.ics.model import Ics, Sut
 from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
+from qrinterop.profile import Profile, ProfileError, load_profile, profile_folder
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
@@ -125,6 +126,15 @@ def named_profile(path: Path) -> str | None:
         return None
     name = document.get("profile") if isinstance(document, dict) else None
     return name if isinstance(name, str) and re.fullmatch(r"[a-z0-9-]+/\d+\.\d+", name) else None
+
+
+def profile_for(path: Path) -> Profile:
+    """The profile an ICS file certifies against (the default if it names none that can be
+    read); a profile that is not there is a :class:`UsageError` naming the ICS file."""
+    try:
+        return load_profile(profile_folder(named_profile(path)))
+    except ProfileError as exc:
+        raise UsageError(f"ICS file {path}: profile: {exc}") from None
 
 
 def load_ics(path: Path, known_defects: set[str], known_features: set[str]) -> Ics:

@@ -28,12 +28,12 @@ from qrinterop.evidence.history import check_history, record
 from qrinterop.evidence.keys import BundleKey, load_private
 from qrinterop.evidence.masking import mask_known
 from qrinterop.evidence.transcript import stamp
-from qrinterop.ics.loader import load_ics, named_profile
+from qrinterop.ics.loader import load_ics, profile_for
 from qrinterop.ics.model import Ics, as_dict
 from qrinterop.inputs import loads_json, read_input
 from qrinterop.judging.verdicts import ScenarioResult
 from qrinterop.judging.waivers import apply_waivers, load_waivers
-from qrinterop.profile import Profile, ProfileError, load_profile, profile_folder
+from qrinterop.profile import Profile
 from qrinterop.protocol.crypto import KeyFormatError, VerifyKey
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
@@ -147,10 +147,7 @@ def selecting(ids: list[str]) -> str:
 def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, Ics, Path]:
     suite = locate()
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
-    try:
-        profile = load_profile(profile_folder(named_profile(ics_path)))
-    except ProfileError as exc:
-        raise UsageError(f"ICS file {ics_path}: profile: {exc}") from None
+    profile = profile_for(ics_path)
     # An unknown defect name is refused when the network is built.
     ics = load_ics(ics_path, set(suite.defects()), set(profile.features)).with_defects(
         options.defects, suite.defects())
