@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from qrinterop.profile import DATA_DIR, SCHEMA_DIR, load_profile, schema_error
+from qrinterop.profile import DATA_DIR, DEFAULT_PROFILE, SCHEMA_DIR, load_profile, schema_error
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal
 from qrinterop.protocol.validation import schema_problems
 
-FOLDER = DATA_DIR / "cn-interconnect" / "1.0"
+FOLDER = DATA_DIR.joinpath(*DEFAULT_PROFILE)
 MESSAGES = FOLDER / "messages"
 
 
