@@ -65,7 +65,9 @@ def show_command(reference: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"id": profile.id, "version": profile.version,
                                "effective": profile.manifest["effective"],
-                               "requirements": list(profile.requirements.values()),
+                               "requirements": [{**req, "cited": profile.cited(req["source"])}
+                                                for req in profile.requirements.values()],
+                               "sources": profile.sources,
                                "countsByArea": counts_by_area(profile)},
                               ensure_ascii=False, indent=2))
     else:
