@@ -43,6 +43,7 @@ def show_lines(profile: Profile) -> list[str]:
                   f"  {req['title']['en']}", f"  {req['title']['zh']}",
                   f"  source: {req['source']['kind']} — {req['source']['ref']}",
                   *(f"    [{s['id']}] {s['strength']}: {s.get('address', s['quote'])}"
+                    + (f" (read via {s['via']})" if "via" in s else "")
                     for s in profile.cited(req["source"]))]
     counts = counts_by_area(profile)
     lines += ["", "Requirements by area: " + ", ".join(f"{a} {n}" for a, n in counts.items())
@@ -65,7 +66,9 @@ def show_command(reference: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"id": profile.id, "version": profile.version,
                                "effective": profile.manifest["effective"],
-                               "requirements": list(profile.requirements.values()),
+                               "requirements": [{**req, "cited": profile.cited(req["source"])}
+                                                for req in profile.requirements.values()],
+                               "sources": profile.sources,
                                "countsByArea": counts_by_area(profile)},
                               ensure_ascii=False, indent=2))
     else:

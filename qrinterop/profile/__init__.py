@@ -70,6 +70,7 @@ class Profile:
     scaled: frozenset[str] = frozenset()      # timing parameters a test environment may shorten
     sources: dict[str, dict] = field(default_factory=dict)    # the registry, by id
     changes: dict = field(default_factory=dict)               # changes.json: why it differs
+    standard_map: dict = field(default_factory=dict)          # jrt0245-map.json: chapters → files
 
     @property
     def id(self) -> str:
@@ -179,9 +180,12 @@ def load_profile(folder: Path | None = None) -> Profile:
                if "sources" in files else {})
     changes = (_checked(folder / files["changes"], "changes.schema.json")
                if "changes" in files else {})
+    standard_map = (_checked(folder / files["jrt0245_map"], "jrt0245-map.schema.json")
+                    if "jrt0245_map" in files else {})
+    _check_map_files(folder / files.get("jrt0245_map", ""), standard_map, files)
     _check_citations(folder, files, sources, requirements=requirements, response_codes=codes,
                      timing=timing, features=features, business=business, faults=faults,
-                     messages=messages, changes=changes,
+                     messages=messages, changes=changes, jrt0245_map=standard_map,
                      routing=_read_json(folder / files["routing"]),
                      emv_mpm=_read_json(folder / files["emv_mpm"]))
     return Profile(
@@ -198,6 +202,7 @@ def load_profile(folder: Path | None = None) -> Profile:
         scaled=frozenset(k for k, v in timing["parameters"].items() if v.get("scaled")),
         sources=sources,
         changes=changes,
+        standard_map=standard_map,
     )
 
 
@@ -222,6 +227,18 @@ def _check_citations(folder: Path, files: dict, sources: dict, **documents: obje
         if unknown:
             raise ProfileError(f"{folder / files[name]}: cites unknown source(s) "
                                f"{', '.join(unknown)} (not in the profile's sources registry)")
+
+
+def _check_map_files(path: Path, standard_map: dict, files: dict) -> None:
+    """A chapter of the standard map names files of this profile (as profile.json lists
+    them, or profile.json itself): a renamed file would otherwise leave the map pointing
+    nowhere."""
+    known = {*files.values(), "profile.json"}
+    for chapter in standard_map.get("chapters", ()):
+        unknown = sorted(set(chapter["files"]) - known)
+        if unknown:
+            raise ProfileError(f"{path}: chapter {chapter['chapter']}: "
+                               f"{', '.join(unknown)} is not a file of the profile")
 
 
 def _check_fault_requirements(path: Path, faults: dict, requirements: dict) -> None:

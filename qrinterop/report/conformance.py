@@ -71,6 +71,7 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
     lines += [f"- **{r['id']}** {r['title']['en']} (binds {', '.join(r['roles'])}): "
               f"{r['roles_note']['en']}"
               for r in profile.requirements.values() if "roles_note" in r]
+    lines += sources_section(profile)
     lines += ["", "## Selftest matrix", "",
               "| defect | breaks | expected to fail | failed | caught | why |",
               "|---|---|---|---|---|---|"]
@@ -78,6 +79,44 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
               f"{', '.join(v.must_fail)} | {brief(v.failed) or '-'} | {caught(v)} | {why(v)} |"
               for v in defects]
     return "\n".join(lines) + "\n"
+
+
+STRENGTHS = ("official", "scheme", "press", "own")
+
+
+def sources_section(profile: Profile) -> list[str]:
+    """What the profile rests on (its sources registry): how many entries of each strength
+    of evidence, the public texts with their addresses, and every choice of the profile's
+    own with its reason, so that a reader sees where the profile is the standard as far as
+    public texts go and where it decides. Empty for a profile without a registry (1.0)."""
+    if not profile.sources:
+        return []
+    by_strength = {s: {k: v for k, v in profile.sources.items() if v["strength"] == s}
+                   for s in STRENGTHS}
+    lines = ["", "## Sources", "",
+             f"What profile {profile.name} rests on (`sources.json`): "
+             + ", ".join(f"{len(by_strength[s])} {s}" for s in STRENGTHS)
+             + f" — {len(profile.sources)} entries. {profile.manifest['note']}", ""]
+    for strength in STRENGTHS[:3]:
+        lines += [f"### {strength}: {_STRENGTH_WORDS[strength]}", ""]
+        lines += [f"- **{ident}** {entry['title']}: {entry['address']}"
+                  + (f" (read via {entry['via']})" if "via" in entry else "")
+                  + (f" — {entry['note']}" if "note" in entry else "")
+                  for ident, entry in by_strength[strength].items()]
+        lines.append("")
+    lines += ["### The profile's own choices", "",
+              "Where no public text settles a matter, the profile decides; each choice with "
+              "its reason:", ""]
+    lines += [f"- **{ident}** {entry['title'].split(': ', 1)[-1]}: {entry['quote']}"
+              for ident, entry in by_strength["own"].items()]
+    return lines
+
+
+_STRENGTH_WORDS = {
+    "official": "the regulator's or a standards body's own text",
+    "scheme": "a payment scheme's own document, SDK or demo code",
+    "press": "press, standards catalogues or third-party code reporting a rule",
+}
 
 
 def behaviour_section(profile: Profile, behaviours: dict[str, list[dict]],

@@ -82,11 +82,20 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
                        if req["id"] in r.requirements}
         entries.append({
             "id": req["id"], "level": req["level"], "roles": req["roles"], "title": req["title"],
-            "source": req["source"], "scenarios": sorted(bearing),
+            "source": req["source"], "cited": cited_sources(profile, req),
+            "scenarios": sorted(bearing),
             "verdict": (requirement_verdict(bearing.values()) if in_suite else "not_covered")
             if applicable or "fail" in bearing.values() else "not_applicable",
         })
     return entries
+
+
+def cited_sources(profile: Profile, requirement: dict) -> list[dict]:
+    """The registry entries a requirement's source cites, as a reader needs them beside it:
+    title, strength and where to read it (the quote stays in the profile)."""
+    keep = ("id", "title", "strength", "kind", "address", "via", "note")
+    return [{k: entry[k] for k in keep if k in entry}
+            for entry in profile.cited(requirement["source"])]
 
 
 def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,

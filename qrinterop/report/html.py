@@ -1,8 +1,10 @@
 """Render report.html: the human-readable view of one report document.
 
-The page is a single self-contained file (inline CSS, no script, no external URL) so that
-a certification reviewer can open it from file:// on an offline machine, and so that the
-archived report still renders years later exactly as it did on the day of the run.
+The page is a single self-contained file (inline CSS, no script, nothing fetched from
+outside) so that a certification reviewer can open it from file:// on an offline machine, and
+so that the archived report still renders years later exactly as it did on the day of the run.
+The only external addresses are links a reader may follow: the public sources each
+requirement cites (the profile's sources registry).
 """
 
 from __future__ import annotations
