@@ -56,6 +56,6 @@ Feature: EMV consumer-presented payloads carried end to end (EMV QRCPS CPM v1.0)
     Given a payer account at the bank-u holding 100.00 CNY
     And the bank-u's wallet shows an EMV payment code for that account
     When the peer acquirer's terminal scans the payment code for 12.00 CNY
-    Then the peer acquirer reports the purchase as approved
-    And the bank-u received the EMV payment code exactly as the peer acquirer sent it
+    Then the bank-u received the EMV payment code exactly as the peer acquirer sent it
+    And the peer acquirer reports the purchase as approved
     And the payer account at the bank-u holds 88.00 CNY

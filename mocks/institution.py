@@ -14,11 +14,13 @@ Run by the runner as ``python -m mocks.institution --config FILE --fd N``.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
 import secrets
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
 
@@ -97,7 +99,12 @@ class Institution(Acquiring, Issuing, Node):
         """The profile's test key scheme for EMV CPM cryptograms; None: the profile carries
         no EMV CPM payload (1.0's behaviour, where business.json has no emv_cpm)."""
         emv = self.profile.business.get("emv_cpm")
-        return cpm_cryptogram.TestScheme.from_value(emv["cryptogram"]["value"]) if emv else None
+        if not emv:
+            return None
+        scheme = cpm_cryptogram.TestScheme.from_value(emv["cryptogram"]["value"])
+        if self.defects.on("emv-own-test-keys"):    # its own test IMK, not the profile's
+            scheme = replace(scheme, imk=hashlib.sha256(self.id.encode()).digest()[:16])
+        return scheme
 
     def offers(self, feature: str) -> bool:
         """Whether this institution implements an optional feature: what its ICS declares

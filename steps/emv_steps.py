@@ -20,7 +20,8 @@ def step_emv_payment_code(context, party):
         payer_at(context, party), form="emv-cpm")
 
 
-@then("the EMV payment code is well formed and its cryptogram verifies with the profile's test keys")
+@then("the EMV payment code is well formed and its cryptogram verifies with the profile's "
+      "test keys")
 def step_emv_code_shown(context):
     verify(context, payload_shown(context.payment_code, scheme(context)))
 

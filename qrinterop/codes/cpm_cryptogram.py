@@ -148,6 +148,7 @@ def chip_data(payload: str) -> ChipData:
     apps = _decoded(payload).applications
     if not apps:
         raise CryptogramError("no application template 61")
+    pan = _pan(apps[0])
     template = apps[0].child(APP_TRANSPARENT)
     values = {c.tag: c.value for c in (template.children or [])} if template else {}
     missing = [tag for tag in CHIP_TAGS if tag not in values]
@@ -155,7 +156,7 @@ def chip_data(payload: str) -> ChipData:
         raise CryptogramError(f"transparent template 63 lacks {', '.join(missing)}")
     if len(values["9F36"]) != 2 or len(values["9F37"]) != 4:
         raise CryptogramError("ATC 9F36 must be 2 bytes and unpredictable number 9F37 4 bytes")
-    return ChipData(_pan(apps[0]), int.from_bytes(values["9F36"], "big"), values)
+    return ChipData(pan, int.from_bytes(values["9F36"], "big"), values)
 
 
 def verify(scheme: TestScheme, payload: str) -> tuple[ChipData | None, str | None]:
