@@ -59,3 +59,24 @@ Feature: EMV consumer-presented payloads carried end to end (EMV QRCPS CPM v1.0)
     Then the bank-u received the EMV payment code exactly as the peer acquirer sent it
     And the peer acquirer reports the purchase as approved
     And the payer account at the bank-u holds 88.00 CNY
+
+  @tc.CPM-36 @req.R-CPM-06 @role.issuer @feature.cpm-password
+  Scenario: The SUT declines with 74, when asked for the payer's password, an EMV payload above the pin-free limit whose cryptogram was altered
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And the SUT's wallet shows an EMV payment code for that account
+    When the peer acquirer's terminal scans the payment code, its 9F26 altered in transit, for 1500.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "74"
+    And the payer account at the SUT holds 2000.00 CNY
+
+  @tc.CPM-37 @req.R-CPM-01 @req.R-CPM-06 @role.issuer @feature.cpm-password
+  Scenario: The payer confirms in the SUT's wallet an EMV payload above the pin-free limit
+    Given a payer account at the SUT holding 2000.00 CNY
+    And the payer account at the SUT is in risk tier B
+    And the SUT's wallet shows an EMV payment code for that account
+    Then the EMV payment code is well formed and its cryptogram verifies with the profile's test keys
+    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer reports the purchase as waiting for the payer
+    When the payer confirms the purchase with the password in the SUT's wallet
+    Then the peer acquirer reports the purchase as approved once it has queried it
+    And the payer account at the SUT holds 500.00 CNY

@@ -353,7 +353,9 @@ class Issuing:
                                  acquirer=body["acquirer"]) \
                 and not self.defects.on("daily-limit-skipped-at-password-step"):
             return self.refuse(message, "33", "over the payer's daily limit")
-        self.ledger.add_step_up(body["voucherNum"], code, body)
+        # the code as scanned: what the password result names (an EMV CPM payload's record
+        # is under its PAN and ATC)
+        self.ledger.add_step_up(body["voucherNum"], {**code, "code": body["code"]}, body)
         if self.defects.on("debit-before-password"):
             with self.ledger.atomic() as db:
                 self.ledger.debit(db, code["account"], body["amount"])
