@@ -88,7 +88,8 @@ class Acquiring:
         """The terminal scanned a payment code: send a purchase and book what the switch says."""
         if self.defects.on("terminal-hangs"):
             await asyncio.Event().wait()        # never answers: the harness must time out
-        code = read_payment_code(code, self.payment_code_form, self.defects)
+        code = read_payment_code(code, self.payment_code_form, self.defects,
+                                 emv=self.emv_scheme is not None and self.offers("emv-cpm"))
         if self.defects.on("terminal-amount-via-float-yuan"):
             amount = int(amount / 100 * 100)        # the till's yuan as a float: 1234 → 1233
         merchant = self.terminal_merchant()

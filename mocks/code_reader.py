@@ -13,16 +13,21 @@ import unicodedata
 
 from mocks.control_api import ControlError
 from mocks.defects import Defects
-from qrinterop.codes import emv_mpm
+from qrinterop.codes import cpm_cryptogram, emv_cpm, emv_mpm
 from qrinterop.codes.findings import ERROR
 
 #: What a terminal that "cleans" scanned codes keeps: the first 18 digits.
 CLEANED_LENGTH = 18
 
 
-def read_payment_code(code: str, form: re.Pattern, defects: Defects) -> str:
+def read_payment_code(code: str, form: re.Pattern, defects: Defects, emv: bool = False) -> str:
     """The payment code to send, from what the terminal scanned: refused unless it has the
-    ``form`` a purchase message can carry."""
+    ``form`` a purchase message can carry, or is an EMV CPM payload and ``emv`` (the profile
+    carries them and the institution implements emv-cpm), which is sent as scanned
+    (R-CPM-05)."""
+    if emv and emv_cpm.is_cpm(code):
+        return cpm_cryptogram.stripped(code) \
+            if defects.on("terminal-strips-transparent-templates") else code
     if defects.on("terminal-rewrites-codes"):
         digits = "".join(c for c in unicodedata.normalize("NFKC", code) if c.isdigit())
         return digits[:CLEANED_LENGTH]

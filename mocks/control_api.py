@@ -154,7 +154,8 @@ class ControlApi:
         return self.inst.create_merchant_code(spec)
 
     async def create_payment_code(self, request: web.Request) -> dict:
-        return self.inst.issue_payment_code(_field(await _json(request), "account"))
+        body = await _json(request)
+        return self.inst.issue_payment_code(_field(body, "account"), body.get("form", "numeric"))
 
     async def wallet_pay(self, request: web.Request) -> dict:
         body = await _json(request)

@@ -14,11 +14,13 @@ Run by the runner as ``python -m mocks.institution --config FILE --fd N``.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
 import secrets
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from functools import cached_property
 
@@ -36,7 +38,7 @@ from mocks.merchant_codes import MerchantCodeStyle
 from mocks.node import Node, header_text
 from mocks.service import run
 from mocks.tap import Tap
-from qrinterop.codes import emv_mpm
+from qrinterop.codes import cpm_cryptogram, emv_mpm
 from qrinterop.codes.payment_code import CodeRule
 from qrinterop.codes.routing import payment_code_rules
 from qrinterop.ics.service_config import ServiceConfig
@@ -91,6 +93,18 @@ class Institution(Acquiring, Issuing, Node):
         """What a purchase message can carry as a payment code, in ASCII digits only."""
         return re.compile(self.profile.definition("paymentCode")["pattern"].strip("^$"),
                           re.ASCII)
+
+    @cached_property
+    def emv_scheme(self) -> cpm_cryptogram.TestScheme | None:
+        """The profile's test key scheme for EMV CPM cryptograms; None: the profile carries
+        no EMV CPM payload (1.0's behaviour, where business.json has no emv_cpm)."""
+        emv = self.profile.business.get("emv_cpm")
+        if not emv:
+            return None
+        scheme = cpm_cryptogram.TestScheme.from_value(emv["cryptogram"]["value"])
+        if self.defects.on("emv-own-test-keys"):    # its own test IMK, not the profile's
+            scheme = replace(scheme, imk=hashlib.sha256(self.id.encode()).digest()[:16])
+        return scheme
 
     def offers(self, feature: str) -> bool:
         """Whether this institution implements an optional feature: what its ICS declares

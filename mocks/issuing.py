@@ -15,23 +15,49 @@ from mocks.control_api import (
     ControlError,
 )
 from mocks.merchant_codes import fee
+from qrinterop.codes import cpm_cryptogram, emv_cpm
 from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import BEIJING, beijing_now
+
+#: How the issuer records an EMV CPM payload: by its PAN and ATC, each pair usable once.
+EMV_KEY = "emv:"
+#: The longest PAN EMV allows (5A: 10 bytes of BCD).
+MAX_PAN_DIGITS = 19
+
+
+def emv_key(pan: str, atc: int) -> str:
+    return f"{EMV_KEY}{pan}:{atc}"
 
 
 class Issuing:
     """Mixed into :class:`mocks.institution.Institution`, whose ledger, codes and
     switch connection it uses."""
 
-    def issue_payment_code(self, account: str) -> dict:
+    def issue_payment_code(self, account: str, form: str = "numeric") -> dict:
+        """A payment code for ``account``: digits, or an EMV CPM payload (R-CPM-01) whose
+        (PAN, ATC) is what the issuer records as the code, used once (R-CPM-07)."""
         if self.ledger.balance(account) is None:
             raise ControlError(404, f"no account {account}")
-        code = secrets.choice(self.code_rules).new_code()
+        code = shown = secrets.choice(self.code_rules).new_code()
+        if form == "emv-cpm":
+            shown, code = self.emv_payload(account)
         validity = self.timing("payment_code_validity_s")
         if self.defects.on("payment-code-validity-in-ms"):     # the profile's seconds as ms
             validity /= 1000
         expires = self.ledger.issue_code(code, account, validity)
-        return {"code": code, "account": account, "expiresAt": expires}
+        return {"code": shown, "account": account, "expiresAt": expires}
+
+    def emv_payload(self, account: str) -> tuple[str, str]:
+        """An EMV CPM payload for the account's token PAN (in this issuer's routed range, at
+        most 19 digits) at its next ATC, and the key it is recorded under."""
+        if self.emv_scheme is None or not self.offers("emv-cpm"):
+            raise ControlError(422, "this wallet shows no EMV CPM payload under this profile")
+        rules = [rule for rule in self.code_rules if rule.length <= MAX_PAN_DIGITS]
+        if not rules:
+            raise ControlError(422, "no payment-code range of at most 19 digits for a PAN")
+        pan, atc = self.ledger.next_atc(account, secrets.choice(rules).new_code())
+        payload = cpm_cryptogram.build(self.emv_scheme, pan, atc, secrets.token_bytes(4))
+        return payload, emv_key(pan, atc)
 
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
                                 test_case: str | None) -> dict:
@@ -209,13 +235,29 @@ class Issuing:
             if self.defects.on("payment-code-expiry-grace") else 0   # the skew messages get
         return code["expires_at"] + grace < clock.now_s()
 
+    def code_key(self, scanned: str) -> tuple[str, str | None]:
+        """What the issuer recorded the scanned code under, or why it cannot pay: an EMV CPM
+        payload (R-CPM-06) is its (PAN, ATC) once its cryptogram verifies, else 74."""
+        if self.emv_scheme is None or not emv_cpm.is_cpm(scanned):
+            return scanned, None
+        data, problem = cpm_cryptogram.verify(self.emv_scheme, scanned)
+        if data is None or (problem and not self.defects.on("issuer-skips-arqc-check")):
+            return scanned, "74"
+        return emv_key(data.pan, data.atc), None
+
     def use_payment_code(self, value: str) -> tuple[dict | None, str | None]:
         """The payment code, now used, or why it cannot pay: 61 unknown, 72 used, 73 expired
-        (an expired code is used up all the same)."""
+        (an expired code is used up all the same); 74 an EMV CPM payload whose cryptogram
+        does not verify."""
+        value, refusal = self.code_key(value)
+        if refusal:
+            return None, refusal
         code = self.ledger.payment_code(value)
         if code is None:
             return None, "61"
-        if code["used_at"] is not None and not self.defects.on("accept-reused-payment-code"):
+        replay_allowed = self.defects.on("issuer-accepts-replayed-atc") \
+            if value.startswith(EMV_KEY) else self.defects.on("accept-reused-payment-code")
+        if code["used_at"] is not None and not replay_allowed:
             return None, "61" if self.defects.on("used-code-answers-unknown") else "72"
         self.ledger.mark_code_used(value)
         if self.expired(code):
@@ -311,7 +353,9 @@ class Issuing:
                                  acquirer=body["acquirer"]) \
                 and not self.defects.on("daily-limit-skipped-at-password-step"):
             return self.refuse(message, "33", "over the payer's daily limit")
-        self.ledger.add_step_up(body["voucherNum"], code, body)
+        # the code as scanned: what the password result names (an EMV CPM payload's record
+        # is under its PAN and ATC)
+        self.ledger.add_step_up(body["voucherNum"], {**code, "code": body["code"]}, body)
         if self.defects.on("debit-before-password"):
             with self.ledger.atomic() as db:
                 self.ledger.debit(db, code["account"], body["amount"])

@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS payment_codes (
     code TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),
     created_at REAL NOT NULL, expires_at REAL NOT NULL, used_at REAL
 );
+CREATE TABLE IF NOT EXISTS emv_cards (      -- issuer side: an account's token PAN and its ATC
+    account TEXT PRIMARY KEY REFERENCES accounts(id), pan TEXT NOT NULL UNIQUE,
+    atc INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS mpm_orders (         -- acquirer side: one per code inquiry
     txn_no TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
     amount INTEGER, currency TEXT NOT NULL, issuer TEXT NOT NULL, paid INTEGER NOT NULL DEFAULT 0,
@@ -203,6 +207,16 @@ class Ledger:
     def mark_code_used(self, code: str) -> None:
         self.db.execute("UPDATE payment_codes SET used_at = ? WHERE code = ? AND used_at IS NULL",
                         (clock.now_s(), code))
+
+    def next_atc(self, account: str, new_pan: str) -> tuple[str, int]:
+        """The account's token PAN (``new_pan`` the first time) and its next ATC, counted up
+        in the same SQLite transaction, so that no two payloads share one."""
+        with self.atomic() as db:
+            db.execute("INSERT OR IGNORE INTO emv_cards (account, pan) VALUES (?, ?)",
+                       (account, new_pan))
+            db.execute("UPDATE emv_cards SET atc = atc + 1 WHERE account = ?", (account,))
+            card = self.one("SELECT pan, atc FROM emv_cards WHERE account = ?", account)
+        return card["pan"], card["atc"]
 
     def unuse_code(self, code: str) -> None:
         """The payment code may pay again (wrong: for a defective variant)."""

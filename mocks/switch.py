@@ -22,7 +22,7 @@ from mocks.node import Node, header_text
 from mocks.service import run
 from mocks.switch_store import SwitchStore
 from mocks.tap import Tap
-from qrinterop.codes import emv_mpm
+from qrinterop.codes import cpm_cryptogram, emv_cpm, emv_mpm
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
 from qrinterop.ics.service_config import ServiceConfig
@@ -484,7 +484,14 @@ class Switch(Node):
                 for key, value in message["body"].items() if key in kinds}
 
     def issuer_of(self, code: str) -> str | None:
-        """The participant owning a payment code, by prefix and length (R-CPM-02)."""
+        """The participant owning a payment code, by prefix and length (R-CPM-02); an EMV
+        CPM payload, where the profile carries them, by its PAN in the same table (R-CPM-05;
+        business.json emv_cpm.routing), the payload itself left as it came."""
+        if "emv_cpm" in self.profile.business and emv_cpm.is_cpm(code):
+            try:
+                code = cpm_cryptogram.pan_of(code)
+            except cpm_cryptogram.CryptogramError:
+                return None
         if self.defects.on("switch-routes-by-prefix-only"):
             rules = [r for r in self.routes.code_rules if code.startswith(r.prefix)]
             return max(rules, key=lambda r: len(r.prefix)).owner if rules else None
@@ -510,8 +517,12 @@ class Switch(Node):
         # On record, its outcome unknown, before the issuer sees it: if the switch stops
         # before the answer, queries find it and a reversal can name it (R-FLOW-04, -05).
         self.remember_purchase(body, acquirer, issuer, clearing, "03")
+        extra = {"acquirer": acquirer}
+        if self.defects.on("switch-strips-transparent-templates") and emv_cpm.is_cpm(body["code"]):
+            # keeps only the POI data it routes by, and re-encodes the payload
+            extra["code"] = cpm_cryptogram.stripped(body["code"])
         reply = await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
-                                           extra={"acquirer": acquirer}, answered_by="issuer",
+                                           extra=extra, answered_by="issuer",
                                            clearing=clearing)
         self.store.conclude_purchase(clearing["voucherNum"], reply["body"]["respCode"])
         if reply["body"]["respCode"] == "00":

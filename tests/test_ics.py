@@ -490,7 +490,7 @@ def test_check_a_valid_file_prints_a_summary(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid" in done.stdout and "10000001 Reference institution A" in done.stdout
     for words in ("issuer, acquirer", "features     ",
-                  "dynamic-mpm, mpm-tip, partial-refund, sm2, unionpay-id15, url-codes",
+                  "dynamic-mpm, emv-cpm, mpm-tip, partial-refund, sm2, unionpay-id15, url-codes",
                   "launch       reference", "keys         10000001-sm2-2025, 10000001-sm2-2026 "
                   "(signs with 10000001-sm2-2026)", "accounts     none"):
         assert words in done.stdout

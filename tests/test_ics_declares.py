@@ -10,12 +10,12 @@ from tests.test_ics_model import load
 
 def test_a_variant_declares_the_features_its_entry_claims():
     ics = load(REFERENCE_ICS)
-    assert "emv-cpm" not in ics.institution.features
-    catalogue = {"claims-emv-cpm": {"ics_declares": ["emv-cpm", "void"]},
+    assert "rsa" not in ics.institution.features
+    catalogue = {"claims-rsa": {"ics_declares": ["rsa", "void"]},
                  "drops-void": {"ics_undeclares": ["void"]}}
-    claimed = ics.with_defects(["claims-emv-cpm"], catalogue)
-    assert "emv-cpm" in claimed.institution.features
+    claimed = ics.with_defects(["claims-rsa"], catalogue)
+    assert "rsa" in claimed.institution.features
     assert claimed.institution.features.count("void") == 1      # declared once
-    both = ics.with_defects(["claims-emv-cpm", "drops-void"], catalogue)
-    assert "void" not in both.institution.features and "emv-cpm" in both.institution.features
-    assert claimed.sut.defects == ("claims-emv-cpm",)
+    both = ics.with_defects(["claims-rsa", "drops-void"], catalogue)
+    assert "void" not in both.institution.features and "rsa" in both.institution.features
+    assert claimed.sut.defects == ("claims-rsa",)

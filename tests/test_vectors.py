@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from qrinterop.cli.lint import mpm_rules, routing_table
+from qrinterop.codes import cpm_cryptogram
 from qrinterop.codes.findings import ERROR, LENIENT, STRICT, WARNING
 from qrinterop.codes.lint import lint
 from qrinterop.profile import load_profile
@@ -72,7 +73,7 @@ def test_vector(name, test):
         assert (lenient.route or {}).get("institution") == test["route"]
 
 
-FILES = [*FIELD, "message"]
+FILES = [*FIELD, "message", "emv_cpm_cryptogram"]
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -124,3 +125,23 @@ def test_message_vector(test):
     message = seal(Party("00010000", KEY), test["msgType"], "48020000", test["body"])
     problems = schema_problems(PROFILE, message, test["leg"])
     assert bool(problems) == (test["mutation"] == "none"), problems
+
+
+def cryptogram_vectors():
+    for group in load("emv_cpm_cryptogram")["testGroups"]:
+        for test in group["tests"]:
+            yield pytest.param(test, id=f"emv_cpm_cryptogram-{test['tcId']}")
+
+
+@pytest.mark.parametrize("test", list(cryptogram_vectors()))
+def test_cryptogram_vector(test):
+    """The issuer's check (R-CPM-06) passes exactly the valid ones; every one routes by its
+    PAN (R-CPM-05), a stripped one too, and stays a well-formed code (R-CPM-01)."""
+    scheme = cpm_cryptogram.TestScheme.from_value(
+        PROFILE.business["emv_cpm"]["cryptogram"]["value"])
+    data, problem = cpm_cryptogram.verify(scheme, test["payload"])
+    assert (problem is None) == (test["result"] == "valid"), problem
+    assert cpm_cryptogram.pan_of(test["payload"]) == test["pan"]
+    assert lint(test["payload"], TABLE, LENIENT, rules=RULES).valid
+    if test["result"] == "valid":
+        assert (data.atc, data.values["9F26"].hex().upper()) == (test["atc"], test["arqc"])

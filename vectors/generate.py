@@ -74,6 +74,15 @@ NOTES = {
                            "pattern."),
     "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions."),
     "NotACode": ("EDGE_CASE", "Input that is not a code of the kind at all."),
+    "TestCryptogram": ("BASIC", "An EMV CPM payload whose application cryptogram 9F26 was made "
+                                "with the profile's test key scheme (business.json emv_cpm)."),
+    "AlteredCryptogram": ("SECURITY", "The application cryptogram 9F26 changed after it was made."),
+    "AlteredChipData": ("SECURITY", "Data the cryptogram covers (9F37, 9F36, 9F10, 82) changed "
+                                    "after it was made: the cryptogram no longer verifies."),
+    "Stripped": ("INTEROP", "The payload re-encoded without its transparent template 63, as a "
+                            "POI that keeps only the data it understands forwards it."),
+    "WrongKey": ("INTEROP", "A cryptogram made with another issuer master key than the "
+                            "profile's test key."),
     "Envelope": ("SECURITY", "The envelope is spoilt when the message is signed and sent: "
                              "signature, key, timestamp or nonce."),
     "MissingField": ("BASIC", "A field the message type requires is missing."),
@@ -377,6 +386,51 @@ def cpm_cases() -> list[dict]:
     return cases
 
 
+# -- EMV CPM with test cryptograms ---------------------------------------------------------------
+#: Fixed inputs, so that the file regenerates bit for bit: PANs of 19 and 16 digits (odd and
+#: even length: the F padding), ATCs from the first to the last, unpredictable numbers.
+CRYPTOGRAM_INPUTS = [("8212345678901234567", 1, "EA0658C8"), ("8212345678901234567", 2, "0BADF00D"),
+                     ("6212345678901238", 65535, "00000000")]
+
+
+def cpm_cryptogram_cases() -> list[dict]:
+    """Payloads with valid test cryptograms, and each spoilt one way (R-CPM-05, R-CPM-06)."""
+    from dataclasses import replace
+
+    from qrinterop.codes import cpm_cryptogram as cc
+
+    scheme = cc.TestScheme.from_value(PROFILE_DATA.business["emv_cpm"]["cryptogram"]["value"])
+    cases = []
+    for pan, atc, un in CRYPTOGRAM_INPUTS:
+        payload = cc.build(scheme, pan, atc, bytes.fromhex(un))
+        arqc = cc.arqc(scheme, pan, atc, bytes.fromhex(un), scheme.aip, scheme.iad).hex().upper()
+        cases.append(case(f"PAN of {len(pan)} digits, ATC {atc}", ["TestCryptogram"], "valid",
+                          payload=payload, pan=pan, atc=atc, arqc=arqc))
+    pan, atc, un = CRYPTOGRAM_INPUTS[0]
+    good = cc.build(scheme, pan, atc, bytes.fromhex(un))
+    spoilt = [("9F26", ["AlteredCryptogram"]), ("9F37", ["AlteredChipData"]),
+              ("9F36", ["AlteredChipData"]), ("9F10", ["AlteredChipData"]),
+              ("82", ["AlteredChipData"])]
+    cases += [case(f"first byte of {tag} flipped after the cryptogram was made", flags,
+                   "invalid", ["R-CPM-06"], payload=cc.altered(good, tag), pan=pan)
+              for tag, flags in spoilt]
+    cases.append(case("template 63 dropped and the payload re-encoded (a POI keeping only what "
+                      "it understands)", ["Stripped"], "invalid", ["R-CPM-05", "R-CPM-06"],
+                      payload=cc.stripped(good), pan=pan))
+    other = replace(scheme, imk=bytes(16))
+    cases.append(case("cryptogram made with an issuer master key of zeros, not the test key",
+                      ["WrongKey"], "invalid", ["R-CPM-06"],
+                      payload=cc.build(other, pan, atc, bytes.fromhex(un)), pan=pan))
+    cases.append(case("UnionPay International's published payload: a cryptogram under "
+                      "UnionPay's own keys, which the test keys do not verify",
+                      ["PublishedSample", "WrongKey"], "invalid", ["R-CPM-06"],
+                      source="sources.json UPI-CPM-SAMPLE",
+                      payload="hQVDUFYwMWFYTwigAAADMwEBAVcTYpJhA1hEQzVkHSIQIBAAABiAH180AQBjM58"
+                              "mCFaLEtnaC9l/nycBgJ8QEQcAAQOgAAABCDM5OTk5OTk5nzYCAAGCAgAAnzcE6gZ"
+                              "YyA==", pan="6292610358444335641"))
+    return cases
+
+
 # -- numeric payment codes and collection URLs --------------------------------------------------
 def payment_code_cases() -> list[dict]:
     table = [
@@ -569,6 +623,12 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
                 [("published samples", mpm_published), ("one rule at a time", mpm_generated)]),
     "emv_cpm": ("EMV-CPM", "EmvCpmTest", "EMV consumer-presented payloads (EMV QRCPS CPM v1.0)",
                 [("published samples and one rule at a time", cpm_cases)]),
+    "emv_cpm_cryptogram": ("EMV-CPM-ARQC", "EmvCpmCryptogramTest",
+                           "EMV consumer-presented payloads with application cryptograms made "
+                           "with the profile's test key scheme (business.json emv_cpm; "
+                           "qrinterop/codes/cpm_cryptogram.py); valid: the issuer's check "
+                           "passes, invalid: it declines (74)",
+                           [("test cryptograms, good and spoilt", cpm_cryptogram_cases)]),
     "payment_code": ("PAYMENT-CODE", "PaymentCodeTest",
                      "Numeric payment codes routed by prefix and length",
                      [("routing table", payment_code_cases)]),

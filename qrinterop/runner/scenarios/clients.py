@@ -148,8 +148,10 @@ class ControlClient:
         image (also return the printed QR symbol, base64 PNG)."""
         return self.call("POST", "/control/merchant-codes", {"name": name, **details})
 
-    def create_payment_code(self, account: str) -> str:
-        return self.call("POST", "/control/payment-codes", {"account": account})["code"]
+    def create_payment_code(self, account: str, form: str | None = None) -> str:
+        """``form``: None or "numeric" for digits, "emv-cpm" for an EMV CPM payload."""
+        body = {"account": account, **({"form": form} if form else {})}
+        return self.call("POST", "/control/payment-codes", body)["code"]
 
     def pay_merchant_code(self, account: str, code: str, amount: int | None) -> dict:
         """``amount`` is what the payer types for a static code; None for a dynamic one."""
