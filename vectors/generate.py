@@ -24,7 +24,7 @@ from qrinterop.profile import load_profile
 
 HERE = Path(__file__).parent
 SOURCES = HERE / "sources"
-PROFILE = "cn-interconnect/1.0"
+PROFILE = "cn-interconnect/1.1"
 PROFILE_DATA = load_profile()
 GENERATOR_VERSION = "1"
 #: Every file says what writes it, so that nobody edits it by hand (see .gitattributes).
@@ -72,7 +72,14 @@ NOTES = {
     "Track2": ("FORMAT", "Track 2 equivalent data (57)."),
     "Routing": ("INTEROP", "Which institution a code routes to, by prefix and length or URL "
                            "pattern."),
-    "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions."),
+    "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions, on the "
+                           "profile's test-only prefixes (routing.json test_only)."),
+    "AdvisoryLength": ("INTEROP", "A length the issuer does not document, on a prefix whose "
+                                  "lengths it calls advisory (Alipay: the actual length is the "
+                                  "code's own): routed, with a warning."),
+    "OtherWallet": ("INTEROP", "A payment-code family of another wallet (JD, Bestpay, CCB, "
+                               "Alipay face payment, WeBank), routed or known but not routable; "
+                               "the address says where it was read."),
     "NotACode": ("EDGE_CASE", "Input that is not a code of the kind at all."),
     "Envelope": ("SECURITY", "The envelope is spoilt when the message is signed and sent: "
                              "signature, key, timestamp or nonce."),
@@ -387,20 +394,29 @@ def payment_code_cases() -> list[dict]:
         ("Alipay-like, prefix 30, 20 digits", "30000000000000000001", "alipay"),
         ("UnionPay C2B code (public test traffic; no Luhn digit)", "6225735053201615202",
          "unionpay"),
-        ("e-CNY payment code", "0100000000000000001", "ecny"),
-        ("simulated institution A: prefix 81, 18 digits", "811234567890123456", "10000001"),
-        ("simulated institution B: prefix 82, 19 digits", "8212345678901234567", "10000002"),
+        ("e-CNY payment code (weak: only third-party code states the rule)",
+         "0100000000000000001", "ecny"),
+        ("simulated institution A: test-only prefix 991, 18 digits", "991234567890123456",
+         "10000001"),
+        ("simulated institution B: test-only prefix 992, 19 digits", "9921234567890123456",
+         "10000002"),
     ]
     cases = [case(c, ["Routing"] + (["Simulated"] if r.isdigit() else []), "valid", code=code,
                   route=r) for c, code, r in table]
     for comment, code in [
         ("WeChat prefix with 17 digits", "12006109882800940"),
         ("WeChat prefix with 19 digits", "1200610988280094061"),
-        ("Alipay prefix with 25 digits", "2500000000000000000000001"),
+        ("Alipay prefix with 25 digits: Alipay says the actual length is the code's own, so "
+         "it routes to Alipay with a warning", "2500000000000000000000001"),
         ("prefix 24 belongs to nobody", "240000000000000001"),
         ("UnionPay prefix with 18 digits", "622573505320161520"),
-        ("simulated A's prefix with B's length", "8112345678901234567"),
+        ("simulated A's prefix with B's length", "9911234567890123456"),
     ]:
+        if code.startswith("25"):
+            cases.append(case(comment, ["Routing", "AdvisoryLength", *_unsendable(code)],
+                              "acceptable", ["R-CPM-02"], code=code, route="alipay",
+                              **ALIPAY_AUTH_CODE))
+            continue
         cases.append(case(comment, ["Routing", *_unsendable(code)], "invalid", ["R-CPM-02"],
                           code=code, route=None))
     for comment, code in [("full-width digits", "１２００６１０９８８２８００９４０６"),
@@ -410,8 +426,51 @@ def payment_code_cases() -> list[dict]:
     return cases
 
 
+#: Where the families of other wallets were read (sources.json: ALIPAY-AUTHCODE, WECHAT-MICROPAY,
+#: REGEXHELPER-PAYCODES; the WeBank family the review recalls could not be opened).
+ALIPAY_AUTH_CODE = {"address": "https://opendocs.alipay.com/open/194/106039",
+                    "source": "Alipay alipay.trade.pay auth_code (quoted in public SDK code)"}
+REGEX_HELPER = {"source": "public C# code APP.Utility.RegexHelper, region 付款码正则已测试 "
+                          "(read in a code index that does not name its repository)"}
+REVIEW_WEBANK = {"address": "https://github.com/chenliang0508/practice",
+                 "source": "recalled by the review as Restrict.java there; not found"}
+
+
+def payment_code_families() -> list[dict]:
+    """The other wallets' payment-code families of the profile's routing table, routed or
+    not, each with the address it was read at (a group of their own after the first, so
+    that the first group's tcIds stay as they were)."""
+    routed = [
+        ("Alipay documentation auth_code example (alipay.trade.pay: 17 digits)",
+         "28763443825664394", "alipay", ALIPAY_AUTH_CODE),
+        ("JD Pay: 18 digits starting 18", "181234567890123456", "jd", REGEX_HELPER),
+        ("Bestpay: 18 digits starting 51", "511234567890123456", "bestpay", REGEX_HELPER),
+        ("CCB Long Pay (龙支付) debit: 62 2 0105 + 12 digits, inside UnionPay's range",
+         "6220105123456789012", "unionpay", REGEX_HELPER),
+        ("CCB Long Pay (龙支付) credit: 62 7 0105 + 12 digits, inside UnionPay's range",
+         "6270105123456789012", "unionpay", REGEX_HELPER),
+        ("JD Pay's 62/19 code: a UnionPay C2B code", "6212345678901234567", "unionpay",
+         REGEX_HELPER),
+    ]
+    cases = [case(c, ["Routing", "OtherWallet"], "valid", code=code, route=r, **where)
+             for c, code, r, where in routed]
+    for comment, code, where in [
+        ("Alipay face-payment token (fp + 33 letters or digits): known, not routable",
+         "fp" + "0123456789abcdefghijABCDEFGHIJ012", REGEX_HELPER),
+        ("WeBank 5678 + 15 digits (recalled, unverified): known, not routable",
+         "5678123456789012345", REVIEW_WEBANK),
+        ("JD Pay prefix 18 with 19 digits", "1812345678901234567", REGEX_HELPER),
+        ("Bestpay prefix 51 with 17 digits", "51123456789012345", REGEX_HELPER),
+    ]:
+        cases.append(case(comment, ["Routing", "OtherWallet", *_unsendable(code)], "invalid",
+                          ["R-CPM-02"], code=code, route=None, **where))
+    return cases
+
+
 def _unsendable(code: str) -> list[str]:
-    return [] if re.fullmatch("[0-9]{16,24}", code) else ["Unsendable"]
+    """Flagged when the profile's message set cannot carry the code (cpm.purchase's code)."""
+    pattern = PROFILE_DATA.definition("paymentCode").get("pattern", "^[0-9]{16,24}$")
+    return [] if re.search(pattern, code) else ["Unsendable"]
 
 
 def collection_url_cases() -> list[dict]:
@@ -571,7 +630,8 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
                 [("published samples and one rule at a time", cpm_cases)]),
     "payment_code": ("PAYMENT-CODE", "PaymentCodeTest",
                      "Numeric payment codes routed by prefix and length",
-                     [("routing table", payment_code_cases)]),
+                     [("routing table", payment_code_cases),
+                      ("other wallets' families", payment_code_families)]),
     "collection_url": ("COLLECTION-URL", "CollectionUrlTest",
                        "URL-form collection codes routed by pattern",
                        [("routing table", collection_url_cases)]),
