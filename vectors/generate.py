@@ -65,6 +65,15 @@ NOTES = {
                                "wallet picks its own and ignores the others."),
     "NestedTemplate": ("EDGE_CASE", "A payment-system template (50-99) inside 62."),
     "ValidVariant": ("BASIC", "A valid code exercising an optional feature."),
+    "MoreDecimals": ("POLICY", "More amount decimals than the currency's exponent: MPM v1.0 "
+                               "§4.7.4.1 says they 'should' align, so a warning, an error in "
+                               "strict mode."),
+    "Gbk": ("INTEROP", "The payload handled as GBK (GB 18030's two-byte subset), as legacy "
+                       "Chinese terminals do: CRC or lengths over GBK bytes."),
+    "NonBmp": ("INTEROP", "A character outside the Basic Multilingual Plane (GB 18030-2022 "
+                          "requires such characters): one character, two UTF-16 units."),
+    "MerchantChannel": ("FORMAT", "EMV MPM v1.1 62-11 merchant channel: media 0-7, location "
+                                  "0-3, presence 0-3."),
     "Base64": ("FORMAT", "The EMV consumer-presented payload is not valid base64."),
     "Tlv": ("FORMAT", "The decoded bytes are not valid BER-TLV."),
     "Structure": ("BASIC", "Payload format indicator, application templates and common data "
@@ -223,14 +232,15 @@ def mpm_generated() -> list[dict]:
                       payload=p(objs(_59="A" * 25))))
     # amounts
     for amount in ("0", "0.00", "98,73", "3 705", "1.2.3", "12.345", "-5", ".5"):
-        cases.append(case(f"amount {amount!r}", ["Amount"], "invalid", ["R-MPM-09"],
+        result, more = _decimals(amount)
+        cases.append(case(f"amount {amount!r}", ["Amount", *more], result, ["R-MPM-09"],
                           payload=p(objs(_01="12", _54=amount))))
     for amount in ("98", "98.", "98.73", "0.01"):
         cases.append(case(f"amount {amount!r}", ["Amount"], "valid",
                           payload=p(objs(_01="12", _54=amount))))
     cases += [
-        case("amount with decimals in a currency without (JPY)", ["Amount"], "invalid",
-             ["R-MPM-09"], payload=p(objs(_01="12", _53="392", _54="100.5"))),
+        case("amount with decimals in a currency without (JPY)", ["Amount", "MoreDecimals"],
+             "acceptable", ["R-MPM-09"], payload=p(objs(_01="12", _53="392", _54="100.5"))),
         case("fixed convenience fee of zero", ["Amount", "TipFee"], "invalid", ["R-MPM-09"],
              payload=p(objs(_55="02", _56="0"))),
     ]
@@ -268,8 +278,8 @@ def mpm_generated() -> list[dict]:
         ("62.11 of 4 characters", [("11", "ABCD")], "invalid"),
         ("62.05 = *** (prompt the payer)", [("05", "***")], "valid"),
         ("62.09 = AME", [("09", "AME")], "valid"),
-        ("62.10 and 62.11 (EMV MPM v1.1)", [("10", "91110000123456789X"), ("11", "ABC")],
-         "valid"),
+        ("62.10 and 62.11 (EMV MPM v1.1; 62.11 020: sticker, remote commerce, attended)",
+         [("10", "91110000123456789X"), ("11", "020")], "valid"),
     ]:
         cases.append(case(comment, ["AdditionalData"], result,
                           ["R-MPM-12"] if result == "invalid" else None,
@@ -309,12 +319,87 @@ def mpm_generated() -> list[dict]:
     return cases
 
 
-def mpm_published() -> list[dict]:
+def _decimals(amount: str) -> tuple[str, list[str]]:
+    """More decimals than CNY's exponent is acceptable (MPM v1.0 §4.7.4.1 "should"), every
+    other broken amount invalid."""
+    whole, dot, decimals = amount.partition(".")
+    if dot and whole.isdigit() and decimals.isdigit() and len(decimals) > 2:
+        return "acceptable", ["MoreDecimals"]
+    return "invalid", []
+
+
+#: Where the China-specific negatives' rules and the v1.1 merchant channel were read.
+LEE_RATINAN = "https://github.com/lee-ratinan/emv-qr/blob/master/src/EmvAdditionalDataFields.php"
+GB18030 = "https://openstd.samr.gov.cn/bzgk/gb/newGbInfo?hcno=A1931A578FE14957104988029B0833D3"
+#: The base code with a name outside the Basic Multilingual Plane in 64: 𠮷 (U+20BB7) is one
+#: character, two UTF-16 code units, four UTF-8 bytes.
+NON_BMP_NAME = "𠮷野家"
+
+
+def gbk_length(text: str) -> int:
+    """A value's length in GBK bytes (2 per Chinese character): a legacy terminal's count."""
+    return len(text.encode("gbk"))
+
+
+def utf16_length(text: str) -> int:
+    """A value's length in UTF-16 code units: Java's or JavaScript's String.length."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def crc_over_gbk(body_through_6304: str) -> str:
+    """CRC-16/CCITT-FALSE computed over the GBK bytes instead of the UTF-8 bytes."""
+    import binascii
+    return f"{binascii.crc_hqx(body_through_6304.encode('gbk'), 0xFFFF):04X}"
+
+
+def mpm_china() -> list[dict]:
+    """China-specific cases and the MPM v1.1 merchant channel, a group of their own after the
+    others (so that earlier tcIds stay as they were), each with the address of its rule."""
+    p = build_payload
+    body = encode_objects(BASE) + "6304"
+    non_bmp = objs(_64=[("00", "ZH"), ("01", NON_BMP_NAME)])
+    cases = [
+        case("CRC computed over the GBK bytes of the payload (a GBK terminal), not UTF-8",
+             ["BadCrc", "Gbk"], "invalid", ["R-MPM-05"], payload=body + crc_over_gbk(body),
+             address=GB18030),
+        case("lengths count GBK bytes (2 per Chinese character) instead of characters",
+             ["ByteLength", "Gbk"], "invalid", ["R-MPM-02"],
+             payload=build_payload(objs(_64=[("00", "ZH"), ("01", "老北京"), ("02", "北京")]),
+                                   gbk_length), address=GB18030),
+        case("a character outside the BMP in 64.01 (𠮷, U+20BB7): 𠮷野家 is 3 characters",
+             ["Utf8", "NonBmp", "ValidVariant"], "valid", payload=p(non_bmp),
+             decoded={"alternateLanguage": {"language": "ZH", "merchantName": NON_BMP_NAME}},
+             address=GB18030),
+        case("a character outside the BMP in 64.01 counted in UTF-16 units (Java "
+             "String.length: 4 for 𠮷野家)", ["ByteLength", "NonBmp"], "invalid", ["R-MPM-02"],
+             payload=build_payload(non_bmp, utf16_length), address=GB18030),
+    ]
+    for comment, value in [("media 8", "800"), ("location 4", "040"), ("presence 4", "004"),
+                           ("letters", "ABC")]:
+        cases.append(case(f"62.11 merchant channel {value}: {comment} is outside EMV MPM "
+                          "v1.1's positions (media 0-7, location 0-3, presence 0-3)",
+                          ["AdditionalData", "MerchantChannel"], "invalid", ["R-MPM-12"],
+                          payload=p(objs(_62=[("11", value)])), address=LEE_RATINAN))
+    cases.append(case("62.11 merchant channel 733: other screen, other location, other "
+                      "presence (every position at its largest value)",
+                      ["AdditionalData", "MerchantChannel", "ValidVariant"], "valid",
+                      payload=p(objs(_62=[("11", "733")])), address=LEE_RATINAN))
+    return cases
+
+
+def mpm_published(added: bool = False) -> list[dict]:
+    """The published samples of sources/mpm-published.json: those of 1.0 first, those added
+    since (``since``) in a group of their own, so that the tcIds of the first stay."""
     data = json.loads((SOURCES / "mpm-published.json").read_text(encoding="utf-8"))
     return [case(s["name"] + (f" — {s['comment']}" if s.get("comment") else ""), s["flags"],
                  s["result"], s.get("requirements"), source=s["source"], payload=s["payload"],
+                 **({"address": s["address"]} if "address" in s else {}),
                  **({"decoded": s["decoded"]} if "decoded" in s else {}))
-            for s in data["samples"]]
+            for s in data["samples"] if ("since" in s) == added]
+
+
+def mpm_published_1_1() -> list[dict]:
+    return mpm_published(added=True)
 
 
 # -- EMV consumer-presented -------------------------------------------------------------------
@@ -473,6 +558,22 @@ def _unsendable(code: str) -> list[str]:
     return [] if re.search(pattern, code) else ["Unsendable"]
 
 
+def collection_url_published() -> list[dict]:
+    """URL codes found in published samples and public code, in a group of their own."""
+    return [
+        case("Alipay URL inside the SGQR sample (com.alipay template)",
+             ["Routing", "PublishedSample"], "valid",
+             url="https://qr.alipay.com/ocx08230mbjrpvogjn4mm17", route="alipay",
+             source="SGQR sample of vectors/sources/mpm-published.json (public Java "
+                    "CalculateCRC32ChecksumForByteArray)"),
+        case("WeChat Pay native order code_url (模式二), as a unified order answered it",
+             ["Routing", "PublishedSample"], "valid",
+             url="weixin://wxpay/bizpayurl?pr=OINmxCp", route="wechat",
+             source="public PHP code on WeChat Pay's NATIVE example (GetPayUrl: its comment "
+                    "shows the code_url returned)"),
+    ]
+
+
 def collection_url_cases() -> list[dict]:
     valid = [
         ("WeChat personal collection code", "wxp://f2f0Lz4QkXkAkHjvZDNYx0k1LyQXjWr9kHu", "wechat"),
@@ -625,7 +726,9 @@ def _schema_refuses(name: str, leg: str, body: dict) -> bool:
 # -- files -----------------------------------------------------------------------------------------
 FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]]] = {
     "emv_mpm": ("EMV-MPM", "EmvMpmTest", "EMV merchant-presented payloads (EMV QRCPS MPM v1.0/1.1)",
-                [("published samples", mpm_published), ("one rule at a time", mpm_generated)]),
+                [("published samples", mpm_published), ("one rule at a time", mpm_generated),
+                 ("China-specific encodings and the v1.1 merchant channel", mpm_china),
+                 ("published samples added in profile 1.1", mpm_published_1_1)]),
     "emv_cpm": ("EMV-CPM", "EmvCpmTest", "EMV consumer-presented payloads (EMV QRCPS CPM v1.0)",
                 [("published samples and one rule at a time", cpm_cases)]),
     "payment_code": ("PAYMENT-CODE", "PaymentCodeTest",
@@ -634,7 +737,8 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
                       ("other wallets' families", payment_code_families)]),
     "collection_url": ("COLLECTION-URL", "CollectionUrlTest",
                        "URL-form collection codes routed by pattern",
-                       [("routing table", collection_url_cases)]),
+                       [("routing table", collection_url_cases),
+                        ("published URL codes", collection_url_published)]),
     "message": ("MESSAGE", "MessageTest",
                 "Requests the switch sends a participant, and a participant the switch, spoilt "
                 "one way at a time",
