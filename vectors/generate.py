@@ -330,7 +330,7 @@ def _decimals(amount: str) -> tuple[str, list[str]]:
 
 #: Where the China-specific negatives' rules and the v1.1 merchant channel were read.
 LEE_RATINAN = "https://github.com/lee-ratinan/emv-qr/blob/master/src/EmvAdditionalDataFields.php"
-GB18030 = "https://openstd.samr.gov.cn/bzgk/gb/newGbInfo?hcno=A1931A578FE14957104988029B0833D3"
+GB18030 = "https://www.gbstd.com/en-us/view/6100054012000000.html"
 #: The base code with a name outside the Basic Multilingual Plane in 64: 𠮷 (U+20BB7) is one
 #: character, two UTF-16 code units, four UTF-8 bytes.
 NON_BMP_NAME = "𠮷野家"

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from qrinterop.codes import emv_cpm, emv_mpm
 from qrinterop.codes.emv_mpm import Rules
-from qrinterop.codes.findings import (ERROR, LENIENT, WARNING, Finding, Policy, has_errors,
-                                     judged)
+from qrinterop.codes.findings import ERROR, LENIENT, WARNING, Finding, Policy, has_errors, judged
 from qrinterop.codes.payment_code import owner_of
 from qrinterop.codes.routing import CodeFamily, RoutingTable
 

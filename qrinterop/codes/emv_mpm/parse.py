@@ -4,7 +4,6 @@ wallets read. Which IDs are templates (and so are split further) is the profile'
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass, field
 
 from qrinterop.codes.emv_mpm.rules import Container, Rules
