@@ -630,10 +630,10 @@ def test_templates_carry_a_guid(changes, expected):
     ({"62.10": "91310000MA1FL0001X"}, set()),
     ({"62.11": "020"}, set()),
     ({"62.11": "733"}, set()),
-    ({"62.11": "APP"}, {("R-MPM-12", ERROR, "62.11")}),
-    ({"62.11": "800"}, {("R-MPM-12", ERROR, "62.11")}),
-    ({"62.11": "040"}, {("R-MPM-12", ERROR, "62.11")}),
-    ({"62.11": "004"}, {("R-MPM-12", ERROR, "62.11")}),
+    ({"62.11": "APP"}, {("R-MPM-17", ERROR, "62.11")}),
+    ({"62.11": "800"}, {("R-MPM-17", ERROR, "62.11")}),
+    ({"62.11": "040"}, {("R-MPM-17", ERROR, "62.11")}),
+    ({"62.11": "004"}, {("R-MPM-17", ERROR, "62.11")}),
     ({"62.11": "AP"}, {("R-MPM-12", ERROR, "62.11")}),
     ({"62.20": "RFU 中文"}, set()),
     ({"62.00": "X"}, {("R-MPM-12", ERROR, "62.00")}),
@@ -751,7 +751,7 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_findings_name_catalogue_requirements():
-    catalogue = json.loads((DATA_DIR / "cn-interconnect" / "1.0" / "requirements.json")
+    catalogue = json.loads((DATA_DIR.joinpath(*DEFAULT_PROFILE) / "requirements.json")
                            .read_text(encoding="utf-8"))
     known = {r["id"] for r in catalogue["requirements"]}
     text = RULES_PATH.read_text(encoding="utf-8")

@@ -331,6 +331,9 @@ def _decimals(amount: str) -> tuple[str, list[str]]:
 #: Where the China-specific negatives' rules and the v1.1 merchant channel were read.
 LEE_RATINAN = "https://github.com/lee-ratinan/emv-qr/blob/master/src/EmvAdditionalDataFields.php"
 GB18030 = "https://www.gbstd.com/en-us/view/6100054012000000.html"
+#: A merchant account template no participant of the simulated network owns: a wallet that
+#: misreads such a code asks the switch about it instead of refusing it as its own (on-us).
+FOREIGN_ACCOUNT = [("00", "cn.example.acquirer"), ("01", "100000012345678")]
 #: The base code with a name outside the Basic Multilingual Plane in 64: 𠮷 (U+20BB7) is one
 #: character, two UTF-16 code units, four UTF-8 bytes.
 NON_BMP_NAME = "𠮷野家"
@@ -374,12 +377,16 @@ def mpm_china() -> list[dict]:
              "String.length: 4 for 𠮷野家)", ["ByteLength", "NonBmp"], "invalid", ["R-MPM-02"],
              payload=build_payload(non_bmp, utf16_length), address=GB18030),
     ]
-    for comment, value in [("media 8", "800"), ("location 4", "040"), ("presence 4", "004"),
-                           ("letters", "ABC")]:
+    for comment, value, account in [
+            ("media 8", "800", FOREIGN_ACCOUNT), ("location 4", "040", None),
+            ("presence 4", "004", None), ("letters", "ABC", FOREIGN_ACCOUNT)]:
+        where = " (a merchant account no participant owns)" if account else ""
         cases.append(case(f"62.11 merchant channel {value}: {comment} is outside EMV MPM "
-                          "v1.1's positions (media 0-7, location 0-3, presence 0-3)",
-                          ["AdditionalData", "MerchantChannel"], "invalid", ["R-MPM-12"],
-                          payload=p(objs(_62=[("11", value)])), address=LEE_RATINAN))
+                          f"v1.1's positions (media 0-7, location 0-3, presence 0-3){where}",
+                          ["AdditionalData", "MerchantChannel"], "invalid", ["R-MPM-17"],
+                          payload=p(objs(_62=[("11", value)],
+                                         **({"_26": account} if account else {}))),
+                          address=LEE_RATINAN))
     cases.append(case("62.11 merchant channel 733: other screen, other location, other "
                       "presence (every position at its largest value)",
                       ["AdditionalData", "MerchantChannel", "ValidVariant"], "valid",
