@@ -562,7 +562,7 @@ def payment_code_families() -> list[dict]:
 def _unsendable(code: str) -> list[str]:
     """Flagged when the profile's message set cannot carry the code (cpm.purchase's code)."""
     pattern = PROFILE_DATA.definition("paymentCode").get("pattern", "^[0-9]{16,24}$")
-    return [] if re.search(pattern, code) else ["Unsendable"]
+    return [] if re.search(pattern, code, re.ASCII) else ["Unsendable"]   # \d as ECMA-262 reads it
 
 
 def collection_url_published() -> list[dict]:
