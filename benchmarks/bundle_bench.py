@@ -25,7 +25,7 @@ RUN = {"id": "bench", "started": "2026-11-26T00:00:00+08:00",
 def make_run(folder: Path, scenarios: int, records: int = 20) -> None:
     """A run folder shaped like a real one: transcripts of signed-message-sized records."""
     message = {"header": {"msgType": "cpm.purchase.request", "sender": "10000002"},
-               "body": {"code": "8212345678901234567", "amount": 3000, "currency": "156"},
+               "body": {"code": "9921234567890123456", "amount": 3000, "currency": "156"},
                "signature": {"alg": "SM3withSM2", "keyId": "0" * 16, "value": "A" * 96}}
     (folder / "transcripts").mkdir(parents=True)
     (folder / "allure-results").mkdir()

@@ -517,13 +517,30 @@ def test_currency_exponents(code, exponent):
     (".5", "156", False),
     ("-5", "156", False),
     ("+5", "156", False),
-    ("10.123", "156", False),
-    ("1200.5", "392", False),
-    ("5.1250", "414", False),
 ])
 def test_amount_grammar(amount, currency, ok):
     payload = variant({"54": amount, "53": currency})
     assert problems(payload) == (set() if ok else {("R-MPM-09", ERROR, "54")})
+
+
+@pytest.mark.parametrize(("amount", "currency"), [
+    ("10.123", "156"), ("1200.5", "392"), ("5.1250", "414")])
+def test_more_decimals_than_the_exponent_is_a_warning_in_1_1_and_an_error_in_1_0(amount,
+                                                                                   currency):
+    """MPM v1.0 §4.7.4.1: the decimals 'should' align with the exponent (profile 1.1,
+    emv-mpm.json decimalsSeverity policy); 1.0, lacking the key, made it an error."""
+    payload = variant({"54": amount, "53": currency})
+    assert problems(payload) == {("R-MPM-09", WARNING, "54")}
+    assert problems(payload, STRICT) == {("R-MPM-09", ERROR, "54")}
+    rules_1_0 = Rules.of(DATA_DIR / "cn-interconnect" / "1.0")
+    assert {(f.requirement, f.severity) for f in validate(payload, rules_1_0)[1]} == \
+        {("R-MPM-09", ERROR)}
+
+
+def test_merchant_channel_positions_follow_v1_1_in_1_1_only():
+    """Profile 1.1 reads 62-11 as MPM v1.1's three positions; 1.0 as any 3 characters."""
+    rules_1_0 = Rules.of(DATA_DIR / "cn-interconnect" / "1.0")
+    assert validate(variant({"62.11": "APP"}), rules_1_0)[1] == []
 
 
 def test_amount_message_names_the_currency_exponent():
@@ -611,12 +628,19 @@ def test_templates_carry_a_guid(changes, expected):
     ({"62.09": "X"}, {("R-MPM-12", ERROR, "62.09")}),
     ({"62.09": "AMEA"}, {("R-MPM-12", ERROR, "62.09")}),
     ({"62.10": "91310000MA1FL0001X"}, set()),
-    ({"62.11": "APP"}, set()),
+    ({"62.11": "020"}, set()),
+    ({"62.11": "733"}, set()),
+    ({"62.11": "APP"}, {("R-MPM-17", ERROR, "62.11")}),
+    ({"62.11": "800"}, {("R-MPM-17", ERROR, "62.11")}),
+    ({"62.11": "040"}, {("R-MPM-17", ERROR, "62.11")}),
+    ({"62.11": "004"}, {("R-MPM-17", ERROR, "62.11")}),
     ({"62.11": "AP"}, {("R-MPM-12", ERROR, "62.11")}),
     ({"62.20": "RFU 中文"}, set()),
     ({"62.00": "X"}, {("R-MPM-12", ERROR, "62.00")}),
 ], ids=["prompt", "25", "26", "non-ans", "ame", "em", "repeated-letter", "other-letter",
-        "4-letters", "tax-id", "channel", "channel-2", "rfu", "undefined-00"])
+        "4-letters", "tax-id", "channel", "channel-largest", "channel-letters",
+        "channel-media-8", "channel-location-4", "channel-presence-4", "channel-2", "rfu",
+        "undefined-00"])
 def test_additional_data_template(changes, expected):
     assert problems(variant(changes)) == expected
 
@@ -727,7 +751,7 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_findings_name_catalogue_requirements():
-    catalogue = json.loads((DATA_DIR / "cn-interconnect" / "1.0" / "requirements.json")
+    catalogue = json.loads((DATA_DIR.joinpath(*DEFAULT_PROFILE) / "requirements.json")
                            .read_text(encoding="utf-8"))
     known = {r["id"] for r in catalogue["requirements"]}
     text = RULES_PATH.read_text(encoding="utf-8")

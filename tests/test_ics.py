@@ -186,8 +186,8 @@ def test_load_ics_stops_on_one_line_that_counts_the_rest(tmp_path):
 
 
 def test_a_value_from_a_merge_key_is_located_where_it_is_written(tmp_path):
-    path = edited_ics(tmp_path, ("codes:\n", "codes:\n  <<: {payment_code_prefix: 81}\n"),
-                  ('  payment_code_prefix: "81"\n', ""))
+    path = edited_ics(tmp_path, ("codes:\n", "codes:\n  <<: {payment_code_prefix: 991}\n"),
+                  ('  payment_code_prefix: "991"\n', ""))
     [problem] = check(path).problems
     assert problem.where == "codes.payment_code_prefix"
     assert problem.line == reference_line("codes:") + 1

@@ -11,11 +11,11 @@ PAN = "6222021234567890123"
 
 def test_account_numbers_keep_six_and_four_digits_and_passwords_nothing():
     captured = masked({"account": PAN, "password": "123456", "accounts": [{"account": PAN}],
-                       "merchantId": "100000012345678", "code": "811234567890123456",
+                       "merchantId": "100000012345678", "code": "991234567890123456",
                        "note": "ACC1234ABCD"})
     assert captured == {"account": "622202*********0123", "password": "***",
                         "accounts": [{"account": "622202*********0123"}],
-                        "merchantId": "100000012345678", "code": "811234567890123456",
+                        "merchantId": "100000012345678", "code": "991234567890123456",
                         "note": "ACC1234ABCD"}
 
 

@@ -6,9 +6,18 @@ wrong match sends a payer's money request to the wrong institution.
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+import yaml
+
+from qrinterop.codes.emv_mpm import Rules
+from qrinterop.codes.findings import ERROR, WARNING
+from qrinterop.codes.lint import lint
 from qrinterop.codes.payment_code import CodeRule, owner_of
+from qrinterop.codes.routing import RoutingTable
+from qrinterop.profile import DATA_DIR
 
 # Modelled on domain.md §4.4: one rule per prefix and length.
 REGISTRY: list[CodeRule] = [
@@ -113,3 +122,61 @@ def test_registry_modelled_on_domain_table(code, owner):
 def test_only_ascii_digits_make_a_payment_code(code):
     """str.isdigit() accepts full-width and other Unicode digits; a payment code must not."""
     assert not CodeRule("UnionPay", "62", 19).matches(code)
+
+
+# -- the profile's routing table: families and test-only prefixes (profile 1.1) --------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE_1_0, PROFILE_1_1 = (DATA_DIR / "cn-interconnect" / v for v in ("1.0", "1.1"))
+
+
+def linted(code: str, folder: Path = PROFILE_1_1) -> tuple[dict | None, set]:
+    result = lint(code, RoutingTable.from_profile(folder), rules=Rules.of(folder))
+    return result.route, {(f.requirement, f.severity) for f in result.findings}
+
+
+@pytest.mark.parametrize(("code", "institution"), [
+    ("181234567890123456", "jd"), ("511234567890123456", "bestpay"),
+    ("6230105123456789012", "unionpay"), ("28763443825664394", "alipay")])
+def test_the_other_wallets_families_route_as_the_profile_says(code, institution):
+    route, findings = linted(code)
+    assert (route["institution"], findings) == (institution, set())
+
+
+def test_an_alipay_code_of_an_undocumented_length_routes_with_a_warning_in_1_1_only():
+    """Alipay: 「实际字符串长度以开发者获取的付款码长度为准」; 1.0 refused the code."""
+    code = "2500000000000000000000001"
+    assert linted(code) == ({"institution": "alipay", "name": "Alipay", "role": "issuer"},
+                            {("R-CPM-02", WARNING)})
+    assert linted(code, PROFILE_1_0) == (None, {("R-CPM-02", ERROR)})
+
+
+@pytest.mark.parametrize(("code", "family"), [
+    ("fp0123456789abcdefghijABCDEFGHIJ012", "face-payment token"),
+    ("5678123456789012345", "WeBank")])
+def test_a_known_family_the_switch_does_not_route_is_refused_naming_it(code, family):
+    result = lint(code, RoutingTable.from_profile(PROFILE_1_1), rules=Rules.of(PROFILE_1_1))
+    [finding] = result.findings
+    assert (result.route, finding.requirement, finding.severity) == (None, "R-CPM-02", ERROR)
+    assert family in finding.message
+
+
+def simulated_prefixes() -> list[tuple[str, str]]:
+    """(where, prefix) of every simulated institution that issues on one prefix: the
+    reference ICS, the peer persona not modelled on a real wallet, the examples."""
+    icses = [ROOT / "mocks" / "reference-ics.yaml", *(ROOT / "docs" / "examples").glob("*.yaml")]
+    found = [(p.name, str(yaml.safe_load(p.read_text(encoding="utf-8"))["codes"]
+                          ["payment_code_prefix"])) for p in icses]
+    network = json.loads((ROOT / "mocks" / "network.json").read_text(encoding="utf-8"))
+    return found + [(peer["persona"], peer["codes"]["payment_code_prefix"])
+                    for peer in network["peers"] if "payment_code_prefix" in peer["codes"]]
+
+
+@pytest.mark.parametrize(("where", "prefix"), simulated_prefixes())
+def test_simulated_institutions_issue_on_the_profiles_test_only_prefixes(where, prefix):
+    """No simulated code may be one a real issuer could have issued (81/82 were Lakala's)."""
+    routing = json.loads((PROFILE_1_1 / "codes" / "routing.json").read_text(encoding="utf-8"))
+    assert any(prefix.startswith(p) for p in routing["test_only"]["prefixes"]), where
+    table = RoutingTable.from_profile(PROFILE_1_1)
+    assert not [r for r in table.code_rules if r.prefix.startswith(prefix[:2])
+                or prefix.startswith(r.prefix)], where

@@ -24,7 +24,7 @@ from qrinterop.profile import load_profile
 
 HERE = Path(__file__).parent
 SOURCES = HERE / "sources"
-PROFILE = "cn-interconnect/1.0"
+PROFILE = "cn-interconnect/1.1"
 PROFILE_DATA = load_profile()
 GENERATOR_VERSION = "1"
 #: Every file says what writes it, so that nobody edits it by hand (see .gitattributes).
@@ -65,6 +65,15 @@ NOTES = {
                                "wallet picks its own and ignores the others."),
     "NestedTemplate": ("EDGE_CASE", "A payment-system template (50-99) inside 62."),
     "ValidVariant": ("BASIC", "A valid code exercising an optional feature."),
+    "MoreDecimals": ("POLICY", "More amount decimals than the currency's exponent: MPM v1.0 "
+                               "§4.7.4.1 says they 'should' align, so a warning, an error in "
+                               "strict mode."),
+    "Gbk": ("INTEROP", "The payload handled as GBK (GB 18030's two-byte subset), as legacy "
+                       "Chinese terminals do: CRC or lengths over GBK bytes."),
+    "NonBmp": ("INTEROP", "A character outside the Basic Multilingual Plane (GB 18030-2022 "
+                          "requires such characters): one character, two UTF-16 units."),
+    "MerchantChannel": ("FORMAT", "EMV MPM v1.1 62-11 merchant channel: media 0-7, location "
+                                  "0-3, presence 0-3."),
     "Base64": ("FORMAT", "The EMV consumer-presented payload is not valid base64."),
     "Tlv": ("FORMAT", "The decoded bytes are not valid BER-TLV."),
     "Structure": ("BASIC", "Payload format indicator, application templates and common data "
@@ -72,7 +81,14 @@ NOTES = {
     "Track2": ("FORMAT", "Track 2 equivalent data (57)."),
     "Routing": ("INTEROP", "Which institution a code routes to, by prefix and length or URL "
                            "pattern."),
-    "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions."),
+    "Simulated": ("BASIC", "A code of one of qrinterop's simulated institutions, on the "
+                           "profile's test-only prefixes (routing.json test_only)."),
+    "AdvisoryLength": ("INTEROP", "A length the issuer does not document, on a prefix whose "
+                                  "lengths it calls advisory (Alipay: the actual length is the "
+                                  "code's own): routed, with a warning."),
+    "OtherWallet": ("INTEROP", "A payment-code family of another wallet (JD, Bestpay, CCB, "
+                               "Alipay face payment, WeBank), routed or known but not routable; "
+                               "the address says where it was read."),
     "NotACode": ("EDGE_CASE", "Input that is not a code of the kind at all."),
     "TestCryptogram": ("BASIC", "An EMV CPM payload whose application cryptogram 9F26 was made "
                                 "with the profile's test key scheme (business.json emv_cpm)."),
@@ -225,14 +241,15 @@ def mpm_generated() -> list[dict]:
                       payload=p(objs(_59="A" * 25))))
     # amounts
     for amount in ("0", "0.00", "98,73", "3 705", "1.2.3", "12.345", "-5", ".5"):
-        cases.append(case(f"amount {amount!r}", ["Amount"], "invalid", ["R-MPM-09"],
+        result, more = _decimals(amount)
+        cases.append(case(f"amount {amount!r}", ["Amount", *more], result, ["R-MPM-09"],
                           payload=p(objs(_01="12", _54=amount))))
     for amount in ("98", "98.", "98.73", "0.01"):
         cases.append(case(f"amount {amount!r}", ["Amount"], "valid",
                           payload=p(objs(_01="12", _54=amount))))
     cases += [
-        case("amount with decimals in a currency without (JPY)", ["Amount"], "invalid",
-             ["R-MPM-09"], payload=p(objs(_01="12", _53="392", _54="100.5"))),
+        case("amount with decimals in a currency without (JPY)", ["Amount", "MoreDecimals"],
+             "acceptable", ["R-MPM-09"], payload=p(objs(_01="12", _53="392", _54="100.5"))),
         case("fixed convenience fee of zero", ["Amount", "TipFee"], "invalid", ["R-MPM-09"],
              payload=p(objs(_55="02", _56="0"))),
     ]
@@ -270,8 +287,8 @@ def mpm_generated() -> list[dict]:
         ("62.11 of 4 characters", [("11", "ABCD")], "invalid"),
         ("62.05 = *** (prompt the payer)", [("05", "***")], "valid"),
         ("62.09 = AME", [("09", "AME")], "valid"),
-        ("62.10 and 62.11 (EMV MPM v1.1)", [("10", "91110000123456789X"), ("11", "ABC")],
-         "valid"),
+        ("62.10 and 62.11 (EMV MPM v1.1; 62.11 020: sticker, remote commerce, attended)",
+         [("10", "91110000123456789X"), ("11", "020")], "valid"),
     ]:
         cases.append(case(comment, ["AdditionalData"], result,
                           ["R-MPM-12"] if result == "invalid" else None,
@@ -311,12 +328,94 @@ def mpm_generated() -> list[dict]:
     return cases
 
 
-def mpm_published() -> list[dict]:
+def _decimals(amount: str) -> tuple[str, list[str]]:
+    """More decimals than CNY's exponent is acceptable (MPM v1.0 §4.7.4.1 "should"), every
+    other broken amount invalid."""
+    whole, dot, decimals = amount.partition(".")
+    if dot and whole.isdigit() and decimals.isdigit() and len(decimals) > 2:
+        return "acceptable", ["MoreDecimals"]
+    return "invalid", []
+
+
+#: Where the China-specific negatives' rules and the v1.1 merchant channel were read.
+LEE_RATINAN = "https://github.com/lee-ratinan/emv-qr/blob/master/src/EmvAdditionalDataFields.php"
+GB18030 = "https://www.gbstd.com/en-us/view/6100054012000000.html"
+#: A merchant account template no participant of the simulated network owns: a wallet that
+#: misreads such a code asks the switch about it instead of refusing it as its own (on-us).
+FOREIGN_ACCOUNT = [("00", "cn.example.acquirer"), ("01", "100000012345678")]
+#: The base code with a name outside the Basic Multilingual Plane in 64: 𠮷 (U+20BB7) is one
+#: character, two UTF-16 code units, four UTF-8 bytes.
+NON_BMP_NAME = "𠮷野家"
+
+
+def gbk_length(text: str) -> int:
+    """A value's length in GBK bytes (2 per Chinese character): a legacy terminal's count."""
+    return len(text.encode("gbk"))
+
+
+def utf16_length(text: str) -> int:
+    """A value's length in UTF-16 code units: Java's or JavaScript's String.length."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def crc_over_gbk(body_through_6304: str) -> str:
+    """CRC-16/CCITT-FALSE computed over the GBK bytes instead of the UTF-8 bytes."""
+    import binascii
+    return f"{binascii.crc_hqx(body_through_6304.encode('gbk'), 0xFFFF):04X}"
+
+
+def mpm_china() -> list[dict]:
+    """China-specific cases and the MPM v1.1 merchant channel, a group of their own after the
+    others (so that earlier tcIds stay as they were), each with the address of its rule."""
+    p = build_payload
+    body = encode_objects(BASE) + "6304"
+    non_bmp = objs(_64=[("00", "ZH"), ("01", NON_BMP_NAME)])
+    cases = [
+        case("CRC computed over the GBK bytes of the payload (a GBK terminal), not UTF-8",
+             ["BadCrc", "Gbk"], "invalid", ["R-MPM-05"], payload=body + crc_over_gbk(body),
+             address=GB18030),
+        case("lengths count GBK bytes (2 per Chinese character) instead of characters",
+             ["ByteLength", "Gbk"], "invalid", ["R-MPM-02"],
+             payload=build_payload(objs(_64=[("00", "ZH"), ("01", "老北京"), ("02", "北京")]),
+                                   gbk_length), address=GB18030),
+        case("a character outside the BMP in 64.01 (𠮷, U+20BB7): 𠮷野家 is 3 characters",
+             ["Utf8", "NonBmp", "ValidVariant"], "valid", payload=p(non_bmp),
+             decoded={"alternateLanguage": {"language": "ZH", "merchantName": NON_BMP_NAME}},
+             address=GB18030),
+        case("a character outside the BMP in 64.01 counted in UTF-16 units (Java "
+             "String.length: 4 for 𠮷野家)", ["ByteLength", "NonBmp"], "invalid", ["R-MPM-02"],
+             payload=build_payload(non_bmp, utf16_length), address=GB18030),
+    ]
+    for comment, value, account in [
+            ("media 8", "800", FOREIGN_ACCOUNT), ("location 4", "040", None),
+            ("presence 4", "004", None), ("letters", "ABC", FOREIGN_ACCOUNT)]:
+        where = " (a merchant account no participant owns)" if account else ""
+        cases.append(case(f"62.11 merchant channel {value}: {comment} is outside EMV MPM "
+                          f"v1.1's positions (media 0-7, location 0-3, presence 0-3){where}",
+                          ["AdditionalData", "MerchantChannel"], "invalid", ["R-MPM-17"],
+                          payload=p(objs(_62=[("11", value)],
+                                         **({"_26": account} if account else {}))),
+                          address=LEE_RATINAN))
+    cases.append(case("62.11 merchant channel 733: other screen, other location, other "
+                      "presence (every position at its largest value)",
+                      ["AdditionalData", "MerchantChannel", "ValidVariant"], "valid",
+                      payload=p(objs(_62=[("11", "733")])), address=LEE_RATINAN))
+    return cases
+
+
+def mpm_published(added: bool = False) -> list[dict]:
+    """The published samples of sources/mpm-published.json: those of 1.0 first, those added
+    since (``since``) in a group of their own, so that the tcIds of the first stay."""
     data = json.loads((SOURCES / "mpm-published.json").read_text(encoding="utf-8"))
     return [case(s["name"] + (f" — {s['comment']}" if s.get("comment") else ""), s["flags"],
                  s["result"], s.get("requirements"), source=s["source"], payload=s["payload"],
+                 **({"address": s["address"]} if "address" in s else {}),
                  **({"decoded": s["decoded"]} if "decoded" in s else {}))
-            for s in data["samples"]]
+            for s in data["samples"] if ("since" in s) == added]
+
+
+def mpm_published_1_1() -> list[dict]:
+    return mpm_published(added=True)
 
 
 # -- EMV consumer-presented -------------------------------------------------------------------
@@ -441,20 +540,29 @@ def payment_code_cases() -> list[dict]:
         ("Alipay-like, prefix 30, 20 digits", "30000000000000000001", "alipay"),
         ("UnionPay C2B code (public test traffic; no Luhn digit)", "6225735053201615202",
          "unionpay"),
-        ("e-CNY payment code", "0100000000000000001", "ecny"),
-        ("simulated institution A: prefix 81, 18 digits", "811234567890123456", "10000001"),
-        ("simulated institution B: prefix 82, 19 digits", "8212345678901234567", "10000002"),
+        ("e-CNY payment code (weak: only third-party code states the rule)",
+         "0100000000000000001", "ecny"),
+        ("simulated institution A: test-only prefix 991, 18 digits", "991234567890123456",
+         "10000001"),
+        ("simulated institution B: test-only prefix 992, 19 digits", "9921234567890123456",
+         "10000002"),
     ]
     cases = [case(c, ["Routing"] + (["Simulated"] if r.isdigit() else []), "valid", code=code,
                   route=r) for c, code, r in table]
     for comment, code in [
         ("WeChat prefix with 17 digits", "12006109882800940"),
         ("WeChat prefix with 19 digits", "1200610988280094061"),
-        ("Alipay prefix with 25 digits", "2500000000000000000000001"),
+        ("Alipay prefix with 25 digits: Alipay says the actual length is the code's own, so "
+         "it routes to Alipay with a warning", "2500000000000000000000001"),
         ("prefix 24 belongs to nobody", "240000000000000001"),
         ("UnionPay prefix with 18 digits", "622573505320161520"),
-        ("simulated A's prefix with B's length", "8112345678901234567"),
+        ("simulated A's prefix with B's length", "9911234567890123456"),
     ]:
+        if code.startswith("25"):
+            cases.append(case(comment, ["Routing", "AdvisoryLength", *_unsendable(code)],
+                              "acceptable", ["R-CPM-02"], code=code, route="alipay",
+                              **ALIPAY_AUTH_CODE))
+            continue
         cases.append(case(comment, ["Routing", *_unsendable(code)], "invalid", ["R-CPM-02"],
                           code=code, route=None))
     for comment, code in [("full-width digits", "１２００６１０９８８２８００９４０６"),
@@ -464,8 +572,67 @@ def payment_code_cases() -> list[dict]:
     return cases
 
 
+#: Where the families of other wallets were read (sources.json: ALIPAY-AUTHCODE, WECHAT-MICROPAY,
+#: REGEXHELPER-PAYCODES; the WeBank family the review recalls could not be opened).
+ALIPAY_AUTH_CODE = {"address": "https://opendocs.alipay.com/open/194/106039",
+                    "source": "Alipay alipay.trade.pay auth_code (quoted in public SDK code)"}
+REGEX_HELPER = {"source": "public C# code APP.Utility.RegexHelper, region 付款码正则已测试 "
+                          "(read in a code index that does not name its repository)"}
+REVIEW_WEBANK = {"address": "https://github.com/chenliang0508/practice",
+                 "source": "recalled by the review as Restrict.java there; not found"}
+
+
+def payment_code_families() -> list[dict]:
+    """The other wallets' payment-code families of the profile's routing table, routed or
+    not, each with the address it was read at (a group of their own after the first, so
+    that the first group's tcIds stay as they were)."""
+    routed = [
+        ("Alipay documentation auth_code example (alipay.trade.pay: 17 digits)",
+         "28763443825664394", "alipay", ALIPAY_AUTH_CODE),
+        ("JD Pay: 18 digits starting 18", "181234567890123456", "jd", REGEX_HELPER),
+        ("Bestpay: 18 digits starting 51", "511234567890123456", "bestpay", REGEX_HELPER),
+        ("CCB Long Pay (龙支付) debit: 62 2 0105 + 12 digits, inside UnionPay's range",
+         "6220105123456789012", "unionpay", REGEX_HELPER),
+        ("CCB Long Pay (龙支付) credit: 62 7 0105 + 12 digits, inside UnionPay's range",
+         "6270105123456789012", "unionpay", REGEX_HELPER),
+        ("JD Pay's 62/19 code: a UnionPay C2B code", "6212345678901234567", "unionpay",
+         REGEX_HELPER),
+    ]
+    cases = [case(c, ["Routing", "OtherWallet"], "valid", code=code, route=r, **where)
+             for c, code, r, where in routed]
+    for comment, code, where in [
+        ("Alipay face-payment token (fp + 33 letters or digits): known, not routable",
+         "fp" + "0123456789abcdefghijABCDEFGHIJ012", REGEX_HELPER),
+        ("WeBank 5678 + 15 digits (recalled, unverified): known, not routable",
+         "5678123456789012345", REVIEW_WEBANK),
+        ("JD Pay prefix 18 with 19 digits", "1812345678901234567", REGEX_HELPER),
+        ("Bestpay prefix 51 with 17 digits", "51123456789012345", REGEX_HELPER),
+    ]:
+        cases.append(case(comment, ["Routing", "OtherWallet", *_unsendable(code)], "invalid",
+                          ["R-CPM-02"], code=code, route=None, **where))
+    return cases
+
+
 def _unsendable(code: str) -> list[str]:
-    return [] if re.fullmatch("[0-9]{16,24}", code) else ["Unsendable"]
+    """Flagged when the profile's message set cannot carry the code (cpm.purchase's code)."""
+    pattern = PROFILE_DATA.definition("paymentCode").get("pattern", "^[0-9]{16,24}$")
+    return [] if re.search(pattern, code, re.ASCII) else ["Unsendable"]   # \d as ECMA-262 reads it
+
+
+def collection_url_published() -> list[dict]:
+    """URL codes found in published samples and public code, in a group of their own."""
+    return [
+        case("Alipay URL inside the SGQR sample (com.alipay template)",
+             ["Routing", "PublishedSample"], "valid",
+             url="https://qr.alipay.com/ocx08230mbjrpvogjn4mm17", route="alipay",
+             source="SGQR sample of vectors/sources/mpm-published.json (public Java "
+                    "CalculateCRC32ChecksumForByteArray)"),
+        case("WeChat Pay native order code_url (模式二), as a unified order answered it",
+             ["Routing", "PublishedSample"], "valid",
+             url="weixin://wxpay/bizpayurl?pr=OINmxCp", route="wechat",
+             source="public PHP code on WeChat Pay's NATIVE example (GetPayUrl: its comment "
+                    "shows the code_url returned)"),
+    ]
 
 
 def collection_url_cases() -> list[dict]:
@@ -620,7 +787,9 @@ def _schema_refuses(name: str, leg: str, body: dict) -> bool:
 # -- files -----------------------------------------------------------------------------------------
 FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]]] = {
     "emv_mpm": ("EMV-MPM", "EmvMpmTest", "EMV merchant-presented payloads (EMV QRCPS MPM v1.0/1.1)",
-                [("published samples", mpm_published), ("one rule at a time", mpm_generated)]),
+                [("published samples", mpm_published), ("one rule at a time", mpm_generated),
+                 ("China-specific encodings and the v1.1 merchant channel", mpm_china),
+                 ("published samples added in profile 1.1", mpm_published_1_1)]),
     "emv_cpm": ("EMV-CPM", "EmvCpmTest", "EMV consumer-presented payloads (EMV QRCPS CPM v1.0)",
                 [("published samples and one rule at a time", cpm_cases)]),
     "emv_cpm_cryptogram": ("EMV-CPM-ARQC", "EmvCpmCryptogramTest",
@@ -631,10 +800,12 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
                            [("test cryptograms, good and spoilt", cpm_cryptogram_cases)]),
     "payment_code": ("PAYMENT-CODE", "PaymentCodeTest",
                      "Numeric payment codes routed by prefix and length",
-                     [("routing table", payment_code_cases)]),
+                     [("routing table", payment_code_cases),
+                      ("other wallets' families", payment_code_families)]),
     "collection_url": ("COLLECTION-URL", "CollectionUrlTest",
                        "URL-form collection codes routed by pattern",
-                       [("routing table", collection_url_cases)]),
+                       [("routing table", collection_url_cases),
+                        ("published URL codes", collection_url_published)]),
     "message": ("MESSAGE", "MessageTest",
                 "Requests the switch sends a participant, and a participant the switch, spoilt "
                 "one way at a time",

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from qrinterop.codes import emv_cpm, emv_mpm
 from qrinterop.codes.emv_mpm import Rules
-from qrinterop.codes.findings import ERROR, LENIENT, Finding, Policy, has_errors, judged
-from qrinterop.codes.routing import RoutingTable
+from qrinterop.codes.findings import ERROR, LENIENT, WARNING, Finding, Policy, has_errors, judged
+from qrinterop.codes.payment_code import owner_of
+from qrinterop.codes.routing import CodeFamily, RoutingTable
 
 EMV_MPM, EMV_CPM, PAYMENT_CODE, COLLECTION_URL, UNKNOWN = (
     "emv-mpm", "emv-cpm", "payment-code", "collection-url", "unknown")
@@ -80,8 +81,11 @@ def lint(text: str, table: RoutingTable, policy: Policy = LENIENT, *,
     if len(text) > MAX_INPUT:
         return LintResult(UNKNOWN, [Finding(None, ERROR, "", f"input of {len(text)} characters "
                                             f"is longer than any QR code ({MAX_INPUT})")])
+    kind = kind_of(text)
+    if kind == UNKNOWN and table.family_of(text) is not None:
+        kind = PAYMENT_CODE     # a family not all digits (Alipay's fp… face token)
     check = {EMV_MPM: _mpm, EMV_CPM: _cpm, PAYMENT_CODE: _payment_code,
-             COLLECTION_URL: _url}.get(kind_of(text), _unknown)
+             COLLECTION_URL: _url}.get(kind, _unknown)
     result = check(text, table, policy, rules)
     result.findings = judged(result.findings, policy)
     return result
@@ -106,12 +110,32 @@ def _cpm(text: str, _table: RoutingTable, policy: Policy, _rules: Rules) -> Lint
 def _payment_code(text: str, table: RoutingTable, _policy: Policy,
                   _rules: Rules) -> LintResult:
     route = table.payment_code(text)
+    family = table.family_of(text)
     fields = {"code": text, "length": len(text), "prefix": text[:2]}
+    if family is not None:
+        fields["family"] = {"institution": family.institution, "form": family.form,
+                            "routing": family.routing}
     if route is None:
-        return LintResult(PAYMENT_CODE, [Finding(
-            "R-CPM-02", ERROR, "", f"no institution registers {len(text)}-digit payment codes "
-                                   f"starting {text[:2]}")], fields)
-    return LintResult(PAYMENT_CODE, [], fields, route.as_dict())
+        return LintResult(PAYMENT_CODE, [_unrouted(text, family, table)], fields)
+    findings = []
+    if family is not None and family.routing == "advisory-length" \
+            and owner_of(text, table.code_rules) is None:
+        findings.append(Finding("R-CPM-02", WARNING, "", (
+            f"{table.names.get(family.institution, family.institution)} documents other "
+            f"lengths than {len(text)} for codes starting {text[:2]}, but says the actual length "
+            "is the code's own: routed by its prefix")))
+    return LintResult(PAYMENT_CODE, findings, fields, route.as_dict())
+
+
+def _unrouted(text: str, family: CodeFamily | None, table: RoutingTable) -> Finding:
+    """Why a payment code routes nowhere: a known family the switch does not route, or no
+    family at all."""
+    if family is not None and family.routing == "not-routable":
+        return Finding("R-CPM-02", ERROR, "", f"a {family.form} of "
+                       f"{table.names.get(family.institution, family.institution)}: a "
+                       "known family the profile does not route through the switch")
+    return Finding("R-CPM-02", ERROR, "", f"no institution registers {len(text)}-digit "
+                   f"payment codes starting {text[:2]}")
 
 
 def _url(text: str, table: RoutingTable, _policy: Policy, _rules: Rules) -> LintResult:

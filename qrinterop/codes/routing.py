@@ -38,10 +38,25 @@ class UrlForm:
     pattern: re.Pattern
 
 
+@dataclass(frozen=True)
+class CodeFamily:
+    """A payment-code family the switch recognises but does not route to its own institution
+    (routing.json ``routing``: ``routed-as`` another's range, or ``not-routable``), or routes
+    by prefix whatever the length (``advisory-length``)."""
+
+    institution: str
+    form: str
+    routing: str
+    pattern: re.Pattern
+    routed_as: str | None = None
+    note: str | None = None
+
+
 @dataclass
 class RoutingTable:
     names: dict[str, str] = field(default_factory=dict)
     code_rules: list[CodeRule] = field(default_factory=list)
+    families: list[CodeFamily] = field(default_factory=list)
     url_forms: list[UrlForm] = field(default_factory=list)
     account_ids: dict[str, str] = field(default_factory=dict)     # EMV ID 02-25 → institution
     guids: dict[str, str] = field(default_factory=dict)           # upper-case GUID → institution
@@ -52,8 +67,13 @@ class RoutingTable:
         data = json.loads(profile_folder.joinpath(*ROUTING_FILE).read_text(encoding="utf-8"))
         table = cls(names={k: v["name"]["en"] for k, v in data["institutions"].items()})
         for entry in data["payment_codes"]:
-            table.code_rules += [CodeRule(entry["institution"], prefix, length)
-                                 for prefix in entry["prefixes"] for length in entry["lengths"]]
+            routing = entry.get("routing", "routed")    # 1.0 has no key: every entry routed
+            if routing in ("routed", "advisory-length"):
+                table.code_rules += [CodeRule(entry["institution"], prefix, length)
+                                     for prefix in entry["prefixes"]
+                                     for length in entry["lengths"]]
+            if routing != "routed":
+                table.families.append(_family(entry, routing))
         table.url_forms = [UrlForm(e["institution"], e["form"], re.compile(e["pattern"]))
                            for e in data["collection_urls"]]
         for entry in data["mpm_accounts"]:
@@ -76,8 +96,9 @@ class RoutingTable:
 
     def extended(self, registrations: Iterable[dict]) -> RoutingTable:
         """A copy of this table with a network's participants added."""
-        table = RoutingTable(dict(self.names), list(self.code_rules), list(self.url_forms),
-                             dict(self.account_ids), dict(self.guids), dict(self.iins))
+        table = RoutingTable(dict(self.names), list(self.code_rules), list(self.families),
+                             list(self.url_forms), dict(self.account_ids), dict(self.guids),
+                             dict(self.iins))
         for registration in registrations:
             table.register(registration)
         return table
@@ -88,7 +109,18 @@ class RoutingTable:
         return Route(institution, self.names.get(institution, institution), role)
 
     def payment_code(self, code: str) -> Route | None:
-        return self._route(owner_of(code, self.code_rules), "issuer")
+        """The issuer a payment code routes to: by prefix and length, or, for a family whose
+        lengths are advisory (Alipay), by prefix alone (``family_of`` says which)."""
+        owner = owner_of(code, self.code_rules)
+        if owner is None and (family := self.family_of(code)) is not None \
+                and family.routing == "advisory-length":
+            owner = family.institution
+        return self._route(owner, "issuer")
+
+    def family_of(self, code: str) -> CodeFamily | None:
+        """The recognised family a code belongs to (the longest match), if any."""
+        found = [f for f in self.families if f.pattern.match(code)]
+        return max(found, key=lambda f: len(f.pattern.pattern), default=None)
 
     def collection_url(self, url: str) -> tuple[Route, UrlForm, dict] | None:
         """The route, the matching form and its named groups; scheme and host are matched
@@ -117,6 +149,20 @@ class RoutingTable:
         (domain.md §3.2): a registered acquirer's own codes route to it, not to UnionPay."""
         owner = self.iins.get(value[:8]) if isinstance(value, str) else None
         return self._route(owner, "acquirer")
+
+
+def _family(entry: dict, routing: str) -> CodeFamily:
+    """A routing.json payment-code entry as a family: its pattern, or one built from its
+    prefixes (any length from 8 to 32 digits for advisory lengths, else its own lengths)."""
+    if "pattern" in entry:
+        pattern = entry["pattern"]
+    else:
+        prefixes = "|".join(re.escape(p) for p in entry["prefixes"])
+        sizes = [f"(?=[0-9]{{{n}}}$)" for n in entry["lengths"]] \
+            if routing != "advisory-length" else ["(?=[0-9]{8,32}$)"]
+        pattern = f"^(?:{'|'.join(sizes)})(?:{prefixes})[0-9]*$"
+    return CodeFamily(entry["institution"], entry.get("form", "payment code"), routing,
+                      re.compile(pattern), entry.get("routed_as"), entry.get("note"))
 
 
 def code_registration(description: dict) -> dict:

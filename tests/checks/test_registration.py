@@ -27,4 +27,5 @@ def test_a_code_outside_the_registration_is_found():
     code = shown("payment-code-wrong-prefix")
     [found] = code_follows_registration(code, "sut", RULES)
     assert (found.check, found.requirements) == ("code_follows_registration", ("R-CPM-02",))
-    assert (found.expected, found.observed) == ("18 digits starting 81", code)
+    expected = f"{CODES['payment_code_length']} digits starting {CODES['payment_code_prefix']}"
+    assert (found.expected, found.observed) == (expected, code)

@@ -3,6 +3,7 @@ wallets read. Which IDs are templates (and so are split further) is the profile'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qrinterop.codes.emv_mpm.rules import Container, Rules
@@ -98,6 +99,49 @@ def split_bytes(text: str) -> list[tuple[str, str]] | None:
             return None
         pairs.append((obj_id.decode(), value))
         pos += 4 + length
+    return pairs
+
+
+def _gbk_size(char: str) -> int:
+    return len(char.encode("gbk")) if char != "\uFFFD" else 2
+
+
+def _utf16_size(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+#: How legacy code counts a character when it writes an EMV length: GBK bytes (a Chinese
+#: character is 2), UTF-16 code units (Java's String.length: a character outside the BMP is 2).
+MISCOUNTS = (("GBK bytes", _gbk_size), ("UTF-16 code units", _utf16_size))
+
+
+def split_miscounted(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """Split with lengths read as GBK byte counts or UTF-16 unit counts, whichever reads the
+    whole text (and changes something); the count's name and the pairs, or None."""
+    for name, size in MISCOUNTS:
+        try:
+            pairs = _split_sized(text, size)
+        except UnicodeEncodeError:     # a character GBK cannot encode: not written as GBK
+            continue
+        if pairs is not None and any(sum(map(size, v)) != len(v) for _, v in pairs):
+            return name, pairs
+    return None
+
+
+def _split_sized(text: str, size: Callable[[str], int]) -> list[tuple[str, str]] | None:
+    pairs, pos = [], 0
+    while pos < len(text):
+        obj_id, head = text[pos:pos + 2], text[pos + 2:pos + 4]
+        if not (obj_id.isascii() and obj_id.isdigit() and head.isascii() and head.isdigit()):
+            return None
+        want, end, used = int(head), pos + 4, 0
+        while used < want and end < len(text):
+            used += size(text[end])
+            end += 1
+        if used != want or want == 0:
+            return None
+        pairs.append((obj_id, text[pos + 4:end]))
+        pos = end
     return pairs
 
 

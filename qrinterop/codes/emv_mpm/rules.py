@@ -73,7 +73,7 @@ class Rule:
         letters = spec.get("letters")
         self.letters: str | None = letters["allowed"] if letters else None
         self.unique_letters = bool(letters and letters["unique"])
-        self.parts = tuple((p["name"], p["length"], FORMAT_CODES[p["format"]])
+        self.parts = tuple((p["name"], p["length"], FORMAT_CODES[p["format"]], p.get("values"))
                            for p in spec.get("parts", ()))
         self.parts_req: str = spec.get("partsRequirement", self.req)
         self.container: Container | None = None     # set for templates
@@ -245,6 +245,9 @@ class Rules:
     currencies: dict[str, tuple[str, int]]
     check_requirements: dict[str, str]          #: named check -> the requirement it enforces
     payload: PayloadRules
+    #: more amount decimals than the currency's exponent: "error" (1.0), or "policy" where
+    #: the profile follows MPM §4.7.4.1's "should" (a warning, an error in strict mode)
+    decimals_severity: str = "error"
 
     @staticmethod
     def of(profile_folder: Path) -> Rules:
@@ -265,7 +268,8 @@ class Rules:
         checks = {k: v["requirement"] for k, v in document["checks"].items()
                   if not k.startswith("$")}
         return cls(source, document, root, templates, currencies, checks,
-                   PayloadRules.of(document["payload"]))
+                   PayloadRules.of(document["payload"]),
+                   document["checks"]["amount"].get("decimalsSeverity", "error"))
 
     def container_of(self, path: str) -> Container | None:
         """The rules of the objects inside the object at ``path`` ("" is the root)."""

@@ -19,6 +19,7 @@ from qrinterop.codes.emv_mpm.parse import (
     header_problem,
     split,
     split_bytes,
+    split_miscounted,
     truncated,
 )
 from qrinterop.codes.emv_mpm.rules import (
@@ -88,9 +89,13 @@ def _amount_problem(value: str, exponent: int | None, currency: str | None) -> s
     if not whole.strip("0") and not decimals.strip("0"):
         return f"{value!r} is zero; the amount must not be zero"
     if exponent is not None and len(decimals) > exponent:
-        return (f"{value!r} has {len(decimals)} decimals; currency {currency} allows at most "
-                f"{exponent}")
+        return (f"{value!r} has {len(decimals)} decimals; currency {currency} has "
+                f"{exponent}{_EXPONENT_PROBLEM}")
     return None
+
+
+#: How the amount check ends the one problem a profile may judge as a warning.
+_EXPONENT_PROBLEM = " (its exponent); digits after the decimal mark should not exceed it"
 
 
 def _percentage_problem(value: str) -> str | None:
@@ -184,6 +189,9 @@ def _named_check(rule: Rule, check: str, value: str, path: str, ctx: _Context) -
         known = ctx.rules.currencies.get(currency) if currency else None
         problem = _amount_problem(value, known[1] if known else None,
                                   f"{currency} ({known[0]})" if known else currency)
+        if problem is not None and problem.endswith(_EXPONENT_PROBLEM) \
+                and ctx.rules.decimals_severity != ERROR:
+            severity = ctx.policy.lenient_severity
     elif check == "currency":
         if value not in ctx.rules.currencies:
             severity = ctx.policy.lenient_severity
@@ -202,20 +210,24 @@ def _named_check(rule: Rule, check: str, value: str, path: str, ctx: _Context) -
 
 
 def _check_parts(rule: Rule, value: str, path: str, findings: list[Finding]) -> None:
-    layout = " + ".join(f"{name} ({length})" for name, length, _ in rule.parts)
-    total = sum(length for _, length, _ in rule.parts)
+    layout = " + ".join(f"{name} ({length})" for name, length, *_ in rule.parts)
+    total = sum(part[1] for part in rule.parts)
     if len(value) != total:
         findings.append(Finding(rule.parts_req, ERROR, path,
                                 f"{rule.name} must be {total} characters: {layout}; "
                                 f"found {len(value)}"))
         return
     start = 0
-    for name, length, fmt in rule.parts:
+    for name, length, fmt, allowed in rule.parts:
         part = value[start:start + length]
         if not _format_ok(fmt, part):
             findings.append(Finding(rule.parts_req, ERROR, path,
                                     f"{rule.name}: {name} {part!r} (characters {start + 1}-"
                                     f"{start + length}) must be {FORMAT_TEXT[fmt]}"))
+        elif allowed is not None and part not in allowed:
+            findings.append(Finding(rule.parts_req, ERROR, path,
+                                    f"{rule.name}: {name} {part!r} (character {start + 1}) "
+                                    f"must be one of {', '.join(allowed)}"))
         start += length
 
 
@@ -224,15 +236,22 @@ def _check_parts(rule: Rule, value: str, path: str, findings: list[Finding]) -> 
 _BYTES_MESSAGE = ("lengths appear to count bytes: the objects only read correctly when lengths "
                   "are taken as UTF-8 byte counts, but EMV lengths count characters (a Chinese "
                   "character is 1, not 3)")
+_MISCOUNT_MESSAGE = ("lengths appear to count bytes or code units: the objects only read "
+                     "correctly when lengths are taken as {}, but EMV lengths count characters "
+                     "(a Chinese character is 1, and so is one outside the BMP)")
 
 
-def _rebuilt(text: str) -> str | None:
-    """``text`` re-encoded with character-count lengths, when it only splits with lengths
-    read as UTF-8 byte counts; None when it does not split that way either."""
+def _rebuilt(text: str) -> tuple[str, str] | None:
+    """``text`` re-encoded with character-count lengths, and what its lengths counted, when
+    it only splits with lengths read as UTF-8 byte counts, GBK byte counts or UTF-16 units;
+    None when it does not split any of those ways either."""
     pairs = split_bytes(text)
+    message = _BYTES_MESSAGE
+    if pairs is None and (miscount := split_miscounted(text)) is not None:
+        message, pairs = _MISCOUNT_MESSAGE.format(miscount[0]), miscount[1]
     if pairs is None:
         return None
-    return "".join(f"{obj_id}{len(value):02d}{value}" for obj_id, value in pairs)
+    return "".join(f"{obj_id}{len(value):02d}{value}" for obj_id, value in pairs), message
 
 
 def _check_text(text: str, container: Container, path: str, byte_mode: bool,
@@ -367,19 +386,19 @@ def _check_template(value: str, rule: Rule, path: str, byte_mode: bool,
     assert container is not None
     if byte_mode and not value.isascii():
         # Inside a level whose lengths count bytes, this template's lengths do too.
-        text = _rebuilt(value)
-        if text is not None:
-            return _check_text(text, container, path, True, ctx)[0]
+        rebuilt = _rebuilt(value)
+        if rebuilt is not None:
+            return _check_text(rebuilt[0], container, path, True, ctx)[0]
     findings, leaves = ctx.findings, ctx.leaves
     marks = len(findings), len(leaves)
     light, problem = _check_text(value, container, path, byte_mode, ctx)
     if problem is None:
         return light
-    text = None if value.isascii() else _rebuilt(value)
-    if text is not None:
+    rebuilt = None if value.isascii() else _rebuilt(value)
+    if rebuilt is not None:
         del findings[marks[0]:], leaves[marks[1]:]
-        findings.append(Finding(ctx.payload.bytes_req, ERROR, path, _BYTES_MESSAGE))
-        return _check_text(text, container, path, True, ctx)[0]
+        findings.append(Finding(ctx.payload.bytes_req, ERROR, path, rebuilt[1]))
+        return _check_text(rebuilt[0], container, path, True, ctx)[0]
     _, message, obj_id = problem
     findings.append(Finding(ctx.payload.syntax_req, ERROR, join(path, obj_id) if obj_id else path,
                             f"{message} in {rule.name}"))
@@ -470,11 +489,11 @@ def _recover(payload: str, problem: Problem, rules: Rules,
     the R-MPM-01 finding."""
     pos, message, obj_id = problem
     rule = rules.payload
-    text = None if payload.isascii() else _rebuilt(payload)
-    if text is not None:
+    rebuilt = None if payload.isascii() else _rebuilt(payload)
+    if rebuilt is not None:
         ctx = _Context(rules, policy, False)
-        ctx.findings.append(Finding(rule.bytes_req, ERROR, "", _BYTES_MESSAGE))
-        return _check_text(text, rules.root, "", True, ctx)[0], payload, ctx
+        ctx.findings.append(Finding(rule.bytes_req, ERROR, "", rebuilt[1]))
+        return _check_text(rebuilt[0], rules.root, "", True, ctx)[0], payload, ctx
     head = split(payload[:pos])[0]
     if head and _ends_with_crc(head, rule):
         ctx = _Context(rules, policy, False)
