@@ -72,3 +72,19 @@ Feature: Daily limits by risk tier (风险等级与单日限额)
     When the payer scans the merchant code in the SUT's wallet and pays 0.01 CNY
     Then the SUT reports the payment as declined with response code "33"
     And the payer account at the SUT holds 1100.00 CNY
+
+  @tc.LIM-06 @req.R-FLOW-15 @req.R-FLOW-10 @role.issuer @feature.cpm-password
+  Scenario: The SUT stops a payer's password-free purchases at tier C's CNY 1,000, then takes a purchase with the password against tier B's
+    Given a payer account at the SUT holding 3000.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal was paid 900.00 CNY with that payment code
+    When the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal scans the payment code for 200.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "33"
+    When the SUT's wallet shows a payment code for that account
+    And the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    Then the peer acquirer's purchase was not stopped at a daily limit with response code "33"
+    And the peer acquirer reports the purchase as waiting for the payer
+    When the payer confirms the purchase with the password in the SUT's wallet
+    Then the peer acquirer reports the purchase as approved once it has queried it
+    And the payer account at the SUT holds 600.00 CNY

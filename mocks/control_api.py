@@ -26,8 +26,13 @@ CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orde
 PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
+#: What the books keep for the institution's own rules and the control API does not show (the
+#: contract of profile 1.0 has no such field): the risk tier a payment was counted under.
+INTERNAL = frozenset({"risk_tier"})
+
+
 def public_view(txn: dict) -> dict:
-    return {CAMEL.get(k, k): v for k, v in txn.items()}
+    return {CAMEL.get(k, k): v for k, v in txn.items() if k not in INTERNAL}
 
 
 class ControlError(Exception):
