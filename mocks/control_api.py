@@ -155,7 +155,8 @@ class ControlApi:
                 "amount": _fen(body["amount"]) if "amount" in body else None}
         if "owner" in body:
             return await self.inst.apply_for_code(spec, body["owner"],
-                                                  request.headers.get(TEST_CASE_HEADER))
+                                                  request.headers.get(TEST_CASE_HEADER),
+                                                  remote=bool(body.get("remote")))
         return self.inst.create_merchant_code(spec)
 
     async def create_payment_code(self, request: web.Request) -> dict:
