@@ -127,6 +127,11 @@ class Acquiring:
                 "order_time": body["orderTime"]}
         self.intend(base)
         answer = await self.to_switch("cpm.purchase.request", body, test_case)
+        if self.defects.on("terminal-retries-declined-purchase") and not isinstance(
+                answer, str) and self.status_of(answer["body"]["respCode"]) == "declined":
+            # the till tries the same code once more, as a new order
+            answer = await self.to_switch("cpm.purchase.request",
+                                          {**body, "orderNo": self.new_ref("P")}, test_case)
         txn = self.book_terminal(order_no, answer, amount)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_purchase(txn, test_case))

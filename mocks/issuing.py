@@ -27,11 +27,20 @@ class Issuing:
         if self.ledger.balance(account) is None:
             raise ControlError(404, f"no account {account}")
         code = secrets.choice(self.code_rules).new_code()
-        validity = self.timing("payment_code_validity_s")
+        validity = self.payment_code_validity()
         if self.defects.on("payment-code-validity-in-ms"):     # the profile's seconds as ms
             validity /= 1000
+        if self.defects.on("payment-code-validity-in-minutes"):  # the declared seconds as min
+            validity *= 60
         expires = self.ledger.issue_code(code, account, validity)
         return {"code": code, "account": account, "expiresAt": expires}
+
+    def payment_code_validity(self) -> float:
+        """How long a payment code stays usable, in seconds as this network runs: what the
+        ICS declares (codes.payment_code_validity_s, R-CPM-05), else the profile's."""
+        if self.declared_code_validity_s is None:
+            return self.timing("payment_code_validity_s")
+        return float(self.declared_code_validity_s) * self.scale
 
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
                                 test_case: str | None) -> dict:
@@ -196,8 +205,8 @@ class Issuing:
         found = [(tiers[self.ledger.account(account)["risk_tier"]]["daily_limit_fen"]["value"],
                   {"static_only": False})]
         if static and not self.defects.on("static-code-not-tier-d"):
-            found.append((tiers["D"]["daily_limit_fen"]["value"],
-                          {"static_only": not self.defects.on("static-limit-counts-every-payment")}))
+            every = self.defects.on("static-limit-counts-every-payment")
+            found.append((tiers["D"]["daily_limit_fen"]["value"], {"static_only": not every}))
         return found
 
     def payment_tier(self, static: bool, verification: str) -> str | None:

@@ -149,7 +149,11 @@ class ControlClient:
         return self.call("POST", "/control/merchant-codes", {"name": name, **details})
 
     def create_payment_code(self, account: str) -> str:
-        return self.call("POST", "/control/payment-codes", {"account": account})["code"]
+        return self.show_payment_code(account)["code"]
+
+    def show_payment_code(self, account: str) -> dict:
+        """The wallet's answer: the code and when it expires (``expiresAt``, by its clock)."""
+        return self.call("POST", "/control/payment-codes", {"account": account})
 
     def pay_merchant_code(self, account: str, code: str, amount: int | None) -> dict:
         """``amount`` is what the payer types for a static code; None for a dynamic one."""
