@@ -3,7 +3,10 @@ Feature: Daily limits by risk tier (风险等级与单日限额)
   The issuer caps what each payer pays in one day (Beijing time) by the risk tier of the
   verification used: CNY 1,000 for tier C, CNY 5,000 for tier B, and CNY 500 for every payment
   with a static code, whatever the tier (银发〔2017〕296号; business.json risk_tiers). A payment
-  that would go past the limit is declined with 33 and moves no money.
+  that would go past the limit is declined with 33 and moves no money. From profile 1.1 the
+  tier is each payment's (business.json risk_tiers.by_verification): password-free C, with the
+  password B, so one payer's purchases count against two limits the same day (LIM-06); under
+  1.0 it is the payer account's, as the "is in risk tier" steps set it.
 
   @tc.LIM-01 @req.R-FLOW-10 @role.issuer
   Scenario: The SUT stops a tier C payer at CNY 1,000 a day of payment-code purchases
