@@ -40,7 +40,7 @@ Feature: Rules that turn on the clock (时间相关规则)
     And the SUT reports the purchase as declined with response code "73"
     And the payer account at the peer holds 500.00 CNY
 
-  @tc.CLK-CPM-04 @req.R-CPM-05 @role.issuer
+  @tc.CLK-CPM-04 @req.R-CPM-08 @role.issuer
   Scenario: The SUT's wallet shows a payment code valid no longer than its ICS declares, and declines it after
     Given a payer account at the SUT holding 500.00 CNY
     And the network's clock reads 10:00:00 Beijing time
@@ -51,7 +51,7 @@ Feature: Rules that turn on the clock (时间相关规则)
     Then the peer acquirer reports the purchase as declined with response code "73"
     And the payer account at the SUT holds 500.00 CNY
 
-  @tc.CLK-CPM-05 @req.R-CPM-05 @role.acquirer
+  @tc.CLK-CPM-05 @req.R-CPM-08 @role.acquirer
   Scenario: The SUT's terminal reports the decline of an expired payment code once, then takes the wallet's fresh code
     Given a payer account at the peer holding 500.00 CNY
     And the network's clock reads 10:00:00 Beijing time
@@ -65,7 +65,7 @@ Feature: Rules that turn on the clock (时间相关规则)
     Then the SUT reports the purchase as approved
     And the payer account at the peer holds 470.00 CNY
 
-  @tc.CLK-CPM-06 @req.R-CPM-05 @role.switch
+  @tc.CLK-CPM-06 @req.R-CPM-08 @role.switch
   Scenario: The SUT switch relays the issuer's decline of an expired payment code as the issuer gave it
     Given a payer account at the wallet-w holding 500.00 CNY
     And the network's clock reads 10:00:00 Beijing time

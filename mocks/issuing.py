@@ -37,7 +37,7 @@ class Issuing:
 
     def payment_code_validity(self) -> float:
         """How long a payment code stays usable, in seconds as this network runs: what the
-        ICS declares (codes.payment_code_validity_s, R-CPM-05), else the profile's."""
+        ICS declares (codes.payment_code_validity_s, R-CPM-08), else the profile's."""
         if self.declared_code_validity_s is None:
             return self.timing("payment_code_validity_s")
         return float(self.declared_code_validity_s) * self.scale

@@ -87,7 +87,7 @@ def test_an_ics_without_the_optional_settings_takes_the_defaults():
 
 
 def test_the_payment_codes_validity_and_use_count_are_declared_or_the_profiles():
-    """R-CPM-05: the reference declares both; an ICS without them leaves the profile's."""
+    """R-CPM-08: the reference declares both; an ICS without them leaves the profile's."""
     declared = load(REFERENCE_ICS).codes
     assert (declared.payment_code_validity_s, declared.payment_code_use_limit) == (60, 1)
     from qrinterop.profile import load_profile

@@ -124,7 +124,7 @@ def code_passed_on(findings: list[Finding]) -> list[Violation]:
             for f in findings]
 
 
-@check("R-CPM-05")
+@check("R-CPM-08")
 def expiry_within_validity(shown_at: float, expires_at: object, validity_s: float,
                            slack_s: float) -> list[Violation]:
     """The wallet gave its payment code an expiry (``expires_at``, Unix time by its clock) no

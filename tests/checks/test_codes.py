@@ -135,6 +135,6 @@ def test_a_payment_code_expires_within_the_validity_declared():
     assert codes.expiry_within_validity(1000.0, 1006.2, 6.0, 2.0) == []
     [longer] = codes.expiry_within_validity(1000.0, 1360.0, 6.0, 2.0)
     assert (longer.check, longer.requirements, longer.observed) == \
-        ("expiry_within_validity", ("R-CPM-05",), "360.0 s")
+        ("expiry_within_validity", ("R-CPM-08",), "360.0 s")
     [missing] = codes.expiry_within_validity(1000.0, None, 6.0, 2.0)
     assert missing.observed == "None"

@@ -129,7 +129,7 @@ class Session:
 
     def payment_code_validity(self, party: str) -> float:
         """How long ``party``'s payment codes stay usable, as the network runs it: what the
-        SUT's ICS declares (codes.payment_code_validity_s, R-CPM-05), else, and for every
+        SUT's ICS declares (codes.payment_code_validity_s, R-CPM-08), else, and for every
         simulated peer, the profile's payment_code_validity_s."""
         codes = self.ics.codes
         if party == "sut" and codes is not None and codes.payment_code_validity_s is not None:
