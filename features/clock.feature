@@ -1,6 +1,7 @@
 @area.clock
 Feature: Rules that turn on the clock (时间相关规则)
-  A payment code expires after its validity (timing.json payment_code_validity_s), the clearing
+  A payment code expires after its validity (the issuer's ICS codes.payment_code_validity_s,
+  by default timing.json payment_code_validity_s), the clearing
   day turns at 23:00 Beijing time and names the settlement date (business.json clearing_day),
   a payer's daily limit counts per Beijing-time day, a void must fall on its purchase's
   clearing day and a refund within the refund window (business.json void, refund). Instead of
@@ -38,6 +39,41 @@ Feature: Rules that turn on the clock (时间相关规则)
     Then the SUT reports the purchase as declined with the response code the switch gave it
     And the SUT reports the purchase as declined with response code "73"
     And the payer account at the peer holds 500.00 CNY
+
+  @tc.CLK-CPM-04 @req.R-CPM-08 @role.issuer
+  Scenario: The SUT's wallet shows a payment code valid no longer than its ICS declares, and declines it after
+    Given a payer account at the SUT holding 500.00 CNY
+    And the network's clock reads 10:00:00 Beijing time
+    When the SUT's wallet shows a payment code for that account
+    Then the SUT's wallet gave the payment code an expiry within the validity its ICS declares
+    When the network's clock reads 2 seconds past the end of the payment code's validity
+    And the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "73"
+    And the payer account at the SUT holds 500.00 CNY
+
+  @tc.CLK-CPM-05 @req.R-CPM-08 @role.acquirer
+  Scenario: The SUT's terminal reports the decline of an expired payment code once, then takes the wallet's fresh code
+    Given a payer account at the peer holding 500.00 CNY
+    And the network's clock reads 10:00:00 Beijing time
+    And the peer's wallet shows a payment code for that account
+    When the network's clock reads 2 seconds past the end of the payment code's validity
+    And the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as declined with response code "73"
+    And the payer account at the peer holds 500.00 CNY
+    When the peer's wallet shows a payment code for that account
+    And the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as approved
+    And the payer account at the peer holds 470.00 CNY
+
+  @tc.CLK-CPM-06 @req.R-CPM-08 @role.switch
+  Scenario: The SUT switch relays the issuer's decline of an expired payment code as the issuer gave it
+    Given a payer account at the wallet-w holding 500.00 CNY
+    And the network's clock reads 10:00:00 Beijing time
+    And the wallet-w's wallet shows a payment code for that account
+    When the network's clock reads 2 seconds past the end of the payment code's validity
+    And the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "73"
+    And the payer account at the wallet-w holds 500.00 CNY
 
   @tc.CLK-DAY-01 @req.R-FLOW-12 @role.issuer
   Scenario: The SUT books a purchase at 22:59:50 on today's clearing day and one at 23:00:10 on tomorrow's

@@ -79,12 +79,12 @@ Feature: Password step-up above the pin-free limit (验密)
 
   @tc.CPM-12 @req.R-FLOW-10 @role.issuer @feature.cpm-password
   Scenario: The SUT's wallet refuses at the password step a purchase past the payer's daily limit
-    Given a payer account at the SUT holding 2000.00 CNY
-    And the payer account at the SUT is in risk tier C
+    Given a payer account at the SUT holding 6000.00 CNY
+    And the payer account at the SUT is in risk tier B
     And the SUT's wallet shows a payment code for that account
-    When the peer acquirer's terminal scans the payment code for 1500.00 CNY
+    When the peer acquirer's terminal scans the payment code for 5000.01 CNY
     Then the peer acquirer reports the purchase as declined with response code "33"
-    And the payer account at the SUT holds 2000.00 CNY
+    And the payer account at the SUT holds 6000.00 CNY
 
   @tc.CPM-13 @req.R-FLOW-09 @role.issuer @feature.cpm-password
   Scenario: The payer confirms in the SUT's wallet a purchase the balance no longer covers, and it is declined

@@ -33,10 +33,13 @@ class Acquiring:
             created["image"] = base64.b64encode(symbol).decode("ascii")
         return created
 
-    async def apply_for_code(self, spec: dict, owner: str, test_case: str | None) -> dict:
+    async def apply_for_code(self, spec: dict, owner: str, test_case: str | None,
+                             remote: bool = False) -> dict:
         """A collection code applied for at the switch (mpm.code_apply), marked as a
-        merchant's or a person's (R-FLOW-11); the switch's code names this acquirer, so it
-        reads it as one of its own URL-form codes."""
+        merchant's, a person's or a person's business's (R-FLOW-11), and, where the profile
+        has the rule, for use face to face or remote (R-FLOW-16); the switch's code names this
+        acquirer, so it reads it as one of its own URL-form codes."""
+        channel = self.collection_channel(owner, remote)
         merchant, amount, reference = self.merchant_and_order(spec)
         now = beijing_now()
         body = {"orderNo": reference or self.new_ref("C"), "orderTime": f"{now:%Y%m%d%H%M%S}",
@@ -45,7 +48,10 @@ class Acquiring:
                 "codeType": "static" if amount is None else "dynamic",
                 "currency": self.codes.currency}
         if not self.defects.on("code-apply-without-owner"):
-            body["codeOwner"] = owner
+            body["codeOwner"] = "personal" if owner == "personal-business" and \
+                self.defects.on("personal-business-code-marked-personal") else owner
+        if channel is not None:
+            body["merchantChannel"] = channel
         if amount is not None:
             body["amount"] = amount
         answer = await self.to_switch("mpm.code_apply.request", body, test_case)
@@ -54,6 +60,22 @@ class Acquiring:
             raise ControlError(502, f"the switch issued no code (response code {code})")
         return {"merchantId": merchant["id"], "code": answer["body"]["code"],
                 "dynamic": amount is not None}
+
+    def collection_channel(self, owner: str, remote: bool) -> str | None:
+        """The merchantChannel (EMV MPM v1.1 62-11) of a collection code for ``owner``'s use
+        face to face or ``remote``, by business.json collection_codes; a class of code the
+        profile does not allow remote use of is refused (R-FLOW-16: 259号, no personal code
+        for remote collection). None where the profile has no such rule (1.0: no channel)."""
+        rules = self.profile.business.get("collection_codes")
+        if rules is None:
+            return None
+        if remote and not rules["remote_use"]["value"].get(owner, False) and \
+                not self.defects.on("personal-code-for-remote-use"):
+            raise ControlError(422, f"a {owner} collection code is not for remote,"
+                                    " non-face-to-face collection (银发〔2021〕259号)")
+        if self.defects.on("remote-use-not-declared"):
+            return None
+        return str(rules["channel"]["value"]["remote" if remote else "face_to_face"])
 
     def merchant_and_order(self, spec: dict) -> tuple[dict, int | None, str | None]:
         """The merchant a code is for (a new one, or the one ``merchantId`` names) and, for
@@ -106,6 +128,11 @@ class Acquiring:
                 "order_time": body["orderTime"]}
         self.intend(base)
         answer = await self.to_switch("cpm.purchase.request", body, test_case)
+        if self.defects.on("terminal-retries-declined-purchase") and not isinstance(
+                answer, str) and self.status_of(answer["body"]["respCode"]) == "declined":
+            # the till tries the same code once more, as a new order
+            answer = await self.to_switch("cpm.purchase.request",
+                                          {**body, "orderNo": self.new_ref("P")}, test_case)
         txn = self.book_terminal(order_no, answer, amount)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_purchase(txn, test_case))

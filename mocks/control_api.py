@@ -26,8 +26,13 @@ CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orde
 PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
+#: What the books keep for the institution's own rules and the control API does not show (the
+#: contract of profile 1.0 has no such field): the risk tier a payment was counted under.
+INTERNAL = frozenset({"risk_tier"})
+
+
 def public_view(txn: dict) -> dict:
-    return {CAMEL.get(k, k): v for k, v in txn.items()}
+    return {CAMEL.get(k, k): v for k, v in txn.items() if k not in INTERNAL}
 
 
 class ControlError(Exception):
@@ -150,7 +155,8 @@ class ControlApi:
                 "amount": _fen(body["amount"]) if "amount" in body else None}
         if "owner" in body:
             return await self.inst.apply_for_code(spec, body["owner"],
-                                                  request.headers.get(TEST_CASE_HEADER))
+                                                  request.headers.get(TEST_CASE_HEADER),
+                                                  remote=bool(body.get("remote")))
         return self.inst.create_merchant_code(spec)
 
     async def create_payment_code(self, request: web.Request) -> dict:

@@ -67,6 +67,8 @@ class Institution(Acquiring, Issuing, Node):
             emv_mpm.Rules.of(self.profile.folder),
             emv_mpm.utf8_length if self.defects.on("merchant-code-byte-length") else len,
             with_amount=not self.defects.on("dynamic-code-without-amount"))
+        #: the validity its ICS declares for its payment codes (R-CPM-08); None: the profile's
+        self.declared_code_validity_s: float | None = codes.get("payment_code_validity_s")
         self.terminal: dict = config.terminal
         self.roles: set[str] = set(config.roles)
         self.features: set[str] | None = None if config.features is None \

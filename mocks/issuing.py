@@ -41,9 +41,11 @@ class Issuing:
         code = shown = secrets.choice(self.code_rules).new_code()
         if form == "emv-cpm":
             shown, code = self.emv_payload(account)
-        validity = self.timing("payment_code_validity_s")
+        validity = self.payment_code_validity()
         if self.defects.on("payment-code-validity-in-ms"):     # the profile's seconds as ms
             validity /= 1000
+        if self.defects.on("payment-code-validity-in-minutes"):  # the declared seconds as min
+            validity *= 60
         expires = self.ledger.issue_code(code, account, validity)
         return {"code": shown, "account": account, "expiresAt": expires}
 
@@ -58,6 +60,13 @@ class Issuing:
         pan, atc = self.ledger.next_atc(account, secrets.choice(rules).new_code())
         payload = cpm_cryptogram.build(self.emv_scheme, pan, atc, secrets.token_bytes(4))
         return payload, emv_key(pan, atc)
+
+    def payment_code_validity(self) -> float:
+        """How long a payment code stays usable, in seconds as this network runs: what the
+        ICS declares (codes.payment_code_validity_s, R-CPM-08), else the profile's."""
+        if self.declared_code_validity_s is None:
+            return self.timing("payment_code_validity_s")
+        return float(self.declared_code_validity_s) * self.scale
 
     async def pay_merchant_code(self, account: str, code: str, amount: int | None,
                                 test_case: str | None) -> dict:
@@ -83,7 +92,8 @@ class Issuing:
         order = inquiry["body"]
         amount = base["amount"] = self.payable(code, order.get("amount"), amount)
         base.update(txn_no=order["txnNo"], counterparty=order["acquirer"],
-                    code_type=order["codeType"], order_time=f"{beijing_now():%Y%m%d%H%M%S}")
+                    code_type=order["codeType"], order_time=f"{beijing_now():%Y%m%d%H%M%S}",
+                    risk_tier=self.payment_tier(order["codeType"] == "static", "none"))
         if amount is None:
             raise ControlError(422, "static code: the payer must enter an amount")
         if self.defects.on("wallet-declines-other-acquirers"):
@@ -190,24 +200,52 @@ class Issuing:
             return self.ledger.settle(db, ref, **outcome)
 
     def over_daily_limit(self, account: str, amount: int, static: bool,
-                         acquirer: str | None = None) -> bool:
-        """Whether paying ``amount`` takes the payer past a daily limit (R-FLOW-10): the
-        limit of the account's risk tier, and for a static code tier D's, whatever the
-        account's tier. The day is Beijing's; tier A has no limit but the one agreed. The
-        day's total counts every acquirer's payments (``acquirer``: the one asking now)."""
+                         acquirer: str | None = None, verification: str = "none") -> bool:
+        """Whether paying ``amount`` takes the payer past a daily limit (R-FLOW-10): the limit
+        of the payment's risk tier (:meth:`limits`). The day is Beijing's; tier A has no limit
+        but the one agreed. The day's total counts every acquirer's payments (``acquirer``:
+        the one asking now)."""
         if self.defects.on("ignore-daily-limit"):
             return False
-        tiers = self.profile.business["risk_tiers"]["tiers"]
-        limits = [(tiers[self.ledger.account(account)["risk_tier"]], False)]
-        if static and not self.defects.on("static-code-not-tier-d"):
-            limits.append((tiers["D"], not self.defects.on("static-limit-counts-every-payment")))
         today = self.day_began()
         through = acquirer if self.defects.on("daily-limit-per-acquirer") else None
         declined = self.defects.on("declined-attempt-counts-toward-limit")
         this = 0 if self.defects.on("daily-limit-ignores-this-payment") else amount
         return any(self.past_limit(this + self.ledger.paid_since(
-            account, today, static_only, through, declined), tier["daily_limit_fen"]["value"])
-            for tier, static_only in limits)
+            account, today, through=through, declined=declined, **counted), limit)
+            for limit, counted in self.limits(account, static, verification))
+
+    def limits(self, account: str, static: bool, verification: str
+               ) -> list[tuple[int | None, dict]]:
+        """The daily limits a payment counts against, each with the payments of the day it
+        is counted with (``Ledger.paid_since``'s filters). Where the profile gives each
+        payment the tier of its verification (business.json risk_tiers.by_verification, R-FLOW-15)
+        that tier's limit, over that tier's payments; without it (profile 1.0) the account's
+        tier's, over every payment, and for a static code tier D's besides, over static ones."""
+        tiers = self.profile.business["risk_tiers"]["tiers"]
+        tier = self.payment_tier(static, verification)
+        if tier is not None and not self.defects.on("risk-tier-of-account"):
+            every = tier == "D" and self.defects.on("static-limit-counts-every-payment")
+            return [(tiers[tier]["daily_limit_fen"]["value"],
+                     {"static_only": False} if every else {"static_only": False, "tier": tier})]
+        found = [(tiers[self.ledger.account(account)["risk_tier"]]["daily_limit_fen"]["value"],
+                  {"static_only": False})]
+        if static and not self.defects.on("static-code-not-tier-d"):
+            every = self.defects.on("static-limit-counts-every-payment")
+            found.append((tiers["D"]["daily_limit_fen"]["value"], {"static_only": not every}))
+        return found
+
+    def payment_tier(self, static: bool, verification: str) -> str | None:
+        """The risk tier of one payment by the verification it used (296号: none → C,
+        password → B, certificate → A; a static code D whatever the verification), as the
+        profile's business.json risk_tiers.by_verification says; None where the profile has
+        no such rule (1.0: the tier is the account's)."""
+        by_verification = self.profile.business["risk_tiers"].get("by_verification")
+        if by_verification is None:
+            return None
+        if static and not self.defects.on("static-code-not-tier-d"):
+            return str(self.profile.business["codes"]["static_code_risk_tier"]["value"])
+        return str(by_verification["value"][verification])
 
     def past_limit(self, total: int, limit: int | None) -> bool:
         """A day's ``total`` goes past ``limit`` (None: none): reaching it exactly is allowed."""
@@ -306,7 +344,7 @@ class Issuing:
             self.ledger.debit(db, code["account"], body["amount"])
             self.book_approval(db, body, role="issuer", mode="CPM", account=code["account"],
                                counterparty=body["acquirer"], order_no=body["orderNo"],
-                               code_type="dynamic")
+                               code_type="dynamic", risk_tier=self.payment_tier(False, "none"))
         amount = f"{Decimal(body['amount']) / 100:.2f}" \
             if self.defects.on("purchase-amount-as-text") else body["amount"]
         extra = {"promotion": "none"} if self.defects.on("answer-with-unknown-field") else {}
@@ -322,7 +360,8 @@ class Issuing:
                                status="declined", resp_code=resp_code, amount=body["amount"],
                                currency=body["currency"], account=account,
                                counterparty=body["acquirer"], order_no=body["orderNo"],
-                               voucher_num=body["voucherNum"], code_type="dynamic")
+                               voucher_num=body["voucherNum"], code_type="dynamic",
+                               risk_tier=self.payment_tier(False, "none"))
 
     def purchase_decline(self, account: str, body: dict) -> tuple[str, ...] | None:
         """Why the issuer declines a purchase of a valid payment code, as (code, detail):
@@ -350,7 +389,7 @@ class Issuing:
         if refusal:
             return self.refuse(message, refusal)
         if self.over_daily_limit(code["account"], body["amount"], static=False,
-                                 acquirer=body["acquirer"]) \
+                                 acquirer=body["acquirer"], verification="password") \
                 and not self.defects.on("daily-limit-skipped-at-password-step"):
             return self.refuse(message, "33", "over the payer's daily limit")
         # the code as scanned: what the password result names (an EMV CPM payload's record
@@ -390,7 +429,8 @@ class Issuing:
                 resp_code=result, amount=waiting["amount"], currency=waiting["currency"],
                 account=account, counterparty=waiting["acquirer"],
                 order_no=waiting["order_no"], voucher_num=voucher,
-                settle_date=waiting["settle_date"], code_type="dynamic")
+                settle_date=waiting["settle_date"], code_type="dynamic",
+                risk_tier=self.payment_tier(False, "password"))
         return await self.report_password(voucher, waiting["code"], result, test_case)
 
     async def report_password(self, voucher: str, code: str, result: str,

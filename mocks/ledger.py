@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     created_at REAL NOT NULL,
     kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
     orig_voucher TEXT,                      -- a refund's original transaction
-    code_type TEXT                          -- static | dynamic: the code a payer paid with
+    code_type TEXT,                         -- static | dynamic: the code a payer paid with
+    risk_tier TEXT                          -- A-D: the tier of the verification it used (296号)
 );
 CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password
     voucher_num TEXT PRIMARY KEY, code TEXT NOT NULL, account TEXT NOT NULL,
@@ -84,7 +85,7 @@ CREATE INDEX IF NOT EXISTS holds_by_payer ON holds (account);
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
                       "account", "merchant_id", "counterparty", "order_no", "order_time", "txn_no",
                       "voucher_num", "settle_date", "settle_key", "created_at", "kind",
-                      "orig_voucher", "code_type")
+                      "orig_voucher", "code_type", "risk_tier")
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -256,19 +257,21 @@ class Ledger:
         return row["total"]
 
     def paid_since(self, account: str, since: float, static_only: bool,
-                   through: str | None = None, declined: bool = False) -> int:
+                   through: str | None = None, declined: bool = False,
+                   tier: str | None = None) -> int:
         """What the payer paid since ``since`` (a timestamp), in fen: every approved
-        payment, or only those made with static codes, and those still in flight;
-        ``through`` one acquirer only, ``declined`` declined attempts too (both wrong:
-        for the defective variants)."""
+        payment, or only those made with static codes, or only those of risk tier ``tier``,
+        and those still in flight; ``through`` one acquirer only, ``declined`` declined
+        attempts too (both wrong: for the defective variants)."""
         # A payment in flight (unknown) counts: parallel payments cannot pass the limit together.
         row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
                        " account = ? AND role = 'issuer' AND kind = 'payment'"
                        " AND status IN ('approved', 'unknown', ?) AND created_at >= ?"
                        + (" AND code_type = 'static'" if static_only else "")
+                       + (" AND risk_tier = ?" if tier else "")
                        + (" AND counterparty = ?" if through else ""), account,
                        "declined" if declined else "unknown", since,
-                       *([through] if through else []))
+                       *([tier] if tier else []), *([through] if through else []))
         return row["total"]
 
     def unresolved_purchases(self) -> list[dict]:

@@ -525,6 +525,9 @@ class Switch(Node):
                                            extra=extra, answered_by="issuer",
                                            clearing=clearing)
         self.store.conclude_purchase(clearing["voucherNum"], reply["body"]["respCode"])
+        if self.defects.on("switch-generalises-code-declines") and \
+                reply["body"]["respCode"] in ("72", "73"):
+            return self.refuse(message, "01", "transaction failed")   # the reason lost
         if reply["body"]["respCode"] == "00":
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply

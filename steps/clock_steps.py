@@ -10,10 +10,13 @@ from behave import given, register_type, then, when
 from parse import with_pattern
 
 from qrinterop.checks.clearing_day import settled_on_clearing_day
+from qrinterop.checks.codes import expiry_within_validity
 from qrinterop.protocol.clock import BEIJING
 from qrinterop.runner.bdd.vocabulary import verify
 
 SIDES = {"before": -1, "past": 1, "after": 1}
+#: Seconds the steps between setting the clock and the wallet showing a code may take.
+EXPIRY_SLACK_S = 2.0
 
 
 @with_pattern(r"\d{2}:\d{2}:\d{2}")
@@ -53,8 +56,16 @@ def step_clock_reads_next_day(context, time_of_day):
 @when("the network's clock reads {seconds:d} seconds {side} the end of the payment code's "
       "validity")
 def step_clock_at_validity(context, seconds, side):
-    validity = context.session.seconds("payment_code_validity_s")
+    validity = context.session.payment_code_validity(getattr(context, "code_issuer", "peer"))
     set_clock(context, context.clock_anchor + timedelta(seconds=validity + SIDES[side] * seconds))
+
+
+@then("the SUT's wallet gave the payment code an expiry within the validity its ICS declares")
+def step_expiry_declared(context):
+    """Counted from the time the clock was set to, which the code was shown just after."""
+    verify(context, expiry_within_validity(
+        context.clock_anchor.timestamp(), context.shown_code.get("expiresAt"),
+        context.session.payment_code_validity("sut"), EXPIRY_SLACK_S))
 
 
 @when("the network's clock reads an hour {side} the end of the profile's refund window for "

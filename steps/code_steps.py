@@ -10,6 +10,7 @@ from qrinterop.codes.emv_mpm import Rules
 from qrinterop.codes.findings import STRICT
 from qrinterop.codes.lint import lint
 from qrinterop.runner.bdd.vocabulary import observed, verify
+from qrinterop.runner.scenarios.clients import ControlRefused
 
 
 @when('the SUT\'s acquirer creates a static merchant code for "{name}" known locally as '
@@ -79,6 +80,30 @@ def step_symbol_checks(context):
 def step_apply_static(context, owner, name):
     context.merchant = context.sut.create_merchant_code(name, owner=owner)
     context.code = context.merchant["code"]
+
+
+@when('the SUT\'s acquirer is asked for a static collection code for remote use of a {owner} '
+      'payee "{name}"')
+def step_ask_remote_code(context, owner, name):
+    """A refusal is an outcome here: a personal code is not for remote collection."""
+    context.merchant, context.code = None, None
+    try:
+        context.merchant = context.sut.create_merchant_code(name, owner=owner, remote=True)
+        context.code = context.merchant["code"]
+    except ControlRefused:
+        pass
+
+
+@then("the SUT applied to the switch for a {owner} code for remote use")
+def step_remote_code_declared(context, owner):
+    verify(context, wire.code_use_declared(observed(context), context.session.network.sut.id,
+                                           [f"{owner} code for remote use"]))
+
+
+@then("the SUT issued no collection code, and applied to the switch for none")
+def step_no_remote_code(context):
+    verify(context, wire.no_code_issued("collection code for remote use", context.code) +
+           wire.code_use_declared(observed(context), context.session.network.sut.id, []))
 
 
 @when("the SUT's acquirer applies to the switch for a dynamic merchant code for {amount:Money}")

@@ -7,6 +7,7 @@ from qrinterop.checks.transactions import (
     expected_outcome,
     holds,
     merchant_credited,
+    not_stopped_by_limit,
     nothing_approved,
     transaction_outcome,
     undo_outcome,
@@ -75,6 +76,11 @@ def step_purchase_approved(context, party="peer"):
 def step_purchase_declined(context, code, party="peer"):
     verify(context, transaction_outcome(context.purchase, expected_outcome("declined", code),
                                         f"purchase at the {party}"))
+
+
+@then('the peer acquirer\'s purchase was not stopped at a daily limit with response code "{code}"')
+def step_purchase_not_stopped_at_limit(context, code):
+    verify(context, not_stopped_by_limit("purchase at the peer", context.purchase, code))
 
 
 @when("the peer acquirer refunds {amount:Money} of that purchase")

@@ -56,7 +56,8 @@ def step_payer_account(context, party, amount):
 @when("the {party:Party}'s wallet shows a payment code for that account")
 def step_payment_code(context, party):
     account = payer_at(context, party)
-    context.payment_code = context.session.client(party).create_payment_code(account)
+    context.shown_code = context.session.client(party).show_payment_code(account)
+    context.payment_code, context.code_issuer = context.shown_code["code"], party
 
 
 @then("the payment code has the prefix and length the {party:Party} registered with the switch")

@@ -86,6 +86,19 @@ def test_an_ics_without_the_optional_settings_takes_the_defaults():
     assert reference.signing_key is reference.keys[-1]
 
 
+def test_the_payment_codes_validity_and_use_count_are_declared_or_the_profiles():
+    """R-CPM-08: the reference declares both; an ICS without them leaves the profile's."""
+    declared = load(REFERENCE_ICS).codes
+    assert (declared.payment_code_validity_s, declared.payment_code_use_limit) == (60, 1)
+    from qrinterop.profile import load_profile
+
+    assert declared.payment_code_validity_s == load_profile().timing[
+        "payment_code_validity_s"]
+    left = load(SUITE.root / "docs" / "examples" / "ics-container.yaml").codes
+    assert (left.payment_code_validity_s, left.payment_code_use_limit) == (None, None)
+    assert "payment_code_validity_s" in load(REFERENCE_ICS).description()["codes"]
+
+
 def test_a_defect_adds_its_settings_and_leaves_out_features():
     catalogue = SUITE.defects()
     ics = load(REFERENCE_ICS)

@@ -122,3 +122,17 @@ def code_passed_on(findings: list[Finding]) -> list[Violation]:
                       requirements=(f.requirement,) if f.requirement else (),
                       severity=FAIL if f.severity == ERROR else WARNING)
             for f in findings]
+
+
+@check("R-CPM-08")
+def expiry_within_validity(shown_at: float, expires_at: object, validity_s: float,
+                           slack_s: float) -> list[Violation]:
+    """The wallet gave its payment code an expiry (``expires_at``, Unix time by its clock) no
+    later than the validity it declares (``validity_s``, as the network runs it) after the
+    code was shown (``shown_at``), give or take the ``slack_s`` the steps took: a code that
+    lives longer than declared can pay after the issuer said it would not."""
+    if not isinstance(expires_at, int | float):
+        return [Violation("payment code's expiresAt", "a Unix time", repr(expires_at))]
+    lived = float(expires_at) - shown_at
+    return unless(lived <= validity_s + slack_s, "payment code's validity",
+                  f"at most {validity_s:g} s after it was shown", f"{lived:.1f} s")

@@ -107,3 +107,13 @@ def booked_as_taken(what: str, txn: dict, amount: int, currency: str) -> list[Vi
     shown = yuan(amount_booked) if isinstance(amount_booked, int) else repr(amount_booked)
     return unequal(what, f"{txn.get('status')}, {shown}, currency {txn.get('currency')}",
                    f"approved, {yuan(amount)}, currency {currency}")
+
+
+@check("R-FLOW-15", "R-FLOW-10")
+def not_stopped_by_limit(what: str, txn: dict, limit_code: str) -> list[Violation]:
+    """A payment whose own risk tier's daily limit had room was not declined with the
+    limit's code (``limit_code``): an issuer that counts it under another tier's limit (the
+    account's, or tier C's for a payment made with the password) stops it."""
+    stopped = txn.get("status") == "declined" and txn.get("respCode") == limit_code
+    return unless(not stopped, what, f"not declined with {limit_code} (its tier's limit has"
+                  " room)", outcome(txn))

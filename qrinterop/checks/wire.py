@@ -106,6 +106,35 @@ def code_owner_marked(records: list[Record], sut: str, owner: str) -> list[Viola
     return unequal("codeOwner of the SUT's code applications", marked, [owner])
 
 
+#: The position of EMV MPM v1.1 62-11 (media, location, presence) that says where a code is
+#: used, and its value for remote commerce.
+LOCATION, REMOTE_COMMERCE = 1, "2"
+
+
+def declared_use(body: dict) -> str:
+    """A code application in words: the class of code and where it is used, by its
+    ``merchantChannel`` (none declared: face to face, as profile 1.0 knew no other use)."""
+    channel = body.get("merchantChannel")
+    remote = isinstance(channel, str) and channel[LOCATION:LOCATION + 1] == REMOTE_COMMERCE
+    return f"{body.get('codeOwner', '(no codeOwner)')} code for " \
+           f"{'remote' if remote else 'face-to-face'} use"
+
+
+@check("R-FLOW-16")
+def code_use_declared(records: list[Record], sut: str, expected: list[str]) -> list[Violation]:
+    """The SUT's code applications, each as its class and its use (``declared_use``), are
+    ``expected``: a code for remote collection says so (62-11 location 2), and none is for a
+    personal code's remote use."""
+    declared = [declared_use(r.body) for r in sent(records, sut, "mpm.code_apply.request")]
+    return unequal("the SUT's code applications", declared, expected)
+
+
+@check("R-FLOW-16")
+def no_code_issued(what: str, code: str | None) -> list[Violation]:
+    """The acquirer issued no code (``code`` None): it refused the request."""
+    return unless(code is None, what, "refused by the acquirer", f"issued {code}")
+
+
 @check("R-FLOW-01")
 def code_carried(records: list[Record], sut: str, msg_type: str, code: str,
                  findings: Sequence[Finding] = ()) -> list[Violation]:

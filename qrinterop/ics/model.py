@@ -47,6 +47,8 @@ class Codes:
     payment_code_prefix: str
     payment_code_length: int
     merchant_guid: str
+    payment_code_validity_s: int | None = None      # None: the profile's (R-CPM-08)
+    payment_code_use_limit: int | None = None       # None: the profile's, one use
 
 
 @dataclass(frozen=True)

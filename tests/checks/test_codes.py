@@ -129,3 +129,12 @@ def test_going_on_with_an_acceptable_vector_is_a_warning(vector):
 @pytest.mark.parametrize("vector", vectors("valid"), ids=lambda v: f"tc{v['tcId']}")
 def test_going_on_with_a_valid_vector_is_right(vector):
     assert codes.code_passed_on(lint_text(vector["payload"], table(), LENIENT).findings) == []
+
+
+def test_a_payment_code_expires_within_the_validity_declared():
+    assert codes.expiry_within_validity(1000.0, 1006.2, 6.0, 2.0) == []
+    [longer] = codes.expiry_within_validity(1000.0, 1360.0, 6.0, 2.0)
+    assert (longer.check, longer.requirements, longer.observed) == \
+        ("expiry_within_validity", ("R-CPM-08",), "360.0 s")
+    [missing] = codes.expiry_within_validity(1000.0, None, 6.0, 2.0)
+    assert missing.observed == "None"

@@ -14,6 +14,7 @@ from qrinterop.checks.transactions import (
     holds,
     in_status,
     merchant_credited,
+    not_stopped_by_limit,
     nothing_approved,
     outcome,
     payment_outcome,
@@ -148,3 +149,13 @@ def test_a_notice_naming_another_amount_leaves_the_books_alone():
     assert booked_as_taken("purchase", {"status": "approved", "amount": "30.00",
                                         "currency": "156"}, 3000, "156")[0].observed == \
         "approved, '30.00', currency 156"
+
+
+def test_a_payment_within_its_own_tiers_limit_is_not_stopped_by_another_tiers():
+    waiting = {"status": "unknown", "respCode": "70"}
+    assert not_stopped_by_limit("purchase at the peer", waiting, "33") == []
+    stopped = {"status": "declined", "respCode": "33"}
+    [found] = not_stopped_by_limit("purchase at the peer", stopped, "33")
+    assert (found.check, found.observed) == ("not_stopped_by_limit", "declined (response code 33)")
+    assert attributed(found.requirements, ["R-FLOW-15", "R-FLOW-10"])[0] == "R-FLOW-15"
+    assert not_stopped_by_limit("purchase", {"status": "declined", "respCode": "64"}, "33") == []

@@ -188,3 +188,24 @@ def test_a_payment_of_a_dynamic_code_for_another_amount_is_refused():
     assert (taken.check, taken.requirements, taken.observed) == ("refused", (), "00")
     assert attributed(taken.requirements, ["R-MPM-14"]) == ["R-MPM-14"]
     assert wire.refused(None, failures)[0].observed == "None"
+
+
+@pytest.mark.parametrize(("name", "expected", "declared"), [
+    ("COL-04-merchant.reference", ["merchant code for remote use"], None),
+    ("COL-04-merchant.remote-use-not-declared", ["merchant code for remote use"],
+     ["merchant code for face-to-face use"]),
+    ("COL-05.personal-code-for-remote-use", [], ["personal code for remote use"])])
+def test_a_code_application_declares_the_codes_class_and_remote_use(name, expected, declared):
+    violations = wire.code_use_declared(transcript(name), SUT, expected)
+    assert [(v.check, v.requirements, v.observed) for v in violations] == \
+        ([] if declared is None else [("code_use_declared", ("R-FLOW-16",), str(declared))])
+
+
+def test_no_application_and_no_code_when_the_acquirer_refuses():
+    assert wire.code_use_declared([], SUT, []) == []
+    assert wire.no_code_issued("collection code for remote use", None) == []
+    [issued] = wire.no_code_issued("collection code for remote use", "https://qr.example/c/1")
+    assert (issued.requirements, issued.expected) == (("R-FLOW-16",), "refused by the acquirer")
+    assert wire.declared_use({"codeOwner": "personal-business", "merchantChannel": "021"}) == \
+        "personal-business code for remote use"
+    assert wire.declared_use({}) == "(no codeOwner) code for face-to-face use"

@@ -150,8 +150,12 @@ class ControlClient:
 
     def create_payment_code(self, account: str, form: str | None = None) -> str:
         """``form``: None or "numeric" for digits, "emv-cpm" for an EMV CPM payload."""
+        return self.show_payment_code(account, form)["code"]
+
+    def show_payment_code(self, account: str, form: str | None = None) -> dict:
+        """The wallet's answer: the code and when it expires (``expiresAt``, by its clock)."""
         body = {"account": account, **({"form": form} if form else {})}
-        return self.call("POST", "/control/payment-codes", body)["code"]
+        return self.call("POST", "/control/payment-codes", body)
 
     def pay_merchant_code(self, account: str, code: str, amount: int | None) -> dict:
         """``amount`` is what the payer types for a static code; None for a dynamic one."""

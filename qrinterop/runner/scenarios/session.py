@@ -127,6 +127,15 @@ class Session:
         """A timing parameter of the profile as the network runs it."""
         return self.profile.seconds(name, self.timing_scale)
 
+    def payment_code_validity(self, party: str) -> float:
+        """How long ``party``'s payment codes stay usable, as the network runs it: what the
+        SUT's ICS declares (codes.payment_code_validity_s, R-CPM-08), else, and for every
+        simulated peer, the profile's payment_code_validity_s."""
+        codes = self.ics.codes
+        if party == "sut" and codes is not None and codes.payment_code_validity_s is not None:
+            return codes.payment_code_validity_s * self.timing_scale
+        return self.seconds("payment_code_validity_s")
+
     def client(self, party: str) -> ControlClient:
         """The test-control client of ``party``: "sut", or a peer persona's name."""
         return self.sut if party == "sut" else self.personas[party]
