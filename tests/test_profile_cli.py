@@ -75,3 +75,14 @@ def test_unknown_profile_and_broken_profile_are_one_line_errors(tmp_path):
     done = run_cli("profile", "show", "--profile", str(broken))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "timing.json" in done.stderr and "not valid JSON" in done.stderr
+
+
+def test_a_change_can_name_one_openapi_path():
+    """A '/' inside a segment is '~1', as in a JSON Pointer, so one operation is nameable."""
+    from qrinterop.profile.diff import Difference, _covers, pointer
+
+    path = ("paths", "/control/clock")
+    assert pointer(path) == "paths/~1control~1clock"
+    difference = Difference("control-api.openapi.json", path, "changed")
+    assert _covers("control-api.openapi.json:paths/~1control~1clock", difference)
+    assert not _covers("control-api.openapi.json:paths/~1control~1merchants", difference)

@@ -35,11 +35,21 @@ class Difference:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{'/'.join(self.path)}" if self.path else self.file
+        return f"{self.file}:{pointer(self.path)}" if self.path else self.file
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "path": "/".join(self.path), "kind": self.kind,
+        return {"file": self.file, "path": pointer(self.path), "kind": self.kind,
                 "leaves": self.leaves, "changes": self.changes}
+
+
+def pointer(path: tuple[str, ...]) -> str:
+    """A path as a touch names it: segments joined by '/', a '/' inside one (an OpenAPI
+    path such as ``/control/clock``) written '~1' and a '~' '~0', as in a JSON Pointer."""
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _segments(text: str) -> tuple[str, ...]:
+    return tuple(part.replace("~1", "/").replace("~0", "~") for part in text.split("/"))
 
 
 def _flatten(node: Any, path: tuple[str, ...] = ()) -> Leaves:
@@ -93,7 +103,7 @@ def _file_differences(name: str, before: Leaves, after: Leaves) -> list[Differen
             has = any(k[:UNIT_DEPTH] == unit for k in after)
             units[unit] = Difference(name, unit, "changed" if had and has else
                                      "added" if has else "removed")
-        units[unit].leaves.append("/".join(leaf[UNIT_DEPTH:]) or "(value)")
+        units[unit].leaves.append(pointer(leaf[UNIT_DEPTH:]) or "(value)")
     return list(units.values())
 
 
@@ -104,7 +114,7 @@ def _covers(touch: str, difference: Difference) -> bool:
     file, _, path = touch.partition(":")
     if file != difference.file:
         return False
-    wanted = tuple(path.split("/")) if path else ()
+    wanted = _segments(path) if path else ()
     shorter = min(len(wanted), len(difference.path))
     return wanted[:shorter] == difference.path[:shorter]
 
