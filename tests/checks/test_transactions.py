@@ -17,6 +17,7 @@ from qrinterop.checks.transactions import (
     nothing_approved,
     outcome,
     payment_outcome,
+    refund_after_window,
     transaction_outcome,
     undo_outcome,
     unknown_not_failed,
@@ -148,3 +149,15 @@ def test_a_notice_naming_another_amount_leaves_the_books_alone():
     assert booked_as_taken("purchase", {"status": "approved", "amount": "30.00",
                                         "currency": "156"}, 3000, "156")[0].observed == \
         "approved, '30.00', currency 156"
+
+
+@pytest.mark.parametrize(("status", "code", "minimum", "fails"), [
+    ("declined", "39", False, False), ("approved", "00", False, True),
+    ("declined", "39", True, False), ("approved", "00", True, False),
+    ("declined", "06", True, True), ("unknown", None, True, True)])
+def test_a_refund_after_the_window_is_answered_as_the_profile_lets_it(status, code, minimum,
+                                                                      fails):
+    """1.0 (a deadline): refused with 39; 1.1 (a minimum): approved or refused with 39."""
+    found = refund_after_window({"status": status, "respCode": code}, minimum)
+    assert bool(found) == fails
+    assert {v.requirements for v in found} <= {("R-FLOW-07",)}
