@@ -529,7 +529,11 @@ class Switch(Node):
                                            extra={"acquirer": acquirer}, answered_by="issuer",
                                            clearing=clearing)
         self.store.conclude_purchase(clearing["voucherNum"], reply["body"]["respCode"])
-        if reply["body"]["respCode"] == "00":
+        # Approvals only: 「支付失败的交易银联不会发送后台通知」 (R-FLOW-08).
+        if reply["body"]["respCode"] == "00" or (
+                self.defects.on("switch-notifies-declines")
+                and self.profile.response_codes.get(reply["body"]["respCode"], {}).get(
+                    "outcome") == "failure"):
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
 
