@@ -31,7 +31,7 @@ Feature: When the network misbehaves (网络异常)
       | fault                | what the SUT gets                                  |
       | bad-signature-answer | an answer whose signature does not verify          |
 
-  @tc.FIN-01 @req.R-FLOW-15 @role.acquirer
+  @tc.FIN-01 @req.R-FLOW-17 @role.acquirer
   Scenario: The SUT's terminal takes the switch's synchronous 00 as an acceptance, and books the decline its query finds
     Given a payer account at the peer holding 10.00 CNY
     And the peer's wallet shows a payment code for that account
@@ -40,7 +40,7 @@ Feature: When the network misbehaves (网络异常)
     Then the SUT reports the purchase as declined with response code "64" once it has queried it
     And the payer account at the peer holds 10.00 CNY
 
-  @tc.FIN-02 @req.R-FLOW-15 @role.acquirer
+  @tc.FIN-02 @req.R-FLOW-17 @role.acquirer
   Scenario: The SUT's terminal confirms an accepted purchase by querying it when no result notice comes
     Given a payer account at the peer holding 100.00 CNY
     And the peer's wallet shows a payment code for that account
@@ -69,7 +69,7 @@ Feature: When the network misbehaves (网络异常)
     And the SUT reversed the purchase, querying it first as the style it declares says
     And the payer account at the peer holds 100.00 CNY
 
-  @tc.REV-04 @req.R-FLOW-16 @role.acquirer @feature.query-before-reversal
+  @tc.REV-04 @req.R-FLOW-18 @role.acquirer @feature.query-before-reversal
   Scenario: The SUT's terminal, declaring query-first, queries on WeChat's schedule before it reverses
     Given a payer account at the peer holding 100.00 CNY
     And the peer's wallet shows a payment code for that account

@@ -121,7 +121,7 @@ class Acquiring:
 
     def only_accepted(self, answer: dict | str) -> bool:
         """Whether the switch's synchronous answer to a purchase is an acceptance, not its
-        outcome (R-FLOW-15): a 00 where the profile says a synchronous 00 means accepted
+        outcome (R-FLOW-17): a 00 where the profile says a synchronous 00 means accepted
         (business.json cpm_purchase.sync_answer; profile 1.0 lacks the key, and there the
         answer is final)."""
         rule = self.profile.business.get("cpm_purchase", {}).get("sync_answer", {})
@@ -149,7 +149,7 @@ class Acquiring:
     def query_schedule(self) -> dict:
         """The status-query schedule this terminal follows for a purchase whose outcome is
         unknown: WeChat's query-first one when its ICS declares query-before-reversal
-        (R-FLOW-16), else UnionPay's (R-FLOW-04). A style, not a capability: a persona of
+        (R-FLOW-18), else UnionPay's (R-FLOW-04). A style, not a capability: a persona of
         the simulated network, which offers every feature, keeps UnionPay's."""
         wechat = self.features is not None and QUERY_FIRST in self.features and \
             not self.defects.on("query-first-on-unionpay-schedule")

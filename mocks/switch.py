@@ -199,7 +199,7 @@ class Switch(Node):
         """The switch's answer to ``message`` with another response code (fault
         answer-code). A 00 to a purchase is the switch's acceptance of it, with the clearing
         data it gave the purchase, whatever the issuer decided: the result notice or a
-        status query tells the outcome (R-FLOW-15)."""
+        status query tells the outcome (R-FLOW-17)."""
         body = self.profile.response(code)
         sender, request = header_text(message, "sender"), message["body"]
         row = self.store.purchase_by_order(request.get("orderNo"), request.get("orderTime"),

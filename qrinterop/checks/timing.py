@@ -3,7 +3,7 @@ profile's status-query schedule (timing.json ``schedules.status_query``: the fir
 ``query_first_delay_s`` after the unknown answer, each next one its delay after the answer
 before it, ``max_attempts`` of them) and its earliest reversal (``reversal_earliest_s``
 after the purchase). Each style is judged by its own rule (``reversal_judged``): an acquirer
-declaring query-before-reversal by WeChat's query-first schedule (R-FLOW-16), one declaring
+declaring query-before-reversal by WeChat's query-first schedule (R-FLOW-18), one declaring
 nothing by UnionPay's (reverse, queried first or not, R-FLOW-03), and, under a profile that
 knows no such option (1.0), by "query on the schedule, then reverse". Times are as the
 point of observation saw them; the waits are the profile's as the test environment runs
@@ -118,7 +118,7 @@ def reversed_when_unknown(exchanges: list[Exchange]) -> list[Violation]:
         [Violation("reversal", "a cpm.reversal of the purchase", "none")]
 
 
-@check("R-FLOW-16")
+@check("R-FLOW-18")
 def queried_first_on_schedule(exchanges: list[Exchange], delays_s: list[float],
                               max_attempts: int, reversal_earliest_s: float,
                               grace_s: float) -> list[Violation]:

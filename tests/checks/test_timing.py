@@ -143,7 +143,7 @@ def test_the_reference_declaring_query_first_keeps_wechats_schedule():
 def test_a_declared_query_first_style_not_kept_is_found_under_its_requirement(variant, check,
                                                                              observed):
     found = _query_first(purchase("REV-04", variant))
-    assert {v.requirements for v in found} == {("R-FLOW-16",)}
+    assert {v.requirements for v in found} == {("R-FLOW-18",)}
     assert (found[0].check, found[0].observed) == (check, observed)
 
 
@@ -152,13 +152,13 @@ def test_unionpays_back_off_is_too_quick_for_a_declared_query_first_style():
     before WeChat's 5 s (scaled)."""
     found = _query_first(purchase("REV-01"))
     assert any(v.what == "wait before query 1" for v in found)
-    assert {v.requirements for v in found} == {("R-FLOW-16",)}
+    assert {v.requirements for v in found} == {("R-FLOW-18",)}
 
 
 @pytest.mark.parametrize("declared, schedules, variant, requirements", [
     ({QUERY_FIRST_FEATURE}, PROFILE.schedules, "REV-04.reference", set()),
     ({QUERY_FIRST_FEATURE}, PROFILE.schedules, "REV-04.reverse-without-querying",
-     {("R-FLOW-16",)}),
+     {("R-FLOW-18",)}),
     (set(), PROFILE.schedules, "REV-01.reverse-without-querying", set()),
     (set(), PROFILE.schedules, "REV-01.never-reverse", {("R-FLOW-03",)}),
     (set(), OLD_SCHEDULES, "REV-01.reference", set()),
