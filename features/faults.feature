@@ -31,6 +31,24 @@ Feature: When the network misbehaves (网络异常)
       | fault                | what the SUT gets                                  |
       | bad-signature-answer | an answer whose signature does not verify          |
 
+  @tc.FIN-01 @req.R-FLOW-17 @role.acquirer
+  Scenario: The SUT's terminal takes the switch's synchronous 00 as an acceptance, and books the decline its query finds
+    Given a payer account at the peer holding 10.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will answer the SUT's next purchase with response code "00", whatever its outcome
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as declined with response code "64" once it has queried it
+    And the payer account at the peer holds 10.00 CNY
+
+  @tc.FIN-02 @req.R-FLOW-17 @role.acquirer
+  Scenario: The SUT's terminal confirms an accepted purchase by querying it when no result notice comes
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will lose its result notices to the SUT
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as approved once it has queried it
+    And the payer account at the peer holds 70.00 CNY
+
   @tc.FLT-02 @req.R-FLOW-06 @role.issuer
   Scenario: The SUT debits once a purchase the switch delivers twice
     Given a payer account at the SUT holding 100.00 CNY
@@ -48,7 +66,18 @@ Feature: When the network misbehaves (网络异常)
     When the SUT's terminal scans the payment code for 30.00 CNY
     Then the SUT reports the purchase as unknown, not as failed
     And the SUT reports the purchase as reversed once its queries found no outcome
-    And the SUT queried the purchase on the profile's schedule, then reversed it
+    And the SUT reversed the purchase, querying it first as the style it declares says
+    And the payer account at the peer holds 100.00 CNY
+
+  @tc.REV-04 @req.R-FLOW-18 @role.acquirer @feature.query-before-reversal
+  Scenario: The SUT's terminal, declaring query-first, queries on WeChat's schedule before it reverses
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will lose the SUT's next purchase on its way to the issuer
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as unknown, not as failed
+    And the SUT reports the purchase as reversed once its queries found no outcome
+    And the SUT reversed the purchase, querying it first as the style it declares says
     And the payer account at the peer holds 100.00 CNY
 
   @tc.NTF-01 @req.R-FLOW-08 @role.acquirer

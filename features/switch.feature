@@ -84,6 +84,14 @@ Feature: The SUT as the switch (转接清算)
     And the SUT sent the peer the result notice of the purchase again after the profile's first resend delay
     And the peer acknowledged the second copy with response code "00"
 
+  @tc.SW-NTF-01 @req.R-FLOW-08 @role.switch
+  Scenario: The SUT switch sends the acquirer no result notice of a declined purchase
+    Given a payer account at the wallet-w holding 10.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as declined with response code "64"
+    And the SUT sent the peer no result notice of the declined purchase
+
   @tc.SW-08 @req.R-CPM-02 @role.switch
   Scenario: The SUT switch gives the peer's wallet a payment code that routes back to the peer
     When the peer's wallet applies to the SUT for a payment code for a payer account

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from functools import cached_property
 
 from mocks.code_reader import read_payment_code
@@ -14,6 +15,10 @@ from qrinterop.codes import image
 from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
+
+#: The ICS feature of an acquirer that queries first and reverses only then, on WeChat's
+#: schedule (features.json, timing.json schedules.query_before_reversal).
+QUERY_FIRST = "query-before-reversal"
 
 
 class Acquiring:
@@ -133,12 +138,50 @@ class Acquiring:
             # the till tries the same code once more, as a new order
             answer = await self.to_switch("cpm.purchase.request",
                                           {**body, "orderNo": self.new_ref("P")}, test_case)
+        if self.only_accepted(answer):
+            return await self.await_confirmation(order_no, test_case)
         txn = self.book_terminal(order_no, answer, amount)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_purchase(txn, test_case))
         elif txn["status"] == "declined" and self.defects.on("terminal-queries-declines"):
             self.spawn(self.query(txn, test_case, after_s=self.first_query_delay))
         return txn
+
+    def only_accepted(self, answer: dict | str) -> bool:
+        """Whether the switch's synchronous answer to a purchase is an acceptance, not its
+        outcome (R-FLOW-17): a 00 where the profile says a synchronous 00 means accepted
+        (business.json cpm_purchase.sync_answer; profile 1.0 lacks the key, and there the
+        answer is final)."""
+        rule = self.profile.business.get("cpm_purchase", {}).get("sync_answer", {})
+        return not isinstance(answer, str) and answer["body"]["respCode"] == "00" and \
+            rule.get("value", "final") == "accepted" and \
+            not self.defects.on("purchase-final-on-sync-answer")
+
+    async def await_confirmation(self, ref: str, test_case: str | None) -> dict:
+        """A purchase the switch accepted: its result notice, or the first status queries
+        of the schedule, make it final; the terminal waits for that as long as two queries
+        take (and a second), then shows what it knows (unknown, if nothing yet), as a
+        till shows "processing"."""
+        delays = self.query_schedule["delays_s"]
+        bound = sum(delays[:2]) * self.scale + 1.0
+        txn = self.ledger.transaction(ref)
+        if not self.defects.on("accepted-purchase-never-queried"):   # else: notices only
+            self.spawn(self.resolve_purchase(txn, test_case))
+        deadline = time.monotonic() + bound
+        while txn["status"] == "unknown" and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            txn = self.ledger.transaction(ref)
+        return txn
+
+    @property
+    def query_schedule(self) -> dict:
+        """The status-query schedule this terminal follows for a purchase whose outcome is
+        unknown: WeChat's query-first one when its ICS declares query-before-reversal
+        (R-FLOW-18), else UnionPay's (R-FLOW-04). A style, not a capability: a persona of
+        the simulated network, which offers every feature, keeps UnionPay's."""
+        wechat = self.features is not None and QUERY_FIRST in self.features and \
+            not self.defects.on("query-first-on-unionpay-schedule")
+        return self.profile.schedules["query_before_reversal" if wechat else "status_query"]
 
     def intend(self, base: dict) -> dict | None:
         """Record a request of the terminal before it is sent (unknown, no response code
@@ -166,7 +209,7 @@ class Acquiring:
     async def resolve_purchase(self, txn: dict, test_case: str | None) -> None:
         """Query a purchase whose outcome is unknown on the profile's schedule (R-FLOW-04)
         until an answer is final, and book that answer; if none is, reverse it."""
-        schedule = self.profile.schedules["status_query"]
+        schedule = self.query_schedule
         delays = schedule["delays_s"][:schedule["max_attempts"]]
         for delay in [] if self.defects.on("reverse-without-querying") else delays:
             await asyncio.sleep(0 if self.defects.on("query-too-early") else delay * self.scale)

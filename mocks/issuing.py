@@ -541,12 +541,15 @@ class Issuing:
         return body["settleDate"] != original["settle_date"]
 
     def refund_too_late(self, original: dict) -> bool:
-        """Whether the profile's refund window (business.json refund.window_days, from the
-        original's booking, by the clock) is over (R-FLOW-07)."""
-        days = self.profile.business["refund"]["window_days"]["value"]
+        """Whether the time this issuer accepts refunds in (from the original's booking, by
+        the clock) is over (R-FLOW-07): where the profile's window is a minimum
+        (business.json refund.window_is_minimum), the reference's own longer bound
+        (refund.longest_days); else (profile 1.0 lacks the key) the window itself."""
+        rules = self.profile.business["refund"]
+        minimum = rules.get("window_is_minimum", {}).get("value", False)
+        days = rules["longest_days" if minimum else "window_days"]["value"]
         unit_s = 3600 if self.defects.on("refund-window-in-hours") else 86_400
-        return not self.defects.on("refund-after-window") and \
-            clock.now_s() > original["created_at"] + days * unit_s
+        return clock.now_s() > original["created_at"] + days * unit_s
 
     def undo_refusal(self, kind: str, body: dict, original: dict) -> tuple[str, str] | None:
         """Why a refund or void of ``original`` is refused, as (code, detail); None if not."""

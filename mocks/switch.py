@@ -193,8 +193,23 @@ class Switch(Node):
             await self.first_notice_delivered(reply["body"].get("voucherNum"))
             fault = None        # the answer itself goes out intact, only later
         return await self.tap.respond(request, sender, "from-switch", reply, fault,
-                                      lambda code: self.reply(message,
-                                                              self.profile.response(code)))
+                                      lambda code: self.recoded(message, code))
+
+    def recoded(self, message: dict, code: str) -> dict:
+        """The switch's answer to ``message`` with another response code (fault
+        answer-code). A 00 to a purchase is the switch's acceptance of it, with the clearing
+        data it gave the purchase, whatever the issuer decided: the result notice or a
+        status query tells the outcome (R-FLOW-17)."""
+        body = self.profile.response(code)
+        sender, request = header_text(message, "sender"), message["body"]
+        row = self.store.purchase_by_order(request.get("orderNo"), request.get("orderTime"),
+                                           sender) if code == "00" and \
+            message["header"]["msgType"] == "cpm.purchase.request" else None
+        if row is not None:
+            body.update(voucherNum=row["voucher_num"], amount=row["amount"],
+                        currency=row["currency"], settleDate=row["settle_date"],
+                        settleKey=row["settle_key"], issuer=row["issuer"])
+        return self.reply(message, body)
 
     async def route(self, message: dict) -> dict:
         handler = {
@@ -528,7 +543,11 @@ class Switch(Node):
         if self.defects.on("switch-generalises-code-declines") and \
                 reply["body"]["respCode"] in ("72", "73"):
             return self.refuse(message, "01", "transaction failed")   # the reason lost
-        if reply["body"]["respCode"] == "00":
+        # Approvals only: 「支付失败的交易银联不会发送后台通知」 (R-FLOW-08).
+        if reply["body"]["respCode"] == "00" or (
+                self.defects.on("switch-notifies-declines")
+                and self.profile.response_codes.get(reply["body"]["respCode"], {}).get(
+                    "outcome") == "failure"):
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
 

@@ -9,6 +9,7 @@ from qrinterop.checks.transactions import (
     merchant_credited,
     not_stopped_by_limit,
     nothing_approved,
+    refund_after_window,
     transaction_outcome,
     undo_outcome,
 )
@@ -122,6 +123,22 @@ def step_undo_refused(context):
 @then('the peer acquirer reports the refund as declined with response code "{code}"')
 def step_refund_declined(context, code):
     verify(context, undo_outcome(context.refund, expected_outcome("declined", code)))
+
+
+@then("the peer acquirer reports the refund as the profile's refund window lets the issuer answer "
+      "it")
+def step_refund_after_window(context):
+    rules = context.session.profile.business["refund"]
+    minimum = rules.get("window_is_minimum", {}).get("value", False)  # 1.0: a deadline
+    verify(context, refund_after_window(context.refund, minimum))
+
+
+@then("the payer account at the SUT holds {declined:Money}, or {approved:Money} if that refund "
+      "was approved")
+def step_balance_after_refund(context, declined, approved):
+    balance = context.session.client("sut").balance(context.payer[1])
+    expected = approved if context.refund.get("status") == "approved" else declined
+    verify(context, holds("payer balance", balance, expected))
 
 
 @then("the peer acquirer recorded a credit of {amount:Money} to the merchant")

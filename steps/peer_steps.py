@@ -2,6 +2,7 @@
 with, and what reached them (each peer's tap, mocks/tap.py)."""
 
 import functools
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from behave import given, then, when
@@ -130,6 +131,16 @@ def step_switch_says_waiting(context):
 def step_notice_sent(context, party):
     verify(context, notices.acknowledged(result_notices(context, party, 1), ["00"],
                                          f"the {party}"))
+
+
+@then("the SUT sent the {party:Party} no result notice of the declined purchase")
+def step_no_notice_of_decline(context, party):
+    """Watched as long as a switch notifying at once would take: twice the grace."""
+    session = context.session
+    time.sleep(2 * session.seconds("observation_grace_s"))
+    rule = session.profile.business.get("cpm_purchase", {}).get("declines_notified", {})
+    found = exchanged_with(context, party, "notice.result", orderNo=context.purchase["orderNo"])
+    verify(context, notices.none_of_a_decline(found, rule.get("value"), f"the {party}"))
 
 
 @when("the peer acquirer sends the SUT the same purchase again for {amount:Money}")

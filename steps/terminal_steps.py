@@ -118,9 +118,20 @@ def step_peer_approved_after_query(context):
 @then('the peer acquirer reports the purchase as declined with response code "{code}" once it '
       'has queried it')
 def step_declined_after_query(context, code):
-    context.purchase = settled(context, context.peer)
+    declined_after_query(context, code, context.peer, "purchase at the peer acquirer")
+
+
+@then('the SUT reports the purchase as declined with response code "{code}" once it has '
+      'queried it')
+def step_sut_declined_after_query(context, code):
+    declined_after_query(context, code, context.sut, "purchase at the SUT")
+
+
+def declined_after_query(context, code: str, client, what: str) -> None:
+    """The terminal's purchase, once final, is the decline a query found."""
+    context.purchase = settled(context, client)
     verify(context, transaction_outcome(context.purchase, expected_outcome("declined", code),
-                                        "purchase at the peer acquirer"))
+                                        what))
 
 
 @then("the SUT queried the purchase no sooner than the profile's first query delay")
@@ -147,17 +158,14 @@ def step_peer_reversed(context):
     verify(context, reversals.ended_reversed("purchase at the peer acquirer", context.purchase))
 
 
-@then("the SUT queried the purchase on the profile's schedule, then reversed it")
+@then("the SUT reversed the purchase, querying it first as the style it declares says")
 def step_queries_then_reversal(context):
-    """In the order a reader of the failure needs: a reversal sent without querying is
-    what breaks this first, queries off the schedule next, a reversal too early last."""
-    session, found = context.session, purchase_exchanges(context)
-    schedule = session.profile.schedules["status_query"]
-    delays = [delay * session.timing_scale for delay in schedule["delays_s"]]
-    verify(context, timing.queried_then_reversed(found)
-           + timing.query_schedule(found, delays, schedule["max_attempts"])
-           + timing.reversal_earliest(found, session.seconds("reversal_earliest_s"),
-                                      session.seconds("observation_grace_s")))
+    """Judged by the acquirer's declared style (``timing.reversal_judged``)."""
+    session = context.session
+    verify(context, timing.reversal_judged(
+        purchase_exchanges(context), session.profile.schedules, session.features,
+        session.timing_scale, session.seconds("reversal_earliest_s"),
+        session.seconds("observation_grace_s")))
 
 
 @then("the SUT sent the switch one purchase carrying exactly that payment code")

@@ -567,7 +567,7 @@ def test_existing_codes_keep_their_meaning(profile, code):
 
 def test_profile_own_codes_are_marked():
     own = {c for c, e in CODES["codes"].items() if e.get("profile_choice")}
-    assert own == {"61", "72", "73", "74"}
+    assert own == {"61", "70", "72", "73", "74"}    # 70: the password wait (acp's page jump)
     for code in own:
         assert "profile's own choice" in CODES["codes"][code]["source"]
 

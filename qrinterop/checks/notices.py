@@ -32,3 +32,17 @@ def resent(notices: list[Exchange], delay_s: float, grace_s: float,
     gap = sent[1] - sent[0]
     return found + unless(gap >= delay_s - grace_s, "time between the two copies",
                           f"no sooner than {delay_s:g} s", f"{gap:.3f} s")
+
+
+@check("R-FLOW-08")
+def none_of_a_decline(notices: list[Exchange], declines_notified: bool | None,
+                      receiver: str = "the peer") -> list[Violation]:
+    """UnionPay notifies approvals only (「支付失败的交易银联不会发送后台通知」): where the
+    profile says so (``declines_notified`` False: business.json
+    cpm_purchase.declines_notified), a declined purchase gets no result notice, which an
+    acquirer built to that rule would take for an approval. A profile that says nothing
+    (None: 1.0) expects nothing either way. ``notices``: those about the purchase."""
+    if declines_notified is not False:
+        return []
+    return unequal(f"result notices of a declined purchase sent to {receiver} (origRespCode)",
+                   [n.request.body.get("origRespCode") for n in notices], [])

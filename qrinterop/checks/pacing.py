@@ -33,13 +33,23 @@ def queries_of(found: list[Exchange], payment: Exchange) -> list[Exchange]:
             and e.request.body.get("origOrderNo") == order_no and not spoilt(e.request)]
 
 
-def paced_found(records: list[Record], delays_s: list[float], max_attempts: int) -> list[Pair]:
+#: A schedule as the test environment runs it: its waits (scaled) and its number of attempts.
+Schedule = tuple[list[float], int]
+
+
+def paced_found(records: list[Record], delays_s: list[float], max_attempts: int,
+                own: dict[str, Schedule] | None = None) -> list[Pair]:
     """Every query sent too soon or beyond the schedule's count, with the record of it.
-    ``delays_s``: the schedule's waits as the test environment runs them (scaled)."""
+    ``delays_s``: the schedule's waits as the test environment runs them (scaled); ``own``:
+    the schedule an acquirer declared for its CPM purchases instead (query-before-reversal:
+    WeChat's), by its institution code."""
     found = exchanges(records)
     pairs: list[Pair] = []
     for payment in (e for e in found if e.msg_type in QUERY_OF
                     and e.request.leg == "to-switch" and not spoilt(e.request)):
+        delays_s, max_attempts = (own or {}).get(payment.request.sender or "", (
+            delays_s, max_attempts)) if payment.msg_type == "cpm.purchase" else \
+            (delays_s, max_attempts)
         queries = queries_of(found, payment)
         what = f"{QUERY_OF[payment.msg_type]} of {payment.request.body.get('orderNo')}"
         pairs += [(query.request, Violation(f"{what}: query {n}", f"at most {max_attempts}",

@@ -11,8 +11,9 @@ from qrinterop.checks.consistency import (
     changed_fields_found,
     unknown_codes_found,
 )
-from qrinterop.checks.pacing import PACING_REQUIREMENT, paced_found
+from qrinterop.checks.pacing import PACING_REQUIREMENT, Schedule, paced_found
 from qrinterop.checks.record import Record
+from qrinterop.checks.timing import QUERY_FIRST_SCHEDULE
 from qrinterop.profile import Profile
 from qrinterop.protocol.diagnose import diagnose
 from qrinterop.protocol.envelope import signature_ok
@@ -27,12 +28,14 @@ PASSIVE_REQUIREMENTS = ("R-MSG-01", "R-SEC-01", "R-FLOW-04", "R-FLOW-12", "R-FLO
 
 
 def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
-                     timing_scale: float | None = None) -> list[dict]:
+                     timing_scale: float | None = None,
+                     query_first: frozenset[str] = frozenset()) -> list[dict]:
     """Findings for every observed message that breaks its schema, is not signed by its
     sender, carries a response code the profile lacks or changes its payment's amount,
     currency or merchant (``checks/consistency.py``), or, given the run's ``timing_scale``,
-    queries a payment off the profile's schedule (``checks/pacing.py``). Messages the
-    harness corrupted on purpose (``deliberate``) are not judged."""
+    queries a payment off the profile's schedule (``checks/pacing.py``; the CPM purchases of
+    an acquirer in ``query_first``, which declares query-before-reversal, off WeChat's
+    schedule). Messages the harness corrupted on purpose (``deliberate``) are not judged."""
     findings, schedule = [], profile.schedules["status_query"]
     for record in records:
         if record.leg is None or record.content is None or record.deliberate:  # not a message
@@ -48,7 +51,17 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
         _of(FIELDS_REQUIREMENT, changed_fields_found(records)) + \
         _of(PACING_REQUIREMENT, [] if timing_scale is None else paced_found(
             records, [delay * timing_scale for delay in schedule["delays_s"]],
-            schedule["max_attempts"]))
+            schedule["max_attempts"], _declared(profile, query_first, timing_scale)))
+
+
+def _declared(profile: Profile, query_first: frozenset[str],
+              timing_scale: float) -> dict[str, Schedule]:
+    """The query-first schedule, as the test environment runs it, of each acquirer declaring
+    it (none under a profile without it: 1.0)."""
+    own = profile.schedules.get(QUERY_FIRST_SCHEDULE)
+    return {} if own is None else {
+        sender: ([delay * timing_scale for delay in own["delays_s"]], own["max_attempts"])
+        for sender in query_first}
 
 
 def _of(requirement: str, pairs: list[Pair]) -> list[dict]:

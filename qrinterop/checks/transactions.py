@@ -51,6 +51,18 @@ def undo_outcome(txn: dict, expected: str) -> list[Violation]:
     return unequal("refund or void", observed, expected)
 
 
+@check("R-FLOW-07")
+def refund_after_window(txn: dict, window_is_minimum: bool) -> list[Violation]:
+    """A refund sent after the profile's refund window: refused with 39 where the window is
+    a deadline (profile 1.0); where it is a minimum an issuer must accept
+    (business.json refund.window_is_minimum), approved or refused with 39, as the issuer
+    chooses, moving money only if approved."""
+    allowed = [expected_outcome("declined", "39")] + \
+        ([expected_outcome("approved")] if window_is_minimum else [])
+    return unless(outcome(txn) in allowed, "refund after the refund window",
+                  " or ".join(allowed), outcome(txn))
+
+
 @check()
 def merchant_credited(booked: dict, amount: int, merchant: str) -> list[Violation]:
     """The acquirer booked ``amount`` fen to ``merchant``."""

@@ -147,3 +147,20 @@ def test_passive_findings_judge_pacing_only_given_the_runs_timing_scale():
     assert {(f["requirement"], f["sender"]) for f in passive_findings(
         PROFILE, recorded, KeyRing(), 0.1) if f["requirement"] == "R-FLOW-04"} == \
         {("R-FLOW-04", SUT)}
+
+
+def test_an_acquirer_declaring_query_first_is_paced_by_its_own_schedule():
+    """WeChat's schedule (timing.json query_before_reversal) for the CPM purchases of the
+    acquirer that declares query-before-reversal; UnionPay's for everyone else."""
+    recorded = transcript("REV-04.query-first-on-unionpay-schedule")
+    assert passive_pacing(recorded, frozenset()) == []
+    found = passive_pacing(recorded, frozenset({SUT}))
+    assert found and {f["sender"] for f in found} == {SUT}
+    assert any("query 1" in f["message"] for f in found)
+    assert any("expected at most 4" in f["message"] for f in found)
+    assert passive_pacing(transcript("REV-04.reference"), frozenset({SUT})) == []
+
+
+def passive_pacing(recorded, query_first: frozenset[str]) -> list[dict]:
+    return [f for f in passive_findings(PROFILE, recorded, KeyRing(), 0.1, query_first)
+            if f["requirement"] == "R-FLOW-04"]

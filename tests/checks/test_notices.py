@@ -1,11 +1,12 @@
 """Notices acknowledged and resent, on transcripts recorded against the reference
-institution (NTF-01, NTF-04), the reference switch (SW-07) and their variants
-notice-unacknowledged, switch-resends-notices-at-once and switch-never-resends-notices."""
+institution (NTF-01, NTF-04), the reference switch (SW-07, SW-NTF-01) and their variants
+notice-unacknowledged, switch-resends-notices-at-once, switch-never-resends-notices and
+switch-notifies-declines."""
 
 import pytest
 
 from qrinterop.checks.correlation import exchanges, of_type
-from qrinterop.checks.notices import acknowledged, resent
+from qrinterop.checks.notices import acknowledged, none_of_a_decline, resent
 from qrinterop.profile import load_profile
 from tests.checks.recorded import order_of, transcript
 
@@ -29,8 +30,8 @@ def collection_notices(variant: str):
                    voucherNum=paid.answer.body["voucherNum"])
 
 
-def to_peer(variant: str):
-    found = transcript(f"SW-07.{variant}")
+def to_peer(variant: str, scenario: str = "SW-07"):
+    found = transcript(f"{scenario}.{variant}")
     return of_type(exchanges(found), "notice.result", SWITCH, PEER,
                    orderNo=order_of(found, PEER))
 
@@ -71,3 +72,15 @@ def test_a_switch_that_resends_at_once_is_found():
 def test_a_switch_that_never_resends_is_found():
     [found] = resent(to_peer("switch-never-resends-notices"), RESEND, GRACE)
     assert (found.expected, found.observed) == ("2", "1")
+
+
+def test_the_reference_switch_notifies_no_decline():
+    assert to_peer("reference-switch", "SW-NTF-01") == []
+    assert none_of_a_decline(to_peer("reference-switch", "SW-NTF-01"), False) == []
+
+
+def test_a_switch_notifying_a_decline_is_found_where_the_profile_says_it_does_not():
+    notices = to_peer("switch-notifies-declines", "SW-NTF-01")
+    [found] = none_of_a_decline(notices, False)
+    assert (found.requirements, found.observed) == (("R-FLOW-08",), "['64']")
+    assert none_of_a_decline(notices, None) == []       # profile 1.0 says nothing

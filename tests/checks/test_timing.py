@@ -1,17 +1,25 @@
 """The status-query schedule and the earliest reversal, on transcripts recorded against the
 reference institution and its variants query-too-early, pending-as-declined,
-reverse-without-querying and never-reverse (mocks/defects.json)."""
+reverse-without-querying and never-reverse (mocks/defects.json); each reversal style judged
+by its own rule (REV-04: the reference declaring query-before-reversal, and the variants
+reverse-without-querying and query-first-on-unionpay-schedule, which declare it too)."""
 
 import pytest
 
 from qrinterop.checks.correlation import of_purchase, of_type
 from qrinterop.checks.timing import (
+    QUERY_FIRST_FEATURE,
+    QUERY_FIRST_SCHEDULE,
     first_query_delay,
+    queried_first_on_schedule,
     queried_then_reversed,
+    queries_if_any_paced,
     query_schedule,
     reversal_earliest,
+    reversal_judged,
+    reversed_when_unknown,
 )
-from qrinterop.profile import load_profile
+from qrinterop.profile import load_profile, profile_folder
 from tests.checks.recorded import order_of, transcript
 
 SUT = "10000001"
@@ -22,6 +30,9 @@ EARLIEST = PROFILE.seconds("reversal_earliest_s", SCALE)
 GRACE = PROFILE.seconds("observation_grace_s", SCALE)
 SCHEDULE = PROFILE.schedules["status_query"]
 DELAYS = [delay * SCALE for delay in SCHEDULE["delays_s"]]
+WECHAT = PROFILE.schedules[QUERY_FIRST_SCHEDULE]
+WECHAT_DELAYS = [delay * SCALE for delay in WECHAT["delays_s"]]
+OLD_SCHEDULES = load_profile(profile_folder("cn-interconnect/1.0")).schedules
 
 
 def purchase(scenario: str, variant: str = "reference"):
@@ -96,3 +107,67 @@ def test_a_reversal_seen_a_little_early_is_within_the_grace():
     waited = of_type(exchanges, "cpm.reversal")[0].request.at - exchanges[0].request.at
     assert reversal_earliest(exchanges, waited + GRACE / 2, GRACE) == []
     assert reversal_earliest(exchanges, waited + 2 * GRACE, GRACE) != []
+
+
+def _query_first(exchanges):
+    return queried_first_on_schedule(exchanges, WECHAT_DELAYS, WECHAT["max_attempts"],
+                                     EARLIEST, GRACE)
+
+
+def test_unionpay_lets_an_acquirer_reverse_without_querying():
+    """R-FLOW-03 in 1.1: reversed, queried first or not; such queries as there are paced."""
+    for variant in ("reference", "reverse-without-querying"):
+        exchanges = purchase("REV-01", variant)
+        assert reversed_when_unknown(exchanges) == []
+        assert queries_if_any_paced(exchanges, DELAYS, SCHEDULE["max_attempts"]) == []
+    [found] = reversed_when_unknown(purchase("REV-01", "never-reverse"))
+    assert (found.check, found.requirements, found.observed) == (
+        "reversed_when_unknown", ("R-FLOW-03",), "none")
+
+
+def test_queries_sent_early_are_found_even_where_querying_is_optional():
+    found = queries_if_any_paced(purchase("REV-01", "query-too-early"), DELAYS,
+                                 SCHEDULE["max_attempts"])
+    assert found and {v.requirements for v in found} == {("R-FLOW-04",)}
+    assert found[0].what == "wait before query 1"
+
+
+def test_the_reference_declaring_query_first_keeps_wechats_schedule():
+    assert _query_first(purchase("REV-04")) == []
+
+
+@pytest.mark.parametrize("variant, check, observed", [
+    ("reverse-without-querying", "queried_then_reversed", "a reversal before any status query"),
+    ("query-first-on-unionpay-schedule", "query_schedule", "6"),
+])
+def test_a_declared_query_first_style_not_kept_is_found_under_its_requirement(variant, check,
+                                                                             observed):
+    found = _query_first(purchase("REV-04", variant))
+    assert {v.requirements for v in found} == {("R-FLOW-18",)}
+    assert (found[0].check, found[0].observed) == (check, observed)
+
+
+def test_unionpays_back_off_is_too_quick_for_a_declared_query_first_style():
+    """The reference's UnionPay-style run, held to WeChat's schedule: its first query comes
+    before WeChat's 5 s (scaled)."""
+    found = _query_first(purchase("REV-01"))
+    assert any(v.what == "wait before query 1" for v in found)
+    assert {v.requirements for v in found} == {("R-FLOW-18",)}
+
+
+@pytest.mark.parametrize("declared, schedules, variant, requirements", [
+    ({QUERY_FIRST_FEATURE}, PROFILE.schedules, "REV-04.reference", set()),
+    ({QUERY_FIRST_FEATURE}, PROFILE.schedules, "REV-04.reverse-without-querying",
+     {("R-FLOW-18",)}),
+    (set(), PROFILE.schedules, "REV-01.reverse-without-querying", set()),
+    (set(), PROFILE.schedules, "REV-01.never-reverse", {("R-FLOW-03",)}),
+    (set(), OLD_SCHEDULES, "REV-01.reference", set()),
+    (set(), OLD_SCHEDULES, "REV-01.reverse-without-querying", {("R-FLOW-03",), ("R-FLOW-04",)}),
+    ({QUERY_FIRST_FEATURE}, OLD_SCHEDULES, "REV-01.reference", set()),
+])
+def test_each_style_is_judged_by_its_own_rule(declared, schedules, variant, requirements):
+    """1.1: the declared query-first style by WeChat's schedule, none by UnionPay's rule;
+    1.0 (no query-first schedule): query on the schedule, then reverse, whatever is declared."""
+    scenario, sut = variant.split(".", 1)
+    found = reversal_judged(purchase(scenario, sut), schedules, declared, SCALE, EARLIEST, GRACE)
+    assert {v.requirements for v in found} == requirements

@@ -18,6 +18,7 @@ from qrinterop.checks.transactions import (
     nothing_approved,
     outcome,
     payment_outcome,
+    refund_after_window,
     transaction_outcome,
     undo_outcome,
     unknown_not_failed,
@@ -159,3 +160,15 @@ def test_a_payment_within_its_own_tiers_limit_is_not_stopped_by_another_tiers():
     assert (found.check, found.observed) == ("not_stopped_by_limit", "declined (response code 33)")
     assert attributed(found.requirements, ["R-FLOW-15", "R-FLOW-10"])[0] == "R-FLOW-15"
     assert not_stopped_by_limit("purchase", {"status": "declined", "respCode": "64"}, "33") == []
+
+
+@pytest.mark.parametrize(("status", "code", "minimum", "fails"), [
+    ("declined", "39", False, False), ("approved", "00", False, True),
+    ("declined", "39", True, False), ("approved", "00", True, False),
+    ("declined", "06", True, True), ("unknown", None, True, True)])
+def test_a_refund_after_the_window_is_answered_as_the_profile_lets_it(status, code, minimum,
+                                                                      fails):
+    """1.0 (a deadline): refused with 39; 1.1 (a minimum): approved or refused with 39."""
+    found = refund_after_window({"status": status, "respCode": code}, minimum)
+    assert bool(found) == fails
+    assert {v.requirements for v in found} <= {("R-FLOW-07",)}

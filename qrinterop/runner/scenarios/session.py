@@ -21,6 +21,7 @@ from qrinterop.checks.outcome import Violation
 from qrinterop.checks.passive import passive_findings
 from qrinterop.checks.record import Record
 from qrinterop.checks.record import records as typed
+from qrinterop.checks.timing import QUERY_FIRST_FEATURE
 from qrinterop.codes.routing import default_table
 from qrinterop.errors import ClockIgnored, ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import Transcript
@@ -122,6 +123,13 @@ class Session:
     def timing_scale(self) -> float:
         """How much faster than real time the test environment runs the profile's waits."""
         return self.ics.sut.timing_scale
+
+    @property
+    def query_first(self) -> frozenset[str]:
+        """The SUT, if it declares the query-first style (its CPM purchases' queries are
+        paced by WeChat's schedule, ``checks/passive.py``); else none."""
+        return frozenset({self.network.sut.id}) if QUERY_FIRST_FEATURE in self.features \
+            else frozenset()
 
     def seconds(self, name: str) -> float:
         """A timing parameter of the profile as the network runs it."""
@@ -348,7 +356,7 @@ class Session:
         for key in (k for record in typed(records) for k in transaction_keys(record)):
             self._owners.setdefault(key, sid)
         findings = passive_findings(self.profile, typed(records), self.keys,
-                                    self.timing_scale) + \
+                                    self.timing_scale, self.query_first) + \
             self._conservation(records)
         sut_findings = sum(f["sender"] == self.network.sut.id for f in findings)
         checked = sum(1 for r in records if r.get("leg") and r.get("content") is not None)
