@@ -100,6 +100,16 @@ class Profile:
         shortened, network timeouts never are."""
         return self.timing[name] * (scale if name in self.scaled else 1.0)
 
+    def repeat_answer(self, role: str) -> str:
+        """How ``role`` answers an identical repeat of a request it already answered:
+        ``first_answer``, or the response code refusing it as a duplicate (business.json
+        idempotency.identical_repeat). A profile without it (1.0): the switch gives the first
+        answer, issuers and acquirers 12, as 1.0's scenarios expect."""
+        repeats = self.business.get("idempotency", {}).get("identical_repeat")
+        if repeats is None:
+            return "first_answer" if role == "switch" else "12"
+        return str(repeats[role]["value"])
+
     def response(self, code: str) -> dict:
         """The catalogue entry of a response code, as the body fields ``respCode``/``respMsg``."""
         return {"respCode": code, "respMsg": self.response_codes[code]["zh"]}

@@ -188,3 +188,16 @@ def test_a_payment_of_a_dynamic_code_for_another_amount_is_refused():
     assert (taken.check, taken.requirements, taken.observed) == ("refused", (), "00")
     assert attributed(taken.requirements, ["R-MPM-14"]) == ["R-MPM-14"]
     assert wire.refused(None, failures)[0].observed == "None"
+
+
+def test_an_identical_repeat_is_answered_as_the_profile_says_for_the_role():
+    """R-FLOW-06 per role (business.json idempotency.identical_repeat): the switch's first
+    answer again, an issuer's 12; what the other role does is a failure."""
+    first, second = answers(transcript("SW-04.reference-switch"), "injector")
+    assert wire.repeat_answered("first_answer", first, second) == []
+    (alike,) = wire.repeat_answered("12", first, second)
+    assert (alike.requirements, alike.observed) == (("R-FLOW-06",), second["body"]["respCode"])
+    duplicate = {**second, "body": {**second["body"], "respCode": "12"}}
+    assert wire.repeat_answered("12", first, duplicate) == []
+    (twice,) = wire.repeat_answered("first_answer", first, duplicate)
+    assert twice.check == "answered_alike"
