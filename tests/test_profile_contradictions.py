@@ -56,3 +56,63 @@ def test_every_use_names_requirements_and_sources_of_the_profile():
 def test_the_codes_the_issue_names_are_documented(code, case):
     uses = load_profile(V11).response_codes[code]["uses"]
     assert any(case in use["en"] for use in uses)
+
+
+# -- R-FLOW-06: how each role answers an identical repeat ----------------------------------
+def test_each_role_answers_an_identical_repeat_as_the_profile_says_and_1_0_as_before():
+    v10, v11 = load_profile(V10), load_profile(V11)
+    assert "idempotency" not in v10.business
+    for profile in (v10, v11):       # 1.1 writes down what 1.0's scenarios expected
+        assert [profile.repeat_answer(r) for r in ("issuer", "acquirer", "switch")] == \
+            ["12", "12", "first_answer"]
+    assert v11.business["idempotency"]["identical_repeat"]["switch"]["sources"]
+    assert "identical_repeat" in v11.requirements["R-FLOW-06"]["text"]["en"]
+
+
+# -- R-MPM-16: the merchant ID is ans 15, as the published sample has it ---------------------
+PHANNALY = ("00020101021252044131153137210116372101160123456789ABCDE6016Banteay Meanchey"
+            "5913Kuntheas Shop5802KH540510.005303840621201081234567863041FF2")
+
+
+def test_the_published_sample_s_merchant_id_with_letters_breaks_no_id15_rule_in_1_1():
+    from qrinterop.codes import emv_mpm
+
+    def broken(folder: Path) -> set[str | None]:
+        return {f.requirement for f in emv_mpm.validate(PHANNALY, emv_mpm.Rules.of(folder))[1]}
+    assert broken(V10) == {"R-MPM-16", "R-MPM-08"}       # 1.0 as it was: digits only
+    assert broken(V11) == {"R-MPM-08"}                    # as the vector says
+    assert "ans" in load_profile(V11).requirements["R-MPM-16"]["text"]["en"]
+
+
+# -- a rule conditional on a feature binds only an SUT declaring it ---------------------------
+def session_with(features: set[str]):
+    from qrinterop.runner.scenarios.session import Session
+    session = Session.__new__(Session)      # not_applicable() reads the claims and profile
+    session.roles, session.features = {"issuer", "acquirer"}, features
+    session.profile = load_profile(V11)
+    return session
+
+
+def test_a_scenario_verifying_only_a_rule_of_an_undeclared_feature_does_not_apply():
+    without, declared = session_with({"sm2"}), session_with({"sm2", "unionpay-id15"})
+    vector = ["tc.VEC-MPM-101", "req.R-MPM-16", "role.issuer"]    # an ID 15 of 30 digits
+    assert "R-MPM-16 (unionpay-id15)" in without.not_applicable(vector)
+    assert declared.not_applicable(vector) is None
+    assert "R-MPM-16" in without.excused and "R-MPM-16" not in declared.excused
+    # a scenario that also verifies a mandatory rule, or that checks the feature is refused
+    assert without.not_applicable([*vector, "req.R-MPM-05"]) is None
+    assert without.not_applicable(["role.issuer", "req.R-FLOW-13", "absent.void"]) is None
+
+
+def test_a_code_finding_under_a_rule_of_an_undeclared_feature_is_not_held_against_the_sut():
+    from qrinterop.checks import codes
+    from qrinterop.codes import emv_mpm
+    thirty = ("0002010102115204581253031565802CN5919LAO BEIJING NOODLES6007BEIJING62250509ORDER"
+              "00010708T000000164220002ZH0106老北京炸酱面0202北京1530250003440002034477777777777777"
+              "63044E20")
+    found = emv_mpm.validate(thirty, emv_mpm.Rules.of(V11))[1]
+    assert {f.requirement for f in found} == {"R-MPM-16"}
+    (violation,) = codes.code_conforms(codes.binding(found, session_with({"sm2"}).excused
+                                                     - {"R-MPM-16"}))
+    assert violation.requirements == ("R-MPM-16",)
+    assert codes.code_conforms(codes.binding(found, session_with({"sm2"}).excused)) == []

@@ -100,6 +100,17 @@ class Profile:
         shortened, network timeouts never are."""
         return self.timing[name] * (scale if name in self.scaled else 1.0)
 
+    def signature_keys(self) -> dict[str, dict]:
+        """Each signature algorithm a registered key may have, with the ICS feature that
+        declares it and the roles that may use it (profile.json signing.keys). A profile
+        without it (1.0): SM3withSM2 (sm2) and SHA256withRSA (rsa), for every role."""
+        keys = self.manifest.get("signing", {}).get("keys")
+        if keys is None:
+            every = ["acquirer", "issuer", "switch"]
+            return {"SM3withSM2": {"feature": "sm2", "roles": every},
+                    "SHA256withRSA": {"feature": "rsa", "roles": every}}
+        return dict(keys)
+
     def repeat_answer(self, role: str) -> str:
         """How ``role`` answers an identical repeat of a request it already answered:
         ``first_answer``, or the response code refusing it as a duplicate (business.json
