@@ -96,8 +96,9 @@ def step_nothing_sent(context):
 @then("the SUT's wallet sent the payer's account details encrypted for the switch")
 def step_payer_encrypted(context):
     network = context.session.network
+    reference = context.session.profile.payer_reference(context.payer[1])
     verify(context, wire.payer_encrypted(observed(context), network.sut.id, network.switch.key,
-                                         network.switch.key.public.id, context.payer[1]))
+                                         network.switch.key.public.id, reference))
 
 
 @then("the {party:Party}'s acquirer recorded the payer's account reference from the encrypted "
@@ -105,7 +106,8 @@ def step_payer_encrypted(context):
 def step_payer_opened(context, party):
     voucher = voucher_of(context, context.payment, "the payment")
     booked = context.session.client(party).transaction(voucher)
-    verify(context, wire.payer_reference_kept(booked, context.payer[1]))
+    reference = context.session.profile.payer_reference(context.payer[1])
+    verify(context, wire.payer_reference_kept(booked, reference))
 
 
 @given('the switch will spoil its answer to the SUT\'s next purchase with the fault "{fault}"')
@@ -129,8 +131,9 @@ def step_drop_reversal_answer(context):
 
 
 @given("the switch will stop waiting for the SUT's answer to the next purchase")
-def step_abandon_purchase(context):
-    context.session.program_fault("abandon-request")
+@given("the switch will stop waiting for the {party:Party}'s answer to the SUT's next purchase")
+def step_abandon_purchase(context, party="SUT"):
+    context.session.program_fault("abandon-request", party=party)
 
 
 @then('the SUT answered the reversal with response code "{code}"')

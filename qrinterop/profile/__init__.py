@@ -111,6 +111,18 @@ class Profile:
                     "SHA256withRSA": {"feature": "rsa", "roles": every}}
         return dict(keys)
 
+    def payer_reference(self, account: str) -> str:
+        """The payer reference an issuer sends for ``account`` (payer.accountRef): masked as
+        business.json payer_reference.mask says, ``622202*********0123``. A profile without
+        it (1.0): the account ID itself."""
+        mask = self.business.get("payer_reference", {}).get("mask")
+        if mask is None:
+            return account
+        first, last = mask["value"]["keep_first"], mask["value"]["keep_last"]
+        if len(account) <= first + last:
+            first = 0
+        return account[:first] + "*" * (len(account) - first - last) + account[-last:]
+
     def repeat_answer(self, role: str) -> str:
         """How ``role`` answers an identical repeat of a request it already answered:
         ``first_answer``, or the response code refusing it as a duplicate (business.json
