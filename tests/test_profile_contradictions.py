@@ -116,3 +116,31 @@ def test_a_code_finding_under_a_rule_of_an_undeclared_feature_is_not_held_agains
                                                      - {"R-MPM-16"}))
     assert violation.requirements == ("R-MPM-16",)
     assert codes.code_conforms(codes.binding(found, session_with({"sm2"}).excused)) == []
+
+
+# -- R-SEC-01: the algorithm per registered key and role -------------------------------------
+def test_each_key_signs_with_its_own_algorithm_for_the_roles_the_profile_allows():
+    from qrinterop.ics.loader import _algorithm_problem
+    v10, v11 = load_profile(V10), load_profile(V11)
+    assert v10.signature_keys() == {
+        alg: {"feature": spec["feature"], "roles": spec["roles"]}
+        for alg, spec in v11.signature_keys().items()}
+    assert {spec["feature"] for spec in v11.signature_keys().values()} == {"sm2", "rsa"}
+    assert "SHA256withRSA" in v11.requirements["R-SEC-01"]["text"]["en"]
+    keys = v11.signature_keys()
+    assert _algorithm_problem("SHA256withRSA", keys, {"issuer"}) is None
+    assert "allows no SHA1withRSA key" in _algorithm_problem("SHA1withRSA", keys, {"issuer"})
+    switch_only = {**keys, "SHA256withRSA": {**keys["SHA256withRSA"], "roles": ["switch"]}}
+    assert "only for switch" in _algorithm_problem("SHA256withRSA", switch_only, {"issuer"})
+
+
+# -- payer.accountRef: masked, never the full account number ---------------------------------
+def test_the_payer_reference_is_masked_in_1_1_and_the_account_id_in_1_0():
+    import re as regex
+    account = "ACC1A2B3C4D5E6F"
+    masked = load_profile(V11).payer_reference(account)
+    assert masked == "ACC1A2*****5E6F" and masked != account
+    pattern = load_profile(V11).definition("payer")["properties"]["accountRef"]["pattern"]
+    assert regex.fullmatch(pattern, masked)
+    assert load_profile(V11).payer_reference("12345") == "*2345"
+    assert load_profile(V10).payer_reference(account) == account

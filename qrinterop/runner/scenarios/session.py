@@ -182,7 +182,7 @@ class Session:
             return f"feature not declared in the ICS: {', '.join(sorted(missing))}"
         reqs = set(tag_values(tags, "req."))
         if reqs and reqs <= self.excused and not tag_values(tags, "absent."):
-            return (f"requirement(s) conditional on a feature the ICS does not declare: "
+            return ("requirement(s) conditional on a feature the ICS does not declare: "
                     + ", ".join(f"{r} ({self.profile.requirements[r]['feature']})"
                                 for r in sorted(reqs)))
         if declared := set(tag_values(tags, "absent.")) & self.features:
