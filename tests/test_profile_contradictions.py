@@ -65,6 +65,8 @@ def test_each_role_answers_an_identical_repeat_as_the_profile_says_and_1_0_as_be
     for profile in (v10, v11):       # 1.1 writes down what 1.0's scenarios expected
         assert [profile.repeat_answer(r) for r in ("issuer", "acquirer", "switch")] == \
             ["12", "12", "first_answer"]
+        # a reversal is resent until answered (R-FLOW-03): the first answer again, everywhere
+        assert profile.repeat_answer("issuer", "cpm.reversal") == "first_answer"
     assert v11.business["idempotency"]["identical_repeat"]["switch"]["sources"]
     assert "identical_repeat" in v11.requirements["R-FLOW-06"]["text"]["en"]
 

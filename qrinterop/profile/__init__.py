@@ -123,15 +123,19 @@ class Profile:
             first = 0
         return account[:first] + "*" * (len(account) - first - last) + account[-last:]
 
-    def repeat_answer(self, role: str) -> str:
-        """How ``role`` answers an identical repeat of a request it already answered:
-        ``first_answer``, or the response code refusing it as a duplicate (business.json
-        idempotency.identical_repeat). A profile without it (1.0): the switch gives the first
-        answer, issuers and acquirers 12, as 1.0's scenarios expect."""
+    def repeat_answer(self, role: str, msg_type: str | None = None) -> str:
+        """How ``role`` answers an identical repeat of a request (of ``msg_type``) it already
+        answered: ``first_answer``, or the response code refusing it as a duplicate
+        (business.json idempotency.identical_repeat; a message resent until answered, a
+        reversal or a notice, always gets the first answer). A profile without it (1.0): the
+        switch gives the first answer, issuers and acquirers 12 but to reversals and notices,
+        as 1.0's scenarios expect."""
         repeats = self.business.get("idempotency", {}).get("identical_repeat")
-        if repeats is None:
-            return "first_answer" if role == "switch" else "12"
-        return str(repeats[role]["value"])
+        resent = ("cpm.reversal", "notice.result", "mpm.collection_notice") if repeats is None \
+            else repeats["resent_until_answered"]["value"]
+        if msg_type in resent or (repeats is None and role == "switch"):
+            return "first_answer"
+        return "12" if repeats is None else str(repeats[role]["value"])
 
     def response(self, code: str) -> dict:
         """The catalogue entry of a response code, as the body fields ``respCode``/``respMsg``."""
