@@ -12,7 +12,8 @@ the books and a record of the file; the purchase it undid reads ``reversed`` in 
 the party that never learnt its outcome (often without the switch's voucher), approved in
 those of the issuer that approved it too late. The file lists the purchase only if the switch
 cleared it; that record is accounted for by the books' record of the purchase, approved or
-reversed, or else by the reversal naming it, which the books have approved.
+reversed, or else, at a party that never learnt the purchase's voucher (its reversal in the
+books names none), by the reversal the file shows naming it, which the books have approved.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ def disagreements(statement: dict, booked: list[dict],
     undone = {t["voucherNum"]: t for t in booked
               if t.get("voucherNum") and t["status"] == "reversed"}
     in_file = {r["voucherNum"]: r for r in statement["records"]}
+    # purchases the books know only through their reversal: it names no voucher of theirs
     reversed_in_file = {r.get("origVoucherNum") for r in in_file.values()
-                        if r["msgType"].endswith(".reversal") and r["voucherNum"] in approved}
+                        if r["msgType"].endswith(".reversal") and r["voucherNum"] in approved
+                        and approved[r["voucherNum"]].get("kind") == "reversal"
+                        and not approved[r["voucherNum"]].get("origVoucherNum")}
     problems = [f"{voucher} is approved {count} times in the institution's books: one "
                 f"transaction booked more than once"
                 for voucher, count in Counter(t["voucherNum"] for t in approved_list).items()

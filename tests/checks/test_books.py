@@ -80,3 +80,7 @@ def test_a_reversed_purchase_is_one_model_in_the_books_and_the_file():
     issuer = [{**RCN_03_BOOKS[0], "status": "approved", "voucherNum": "20261204053314000001",
                "settleDate": "1204"}, RCN_03_BOOKS[1]]
     assert books_agree(RCN_03_FILE, issuer) == []
+    # a party whose reversal names the purchase knew it: its books must have the purchase too
+    knew = [{**RCN_03_BOOKS[1], "origVoucherNum": "20261204053314000001"}]
+    (missing,) = books_agree(RCN_03_FILE, knew)
+    assert "cpm.purchase 20261204053314000001" in missing.observed
