@@ -16,3 +16,25 @@ Feature: Daily reconciliation (对账)
     And the switch writes the SUT's reconciliation file for the day
     Then the SUT's books for the day agree with the switch's reconciliation file
     And the payer account at the SUT holds 480.00 CNY
+
+  @tc.RCN-02 @req.R-FLOW-05 @req.R-FLOW-12 @role.issuer
+  Scenario: The SUT's books agree with the reconciliation file on a purchase it approved too late and gave back on its reversal
+    Given a payer account at the SUT holding 100.00 CNY
+    And the SUT's wallet shows a payment code for that account
+    And the switch will stop waiting for the SUT's answer to the next purchase
+    When the peer acquirer's terminal scans the payment code for 30.00 CNY
+    Then the peer acquirer reports the purchase as reversed once its queries found no outcome
+    And the payer account at the SUT holds 100.00 CNY
+    When the switch writes the SUT's reconciliation file for the day
+    Then the SUT's books for the day agree with the switch's reconciliation file
+
+  @tc.RCN-03 @req.R-FLOW-05 @req.R-FLOW-12 @role.acquirer
+  Scenario: The SUT's books agree with the reconciliation file on a purchase it reversed that the issuer had approved too late
+    Given a payer account at the peer holding 100.00 CNY
+    And the peer's wallet shows a payment code for that account
+    And the switch will stop waiting for the peer's answer to the SUT's next purchase
+    When the SUT's terminal scans the payment code for 30.00 CNY
+    Then the SUT reports the purchase as reversed once its queries found no outcome
+    And the payer account at the peer holds 100.00 CNY
+    When the switch writes the SUT's reconciliation file for the day
+    Then the SUT's books for the day agree with the switch's reconciliation file

@@ -50,7 +50,7 @@ Feature: The SUT as the switch (转接清算)
     And the wallet-w's wallet shows a payment code for that account
     When the peer acquirer sends the SUT a purchase of 30.00 CNY for that payment code
     And the peer acquirer sends the SUT the same purchase again, with a fresh message ID and nonce
-    Then the SUT answers the second purchase as it answered the first
+    Then the SUT answers the second purchase as the profile says its switch answers an identical repeat
     And the payer account at the wallet-w holds 70.00 CNY
 
   @tc.SW-05-<tcId> @req.<requirements> @role.switch

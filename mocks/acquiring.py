@@ -376,6 +376,8 @@ class Acquiring:
                 # A notice or a late answer had credited the merchant: that money goes back.
                 self.ledger.credit_merchant(db, txn["merchant_id"], -txn["amount"])
             self.ledger.settle(db, txn["ref"], status="reversed")
+            if self.defects.on("reversal-kept-as-status-only"):
+                return      # the purchase marked reversed, the reversal itself never booked
             self.ledger.record(db, ref=result["voucherNum"], role="acquirer", mode="CPM",
                                kind="reversal", status="approved", resp_code="00",
                                amount=txn["amount"], currency=txn["currency"],

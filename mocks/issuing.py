@@ -112,7 +112,8 @@ class Issuing:
                 return self.ledger.record(db, **base, status="declined", resp_code="33")
             self.ledger.hold(db, order_no, account, amount)
             self.ledger.record(db, **base, status="unknown")
-        payer = {"accountRef": account}
+        payer = {"accountRef": account if self.defects.on("payer-reference-unmasked")
+                 else self.profile.payer_reference(account)}
         answer = await self.to_switch("mpm.payment.request", {
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
             "payer": payer if self.defects.on("payer-in-clear") else self.encrypt_for(

@@ -41,8 +41,9 @@ def pay(context, party: str, amount: int | None = None) -> None:
 def findings(context, code: str) -> list[Finding]:
     """What the profile's code checks find in ``code``, judged leniently: an error is what a
     wallet must refuse, a warning what it may take (a vector's ``acceptable``)."""
-    return lint(code, context.session.routes,
-                rules=Rules.of(context.session.profile.folder)).findings
+    return codes.binding(lint(code, context.session.routes,
+                              rules=Rules.of(context.session.profile.folder)).findings,
+                         context.session.excused)
 
 
 @given("a payer account at the {party:Party} holding {amount:Money}")

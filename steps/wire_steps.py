@@ -72,10 +72,17 @@ def step_deliver_stray_answer(context, msg_type):
 
 @when("the switch delivers the same purchase again, with a fresh message ID and nonce")
 def step_purchase_again(context):
+    context.first_answer = context.answer
     delivered(context, "cpm.purchase.request", context.purchase_body)
 
 
-@then('the SUT answers the second delivery with response code "{code}"')
+@then("the SUT answers the second {what} as the profile says its {role} answers an identical "
+      "repeat")
+def step_repeat_answered(context, what, role):
+    expected = context.session.profile.repeat_answer(role)
+    verify(context, wire.repeat_answered(expected, context.first_answer, context.answer))
+
+
 @then('the SUT answers with response code "{code}"')
 def step_sut_answer(context, code):
     verify(context, wire.answered_with(context.answer, [code]))
@@ -89,8 +96,9 @@ def step_nothing_sent(context):
 @then("the SUT's wallet sent the payer's account details encrypted for the switch")
 def step_payer_encrypted(context):
     network = context.session.network
+    reference = context.session.profile.payer_reference(context.payer[1])
     verify(context, wire.payer_encrypted(observed(context), network.sut.id, network.switch.key,
-                                         network.switch.key.public.id, context.payer[1]))
+                                         network.switch.key.public.id, reference))
 
 
 @then("the {party:Party}'s acquirer recorded the payer's account reference from the encrypted "
@@ -98,7 +106,8 @@ def step_payer_encrypted(context):
 def step_payer_opened(context, party):
     voucher = voucher_of(context, context.payment, "the payment")
     booked = context.session.client(party).transaction(voucher)
-    verify(context, wire.payer_reference_kept(booked, context.payer[1]))
+    reference = context.session.profile.payer_reference(context.payer[1])
+    verify(context, wire.payer_reference_kept(booked, reference))
 
 
 @given('the switch will spoil its answer to the SUT\'s next purchase with the fault "{fault}"')
@@ -122,8 +131,9 @@ def step_drop_reversal_answer(context):
 
 
 @given("the switch will stop waiting for the SUT's answer to the next purchase")
-def step_abandon_purchase(context):
-    context.session.program_fault("abandon-request")
+@given("the switch will stop waiting for the {party:Party}'s answer to the SUT's next purchase")
+def step_abandon_purchase(context, party="SUT"):
+    context.session.program_fault("abandon-request", party=party)
 
 
 @then('the SUT answered the reversal with response code "{code}"')
@@ -265,11 +275,6 @@ def step_inquiry_to_switch(context, payload):
       "nonce")
 def step_purchase_to_switch_again(context):
     delivered(context, "cpm.purchase.request", context.purchase_body)
-
-
-@then("the SUT answers the second purchase as it answered the first")
-def step_same_answer(context):
-    verify(context, wire.answered_alike(context.first_answer, context.answer))
 
 
 #: The requests whose answers a scenario spoils, as its sentences name them.

@@ -36,6 +36,15 @@ def _violations(findings: list[Finding], what: str) -> list[Violation]:
             for f in findings]
 
 
+def binding(findings: list[Finding], excused: frozenset[str]) -> list[Finding]:
+    """The findings that bind the SUT: not those under a requirement it is ``excused``
+    from (conditional on a feature its ICS does not declare: an ID 15 laid out otherwise
+    than R-MPM-16 says is no fault of an institution that does not declare unionpay-id15).
+    The code library judges every code by the profile's whole data dictionary; whom a rule
+    binds is the profile's requirements' business."""
+    return [f for f in findings if f.requirement not in excused]
+
+
 @check(*CODE_REQUIREMENTS)
 def code_conforms(findings: list[Finding]) -> list[Violation]:
     """The SUT's code has no finding: each one it has is a failure of the requirement it

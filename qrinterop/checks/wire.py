@@ -82,6 +82,17 @@ def answered_alike(first: object, second: object) -> list[Violation]:
     return unequal("SUT's answer to the repeated request", outcome(second), outcome(first))
 
 
+@check("R-FLOW-06")
+def repeat_answered(expected: str, first: object, second: object) -> list[Violation]:
+    """An identical repeat got what the profile says its receiver's role answers
+    (``Profile.repeat_answer``): the first final answer again, or that refusal code."""
+    if expected == "first_answer":
+        return answered_alike(first, second)
+    return unless(response_code(second) == expected, "SUT's answer to the identical repeat",
+                  f"response code {expected} (business.json idempotency.identical_repeat)",
+                  response_code(second))
+
+
 @check("R-CPM-02")
 def code_issued(answer: object) -> list[Violation]:
     """The SUT (as the switch) issued a payment code on a wallet's application."""

@@ -166,7 +166,8 @@ def check_ics(path: Path, known_defects: set[str], known_features: set[str]) -> 
     problems = [*survey.problems,
                 *_schema_problems(document, root, survey.placeholders),
                 *_unknown_names(parsed, known_defects, known_features),
-                *_key_problems(parsed, path.parent, known_features),
+                *_key_problems(parsed, path.parent, known_features,
+                               _signature_keys(document.get("profile"))),
                 *_duplicate_ids(parsed, "keys"), *_duplicate_ids(parsed, "accounts"),
                 *_workdir_problem(parsed, path.parent)]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.where, p.message))
@@ -496,16 +497,54 @@ def _unknown_names(parsed: _Parsed, known_defects: set[str],
 
 
 # -- what the file points at: keys, folders; IDs; signature features -----------------------------
-def _key_problems(parsed: _Parsed, folder: Path, known_features: set[str]) -> Iterator[Problem]:
+def _signature_keys(profile: object) -> dict[str, dict]:
+    """The signature algorithms the profile the ICS names lets a key have, each with its
+    feature and roles (``Profile.signature_keys``); the default profile's if it names none
+    that can be read (the ``profile`` problem is reported by the schema and ``profile_for``)."""
+    try:
+        return _keys_of(profile_folder(profile if isinstance(profile, str) else None))
+    except (ProfileError, UsageError):
+        return _keys_of(profile_folder(None))
+
+
+@cache
+def _keys_of(folder: Path) -> dict[str, dict]:
+    return load_profile(folder).signature_keys()
+
+
+def _key_problems(parsed: _Parsed, folder: Path, known_features: set[str],
+                  allowed: dict[str, dict]) -> Iterator[Problem]:
     """Each key file, read (relative paths start at the ICS file's folder), then the keys'
-    algorithms against the signature features declared."""
+    algorithms against the profile's (``allowed``: for the roles claimed) and the signature
+    features declared."""
+    claimed = _get(parsed.document, ("institution", "roles"))
+    known = {role for spec in allowed.values() for role in spec.get("roles", ())}
+    roles = set(claimed) & known if isinstance(claimed, list) else set()
     for item, key in parsed.items(("keys",)):
         where = (*item, "public_key")
+        algorithm = key.get("algorithm") if isinstance(key, dict) else None
+        if isinstance(algorithm, str) and (problem := _algorithm_problem(
+                algorithm, allowed, roles)):
+            yield parsed.problem((*item, "algorithm"), problem)
         if isinstance(key, dict) and isinstance(path := parsed.value(where), str):
-            problem = _public_key_problem(folder / path, key.get("algorithm"))
+            problem = _public_key_problem(folder / path, algorithm)
             if problem:
                 yield parsed.problem(where, problem)
-    yield from _signature_features(parsed, known_features)
+    yield from _signature_features(parsed, known_features,
+                                   {alg: spec["feature"] for alg, spec in allowed.items()})
+
+
+def _algorithm_problem(algorithm: str, allowed: dict[str, dict], roles: set[str]) -> str | None:
+    """Why a key of ``algorithm`` may not sign for an institution in ``roles``, or None
+    (profile.json signing.keys: the algorithms a key may have, by role)."""
+    if algorithm not in allowed:
+        return (f"the profile allows no {algorithm} key: its keys are "
+                f"{', '.join(sorted(allowed))} (profile.json signing.keys)")
+    may = set(allowed[algorithm].get("roles", ()))
+    if roles and not roles & may:
+        return (f"the profile allows a {algorithm} key only for {', '.join(sorted(may))}, "
+                f"not for {', '.join(sorted(roles))} (profile.json signing.keys)")
+    return None
 
 
 def _public_key_problem(path: Path, algorithm: object) -> str | None:
@@ -518,10 +557,12 @@ def _public_key_problem(path: Path, algorithm: object) -> str | None:
     return None
 
 
-def _signature_features(parsed: _Parsed, known_features: set[str]) -> Iterator[Problem]:
+def _signature_features(parsed: _Parsed, known_features: set[str],
+                        features_of: dict[str, str]) -> Iterator[Problem]:
     """Declared signature features and listed keys must agree both ways: the features select
-    the signature scenarios, the keys are what the switch verifies with. Without keys (the
-    reference institution with a key made for the run) there is nothing to compare."""
+    the signature scenarios, the keys are what the switch verifies with (``features_of``:
+    each algorithm's feature, profile.json signing.keys). Without keys (the reference
+    institution with a key made for the run) there is nothing to compare."""
     keys = [(item, key.get("algorithm")) for item, key in parsed.items(("keys",))
             if isinstance(key, dict)]
     features = _get(parsed.document, ("institution", "features"))
@@ -529,13 +570,13 @@ def _signature_features(parsed: _Parsed, known_features: set[str]) -> Iterator[P
     if not keys or not isinstance(features, list):
         return
     for item, algorithm in keys:
-        feature = SIGNATURE_FEATURES.get(algorithm) if isinstance(algorithm, str) else None
+        feature = features_of.get(algorithm) if isinstance(algorithm, str) else None
         if feature in known_features and feature not in features:
             yield parsed.problem((*item, "algorithm"), f"a {algorithm} key, but "
                                  f"institution.features does not declare {feature!r}")
     listed = {algorithm for _item, algorithm in keys}
     for item, name in parsed.items(("institution", "features")):
-        for algorithm, feature in SIGNATURE_FEATURES.items():
+        for algorithm, feature in features_of.items():
             if name == feature and algorithm not in listed:
                 yield parsed.problem(item, f"feature {name!r} is declared, but keys lists no "
                                            f"{algorithm} key")

@@ -101,6 +101,43 @@ class Profile:
         shortened, network timeouts never are."""
         return self.timing[name] * (scale if name in self.scaled else 1.0)
 
+    def signature_keys(self) -> dict[str, dict]:
+        """Each signature algorithm a registered key may have, with the ICS feature that
+        declares it and the roles that may use it (profile.json signing.keys). A profile
+        without it (1.0): SM3withSM2 (sm2) and SHA256withRSA (rsa), for every role."""
+        keys = self.manifest.get("signing", {}).get("keys")
+        if keys is None:
+            every = ["acquirer", "issuer", "switch"]
+            return {"SM3withSM2": {"feature": "sm2", "roles": every},
+                    "SHA256withRSA": {"feature": "rsa", "roles": every}}
+        return dict(keys)
+
+    def payer_reference(self, account: str) -> str:
+        """The payer reference an issuer sends for ``account`` (payer.accountRef): masked as
+        business.json payer_reference.mask says, ``622202*********0123``. A profile without
+        it (1.0): the account ID itself."""
+        mask = self.business.get("payer_reference", {}).get("mask")
+        if mask is None:
+            return account
+        first, last = mask["value"]["keep_first"], mask["value"]["keep_last"]
+        if len(account) <= first + last:
+            first = 0
+        return account[:first] + "*" * (len(account) - first - last) + account[-last:]
+
+    def repeat_answer(self, role: str, msg_type: str | None = None) -> str:
+        """How ``role`` answers an identical repeat of a request (of ``msg_type``) it already
+        answered: ``first_answer``, or the response code refusing it as a duplicate
+        (business.json idempotency.identical_repeat; a message resent until answered, a
+        reversal or a notice, always gets the first answer). A profile without it (1.0): the
+        switch gives the first answer, issuers and acquirers 12 but to reversals and notices,
+        as 1.0's scenarios expect."""
+        repeats = self.business.get("idempotency", {}).get("identical_repeat")
+        resent = ("cpm.reversal", "notice.result", "mpm.collection_notice") if repeats is None \
+            else repeats["resent_until_answered"]["value"]
+        if msg_type in resent or (repeats is None and role == "switch"):
+            return "first_answer"
+        return "12" if repeats is None else str(repeats[role]["value"])
+
     def response(self, code: str) -> dict:
         """The catalogue entry of a response code, as the body fields ``respCode``/``respMsg``."""
         return {"respCode": code, "respMsg": self.response_codes[code]["zh"]}

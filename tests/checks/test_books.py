@@ -51,3 +51,36 @@ def test_books_that_disagree_under_a_fault_break_what_the_fault_tests_first():
     (books,) = answers(transcript("RCN-01.wrong-settle-date"))
     for violation in books_agree(statement, books["transactions"], INJECTED, ("R-FLOW-08",)):
         assert violation.requirements == ("R-FLOW-08", "R-FLOW-12")
+
+
+#: RCN-03 as the reference acquirer ran it (trimmed): the switch cleared the purchase the
+#: issuer approved too late and the acquirer's reversal; the acquirer, which never learnt the
+#: purchase's outcome, lists it reversed (without the switch's voucher) and the reversal.
+RCN_03_FILE = {"header": {"settleDate": "1204"}, "records": [
+    {"msgType": "cpm.purchase", "voucherNum": "20261204053314000001", "settleDate": "1204",
+     "amount": 3000, "currency": "156"},
+    {"msgType": "cpm.reversal", "voucherNum": "20261204053320000002", "settleDate": "1204",
+     "amount": 3000, "currency": "156", "origVoucherNum": "20261204053314000001"}]}
+RCN_03_BOOKS = [
+    {"kind": "payment", "status": "reversed", "voucherNum": None, "amount": 3000,
+     "currency": "156", "settleDate": None},
+    {"kind": "reversal", "status": "approved", "voucherNum": "20261204053320000002",
+     "amount": 3000, "currency": "156", "settleDate": "1204"}]
+
+
+def test_a_reversed_purchase_is_one_model_in_the_books_and_the_file():
+    """The reversal matches the file's reversal record, which accounts for the file's record
+    of the purchase: the books need none of their own. Books that keep the reversal only as
+    the purchase's state (reversal-kept-as-status-only) miss both records of the file."""
+    assert books_agree(RCN_03_FILE, RCN_03_BOOKS, frozenset(), ("R-FLOW-05",)) == []
+    status_only = books_agree(RCN_03_FILE, RCN_03_BOOKS[:1], frozenset(), ("R-FLOW-05",))
+    assert [(v.check, v.requirements) for v in status_only] == \
+        [("books_agree", ("R-FLOW-05", "R-FLOW-12"))] * 2
+    # the issuer that approved it too late: the purchase approved under the file's voucher
+    issuer = [{**RCN_03_BOOKS[0], "status": "approved", "voucherNum": "20261204053314000001",
+               "settleDate": "1204"}, RCN_03_BOOKS[1]]
+    assert books_agree(RCN_03_FILE, issuer) == []
+    # a party whose reversal names the purchase knew it: its books must have the purchase too
+    knew = [{**RCN_03_BOOKS[1], "origVoucherNum": "20261204053314000001"}]
+    (missing,) = books_agree(RCN_03_FILE, knew)
+    assert "cpm.purchase 20261204053314000001" in missing.observed

@@ -209,3 +209,16 @@ def test_no_application_and_no_code_when_the_acquirer_refuses():
     assert wire.declared_use({"codeOwner": "personal-business", "merchantChannel": "021"}) == \
         "personal-business code for remote use"
     assert wire.declared_use({}) == "(no codeOwner) code for face-to-face use"
+
+
+def test_an_identical_repeat_is_answered_as_the_profile_says_for_the_role():
+    """R-FLOW-06 per role (business.json idempotency.identical_repeat): the switch's first
+    answer again, an issuer's 12; what the other role does is a failure."""
+    first, second = answers(transcript("SW-04.reference-switch"), "injector")
+    assert wire.repeat_answered("first_answer", first, second) == []
+    (alike,) = wire.repeat_answered("12", first, second)
+    assert (alike.requirements, alike.observed) == (("R-FLOW-06",), second["body"]["respCode"])
+    duplicate = {**second, "body": {**second["body"], "respCode": "12"}}
+    assert wire.repeat_answered("12", first, duplicate) == []
+    (twice,) = wire.repeat_answered("first_answer", first, duplicate)
+    assert twice.check == "answered_alike"

@@ -172,12 +172,22 @@ class Session:
         else:
             self.observation.watch()
 
+    @property
+    def excused(self) -> frozenset[str]:
+        """The requirements conditional on a feature the ICS does not declare (R-MPM-16
+        without unionpay-id15): they bind this SUT in nothing, so a scenario verifying only
+        them does not apply and a code finding under one is not held against it; only a
+        scenario checking that the SUT refuses the feature (``@absent``) judges them."""
+        return frozenset(ident for ident, req in self.profile.requirements.items()
+                         if req["level"] == "conditional" and req["feature"] not in self.features)
+
     def not_applicable(self, tags: list[str]) -> str | None:
         """Why a scenario with these tags does not apply to the SUT, or None if it does:
         ``@role.X`` (any one claimed), ``@feature.Y`` (every one declared) and ``@absent.Z``
         (none declared: behaviour that would contradict the ICS); ``@req.R`` names a
         requirement of the profile in use (a scenario written for a later version checks
-        a rule an earlier one does not have)."""
+        a rule an earlier one does not have), and one not every ``@req`` of which is
+        :attr:`excused`."""
         if absent := sorted(set(tag_values(tags, "req.")) - set(self.profile.requirements)):
             return f"requirement(s) not in profile {self.profile.name}: {', '.join(absent)}"
         roles = set(tag_values(tags, "role."))
@@ -187,6 +197,11 @@ class Session:
         missing = set(tag_values(tags, "feature.")) - self.features
         if missing:
             return f"feature not declared in the ICS: {', '.join(sorted(missing))}"
+        reqs = set(tag_values(tags, "req."))
+        if reqs and reqs <= self.excused and not tag_values(tags, "absent."):
+            return ("requirement(s) conditional on a feature the ICS does not declare: "
+                    + ", ".join(f"{r} ({self.profile.requirements[r]['feature']})"
+                                for r in sorted(reqs)))
         if declared := set(tag_values(tags, "absent.")) & self.features:
             return (f"feature declared in the ICS: {', '.join(sorted(declared))} (the "
                     f"scenario checks that an SUT without it refuses it)")
