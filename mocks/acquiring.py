@@ -11,7 +11,7 @@ from functools import cached_property
 from mocks.code_reader import read_payment_code
 from mocks.control_api import ControlError
 from qrinterop.codes import image
-from qrinterop.protocol import clock
+from qrinterop.protocol import clock, terminal
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 
@@ -100,6 +100,7 @@ class Acquiring:
                              "mcc": merchant["mcc"], "city": merchant["city"]},
                 "termId": self.terminal["id"], "orderNo": order_no,
                 "orderTime": f"{now:%Y%m%d%H%M%S}"}
+        body = self.with_terminal(body)
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
                 "currency": currency, "merchant_id": merchant["id"], "order_no": order_no,
                 "order_time": body["orderTime"]}
@@ -111,6 +112,18 @@ class Acquiring:
         elif txn["status"] == "declined" and self.defects.on("terminal-queries-declines"):
             self.spawn(self.query(txn, test_case, after_s=self.first_query_delay))
         return txn
+
+    def with_terminal(self, body: dict) -> dict:
+        """The purchase with its terminal's information, where the profile asks for it
+        (R-CPM-05; a 1.0 purchase carries none)."""
+        if self.defects.on("terminal-info-omitted"):
+            return body                         # the till's old integration: no termInfo
+        body = terminal.with_term_info(self.profile, body, self.terminal)
+        if "termInfo" in body and self.defects.on("terminal-random-factor-first-digits"):
+            info = body["termInfo"]             # the factor cut from the wrong end
+            body["termInfo"] = {**info, "encryptRandNum": body["code"][:len(
+                info["encryptRandNum"])]}
+        return body
 
     def intend(self, base: dict) -> dict | None:
         """Record a request of the terminal before it is sent (unknown, no response code
