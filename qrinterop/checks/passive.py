@@ -13,6 +13,7 @@ from qrinterop.checks.consistency import (
 )
 from qrinterop.checks.pacing import PACING_REQUIREMENT, paced_found
 from qrinterop.checks.record import Record
+from qrinterop.checks.terminal import MERCHANT_REQUIREMENT, unknown_mccs_found
 from qrinterop.profile import Profile
 from qrinterop.protocol.diagnose import diagnose
 from qrinterop.protocol.envelope import signature_ok
@@ -30,8 +31,9 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
                      timing_scale: float | None = None) -> list[dict]:
     """Findings for every observed message that breaks its schema, is not signed by its
     sender, carries a response code the profile lacks or changes its payment's amount,
-    currency or merchant (``checks/consistency.py``), or, given the run's ``timing_scale``,
-    queries a payment off the profile's schedule (``checks/pacing.py``). Messages the
+    currency or merchant (``checks/consistency.py``), names an MCC outside the profile's
+    national list (``checks/terminal.py``, where the profile has one), or, given the run's
+    ``timing_scale``, queries a payment off the profile's schedule (``checks/pacing.py``). Messages the
     harness corrupted on purpose (``deliberate``) are not judged."""
     findings, schedule = [], profile.schedules["status_query"]
     for record in records:
@@ -46,6 +48,7 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
             findings.append(_finding("R-SEC-01", record, f"{where}: {why}"))
     return findings + _of(CODES_REQUIREMENT, unknown_codes_found(profile, records)) + \
         _of(FIELDS_REQUIREMENT, changed_fields_found(records)) + \
+        _of(MERCHANT_REQUIREMENT, unknown_mccs_found(profile, records)) + \
         _of(PACING_REQUIREMENT, [] if timing_scale is None else paced_found(
             records, [delay * timing_scale for delay in schedule["delays_s"]],
             schedule["max_attempts"]))
