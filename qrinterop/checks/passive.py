@@ -33,8 +33,8 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
     sender, carries a response code the profile lacks or changes its payment's amount,
     currency or merchant (``checks/consistency.py``), names an MCC outside the profile's
     national list (``checks/terminal.py``, where the profile has one), or, given the run's
-    ``timing_scale``, queries a payment off the profile's schedule (``checks/pacing.py``). Messages the
-    harness corrupted on purpose (``deliberate``) are not judged."""
+    ``timing_scale``, queries a payment off the profile's schedule (``checks/pacing.py``).
+    Messages the harness corrupted on purpose (``deliberate``) are not judged."""
     findings, schedule = [], profile.schedules["status_query"]
     for record in records:
         if record.leg is None or record.content is None or record.deliberate:  # not a message
