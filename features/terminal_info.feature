@@ -33,3 +33,12 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
     When the peer acquirer sends the SUT a purchase of 10.00 CNY for that payment code from a terminal it never registered
     Then the SUT answers with the profile's code for a terminal refused
     And the payer account at the wallet-w holds 100.00 CNY
+
+  @tc.TERM-04 @req.R-CPM-05 @role.switch
+  Scenario: The SUT switch refuses a purchase whose random factor is not the payment code's last digits, and relays nothing
+    Given a payer account at the wallet-w holding 100.00 CNY
+    And the wallet-w's wallet shows a payment code for that account
+    When the peer acquirer sends the SUT a purchase of 10.00 CNY for that payment code, its random factor cut from the code's first digits
+    Then the SUT answers with the profile's code for a terminal refused
+    And the SUT relayed no purchase of it to the wallet-w
+    And the payer account at the wallet-w holds 100.00 CNY

@@ -80,8 +80,10 @@ class Acquiring:
         """The merchant behind this institution's test terminal, created on first use."""
         merchant_id = f"{self.id[:7]}00000000"
         if self.ledger.merchant(merchant_id) is None:
-            self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"],
-                                     self.terminal["mcc"], self.terminal["city"])
+            # 套码: the charity category's zero fee instead of the shop's own (R-FLOW-15)
+            mcc = "8398" if self.defects.on("terminal-mcc-charity-rate") else self.terminal["mcc"]
+            self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"], mcc,
+                                     self.terminal["city"])
         return self.ledger.merchant(merchant_id)
 
     async def charge(self, code: str, amount: int, test_case: str | None) -> dict:

@@ -523,6 +523,8 @@ class Switch(Node):
     def terminal_fault(self, acquirer: str, body: dict) -> str | None:
         """What is wrong with a purchase's terminal (R-CPM-05): its termInfo, or a termId
         the acquirer did not register; None under a profile without the rule."""
+        if self.defects.on("switch-leaves-terminal-info-to-issuer"):
+            return None                                 # relayed unchecked: the issuer's job
         if self.defects.on("switch-accepts-unregistered-terminal"):
             return terminal.fault(self.profile, body)   # the factor checked, never the list
         registration = self.participants.get(acquirer, {})

@@ -7,7 +7,13 @@ from qrinterop.checks import terminal as checks
 from qrinterop.checks.wire import answered_with
 from qrinterop.protocol import terminal
 from qrinterop.protocol.builders import purchase_from_switch, purchase_to_switch
-from qrinterop.runner.bdd.vocabulary import delivered, from_peer_terminal, observed, verify
+from qrinterop.runner.bdd.vocabulary import (
+    delivered,
+    exchanged,
+    from_peer_terminal,
+    observed,
+    verify,
+)
 
 
 @then("the SUT's purchase carried the information of the terminal it registered")
@@ -34,12 +40,31 @@ def step_wrong_random_factor(context, amount):
     delivered(context, "cpm.purchase.request", body)
 
 
+@when("the peer acquirer sends the SUT a purchase of {amount:Money} for that payment code, its "
+      "random factor cut from the code's first digits")
+def step_wrong_factor_to_switch(context, amount):
+    acquirer = context.session.network.peers[0].id
+    body = from_peer_terminal(context, purchase_to_switch(context.payment_code, amount, acquirer))
+    context.purchase_body = {**body, "termInfo": {**body.get("termInfo", {}),
+                                                  "encryptRandNum": context.payment_code[:6]}}
+    delivered(context, "cpm.purchase.request", context.purchase_body)
+
+
+@then("the SUT relayed no purchase of it to the {party:Party}")
+def step_relayed_none(context, party):
+    session = context.session
+    found = exchanged(context, "cpm.purchase", session.network.sut.id,
+                      session.peer_participant(party).id, orderNo=context.purchase_body["orderNo"])
+    verify(context, checks.not_relayed(found))
+
+
 @when("the peer acquirer sends the SUT a purchase of {amount:Money} for that payment code from a "
       "terminal it never registered")
 def step_unregistered_terminal(context, amount):
     acquirer = context.session.network.peers[0].id
     body = from_peer_terminal(context, purchase_to_switch(context.payment_code, amount, acquirer))
-    delivered(context, "cpm.purchase.request", {**body, "termId": "TZ999999"})
+    context.purchase_body = {**body, "termId": "TZ999999"}
+    delivered(context, "cpm.purchase.request", context.purchase_body)
 
 
 @then("the SUT answers with the profile's code for a terminal refused")

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from qrinterop.checks.consistency import Pair, read, spoilt, where
+from qrinterop.checks.correlation import Exchange
 from qrinterop.checks.outcome import Violation, check
 from qrinterop.checks.record import Record
 from qrinterop.profile import Profile
@@ -43,6 +44,14 @@ def terminal_info_sent(profile: Profile, records: list[Record], sut: str,
                       "information (business.json terminal)", wrong)
             for record in sent
             if (wrong := terminal.fault(profile, record.body, registered)) is not None]
+
+
+@check("R-CPM-05")
+def not_relayed(found: list[Exchange]) -> list[Violation]:
+    """A purchase the switch refused for its terminal went no further: ``found`` is every
+    copy of it that reached the issuer."""
+    return [Violation("cpm.purchase relayed to the issuer", "none: refused at the switch",
+                      f"{len(found)} cop{'y' if len(found) == 1 else 'ies'}")] if found else []
 
 
 @check("R-FLOW-15")

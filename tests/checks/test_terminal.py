@@ -4,7 +4,13 @@ terminal-random-factor-first-digits (the SUT's terminal scans a peer's payment c
 
 from dataclasses import replace
 
-from qrinterop.checks.terminal import mccs_national, merchant_as_declared, terminal_info_sent
+from qrinterop.checks.correlation import Exchange
+from qrinterop.checks.terminal import (
+    mccs_national,
+    merchant_as_declared,
+    not_relayed,
+    terminal_info_sent,
+)
 from qrinterop.profile import load_profile, profile_folder
 from tests.checks.recorded import SUT, transcript
 
@@ -55,3 +61,10 @@ def test_an_mcc_outside_gbt_20548_is_found_and_1_0_judges_none():
     [found] = mccs_national(PROFILE, [spoilt])
     assert (found.requirements, found.observed) == (("R-FLOW-15",), "'0000'")
     assert mccs_national(load_profile(profile_folder("cn-interconnect/1.0")), [spoilt]) == []
+
+
+def test_a_purchase_refused_for_its_terminal_goes_no_further():
+    relayed = [Exchange(request) for request in transcript("TERM-01.reference")]
+    assert not_relayed([]) == []
+    [found] = not_relayed(relayed)
+    assert (found.requirements, found.observed) == (("R-CPM-05",), "1 copy")
