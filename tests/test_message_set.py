@@ -76,7 +76,7 @@ def ends(name: str, leg: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def profile():
-    return load_profile()
+    return load_profile(FOLDER)     # the version whose files these tests read
 
 
 @pytest.fixture(scope="module")
