@@ -20,12 +20,12 @@ from pathlib import Path
 
 from qrinterop.codes.emv_cpm import Tlv, encode_tlv
 from qrinterop.codes.emv_mpm import build_payload, crc_of, encode_objects, utf8_length
-from qrinterop.profile import load_profile
+from qrinterop.profile import load_profile, profile_folder
 
 HERE = Path(__file__).parent
 SOURCES = HERE / "sources"
 PROFILE = "cn-interconnect/1.0"
-PROFILE_DATA = load_profile()
+PROFILE_DATA = load_profile(profile_folder(PROFILE))     # the version the header names
 GENERATOR_VERSION = "1"
 #: Every file says what writes it, so that nobody edits it by hand (see .gitattributes).
 GENERATED_BY = "vectors/generate.py"
