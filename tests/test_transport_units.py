@@ -49,8 +49,6 @@ def test_a_lone_surrogate_is_kept_exactly_in_the_log_and_the_transcript():
     assert json.loads(lines[0])["message"] == message
     assert chain_problem("\n".join(lines) + "\n") is None
     body = {**EXAMPLES["cpm.purchase"]["request.to-switch"], "orderNo": "A\ud800"}
-    body["termInfo"] = {"deviceType": "11", "deviceIp": "127.0.0.1",    # 1.1: R-CPM-05
-                        "encryptRandNum": body["code"][-6:]}
     assert "lone surrogate" in schema_problems(PROFILE, {"header": {
         "msgType": "cpm.purchase.request"}, "body": body}, "to-switch")[0]
 
