@@ -42,3 +42,10 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
     Then the SUT answers with the profile's code for a terminal refused
     And the SUT relayed no purchase of it to the wallet-w
     And the payer account at the wallet-w holds 100.00 CNY
+
+  @tc.TERM-05 @req.R-FLOW-15 @role.acquirer
+  Scenario: The SUT's acquirer names, in its answer about its merchant code, the merchant the code shows
+    Given a dynamic merchant code of the SUT's acquirer for 25.00 CNY
+    When the switch asks the SUT's acquirer about that merchant code for the peer's wallet
+    Then the SUT answers with response code "00"
+    And the merchant in the SUT's answer is the one its merchant code shows

@@ -375,8 +375,10 @@ class Acquiring:
         currency = read.currency or self.codes.currency
         self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"],
                                read.reference)
-        reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
-                 "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
+        named = {k: merchant[k] for k in ("id", "name", "mcc", "city")}
+        if self.defects.on("inquiry-answers-other-mcc"):
+            named["mcc"] = "5311" if named["mcc"] != "5311" else "5411"  # the fee table's MCC
+        reply = {**self.profile.response("00"), "txnNo": body["txnNo"], "merchant": named,
                  "codeType": "dynamic" if dynamic else "static", "currency": currency}
         if amount is not None:
             reply["amount"] = amount

@@ -5,6 +5,7 @@ from behave import then, when
 
 from qrinterop.checks import terminal as checks
 from qrinterop.checks.wire import answered_with
+from qrinterop.codes.emv_mpm import Rules
 from qrinterop.protocol import terminal
 from qrinterop.protocol.builders import purchase_from_switch, purchase_to_switch
 from qrinterop.runner.bdd.vocabulary import (
@@ -70,3 +71,10 @@ def step_unregistered_terminal(context, amount):
 @then("the SUT answers with the profile's code for a terminal refused")
 def step_terminal_refused(context):
     verify(context, answered_with(context.answer, [terminal.refusal_code(context.session.profile)]))
+
+
+@then("the merchant in the SUT's answer is the one its merchant code shows")
+def step_answer_merchant_as_coded(context):
+    rules = Rules.of(context.session.profile.folder)
+    verify(context, checks.answer_merchant_as_coded(context.merchant["code"], context.answer,
+                                                    rules))

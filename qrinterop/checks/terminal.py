@@ -19,6 +19,7 @@ from qrinterop.checks.consistency import Pair, read, spoilt, where
 from qrinterop.checks.correlation import Exchange
 from qrinterop.checks.outcome import Violation, check
 from qrinterop.checks.record import Record
+from qrinterop.codes.emv_mpm import Rules, parse
 from qrinterop.profile import Profile
 from qrinterop.protocol import terminal
 
@@ -70,6 +71,28 @@ def merchant_as_declared(records: list[Record], sut: str,
         found += [Violation(f"{name} of {where(record)}", f"{value!r}, as the ICS declares",
                             repr(said[name]))
                   for name, value in expected.items() if value is not None and said[name] != value]
+    return found
+
+
+#: The merchant fields an EMV merchant code shows, by the data object that shows each.
+CODED = {"mcc": "52", "name": "59", "city": "60"}
+
+
+@check("R-FLOW-15")
+def answer_merchant_as_coded(payload: str, answer: object, rules: Rules) -> list[Violation]:
+    """The merchant the SUT's acquirer names in its answer about its own merchant code is
+    the one the code shows (MCC, name, city): what the payer saw is what is cleared."""
+    body = answer.get("body", {}) if isinstance(answer, dict) else {}
+    named = body.get("merchant") if isinstance(body, dict) else None
+    merchant: dict = named if isinstance(named, dict) else {}
+    coded = parse(payload, rules)
+    found: list[Violation] = []
+    for field, obj_id in CODED.items():
+        shown = coded.get(obj_id)
+        if shown is not None and merchant.get(field) != shown.value:
+            found.append(Violation(f"merchant.{field} of the SUT's answer",
+                                   f"{shown.value!r}, as the merchant code's ID {obj_id} shows",
+                                   repr(merchant.get(field))))
     return found
 
 

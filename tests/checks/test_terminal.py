@@ -6,15 +6,18 @@ from dataclasses import replace
 
 from qrinterop.checks.correlation import Exchange
 from qrinterop.checks.terminal import (
+    answer_merchant_as_coded,
     mccs_national,
     merchant_as_declared,
     not_relayed,
     terminal_info_sent,
 )
+from qrinterop.codes.emv_mpm import Rules
 from qrinterop.profile import load_profile, profile_folder
-from tests.checks.recorded import SUT, transcript
+from tests.checks.recorded import SUT, answers, transcript
 
 PROFILE = load_profile()
+RULES = Rules.of(PROFILE.folder)
 DECLARED = {"id": "TA000001", "merchant_name": "Reference Terminal Shop", "mcc": "5411",
             "city": "BEIJING"}
 
@@ -68,3 +71,20 @@ def test_a_purchase_refused_for_its_terminal_goes_no_further():
     assert not_relayed([]) == []
     [found] = not_relayed(relayed)
     assert (found.requirements, found.observed) == (("R-CPM-05",), "1 copy")
+
+
+def coded_and_answered(name: str) -> tuple[str, dict]:
+    """TERM-05: the SUT's merchant code (its control answer) and its answer to the inquiry."""
+    code, answer = answers(transcript(name)), answers(transcript(name), "injector")
+    return code[0]["code"], answer[0]
+
+
+def test_the_reference_answers_with_the_merchant_its_code_shows():
+    assert answer_merchant_as_coded(*coded_and_answered("TERM-05.reference"), RULES) == []
+
+
+def test_an_answer_naming_another_mcc_than_the_code_is_found():
+    payload, answer = coded_and_answered("TERM-05.inquiry-answers-other-mcc")
+    [found] = answer_merchant_as_coded(payload, answer, RULES)
+    assert (found.requirements, found.observed) == (("R-FLOW-15",), "'5311'")
+    assert "ID 52" in found.expected
