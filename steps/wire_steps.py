@@ -10,6 +10,7 @@ from behave import given, then, when
 from qrinterop.checks import wire
 from qrinterop.checks.transactions import in_status
 from qrinterop.codes.emv_mpm import rehomed
+from qrinterop.protocol import terminal
 from qrinterop.protocol.builders import (
     payment_code_application,
     purchase_from_switch,
@@ -227,8 +228,8 @@ def _envelope(context, mutation: str) -> tuple[Injector, dict]:
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
     injector, spoil = _envelope(context, mutation)
-    context.answer = injector.deliver(context.session.network.sut.id, msg_type,
-                                      json.loads(context.text), **spoil)
+    body = terminal.completed(context.session.profile, msg_type, json.loads(context.text))
+    context.answer = injector.deliver(context.session.network.sut.id, msg_type, body, **spoil)
 
 
 @then("the SUT refuses it with response code {answer}")

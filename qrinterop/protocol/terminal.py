@@ -69,6 +69,19 @@ def with_term_info(profile: Profile, body: dict, terminal: Mapping[str, object])
             "termInfo": term_info(str(body["code"]), terminal, digits)}
 
 
+def completed(profile: Profile, msg_type: str, body: dict) -> dict:
+    """A purchase written for a message set without termInfo (1.0's message vectors) with
+    the termInfo ``profile`` asks for, from its own code, and nothing else changed: what it
+    was written to test stays what is wrong with it. Any other message, or one whose code
+    is not text, as it is."""
+    code = body.get("code")
+    if msg_type.removesuffix(".request") not in ("cpm.purchase",) or "termInfo" in body \
+            or not isinstance(code, str) or not carried_in(profile, "cpm.purchase"):
+        return body
+    digits = int(rule(profile)["random_factor_digits"]["value"])     # type: ignore[index]
+    return {**body, "termInfo": term_info(code, {}, digits)}
+
+
 def fault(profile: Profile, body: Mapping[str, object],
           registered: Collection[str] | None = None) -> str | None:
     """What is wrong with a purchase's terminal information, or None: termInfo missing,
