@@ -8,7 +8,7 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
   (business.json terminal.refusal_code). The merchant fields are those the acquirer signed up,
   the MCC one of GB/T 20548 (codes/mcc.json).
 
-  @tc.TERM-01 @req.R-CPM-05 @req.R-FLOW-15 @role.acquirer
+  @tc.TERM-01 @req.R-CPM-09 @req.R-FLOW-19 @role.acquirer
   Scenario: The SUT's terminal sends its registered terminal's information and its declared merchant in a purchase
     Given a payer account at the peer holding 100.00 CNY
     And the peer's wallet shows a payment code for that account
@@ -18,7 +18,7 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
     And the SUT reports the purchase as approved
     And the payer account at the peer holds 88.00 CNY
 
-  @tc.TERM-02 @req.R-CPM-05 @role.issuer
+  @tc.TERM-02 @req.R-CPM-09 @role.issuer
   Scenario: The SUT's wallet refuses a purchase whose random factor is not the payment code's last digits
     Given a payer account at the SUT holding 100.00 CNY
     And the SUT's wallet shows a payment code for that account
@@ -26,7 +26,7 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
     Then the SUT answers with the profile's code for a terminal refused
     And the payer account at the SUT holds 100.00 CNY
 
-  @tc.TERM-03 @req.R-CPM-05 @role.switch
+  @tc.TERM-03 @req.R-CPM-09 @role.switch
   Scenario: The SUT switch refuses a purchase from a terminal the acquirer never registered
     Given a payer account at the wallet-w holding 100.00 CNY
     And the wallet-w's wallet shows a payment code for that account
@@ -34,7 +34,7 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
     Then the SUT answers with the profile's code for a terminal refused
     And the payer account at the wallet-w holds 100.00 CNY
 
-  @tc.TERM-04 @req.R-CPM-05 @role.switch
+  @tc.TERM-04 @req.R-CPM-09 @role.switch
   Scenario: The SUT switch refuses a purchase whose random factor is not the payment code's last digits, and relays nothing
     Given a payer account at the wallet-w holding 100.00 CNY
     And the wallet-w's wallet shows a payment code for that account
@@ -43,7 +43,7 @@ Feature: Terminal information and true merchant fields in every CPM purchase (ç»
     And the SUT relayed no purchase of it to the wallet-w
     And the payer account at the wallet-w holds 100.00 CNY
 
-  @tc.TERM-05 @req.R-FLOW-15 @role.acquirer
+  @tc.TERM-05 @req.R-FLOW-19 @role.acquirer
   Scenario: The SUT's acquirer names, in its answer about its merchant code, the merchant the code shows
     Given a dynamic merchant code of the SUT's acquirer for 25.00 CNY
     When the switch asks the SUT's acquirer about that merchant code for the peer's wallet

@@ -80,7 +80,7 @@ class Acquiring:
         """The merchant behind this institution's test terminal, created on first use."""
         merchant_id = f"{self.id[:7]}00000000"
         if self.ledger.merchant(merchant_id) is None:
-            # 套码: the charity category's zero fee instead of the shop's own (R-FLOW-15)
+            # 套码: the charity category's zero fee instead of the shop's own (R-FLOW-19)
             mcc = "8398" if self.defects.on("terminal-mcc-charity-rate") else self.terminal["mcc"]
             self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"], mcc,
                                      self.terminal["city"])
@@ -117,7 +117,7 @@ class Acquiring:
 
     def with_terminal(self, body: dict) -> dict:
         """The purchase with its terminal's information, where the profile asks for it
-        (R-CPM-05; a 1.0 purchase carries none)."""
+        (R-CPM-09; a 1.0 purchase carries none)."""
         if self.defects.on("terminal-info-omitted"):
             return body                         # the till's old integration: no termInfo
         body = terminal.with_term_info(self.profile, body, self.terminal)

@@ -521,7 +521,7 @@ class Switch(Node):
         return reply
 
     def terminal_fault(self, acquirer: str, body: dict) -> str | None:
-        """What is wrong with a purchase's terminal (R-CPM-05): its termInfo, or a termId
+        """What is wrong with a purchase's terminal (R-CPM-09): its termInfo, or a termId
         the acquirer did not register; None under a profile without the rule."""
         if self.defects.on("switch-leaves-terminal-info-to-issuer"):
             return None                                 # relayed unchecked: the issuer's job

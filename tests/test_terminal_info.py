@@ -1,4 +1,4 @@
-"""Terminal information in CPM purchases (qrinterop/protocol/terminal.py, R-CPM-05): built by
+"""Terminal information in CPM purchases (qrinterop/protocol/terminal.py, R-CPM-09): built by
 the reference acquirer, judged by the switch and the issuer, absent under profile 1.0."""
 
 from qrinterop.profile import load_profile, profile_folder

@@ -495,7 +495,7 @@ def _requests() -> list[tuple[str, str, dict, dict]]:
 
 def _known(name: str, leg: str, example: dict) -> dict:
     """The example's fields the vectors' profile defines: the examples follow the newest
-    message set (1.1's termInfo on a purchase, R-CPM-05), the vectors the version they name."""
+    message set (1.1's termInfo on a purchase, R-CPM-09), the vectors the version they name."""
     known = PROFILE_DATA.leg_body_schema(name, f"request.{leg}").get("properties", {})
     return {key: value for key, value in example.items() if key in known}
 

@@ -1,5 +1,5 @@
-"""Terminal information and true merchant fields in what an acquirer sends (R-CPM-05,
-R-FLOW-15).
+"""Terminal information and true merchant fields in what an acquirer sends (R-CPM-09,
+R-FLOW-19).
 
 An acquirer's terminal purchase names the terminal it registered and carries that
 terminal's information (``termInfo``: device type, address, the payment code's last digits as
@@ -24,7 +24,7 @@ from qrinterop.profile import Profile
 from qrinterop.protocol import terminal
 
 #: The requirement an unknown MCC falls under.
-MERCHANT_REQUIREMENT = "R-FLOW-15"
+MERCHANT_REQUIREMENT = "R-FLOW-19"
 
 
 def purchases_from(records: list[Record], sender: str) -> list[Record]:
@@ -33,7 +33,7 @@ def purchases_from(records: list[Record], sender: str) -> list[Record]:
             and r.msg_type == "cpm.purchase.request"]
 
 
-@check("R-CPM-05")
+@check("R-CPM-09")
 def terminal_info_sent(profile: Profile, records: list[Record], sut: str,
                        registered: list[str]) -> list[Violation]:
     """Every purchase the SUT's terminal sent names a terminal it registered and carries
@@ -47,7 +47,7 @@ def terminal_info_sent(profile: Profile, records: list[Record], sut: str,
             if (wrong := terminal.fault(profile, record.body, registered)) is not None]
 
 
-@check("R-CPM-05")
+@check("R-CPM-09")
 def not_relayed(found: list[Exchange]) -> list[Violation]:
     """A purchase the switch refused for its terminal went no further: ``found`` is every
     copy of it that reached the issuer."""
@@ -55,7 +55,7 @@ def not_relayed(found: list[Exchange]) -> list[Violation]:
                       f"{len(found)} cop{'y' if len(found) == 1 else 'ies'}")] if found else []
 
 
-@check("R-FLOW-15")
+@check("R-FLOW-19")
 def merchant_as_declared(records: list[Record], sut: str,
                          declared: Mapping[str, object]) -> list[Violation]:
     """The merchant fields of every purchase the SUT's terminal sent are those of the
@@ -78,7 +78,7 @@ def merchant_as_declared(records: list[Record], sut: str,
 CODED = {"mcc": "52", "name": "59", "city": "60"}
 
 
-@check("R-FLOW-15")
+@check("R-FLOW-19")
 def answer_merchant_as_coded(payload: str, answer: object, rules: Rules) -> list[Violation]:
     """The merchant the SUT's acquirer names in its answer about its own merchant code is
     the one the code shows (MCC, name, city): what the payer saw is what is cleared."""

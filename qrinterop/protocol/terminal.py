@@ -1,4 +1,4 @@
-"""Terminal information in CPM purchases and terminal registration (R-CPM-05).
+"""Terminal information in CPM purchases and terminal registration (R-CPM-09).
 
 From profile 1.1 an acquirer sends, in every purchase its terminal makes, the terminal's
 information (``termInfo``, 银发〔2021〕259号): device type, serial number, IP address and the

@@ -93,7 +93,7 @@ def delivered(context: Context, msg_type: str, body: dict, **options: Any) -> di
 
 def from_peer_terminal(context: Context, purchase: dict) -> dict:
     """A purchase the harness sends as the peer acquirer, from the peer's registered
-    terminal with its termInfo where the profile asks for one (R-CPM-05); as built under a
+    terminal with its termInfo where the profile asks for one (R-CPM-09); as built under a
     profile without the rule."""
     peer = context.session.network.peers[0]
     return terminal.with_term_info(context.session.profile, purchase,

@@ -99,7 +99,7 @@ class Participant:
         registration = {**code_registration(self.description), "url": self.message_url,
                         "keys": self.keys}
         if terminal := self.description.get("terminal"):
-            # The terminal the acquirer declares is registered with the switch (R-CPM-05).
+            # The terminal the acquirer declares is registered with the switch (R-CPM-09).
             registration["terminals"] = [terminal["id"]]
         return registration
 
