@@ -12,7 +12,7 @@ from functools import cached_property
 from mocks.code_reader import read_payment_code
 from mocks.control_api import ControlError
 from qrinterop.codes import image
-from qrinterop.protocol import clock
+from qrinterop.protocol import clock, terminal
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 
@@ -107,8 +107,10 @@ class Acquiring:
         """The merchant behind this institution's test terminal, created on first use."""
         merchant_id = f"{self.id[:7]}00000000"
         if self.ledger.merchant(merchant_id) is None:
-            self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"],
-                                     self.terminal["mcc"], self.terminal["city"])
+            # 套码: the charity category's zero fee instead of the shop's own (R-FLOW-19)
+            mcc = "8398" if self.defects.on("terminal-mcc-charity-rate") else self.terminal["mcc"]
+            self.ledger.add_merchant(merchant_id, self.terminal["merchant_name"], mcc,
+                                     self.terminal["city"])
         return self.ledger.merchant(merchant_id)
 
     async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
@@ -128,6 +130,7 @@ class Acquiring:
                              "mcc": merchant["mcc"], "city": merchant["city"]},
                 "termId": self.terminal["id"], "orderNo": order_no,
                 "orderTime": f"{now:%Y%m%d%H%M%S}"}
+        body = self.with_terminal(body)
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
                 "currency": currency, "merchant_id": merchant["id"], "order_no": order_no,
                 "order_time": body["orderTime"]}
@@ -182,6 +185,18 @@ class Acquiring:
         wechat = self.features is not None and QUERY_FIRST in self.features and \
             not self.defects.on("query-first-on-unionpay-schedule")
         return self.profile.schedules["query_before_reversal" if wechat else "status_query"]
+
+    def with_terminal(self, body: dict) -> dict:
+        """The purchase with its terminal's information, where the profile asks for it
+        (R-CPM-09; a 1.0 purchase carries none)."""
+        if self.defects.on("terminal-info-omitted"):
+            return body                         # the till's old integration: no termInfo
+        body = terminal.with_term_info(self.profile, body, self.terminal)
+        if "termInfo" in body and self.defects.on("terminal-random-factor-first-digits"):
+            info = body["termInfo"]             # the factor cut from the wrong end
+            body["termInfo"] = {**info, "encryptRandNum": body["code"][:len(
+                info["encryptRandNum"])]}
+        return body
 
     def intend(self, base: dict) -> dict | None:
         """Record a request of the terminal before it is sent (unknown, no response code
@@ -433,8 +448,10 @@ class Acquiring:
         currency = read.currency or self.codes.currency
         self.ledger.open_order(body["txnNo"], merchant_id, amount, currency, body["issuer"],
                                read.reference)
-        reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
-                 "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
+        named = {k: merchant[k] for k in ("id", "name", "mcc", "city")}
+        if self.defects.on("inquiry-answers-other-mcc"):
+            named["mcc"] = "5311" if named["mcc"] != "5311" else "5411"  # the fee table's MCC
+        reply = {**self.profile.response("00"), "txnNo": body["txnNo"], "merchant": named,
                  "codeType": "dynamic" if dynamic else "static", "currency": currency}
         if amount is not None:
             reply["amount"] = amount

@@ -16,7 +16,7 @@ from mocks.control_api import (
 )
 from mocks.merchant_codes import fee
 from qrinterop.codes import cpm_cryptogram, emv_cpm
-from qrinterop.protocol import clock
+from qrinterop.protocol import clock, terminal
 from qrinterop.protocol.envelope import BEIJING, beijing_now
 
 #: How the issuer records an EMV CPM payload: by its PAN and ATC, each pair usable once.
@@ -330,6 +330,9 @@ class Issuing:
         if (self.ledger.transaction(body["voucherNum"]) is not None
                 and not self.defects.on("accept-duplicate-voucher")):
             return self.refuse(message, "12", "voucher number already booked: no second debit")
+        if not self.defects.on("issuer-ignores-terminal-info") and \
+                (wrong := terminal.fault(self.profile, body)) is not None:
+            return self.refuse(message, terminal.refusal_code(self.profile), wrong)
         code, refusal = self.use_payment_code(body["code"])
         if refusal:
             return self.refuse(message, refusal)

@@ -26,7 +26,7 @@ from qrinterop.codes import cpm_cryptogram, emv_cpm, emv_mpm
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
 from qrinterop.ics.service_config import ServiceConfig
-from qrinterop.protocol import clock
+from qrinterop.protocol import clock, terminal
 from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
@@ -520,6 +520,8 @@ class Switch(Node):
         if issuer is None:
             return self.refuse(message, "61" if self.defects.on("switch-unroutable-code-answers-61")
                                else "44", "no participant owns this payment code")
+        if (wrong := self.terminal_fault(acquirer, body)) is not None:
+            return self.refuse(message, terminal.refusal_code(self.profile), wrong)
         earlier = self.store.purchase_by_order(body["orderNo"], body["orderTime"], acquirer)
         if earlier is not None and not self.defects.on("switch-forwards-repeated-purchases") \
                 and (self.same_purchase(message, earlier)
@@ -550,6 +552,16 @@ class Switch(Node):
                     "outcome") == "failure"):
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
         return reply
+
+    def terminal_fault(self, acquirer: str, body: dict) -> str | None:
+        """What is wrong with a purchase's terminal (R-CPM-09): its termInfo, or a termId
+        the acquirer did not register; None under a profile without the rule."""
+        if self.defects.on("switch-leaves-terminal-info-to-issuer"):
+            return None                                 # relayed unchecked: the issuer's job
+        if self.defects.on("switch-accepts-unregistered-terminal"):
+            return terminal.fault(self.profile, body)   # the factor checked, never the list
+        registration = self.participants.get(acquirer, {})
+        return terminal.fault(self.profile, body, terminal.registered_terminals(registration))
 
     def same_purchase(self, message: dict, earlier: dict) -> bool:
         """Whether a purchase under the orderNo and orderTime of ``earlier`` is the very same

@@ -15,7 +15,14 @@ from qrinterop.protocol.builders import (
     refund_to_switch,
 )
 from qrinterop.protocol.envelope import Party
-from qrinterop.runner.bdd.vocabulary import answered, awaited, delivered, exchanged, verify
+from qrinterop.runner.bdd.vocabulary import (
+    answered,
+    awaited,
+    delivered,
+    exchanged,
+    from_peer_terminal,
+    verify,
+)
 
 
 @given("the {party:Party} will answer the SUT's next purchase only after the SUT stops waiting")
@@ -168,8 +175,8 @@ def copy_while_under_way(context, party: str, copy: dict) -> tuple[Future, dict 
 @when("the peer acquirer sends the SUT a purchase of {amount:Money} for that payment code, and "
       "the same purchase for {other:Money} while the first is at the {party:Party}")
 def step_copy_under_way(context, amount, other, party):
-    context.purchase_body = purchase_to_switch(context.payment_code, amount,
-                                               acquirer=context.session.network.peers[0].id)
+    context.purchase_body = from_peer_terminal(context, purchase_to_switch(
+        context.payment_code, amount, acquirer=context.session.network.peers[0].id))
     first, context.answer = copy_while_under_way(
         context, party, {**context.purchase_body, "amount": other})
     context.first_answer = first.result()

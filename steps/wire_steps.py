@@ -10,6 +10,7 @@ from behave import given, then, when
 from qrinterop.checks import wire
 from qrinterop.checks.transactions import in_status
 from qrinterop.codes.emv_mpm import rehomed
+from qrinterop.protocol import terminal
 from qrinterop.protocol.builders import (
     payment_code_application,
     purchase_from_switch,
@@ -18,7 +19,14 @@ from qrinterop.protocol.builders import (
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, sign, with_altered_signature
 from qrinterop.runner.bdd.suite import locate
-from qrinterop.runner.bdd.vocabulary import awaited, delivered, observed, verify, voucher_of
+from qrinterop.runner.bdd.vocabulary import (
+    awaited,
+    delivered,
+    from_peer_terminal,
+    observed,
+    verify,
+    voucher_of,
+)
 from qrinterop.runner.processes.network import Participant
 from qrinterop.runner.scenarios.clients import Injector
 
@@ -34,7 +42,8 @@ def vectors_guid() -> str:
 def peer_purchase(context, amount: int) -> dict:
     """A purchase of the scenario's payment code, as the switch forwards one from the peer."""
     acquirer = context.session.network.peers[0].id
-    return purchase_from_switch(context.payment_code, amount, acquirer=acquirer)
+    return from_peer_terminal(context, purchase_from_switch(context.payment_code, amount,
+                                                            acquirer=acquirer))
 
 
 @when("the switch delivers a purchase of {amount:Money} for that payment code, altered after "
@@ -229,8 +238,8 @@ def _envelope(context, mutation: str) -> tuple[Injector, dict]:
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
     injector, spoil = _envelope(context, mutation)
-    context.answer = injector.deliver(context.session.network.sut.id, msg_type,
-                                      json.loads(context.text), **spoil)
+    body = terminal.completed(context.session.profile, msg_type, json.loads(context.text))
+    context.answer = injector.deliver(context.session.network.sut.id, msg_type, body, **spoil)
 
 
 @then("the SUT refuses it with response code {answer}")
@@ -243,8 +252,8 @@ def step_refused_with(context, answer):
 def step_purchase_to_switch(context, amount, code=None):
     """The harness, as the peer acquirer, sends the SUT switch a purchase of its own."""
     network = context.session.network
-    context.purchase_body = purchase_to_switch(code or context.payment_code, amount,
-                                               acquirer=network.peers[0].id)
+    context.purchase_body = from_peer_terminal(context, purchase_to_switch(
+        code or context.payment_code, amount, acquirer=network.peers[0].id))
     context.answer = context.first_answer = context.session.injector.deliver(
         network.sut.id, "cpm.purchase.request", context.purchase_body)
 

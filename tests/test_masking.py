@@ -38,3 +38,38 @@ def test_an_icss_accounts_are_masked_wherever_they_occur():
     text = f"accounts:\n  - id: \"{PAN}\"\n  - id: TESTACC01\n"
     kept = mask_known(f"{text}paid from {PAN}", [PAN, "TESTACC01"])
     assert PAN not in kept and "TESTACC01" in kept and kept.count("622202*********0123") == 2
+
+
+# -- profile 1.1: payment codes and account references in every artefact (R-SEC-06) ----------
+def test_the_profiles_rule_masks_payment_codes_not_merchant_codes_and_1_0_has_none():
+    from qrinterop.evidence.masking import MaskRule
+    from qrinterop.profile import load_profile, profile_folder
+
+    rule = MaskRule.of(load_profile())
+    assert rule is not None and MaskRule.of(load_profile(profile_folder(
+        "cn-interconnect/1.0"))) is None
+    body = {"code": "8263658590248400271", "merchant": {"id": "100000000000000"},
+            "payer": {"accountRef": PAN}, "voucherNum": "20261201130000000002"}
+    assert rule.applied({"body": body, "emv": {"code": "000201010211520458125802CN6304ABCD"}}) == {
+        "body": {**body, "code": "826365*********0271", "payer": {"accountRef":
+                                                                    "622202*********0123"}},
+        "emv": {"code": "000201010211520458125802CN6304ABCD"}}
+    assert rule.secrets({"body": body}) == {"8263658590248400271", PAN}
+    assert rule.scrubbed({"why": ["observed '8263658590248400271'"]},
+                         {"8263658590248400271"}) == {"why": ["observed '826365*********0271'"]}
+
+
+def test_a_transcript_file_masks_signed_messages_under_the_rule_and_says_so(tmp_path):
+    import json
+
+    from qrinterop.evidence.masking import MaskRule
+    from qrinterop.profile import load_profile
+
+    transcript = Transcript("T-1", MaskRule.of(load_profile()))
+    sent = {"body": {"code": "8263658590248400271", "amount": 100}, "signature": "…"}
+    transcript.add("switch", "SUT", "switch", "request", sent)
+    [seen] = transcript.write(tmp_path / "T-1.jsonl")
+    assert seen["content"] == sent          # the checks judge what was sent
+    [kept] = [json.loads(line) for line in (tmp_path / "T-1.jsonl").read_text().splitlines()]
+    assert kept["masked"] is True and kept["content"]["body"]["code"] == "826365*********0271"
+    assert transcript.secrets == {"8263658590248400271"}

@@ -24,7 +24,9 @@ def purchase_body() -> dict:
     return {"code": "6212345678901234567", "amount": 1250, "currency": "156",
             "merchant": {"id": "123456789012345", "name": "最佳运输", "mcc": "4111",
                          "city": "北京"},
-            "termId": "T0000001", "orderNo": "ORD20261201000001", "orderTime": "20261201120000"}
+            "termId": "T0000001", "orderNo": "ORD20261201000001", "orderTime": "20261201120000",
+            "termInfo": {"deviceType": "11", "deviceIp": "127.0.0.1",     # 1.1: R-CPM-09
+                         "encryptRandNum": "234567"}}
 
 
 class Keys:

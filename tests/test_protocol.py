@@ -54,6 +54,7 @@ def purchase_body() -> dict:
         "currency": "156",
         "merchant": {"id": "123456789012345", "name": "最佳运输", "mcc": "4111", "city": "北京"},
         "termId": "T0000001",
+        "termInfo": {"deviceType": "11", "deviceIp": "127.0.0.1", "encryptRandNum": "234567"},
         "orderNo": "ORD20261201000001",
         "orderTime": "20261201120000",
     }

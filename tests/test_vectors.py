@@ -14,7 +14,7 @@ from qrinterop.cli.lint import mpm_rules, routing_table
 from qrinterop.codes import cpm_cryptogram
 from qrinterop.codes.findings import ERROR, LENIENT, STRICT, WARNING
 from qrinterop.codes.lint import lint
-from qrinterop.profile import load_profile
+from qrinterop.profile import load_profile, profile_folder
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, seal
 from qrinterop.protocol.validation import schema_problems
@@ -26,7 +26,7 @@ FIELD = {"emv_mpm": "payload", "emv_cpm": "payload", "payment_code": "code",
          "collection_url": "url"}
 TABLE = routing_table()
 RULES = mpm_rules()
-PROFILE = load_profile()
+PROFILE = load_profile(profile_folder(generate.PROFILE))   # the version the vectors name
 KEY = SigningKey.generate()
 
 

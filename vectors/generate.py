@@ -20,12 +20,12 @@ from pathlib import Path
 
 from qrinterop.codes.emv_cpm import Tlv, encode_tlv
 from qrinterop.codes.emv_mpm import build_payload, crc_of, encode_objects, utf8_length
-from qrinterop.profile import load_profile
+from qrinterop.profile import load_profile, profile_folder
 
 HERE = Path(__file__).parent
 SOURCES = HERE / "sources"
 PROFILE = "cn-interconnect/1.1"
-PROFILE_DATA = load_profile()
+PROFILE_DATA = load_profile(profile_folder(PROFILE))     # the version the header names
 GENERATOR_VERSION = "1"
 #: Every file says what writes it, so that nobody edits it by hand (see .gitattributes).
 GENERATED_BY = "vectors/generate.py"
@@ -708,10 +708,17 @@ def _requests() -> list[tuple[str, str, dict, dict]]:
     catalogue = PROFILE_DATA.messages["messages"]
     return [(name, leg, {"msgType": f"{name}.request", "leg": leg,
                          "receiver": _receiver(entry, leg)},
-             examples["examples"][name][f"request.{leg}"])
+             _known(name, leg, examples["examples"][name][f"request.{leg}"]))
             for leg in ("from-switch", "to-switch") for name, entry in catalogue.items()
             if f"request.{leg}" in entry["legs"]
             and not (leg == "from-switch" and name in NOT_RELAYED)]
+
+
+def _known(name: str, leg: str, example: dict) -> dict:
+    """The example's fields the vectors' profile defines: the examples follow the newest
+    message set (1.1's termInfo on a purchase, R-CPM-09), the vectors the version they name."""
+    known = PROFILE_DATA.leg_body_schema(name, f"request.{leg}").get("properties", {})
+    return {key: value for key, value in example.items() if key in known}
 
 
 def rogue_envelope_cases() -> list[dict]:

@@ -14,6 +14,7 @@ from qrinterop.checks.consistency import (
 from qrinterop.checks.pacing import PACING_REQUIREMENT, Schedule, paced_found
 from qrinterop.checks.record import Record
 from qrinterop.checks.timing import QUERY_FIRST_SCHEDULE
+from qrinterop.checks.terminal import MERCHANT_REQUIREMENT, unknown_mccs_found
 from qrinterop.profile import Profile
 from qrinterop.protocol.diagnose import diagnose
 from qrinterop.protocol.envelope import signature_ok
@@ -32,10 +33,12 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
                      query_first: frozenset[str] = frozenset()) -> list[dict]:
     """Findings for every observed message that breaks its schema, is not signed by its
     sender, carries a response code the profile lacks or changes its payment's amount,
-    currency or merchant (``checks/consistency.py``), or, given the run's ``timing_scale``,
-    queries a payment off the profile's schedule (``checks/pacing.py``; the CPM purchases of
-    an acquirer in ``query_first``, which declares query-before-reversal, off WeChat's
-    schedule). Messages the harness corrupted on purpose (``deliberate``) are not judged."""
+    currency or merchant (``checks/consistency.py``), names an MCC outside the profile's
+    national list (``checks/terminal.py``, where the profile has one), or, given the run's
+    ``timing_scale``, queries a payment off the profile's schedule (``checks/pacing.py``; the
+    CPM purchases of an acquirer in ``query_first``, which declares query-before-reversal,
+    off WeChat's schedule). Messages the harness corrupted on purpose (``deliberate``) are
+    not judged."""
     findings, schedule = [], profile.schedules["status_query"]
     for record in records:
         if record.leg is None or record.content is None or record.deliberate:  # not a message
@@ -49,6 +52,7 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
             findings.append(_finding("R-SEC-01", record, f"{where}: {why}"))
     return findings + _of(CODES_REQUIREMENT, unknown_codes_found(profile, records)) + \
         _of(FIELDS_REQUIREMENT, changed_fields_found(records)) + \
+        _of(MERCHANT_REQUIREMENT, unknown_mccs_found(profile, records)) + \
         _of(PACING_REQUIREMENT, [] if timing_scale is None else paced_found(
             records, [delay * timing_scale for delay in schedule["delays_s"]],
             schedule["max_attempts"], _declared(profile, query_first, timing_scale)))

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qrinterop.evidence.bundle import chained_lines, sha256
-from qrinterop.evidence.masking import masked
+from qrinterop.evidence.masking import MaskRule, masked
 from qrinterop.inputs import as_evidence
 from qrinterop.protocol.envelope import BEIJING
 
@@ -25,9 +25,11 @@ def stamp(epoch: float) -> str:
 class Transcript:
     """The records of one scenario, in the order they happened."""
 
-    def __init__(self, scenario_id: str) -> None:
+    def __init__(self, scenario_id: str, rule: MaskRule | None = None) -> None:
         self.scenario_id = scenario_id
         self.records: list[dict] = []
+        self.rule = rule            # the profile's masking (R-SEC-06): None, signed kept as sent
+        self.secrets: set[str] = set()      # what the rule masked, to mask in other text
 
     def add(self, pco: str, sender: str | None, receiver: str | None, kind: str,
             content: object, at: float | None = None, **details: object) -> dict:
@@ -54,9 +56,24 @@ class Transcript:
         that a record removed or moved breaks the chain (:mod:`qrinterop.evidence.bundle`)."""
         records = self.ordered()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(line + "\n" for line in chained_lines(records)),
+        path.write_text("".join(line + "\n" for line in chained_lines(self.kept(records))),
                         encoding="utf-8")
         return records
+
+    def kept(self, records: list[dict]) -> list[dict]:
+        """The records as the file keeps them: under a masking rule, with payment codes and
+        account references masked (a record whose content changed says ``masked``: its
+        signature covers the values as sent). The caller goes on with ``records`` as seen."""
+        if self.rule is None:
+            return records
+        out = []
+        for record in records:
+            content = self.rule.applied(record.get("content"))
+            if content != record.get("content"):
+                self.secrets |= self.rule.secrets(record.get("content"))
+                record = {**record, "content": content, "masked": True}
+            out.append(record)
+        return out
 
     def append_to(self, path: Path) -> list[dict]:
         """Add the records after those the transcript at ``path`` holds (written by
@@ -68,5 +85,5 @@ class Transcript:
         records = [{**record, "n": record["n"] + first} for record in self.ordered()]
         with path.open("a", encoding="utf-8") as file:
             file.write("".join(line + "\n" for line in
-                               chained_lines(records, sha256(last.encode("utf-8")))))
+                               chained_lines(self.kept(records), sha256(last.encode("utf-8")))))
         return records

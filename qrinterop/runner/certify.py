@@ -253,6 +253,19 @@ def described(ics: Ics, ics_path: Path) -> dict:
             "accounts": len(ics.accounts)}
 
 
+def _mask_artefacts(run_dir: Path, session: Session) -> None:
+    """Mask every payment code and account reference the run's transcripts masked
+    (R-SEC-06) in the Allure results and the services' logs too, once the services have
+    stopped; the reports are written from results already masked (``Session.masked``)."""
+    rule, secrets = session.mask_rule, session.secrets
+    if rule is None or not secrets:
+        return
+    for path in [*run_dir.glob("allure-results/*"), *run_dir.glob("logs/*.log")]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if (kept := str(rule.scrubbed(text, secrets))) != text:
+            path.write_text(kept, encoding="utf-8")
+
+
 def _keep_icss(run_dir: Path, icss: dict[str, tuple[Path, Ics]]) -> None:
     """Copy each ICS file into the bundle under its name there (what was certified), and mask
     every ICS's test accounts in those copies and in the services' logs."""
@@ -321,6 +334,8 @@ def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ic
         raise                   # the command line's fault (a port taken): exit 2, no report
     except Exception as exc:    # a harness fault: keep what was gathered, say what broke
         aborted = f"Harness error, the run stopped: {type(exc).__name__}: {exc}"
+    if session is not None:
+        _mask_artefacts(run_dir, session)
     stopped = session.sut_stopped if session else None
     return (session.results if session else []), aborted, \
         [stopped.as_dict()] if stopped else []

@@ -20,6 +20,7 @@ from qrinterop.checks.outcome import FAIL, WARNING, Violation
 from qrinterop.checks.record import Record
 from qrinterop.errors import AnswerLacks
 from qrinterop.judging.verdicts import CheckFailed
+from qrinterop.protocol import terminal
 from qrinterop.runner.scenarios.clients import Answer
 
 T = TypeVar("T")
@@ -88,6 +89,15 @@ def delivered(context: Context, msg_type: str, body: dict, **options: Any) -> di
     context.answer = context.session.injector.deliver(context.session.network.sut.id,
                                                       msg_type, body, **options)
     return context.answer
+
+
+def from_peer_terminal(context: Context, purchase: dict) -> dict:
+    """A purchase the harness sends as the peer acquirer, from the peer's registered
+    terminal with its termInfo where the profile asks for one (R-CPM-09); as built under a
+    profile without the rule."""
+    peer = context.session.network.peers[0]
+    return terminal.with_term_info(context.session.profile, purchase,
+                                   peer.description.get("terminal", {}))
 
 
 def voucher_of(context: Context, outcome: dict | None, what: str) -> Any:

@@ -96,8 +96,12 @@ class Participant:
     def registration(self) -> dict:
         """What the switch and every peer know of this participant: ``url`` is its message
         endpoint."""
-        return {**code_registration(self.description), "url": self.message_url,
-                "keys": self.keys}
+        registration = {**code_registration(self.description), "url": self.message_url,
+                        "keys": self.keys}
+        if terminal := self.description.get("terminal"):
+            # The terminal the acquirer declares is registered with the switch (R-CPM-09).
+            registration["terminals"] = [terminal["id"]]
+        return registration
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qrinterop.checks.correlation import earlier_owner, transaction_keys
 from qrinterop.checks.outcome import Violation
@@ -24,6 +24,7 @@ from qrinterop.checks.record import records as typed
 from qrinterop.checks.timing import QUERY_FIRST_FEATURE
 from qrinterop.codes.routing import default_table
 from qrinterop.errors import ClockIgnored, ContractBroken, ControlRefused, SutUnreachable
+from qrinterop.evidence.masking import MaskRule
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.ics.model import Ics
 from qrinterop.inputs import as_evidence
@@ -67,6 +68,8 @@ class Session:
     def __init__(self, profile: Profile, ics: Ics, network: Network, run_dir: Path,
                  rerun_prefix: str, on_result: Callable[[ScenarioResult], None]) -> None:
         self.profile = profile
+        self.mask_rule = MaskRule.of(profile)       # R-SEC-06; None under 1.0
+        self.secrets: set[str] = set()              # payment codes and accounts it masked
         self.ics = ics
         self.network = network
         self.run_dir = run_dir
@@ -159,7 +162,7 @@ class Session:
         sid = scenario_id(scenario)
         self.reset_clock()      # left moved only if the last scenario's end() failed
         self._started = time.monotonic()
-        self.channel.transcript = Transcript(sid)
+        self.channel.transcript = Transcript(sid, self.mask_rule)
         self.channel.test_case = sid
         context.session, context.sut, context.peer = self, self.sut, self.peer
         self.sut.opened.clear()
@@ -339,9 +342,21 @@ class Session:
             passive=passive, reason=reason, warnings=warnings)
         self.channel.transcript = None
         self.reset_clock()      # off the transcript: its last messages stay the scenario's
+        result = self.masked(result)
         self.results.append(result)
         self.on_result(result)
         return result
+
+    def masked(self, result: ScenarioResult) -> ScenarioResult:
+        """``result`` with every payment code and account reference the scenario's
+        transcripts masked masked in its texts too (R-SEC-06): a failure quoting a message,
+        a check naming the code it judged."""
+        if self.mask_rule is None or not self.secrets:
+            return result
+        changes: dict[str, Any] = {
+            name: self.mask_rule.scrubbed(getattr(result, name), self.secrets)
+            for name in ("steps", "failure", "passive", "reason", "warnings")}
+        return replace(result, **changes)
 
     def _involved(self, most: int = 6) -> list[dict]:
         """The scenario's last messages to and from the SUT, for a reader of its failure
@@ -359,7 +374,8 @@ class Session:
         late: dict[str, Transcript] = {}
         for record in [] if self.skip_reason else self.observation.records():
             owner = earlier_owner(record, self._owners)
-            _add(late.setdefault(owner, Transcript(owner)) if owner else transcript, record,
+            _add(late.setdefault(owner, Transcript(owner, self.mask_rule)) if owner
+                 else transcript, record,
                  **({"late_during": sid} if owner else {}))
         for owner, theirs in late.items():
             self._file_late(owner, theirs)
@@ -368,6 +384,7 @@ class Session:
             return None, {"messages": 0, "findings": []}, 0, 0
         relative = Path("transcripts") / f"{sid}.jsonl"
         records = self._records = transcript.write(self.run_dir / relative)
+        self.secrets |= transcript.secrets
         for key in (k for record in typed(records) for k in transaction_keys(record)):
             self._owners.setdefault(key, sid)
         findings = passive_findings(self.profile, typed(records), self.keys,
@@ -383,6 +400,7 @@ class Session:
         show against that scenario: a message the SUT sent after it ended that breaks the
         profile fails it, not the scenario under way when it came."""
         records = late.append_to(self.run_dir / "transcripts" / f"{owner}.jsonl")
+        self.secrets |= late.secrets
         findings = passive_findings(self.profile, typed(records), self.keys)
         result = next((r for r in reversed(self.results) if r.id == owner), None)
         if not findings or result is None:
