@@ -26,8 +26,12 @@ CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orde
 PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
+#: What the books keep that the test-control contract does not show.
+INTERNAL = frozenset({"order_type"})
+
+
 def public_view(txn: dict) -> dict:
-    return {CAMEL.get(k, k): v for k, v in txn.items()}
+    return {CAMEL.get(k, k): v for k, v in txn.items() if k not in INTERNAL}
 
 
 class ControlError(Exception):
@@ -106,7 +110,8 @@ class ControlApi:
         if not isinstance(balance, int) or balance < 0:
             raise ControlError(400, "balance must be a non-negative integer number of fen")
         try:
-            self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")))
+            self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")),
+                                          body.get("accountType", "debit"))
         except ValueError as exc:
             raise ControlError(400, str(exc)) from None
         return self.account_view(account)
@@ -136,7 +141,7 @@ class ControlApi:
             raise ControlError(400, f"balance {balance} is below the {held} fen that payments"
                                     " in flight have set aside")
         try:
-            self.inst.ledger.update_account(account, balance, tier)
+            self.inst.ledger.update_account(account, balance, tier, body.get("accountType"))
         except ValueError as exc:
             raise ControlError(400, str(exc)) from None
         return self.account_view(account)
@@ -176,7 +181,8 @@ class ControlApi:
     async def terminal_charge(self, request: web.Request) -> dict:
         body = await _json(request)
         txn = await self.inst.charge(_field(body, "code"), _fen(body.get("amount")),
-                                     request.headers.get(TEST_CASE_HEADER))
+                                     request.headers.get(TEST_CASE_HEADER),
+                                     body.get("orderType"))
         return public_view(txn)
 
     async def terminal_refund(self, request: web.Request) -> dict:

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     balance INTEGER NOT NULL CHECK (balance >= 0 AND balance <= {max_balance}),
     risk_tier TEXT NOT NULL DEFAULT 'C',           -- 296号 tiers A-D
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    account_type TEXT NOT NULL DEFAULT 'debit'     -- debit | credit (QRC cardAttr 01 | 02)
 );
 CREATE TABLE IF NOT EXISTS holds (   -- a payer's money set aside for a payment in flight
     ref TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),
@@ -60,7 +61,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     created_at REAL NOT NULL,
     kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
     orig_voucher TEXT,                      -- a refund's original transaction
-    code_type TEXT                          -- static | dynamic: the code a payer paid with
+    code_type TEXT,                         -- static | dynamic: the code a payer paid with
+    order_type TEXT                         -- QRC orderType 10 | 11 | 12 (R-FLOW-15)
 );
 CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password
     voucher_num TEXT PRIMARY KEY, code TEXT NOT NULL, account TEXT NOT NULL,
@@ -80,7 +82,7 @@ CREATE INDEX IF NOT EXISTS holds_by_payer ON holds (account);
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
                       "account", "merchant_id", "counterparty", "order_no", "order_time", "txn_no",
                       "voucher_num", "settle_date", "settle_key", "created_at", "kind",
-                      "orig_voucher", "code_type")
+                      "orig_voucher", "code_type", "order_type")
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -124,20 +126,25 @@ class Ledger:
                              f" got {balance}")
         return balance
 
-    def open_account(self, account: str, balance: int, risk_tier: str = "C") -> None:
+    def open_account(self, account: str, balance: int, risk_tier: str = "C",
+                     account_type: str = "debit") -> None:
         self.bounded(balance)
-        self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at)"
-                        " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, clock.now_s()))
+        self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at, account_type)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (account, balance, risk_tier, clock.now_s(), account_type))
 
     def account(self, account: str) -> dict | None:
-        return self.one("SELECT id, balance, risk_tier FROM accounts WHERE id = ?", account)
+        return self.one("SELECT id, balance, risk_tier, account_type FROM accounts WHERE id = ?",
+                        account)
 
-    def update_account(self, account: str, balance: int | None, risk_tier: str | None) -> None:
+    def update_account(self, account: str, balance: int | None, risk_tier: str | None,
+                       account_type: str | None = None) -> None:
         if balance is not None:
             self.bounded(balance)
         self.db.execute("UPDATE accounts SET balance = COALESCE(?, balance),"
-                        " risk_tier = COALESCE(?, risk_tier) WHERE id = ?",
-                        (balance, risk_tier, account))
+                        " risk_tier = COALESCE(?, risk_tier),"
+                        " account_type = COALESCE(?, account_type) WHERE id = ?",
+                        (balance, risk_tier, account_type, account))
 
     def balance(self, account: str) -> int | None:
         row = self.account(account)
@@ -255,6 +262,18 @@ class Ledger:
                        + (" AND counterparty = ?" if through else ""), account,
                        "declined" if declined else "unknown", since,
                        *([through] if through else []))
+        return row["total"]
+
+    def paid_to_acquirer(self, account: str, acquirer: str, since: float,
+                         order_type: str) -> int:
+        """What the payer paid since ``since`` through ``acquirer`` in orders of
+        ``order_type`` (R-FLOW-15), in fen; payments still in flight count, as for the daily
+        limit."""
+        row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
+                       " account = ? AND role = 'issuer' AND kind = 'payment'"
+                       " AND status IN ('approved', 'unknown') AND created_at >= ?"
+                       " AND counterparty = ? AND order_type = ?",
+                       account, since, acquirer, order_type)
         return row["total"]
 
     def unresolved_purchases(self) -> list[dict]:

@@ -117,6 +117,23 @@ class Profile:
         document = dict(self.message_schemas)[self.messages["schema_base"] + entry["schema"]]
         return document["$defs"][leg]["properties"]["body"]
 
+    def carries(self, name: str, leg: str, field: str) -> bool:
+        """Whether message type ``name`` has ``field`` on ``leg`` in this version: how code
+        that serves several versions (1.0 and 1.1) adds a field only where it exists."""
+        try:
+            return field in self.leg_body_schema(name, leg).get("properties", {})
+        except KeyError:
+            return False
+
+    def carried(self, name: str, leg: str, body: dict) -> dict:
+        """``body`` without the fields message type ``name`` does not have on ``leg`` in this
+        version (all of it if the leg is unknown): what a relay passes on."""
+        try:
+            known = self.leg_body_schema(name, leg).get("properties", {})
+        except KeyError:
+            return body
+        return {key: value for key, value in body.items() if key in known}
+
     def definition(self, name: str) -> dict:
         """A shared definition of the message set (``common.schema.json#/$defs/<name>``)."""
         base = self.messages["schema_base"]
