@@ -96,17 +96,21 @@ def step_clock_next_month(context, time_of_day):
     set_clock(context, at(context, time_of_day), anchor=True)
 
 
+def paid_on(context, moment: datetime, amount: int, order_type: str, what: str) -> None:
+    """At ``moment``, the peer acquirer's terminal is paid ``amount`` with a fresh payment code
+    of the scenario's payer at the SUT, in an order of ``order_type``; it must be approved."""
+    set_clock(context, moment, anchor=True)
+    context.payment_code = context.sut.create_payment_code(context.payer[1])
+    paid = context.peer.charge_payment_code(context.payment_code, amount, order_type)
+    verify(context, transaction_outcome(paid, expected_outcome("approved"), what))
+
+
 @given("the peer acquirer's terminal was paid {amount:Money} in an order of type {order_type} on "
        "each of the next {days:d} days")
 def step_paid_daily(context, amount, order_type, days):
-    """One purchase a day at the anchor's time of day, each with a fresh payment code, from
-    the anchor's day on; the clock is left on the day after the last."""
-    account, start = context.payer[1], context.clock_anchor
-    for day in range(days + 1):
-        set_clock(context, start + timedelta(days=day), anchor=True)
-        if day == days:
-            return
-        context.payment_code = context.sut.create_payment_code(account)
-        paid = context.peer.charge_payment_code(context.payment_code, amount, order_type)
-        verify(context, transaction_outcome(paid, expected_outcome("approved"),
-                                            f"purchase of day {day + 1}"))
+    """One purchase a day at the anchor's time of day, from the anchor's day on; the clock is
+    left on the day after the last."""
+    start = context.clock_anchor
+    for day in range(days):
+        paid_on(context, start + timedelta(days=day), amount, order_type, f"purchase of day {day}")
+    set_clock(context, start + timedelta(days=days), anchor=True)
