@@ -19,6 +19,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
+from qrinterop.profile import field_map
+
 DATA_DIR = Path(__file__).parent / "data"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 DEFAULT_PROFILE = ("cn-interconnect", "1.1")
@@ -70,6 +72,7 @@ class Profile:
     scaled: frozenset[str] = frozenset()      # timing parameters a test environment may shorten
     sources: dict[str, dict] = field(default_factory=dict)    # the registry, by id
     changes: dict = field(default_factory=dict)               # changes.json: why it differs
+    field_map: dict = field(default_factory=dict)   # messages/qrc-field-map.json (1.1 on)
 
     @property
     def id(self) -> str:
@@ -201,7 +204,7 @@ def load_profile(folder: Path | None = None) -> Profile:
                      messages=messages, changes=changes,
                      routing=_read_json(folder / files["routing"]),
                      emv_mpm=_read_json(folder / files["emv_mpm"]))
-    return Profile(
+    profile = Profile(
         folder=folder,
         manifest=manifest,
         requirements={r["id"]: r for r in requirements["requirements"]},
@@ -216,6 +219,20 @@ def load_profile(folder: Path | None = None) -> Profile:
         sources=sources,
         changes=changes,
     )
+    if "qrc_field_map" in files:
+        _check_field_map(profile, folder / files["qrc_field_map"], sources)
+    return profile
+
+
+def _check_field_map(profile: Profile, path: Path, sources: dict) -> None:
+    """The QRC field map names only messages, legs and fields the message set has, and
+    cites only known sources; kept on the profile (``field_map``)."""
+    document = _checked(path, "qrc-field-map.schema.json")
+    found = field_map.problems(profile, document) + [
+        f"cites unknown source {s}" for s in document["sources"] if s not in sources]
+    if found:
+        raise ProfileError(f"{path}: {'; '.join(found)}")
+    profile.field_map = document
 
 
 def _citations(document: object) -> Iterator[str]:
