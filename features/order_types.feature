@@ -53,3 +53,12 @@ Feature: Order types and the small-merchant credit caps (订单类型与小微�
     And the terminal of the acquirer-q's acquirer scans the payment code for 0.01 CNY in an order of type 12
     Then the acquirer-q's acquirer reports the purchase as approved
     And the payer account at the SUT holds 1999.99 CNY
+
+  @tc.XW-04 @req.R-FLOW-15 @role.issuer
+  Scenario: The SUT's wallet does not pay an MPM order limited to non-credit accounts from a credit account
+    Given a payer account at the SUT holding 100.00 CNY
+    And the payer account at the SUT is a credit account
+    And a static merchant code of the peer acquirer for merchant "Wealth Shop" in orders of type 11
+    When the payer scans the merchant code in the SUT's wallet and pays 10.00 CNY
+    Then the SUT reports the payment as declined with response code "68"
+    And the payer account at the SUT holds 100.00 CNY

@@ -68,7 +68,8 @@ class Acquiring:
                                         " needs a name")
             merchant_id = spec.get("merchantId") or self.new_merchant_id()
             self.ledger.add_merchant(merchant_id, spec["name"], spec["mcc"], spec["city"],
-                                     spec.get("localName"), spec.get("localCity"))
+                                     spec.get("localName"), spec.get("localCity"),
+                                     spec.get("orderType", "10"))
             merchant = self.ledger.merchant(merchant_id)
         amount, reference = spec.get("amount"), None
         if amount is not None:
@@ -374,16 +375,17 @@ class Acquiring:
         reply = {**self.profile.response("00"), "txnNo": body["txnNo"],
                  "merchant": {k: merchant[k] for k in ("id", "name", "mcc", "city")},
                  "codeType": "dynamic" if dynamic else "static", "currency": currency,
-                 **self.order_details(dynamic)}
+                 **self.order_details(merchant, dynamic)}
         if amount is not None:
             reply["amount"] = amount
         return self.reply(message, reply)
 
-    def order_details(self, dynamic: dict | None) -> dict:
+    def order_details(self, merchant: dict, dynamic: dict | None) -> dict:
         """What an inquiry's answer tells of the order beside 1.0's fields, where the profile
-        in use has them (1.1, as QRC 0120 does): its order type, whether an invoice is issued
-        and, for a dynamic code, its order number and the seconds it may still be paid."""
-        details: dict = {"orderType": "10", "invoiceSt": "0"}
+        in use has them (1.1, as QRC 0120 does): its order type (the merchant's), whether an
+        invoice is issued and, for a dynamic code, its order number and the seconds it may
+        still be paid."""
+        details: dict = {"orderType": merchant["order_type"], "invoiceSt": "0"}
         if dynamic is not None:
             validity = self.profile.business["codes"]["dynamic_merchant_code_validity_s"]["value"]
             details.update(orderNo=dynamic["reference"], paymentValidTime=max(

@@ -152,7 +152,8 @@ class ControlApi:
                 "mcc": body.get("mcc", "5812"), "city": body.get("city", "BEIJING"),
                 "localName": body.get("localName"), "localCity": body.get("localCity"),
                 "merchantId": body.get("merchantId"), "image": bool(body.get("image")),
-                "amount": _fen(body["amount"]) if "amount" in body else None}
+                "amount": _fen(body["amount"]) if "amount" in body else None,
+                "orderType": body.get("orderType", "10")}
         if "owner" in body:
             return await self.inst.apply_for_code(spec, body["owner"],
                                                   request.headers.get(TEST_CASE_HEADER))

@@ -75,8 +75,9 @@ class Issuing:
                                      acquirer=order["acquirer"]):
                 # declined by the wallet: nothing is sent
                 return self.ledger.record(db, **base, status="declined", resp_code="33")
-            if refusal := self.order_type_refusal(account, order.get("orderType"), amount,
-                                                  order["acquirer"]):
+            if not self.defects.on("wallet-ignores-order-type") and (refusal := \
+                    self.order_type_refusal(account, order.get("orderType"), amount,
+                                            order["acquirer"])):
                 return self.ledger.record(db, **base, status="declined", resp_code=refusal[0])
             self.ledger.hold(db, order_no, account, amount)
             self.ledger.record(db, **base, status="unknown")

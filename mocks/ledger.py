@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS holds (   -- a payer's money set aside for a payment 
 CREATE TABLE IF NOT EXISTS merchants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
     local_name TEXT, local_city TEXT,                 -- in Chinese, for template 64
-    balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
+    balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
+    order_type TEXT NOT NULL DEFAULT '10'       -- QRC orderType its orders carry (R-FLOW-15)
 );
 CREATE TABLE IF NOT EXISTS dynamic_codes (          -- one order each: single use (R-MPM-14)
     reference TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
@@ -182,10 +183,12 @@ class Ledger:
         return [dict(row) for row in self.db.execute("SELECT * FROM holds")]
 
     def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str,
-                     local_name: str | None = None, local_city: str | None = None) -> None:
+                     local_name: str | None = None, local_city: str | None = None,
+                     order_type: str = "10") -> None:
         self.db.execute("INSERT INTO merchants (id, name, mcc, city, local_name, local_city,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (merchant_id, name, mcc, city, local_name, local_city, clock.now_s()))
+                        " created_at, order_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (merchant_id, name, mcc, city, local_name, local_city, clock.now_s(),
+                         order_type))
 
     def merchant(self, merchant_id: str) -> dict | None:
         return self.one("SELECT * FROM merchants WHERE id = ?", merchant_id)

@@ -29,6 +29,12 @@ def step_merchant_code(context, name, party="peer", local=None, city=None):
     context.merchant = context.session.client(party).create_merchant_code(name, **in_chinese)
 
 
+@given('a static merchant code of the peer acquirer for merchant "{name}" in orders of type '
+       '{order_type}')
+def step_merchant_code_of_type(context, name, order_type):
+    context.merchant = context.peer.create_merchant_code(name, orderType=order_type)
+
+
 @given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")
 def step_dynamic_code(context, party, amount):
     context.merchant = context.session.client(party).create_merchant_code("Dynamic Order Shop",
@@ -163,9 +169,10 @@ def step_switch_inquiry(context):
 def pay_order(context, txn_no: str, amount: int, currency: str = "156",
               readable: bool = True) -> None:
     """The switch delivers the SUT's acquirer a payment of the order ``txn_no``."""
-    context.payment_body = mpm_payment_from_switch(
-        txn_no, amount, currency, payer_field(context, readable),
-        context.session.network.peers[0].id)
+    context.payment_body = context.session.profile.carried(   # 1.0 has fewer fields
+        "mpm.payment", "request.from-switch", mpm_payment_from_switch(
+            txn_no, amount, currency, payer_field(context, readable),
+            context.session.network.peers[0].id))
     delivered(context, "mpm.payment.request", context.payment_body)
 
 
