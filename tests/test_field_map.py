@@ -69,3 +69,18 @@ def test_the_loader_refuses_a_map_naming_what_the_message_set_lacks(tmp_path, ed
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ProfileError, match=said.replace(".", r"\.")):
         load_profile(folder)
+
+
+def test_a_field_is_carried_only_where_the_version_has_it():
+    """The reference serves 1.0 and 1.1 from one code: it adds a 1.1 field only where the
+    version's schema has it (Profile.carries, Profile.carried)."""
+    old = load_profile(profile_folder("cn-interconnect/1.0"))
+    body = {"code": "6212345678901234567", "orderType": "12", "reqReserved": "x"}
+    assert PROFILE.carries("cpm.purchase", "request.to-switch", "orderType")
+    assert not old.carries("cpm.purchase", "request.to-switch", "orderType")
+    assert not PROFILE.carries("cpm.purchase", "request.from-switch", "reqReserved")
+    assert not PROFILE.carries("no.such", "request.to-switch", "code")
+    assert old.carried("cpm.purchase", "request.to-switch", body) == {"code": body["code"]}
+    assert PROFILE.carried("cpm.purchase", "request.from-switch", body) == {
+        "code": body["code"], "orderType": "12"}
+    assert PROFILE.carried("no.such", "request.from-switch", body) == body
