@@ -5,7 +5,7 @@ Feature: Fields the switch returns or passes on unchanged (报文要素：保留
   reqReserved). The issuer tells the acquirer what kind of account paid (payerAccountType,
   UnionPay payerInfo.cardAttr 01 debit / 02 credit), and the switch passes it on in the
   purchase's answer, its result notice and the MPM payment, so that the acquirer can apply the
-  small-merchant credit rules (R-FLOW-15). Both fields are the profile's from 1.1.
+  small-merchant credit rules (R-FLOW-20). Both fields are the profile's from 1.1.
 
   @tc.ECHO-01 @req.R-MSG-02 @role.switch
   Scenario: The SUT switch returns an acquirer's reqReserved unchanged in the answer and the result notice

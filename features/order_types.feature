@@ -8,7 +8,7 @@ Feature: Order types and the small-merchant credit caps (订单类型与小微�
   is put in risk tier B (CNY 5,000 a day), so that these caps, not the tier's, are what stops
   the payments. The rule is the profile's from 1.1.
 
-  @tc.XW-01 @req.R-FLOW-15 @role.issuer
+  @tc.XW-01 @req.R-FLOW-20 @role.issuer
   Scenario: The SUT declines a credit account for an order limited to non-credit accounts
     Given a payer account at the SUT holding 100.00 CNY
     And the payer account at the SUT is a credit account
@@ -21,7 +21,7 @@ Feature: Order types and the small-merchant credit caps (订单类型与小微�
     Then the peer acquirer reports the purchase as approved
     And the payer account at the SUT holds 90.00 CNY
 
-  @tc.XW-02 @req.R-FLOW-15 @role.issuer
+  @tc.XW-02 @req.R-FLOW-20 @role.issuer
   Scenario: The SUT caps a credit account at CNY 1,000 a day of one acquirer's small-merchant collections
     Given a payer account at the SUT holding 3000.00 CNY
     And the payer account at the SUT is in risk tier B
@@ -39,7 +39,7 @@ Feature: Order types and the small-merchant credit caps (订单类型与小微�
     Then the acquirer-q's acquirer reports the purchase as approved
     And the payer account at the SUT holds 1500.00 CNY
 
-  @tc.XW-03 @req.R-FLOW-15 @role.issuer
+  @tc.XW-03 @req.R-FLOW-20 @role.issuer
   Scenario: The SUT caps a credit account at CNY 10,000 a month of one acquirer's small-merchant collections
     Given the network's clock reads 10:00:00 Beijing time on the first day of next month
     And a payer account at the SUT holding 12000.00 CNY
@@ -54,7 +54,7 @@ Feature: Order types and the small-merchant credit caps (订单类型与小微�
     Then the acquirer-q's acquirer reports the purchase as approved
     And the payer account at the SUT holds 1999.99 CNY
 
-  @tc.XW-04 @req.R-FLOW-15 @role.issuer
+  @tc.XW-04 @req.R-FLOW-20 @role.issuer
   Scenario: The SUT's wallet does not pay an MPM order limited to non-credit accounts from a credit account
     Given a payer account at the SUT holding 100.00 CNY
     And the payer account at the SUT is a credit account

@@ -205,7 +205,7 @@ class Issuing:
 
     def order_type_refusal(self, account: str, order_type: str | None, amount: int,
                            acquirer: str) -> tuple[str, str] | None:
-        """Why a credit account may not pay an order of ``order_type`` (R-FLOW-15): never an
+        """Why a credit account may not pay an order of ``order_type`` (R-FLOW-20): never an
         order of type 11; in one of type 12 (a small merchant's collection) not past the day's
         or the month's cap, counted per payer at this acquirer (business.json
         small_merchant_credit). None: it may. A profile without the rule (1.0) has none."""

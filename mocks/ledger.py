@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS merchants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
     local_name TEXT, local_city TEXT,                 -- in Chinese, for template 64
     balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
-    order_type TEXT NOT NULL DEFAULT '10'       -- QRC orderType its orders carry (R-FLOW-15)
+    order_type TEXT NOT NULL DEFAULT '10'       -- QRC orderType its orders carry (R-FLOW-20)
 );
 CREATE TABLE IF NOT EXISTS dynamic_codes (          -- one order each: single use (R-MPM-14)
     reference TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS transactions (
     kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
     orig_voucher TEXT,                      -- a refund's original transaction
     code_type TEXT,                         -- static | dynamic: the code a payer paid with
-    order_type TEXT                         -- QRC orderType 10 | 11 | 12 (R-FLOW-15)
+    order_type TEXT                         -- QRC orderType 10 | 11 | 12 (R-FLOW-20)
 );
 CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password
     voucher_num TEXT PRIMARY KEY, code TEXT NOT NULL, account TEXT NOT NULL,
@@ -270,7 +270,7 @@ class Ledger:
     def paid_to_acquirer(self, account: str, acquirer: str, since: float,
                          order_type: str) -> int:
         """What the payer paid since ``since`` through ``acquirer`` in orders of
-        ``order_type`` (R-FLOW-15), in fen; payments still in flight count, as for the daily
+        ``order_type`` (R-FLOW-20), in fen; payments still in flight count, as for the daily
         limit."""
         row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
                        " account = ? AND role = 'issuer' AND kind = 'payment'"
