@@ -10,7 +10,7 @@ Feature: Every request the SUT is sent, spoilt one way at a time (报文与签�
   this run; what the vector says is spoilt is spoilt after that. Each row is a vector:
   adding a vector adds a scenario.
 
-  @tc.VEC-MSG-<tcId> @req.<requirements> @role.<receiver>
+  @tc.VEC-MSG-<tcId> @req.<requirements> @role.<receiver> @since.<since>
   Scenario Outline: The SUT refuses a <comment>
     When the harness sends the SUT a <msgType> (envelope: <mutation>) with this body:
       """
@@ -20,4 +20,4 @@ Feature: Every request the SUT is sent, spoilt one way at a time (报文与签�
 
     @rows.spoilt-requests
     Examples: every spoilt request of the message vectors
-      | tcId | comment | msgType | receiver | mutation | answer | requirements | body |
+      | tcId | comment | msgType | receiver | mutation | answer | requirements | since | body |

@@ -95,7 +95,8 @@ class Acquiring:
                                         " needs a name")
             merchant_id = spec.get("merchantId") or self.new_merchant_id()
             self.ledger.add_merchant(merchant_id, spec["name"], spec["mcc"], spec["city"],
-                                     spec.get("localName"), spec.get("localCity"))
+                                     spec.get("localName"), spec.get("localCity"),
+                                     spec.get("orderType", "10"))
             merchant = self.ledger.merchant(merchant_id)
         amount, reference = spec.get("amount"), None
         if amount is not None:
@@ -113,8 +114,10 @@ class Acquiring:
                                      self.terminal["city"])
         return self.ledger.merchant(merchant_id)
 
-    async def charge(self, code: str, amount: int, test_case: str | None) -> dict:
-        """The terminal scanned a payment code: send a purchase and book what the switch says."""
+    async def charge(self, code: str, amount: int, test_case: str | None,
+                     order_type: str | None = None) -> dict:
+        """The terminal scanned a payment code: send a purchase (of ``order_type``, QRC
+        orderType, default 10) and book what the switch says."""
         if self.defects.on("terminal-hangs"):
             await asyncio.Event().wait()        # never answers: the harness must time out
         code = read_payment_code(code, self.payment_code_form, self.defects,
@@ -129,7 +132,8 @@ class Acquiring:
                 "merchant": {"id": merchant["id"], "name": merchant["name"],
                              "mcc": merchant["mcc"], "city": merchant["city"]},
                 "termId": self.terminal["id"], "orderNo": order_no,
-                "orderTime": f"{now:%Y%m%d%H%M%S}"}
+                "orderTime": f"{now:%Y%m%d%H%M%S}",
+                **self.purchase_extras(order_no, order_type)}
         body = self.with_terminal(body)
         base = {"ref": order_no, "role": "acquirer", "mode": "CPM", "amount": amount,
                 "currency": currency, "merchant_id": merchant["id"], "order_no": order_no,
@@ -197,6 +201,14 @@ class Acquiring:
             body["termInfo"] = {**info, "encryptRandNum": body["code"][:len(
                 info["encryptRandNum"])]}
         return body
+
+    def purchase_extras(self, order_no: str, order_type: str | None) -> dict:
+        """What a purchase carries beside 1.0's fields where the profile in use has them
+        (1.1: the terminal's area, the order type, and a reserved field the switch returns
+        unchanged); 1.0 has none of them."""
+        extras = {"areaInfo": self.terminal.get("area", "1562900"),
+                  "orderType": order_type or "10", "reqReserved": f"order={order_no}"}
+        return self.profile.carried("cpm.purchase", "request.to-switch", extras)
 
     def intend(self, base: dict) -> dict | None:
         """Record a request of the terminal before it is sent (unknown, no response code
@@ -452,10 +464,23 @@ class Acquiring:
         if self.defects.on("inquiry-answers-other-mcc"):
             named["mcc"] = "5311" if named["mcc"] != "5311" else "5411"  # the fee table's MCC
         reply = {**self.profile.response("00"), "txnNo": body["txnNo"], "merchant": named,
-                 "codeType": "dynamic" if dynamic else "static", "currency": currency}
+                 "codeType": "dynamic" if dynamic else "static", "currency": currency,
+                 **self.order_details(merchant, dynamic)}
         if amount is not None:
             reply["amount"] = amount
         return self.reply(message, reply)
+
+    def order_details(self, merchant: dict, dynamic: dict | None) -> dict:
+        """What an inquiry's answer tells of the order beside 1.0's fields, where the profile
+        in use has them (1.1, as QRC 0120 does): its order type (the merchant's), whether an
+        invoice is issued and, for a dynamic code, its order number and the seconds it may
+        still be paid."""
+        details: dict = {"orderType": merchant["order_type"], "invoiceSt": "0"}
+        if dynamic is not None:
+            validity = self.profile.business["codes"]["dynamic_merchant_code_validity_s"]["value"]
+            details.update(orderNo=dynamic["reference"], paymentValidTime=max(
+                0, int(dynamic["created_at"] + validity - clock.now_s())))
+        return self.profile.carried("mpm.inquiry", "response.to-switch", details)
 
     def on_mpm_payment(self, message: dict) -> dict:
         """Take or refuse a payment of an order, a refusal remembered (:meth:`remembered`)."""

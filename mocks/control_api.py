@@ -26,9 +26,9 @@ CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orde
 PASSWORD_RESULTS = {"confirm": "00", "wrong-password": "65", "cancel": "30"}
 
 
-#: What the books keep for the institution's own rules and the control API does not show (the
-#: contract of profile 1.0 has no such field): the risk tier a payment was counted under.
-INTERNAL = frozenset({"risk_tier"})
+#: What the books keep for the institution's own rules and the test-control contract does not
+#: show: the risk tier a payment was counted under, the QRC order type it carried.
+INTERNAL = frozenset({"risk_tier", "order_type"})
 
 
 def public_view(txn: dict) -> dict:
@@ -111,7 +111,8 @@ class ControlApi:
         if not isinstance(balance, int) or balance < 0:
             raise ControlError(400, "balance must be a non-negative integer number of fen")
         try:
-            self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")))
+            self.inst.ledger.open_account(account, balance, _tier(body.get("riskTier", "C")),
+                                          body.get("accountType", "debit"))
         except ValueError as exc:
             raise ControlError(400, str(exc)) from None
         return self.account_view(account)
@@ -141,7 +142,7 @@ class ControlApi:
             raise ControlError(400, f"balance {balance} is below the {held} fen that payments"
                                     " in flight have set aside")
         try:
-            self.inst.ledger.update_account(account, balance, tier)
+            self.inst.ledger.update_account(account, balance, tier, body.get("accountType"))
         except ValueError as exc:
             raise ControlError(400, str(exc)) from None
         return self.account_view(account)
@@ -152,7 +153,8 @@ class ControlApi:
                 "mcc": body.get("mcc", "5812"), "city": body.get("city", "BEIJING"),
                 "localName": body.get("localName"), "localCity": body.get("localCity"),
                 "merchantId": body.get("merchantId"), "image": bool(body.get("image")),
-                "amount": _fen(body["amount"]) if "amount" in body else None}
+                "amount": _fen(body["amount"]) if "amount" in body else None,
+                "orderType": body.get("orderType", "10")}
         if "owner" in body:
             return await self.inst.apply_for_code(spec, body["owner"],
                                                   request.headers.get(TEST_CASE_HEADER),
@@ -183,7 +185,8 @@ class ControlApi:
     async def terminal_charge(self, request: web.Request) -> dict:
         body = await _json(request)
         txn = await self.inst.charge(_field(body, "code"), _fen(body.get("amount")),
-                                     request.headers.get(TEST_CASE_HEADER))
+                                     request.headers.get(TEST_CASE_HEADER),
+                                     body.get("orderType"))
         return public_view(txn)
 
     async def terminal_refund(self, request: web.Request) -> dict:

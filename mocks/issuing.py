@@ -93,7 +93,8 @@ class Issuing:
         amount = base["amount"] = self.payable(code, order.get("amount"), amount)
         base.update(txn_no=order["txnNo"], counterparty=order["acquirer"],
                     code_type=order["codeType"], order_time=f"{beijing_now():%Y%m%d%H%M%S}",
-                    risk_tier=self.payment_tier(order["codeType"] == "static", "none"))
+                    risk_tier=self.payment_tier(order["codeType"] == "static", "none"),
+                    order_type=order.get("orderType", "10"))
         if amount is None:
             raise ControlError(422, "static code: the payer must enter an amount")
         if self.defects.on("wallet-declines-other-acquirers"):
@@ -110,6 +111,10 @@ class Issuing:
                                      acquirer=order["acquirer"]):
                 # declined by the wallet: nothing is sent
                 return self.ledger.record(db, **base, status="declined", resp_code="33")
+            if not self.defects.on("wallet-ignores-order-type") and (refusal := \
+                    self.order_type_refusal(account, order.get("orderType"), amount,
+                                            order["acquirer"])):
+                return self.ledger.record(db, **base, status="declined", resp_code=refusal[0])
             self.ledger.hold(db, order_no, account, amount)
             self.ledger.record(db, **base, status="unknown")
         payer = {"accountRef": account if self.defects.on("payer-reference-unmasked")
@@ -118,11 +123,20 @@ class Issuing:
             "txnNo": order["txnNo"], "amount": amount, "currency": order["currency"],
             "payer": payer if self.defects.on("payer-in-clear") else self.encrypt_for(
                 self.switch_id, payer), "orderNo": order_no,
-            "orderTime": base["order_time"]}, test_case)
+            "orderTime": base["order_time"], **self.payment_extras(account, order_no)},
+            test_case)
         txn = self.book_payer_side(order_no, answer)
         if txn["status"] == "unknown":
             self.spawn(self.resolve_payment(txn, test_case))
         return txn
+
+    def payment_extras(self, account: str, order_no: str) -> dict:
+        """What an MPM payment carries beside 1.0's fields where the profile in use has them
+        (1.1, as QRC 0130: the wallet's device risk data, the payer's account type for the
+        acquirer, and a reserved field the switch returns unchanged)."""
+        extras = {"riskInfo": {"deviceId": f"WALLET-{self.id}", "deviceType": "1"},
+                  "payerAccountType": self.told_type(account), "reqReserved": f"order={order_no}"}
+        return self.profile.carried("mpm.payment", "request.to-switch", extras)
 
     def payable(self, code: str, ordered: int | None, typed: int | None) -> int | None:
         """What the payer pays: the amount of the order the switch's signed answer gave (a
@@ -248,6 +262,41 @@ class Issuing:
             return str(self.profile.business["codes"]["static_code_risk_tier"]["value"])
         return str(by_verification["value"][verification])
 
+    def told_type(self, account: str) -> str:
+        """The payer's account type as the issuer tells the acquirer (payerAccountType)."""
+        if self.defects.on("issuer-reports-every-account-debit"):
+            return "debit"
+        return self.ledger.account(account)["account_type"]
+
+    def order_type_refusal(self, account: str, order_type: str | None, amount: int,
+                           acquirer: str) -> tuple[str, str] | None:
+        """Why a credit account may not pay an order of ``order_type`` (R-FLOW-20): never an
+        order of type 11; in one of type 12 (a small merchant's collection) not past the day's
+        or the month's cap, counted per payer at this acquirer (business.json
+        small_merchant_credit). None: it may. A profile without the rule (1.0) has none."""
+        rules = self.profile.business.get("small_merchant_credit")
+        if rules is None or self.defects.on("order-type-ignored") or \
+                self.ledger.account(account)["account_type"] != "credit":
+            return None
+        codes = rules["decline_codes"]["value"]
+        if order_type == rules["no_credit_order_type"]["value"]:
+            return codes["no_credit"], "this order may not be paid from a credit account"
+        if order_type != rules["order_type"]["value"] or \
+                self.defects.on("small-merchant-credit-uncapped"):
+            return None
+        for since, cap in ((self.day_began(), rules["daily_limit_fen"]["value"]),
+                           (self.month_began(), rules["monthly_limit_fen"]["value"])):
+            if self.ledger.paid_to_acquirer(account, acquirer, since, order_type) + amount > cap:
+                return codes["over_cap"], "over the small-merchant credit cap at this acquirer"
+        return None
+
+    def month_began(self) -> float:
+        """When the payer's month began: the 1st, midnight, Beijing time, by the clock."""
+        if self.defects.on("small-merchant-cap-daily-only"):
+            return self.day_began()
+        now = datetime.fromtimestamp(clock.now_s(), BEIJING)
+        return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
+
     def past_limit(self, total: int, limit: int | None) -> bool:
         """A day's ``total`` goes past ``limit`` (None: none): reaching it exactly is allowed."""
         if limit is None:
@@ -348,10 +397,13 @@ class Issuing:
             self.ledger.debit(db, code["account"], body["amount"])
             self.book_approval(db, body, role="issuer", mode="CPM", account=code["account"],
                                counterparty=body["acquirer"], order_no=body["orderNo"],
-                               code_type="dynamic", risk_tier=self.payment_tier(False, "none"))
+                               code_type="dynamic", risk_tier=self.payment_tier(False, "none"),
+                               order_type=body.get("orderType", "10"))
         amount = f"{Decimal(body['amount']) / 100:.2f}" \
             if self.defects.on("purchase-amount-as-text") else body["amount"]
         extra = {"promotion": "none"} if self.defects.on("answer-with-unknown-field") else {}
+        extra.update(self.profile.carried("cpm.purchase", "response.to-switch",
+                                          {"payerAccountType": self.told_type(code["account"])}))
         return self.reply(message, {**self.profile.response("00"), "voucherNum": body["voucherNum"],
                                     "amount": amount, "currency": body["currency"], **extra})
 
@@ -380,6 +432,9 @@ class Issuing:
             if self.defects.on("declined-attempt-counts-toward-limit"):
                 self.book_declined(body, account, "33")
             return "33", "over the payer's daily limit"
+        if refusal := self.order_type_refusal(account, body.get("orderType"), amount,
+                                              body["acquirer"]):
+            return refusal
         if self.defects.on("pin-free-limit-inclusive") and \
                 amount >= pin_free["pin_free_limit_fen"]["value"]:
             return "65", "a purchase at the pin-free limit needs the password"

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     balance INTEGER NOT NULL CHECK (balance >= 0 AND balance <= {max_balance}),
     risk_tier TEXT NOT NULL DEFAULT 'C',           -- 296号 tiers A-D
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    account_type TEXT NOT NULL DEFAULT 'debit'     -- debit | credit (QRC cardAttr 01 | 02)
 );
 CREATE TABLE IF NOT EXISTS holds (   -- a payer's money set aside for a payment in flight
     ref TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),
@@ -30,7 +31,8 @@ CREATE TABLE IF NOT EXISTS holds (   -- a payer's money set aside for a payment 
 CREATE TABLE IF NOT EXISTS merchants (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, mcc TEXT NOT NULL, city TEXT NOT NULL,
     local_name TEXT, local_city TEXT,                 -- in Chinese, for template 64
-    balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
+    balance INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,
+    order_type TEXT NOT NULL DEFAULT '10'       -- QRC orderType its orders carry (R-FLOW-20)
 );
 CREATE TABLE IF NOT EXISTS dynamic_codes (          -- one order each: single use (R-MPM-14)
     reference TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants(id),
@@ -66,6 +68,7 @@ CREATE TABLE IF NOT EXISTS transactions (
     orig_voucher TEXT,                      -- a refund's original transaction
     code_type TEXT,                         -- static | dynamic: the code a payer paid with
     risk_tier TEXT                          -- A-D: the tier of the verification it used (296号)
+    order_type TEXT                         -- QRC orderType 10 | 11 | 12 (R-FLOW-20)
 );
 CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password
     voucher_num TEXT PRIMARY KEY, code TEXT NOT NULL, account TEXT NOT NULL,
@@ -85,7 +88,8 @@ CREATE INDEX IF NOT EXISTS holds_by_payer ON holds (account);
 TRANSACTION_FIELDS = ("ref", "role", "mode", "status", "resp_code", "amount", "currency",
                       "account", "merchant_id", "counterparty", "order_no", "order_time", "txn_no",
                       "voucher_num", "settle_date", "settle_key", "created_at", "kind",
-                      "orig_voucher", "code_type", "risk_tier")
+                      "orig_voucher", "code_type", "risk_tier",
+                      "order_type")
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -129,20 +133,25 @@ class Ledger:
                              f" got {balance}")
         return balance
 
-    def open_account(self, account: str, balance: int, risk_tier: str = "C") -> None:
+    def open_account(self, account: str, balance: int, risk_tier: str = "C",
+                     account_type: str = "debit") -> None:
         self.bounded(balance)
-        self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at)"
-                        " VALUES (?, ?, ?, ?)", (account, balance, risk_tier, clock.now_s()))
+        self.db.execute("INSERT INTO accounts (id, balance, risk_tier, created_at, account_type)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (account, balance, risk_tier, clock.now_s(), account_type))
 
     def account(self, account: str) -> dict | None:
-        return self.one("SELECT id, balance, risk_tier FROM accounts WHERE id = ?", account)
+        return self.one("SELECT id, balance, risk_tier, account_type FROM accounts WHERE id = ?",
+                        account)
 
-    def update_account(self, account: str, balance: int | None, risk_tier: str | None) -> None:
+    def update_account(self, account: str, balance: int | None, risk_tier: str | None,
+                       account_type: str | None = None) -> None:
         if balance is not None:
             self.bounded(balance)
         self.db.execute("UPDATE accounts SET balance = COALESCE(?, balance),"
-                        " risk_tier = COALESCE(?, risk_tier) WHERE id = ?",
-                        (balance, risk_tier, account))
+                        " risk_tier = COALESCE(?, risk_tier),"
+                        " account_type = COALESCE(?, account_type) WHERE id = ?",
+                        (balance, risk_tier, account_type, account))
 
     def balance(self, account: str) -> int | None:
         row = self.account(account)
@@ -180,10 +189,12 @@ class Ledger:
         return [dict(row) for row in self.db.execute("SELECT * FROM holds")]
 
     def add_merchant(self, merchant_id: str, name: str, mcc: str, city: str,
-                     local_name: str | None = None, local_city: str | None = None) -> None:
+                     local_name: str | None = None, local_city: str | None = None,
+                     order_type: str = "10") -> None:
         self.db.execute("INSERT INTO merchants (id, name, mcc, city, local_name, local_city,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (merchant_id, name, mcc, city, local_name, local_city, clock.now_s()))
+                        " created_at, order_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (merchant_id, name, mcc, city, local_name, local_city, clock.now_s(),
+                         order_type))
 
     def merchant(self, merchant_id: str) -> dict | None:
         return self.one("SELECT * FROM merchants WHERE id = ?", merchant_id)
@@ -272,6 +283,18 @@ class Ledger:
                        + (" AND counterparty = ?" if through else ""), account,
                        "declined" if declined else "unknown", since,
                        *([tier] if tier else []), *([through] if through else []))
+        return row["total"]
+
+    def paid_to_acquirer(self, account: str, acquirer: str, since: float,
+                         order_type: str) -> int:
+        """What the payer paid since ``since`` through ``acquirer`` in orders of
+        ``order_type`` (R-FLOW-20), in fen; payments still in flight count, as for the daily
+        limit."""
+        row = self.one("SELECT COALESCE(SUM(amount), 0) AS total FROM transactions WHERE"
+                       " account = ? AND role = 'issuer' AND kind = 'payment'"
+                       " AND status IN ('approved', 'unknown') AND created_at >= ?"
+                       " AND counterparty = ? AND order_type = ?",
+                       account, since, acquirer, order_type)
         return row["total"]
 
     def unresolved_purchases(self) -> list[dict]:

@@ -126,6 +126,10 @@ class Switch(Node):
         give the requester when there is none. A programmed ``request`` fault may send it
         twice or with a skewed clock; the first answer counts."""
         outbound_type = outbound_type or request["header"]["msgType"]
+        # Only what the receiver's leg has in this version goes on (1.1: riskInfo and
+        # reqReserved stay at the switch).
+        body = self.profile.carried(outbound_type.removesuffix(".request"),
+                                    "request.from-switch", body)
         fault = self.tap.faults.take("request", receiver, outbound_type)
         if fault and fault.name == "lose-answer":   # delivered and acted on; the answer lost
             await self.relay_once(request, receiver, body, outbound_type, 0.0)
@@ -212,6 +216,22 @@ class Switch(Node):
         return self.reply(message, body)
 
     async def route(self, message: dict) -> dict:
+        """The switch's answer to a request, with the requester's reserved field returned
+        unchanged where the profile in use has one (R-MSG-02)."""
+        return self.echoed(message, await self.routed(message))
+
+    def echoed(self, message: dict, reply: dict) -> dict:
+        """``reply`` with the request's reqReserved returned unchanged, if its message type
+        has one in the answer in this version (1.1: UnionPay reqReserved)."""
+        reserved = message["body"].get("reqReserved")
+        name = message["header"]["msgType"].removesuffix(".request")
+        if reserved is None or "reqReserved" in reply["body"] or \
+                self.defects.on("switch-drops-req-reserved") or \
+                not self.profile.carries(name, "response.from-switch", "reqReserved"):
+            return reply
+        return self.reply(message, {**reply["body"], "reqReserved": reserved})
+
+    async def routed(self, message: dict) -> dict:
         handler = {
             "mpm.inquiry.request": self.route_inquiry,
             "mpm.payment.request": self.route_mpm_payment,
@@ -410,6 +430,7 @@ class Switch(Node):
             self.notify(acquirer, "mpm.collection_notice", {
                 "txnNo": body["txnNo"], "amount": body["amount"], "currency": body["currency"],
                 **{k: answer[k] for k in ("voucherNum", "settleDate", "settleKey")},
+                **{k: body[k] for k in ("payerAccountType",) if k in body},
                 "issuer": issuer}, test_case)
 
     async def ask_acquirer(self, message: dict, issuer: str) -> bool:
@@ -550,7 +571,12 @@ class Switch(Node):
                 self.defects.on("switch-notifies-declines")
                 and self.profile.response_codes.get(reply["body"]["respCode"], {}).get(
                     "outcome") == "failure"):
-            self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"))
+            told = {k: reply["body"][k] for k in ("payerAccountType",) if k in reply["body"]}
+            if self.defects.on("switch-drops-payer-account-type"):
+                told, reply = {}, self.reply(message, {
+                    k: v for k, v in reply["body"].items() if k != "payerAccountType"})
+            self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"),
+                                 told=told)
         return reply
 
     def terminal_fault(self, acquirer: str, body: dict) -> str | None:
@@ -592,17 +618,22 @@ class Switch(Node):
 
     # -- result notices ----------------------------------------------------------------------------
     def notify_acquirer(self, voucher: str, test_case: str | None,
-                        side: str = "acquirer") -> None:
+                        side: str = "acquirer", told: dict | None = None) -> None:
         """Tell the acquirer a purchase is final (R-FLOW-08), in the background: the notice is
-        sent at once and again on the profile's schedule until a signed 00 comes back."""
+        sent at once and again on the profile's schedule until a signed 00 comes back. It
+        carries what the issuer ``told`` of the payer, and the purchase's reqReserved where
+        the profile has them (1.1)."""
         row = self.store.purchase_by_voucher(voucher)
+        reserved = json.loads(row["request"]).get("reqReserved")
+        told = {**(told or {}), **({"reqReserved": reserved} if reserved and
+                                   not self.defects.on("switch-drops-req-reserved") else {})}
         notice = {"origMsgType": "cpm.purchase", "origRespCode": row["resp_code"],
                   "origRespMsg": self.profile.response(row["resp_code"])["respMsg"],
                   "orderNo": row["order_no"], "orderTime": row["order_time"],
                   "code": row["code"], "voucherNum": voucher, "settleDate": row["settle_date"],
                   "settleKey": row["settle_key"], "amount": row["amount"],
                   "currency": row["currency"], "acquirer": row["acquirer"],
-                  "issuer": row["issuer"]}
+                  "issuer": row["issuer"], **told}
         self.notify(row[side], "notice.result", notice, test_case)
 
     def notify(self, receiver: str, msg_type: str, notice: dict, test_case: str | None) -> None:

@@ -11,6 +11,7 @@ from parse import with_pattern
 
 from qrinterop.checks.clearing_day import settled_on_clearing_day
 from qrinterop.checks.codes import expiry_within_validity
+from qrinterop.checks.transactions import expected_outcome, transaction_outcome
 from qrinterop.protocol.clock import BEIJING
 from qrinterop.runner.bdd.vocabulary import verify
 
@@ -94,3 +95,33 @@ def step_both_clearing_day(context):
     payer = context.session.client(context.payer[0])
     verify(context, on_clearing_day(context, payer, "the payer's institution's")
            + on_clearing_day(context, context.counterpart, "the merchant's institution's"))
+
+
+@given("the network's clock reads {time_of_day:TimeOfDay} Beijing time on the first day of next"
+       " month")
+def step_clock_next_month(context, time_of_day):
+    """A month whose first days are all ahead: a scenario counting over days of one calendar
+    month does not run into the next one."""
+    today = datetime.now(BEIJING).date()
+    context.clock_day = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    set_clock(context, at(context, time_of_day), anchor=True)
+
+
+def paid_on(context, moment: datetime, amount: int, order_type: str, what: str) -> None:
+    """At ``moment``, the peer acquirer's terminal is paid ``amount`` with a fresh payment code
+    of the scenario's payer at the SUT, in an order of ``order_type``; it must be approved."""
+    set_clock(context, moment, anchor=True)
+    context.payment_code = context.sut.create_payment_code(context.payer[1])
+    paid = context.peer.charge_payment_code(context.payment_code, amount, order_type)
+    verify(context, transaction_outcome(paid, expected_outcome("approved"), what))
+
+
+@given("the peer acquirer's terminal was paid {amount:Money} in an order of type {order_type} on "
+       "each of the next {days:d} days")
+def step_paid_daily(context, amount, order_type, days):
+    """One purchase a day at the anchor's time of day, from the anchor's day on; the clock is
+    left on the day after the last."""
+    start = context.clock_anchor
+    for day in range(days):
+        paid_on(context, start + timedelta(days=day), amount, order_type, f"purchase of day {day}")
+    set_clock(context, start + timedelta(days=days), anchor=True)

@@ -2,7 +2,7 @@
 
 from behave import given, then, when
 
-from qrinterop.checks import wire
+from qrinterop.checks import fields, wire
 from qrinterop.checks.transactions import (
     expected_outcome,
     holds,
@@ -17,7 +17,7 @@ from qrinterop.codes.emv_mpm import with_wrong_crc
 from qrinterop.errors import ControlRefused
 from qrinterop.protocol.builders import inquiry_from_switch, mpm_payment_from_switch, new_txn_no
 from qrinterop.protocol.fields import encrypt_field
-from qrinterop.runner.bdd.vocabulary import delivered, verify, voucher_of
+from qrinterop.runner.bdd.vocabulary import delivered, observed, verify, voucher_of
 
 
 @given('a static merchant code of the peer acquirer for merchant "{name}"')
@@ -29,6 +29,12 @@ def step_merchant_code(context, name, party="peer", local=None, city=None):
         context.counterpart = context.session.client(party)
     in_chinese = {"localName": local, "localCity": city} if local else {}
     context.merchant = context.session.client(party).create_merchant_code(name, **in_chinese)
+
+
+@given('a static merchant code of the peer acquirer for merchant "{name}" in orders of type '
+       '{order_type}')
+def step_merchant_code_of_type(context, name, order_type):
+    context.merchant = context.peer.create_merchant_code(name, orderType=order_type)
 
 
 @given("a dynamic merchant code of the {party:Party}'s acquirer for {amount:Money}")
@@ -51,8 +57,10 @@ def step_corrupt_code(context):
 
 
 @given("the peer acquirer's terminal was paid {amount:Money} with that payment code")
-def step_earlier_purchase(context, amount):
-    context.earlier = context.peer.charge_payment_code(context.payment_code, amount)
+@given("the peer acquirer's terminal was paid {amount:Money} with that payment code in an order"
+       " of type {order_type}")
+def step_earlier_purchase(context, amount, order_type=None):
+    context.earlier = context.peer.charge_payment_code(context.payment_code, amount, order_type)
     verify(context, transaction_outcome(context.earlier, expected_outcome("approved"),
                                         "first purchase with a fresh payment code"))
 
@@ -60,9 +68,22 @@ def step_earlier_purchase(context, amount):
 @when("the peer acquirer's terminal scans the payment code for {amount:Money}")
 @when("the peer acquirer's terminal scans the same payment code again for {amount:Money}")
 @when("the terminal of the {party:Party}'s acquirer scans the payment code for {amount:Money}")
-def step_terminal_charges(context, amount, party="peer"):
+@when("the peer acquirer's terminal scans the payment code for {amount:Money} in an order of"
+      " type {order_type}")
+@when("the terminal of the {party:Party}'s acquirer scans the payment code for {amount:Money} in"
+      " an order of type {order_type}")
+def step_terminal_charges(context, amount, party="peer", order_type=None):
     context.counterpart = context.session.client(party)
-    context.purchase = context.counterpart.charge_payment_code(context.payment_code, amount)
+    context.purchase = context.counterpart.charge_payment_code(context.payment_code, amount,
+                                                               order_type)
+
+
+@then("the switch returned the {party:Party}'s reserved field unchanged in its answers and "
+      "notices")
+def step_reserved_returned(context, party):
+    requester = context.session.client(party).inst_id
+    msg_type = "cpm.purchase" if getattr(context, "purchase", None) else "mpm.payment"
+    verify(context, fields.reserved_returned(observed(context), requester, msg_type))
 
 
 @then("the peer acquirer reports the purchase as approved")
@@ -171,9 +192,10 @@ def step_switch_inquiry(context):
 def pay_order(context, txn_no: str, amount: int, currency: str = "156",
               readable: bool = True) -> None:
     """The switch delivers the SUT's acquirer a payment of the order ``txn_no``."""
-    context.payment_body = mpm_payment_from_switch(
-        txn_no, amount, currency, payer_field(context, readable),
-        context.session.network.peers[0].id)
+    context.payment_body = context.session.profile.carried(   # 1.0 has fewer fields
+        "mpm.payment", "request.from-switch", mpm_payment_from_switch(
+            txn_no, amount, currency, payer_field(context, readable),
+            context.session.network.peers[0].id))
     delivered(context, "mpm.payment.request", context.payment_body)
 
 

@@ -100,3 +100,16 @@ def step_books_kept(context, amount):
     purchase = context.sut.transaction(context.purchase["ref"])
     verify(context, booked_as_taken("purchase at the SUT", purchase, amount,
                                     context.purchase["currency"]))
+
+
+@then("the peer acquirer has had the result notice of the purchase")
+def step_peer_notified(context):
+    """Wait (as long as the notice's first send and its answer may take) until the switch has
+    sent the peer acquirer the result notice of the scenario's purchase; what it said is for
+    the steps after this one to judge."""
+    schedule = context.session.profile.schedules["notification_retry"]["delays_s"]
+    within = schedule[0] * context.session.timing_scale + \
+        context.session.seconds("notification_ack_timeout_s") + 2
+    awaited(lambda: exchanged(context, "notice.result", receiver=context.peer.inst_id,
+                              voucherNum=context.purchase.get("voucherNum")),
+            bool, within)

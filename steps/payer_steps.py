@@ -2,7 +2,7 @@
 
 from behave import given, then, when
 
-from qrinterop.checks import codes, wire
+from qrinterop.checks import codes, fields, wire
 from qrinterop.checks.registration import code_follows_registration
 from qrinterop.checks.transactions import (
     expected_outcome,
@@ -119,6 +119,18 @@ def step_payer_balance(context, party, amount):
 @given("the payer account at the {party:Party} is in risk tier {tier}")
 def step_risk_tier(context, party, tier):
     context.session.client(party).set_risk_tier(payer_at(context, party), tier)
+
+
+@given("the payer account at the {party:Party} is a {account_type} account")
+def step_account_type(context, party, account_type):
+    context.session.client(party).set_account_type(payer_at(context, party), account_type)
+
+
+@then("the acquirer was told the payer pays from a {account_type} account")
+def step_account_type_told(context, account_type):
+    txn = getattr(context, "purchase", None) or context.payment
+    verify(context, fields.payer_account_type_told(observed(context), txn["orderNo"],
+                                                   account_type))
 
 
 @given('the switch will refuse the SUT\'s next payment with response code "{code}"')

@@ -235,10 +235,21 @@ def _envelope(context, mutation: str) -> tuple[Injector, dict]:
         mutation, context.session.profile.business["replay"]["window_s"]["value"])
 
 
+def in_profile(context, msg_type: str, body: dict) -> dict:
+    """A vector's body without the fields the profile in use does not have on the SUT's
+    receiving leg (the vectors are 1.1's; a 1.0 run gets 1.0's fields), the vectors' own
+    unknown field (``extraField``) kept."""
+    network = context.session.network
+    leg = "request.to-switch" if network.sut is network.switch else "request.from-switch"
+    kept = context.session.profile.carried(msg_type.removesuffix(".request"), leg, body)
+    return {**kept, **{k: v for k, v in body.items() if k == "extraField"}}
+
+
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
     injector, spoil = _envelope(context, mutation)
-    body = terminal.completed(context.session.profile, msg_type, json.loads(context.text))
+    body = terminal.completed(context.session.profile, msg_type,
+                              in_profile(context, msg_type, json.loads(context.text)))
     context.answer = injector.deliver(context.session.network.sut.id, msg_type, body, **spoil)
 
 

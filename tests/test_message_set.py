@@ -567,7 +567,7 @@ def test_existing_codes_keep_their_meaning(profile, code):
 
 def test_profile_own_codes_are_marked():
     own = {c for c, e in CODES["codes"].items() if e.get("profile_choice")}
-    assert own == {"58", "61", "70", "72", "73", "74"}    # 58: a terminal refused; 70: the password wait
+    assert own == {"58", "61", "70", "72", "73", "74"}    # 58: terminal refused; 70: password wait
     for code in own:
         assert "profile's own choice" in CODES["codes"][code]["source"]
 

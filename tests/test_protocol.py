@@ -358,7 +358,8 @@ def _response(key, body: dict) -> dict:
 
 def test_approved_response_needs_voucher(profile, key):
     """An approval (00) without the voucher cannot be reconciled, so it is malformed."""
-    body = {"respCode": "00", "respMsg": "成功", "amount": 1250, "currency": "156"}
+    body = {"respCode": "00", "respMsg": "成功", "amount": 1250, "currency": "156",
+            "payerAccountType": "debit"}
     problems = schema_problems(profile, _response(key, body), "to-switch")
     assert len(problems) == 1 and "voucherNum" in problems[0], problems
 
@@ -366,7 +367,7 @@ def test_approved_response_needs_voucher(profile, key):
 def test_approved_response_with_voucher(profile, key):
     """Control: the same approval with its voucher is valid."""
     body = {"respCode": "00", "respMsg": "成功", "amount": 1250, "currency": "156",
-            "voucherNum": "20261201000000000001"}
+            "voucherNum": "20261201000000000001", "payerAccountType": "debit"}
     assert schema_problems(profile, _response(key, body), "to-switch") == []
 
 

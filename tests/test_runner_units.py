@@ -182,6 +182,8 @@ def test_scenarios_needing_an_undeclared_feature_are_not_applicable():
     assert session.not_applicable(["role.issuer", "feature.sm2", "req.R-SEC-01"]) is None
     assert session.not_applicable(["role.issuer", "req.R-XYZ-99"]) == (
         "requirement(s) not in profile cn-interconnect/1.0: R-XYZ-99")
+    assert session.not_applicable(["role.issuer", "since.1.0"]) is None
+    assert "written for profile version 1.1" in session.not_applicable(["since.1.1"])
     assert "partial-refund" in session.not_applicable(["role.issuer", "feature.partial-refund"])
     assert "role not claimed" in session.not_applicable(["role.acquirer"])
 

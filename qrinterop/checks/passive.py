@@ -13,8 +13,8 @@ from qrinterop.checks.consistency import (
 )
 from qrinterop.checks.pacing import PACING_REQUIREMENT, Schedule, paced_found
 from qrinterop.checks.record import Record
-from qrinterop.checks.timing import QUERY_FIRST_SCHEDULE
 from qrinterop.checks.terminal import MERCHANT_REQUIREMENT, unknown_mccs_found
+from qrinterop.checks.timing import QUERY_FIRST_SCHEDULE
 from qrinterop.profile import Profile
 from qrinterop.protocol.diagnose import diagnose
 from qrinterop.protocol.envelope import signature_ok

@@ -1,4 +1,4 @@
-"""``qrinterop profile show | diff``: the standard as a reviewer reads it.
+"""``qrinterop profile show | diff | field-map``: the standard as a reviewer reads it.
 
 A profile is named by ``<id>/<version>`` (a bundled one, e.g. ``cn-interconnect/1.0``) or by
 the path of a profile folder, so that a draft under review can be compared with the release.
@@ -12,7 +12,7 @@ from collections import Counter
 import click
 
 from qrinterop.errors import UsageError
-from qrinterop.profile import Profile, ProfileError, load_profile, profile_folder
+from qrinterop.profile import Profile, ProfileError, field_map, load_profile, profile_folder
 from qrinterop.profile.diff import as_json, differences, report_lines, unexplained
 
 
@@ -91,3 +91,15 @@ def diff_command(old: str, new: str, as_json_: bool, check: bool) -> None:
         click.echo("\n".join(report_lines(before, after, found)))
     if check and unexplained(found):
         raise SystemExit(1)
+
+
+@profile_group.command("field-map")
+@click.option("--profile", "reference", metavar="ID/VERSION|FOLDER",
+              help="Profile whose map to print. Default: the bundled cn-interconnect/1.1.")
+def field_map_command(reference: str | None) -> None:
+    """Print the mapping of the profile's message fields to UnionPay QRC's, as Markdown
+    (docs/FIELD-MAPPING.md is this output)."""
+    profile = resolve(reference)
+    if not profile.field_map:
+        raise UsageError(f"profile {profile.id} {profile.version} has no QRC field map")
+    click.echo(field_map.markdown(profile, profile.field_map), nl=False)

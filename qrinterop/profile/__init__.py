@@ -19,6 +19,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
+from qrinterop.profile import field_map
+
 DATA_DIR = Path(__file__).parent / "data"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 DEFAULT_PROFILE = ("cn-interconnect", "1.1")
@@ -71,6 +73,7 @@ class Profile:
     sources: dict[str, dict] = field(default_factory=dict)    # the registry, by id
     changes: dict = field(default_factory=dict)               # changes.json: why it differs
     standard_map: dict = field(default_factory=dict)          # jrt0245-map.json: chapters → files
+    field_map: dict = field(default_factory=dict)   # messages/qrc-field-map.json (1.1 on)
 
     @property
     def id(self) -> str:
@@ -155,6 +158,23 @@ class Profile:
         document = dict(self.message_schemas)[self.messages["schema_base"] + entry["schema"]]
         return document["$defs"][leg]["properties"]["body"]
 
+    def carries(self, name: str, leg: str, field: str) -> bool:
+        """Whether message type ``name`` has ``field`` on ``leg`` in this version: how code
+        that serves several versions (1.0 and 1.1) adds a field only where it exists."""
+        try:
+            return field in self.leg_body_schema(name, leg).get("properties", {})
+        except KeyError:
+            return False
+
+    def carried(self, name: str, leg: str, body: dict) -> dict:
+        """``body`` without the fields message type ``name`` does not have on ``leg`` in this
+        version (all of it if the leg is unknown): what a relay passes on."""
+        try:
+            known = self.leg_body_schema(name, leg).get("properties", {})
+        except KeyError:
+            return body
+        return {key: value for key, value in body.items() if key in known}
+
     def definition(self, name: str) -> dict:
         """A shared definition of the message set (``common.schema.json#/$defs/<name>``)."""
         base = self.messages["schema_base"]
@@ -225,7 +245,7 @@ def load_profile(folder: Path | None = None) -> Profile:
                      messages=messages, changes=changes, jrt0245_map=standard_map,
                      routing=_read_json(folder / files["routing"]),
                      emv_mpm=_read_json(folder / files["emv_mpm"]))
-    return Profile(
+    profile = Profile(
         folder=folder,
         manifest=manifest,
         requirements={r["id"]: r for r in requirements["requirements"]},
@@ -241,6 +261,20 @@ def load_profile(folder: Path | None = None) -> Profile:
         changes=changes,
         standard_map=standard_map,
     )
+    if "qrc_field_map" in files:
+        _check_field_map(profile, folder / files["qrc_field_map"], sources)
+    return profile
+
+
+def _check_field_map(profile: Profile, path: Path, sources: dict) -> None:
+    """The QRC field map names only messages, legs and fields the message set has, and
+    cites only known sources; kept on the profile (``field_map``)."""
+    document = _checked(path, "qrc-field-map.schema.json")
+    found = field_map.problems(profile, document) + [
+        f"cites unknown source {s}" for s in document["sources"] if s not in sources]
+    if found:
+        raise ProfileError(f"{path}: {'; '.join(found)}")
+    profile.field_map = document
 
 
 def _citations(document: object) -> Iterator[str]:

@@ -118,6 +118,8 @@ def mpm_payment_from_switch(txn_no: str, amount: int, currency: str, payer: dict
     """An MPM payment of the order ``txn_no`` as the switch forwards it to the acquirer,
     ``payer`` being the payer's details already encrypted (for the acquirer, or not)."""
     now = beijing_now()
+    # The payer's account type is 1.1's (R-MSG-03): a step cuts the body to the fields of the
+    # profile in use (Profile.carried).
     return {"txnNo": txn_no, "amount": amount, "currency": currency, "payer": payer,
             "orderNo": f"H{new_message_id()[:20]}", "orderTime": f"{now:%Y%m%d%H%M%S}",
-            "issuer": issuer, **clearing_now()}
+            "issuer": issuer, "payerAccountType": "debit", **clearing_now()}

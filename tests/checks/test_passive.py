@@ -43,7 +43,7 @@ def test_the_sut_purchase_answer(sut, expected):
 
 def _purchase_answer(key, amount):
     body = {"respCode": "00", "respMsg": "成功", "voucherNum": "20261125120000000001",
-            "amount": amount, "currency": "156"}
+            "amount": amount, "currency": "156", "payerAccountType": "debit"}
     return seal(Party(SUT, key), "cpm.purchase.response", "90000000", body)
 
 

@@ -164,8 +164,12 @@ class ControlClient:
             body["amount"] = amount
         return self.call("POST", "/control/wallet/pay", body)
 
-    def charge_payment_code(self, code: str, amount: int) -> dict:
-        return self.call("POST", "/control/terminal/charge", {"code": code, "amount": amount})
+    def charge_payment_code(self, code: str, amount: int, order_type: str | None = None) -> dict:
+        """The terminal charges ``code``; ``order_type`` (QRC orderType, 1.1) when given."""
+        body: dict[str, object] = {"code": code, "amount": amount}
+        if order_type is not None:
+            body["orderType"] = order_type
+        return self.call("POST", "/control/terminal/charge", body)
 
     def refund(self, voucher: str, amount: int, refund_id: str | None = None) -> dict:
         """``refund_id`` names the refund: asked again under it, it is the same refund."""
@@ -193,6 +197,10 @@ class ControlClient:
 
     def set_risk_tier(self, account: str, tier: str) -> dict:
         return self.call("PUT", _account_path(account), {"riskTier": tier})
+
+    def set_account_type(self, account: str, account_type: str) -> dict:
+        """Make ``account`` a ``debit`` or a ``credit`` account (1.1's contract)."""
+        return self.call("PUT", _account_path(account), {"accountType": account_type})
 
     def merchant_balance(self, merchant_id: str) -> int:
         """What the acquirer owes ``merchant_id`` (fen), for a books check."""

@@ -54,6 +54,10 @@ if TYPE_CHECKING:        # behave has no type information: these are Any to mypy
 NOT_RUN = ("skipped", "untested")
 
 
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
 def tag_values(tags: list[str], prefix: str) -> list[str]:
     return [t[len(prefix):] for t in tags if t.startswith(prefix)]
 
@@ -189,10 +193,14 @@ class Session:
         ``@role.X`` (any one claimed), ``@feature.Y`` (every one declared) and ``@absent.Z``
         (none declared: behaviour that would contradict the ICS); ``@req.R`` names a
         requirement of the profile in use (a scenario written for a later version checks
-        a rule an earlier one does not have), and one not every ``@req`` of which is
-        :attr:`excused`."""
+        a rule an earlier one does not have), ``@since.V`` no later than its version (a
+        message vector spoiling a field version V added), and one not every ``@req`` of
+        which is :attr:`excused`."""
         if absent := sorted(set(tag_values(tags, "req.")) - set(self.profile.requirements)):
             return f"requirement(s) not in profile {self.profile.name}: {', '.join(absent)}"
+        if later := [v for v in tag_values(tags, "since.") if _version(v) > _version(
+                self.profile.version)]:
+            return f"written for profile version {later[0]}; the run's is {self.profile.name}"
         roles = set(tag_values(tags, "role."))
         if roles and not roles & self.roles:
             return (f"role not claimed: needs {' or '.join(sorted(roles))}, "
