@@ -21,24 +21,6 @@ Feature: Order types and the small-merchant credit caps (订单类型与小微�
     Then the peer acquirer reports the purchase as approved
     And the payer account at the SUT holds 90.00 CNY
 
-  @tc.XW-02 @req.R-FLOW-20 @role.issuer
-  Scenario: The SUT caps a credit account at CNY 1,000 a day of one acquirer's small-merchant collections
-    Given a payer account at the SUT holding 3000.00 CNY
-    And the payer account at the SUT is in risk tier B
-    And the payer account at the SUT is a credit account
-    And the SUT's wallet shows a payment code for that account
-    And the peer acquirer's terminal was paid 999.99 CNY with that payment code in an order of type 12
-    When the SUT's wallet shows a payment code for that account
-    And the peer acquirer's terminal scans the payment code for 0.02 CNY in an order of type 12
-    Then the peer acquirer reports the purchase as declined with response code "33"
-    When the SUT's wallet shows a payment code for that account
-    And the peer acquirer's terminal scans the payment code for 0.01 CNY in an order of type 12
-    Then the peer acquirer reports the purchase as approved
-    When the SUT's wallet shows a payment code for that account
-    And the terminal of the acquirer-q's acquirer scans the payment code for 500.00 CNY in an order of type 12
-    Then the acquirer-q's acquirer reports the purchase as approved
-    And the payer account at the SUT holds 1500.00 CNY
-
   @tc.XW-03 @req.R-FLOW-20 @role.issuer
   Scenario: The SUT caps a credit account at CNY 10,000 a month of one acquirer's small-merchant collections
     Given the network's clock reads 10:00:00 Beijing time on the first day of next month

@@ -11,8 +11,8 @@ from functools import cached_property
 
 from mocks.code_reader import read_payment_code
 from mocks.control_api import ControlError
-from qrinterop.codes import image
-from qrinterop.protocol import clock, terminal
+from qrinterop.codes import image, terminal
+from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError
 

@@ -15,8 +15,8 @@ from mocks.control_api import (
     ControlError,
 )
 from mocks.merchant_codes import fee
-from qrinterop.codes import cpm_cryptogram, emv_cpm
-from qrinterop.protocol import clock, terminal
+from qrinterop.codes import cpm_cryptogram, emv_cpm, terminal
+from qrinterop.protocol import clock
 from qrinterop.protocol.envelope import BEIJING, beijing_now
 
 #: How the issuer records an EMV CPM payload: by its PAN and ATC, each pair usable once.

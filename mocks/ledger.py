@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS transactions (
     kind TEXT NOT NULL DEFAULT 'payment',   -- payment | refund
     orig_voucher TEXT,                      -- a refund's original transaction
     code_type TEXT,                         -- static | dynamic: the code a payer paid with
-    risk_tier TEXT                          -- A-D: the tier of the verification it used (296号)
+    risk_tier TEXT,                         -- A-D: the tier of the verification it used (296号)
     order_type TEXT                         -- QRC orderType 10 | 11 | 12 (R-FLOW-20)
 );
 CREATE TABLE IF NOT EXISTS step_ups (      -- issuer side: purchases waiting for the password

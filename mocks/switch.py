@@ -22,11 +22,11 @@ from mocks.node import Node, header_text
 from mocks.service import run
 from mocks.switch_store import SwitchStore
 from mocks.tap import Tap
-from qrinterop.codes import cpm_cryptogram, emv_cpm, emv_mpm
+from qrinterop.codes import cpm_cryptogram, emv_cpm, emv_mpm, terminal
 from qrinterop.codes.findings import ERROR
 from qrinterop.codes.routing import RoutingTable
 from qrinterop.ics.service_config import ServiceConfig
-from qrinterop.protocol import clock, terminal
+from qrinterop.protocol import clock
 from qrinterop.protocol.canonical import canonicalize
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.protocol.fields import FieldDecryptionError

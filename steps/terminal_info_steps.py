@@ -5,8 +5,8 @@ from behave import then, when
 
 from qrinterop.checks import terminal as checks
 from qrinterop.checks.wire import answered_with
+from qrinterop.codes import terminal
 from qrinterop.codes.emv_mpm import Rules
-from qrinterop.protocol import terminal
 from qrinterop.protocol.builders import purchase_from_switch, purchase_to_switch
 from qrinterop.runner.bdd.vocabulary import (
     delivered,

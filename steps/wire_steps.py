@@ -10,7 +10,6 @@ from behave import given, then, when
 from qrinterop.checks import wire
 from qrinterop.checks.transactions import in_status
 from qrinterop.codes.emv_mpm import rehomed
-from qrinterop.protocol import terminal
 from qrinterop.protocol.builders import (
     payment_code_application,
     purchase_from_switch,
@@ -248,8 +247,7 @@ def in_profile(context, msg_type: str, body: dict) -> dict:
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
     injector, spoil = _envelope(context, mutation)
-    body = terminal.completed(context.session.profile, msg_type,
-                              in_profile(context, msg_type, json.loads(context.text)))
+    body = in_profile(context, msg_type, json.loads(context.text))
     context.answer = injector.deliver(context.session.network.sut.id, msg_type, body, **spoil)
 
 

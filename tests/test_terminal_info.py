@@ -1,8 +1,8 @@
-"""Terminal information in CPM purchases (qrinterop/protocol/terminal.py, R-CPM-09): built by
+"""Terminal information in CPM purchases (qrinterop/codes/terminal.py, R-CPM-09): built by
 the reference acquirer, judged by the switch and the issuer, absent under profile 1.0."""
 
+from qrinterop.codes import terminal
 from qrinterop.profile import load_profile, profile_folder
-from qrinterop.protocol import terminal
 
 V11, V10 = load_profile(), load_profile(profile_folder("cn-interconnect/1.0"))
 CODE = "6225735053201615202"        # the UnionPay C2B code of the review's vectors
@@ -35,13 +35,3 @@ def test_what_the_switch_and_the_issuer_refuse():
 def test_under_1_0_no_termInfo_is_sent_or_asked_for():
     assert terminal.with_term_info(V10, PURCHASE, {"id": "TA000001"}) == PURCHASE
     assert terminal.fault(V10, PURCHASE, []) is None
-    assert terminal.completed(V10, "cpm.purchase.request", PURCHASE) == PURCHASE
-
-
-def test_a_1_0_vector_gets_termInfo_and_nothing_else_under_1_1():
-    done = terminal.completed(V11, "cpm.purchase.request", PURCHASE)
-    assert done == {**PURCHASE, "termInfo": {"deviceType": "11", "deviceIp": "127.0.0.1",
-                                             "encryptRandNum": "615202"}}
-    assert terminal.completed(V11, "cpm.purchase.request", {**PURCHASE, "code": 1}) == \
-        {**PURCHASE, "code": 1}
-    assert terminal.completed(V11, "cpm.refund.request", PURCHASE) == PURCHASE

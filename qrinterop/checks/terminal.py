@@ -3,7 +3,7 @@ R-FLOW-19).
 
 An acquirer's terminal purchase names the terminal it registered and carries that
 terminal's information (``termInfo``: device type, address, the payment code's last digits as
-the random factor, ``protocol/terminal.py``); its merchant fields are those of the merchant and
+the random factor, ``codes/terminal.py``); its merchant fields are those of the merchant and
 terminal its ICS declares, and every MCC anyone sends is one of the national list
 (GB/T 20548, the profile's ``codes/mcc.json``).
 """
@@ -19,9 +19,9 @@ from qrinterop.checks.consistency import Pair, read, spoilt, where
 from qrinterop.checks.correlation import Exchange
 from qrinterop.checks.outcome import Violation, check
 from qrinterop.checks.record import Record
+from qrinterop.codes import terminal
 from qrinterop.codes.emv_mpm import Rules, parse
 from qrinterop.profile import Profile
-from qrinterop.protocol import terminal
 
 #: The requirement an unknown MCC falls under.
 MERCHANT_REQUIREMENT = "R-FLOW-19"

@@ -18,9 +18,9 @@ from parse import with_pattern
 from qrinterop.checks.correlation import Exchange, exchanges, of_type
 from qrinterop.checks.outcome import FAIL, WARNING, Violation
 from qrinterop.checks.record import Record
+from qrinterop.codes import terminal
 from qrinterop.errors import AnswerLacks
 from qrinterop.judging.verdicts import CheckFailed
-from qrinterop.protocol import terminal
 from qrinterop.runner.scenarios.clients import Answer
 
 T = TypeVar("T")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from qrinterop.codes.cpm_cryptogram import CryptogramError, pan_of
 from qrinterop.profile import Profile
 
 #: What the reference terminals report when their ICS says nothing else: an auxiliary
@@ -44,8 +45,16 @@ def refusal_code(profile: Profile) -> str:
 
 
 def random_factor(code: str, digits: int) -> str:
-    """The encryption random factor (加密随机因子) of a payment code: its last ``digits``."""
-    return code[-digits:]
+    """The encryption random factor (加密随机因子) of a payment code: its last ``digits``;
+    of an EMV CPM payload, the last digits of its PAN (tag 5A or 57), as UnionPay's public
+    termInfo tables say (「若付款码码为EMV二维码，则取其tag57的卡/token号的后6位」). A payload
+    whose PAN cannot be read gives the payload's own last characters, which no schema takes."""
+    if code.isdigit():
+        return code[-digits:]
+    try:
+        return pan_of(code)[-digits:]
+    except CryptogramError:
+        return code[-digits:]
 
 
 def term_info(code: str, terminal: Mapping[str, object], digits: int = 6) -> dict:
@@ -67,19 +76,6 @@ def with_term_info(profile: Profile, body: dict, terminal: Mapping[str, object])
     digits = int(found["random_factor_digits"]["value"])
     return {**body, "termId": str(terminal.get("id", body.get("termId"))),
             "termInfo": term_info(str(body["code"]), terminal, digits)}
-
-
-def completed(profile: Profile, msg_type: str, body: dict) -> dict:
-    """A purchase written for a message set without termInfo (1.0's message vectors) with
-    the termInfo ``profile`` asks for, from its own code, and nothing else changed: what it
-    was written to test stays what is wrong with it. Any other message, or one whose code
-    is not text, as it is."""
-    code = body.get("code")
-    if msg_type.removesuffix(".request") not in ("cpm.purchase",) or "termInfo" in body \
-            or not isinstance(code, str) or not carried_in(profile, "cpm.purchase"):
-        return body
-    digits = int(rule(profile)["random_factor_digits"]["value"])     # type: ignore[index]
-    return {**body, "termInfo": term_info(code, {}, digits)}
 
 
 def fault(profile: Profile, body: Mapping[str, object],
