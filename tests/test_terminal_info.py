@@ -35,3 +35,15 @@ def test_what_the_switch_and_the_issuer_refuse():
 def test_under_1_0_no_termInfo_is_sent_or_asked_for():
     assert terminal.with_term_info(V10, PURCHASE, {"id": "TA000001"}) == PURCHASE
     assert terminal.fault(V10, PURCHASE, []) is None
+
+
+def test_the_random_factor_of_an_emv_payload_is_its_pans_last_digits():
+    """UnionPay's termInfo tables: 「若付款码码为EMV二维码，则取其tag57的卡/token号的后6位」."""
+    from qrinterop.codes import cpm_cryptogram
+
+    scheme = cpm_cryptogram.TestScheme.from_value(V11.business["emv_cpm"]["cryptogram"]["value"])
+    payload = cpm_cryptogram.build(scheme, "6212345678901234567", 7, b"\x01\x02\x03\x04")
+    assert terminal.random_factor(payload, 6) == "234567"
+    assert terminal.random_factor("6225735053201615202", 6) == "615202"
+    # unreadable: the payload's own last characters, which no schema takes
+    assert terminal.random_factor("bm90IGEgcGF5bG9hZA==", 6) == "bG9hZA=="[-6:]
