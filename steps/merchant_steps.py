@@ -57,10 +57,8 @@ def step_corrupt_code(context):
 
 
 @given("the peer acquirer's terminal was paid {amount:Money} with that payment code")
-@given("the peer acquirer's terminal was paid {amount:Money} with that payment code in an order"
-       " of type {order_type}")
-def step_earlier_purchase(context, amount, order_type=None):
-    context.earlier = context.peer.charge_payment_code(context.payment_code, amount, order_type)
+def step_earlier_purchase(context, amount):
+    context.earlier = context.peer.charge_payment_code(context.payment_code, amount)
     verify(context, transaction_outcome(context.earlier, expected_outcome("approved"),
                                         "first purchase with a fresh payment code"))
 
