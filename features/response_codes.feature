@@ -7,7 +7,7 @@ Feature: Every response code the switch can answer with (应答码)
   can undo a transaction another attempt has since approved. Each row is a code of the table:
   adding a code adds a scenario.
 
-  @tc.RSP-<key> @req.R-FLOW-02 @req.R-FLOW-12 @role.acquirer
+  @tc.RSP-<key> @req.R-FLOW-02 @req.R-FLOW-12 @role.acquirer @code.<key>
   Scenario Outline: The SUT's terminal books a purchase refused with response code <key> (<en>) as declined, and leaves it there
     Given a payer account at the peer holding 100.00 CNY
     And the peer's wallet shows a payment code for that account
@@ -21,7 +21,7 @@ Feature: Every response code the switch can answer with (应答码)
     Examples: every code of the profile whose outcome is failure
       | key | en |
 
-  @tc.RSP-<key> @req.R-FLOW-02 @req.R-FLOW-04 @role.acquirer
+  @tc.RSP-<key> @req.R-FLOW-02 @req.R-FLOW-04 @role.acquirer @code.<key>
   Scenario Outline: The SUT's terminal queries a purchase answered with response code <key> (<en>) and books what it finds
     Given a payer account at the peer holding 100.00 CNY
     And the peer's wallet shows a payment code for that account

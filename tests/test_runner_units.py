@@ -184,6 +184,8 @@ def test_scenarios_needing_an_undeclared_feature_are_not_applicable():
         "requirement(s) not in profile cn-interconnect/1.0: R-XYZ-99")
     assert session.not_applicable(["role.issuer", "since.1.0"]) is None
     assert "written for profile version 1.1" in session.not_applicable(["since.1.1"])
+    assert session.not_applicable(["role.issuer", "code.58"]) == (
+        "response code(s) not in profile cn-interconnect/1.0: 58")
     assert "partial-refund" in session.not_applicable(["role.issuer", "feature.partial-refund"])
     assert "role not claimed" in session.not_applicable(["role.acquirer"])
 

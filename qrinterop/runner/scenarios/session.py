@@ -194,13 +194,15 @@ class Session:
         (none declared: behaviour that would contradict the ICS); ``@req.R`` names a
         requirement of the profile in use (a scenario written for a later version checks
         a rule an earlier one does not have), ``@since.V`` no later than its version (a
-        message vector spoiling a field version V added), and one not every ``@req`` of
-        which is :attr:`excused`."""
+        message vector spoiling a field version V added), ``@code.C`` a response code it
+        has, and one not every ``@req`` of which is :attr:`excused`."""
         if absent := sorted(set(tag_values(tags, "req.")) - set(self.profile.requirements)):
             return f"requirement(s) not in profile {self.profile.name}: {', '.join(absent)}"
         if later := [v for v in tag_values(tags, "since.") if _version(v) > _version(
                 self.profile.version)]:
             return f"written for profile version {later[0]}; the run's is {self.profile.name}"
+        if unknown := sorted(set(tag_values(tags, "code.")) - set(self.profile.response_codes)):
+            return f"response code(s) not in profile {self.profile.name}: {', '.join(unknown)}"
         roles = set(tag_values(tags, "role."))
         if roles and not roles & self.roles:
             return (f"role not claimed: needs {' or '.join(sorted(roles))}, "
