@@ -112,13 +112,14 @@ def test_every_published_sample_is_a_vector():
     assert len(sources["samples"]) == 17
 
 
-def message_vectors():
-    for group in load("message")["testGroups"]:
+def vectors_of(name: str):
+    """Every test of one vector file, each a parameter named ``<file>-<tcId>``."""
+    for group in load(name)["testGroups"]:
         for test in group["tests"]:
-            yield pytest.param(test, id=f"message-{test['tcId']}")
+            yield pytest.param(test, id=f"{name}-{test['tcId']}")
 
 
-@pytest.mark.parametrize("test", list(message_vectors()))
+@pytest.mark.parametrize("test", list(vectors_of("message")))
 def test_message_vector(test):
     """A spoilt body breaks the message set's schema; an envelope case spoils a body the
     schema accepts, so that the envelope is the only thing wrong with it."""
@@ -127,13 +128,7 @@ def test_message_vector(test):
     assert bool(problems) == (test["mutation"] == "none"), problems
 
 
-def cryptogram_vectors():
-    for group in load("emv_cpm_cryptogram")["testGroups"]:
-        for test in group["tests"]:
-            yield pytest.param(test, id=f"emv_cpm_cryptogram-{test['tcId']}")
-
-
-@pytest.mark.parametrize("test", list(cryptogram_vectors()))
+@pytest.mark.parametrize("test", list(vectors_of("emv_cpm_cryptogram")))
 def test_cryptogram_vector(test):
     """The issuer's check (R-CPM-06) passes exactly the valid ones; every one routes by its
     PAN (R-CPM-05), a stripped one too, and stays a well-formed code (R-CPM-01)."""
