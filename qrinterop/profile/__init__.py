@@ -225,8 +225,8 @@ def load_profile(folder: Path | None = None) -> Profile:
     codes = _checked(folder / files["response_codes"], "response-codes.schema.json")
     timing = _checked(folder / files["timing"], "timing.schema.json")
     features = _checked(folder / files["features"], "features.schema.json")
-    _checked(folder / files["routing"], "routing.schema.json")
-    _checked(folder / files["emv_mpm"], "emv-mpm.schema.json")
+    routing = _checked(folder / files["routing"], "routing.schema.json")
+    emv_mpm = _checked(folder / files["emv_mpm"], "emv-mpm.schema.json")
     business = _checked(folder / files["business"], "business.schema.json")
     faults = _checked(folder / files["faults"], "faults.schema.json")["faults"]
     _check_fault_requirements(folder / files["faults"], faults, requirements)
@@ -243,8 +243,7 @@ def load_profile(folder: Path | None = None) -> Profile:
     _check_citations(folder, files, sources, requirements=requirements, response_codes=codes,
                      timing=timing, features=features, business=business, faults=faults,
                      messages=messages, changes=changes, jrt0245_map=standard_map,
-                     routing=_read_json(folder / files["routing"]),
-                     emv_mpm=_read_json(folder / files["emv_mpm"]))
+                     routing=routing, emv_mpm=emv_mpm)
     profile = Profile(
         folder=folder,
         manifest=manifest,
