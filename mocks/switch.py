@@ -562,7 +562,13 @@ class Switch(Node):
         reply = await self.relay_financial(message, issuer, acquirer=acquirer, issuer=issuer,
                                            extra=extra, answered_by="issuer",
                                            clearing=clearing)
-        self.store.conclude_purchase(clearing["voucherNum"], reply["body"]["respCode"])
+        # What the issuer tells the acquirer of the payer (R-MSG-03) goes in the notice too,
+        # and in the answer to a repeat of the purchase (R-FLOW-06).
+        told = {k: reply["body"][k] for k in ("payerAccountType",) if k in reply["body"]}
+        if told and self.defects.on("switch-drops-payer-account-type"):
+            told, reply = {}, self.reply(message, {
+                k: v for k, v in reply["body"].items() if k != "payerAccountType"})
+        self.store.conclude_purchase(clearing["voucherNum"], reply["body"]["respCode"], told)
         if self.defects.on("switch-generalises-code-declines") and \
                 reply["body"]["respCode"] in ("72", "73"):
             return self.refuse(message, "01", "transaction failed")   # the reason lost
@@ -571,10 +577,6 @@ class Switch(Node):
                 self.defects.on("switch-notifies-declines")
                 and self.profile.response_codes.get(reply["body"]["respCode"], {}).get(
                     "outcome") == "failure"):
-            told = {k: reply["body"][k] for k in ("payerAccountType",) if k in reply["body"]}
-            if self.defects.on("switch-drops-payer-account-type"):
-                told, reply = {}, self.reply(message, {
-                    k: v for k, v in reply["body"].items() if k != "payerAccountType"})
             self.notify_acquirer(clearing["voucherNum"], message["header"].get("testCaseId"),
                                  told=told)
         return reply
@@ -604,7 +606,8 @@ class Switch(Node):
             return self.refuse(message, "12", "orderNo and orderTime already name another"
                                               " purchase")
         return self.reply(message, {**self.profile.response(earlier["resp_code"]),
-                                    **self.purchase_facts(earlier)})
+                                    **self.purchase_facts(earlier),
+                                    **json.loads(earlier["told"] or "{}")})
 
     def purchase_facts(self, row: dict) -> dict:
         """What an answer about a purchase on record tells: its voucher and amount, and its

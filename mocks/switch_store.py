@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS purchases (              -- every CPM purchase: what 
     currency TEXT NOT NULL, resp_code TEXT NOT NULL, settle_date TEXT NOT NULL,
     settle_key TEXT NOT NULL,
     password_due REAL,                              -- waiting for the payer until then
-    request TEXT NOT NULL           -- its body, canonical JSON: is a repeat the same purchase?
+    request TEXT NOT NULL,          -- its body, canonical JSON: is a repeat the same purchase?
+    told TEXT                       -- JSON: what the issuer told of the payer, for repeats
 );
 CREATE TABLE IF NOT EXISTS answers (    -- final answers to money-moving requests, for repeats
     sender TEXT NOT NULL, msg_type TEXT NOT NULL,
@@ -155,7 +156,7 @@ class SwitchStore:
                      password_due: float | None = None) -> None:
         """A purchase on record (``order`` is its request body), with its outcome so far."""
         self.db.execute(
-            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO purchases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (voucher, acquirer, issuer, order["orderNo"], order["orderTime"], order["code"],
              order["amount"], order["currency"], resp_code, settle_date, settle_key,
              password_due, canonicalize(order).decode("utf-8")))
@@ -177,10 +178,13 @@ class SwitchStore:
                 args.append(party)
         return self._purchase(where, *args)
 
-    def conclude_purchase(self, voucher: str, resp_code: str) -> None:
-        """The purchase's outcome is final: nobody waits for a password any more."""
-        self.db.execute("UPDATE purchases SET resp_code = ?, password_due = NULL"
-                        " WHERE voucher_num = ?", (resp_code, voucher))
+    def conclude_purchase(self, voucher: str, resp_code: str, told: dict | None = None) -> None:
+        """The purchase's outcome is final: nobody waits for a password any more. ``told``:
+        what the issuer's answer said of the payer (payerAccountType), which a repeat of the
+        purchase gets again."""
+        self.db.execute("UPDATE purchases SET resp_code = ?, password_due = NULL, told = ?"
+                        " WHERE voucher_num = ?",
+                        (resp_code, json.dumps(told) if told else None, voucher))
 
     def _purchase(self, where: str, *args: object) -> Purchase | None:
         """A purchase on record; one whose payer let the code's validity pass without

@@ -95,11 +95,11 @@ def test_a_manifest_signed_by_an_untrusted_key_is_refused(copy, keys):
 
 def test_an_unapproved_release_is_refused(tmp_path, bundle, keys):
     approved = tmp_path / "approved.yaml"
-    approved.write_text("harness: ['0.0.9']\nprofiles: [cn-interconnect/1.0]\n")
+    approved.write_text("harness: ['0.0.9']\nprofiles: [cn-interconnect/1.1]\n")
     done = verify(bundle, keys, "--approved", str(approved))
     assert done.returncode == 1
     assert "FAIL  harness release 0.1.0: not on the approved list (0.0.9)" in done.stdout
-    assert "ok    profile cn-interconnect/1.0: approved" in done.stdout
+    assert "ok    profile cn-interconnect/1.1: approved" in done.stdout
 
 
 def test_a_truncated_archive_is_refused(tmp_path, bundle, keys):

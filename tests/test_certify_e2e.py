@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
 from benchmarks import refusals
@@ -16,6 +17,7 @@ from qrinterop.profile import load_profile
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.processes.services import COVERAGE_RC_VARIABLE
 from tests.conftest import (
+    REFERENCE_ICS,
     ROOT,
     ics_with,
     processes_mentioning,
@@ -33,10 +35,15 @@ WRITTEN = {"MPM-01", "MPM-02", "MPM-03", "CPM-01", "CPM-02", "CPM-03", "CPM-04",
                                              "malformed-answer", "bad-signature-answer")),
            "CODE-01", "CODE-02", "CODE-03", "CODE-04"}
 SCENARIOS = {ident for ident, _tags in locate().scenarios()}
-#: What applies to the reference institution: all but the switch role's scenarios and those
-#: of an SUT without a feature it declares (@absent.).
+#: The optional features the reference institution declares (it leaves out the acquirer's
+#: query-before-reversal style, so REV-04 does not apply to it).
+DECLARED = set(yaml.safe_load(REFERENCE_ICS.read_text(encoding="utf-8"))["institution"]["features"])
+#: What applies to the reference institution: all but the switch role's scenarios, those of an
+#: SUT without a feature it declares (@absent.) and those of a feature it does not declare.
 APPLICABLE = {ident for ident, tags in locate().scenarios() if "role.switch" not in tags
-              and not any(tag.startswith("absent.") for tag in tags)}
+              and not any(tag.startswith("absent.") for tag in tags)
+              and all(tag.removeprefix("feature.") in DECLARED
+                      for tag in tags if tag.startswith("feature."))}
 #: What the reference passes with a warning: the published samples the vectors call
 #: acceptable, which its wallet reads leniently and passes on (checks/codes.code_passed_on).
 WARNED = {f"VEC-SAMPLE-{test['tcId']}" for group in json.loads(

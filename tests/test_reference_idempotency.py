@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from qrinterop.codes import terminal
 from qrinterop.protocol.builders import purchase_from_switch
 from qrinterop.protocol.envelope import Party, seal, sign
 from qrinterop.protocol.transport import encode
@@ -20,15 +21,21 @@ from tests.test_message_set import EXAMPLES
 pytestmark = pytest.mark.e2e
 
 
+def from_terminal(profile, acquirer, purchase: dict) -> dict:
+    """``purchase`` from ``acquirer``'s registered terminal, with its termInfo (R-CPM-09)."""
+    return terminal.with_term_info(profile, purchase, acquirer.description.get("terminal", {}))
+
+
 def test_duplicate_purchase_is_refused_and_debits_once():
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    suite, profile, ics, _path = load_inputs(CertifyOptions())
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0) as network:
         sut = network.sut.service.url
         account, code = paying_account(sut)
         injector = Injector(Party(network.switch.id, network.switch.key),
                             {network.sut.id: network.sut.message_url}, 10, Channel())
-        body = purchase_from_switch(code, 2500, acquirer=network.peers[0].id)
+        body = from_terminal(profile, network.peers[0],
+                             purchase_from_switch(code, 2500, acquirer=network.peers[0].id))
         first = injector.deliver(network.sut.id, "cpm.purchase.request", body)
         again = injector.deliver(network.sut.id, "cpm.purchase.request", body)
         # A reversal of another purchase under the same voucher number (found by fuzzing).
@@ -44,12 +51,13 @@ def test_the_switch_answers_a_repeated_purchase_with_the_first_outcome():
     """An acquirer that resends a purchase (same orderNo and orderTime, a new message) gets
     the first answer from the switch, and the payer pays once; another purchase under the
     same order is refused (R-FLOW-06)."""
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    suite, profile, ics, _path = load_inputs(CertifyOptions())
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0) as network:
         sut, peer, switch = network.sut.service.url, network.peers[0], network.switch
         account, code = paying_account(sut)
-        body = {key: value for key, value in purchase_from_switch(code, 2500, peer.id).items()
+        body = {key: value for key, value in from_terminal(
+                    profile, peer, purchase_from_switch(code, 2500, peer.id)).items()
                 if key not in ("acquirer", "voucherNum", "settleDate")}
 
         def purchase(changes: dict) -> dict:

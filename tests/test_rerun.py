@@ -34,7 +34,7 @@ def test_nothing_to_rerun_and_selection_by_requirement(tmp_path):
     first = tmp_path / "first"
     done = run_cli("certify", "--out", str(first), "--tags", "@req.R-FLOW-11")
     assert set(scenario_ids(first)) == set(locate().coverage()["R-FLOW-11"]) == {
-        "COL-01-merchant", "COL-01-personal", "COL-02"}, done.stdout
+        "COL-01-merchant", "COL-01-personal", "COL-02", "COL-03"}, done.stdout
     done = run_cli("certify", "--rerun-failed", str(first), "--out", str(tmp_path / "again"))
     assert done.returncode == 0 and "Nothing to re-run" in done.stdout
     assert not (tmp_path / "again").exists()

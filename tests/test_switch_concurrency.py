@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from qrinterop.checks.conservation import conservation_findings
+from qrinterop.codes import terminal
 from qrinterop.protocol.envelope import Party, beijing_now, seal
 from qrinterop.protocol.fields import encrypt_field
 from qrinterop.protocol.transport import encode
@@ -33,6 +34,12 @@ def network():
     with tempfile.TemporaryDirectory() as folder, \
             running_network(suite, ics, Path(folder), 0, personas=("peer",)) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def profile():
+    """The profile the network follows (the default ICS's)."""
+    return load_inputs(CertifyOptions())[1]
 
 
 def at_once(network, msg_type: str, body: dict, copies: int = COPIES) -> list[dict]:
@@ -77,7 +84,7 @@ def one_answer(answers: list[dict]) -> dict:
     return answers[0]
 
 
-def purchased(network, copies: int) -> tuple[str, dict, int, list[dict]]:
+def purchased(network, profile, copies: int) -> tuple[str, dict, int, list[dict]]:
     """``copies`` copies of one purchase of 5.00 CNY from a new payer holding 100.00 CNY:
     the payer's account, the purchase, the switch's cursor before it and the answers."""
     account, code = paying_account(network.peers[0].control_url, 10000)
@@ -85,6 +92,9 @@ def purchased(network, copies: int) -> tuple[str, dict, int, list[dict]]:
     body = {"code": code, "amount": 500, "currency": "156", "termId": "TA000001",
             "merchant": {"id": f"{network.sut.id[:7]}00000000", "name": "SHOP", "mcc": "5411",
                          "city": "BEIJING"}, **order("P")}
+    # From the SUT's registered terminal, with its termInfo (R-CPM-09, 1.1).
+    body = terminal.with_term_info(profile, body,
+                                   network.sut.description.get("terminal", {}))
     return account, body, cursor, at_once(network, "cpm.purchase.request", body, copies)
 
 
@@ -94,9 +104,9 @@ def balance(network, account: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def purchase(network):
+def purchase(network, profile):
     """Fifty copies of one purchase of 5.00 CNY from a payer holding 100.00 CNY."""
-    return purchased(network, COPIES)
+    return purchased(network, profile, COPIES)
 
 
 def test_one_purchase_reaches_the_issuer_and_every_copy_gets_its_answer(network, purchase):
@@ -121,9 +131,10 @@ def test_one_refund_reaches_the_issuer_and_every_copy_gets_its_answer(network, p
 
 
 @pytest.mark.parametrize("kind", ["void", "reversal"])
-def test_one_void_or_reversal_reaches_the_issuer_and_every_copy_gets_its_answer(network, kind):
+def test_one_void_or_reversal_reaches_the_issuer_and_every_copy_gets_its_answer(network, profile,
+                                                                               kind):
     """Either undoes a purchase of its own in full: the payer gets the money back once."""
-    account, body, _cursor, (answer,) = purchased(network, 1)
+    account, body, _cursor, (answer,) = purchased(network, profile, 1)
     assert answer["respCode"] == "00"
     undo = {"amount": body["amount"], "currency": "156", "merId": body["merchant"]["id"],
             "termId": body["termId"]}
@@ -147,7 +158,8 @@ def test_one_mpm_payment_reaches_the_acquirer_and_every_copy_gets_its_answer(net
     assert inquiry["respCode"] == "00"
     payer = encrypt_field({"accountRef": "ACC-CONCURRENT"}, switch.key.public, switch.key_id)
     payment = {"txnNo": inquiry["txnNo"], "amount": 1200, "currency": "156", "payer": payer,
-               **order("M")}
+               "riskInfo": {"deviceId": "WALLET-CONCURRENT", "deviceType": "1"},
+               "payerAccountType": "debit", **order("M")}
     cursor = TapClient(switch.service.url, 10).cursor()
     answer = one_answer(at_once(network, "mpm.payment.request", payment))
     assert forwarded(network, "mpm.payment.request", cursor) == 1

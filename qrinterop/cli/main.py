@@ -353,13 +353,15 @@ def serve_command(ics: Path | None, out: Path | None, personas: tuple[str, ...],
                          f"see mocks/defects.json or qrinterop selftest")
     run_dir = prepare_run_dir(out or default_run_dir(f"serve-{new_run_id()}"))
     with running_network(suite, ics_doc, run_dir, base_port, personas) as network:
-        for line in describe(network, run_dir):
-            console.print(line, markup=False, highlight=False)
-        if ics_doc.sut.defects:
-            console.print(f"The SUT has the defects: {', '.join(ics_doc.sut.defects)}")
-        console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.\n")
-        tap = TapClient(network.switch.control_url, profile.timing["upper_tester_timeout_s"])
+        # Ctrl-C may come as soon as the prompt is out: the prompt is inside the try.
         try:
+            tap = TapClient(network.switch.control_url,
+                            profile.timing["upper_tester_timeout_s"])
+            for line in describe(network, run_dir):
+                console.print(line, markup=False, highlight=False)
+            if ics_doc.sut.defects:
+                console.print(f"The SUT has the defects: {', '.join(ics_doc.sut.defects)}")
+            console.print(f"Logs and state: {run_dir}\nPress Ctrl-C to stop.\n")
             follow(tap, lambda line: console.print(line, markup=False, highlight=False))
         except KeyboardInterrupt:
             console.print("Stopping.")

@@ -121,8 +121,8 @@ def named_profile(path: Path) -> str | None:
     checked against that profile); None when it names none that can be read, in which case
     checking the file says why."""
     try:
-        document = yaml.safe_load(path.read_bytes())
-    except (OSError, yaml.YAMLError):
+        document = yaml.safe_load(_read_bytes(path))
+    except (UsageError, yaml.YAMLError):
         return None
     name = document.get("profile") if isinstance(document, dict) else None
     return name if isinstance(name, str) and re.fullmatch(r"[a-z0-9-]+/\d+\.\d+", name) else None
