@@ -51,7 +51,7 @@ Feature: EMV consumer-presented payloads carried end to end (EMV QRCPS CPM v1.0)
     Then the peer acquirer reports the purchase as declined with response code "72"
     And the payer account at the SUT holds 490.00 CNY
 
-  @tc.CPM-35 @req.R-CPM-05 @role.switch
+  @tc.CPM-35 @req.R-CPM-01 @req.R-CPM-05 @role.switch
   Scenario: The SUT switch routes an EMV payload by its PAN and passes it to the issuer unaltered
     Given a payer account at the bank-u holding 100.00 CNY
     And the bank-u's wallet shows an EMV payment code for that account

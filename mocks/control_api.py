@@ -12,13 +12,13 @@ from aiohttp import web
 
 from mocks.node import NetworkConfigError
 from qrinterop.protocol import clock
+from qrinterop.protocol.bindings.base import TEST_CASE_HEADER
 from qrinterop.protocol.canonical import strict_loads
 from qrinterop.protocol.control_api import ControlApiSpec
 
 if TYPE_CHECKING:
     from mocks.institution import Institution
 
-TEST_CASE_HEADER = "X-Test-Case-Id"
 CAMEL = {"resp_code": "respCode", "merchant_id": "merchantId", "order_no": "orderNo",
          "txn_no": "txnNo", "voucher_num": "voucherNum", "settle_date": "settleDate",
          "settle_key": "settleKey", "created_at": "createdAt", "orig_voucher": "origVoucherNum",

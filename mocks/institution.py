@@ -172,7 +172,8 @@ class Institution(Acquiring, Issuing, Node):
         harness programmed a fault for it (a peer that acknowledges late, or not at all)."""
         raw = await request.read()
         message, refusal = self.check_inbound(
-            raw, "from-switch", verify=not self.defects.on("skip-signature-check"),
+            request, raw, "from-switch",
+            verify=not self.defects.on("skip-signature-check"),
             validate=not self.defects.on("skip-message-validation"))
         sender, msg_type = header_text(message, "sender"), header_text(message, "msgType")
         self.log("in", sender, "from-switch", message or None,
@@ -253,7 +254,8 @@ def make_app(config: ServiceConfig) -> web.Application:
     app.router.add_routes(ControlApi(institution).routes())
     if config.tap:       # a peer around an SUT switch: the harness's eyes and hands
         institution.tap = Tap(institution.ledger.db, institution.profile.faults,
-                              institution.profile.response_codes, kinds=("answer",))
+                              institution.profile.response_codes, institution.answer,
+                              institution.wire, kinds=("answer",))
         app.router.add_routes(institution.tap.routes())
     return app
 

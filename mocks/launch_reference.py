@@ -51,7 +51,8 @@ def from_ics(path: Path) -> ServiceConfig:
         codes=described["codes"], terminal=described.get("terminal", {}),
         roles=ics.institution.roles, url=ics.sut.url, control_url=ics.sut.control_url,
         switch_id=json.loads(NETWORK.read_text(encoding="utf-8"))["switch"]["id"],
-        timing_scale=ics.sut.timing_scale, profile_dir=str(profile.folder))
+        timing_scale=ics.sut.timing_scale, profile_dir=str(profile.folder),
+        binding=ics.sut.binding)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The receiving checks of the defective variants: how real implementations get signature and
 replay checks subtly wrong, so that selftest proves the suite's spoilt messages catch them.
 
-The reference checks every message with :func:`~qrinterop.protocol.envelope.signature_ok`
+The reference checks every message with :func:`~qrinterop.protocol.bindings.signature_ok`
 and a :class:`~qrinterop.protocol.replay.ReplayGuard`; :func:`verifier` and :func:`guard` give
 the same, or the lax twin a defect of the catalogue names (the institution's and the switch's
 defects apart, each one ``defects.on`` switch).
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mocks.defects import Defects
-from qrinterop.protocol.envelope import canonical_bytes, signature_ok
+from qrinterop.protocol.bindings import signature_ok, signed_content
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.replay import FUTURE, OK, ReplayGuard, ReplayVerdict, _Memory
 
@@ -34,9 +34,9 @@ def any_registered_key(message: object, ring: KeyRing) -> bool:
     """Valid if any registered key verifies it, whoever the sender says it is: a key table
     searched for a match instead of looked up by sender."""
     try:
-        header, body, signature = _parts(message)
-        content = canonical_bytes(header, body)
-        return any(key.verify(signature["value"], content) for _, _, key in ring.items())
+        _header, _body, signature = _parts(message)
+        return any(key.verify(signature["value"], signed_content(message, key.algorithm))
+                   for _, _, key in ring.items())
     except (LookupError, TypeError, ValueError):
         return False
 
@@ -44,8 +44,9 @@ def any_registered_key(message: object, ring: KeyRing) -> bool:
 def whatever_alg(message: object, ring: KeyRing) -> bool:
     """Verified with the sender's key whatever ``alg`` the signature is labelled with."""
     try:
-        header, body, signature = _parts(message)
-        return ring.key_for(message).verify(signature["value"], canonical_bytes(header, body))
+        _header, _body, signature = _parts(message)
+        key = ring.key_for(message)
+        return key.verify(signature["value"], signed_content(message, key.algorithm))
     except (LookupError, TypeError, ValueError):
         return False
 

@@ -4,7 +4,6 @@ makes on every message it receives and every answer it gets back."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
@@ -20,9 +19,10 @@ from qrinterop.ics.service_config import ServiceConfig, ServiceConfigError, timi
 from qrinterop.ics.service_config import participants as network_participants
 from qrinterop.profile import Profile, load_profile
 from qrinterop.protocol import transport
-from qrinterop.protocol.canonical import strict_loads
+from qrinterop.protocol.bindings import Wire, WireError, binding, signature_ok
+from qrinterop.protocol.bindings.base import TEST_CASE_HEADER
 from qrinterop.protocol.crypto import SigningKey
-from qrinterop.protocol.envelope import Party, beijing_now, seal, signature_ok
+from qrinterop.protocol.envelope import Party, beijing_now, seal
 from qrinterop.protocol.fields import decrypt_field, encrypt_field
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.server import NOT_JSON, Responder
@@ -52,6 +52,9 @@ def header_text(message: object, name: str) -> str | None:
 class Node:
     """A participant on the simulated network, configured by the runner's JSON config."""
 
+    #: The leg this participant's answers travel on (the switch's: from-switch).
+    ANSWER_LEG = "response.to-switch"
+
     def __init__(self, config: ServiceConfig, profile: Profile | None = None) -> None:
         self.config = config
         self.defects = Defects(config.defects)     # an unknown name: refused first
@@ -65,9 +68,13 @@ class Node:
         check_freshness = not (self.defects.on("skip-freshness-check")
                                or self.defects.on("switch-skips-freshness-check"))
         guard = lax.guard(self.defects, self.profile.business["replay"]["window_s"]["value"])
+        try:
+            wire = binding(config.binding, self.profile)
+        except KeyError as exc:
+            raise ServiceConfigError(f"{config.id}: {exc.args[0]}") from None
         self.responder = Responder(self.profile, self.party, KeyRing(),
                                    guard if check_freshness else None,
-                                   lax.verifier(self.defects))
+                                   lax.verifier(self.defects), wire, self.ANSWER_LEG)
         self.join(config.as_dict())
         self.http: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task] = set()     # work that outlives a request
@@ -170,16 +177,28 @@ class Node:
             except Exception as exc:
                 logging.getLogger(__name__).exception("message handler failed")
                 try:       # for the answer's correlation; the body was read and bounded
-                    message = strict_loads(await request.read())
-                except ValueError:
+                    message = self.decoded(await request.read(), request, "to-switch")
+                except (WireError, ValueError):
                     message = {}
                 return self.answer(self.refuse(message, "06",
                                                f"internal error: {type(exc).__name__}"))
         return handler
 
-    @staticmethod
-    def answer(message: dict) -> web.Response:
-        return web.json_response(message, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    def answer(self, message: dict) -> web.Response:
+        """``message``, an answer of this participant's, on its binding's wire."""
+        wire = self.responder.encode(message)
+        return web.Response(body=wire.body, headers=wire.headers())
+
+    @property
+    def wire(self):
+        """The binding this participant speaks."""
+        return self.responder.wire
+
+    def decoded(self, raw: bytes, request: web.Request, leg: str) -> object:
+        """A received request decoded without any check (for correlating an answer)."""
+        return self.wire.decode(Wire(raw, self.wire.content_type,
+                                     request.headers.get(TEST_CASE_HEADER)),
+                                f"request.{leg}", self.keys, self.id)
 
     def reply(self, request: object, body: dict) -> dict:
         return self.responder.reply(request, body)
@@ -187,9 +206,10 @@ class Node:
     def refuse(self, request: object, code: str, detail: str = "") -> dict:
         return self.responder.refuse(request, code, detail)
 
-    def check_inbound(self, raw: bytes, leg: str, verify: bool = True,
+    def check_inbound(self, request: web.Request, raw: bytes, leg: str, verify: bool = True,
                       validate: bool = True) -> tuple[dict, dict | None]:
-        return self.responder.check(raw, leg, verify, validate)
+        return self.responder.check(raw, leg, verify, validate,
+                                    request.headers.get(TEST_CASE_HEADER))
 
     async def send(self, receiver: str, msg_type: str, body: dict, leg: str,
                    test_case_id: str | None, timeout_s: float,
@@ -201,8 +221,10 @@ class Node:
         answer that is badly signed or breaks its schema: either way the outcome is unknown.
         """
         message = seal(self.party, msg_type, receiver, body, test_case_id=test_case_id,
-                       sent_at=beijing_now() + timedelta(seconds=clock_skew_s))
-        self.log("out", receiver, OTHER_LEG[leg], message)
+                       sent_at=beijing_now() + timedelta(seconds=clock_skew_s),
+                       signer=self.wire, leg=f"request.{OTHER_LEG[leg]}")
+        self.log("out", receiver, OTHER_LEG[leg],
+                 self.wire.evidence(message, f"request.{OTHER_LEG[leg]}"))
         try:
             answer = await self._checked_answer(receiver, message, leg, timeout_s)
         except transport.PeerError as exc:
@@ -219,7 +241,16 @@ class Node:
     async def _checked_answer(self, receiver: str, message: dict, leg: str,
                               timeout_s: float) -> dict:
         url = self.participants[receiver]["url"]
-        _status, answer = await transport.exchange(self.http, url, message, timeout_s)
+        wire = self.wire.encode(message, f"request.{OTHER_LEG[leg]}")
+        _status, raw, test_case = await transport.exchange(self.http, url, wire.body,
+                                                           wire.headers(), timeout_s)
+        try:
+            answer = self.wire.decode(Wire(raw, self.wire.content_type, test_case),
+                                      f"response.{leg}", self.keys, self.id)
+        except WireError as exc:
+            raise transport.PeerError("malformed", f"{receiver} answered with a body that is "
+                                      f"no message: {exc}",
+                                      raw[:2000].decode("utf-8", "replace")) from None
         trusted = self.defects.on("trust-unverified-answers") or (
             header_text(message, "msgType") == "mpm.inquiry.request"
             and self.defects.on("wallet-trusts-unsigned-inquiry")) or lax.trusts(

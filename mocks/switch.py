@@ -43,6 +43,8 @@ RESENT_AFTER_RESTART = ("cpm.reversal.request",)
 class Switch(Node):
     """Routing tables come from the participants' registrations in the runner's config."""
 
+    ANSWER_LEG = "response.from-switch"
+
     def __init__(self, config: ServiceConfig) -> None:
         super().__init__(config)
         self.store = SwitchStore(config.state_file)
@@ -52,7 +54,8 @@ class Switch(Node):
         self.mpm_rules = emv_mpm.Rules.of(self.profile.folder)
         self.trace = itertools.count(1)
         self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
-        self.tap = Tap(self.store.db, self.profile.faults, self.profile.response_codes)
+        self.tap = Tap(self.store.db, self.profile.faults, self.profile.response_codes,
+                       self.answer, self.wire)
         # Money-moving requests, by the fields that name their transaction (the catalogue's
         # idempotency_key): each is claimed before it goes anywhere, so copies wait for the
         # first one's answer instead of going on too.
@@ -174,7 +177,8 @@ class Switch(Node):
         raw = await request.read()
         lenient = self.defects.on("switch-lenient-parsing")
         message, refusal = self.check_inbound(
-            raw, "to-switch", verify=not self.defects.on("switch-skips-signature-check"),
+            request, raw, "to-switch",
+            verify=not self.defects.on("switch-skips-signature-check"),
             validate=not lenient)
         if lenient and not refusal:
             message["body"] = self.coerced(message)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Collection
 from aiohttp import web
 
 from mocks.faults import Fault, FaultError, FaultPlan, spoil_answer, spoil_reply
-from mocks.node import Node, header_text
+from mocks.node import header_text
+from qrinterop.protocol.bindings import Binding
 from qrinterop.protocol.canonical import has_lone_surrogate, strict_loads, unicode_text
 
 #: Record numbers are SQLite integers: a cursor beyond this cannot be one.
@@ -49,8 +50,11 @@ class Tap:
     all; an institution only spoils its own answers)."""
 
     def __init__(self, db: sqlite3.Connection, catalogue: dict[str, dict],
-                 response_codes: Collection[str], kinds: Collection[str] | None = None) -> None:
+                 response_codes: Collection[str], answer: Callable[[dict], web.Response],
+                 wire: Binding, kinds: Collection[str] | None = None) -> None:
         self.db = db
+        self.answer = answer            # an answer on the simulator's wire
+        self.wire = wire                # the binding, for what a record keeps of the wire
         self.db.executescript(SCHEMA)
         self.faults = FaultPlan({name: entry for name, entry in catalogue.items()
                                  if kinds is None or entry["where"] in kinds},
@@ -83,12 +87,12 @@ class Tap:
         """Answer ``request`` with ``reply``, spoilt as ``fault`` says (``recoded`` makes the
         signed answer with another response code), and log what went out."""
         if fault is None:
-            self.record("out", peer, leg, reply)
-            return Node.answer(reply)
+            self.record("out", peer, leg, self.wire.evidence(reply, f"response.{leg}"))
+            return self.answer(reply)
         reply = spoil_reply(fault, reply, recoded)
-        self.record("out", peer, leg, reply, note=f"fault injected: {fault.name}",
-                    deliberate=True)
-        return await spoil_answer(fault, request, Node.answer(reply))
+        self.record("out", peer, leg, self.wire.evidence(reply, f"response.{leg}"),
+                    note=f"fault injected: {fault.name}", deliberate=True)
+        return await spoil_answer(fault, request, self.answer(reply))
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/sim/records", self._get_records),

@@ -16,7 +16,7 @@ from qrinterop.protocol.builders import (
     purchase_to_switch,
 )
 from qrinterop.protocol.crypto import SigningKey
-from qrinterop.protocol.envelope import Party, beijing_now, sign, with_altered_signature
+from qrinterop.protocol.envelope import Party, beijing_now, with_altered_signature
 from qrinterop.runner.bdd.suite import locate
 from qrinterop.runner.bdd.vocabulary import (
     awaited,
@@ -161,10 +161,6 @@ def step_recode_answer(context, code):
     context.session.program_fault("answer-code", code=code)
 
 
-def _signed_by_a_stranger(message: dict) -> None:
-    message["signature"] = sign(SigningKey.generate(), message["header"], message["body"])
-
-
 def _altered_signature(message: dict) -> None:
     message["signature"] = with_altered_signature(message)["signature"]
 
@@ -186,12 +182,12 @@ def _unsigned(message: dict) -> None:
     del message["signature"]
 
 
-def _signed_by(other: Participant):
-    """Signed again with ``other``'s registered key, under its key ID: a valid signature by
-    the wrong party, the sender field unchanged."""
+def _signed_by(injector: Injector, other: Participant | None):
+    """Signed again, validly, with ``other``'s registered key under its key ID (the wrong
+    party, the sender field unchanged), or (None) with a key nobody registered."""
     def tamper(message: dict) -> None:
-        message["signature"] = sign(other.own_key, message["header"], message["body"],
-                                    other.key_id)
+        key, key_id = (other.own_key, other.key_id) if other else (SigningKey.generate(), None)
+        message["signature"] = injector.sign(key, message, key_id)
     return tamper
 
 
@@ -200,7 +196,6 @@ ENVELOPE = {
     "none": {"deliberate": True},
     "signature-altered": {"tamper": _altered_signature},
     "body-altered-after-signing": {"tamper": _altered_body},
-    "unknown-key": {"tamper": _signed_by_a_stranger},
     "replayed": {"copies": 2},
     "alg-rsa": {"tamper": _labelled("SHA256withRSA")},
     "alg-unknown": {"tamper": _labelled("SM3withECDSA-P256")},
@@ -226,8 +221,8 @@ def _envelope(context, mutation: str) -> tuple[Injector, dict]:
     """Who sends a vector, and how its envelope is spoilt (Injector.deliver's arguments)."""
     injector = context.session.injector
     other = next(p for p in context.session.network.peers if p.id != injector.sender.inst_id)
-    if mutation == "peer-key":
-        return injector, {"tamper": _signed_by(other)}
+    if mutation in ("peer-key", "unknown-key"):
+        return injector, {"tamper": _signed_by(injector, other if mutation == "peer-key" else None)}
     if mutation == "from-a-peer":
         return injector.speaking_as(Party(other.id, other.own_key, other.key_id)), ENVELOPE["none"]
     return injector, ENVELOPE.get(mutation) or _timed(

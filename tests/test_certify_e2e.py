@@ -120,7 +120,8 @@ def test_report_json_follows_its_schema_and_names_the_run(reference_run):
 def test_every_covered_mandatory_requirement_passed_with_a_scenario(reference_run):
     _, _, report = reference_run
     mandatory = [r for r in report["requirements"] if r["level"] == "mandatory"]
-    covered = [r for r in mandatory if r["verdict"] != "not_covered"]
+    # A requirement of another role (R-MSG-02 binds the switch) does not apply here.
+    covered = [r for r in mandatory if r["verdict"] not in ("not_covered", "not_applicable")]
     assert len(covered) >= 20
     warned = {r for s in report["scenarios"] for w in s["warnings"] for r in w["requirements"]}
     for requirement in covered:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from mocks.tap import Tap
 from qrinterop.profile import load_profile
+from qrinterop.protocol.bindings.json_binding import JsonBinding
 
 PROFILE = load_profile()
 SWITCH = "90000001"
@@ -19,7 +20,13 @@ SWITCH = "90000001"
 
 def institution_tap() -> Tap:
     return Tap(sqlite3.connect(":memory:"), PROFILE.faults, PROFILE.response_codes,
-               kinds=("answer",))
+               json_answer, JsonBinding(), kinds=("answer",))
+
+
+def json_answer(message: dict) -> web.Response:
+    """An answer as a simulator speaking the JSON envelope sends it."""
+    wire = JsonBinding().encode(message, "response.to-switch")
+    return web.Response(body=wire.body, headers=wire.headers())
 
 
 async def _exchange(tap: Tap, programme: dict) -> tuple[list[int], list[dict], list[dict]]:

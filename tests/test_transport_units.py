@@ -14,9 +14,11 @@ from mocks.node import NetworkConfigError, Node
 from mocks.tap import Tap
 from qrinterop.evidence.bundle import chain_problem, chained_lines
 from qrinterop.profile import load_profile
+from qrinterop.protocol.bindings.json_binding import JsonBinding
 from qrinterop.protocol.canonical import MAX_DEPTH, has_lone_surrogate, strict_loads
 from qrinterop.protocol.validation import schema_problems
 from tests.test_message_set import EXAMPLES
+from tests.test_tap import json_answer
 
 PROFILE = load_profile()
 
@@ -40,7 +42,8 @@ def test_the_one_parser_takes_what_is_merely_unusual():
 
 
 def test_a_lone_surrogate_is_kept_exactly_in_the_log_and_the_transcript():
-    tap = Tap(sqlite3.connect(":memory:"), PROFILE.faults, PROFILE.response_codes)
+    tap = Tap(sqlite3.connect(":memory:"), PROFILE.faults, PROFILE.response_codes,
+              json_answer, JsonBinding())
     message = {"header": {"sender": "A\udc00", "msgType": "x\ud800"}, "body": {"b": "\ud800最"}}
     tap.record("in", "A\udc00", "to-switch", message, note="\ud800")
     (record,) = tap.records_after(0)

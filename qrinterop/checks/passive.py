@@ -16,8 +16,8 @@ from qrinterop.checks.record import Record
 from qrinterop.checks.terminal import MERCHANT_REQUIREMENT, unknown_mccs_found
 from qrinterop.checks.timing import QUERY_FIRST_SCHEDULE
 from qrinterop.profile import Profile
+from qrinterop.protocol.bindings import signature_ok
 from qrinterop.protocol.diagnose import diagnose
-from qrinterop.protocol.envelope import signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.validation import schema_problems
 

@@ -35,6 +35,7 @@ from qrinterop.errors import UsageError
 from qrinterop.ics.model import Ics, Sut
 from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 from qrinterop.profile import Profile, ProfileError, load_profile, profile_folder
+from qrinterop.protocol.bindings import known_bindings
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
@@ -169,7 +170,8 @@ def check_ics(path: Path, known_defects: set[str], known_features: set[str]) -> 
                 *_key_problems(parsed, path.parent, known_features,
                                _signature_keys(document.get("profile"))),
                 *_duplicate_ids(parsed, "keys"), *_duplicate_ids(parsed, "accounts"),
-                *_workdir_problem(parsed, path.parent)]
+                *_workdir_problem(parsed, path.parent),
+                *_binding_problem(parsed, document.get("profile"))]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.where, p.message))
     return Checked(path, document, problems, parsed)
 
@@ -510,6 +512,22 @@ def _signature_keys(profile: object) -> dict[str, dict]:
 @cache
 def _keys_of(folder: Path) -> dict[str, dict]:
     return load_profile(folder).signature_keys()
+
+
+def _binding_problem(parsed: _Parsed, profile: object) -> Iterator[Problem]:
+    """The SUT's wire binding must be one qrinterop builds for the profile the ICS names."""
+    sut = parsed.document.get("sut")
+    name = sut.get("binding") if isinstance(sut, dict) else None
+    if not isinstance(name, str):
+        return
+    try:
+        folder = profile_folder(profile if isinstance(profile, str) else None)
+    except (ProfileError, UsageError):
+        return                  # the profile's own problem is reported
+    built = known_bindings(load_profile(folder))
+    if name not in built:
+        yield parsed.problem(("sut", "binding"), f"binding {name!r} is not built for profile "
+                             f"{load_profile(folder).name} (built: {', '.join(built)})")
 
 
 def _key_problems(parsed: _Parsed, folder: Path, known_features: set[str],

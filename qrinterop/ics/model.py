@@ -92,6 +92,7 @@ class Sut:
     control_timeout_s: float | None = None      # None: the profile's upper_tester_timeout_s
     timing_scale: float = DEFAULT_TIMING_SCALE
     defects: tuple[str, ...] = ()
+    binding: str | None = None                  # its wire binding; None: the profile's JSON
 
     @property
     def is_reference(self) -> bool:

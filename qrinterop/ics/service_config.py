@@ -50,6 +50,7 @@ class ServiceConfig:
     codes: dict = field(default_factory=dict)   # an ICS's codes, or a persona's
     roles: tuple[str, ...] = DEFAULT_ROLES
     terminal: dict = field(default_factory=dict)
+    binding: str | None = None                  # the wire binding; None: the profile's JSON
 
     @classmethod
     def from_dict(cls, data: object) -> ServiceConfig:

@@ -74,6 +74,7 @@ class Profile:
     changes: dict = field(default_factory=dict)               # changes.json: why it differs
     standard_map: dict = field(default_factory=dict)          # jrt0245-map.json: chapters → files
     field_map: dict = field(default_factory=dict)   # messages/qrc-field-map.json (1.1 on)
+    bindings: dict = field(default_factory=dict)    # bindings/bindings.json (1.1 on)
 
     @property
     def id(self) -> str:
@@ -240,10 +241,12 @@ def load_profile(folder: Path | None = None) -> Profile:
     standard_map = (_checked(folder / files["jrt0245_map"], "jrt0245-map.schema.json")
                     if "jrt0245_map" in files else {})
     _check_map_files(folder / files.get("jrt0245_map", ""), standard_map, files)
+    bindings = (_checked(folder / files["bindings"], "bindings.schema.json")
+                if "bindings" in files else {})
     _check_citations(folder, files, sources, requirements=requirements, response_codes=codes,
                      timing=timing, features=features, business=business, faults=faults,
                      messages=messages, changes=changes, jrt0245_map=standard_map,
-                     routing=routing, emv_mpm=emv_mpm)
+                     routing=routing, emv_mpm=emv_mpm, bindings=bindings)
     profile = Profile(
         folder=folder,
         manifest=manifest,
@@ -259,6 +262,7 @@ def load_profile(folder: Path | None = None) -> Profile:
         sources=sources,
         changes=changes,
         standard_map=standard_map,
+        bindings=bindings,
     )
     if "qrc_field_map" in files:
         _check_field_map(profile, folder / files["qrc_field_map"], sources)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from qrinterop.protocol.canonical import canonicalize
 
@@ -46,10 +46,19 @@ class Party:
     key_id: str | None = None
 
 
+class Signer(Protocol):
+    """What signs a message: a wire binding (``qrinterop.protocol.bindings``), over its form."""
+
+    def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
+             leg: str) -> dict[str, str]: ...
+
+
 def seal(party: Party, msg_type: str, receiver: str, body: dict,
-         test_case_id: str | None = None, sent_at: datetime | None = None) -> dict[str, Any]:
+         test_case_id: str | None = None, sent_at: datetime | None = None,
+         signer: Signer | None = None, leg: str = "") -> dict[str, Any]:
     """Build and sign a message from ``party`` to ``receiver``, stamped now or ``sent_at``
-    (a simulated skewed clock)."""
+    (a simulated skewed clock); ``signer``: the wire binding that signs it on ``leg``
+    (default: this module's JSON envelope)."""
     header = {
         "version": VERSION,
         "msgType": msg_type,
@@ -61,8 +70,9 @@ def seal(party: Party, msg_type: str, receiver: str, body: dict,
     }
     if test_case_id:
         header["testCaseId"] = test_case_id
-    return {"header": header, "body": body,
-            "signature": sign(party.key, header, body, party.key_id)}
+    signature = signer.sign(party.key, header, body, party.key_id, leg) if signer \
+        else sign(party.key, header, body, party.key_id)
+    return {"header": header, "body": body, "signature": signature}
 
 
 def sign(key: SigningKey, header: dict, body: dict, key_id: str | None = None) -> dict[str, str]:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from qrinterop.profile import Profile
-from qrinterop.protocol.canonical import has_lone_surrogate, strict_loads, unicode_text
-from qrinterop.protocol.envelope import Party, seal, signature_ok
+from qrinterop.protocol.bindings import Binding, Wire, WireError, binding, signature_ok
+from qrinterop.protocol.canonical import has_lone_surrogate, unicode_text
+from qrinterop.protocol.envelope import Party, seal
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.replay import REUSED, ReplayGuard
 from qrinterop.protocol.validation import schema_problems
@@ -46,12 +47,17 @@ class Responder:
 
     def __init__(self, profile: Profile, party: Party, keyring: KeyRing,
                  guard: ReplayGuard | None,
-                 verifier: Callable[[object, KeyRing], bool] = signature_ok) -> None:
+                 verifier: Callable[[object, KeyRing], bool] = signature_ok,
+                 wire: Binding | None = None, answer_leg: str = "response.to-switch") -> None:
         self.profile = profile
         self.party = party
         self.keyring = keyring
-        self.guard = guard          # None: timestamps and nonces are not checked
+        self.wire = wire or binding(None, profile)
+        # A binding without timestamps and nonces (UnionPay QRC) has no replay window: its
+        # repeats are the transactions' own (orderNo and orderTime, voucherNum).
+        self.guard = guard if self.wire.carries("nonce") else None
         self.verifier = verifier    # another only in a deliberately defective simulator
+        self.answer_leg = answer_leg    # the leg this participant's answers travel on
 
     def reply(self, request: object, body: dict) -> dict:
         """Sign an answer to ``request``, carrying over its test-case correlation ID."""
@@ -60,7 +66,12 @@ class Responder:
         receiver = sender if isinstance(sender, str) and sender in self.keyring \
             else self.party.inst_id
         return seal(self.party, response_type(_echoed(header.get("msgType"))), receiver, body,
-                    test_case_id=_echoed(header.get("testCaseId")))
+                    test_case_id=_echoed(header.get("testCaseId")), signer=self.wire,
+                    leg=self.answer_leg)
+
+    def encode(self, answer: dict) -> Wire:
+        """An answer of this participant's on the wire."""
+        return self.wire.encode(answer, self.answer_leg)
 
     def refuse(self, request: object, code: str, detail: str = "") -> dict:
         body = self.profile.response(code)
@@ -69,16 +80,18 @@ class Responder:
         return self.reply(request, body)
 
     def check(self, raw: bytes, leg: str, verify: bool = True,
-              validate: bool = True) -> tuple[Any, dict | None]:
-        """Parse and check a received message: ``(message, None)`` when it may be acted on
+              validate: bool = True, test_case: str | None = None) -> tuple[Any, dict | None]:
+        """Decode and check a received request: ``(message, None)`` when it may be acted on
         (then a dict), otherwise ``(message, signed refusal to send back)``, the message as
-        it came (any JSON value) for the log. ``verify=False`` skips the
-        signature, ``validate=False`` the schema — only deliberately defective simulators
-        do that."""
+        it came (any JSON value) for the log. ``leg``: ``to-switch`` or ``from-switch``;
+        ``test_case``: the scenario's ID where the binding carries it beside the message.
+        ``verify=False`` skips the signature, ``validate=False`` the schema — only
+        deliberately defective simulators do that."""
         try:
-            message = strict_loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return {}, self.refuse({}, NOT_JSON, f"body is not a JSON message: {exc}")
+            message = self.wire.decode(Wire(raw, self.wire.content_type, test_case),
+                                       f"request.{leg}", self.keyring, self.party.inst_id)
+        except WireError as exc:
+            return {}, self.refuse({}, NOT_JSON, str(exc))
         if not isinstance(message, dict):
             return message, self.refuse({}, NOT_JSON, f"a message is a JSON object, not "
                                         f"{type(message).__name__} {raw[:40]!r}")

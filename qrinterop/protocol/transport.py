@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from qrinterop.errors import UsageError
+from qrinterop.protocol.bindings.base import TEST_CASE_HEADER
 
 MESSAGE_PATH = "/messages"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -40,23 +41,19 @@ def encode(message: dict) -> bytes:
     return json.dumps(message, ensure_ascii=False).encode("utf-8")
 
 
-async def exchange(session: aiohttp.ClientSession, url: str, message: dict,
-                   timeout_s: float) -> tuple[int, object]:
-    """POST ``message`` to ``url``; return the HTTP status and the decoded JSON answer."""
+async def exchange(session: aiohttp.ClientSession, url: str, body: bytes,
+                   headers: dict[str, str], timeout_s: float) -> tuple[int, bytes, str | None]:
+    """POST ``body`` (a message on its binding's wire) to ``url``; return the HTTP status, the
+    answer's bytes and its test-case header (a binding's side channel)."""
     try:
-        async with session.post(url, data=encode(message), headers={"Content-Type": JSON_TYPE},
+        async with session.post(url, data=body, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
             raw = await response.read()
-            status = response.status
+            return response.status, raw, response.headers.get(TEST_CASE_HEADER)
     except TimeoutError:
         raise PeerError("timeout", f"no answer from {url} within {timeout_s:g} s") from None
     except aiohttp.ClientError as exc:
         raise PeerError("unreachable", f"{url}: {exc}") from None
-    try:
-        return status, json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise PeerError("malformed", f"{url} answered HTTP {status} with a body that is not JSON") \
-            from None
 
 
 class BodyError(Exception):

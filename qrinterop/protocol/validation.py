@@ -41,6 +41,8 @@ def schema_problems(profile: Profile, message: object, leg: str) -> list[str]:
     """Every way ``message`` breaks the schema of its message type on ``leg``; [] if none."""
     if not isinstance(message, dict) or not isinstance(message.get("header"), dict):
         return ["message is not a JSON object with a header"]
+    # What a binding kept of the wire (``wire``) is evidence beside the message, not part of it.
+    message = {k: v for k, v in message.items() if k != "wire"}
     msg_type = message["header"].get("msgType")
     uri = profile.message_schema_uri(str(msg_type), leg)
     if uri is None:

@@ -150,9 +150,10 @@ def build_network(suite: Suite, ics: Ics, run_dir: Path, secrets_dir: Path,
             module="mocks.switch" if part is switch else "mocks.institution",
             config_file=run_dir / "services" / f"{part.id}.json",
             log_file=run_dir / "logs" / f"{part.id}.log", sock=sock))
-    # Every simulator follows the profile version the SUT's ICS certifies against.
+    # Every simulator follows the profile version the SUT's ICS certifies against, and speaks
+    # the SUT's wire binding.
     _write_configs(network, run_dir, secrets_dir, ics.sut.timing_scale,
-                   profile_folder(ics.profile))
+                   profile_folder(ics.profile), ics.sut.binding)
     return network
 
 
@@ -222,7 +223,7 @@ def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
 
 
 def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
-                   timing_scale: float, profile_dir: Path) -> None:
+                   timing_scale: float, profile_dir: Path, binding: str | None) -> None:
     for folder in ("services", "logs", "state"):
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
     registrations = network.registrations()
@@ -233,7 +234,7 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
     for part in network.participants:
         config = ServiceConfig(
             id=part.id, key_id=part.key_id, timing_scale=timing_scale,
-            profile_dir=str(profile_dir),
+            profile_dir=str(profile_dir), binding=binding,
             state_file=str(run_dir / "state" / f"{part.id}.sqlite"),
             participants=tuple(registrations), **_identity(network, part))
         if part.key is not None:       # an SUT the harness starts has a key of its own

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -16,12 +15,15 @@ import requests
 from qrinterop.errors import AnswerLacks, ContractBroken, ControlRefused, SutUnreachable
 from qrinterop.evidence.transcript import Transcript
 from qrinterop.inputs import loads_json
+from qrinterop.protocol.bindings import Binding, Wire, WireError
+from qrinterop.protocol.bindings.base import TEST_CASE_HEADER
+from qrinterop.protocol.bindings.json_binding import JsonBinding
 from qrinterop.protocol.control_api import ControlApiSpec
-from qrinterop.protocol.envelope import Party, seal, sign
-from qrinterop.protocol.transport import encode
+from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.envelope import Party, seal
+from qrinterop.protocol.keyring import KeyRing
 
 HARNESS = "harness"
-TEST_CASE_HEADER = "X-Test-Case-Id"
 
 
 class Answer(dict):
@@ -266,8 +268,13 @@ class Injector:
     scenario shows that the SUT checks what it receives."""
 
     def __init__(self, sender: Party, urls: dict[str, str], timeout_s: float,
-                 channel: Channel, to_switch: bool = False) -> None:
+                 channel: Channel, to_switch: bool = False,
+                 wire: Binding | None = None, keys: KeyRing | None = None) -> None:
         self.sender = sender
+        # The SUT's wire binding (default: the JSON envelope), and the keys an answer in it
+        # is decoded against (a QRC answer names its signer by certId only).
+        self.wire = wire or JsonBinding()
+        self.keys = keys or KeyRing()
         # The legs a request and its answer travel on, as the message set names them.
         self.legs = ("to-switch", "from-switch") if to_switch else ("from-switch", "to-switch")
         self.urls = urls
@@ -307,28 +314,38 @@ class Injector:
 
     def _sealed(self, receiver: str, msg_type: str, body: dict, header: dict | None) -> dict:
         """A message signed by the sender, ``header`` fields set before signing."""
-        message = seal(self.sender, msg_type, receiver, body, test_case_id=self.channel.test_case)
+        message = seal(self.sender, msg_type, receiver, body, test_case_id=self.channel.test_case,
+                       signer=self.wire, leg=f"request.{self.legs[0]}")
         if body.get("voucherNum"):
             self.vouchers.add(body["voucherNum"])
         if header:
             message["header"].update(header)
-            message["signature"] = sign(self.sender.key, message["header"], message["body"])
+            message["signature"] = self.sign(self.sender.key, message, self.sender.key_id)
         return message
 
+    def sign(self, key: SigningKey, message: dict, key_id: str | None = None) -> dict:
+        """The signature ``key`` gives ``message`` (as it now stands) on the SUT's wire."""
+        return self.wire.sign(key, message["header"], message["body"], key_id,
+                              f"request.{self.legs[0]}")
+
     def _post(self, receiver: str, message: dict, deliberate: bool) -> dict | None:
-        self.channel.record("injector", self.sender.inst_id, receiver, "request", message,
+        self.channel.record("injector", self.sender.inst_id, receiver, "request",
+                            self.wire.evidence(message, f"request.{self.legs[0]}"),
                             leg=self.legs[0], deliberate=deliberate)
+        wire = self.wire.encode(message, f"request.{self.legs[0]}")
         try:
-            response = requests.post(self.urls[receiver], data=encode(message),
-                                     headers={"Content-Type": "application/json"},
-                                     timeout=self.timeout_s)
+            response = requests.post(self.urls[receiver], data=wire.body,
+                                     headers=wire.headers(), timeout=self.timeout_s)
         except requests.RequestException as exc:
             self.channel.record("injector", receiver, self.sender.inst_id, "response", None,
                                 note=f"no answer: {exc}")
             raise SutUnreachable(f"{receiver} message endpoint: {type(exc).__name__}") from None
         try:
-            answer = response.json()
-        except json.JSONDecodeError:
+            answer = self.wire.decode(
+                Wire(response.content, self.wire.content_type,
+                     response.headers.get(TEST_CASE_HEADER)),
+                f"response.{self.legs[1]}", self.keys, self.sender.inst_id)
+        except WireError:
             answer = None
         self.channel.record("injector", receiver, self.sender.inst_id, "response", answer,
                             leg=self.legs[1], http={"status": response.status_code},

@@ -39,6 +39,7 @@ from qrinterop.judging.verdicts import (
 )
 from qrinterop.profile import Profile
 from qrinterop.protocol import clock
+from qrinterop.protocol.bindings import binding
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
@@ -97,10 +98,12 @@ class Session:
         self.clock_moved = False                # the scenario set the clock: end() resets it
         self.observation = observation(network, timeout)
         speaker = self.observation.speaker
+        self.keys = KeyRing.from_registrations(network.registrations())
+        self.wire = binding(ics.sut.binding, profile)     # what the SUT speaks
         self.injector = Injector(Party(speaker.id, speaker.own_key, speaker.key_id),
                                  {p.id: p.message_url for p in network.participants},
-                                 timeout, self.channel, self.observation.speaks_to_switch)
-        self.keys = KeyRing.from_registrations(network.registrations())
+                                 timeout, self.channel, self.observation.speaks_to_switch,
+                                 self.wire, self.keys)
         # The books are read apart from the scenario's transcript: reading them is the
         # harness's check, not something the scenario did.
         self._books_tap, self._books = network_clients(network, timeout)

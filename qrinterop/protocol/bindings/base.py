@@ -1,0 +1,88 @@
+"""What every wire binding offers, and the profile's list of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from qrinterop.profile import Profile
+from qrinterop.protocol.crypto import SigningKey, VerifyKey
+from qrinterop.protocol.keyring import KeyRing
+
+DEFAULT_BINDING = "qrinterop-json"
+#: The upper tester's side channel for the scenario a message belongs to, in bindings whose
+#: messages have no room for it: an HTTP header, outside the message and its signature.
+TEST_CASE_HEADER = "X-Test-Case-Id"
+
+
+class WireError(ValueError):
+    """Bytes that are not a message in the binding at all (not JSON, not a form)."""
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A message as it travels: its bytes, their media type, and the test-case ID where the
+    binding carries it beside the message (an HTTP header)."""
+
+    body: bytes
+    content_type: str
+    test_case: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers that go with the bytes."""
+        extra = {TEST_CASE_HEADER: self.test_case} if self.test_case else {}
+        return {"Content-Type": self.content_type, **extra}
+
+    def text(self) -> str:
+        """The bytes as text, for a transcript (undecodable bytes shown escaped)."""
+        return self.body.decode("utf-8", "backslashreplace")
+
+
+class Binding(Protocol):
+    """Signs, encodes and decodes the profile's abstract messages in one wire format.
+
+    ``leg`` is the message's leg as the schemas name it (``request.to-switch``,
+    ``response.from-switch``…): a binding whose field names differ by leg needs it."""
+
+    name: str
+    content_type: str
+
+    def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
+             leg: str) -> dict[str, str]:
+        """The ``signature`` member for ``header`` and ``body``, over this binding's form."""
+        ...
+
+    def encode(self, message: dict, leg: str) -> Wire:
+        """``message`` (abstract, signed) on the wire, its signature as it stands."""
+        ...
+
+    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> dict:
+        """The abstract message in ``wire``, with ``message["wire"]`` holding what arrived;
+        :class:`WireError` when the bytes are no message of this binding at all."""
+        ...
+
+    def verify(self, message: dict, key: VerifyKey) -> bool:
+        """Whether ``message`` (as decoded) carries a valid signature by ``key``."""
+        ...
+
+    def evidence(self, message: dict, leg: str) -> dict:
+        """``message`` as a transcript keeps one that was sent: with what went on the wire
+        beside it (``wire``), as :meth:`decode` gives it for one received."""
+        ...
+
+    def carries(self, header_field: str) -> bool:
+        """Whether the wire has room for ``header_field`` (msgId, timestamp, nonce…)."""
+        ...
+
+
+def known_bindings(profile: Profile) -> tuple[str, ...]:
+    """The bindings built for ``profile`` (1.0, which has no bindings file: JSON only)."""
+    built = profile.bindings.get("bindings", {})
+    return tuple(name for name, entry in built.items() if entry.get("status") == "built") \
+        or (DEFAULT_BINDING,)
+
+
+def binding_entry(profile: Profile, name: str) -> dict:
+    """The profile's description of binding ``name`` ({} for a profile without the file)."""
+    entry: dict = profile.bindings.get("bindings", {}).get(name, {})
+    return entry
