@@ -11,7 +11,7 @@ Feature: Message security (报文安全)
     Then the SUT answers with response code "11"
     And the payer account at the SUT holds 500.00 CNY
 
-  @tc.SEC-02 @req.R-SEC-04 @role.issuer
+  @tc.SEC-02 @req.R-SEC-04 @role.issuer @wire.timestamp
   Scenario: The SUT refuses a correctly signed purchase that was signed ten minutes ago
     Given a payer account at the SUT holding 500.00 CNY
     And the SUT's wallet shows a payment code for that account

@@ -204,6 +204,11 @@ ENVELOPE = {
 }
 
 
+#: The header field a mutation spoils, which a wire binding may not carry (bindings.json).
+NEEDS = {"stale": "timestamp", "future": "timestamp", "replayed-inside-window": "timestamp",
+         "replayed": "nonce", "replayed-after-50": "nonce"}
+
+
 def _stamped(seconds: float) -> dict:
     """A header timestamp ``seconds`` from now (negative: in the past), signed as such."""
     return {"timestamp": (beijing_now() + timedelta(seconds=seconds)).isoformat(
@@ -241,8 +246,10 @@ def in_profile(context, msg_type: str, body: dict) -> dict:
 
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
-    injector, spoil = _envelope(context, mutation)
     body = in_profile(context, msg_type, json.loads(context.text))
+    if reason := context.session.unsendable(msg_type, body, NEEDS.get(mutation)):
+        return context.session.does_not_apply(context.scenario, reason)
+    injector, spoil = _envelope(context, mutation)
     context.answer = injector.deliver(context.session.network.sut.id, msg_type, body, **spoil)
 
 

@@ -95,9 +95,13 @@ class Profile:
         return [{"id": ident, **self.sources[ident]} for ident in entry.get("sources", ())]
 
     def applies(self, requirement: dict, roles: AbstractSet[str],
-                features: AbstractSet[str]) -> bool:
-        """Whether a requirement binds an institution with these roles and ICS features."""
-        return bool(roles & set(requirement["roles"])) and (
+                features: AbstractSet[str], carried: AbstractSet[str] | None = None) -> bool:
+        """Whether a requirement binds an institution with these roles and ICS features,
+        speaking a wire binding that ``carries`` these envelope fields (None: any); one
+        about envelope fields (``wire``) binds only an SUT whose wire carries one of them."""
+        on_wire = carried is None or not requirement.get("wire") or bool(
+            set(requirement["wire"]) & carried)
+        return on_wire and bool(roles & set(requirement["roles"])) and (
             requirement["level"] != "conditional" or requirement["feature"] in features)
 
     def seconds(self, name: str, scale: float = 1.0) -> float:

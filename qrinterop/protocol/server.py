@@ -65,9 +65,16 @@ class Responder:
         sender = header.get("sender")
         receiver = sender if isinstance(sender, str) and sender in self.keyring \
             else self.party.inst_id
-        return seal(self.party, response_type(_echoed(header.get("msgType"))), receiver, body,
+        return seal(self.party, self._answer_type(header.get("msgType")), receiver, body,
                     test_case_id=_echoed(header.get("testCaseId")), signer=self.wire,
                     leg=self.answer_leg)
+
+    def _answer_type(self, msg_type: object) -> str:
+        """A request's answer type; ``reject`` for one that is no request of the leg it came
+        on (an answer type, or a message that leg never carries: its answer has no type)."""
+        answer = response_type(_echoed(msg_type))
+        leg = self.answer_leg.removeprefix("response.")
+        return answer if self.profile.message_schema_uri(answer, leg) else "reject"
 
     def encode(self, answer: dict) -> Wire:
         """An answer of this participant's on the wire."""

@@ -36,10 +36,12 @@ class Claims:
 
     roles: frozenset[str]
     features: frozenset[str] = frozenset()
+    carried: frozenset[str] | None = None   # what the SUT's wire binding carries; None: all
 
     @classmethod
-    def of(cls, ics: Ics) -> Claims:
-        return cls(frozenset(ics.institution.roles), frozenset(ics.institution.features))
+    def of(cls, ics: Ics, carried: frozenset[str] | None = None) -> Claims:
+        return cls(frozenset(ics.institution.roles), frozenset(ics.institution.features),
+                   carried)
 
 
 def _passive_verdict(result: ScenarioResult, requirement: str, sut_id: str) -> str | None:
@@ -63,7 +65,7 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
     entries = []
     contract = ControlApiSpec.of(profile).requirement
     for req in profile.requirements.values():
-        applicable = profile.applies(req, claims.roles, claims.features)
+        applicable = profile.applies(req, claims.roles, claims.features, claims.carried)
         everywhere = req["id"] in PASSIVE_REQUIREMENTS or req["id"] == contract
         in_suite = covered is None or req["id"] in covered or everywhere
         if req["id"] in PASSIVE_REQUIREMENTS:

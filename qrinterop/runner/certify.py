@@ -34,6 +34,7 @@ from qrinterop.inputs import loads_json, read_input
 from qrinterop.judging.verdicts import ScenarioResult
 from qrinterop.judging.waivers import apply_waivers, load_waivers
 from qrinterop.profile import Profile
+from qrinterop.protocol.bindings.base import DEFAULT_BINDING, carried_fields
 from qrinterop.protocol.crypto import KeyFormatError, VerifyKey
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
@@ -222,7 +223,8 @@ def certify(options: CertifyOptions,
         "bundle": {"signed": False} if sign_key is None else
         {"signed": True, "alg": sign_key.algorithm, "key_id": sign_key.public.id},
     }
-    report = build_report(run, profile, results, Claims.of(ics), aborted,
+    report = build_report(run, profile, results,
+                          Claims.of(ics, carried_fields(profile, ics.sut.binding)), aborted,
                           covered=_coverage(suite),
                           waivers=[waiver.as_dict(today) for waiver in waivers],
                           sut_exits=exits)
@@ -246,6 +248,7 @@ def described(ics: Ics, ics_path: Path) -> dict:
             "roles": list(institution.roles), "launch": launch.launch,
             "features": list(institution.features), "defects": list(launch.defects),
             "ics": str(ics_path.resolve()), "timing_scale": launch.timing_scale,
+            "binding": launch.binding or DEFAULT_BINDING,
             "codes": as_dict(ics.codes) if ics.codes else {},
             "terminal": as_dict(ics.terminal) if ics.terminal else {},
             "keys": [{"id": key.id, "algorithm": key.algorithm,

@@ -71,7 +71,13 @@ class Binding(Protocol):
         ...
 
     def carries(self, header_field: str) -> bool:
-        """Whether the wire has room for ``header_field`` (msgId, timestamp, nonce…)."""
+        """Whether the wire has room for ``header_field`` (msgId, timestamp, nonce…), or
+        (``types``) keeps the JSON types of the body's values."""
+        ...
+
+    def as_received(self, message: str, leg: str, body: dict) -> dict:
+        """``body`` of a ``message`` (``cpm.purchase``) on ``leg`` as its receiver decodes it
+        from this wire: what a spoilt body still is once it has travelled."""
         ...
 
 
@@ -86,3 +92,10 @@ def binding_entry(profile: Profile, name: str) -> dict:
     """The profile's description of binding ``name`` ({} for a profile without the file)."""
     entry: dict = profile.bindings.get("bindings", {}).get(name, {})
     return entry
+
+
+def carried_fields(profile: Profile, name: str | None) -> frozenset[str] | None:
+    """The envelope fields binding ``name`` has room for (bindings.json ``carries``); None
+    for a profile without bindings (1.0: its JSON envelope carries them all)."""
+    entry = binding_entry(profile, name or DEFAULT_BINDING)
+    return frozenset(entry["carries"]) if "carries" in entry else None

@@ -212,6 +212,9 @@ class QrcBinding:
     def carries(self, header_field: str) -> bool:
         return header_field in self.entry.get("carries", ())
 
+    def as_received(self, message: str, leg: str, body: dict) -> dict:
+        return self.body(message, leg, self.body_fields(message, leg, body))
+
     # -- encoding -----------------------------------------------------------------------------
     def fields(self, header: Mapping[str, Any], body: Mapping[str, Any], leg: str,
                signature: Mapping[str, Any] | None) -> dict[str, str]:

@@ -43,6 +43,7 @@ from qrinterop.protocol.bindings import binding
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.protocol.envelope import Party
 from qrinterop.protocol.keyring import KeyRing
+from qrinterop.protocol.validation import schema_problems
 from qrinterop.runner.processes.network import Network, Participant
 from qrinterop.runner.scenarios.clients import Channel, ControlClient, Injector
 from qrinterop.runner.scenarios.conservation import network_clients, scenario_findings
@@ -221,7 +222,41 @@ class Session:
         if declared := set(tag_values(tags, "absent.")) & self.features:
             return (f"feature declared in the ICS: {', '.join(sorted(declared))} (the "
                     f"scenario checks that an SUT without it refuses it)")
+        return next(filter(None, map(self.wire_lacks, tag_values(tags, "wire."))), None)
+
+    def wire_lacks(self, needed: str) -> str | None:
+        """Why a scenario about ``needed`` (``@wire.timestamp``: a header field, or ``types``)
+        does not apply to an SUT whose wire binding has no room for it; None if it has."""
+        if self.wire.carries(needed):
+            return None
+        return (f"the SUT's wire binding {self.wire.name} carries no {needed} (the profile's "
+                f"bindings/bindings.json): the scenario spoils what its wire cannot hold")
+
+    def unsendable(self, msg_type: str, body: dict, needed: str | None) -> str | None:
+        """Why a spoilt request cannot reach the SUT spoilt on its wire, or None: it needs a
+        header field the wire lacks (``needed``), or its body's fault is a JSON type that a
+        text-only wire loses (the value arrives as the right type)."""
+        if needed and (lacking := self.wire_lacks(needed)):
+            return lacking
+        if self.wire.carries("types"):
+            return None
+        leg = "to-switch" if self.network.sut is self.network.switch else "from-switch"
+        sent = self.wire.as_received(msg_type.removesuffix(".request"), f"request.{leg}", body)
+        if self._body_problems(msg_type, body, leg) and not self._body_problems(
+                msg_type, sent, leg):
+            return (f"every value on the {self.wire.name} wire is text: the body's wrong JSON "
+                    f"type arrives as the right one")
         return None
+
+    def _body_problems(self, msg_type: str, body: dict, leg: str) -> list[str]:
+        message = {"header": {"msgType": msg_type}, "body": body}
+        return [p for p in schema_problems(self.profile, message, leg) if p.startswith("body")]
+
+    def does_not_apply(self, scenario: Scenario, reason: str) -> None:
+        """Found out by the scenario's first step, before it sent anything: it does not
+        apply (its rows cannot tell, as a tag would)."""
+        self.skip_reason = reason
+        scenario.skip(reason)
 
     def program_fault(self, fault: str, msg_type: str = "cpm.purchase.request",
                       party: str = "SUT", times: int = 1, **params: object) -> None:
