@@ -1,0 +1,161 @@
+"""The UnionPay QRC messages published in public code (vectors/qrc_sample_test.json) as
+field-mapping vectors, and the profile's assessment of the NetsUnion binding it does not build
+(bindings/netsunion-xml.json).
+
+The vectors are curated by hand from the published texts: these tests hold each case to its
+schema, to the profile's sources registry and field map, and the expected abstract body to the
+leg's schema (valid: accepted; acceptable: refused where the case says). No published
+signature can be verified: no public certificate has the samples' certIds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from qrinterop.profile import load_profile, profile_folder
+from tests.conftest import ROOT
+
+VECTORS = ROOT / "vectors"
+DOCUMENT = json.loads((VECTORS / "qrc_sample_test.json").read_text(encoding="utf-8"))
+PROFILE = load_profile(profile_folder(DOCUMENT["profile"]))
+TESTS = [t for group in DOCUMENT["testGroups"] for t in group["tests"]]
+ASSESSMENT = PROFILE.folder / "bindings" / "netsunion-xml.json"
+
+
+def cases():
+    return [pytest.param(test, id=f"qrc_sample-{test['tcId']}") for test in TESTS]
+
+
+def _schema_registry(folder: Path) -> tuple[dict[str, dict], Registry]:
+    schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")}
+    registry = Registry().with_resources(
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values() if "$id" in s)
+    return schemas, registry
+
+
+def test_vector_file_follows_its_schema():
+    schemas, registry = _schema_registry(VECTORS / "schemas")
+    Draft202012Validator(schemas[DOCUMENT["schema"]], registry=registry).validate(DOCUMENT)
+    assert DOCUMENT["numberOfTests"] == len(TESTS)
+    assert len({t["tcId"] for t in TESTS}) == len(TESTS)
+    assert {f for t in TESTS for f in t["flags"]} == set(DOCUMENT["notes"])
+
+
+@pytest.mark.parametrize("test", cases())
+def test_a_sample_names_its_text_in_the_sources_registry(test):
+    """Each case's source ids are entries of the profile's registry, one of them at the very
+    address the case gives: a vector and the profile cite the same text."""
+    sources = PROFILE.sources
+    assert set(test["sources"]) <= set(sources), set(test["sources"]) - set(sources)
+    assert test["address"].split("#")[0] in {sources[s]["address"] for s in test["sources"]}
+
+
+@pytest.mark.parametrize("test", cases())
+def test_a_sample_is_the_message_its_req_type_names(test):
+    """reqType is the catalogue's qrc_req_type of the message type the case decodes to, and
+    the message travels on the case's leg."""
+    name, _, kind = test["msgType"].rpartition(".")
+    entry = PROFILE.messages["messages"][name]
+    assert test["fields"]["reqType"] == test["reqType"] == entry["qrc_req_type"]
+    assert test["leg"].startswith(kind + ".")
+    assert test["leg"] in entry["legs"]
+    assert test["expected"]["header"]["msgType"] == test["msgType"]
+
+
+@pytest.mark.parametrize("test", cases())
+def test_sub_structures_are_the_base64_fields_decoded(test):
+    """Every sub-structure the case lists is its field's base64 {k=v&…}, padding restored."""
+    for name, members in test["subStructures"].items():
+        text = test["fields"][name]
+        raw = base64.b64decode(text + "=" * (-len(text) % 4)).decode("utf-8")
+        assert raw.startswith("{") and raw.endswith("}")
+        assert dict(p.split("=", 1) for p in raw[1:-1].split("&")) == members
+        assert ("UnpaddedBase64" in test["flags"]) == any(
+            len(test["fields"][n]) % 4 for n in test["subStructures"])
+
+
+@pytest.mark.parametrize("test", [c for c in cases() if "wire" in c.values[0]])
+def test_a_published_string_is_its_fields(test):
+    """A raw or signing string splits on '&' and the first '=' into the case's fields, in
+    order; a signing string is those fields but signature, sorted by name (the SDK's rule)."""
+    pairs = [p.split("=", 1) for p in test["wire"].split("&")]
+    assert [k for k, _v in pairs] == list(test["fields"])
+    assert dict(pairs) == test["fields"]
+    if test["published"] == "signing-string":
+        ordered = sorted((k, v) for k, v in test["fields"].items() if k != "signature")
+        assert "&".join(f"{k}={v}" for k, v in ordered) == test["wire"]
+
+
+def _body_problems(test: dict, body: dict) -> list[str]:
+    name = test["msgType"].rpartition(".")[0]
+    entry = PROFILE.messages["messages"][name]
+    uri = f"{PROFILE.messages['schema_base']}{entry['schema']}#/$defs/{test['leg']}/properties/body"
+    validator = Draft202012Validator({"$ref": uri}, registry=PROFILE.schema_registry)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(body)]
+
+
+@pytest.mark.parametrize("test", cases())
+def test_the_expected_body_is_judged_as_the_result_says(test):
+    """valid: the leg's schema accepts the expected body; acceptable: it is refused, and every
+    refusal of a field the expected body holds (or requires) is among the schema's problems.
+    Refusals of fields outside the dictionary are a decoder's to show (it keeps them)."""
+    problems = _body_problems(test, test["expected"]["body"])
+    if test["result"] == "valid":
+        assert problems == [] and test["refused"] == [] and test["outside"] == {}
+        return
+    assert problems or test["outside"], "an acceptable sample the schema accepts"
+    body = test["expected"]["body"]
+    for refusal in test["refused"]:
+        path = refusal.split(":", 1)[0]
+        head, _, member = path.partition(".")
+        if head in body and (not member or member in body[head]):
+            assert any(p.startswith(path.replace(".", "/") + ":") for p in problems), \
+                (refusal, problems)
+        elif "required" in refusal:
+            assert any(f"'{member or head}' is a required property" in p for p in problems), \
+                (refusal, problems)
+
+
+@pytest.mark.parametrize("test", cases())
+def test_outside_fields_are_not_in_the_field_map(test):
+    """A field the case calls outside the dictionary has no entry of its leg's map; one it
+    decodes has one (so the map and the vectors cannot drift apart silently)."""
+    name = test["msgType"].rpartition(".")[0]
+    leg = PROFILE.field_map["messages"][name]["legs"][test["leg"]]
+    qrc_names = {entry["qrc"] for entry in leg.values() if entry["qrc"]}
+    for field in test["outside"]:
+        assert field not in qrc_names, field
+    structures = {n.split(".")[0] for n in qrc_names}
+    for field in test["fields"]:
+        if field in ("version", "reqType", "certId", "signType", "signature", "encryptCertId",
+                     "issCode", "acqCode") or field in test["outside"]:
+            continue
+        assert field in qrc_names or field in structures, f"{field} is neither mapped nor outside"
+
+
+def test_no_published_signature_is_claimed_verifiable():
+    """Every signed sample says its signature cannot be verified; none claims a public key."""
+    for test in TESTS:
+        signed = "signature" in test["fields"]
+        assert signed == ("SignatureUnverifiable" in test["flags"]), test["tcId"]
+        assert signed == ("signature" in test["expected"]), test["tcId"]
+
+
+# -- NetsUnion ---------------------------------------------------------------------------------
+def test_the_netsunion_assessment_follows_its_schema_and_cites_the_registry():
+    schema = json.loads((ROOT / "qrinterop/profile/schemas/binding-assessment.schema.json")
+                        .read_text(encoding="utf-8"))
+    document = json.loads(ASSESSMENT.read_text(encoding="utf-8"))
+    Draft202012Validator(schema).validate(document)
+    cited = set(document["sources"]) | {s for item in document["public"] for s in item["sources"]}
+    assert cited <= set(PROFILE.sources), cited - set(PROFILE.sources)
+    assert {s for item in document["public"] for s in item["sources"]} <= set(document["sources"])
+    assert all(PROFILE.sources[s]["kind"] == "netsunion" for s in document["sources"])
+    assert document["status"] == "not built"
