@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from qrinterop.profile import load_profile, profile_folder
+from qrinterop.profile import ProfileError, load_profile, profile_folder
 from qrinterop.protocol.bindings import binding, qrc
 from qrinterop.protocol.bindings.base import Wire
 from qrinterop.protocol.crypto import SigningKey
@@ -252,3 +254,25 @@ def test_the_netsunion_assessment_follows_its_schema_and_cites_the_registry():
     assert {s for item in document["public"] for s in item["sources"]} <= set(document["sources"])
     assert all(PROFILE.sources[s]["kind"] == "netsunion" for s in document["sources"])
     assert document["status"] == "not built"
+    assert PROFILE.bindings["bindings"]["netsunion-xml"]["assessment"] == \
+        ASSESSMENT.relative_to(PROFILE.folder).as_posix()
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda d: d.update(binding="netsunion-json"), "assesses 'netsunion-json'"),
+    (lambda d: d["public"][0]["sources"].append("NOWHERE-1"), "unknown source(s) NOWHERE-1"),
+    (lambda d: d.pop("missing"), "netsunion-xml.json: at"),
+])
+def test_the_loader_refuses_a_broken_assessment(tmp_path: Path, edit: Callable[[dict], object],
+                                                said: str) -> None:
+    """The profile's loader checks the assessment bindings.json names: its schema, that it
+    is about that binding, and that it cites only the registry."""
+    folder = tmp_path / "profile"
+    shutil.copytree(PROFILE.folder, folder)
+    path = folder / ASSESSMENT.relative_to(PROFILE.folder)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    edit(document)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ProfileError, match=said.replace(".", r"\.").replace("(", r"\(")
+                       .replace(")", r"\)")):
+        load_profile(folder)
