@@ -247,6 +247,7 @@ def load_profile(folder: Path | None = None) -> Profile:
     _check_map_files(folder / files.get("jrt0245_map", ""), standard_map, files)
     bindings = (_checked(folder / files["bindings"], "bindings.schema.json")
                 if "bindings" in files else {})
+    _check_assessments(folder, bindings, sources)
     _check_citations(folder, files, sources, requirements=requirements, response_codes=codes,
                      timing=timing, features=features, business=business, faults=faults,
                      messages=messages, changes=changes, jrt0245_map=standard_map,
@@ -295,6 +296,23 @@ def _citations(document: object) -> Iterator[str]:
     elif isinstance(document, list):
         for value in document:
             yield from _citations(value)
+
+
+def _check_assessments(folder: Path, bindings: dict, sources: dict) -> None:
+    """A binding not built may name a file of the profile saying what is public of it and
+    what is missing (``assessment``): it follows its schema, is about that binding, and cites
+    only the sources registry."""
+    for name, entry in bindings.get("bindings", {}).items():
+        if "assessment" not in entry:
+            continue
+        path = folder / entry["assessment"]
+        document = _checked(path, "binding-assessment.schema.json")
+        if document["binding"] != name or entry["status"] != document["status"]:
+            raise ProfileError(f"{path}: assesses {document['binding']!r} "
+                               f"({document['status']}), not {name!r} ({entry['status']})")
+        if unknown := sorted(set(_citations(document)) - set(sources)):
+            raise ProfileError(f"{path}: cites unknown source(s) {', '.join(unknown)} "
+                               "(not in the profile's sources registry)")
 
 
 def _check_citations(folder: Path, files: dict, sources: dict, **documents: object) -> None:
