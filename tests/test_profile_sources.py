@@ -166,3 +166,14 @@ def test_conformance_page_sources_section_counts_by_strength_and_gives_every_rea
         else:
             assert entry["address"] in text
     assert sources_section(load_profile(DATA_DIR / "cn-interconnect" / "1.0")) == []
+
+
+def test_a_change_id_listed_twice_is_refused(tmp_path):
+    """Two entries under one ID would each seem to explain the other's differences."""
+    broken = tmp_path / "1.1"
+    shutil.copytree(DATA_DIR / "cn-interconnect" / "1.1", broken)
+    changes = json.loads((broken / "changes.json").read_text(encoding="utf-8"))
+    changes["changes"].append(dict(changes["changes"][0]))
+    (broken / "changes.json").write_text(json.dumps(changes), encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"change CHG-001 is listed twice"):
+        load_profile(broken)

@@ -36,6 +36,7 @@ from qrinterop.ics.model import Ics, Sut
 from qrinterop.inputs import MAX_HANDWRITTEN_BYTES, MAX_KEY_FILE_BYTES, read_input
 from qrinterop.profile import Profile, ProfileError, load_profile, profile_folder
 from qrinterop.protocol.bindings import known_bindings
+from qrinterop.protocol.bindings.base import binding_entry
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SM2_ALGORITHM, KeyFormatError, VerifyKey
 
 SCHEMA_FILE = Path(__file__).with_name("ics.schema.json")
@@ -524,10 +525,13 @@ def _binding_problem(parsed: _Parsed, profile: object) -> Iterator[Problem]:
         folder = profile_folder(profile if isinstance(profile, str) else None)
     except (ProfileError, UsageError):
         return                  # the profile's own problem is reported
-    built = known_bindings(load_profile(folder))
+    profile = load_profile(folder)
+    built = known_bindings(profile)
     if name not in built:
+        assessment = binding_entry(profile, name).get("assessment")
+        why = f"; what is missing: {folder / assessment}" if assessment else ""
         yield parsed.problem(("sut", "binding"), f"binding {name!r} is not built for profile "
-                             f"{load_profile(folder).name} (built: {', '.join(built)})")
+                             f"{profile.name} (built: {', '.join(built)}){why}")
 
 
 def _key_problems(parsed: _Parsed, folder: Path, known_features: set[str],

@@ -8,7 +8,7 @@ the problem named, never halfway through a certification.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -242,6 +242,7 @@ def load_profile(folder: Path | None = None) -> Profile:
                if "sources" in files else {})
     changes = (_checked(folder / files["changes"], "changes.schema.json")
                if "changes" in files else {})
+    _check_unique_ids(folder / files.get("changes", ""), changes.get("changes", ()))
     standard_map = (_checked(folder / files["jrt0245_map"], "jrt0245-map.schema.json")
                     if "jrt0245_map" in files else {})
     _check_map_files(folder / files.get("jrt0245_map", ""), standard_map, files)
@@ -323,6 +324,16 @@ def _check_citations(folder: Path, files: dict, sources: dict, **documents: obje
         if unknown:
             raise ProfileError(f"{folder / files[name]}: cites unknown source(s) "
                                f"{', '.join(unknown)} (not in the profile's sources registry)")
+
+
+def _check_unique_ids(path: Path, entries: Iterable[dict]) -> None:
+    """Each change entry has an ID of its own: two under one ID would each explain the
+    other's differences."""
+    seen: set[str] = set()
+    for entry in entries:
+        if entry["id"] in seen:
+            raise ProfileError(f"{path}: change {entry['id']} is listed twice")
+        seen.add(entry["id"])
 
 
 def _check_map_files(path: Path, standard_map: dict, files: dict) -> None:

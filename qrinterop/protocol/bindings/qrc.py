@@ -36,6 +36,13 @@ ENVELOPE_FIELDS = ("version", "reqType", "certId", "signType", "signature", "enc
 _INTEGER = re.compile(r"-?\d{1,18}")
 #: The profile's own envelope version, written as QRC's on the wire.
 ABSTRACT_VERSION = "1.0"
+#: What the SDK signs with when a message names no signType (QrcService.signByCertInfo).
+SDK_DEFAULT_SIGN_TYPE = "SHA1withRSA"
+
+
+def _is_answer(leg: str) -> bool:
+    """Answers travel raw (the SDK's ``k=v&k=v``); requests percent-encoded."""
+    return leg.startswith("response.")
 
 
 # -- the SDK's primitives -----------------------------------------------------------------------
@@ -61,8 +68,8 @@ def sub_structure(members: Mapping[str, str]) -> str:
 
 def parse_sub_structure(text: str) -> dict[str, str] | None:
     """The members of a base64 ``{k=v&…}`` sub-structure; None when ``text`` is not one."""
-    try:
-        inner = base64.b64decode(text, validate=True).decode("utf-8")
+    try:        # published samples print it without its '=' padding too
+        inner = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         return None
     if len(inner) < 2 or inner[0] != "{" or inner[-1] != "}":
@@ -73,17 +80,37 @@ def parse_sub_structure(text: str) -> dict[str, str] | None:
     return {k: v for k, _sep, v in pairs}
 
 
-def form_encode(fields: Mapping[str, str]) -> bytes:
-    """The fields as an ``application/x-www-form-urlencoded`` body."""
+def form_encode(fields: Mapping[str, str], raw: bool = False) -> bytes:
+    """The fields as a request body (``application/x-www-form-urlencoded``), or ``raw`` as
+    the SDK writes an answer: ``k=v&k=v``, nothing percent-encoded."""
+    if raw:
+        return "&".join(f"{k}={v}" for k, v in fields.items()).encode("utf-8")
     return urlencode(list(fields.items())).encode("ascii")
 
 
-def form_decode(raw: bytes) -> dict[str, str]:
-    """The fields of a form body, in the order sent; :class:`WireError` for bytes that are no
-    form, or a field sent twice (which of the two was signed could not be told)."""
+def _raw_pairs(text: str) -> list[tuple[str, str]]:
+    """``k=v&k=v`` split as the SDK's parseQString splits an answer: at ``&`` outside
+    braces, each pair at its first ``=``, nothing decoded."""
+    pairs, depth, start = [], 0, 0
+    for i, char in enumerate(text + "&"):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "&" and depth <= 0:
+            key, sep, value = text[start:i].partition("=")
+            if not sep or not key:
+                raise ValueError(f"{text[start:i][:40]!r} is no key=value pair")
+            pairs.append((key, value))
+            start = i + 1
+    return pairs
+
+
+def form_decode(raw: bytes, percent_encoded: bool = True) -> dict[str, str]:
+    """The fields of a request body (percent-encoded) or of an answer as the SDK writes one
+    (raw ``k=v&k=v``), in the order sent; :class:`WireError` for bytes that are no form, or
+    a field sent twice (which of the two was signed could not be told)."""
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
-                          errors="strict")
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict") \
+            if percent_encoded else _raw_pairs(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise WireError(f"body is not a form of key=value pairs: {exc}") from None
     fields: dict[str, str] = {}
@@ -234,6 +261,8 @@ class QrcBinding:
             fields[sender] = _text(header.get("sender"))
         if isinstance(body.get("payer"), Mapping) and "keyId" in body["payer"]:
             fields["encryptCertId"] = cert_id(str(body["payer"]["keyId"]))
+        if _is_answer(leg):     # raw k=v&k=v: an & in a value would split it (parseQString)
+            fields = {k: v.replace("&", "＆") for k, v in fields.items()}
         return {k: v for k, v in fields.items() if v != ""}       # SDKUtil.filterBlank
 
     def body_fields(self, message: str, leg: str, body: Mapping[str, Any]) -> dict[str, str]:
@@ -277,8 +306,8 @@ class QrcBinding:
 
     def encode(self, message: dict, leg: str) -> Wire:
         header = message.get("header", {})
-        return Wire(form_encode(self.signed_fields(message, leg)), self.content_type,
-                    header.get("testCaseId"))
+        return Wire(form_encode(self.signed_fields(message, leg), raw=_is_answer(leg)),
+                    self.content_type, header.get("testCaseId"))
 
     def signed_fields(self, message: dict, leg: str) -> dict[str, str]:
         """The form fields of a signed message, its signature among them."""
@@ -295,7 +324,7 @@ class QrcBinding:
 
     # -- decoding -----------------------------------------------------------------------------
     def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> dict:
-        fields = form_decode(wire.body)
+        fields = form_decode(wire.body, percent_encoded=not _is_answer(leg))
         if not fields:
             raise WireError("body is an empty form")
         kind = leg.split(".", 1)[0]
@@ -305,14 +334,15 @@ class QrcBinding:
         sender, key_id = self._signer(fields, keyring, message, leg, body)
         header = {"version": ABSTRACT_VERSION if fields.get("version") == self.version
                   else fields.get("version"), "msgType": msg_type, "sender": sender,
-                  "receiver": receiver, **self._derived(fields.get("signature", ""))}
+                  "receiver": receiver, **self._derived(wire.body)}
         if wire.test_case:
             header["testCaseId"] = wire.test_case
         decoded: dict[str, Any] = {"header": header, "body": body,
                                    "wire": {"binding": NAME, "fields": fields}}
         if "signature" in fields:
+            # No signType: the SDK's default, SHA1withRSA, which the profile does not allow.
             alg = {code: alg for alg, code in self.sign_types.items()}.get(
-                fields.get("signType", ""), fields.get("signType"))
+                fields.get("signType", ""), fields.get("signType") or SDK_DEFAULT_SIGN_TYPE)
             decoded["signature"] = {"alg": alg, "keyId": key_id, "value": fields["signature"]}
         return decoded
 
@@ -362,10 +392,10 @@ class QrcBinding:
         return claimed, key_id
 
     @staticmethod
-    def _derived(signature: str) -> dict[str, str]:
-        """The header fields QRC has no room for: an ID and nonce from the signature (a
+    def _derived(body: bytes) -> dict[str, str]:
+        """The header fields QRC has no room for: an ID and nonce from the bytes received (a
         byte-identical copy repeats them), the moment of receipt for the time."""
-        digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(body).hexdigest()
         return {"msgId": digest[:24], "nonce": digest[24:56],
                 "timestamp": beijing_now().isoformat(timespec="milliseconds")}
 
