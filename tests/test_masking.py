@@ -78,6 +78,8 @@ def test_a_transcript_file_masks_signed_messages_under_the_rule_and_says_so(tmp_
 def test_a_qrc_wire_is_masked_in_its_fields_sub_structures_and_text():
     """R-SEC-06 on the QRC wire: ``qrNo`` by its QRC name, ``payerInfo``'s ``accNo`` inside
     its base64 sub-structure (re-encoded), and the form's text as it travelled."""
+    from urllib.parse import quote_plus
+
     from qrinterop.evidence.masking import MaskRule
     from qrinterop.profile import load_profile
     from qrinterop.protocol.bindings import qrc
@@ -96,7 +98,11 @@ def test_a_qrc_wire_is_masked_in_its_fields_sub_structures_and_text():
     assert kept["text"].startswith("reqType=0310000903&qrNo=826365*********0271&payerInfo=")
     assert kept["text"].endswith("&signature=c2ln%2B%2F%3D%3D")       # the rest as it went
     assert qrc.form_decode(kept["text"].encode()) == kept["fields"]
-    assert rule.secrets({"wire": wire}) == {"8263658590248400271", PAN}
+    payer = fields["payerInfo"]
+    assert rule.secrets({"wire": wire}) == {"8263658590248400271", PAN, payer,
+                                            quote_plus(payer)}
+    log = f"sent {wire['text']}"            # a log quoting the form loses the sub-structure
+    assert payer not in str(rule.scrubbed(log, rule.secrets({"wire": wire})))
     scrubbed = rule.scrubbed({"messages": [{"wire": wire}]}, {PAN})["messages"][0]["wire"]
     assert PAN not in str(scrubbed) and "622202*********0123" in str(
         qrc.parse_sub_structure(scrubbed["fields"]["payerInfo"]))

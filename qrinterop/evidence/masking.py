@@ -91,14 +91,26 @@ class MaskRule:
         """The values of a JSON value that the rule masks (to mask them in other text)."""
         if isinstance(content, dict):
             if field == "wire" and is_form(content):
-                return {value for name, value in _form_values(content["fields"])
-                        if self.masks(name, value)}
+                return self._form_secrets(content["fields"])
             return set().union(*(self.secrets(v, k) for k, v in content.items()))
         if isinstance(content, list):
             return set().union(*(self.secrets(v, field) for v in content))
         if isinstance(content, str) and self.masks(field, content):
             return {content}
         return set()
+
+    def _form_secrets(self, fields: Mapping[str, object]) -> set[str]:
+        """A form's values the rule masks; and a sub-structure holding one as a whole, as
+        sent and percent-encoded, so that text quoting the form (a log) loses it too."""
+        found: set[str] = set()
+        for name, value in fields.items():
+            members = qrc.parse_sub_structure(str(value))
+            inner = {v for k, v in (members or {}).items() if self.masks(k, v)}
+            if inner:
+                found |= inner | {str(value), quote_plus(str(value))}
+            elif members is None and self.masks(name, str(value)):
+                found.add(str(value))
+        return found
 
     def scrubbed(self, value: object, secrets: set[str], field: str | None = None) -> object:
         """``value`` (text, or JSON-like data holding text) with each of ``secrets``
@@ -161,13 +173,6 @@ def _text_masked(text: str, fields: Mapping[str, str], kept: Mapping[str, str],
         return text
     return "&".join(f"{quote_plus(k)}={quote_plus(_field_masked(k, v, mask), safe='*')}"
                     for k, v in pairs)
-
-
-def _form_values(fields: Mapping[str, object]) -> Iterator[tuple[str, str]]:
-    """Each field of a form by name and value, and each member of its sub-structures."""
-    for name, value in fields.items():
-        members = qrc.parse_sub_structure(str(value))
-        yield from (members.items() if members else [(name, str(value))])
 
 
 def _wire_names(profile: Profile, named: frozenset[str]) -> Iterator[str]:
