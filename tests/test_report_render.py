@@ -353,3 +353,18 @@ def test_a_json_run_report_is_unchanged_by_its_transcripts(
         + "\n", encoding="utf-8")
     write_html(report, tmp_path / "report.html")
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == render_html(report)
+
+
+def test_a_scenario_shows_its_first_hops_on_the_wire_and_counts_the_rest(
+        report: dict, tmp_path: pathlib.Path) -> None:
+    from qrinterop.report.wire import MOST_HOPS
+
+    record = _qrc_record()
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "SEC-01.jsonl").write_text("".join(
+        json.dumps({**record, "n": n}, ensure_ascii=False) + "\n"
+        for n in range(1, MOST_HOPS + 4)), encoding="utf-8")
+    write_html(report, tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"Messages on the wire, {MOST_HOPS}:" in html
+    assert html.count('class="hop"') == MOST_HOPS and "… and 3 more in the transcript" in html

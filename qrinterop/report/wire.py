@@ -20,6 +20,9 @@ from qrinterop.protocol.bindings import qrc
 
 #: What of a transcript record a hop shows (its content shown as abstract and wire).
 HOP_KEYS = ("n", "time", "from", "to", "msg_type", "content")
+#: The most hops a scenario shows (a replay scenario sends dozens; each takes some 4 KB of
+#: the page, which must stay readable for a whole run): the transcript holds them all.
+MOST_HOPS = 24
 
 
 def abstract(content: object) -> object:
@@ -47,7 +50,8 @@ def wire_view(content: object) -> dict[str, Any] | None:
 def scenario_hops(report: Mapping[str, Any], run_dir: Path) -> dict[str, list[dict]]:
     """By scenario, the messages of its transcript that travelled in a wire form of their
     own (none for a JSON run), as the report's failure messages are: n, time, from, to,
-    msg_type, content."""
+    msg_type, content; the first :data:`MOST_HOPS` of them, then a last entry ``{"more": k}``
+    for the ``k`` left to the transcript."""
     hops: dict[str, list[dict]] = {}
     for scenario in report.get("scenarios", []):
         path = run_dir / scenario["transcript"] if scenario.get("transcript") else None
@@ -55,7 +59,8 @@ def scenario_hops(report: Mapping[str, Any], run_dir: Path) -> dict[str, list[di
             continue
         shown = [hop for record in _records(path) if (hop := _hop(record)) is not None]
         if shown:
-            hops[scenario["id"]] = shown
+            left = len(shown) - MOST_HOPS
+            hops[scenario["id"]] = shown[:MOST_HOPS] + ([{"more": left}] if left > 0 else [])
     return hops
 
 
