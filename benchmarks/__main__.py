@@ -1,5 +1,5 @@
 """Run the benchmarks and print their figures:
-``python -m benchmarks [certify|switch|lint|protocol|bundle]``. Two measure the suite's
+``python -m benchmarks [certify|switch|lint|protocol|bindings|bundle]``. Two measure the suite's
 power on the references instead, each with its own options (``--help``):
 ``python -m benchmarks coverage`` (the refusals no scenario runs, ``refusals.py``) and
 ``python -m benchmarks mutation`` (mutation testing, ``mutation.py``).
@@ -15,7 +15,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from benchmarks import bundle_bench, certify_bench, lint_bench, protocol_bench, switch_bench
+from benchmarks import (
+    bindings_bench,
+    bundle_bench,
+    certify_bench,
+    lint_bench,
+    protocol_bench,
+    switch_bench,
+)
 
 #: Each benchmark's figures, given whether to run the quick version.
 BENCHMARKS: dict[str, Callable[[bool], list[tuple[str, float]]]] = {
@@ -23,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[tuple[str, float]]]] = {
     "switch": switch_bench.figures,
     "lint": lambda quick: lint_bench.figures(10_000 if quick else 100_000),
     "protocol": protocol_bench.figures,
+    "bindings": bindings_bench.figures,
     "bundle": bundle_bench.figures,
 }
 

@@ -73,3 +73,52 @@ def test_a_transcript_file_masks_signed_messages_under_the_rule_and_says_so(tmp_
     [kept] = [json.loads(line) for line in (tmp_path / "T-1.jsonl").read_text().splitlines()]
     assert kept["masked"] is True and kept["content"]["body"]["code"] == "826365*********0271"
     assert transcript.secrets == {"8263658590248400271"}
+
+
+def test_a_qrc_wire_is_masked_in_its_fields_sub_structures_and_text():
+    """R-SEC-06 on the QRC wire: ``qrNo`` by its QRC name, ``payerInfo``'s ``accNo`` inside
+    its base64 sub-structure (re-encoded), and the form's text as it travelled."""
+    from urllib.parse import quote_plus
+
+    from qrinterop.evidence.masking import MaskRule
+    from qrinterop.profile import load_profile
+    from qrinterop.protocol.bindings import qrc
+
+    rule = MaskRule.of(load_profile())
+    assert rule is not None and {"qrNo", "qrCode", "accNo"} <= rule.fields
+    fields = {"reqType": "0310000903", "qrNo": "8263658590248400271",
+              "payerInfo": qrc.sub_structure({"accNo": PAN, "name": "Zhang"}),
+              "signature": "c2ln+/=="}
+    wire = {"binding": "unionpay-qrc", "fields": fields,
+            "text": qrc.form_encode(fields).decode("ascii")}
+    kept = rule.applied({"header": {}, "wire": wire})["wire"]
+    assert kept["fields"]["qrNo"] == "826365*********0271"
+    assert qrc.parse_sub_structure(kept["fields"]["payerInfo"]) == {
+        "accNo": "622202*********0123", "name": "Zhang"}
+    assert kept["text"].startswith("reqType=0310000903&qrNo=826365*********0271&payerInfo=")
+    assert kept["text"].endswith("&signature=c2ln%2B%2F%3D%3D")       # the rest as it went
+    assert qrc.form_decode(kept["text"].encode()) == kept["fields"]
+    payer = fields["payerInfo"]
+    assert rule.secrets({"wire": wire}) == {"8263658590248400271", PAN, payer,
+                                            quote_plus(payer)}
+    log = f"sent {wire['text']}"            # a log quoting the form loses the sub-structure
+    assert payer not in str(rule.scrubbed(log, rule.secrets({"wire": wire})))
+    scrubbed = rule.scrubbed({"messages": [{"wire": wire}]}, {PAN})["messages"][0]["wire"]
+    assert PAN not in str(scrubbed) and "622202*********0123" in str(
+        qrc.parse_sub_structure(scrubbed["fields"]["payerInfo"]))
+
+
+def test_a_qrc_text_written_another_way_is_rewritten_masked():
+    """A form whose text percent-encodes otherwise than ours still loses the code."""
+    from qrinterop.evidence.masking import MaskRule
+    from qrinterop.profile import load_profile
+    from qrinterop.protocol.bindings import qrc
+
+    rule = MaskRule.of(load_profile())
+    assert rule is not None
+    payer = qrc.sub_structure({"accNo": PAN})
+    wire = {"binding": "unionpay-qrc", "fields": {"payerInfo": payer},
+            "text": "payerInfo=" + payer}          # base64's = and / left bare
+    kept = rule.applied({"wire": wire})["wire"]
+    assert qrc.parse_sub_structure(qrc.form_decode(kept["text"].encode())["payerInfo"]) == {
+        "accNo": "622202*********0123"}

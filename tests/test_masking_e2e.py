@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import edited_ics, run_cli
+from tests.conftest import ROOT, edited_ics, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -24,10 +24,28 @@ def payment_codes(run: Path) -> set[str]:
     return codes
 
 
-def test_no_artefact_but_the_institutions_stores_shows_a_payment_code(tmp_path):
-    ics = edited_ics(tmp_path, ("defects: []", "defects: [payment-code-wrong-prefix]"))
-    run_cli("certify", "--ics", str(ics), "--tags", "@tc.CODE-04,@tc.CPM-01,@tc.TERM-01",
-            "--out", str(tmp_path / "run"))
+QRC_ICS = ROOT / "docs" / "examples" / "ics-qrc.yaml"
+
+
+def qrc_ics(folder: Path, defects: str) -> Path:
+    """A copy of the QRC example ICS in ``folder``, its keys found where the original's are."""
+    text = QRC_ICS.read_text(encoding="utf-8").replace(
+        "../../mocks/keys/", f"{ROOT / 'mocks' / 'keys'}/").replace("defects: []", defects)
+    path = folder / "ics.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("binding", ["qrinterop-json", "unionpay-qrc"])
+def test_no_artefact_but_the_institutions_stores_shows_a_payment_code(tmp_path, binding):
+    """In either binding: a QRC message carries the code in its form fields (qrNo), its
+    text and its sub-structures as well as in the abstract message beside them."""
+    defects = "defects: [payment-code-wrong-prefix]"
+    ics = qrc_ics(tmp_path, defects) if binding == "unionpay-qrc" else \
+        edited_ics(tmp_path, ("defects: []", defects))
+    tags = "@tc.CODE-04,@tc.CPM-01,@tc.TERM-01" + (",@tc.MPM-01" if binding != "qrinterop-json"
+                                                   else "")
+    run_cli("certify", "--ics", str(ics), "--tags", tags, "--out", str(tmp_path / "run"))
     run = tmp_path / "run"
     codes = payment_codes(run)
     assert len(codes) >= 3

@@ -284,3 +284,87 @@ def test_junit_survives_control_characters(report: dict, tmp_path: pathlib.Path)
     path = tmp_path / "junit.xml"
     write_junit(report, path)
     assert ET.parse(path).getroot().get("failures") == "1"
+
+
+# -- the wire form of a QRC run's messages ---------------------------------------------------
+def _qrc_record() -> dict[str, Any]:
+    """A transcript record of a cpm.purchase request as it travelled in the QRC binding."""
+    from qrinterop.profile import load_profile
+    from qrinterop.protocol.bindings import binding
+    from qrinterop.protocol.crypto import SM2_ALGORITHM, SigningKey
+    from qrinterop.protocol.envelope import Party, seal
+
+    wire = binding("unionpay-qrc", load_profile())
+    body = {"code": "991038********0070", "amount": 3000, "currency": "156",
+            "merchant": {"id": "100000000000000", "name": "最佳运输", "mcc": "5411",
+                         "city": "SHANGHAI"}, "termId": "TB000001",
+            "orderNo": "P20261204112403044920", "orderTime": "20261204112403",
+            "termInfo": {"deviceType": "11", "deviceIp": "127.0.0.1"}}
+    message = seal(Party("10000002", SigningKey.generate(SM2_ALGORITHM)),
+                   "cpm.purchase.request", "90000000", body, signer=wire,
+                   leg="request.to-switch")
+    return {"n": 6, "time": "2026-12-04T11:24:03.694+08:00", "pco": "switch",
+            "from": "10000002", "to": "90000000", "kind": "request", "leg": "to-switch",
+            "msg_type": "cpm.purchase.request",
+            "content": wire.evidence(message, "request.to-switch")}
+
+
+def test_html_shows_a_qrc_message_on_the_wire_beside_the_abstract_one(
+        report: dict, tmp_path: pathlib.Path) -> None:
+    """Each hop of a QRC transcript: the form's text as sent, its fields one per line, the
+    base64 sub-structure decoded beside its value, next to the abstract message; a JSON
+    transcript's scenario shows nothing more than before."""
+    record = _qrc_record()
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "SEC-01.jsonl").write_text(
+        json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "transcripts" / "SEC-02.jsonl").write_text(json.dumps(
+        {**record, "content": {k: v for k, v in record["content"].items() if k != "wire"}})
+        + "\n", encoding="utf-8")
+    report["scenarios"][1]["failure"]["messages"] = [
+        {key: record[key] for key in ("n", "time", "from", "to", "msg_type", "content")}]
+    write_html(report, tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    wire = record["content"]["wire"]
+    text = wire["text"].replace("&", "&amp;")
+    assert html.count(text) == 2            # SEC-01's hops, and SEC-02's failure
+    assert html.count("Messages on the wire, 1") == 1       # SEC-02's transcript is JSON
+    section = html[html.index('id="SEC-01"'):html.index('id="SEC-02"')]
+    assert "<code>reqType</code>" in section and "<code>0310000903</code>" in section
+    assert f"<code>{wire['fields']['termInfo']}</code>" in section
+    assert "<code>deviceType=11</code>" in section
+    assert "<code>terminalIp=127.0.0.1</code>" in section
+    assert "&#34;msgType&#34;: &#34;cpm.purchase.request&#34;" in section
+    assert "&#34;wire&#34;" not in html     # the abstract message is shown without it
+    parser = _UrlCollector()
+    parser.feed(html)
+    assert parser.scripts == 0
+    assert not [url for url in parser.urls if url.lower().startswith(("http", "//"))]
+
+
+def test_a_json_run_report_is_unchanged_by_its_transcripts(
+        report: dict, tmp_path: pathlib.Path) -> None:
+    from qrinterop.report.html import render_html
+
+    record = _qrc_record()
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "SEC-01.jsonl").write_text(json.dumps(
+        {**record, "content": {k: v for k, v in record["content"].items() if k != "wire"}})
+        + "\n", encoding="utf-8")
+    write_html(report, tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == render_html(report)
+
+
+def test_a_scenario_shows_its_first_hops_on_the_wire_and_counts_the_rest(
+        report: dict, tmp_path: pathlib.Path) -> None:
+    from qrinterop.report.wire import MOST_HOPS
+
+    record = _qrc_record()
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "transcripts" / "SEC-01.jsonl").write_text("".join(
+        json.dumps({**record, "n": n}, ensure_ascii=False) + "\n"
+        for n in range(1, MOST_HOPS + 4)), encoding="utf-8")
+    write_html(report, tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"Messages on the wire, {MOST_HOPS}:" in html
+    assert html.count('class="hop"') == MOST_HOPS and "… and 3 more in the transcript" in html

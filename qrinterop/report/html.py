@@ -17,6 +17,7 @@ import jinja2
 import markupsafe
 
 from qrinterop.report.visible import visible
+from qrinterop.report.wire import abstract, scenario_hops, wire_view
 
 TEMPLATES = pathlib.Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report.html.j2"
@@ -41,6 +42,9 @@ def template_environment() -> jinja2.Environment:
     # Messages as a reader wants them: indented, Chinese as Chinese (autoescape still applies).
     environment.filters["pretty"] = lambda value: json.dumps(value, ensure_ascii=False,
                                                              indent=2)
+    # A message beside its wire form (report/wire.py): a JSON message has none.
+    environment.filters["abstract"] = abstract
+    environment.filters["wire_view"] = wire_view
     return environment
 
 
@@ -53,12 +57,16 @@ def _shown(value: Any) -> Any:
     return visible(value) if isinstance(value, str) else value
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """Return the HTML text for *report*; separate from writing so it can be tested in memory."""
-    return template_environment().get_template(TEMPLATE_NAME).render(report=report)
+def render_html(report: dict[str, Any], hops: dict[str, list[dict]] | None = None) -> str:
+    """Return the HTML text for *report*; separate from writing so it can be tested in memory.
+    ``hops``: by scenario, its messages that travelled in a wire form of their own
+    (:func:`qrinterop.report.wire.scenario_hops`), shown beside their abstract form."""
+    return template_environment().get_template(TEMPLATE_NAME).render(report=report,
+                                                                     hops=hops or {})
 
 
 def write_html(report: dict[str, Any], path: pathlib.Path) -> None:
-    """Write report.html for *report* to *path* as UTF-8 (the page carries Chinese labels)."""
+    """Write report.html for *report* to *path* as UTF-8 (the page carries Chinese labels),
+    with the wire form of the messages of the transcripts beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
+    path.write_text(render_html(report, scenario_hops(report, path.parent)), encoding="utf-8")

@@ -319,8 +319,11 @@ class QrcBinding:
         return fields
 
     def evidence(self, message: dict, leg: str) -> dict:
-        return {**message, "wire": {"binding": NAME,
-                                    "fields": self.signed_fields(message, leg)}}
+        """``message`` with its wire beside it: the form fields and the body's text exactly as
+        :meth:`encode` sends them."""
+        fields = self.signed_fields(message, leg)
+        return {**message, "wire": {"binding": NAME, "fields": fields,
+                                    "text": form_encode(fields).decode("ascii")}}
 
     # -- decoding -----------------------------------------------------------------------------
     def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> dict:
@@ -338,7 +341,8 @@ class QrcBinding:
         if wire.test_case:
             header["testCaseId"] = wire.test_case
         decoded: dict[str, Any] = {"header": header, "body": body,
-                                   "wire": {"binding": NAME, "fields": fields}}
+                                   "wire": {"binding": NAME, "fields": fields,
+                                            "text": wire.text()}}
         if "signature" in fields:
             # No signType: the SDK's default, SHA1withRSA, which the profile does not allow.
             alg = {code: alg for alg, code in self.sign_types.items()}.get(
