@@ -374,12 +374,20 @@ class Issuing:
             code = "00"
         return self.tell_outcome(message, txn, code, "cpm.purchase")
 
+    def terminal_unchecked(self, message: dict) -> bool:
+        """Whether this variant lets a purchase's terminal information pass unchecked: it
+        ignores it, or (QRC) it checks the termInfo sub-structure as the base64 text it
+        arrived as, which is there and not empty, never the members it holds."""
+        text = message.get("wire", {}).get("fields", {}).get("termInfo")
+        return self.defects.on("issuer-ignores-terminal-info") or bool(
+            text and self.defects.on("qrc-sub-structure-checked-undecoded"))
+
     def decide_purchase(self, message: dict) -> dict:
         body = message["body"]
         if (self.ledger.transaction(body["voucherNum"]) is not None
                 and not self.defects.on("accept-duplicate-voucher")):
             return self.refuse(message, "12", "voucher number already booked: no second debit")
-        if not self.defects.on("issuer-ignores-terminal-info") and \
+        if not self.terminal_unchecked(message) and \
                 (wrong := terminal.fault(self.profile, body)) is not None:
             return self.refuse(message, terminal.refusal_code(self.profile), wrong)
         code, refusal = self.use_payment_code(body["code"])

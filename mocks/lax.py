@@ -1,5 +1,6 @@
 """The receiving checks of the defective variants: how real implementations get signature and
-replay checks subtly wrong, so that selftest proves the suite's spoilt messages catch them.
+replay checks subtly wrong, so that selftest proves the suite's spoilt messages catch them;
+and the QRC signing mistakes of their sending side (:func:`wire`).
 
 The reference checks every message with :func:`~qrinterop.protocol.bindings.signature_ok`
 and a :class:`~qrinterop.protocol.replay.ReplayGuard`; :func:`verifier` and :func:`guard` give
@@ -9,11 +10,13 @@ defects apart, each one ``defects.on`` switch).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mocks.defects import Defects
-from qrinterop.protocol.bindings import signature_ok, signed_content
+from qrinterop.protocol.bindings import Binding, signature_ok, signed_content
+from qrinterop.protocol.bindings.qrc import QrcBinding, cert_id, digest_hex
+from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.replay import FUTURE, OK, ReplayGuard, ReplayVerdict, _Memory
 
@@ -104,3 +107,53 @@ def trusts(defects: Defects, request_type: str) -> bool:
             or (defects.on("mpm-payment-answer-unverified")
                 and request_type == "mpm.payment.request")
             or defects.on("switch-trusts-unverified-answers"))
+
+
+class SloppyQrc(QrcBinding):
+    """A QRC sender with one of the SDK-porting mistakes: the signing string in the order its
+    form was written, not sorted; blank fields sent that the signing string left out (the
+    SDK's filterBlank applied to one and not the other); or the certId of its previous
+    certificate after a rotation, beside a signature by its current key."""
+
+    #: What a form template leaves blank (a reserved field nobody fills).
+    BLANK = "reqReserved"
+
+    def __init__(self, wire: QrcBinding, defects: Defects,
+                 own_key_ids: Callable[[], tuple[str, ...]]) -> None:
+        super().__init__(wire.profile)
+        self.defects = defects
+        self.own_key_ids = own_key_ids
+
+    def fields(self, header: Mapping[str, Any], body: Mapping[str, Any], leg: str,
+               signature: Mapping[str, Any] | None) -> dict[str, str]:
+        fields = super().fields(header, body, leg, signature)
+        current = str((signature or {}).get("keyId", ""))
+        previous = [k for k in self.own_key_ids() if k != current]
+        if signature and previous and self.defects.on("qrc-cert-id-of-previous-key"):
+            fields["certId"] = cert_id(previous[0])
+        return fields
+
+    def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
+             leg: str) -> dict[str, str]:
+        if not self.defects.on("qrc-signs-fields-unsorted"):
+            return super().sign(key, header, body, key_id, leg)
+        signature = {"alg": key.algorithm, "keyId": key_id or key.public.id}
+        written = self.fields(header, body, leg, signature)
+        text = "&".join(f"{k}={v}" for k, v in written.items())     # as written, unsorted
+        return {**signature, "value": key.sign(digest_hex(text, key.algorithm).encode())}
+
+    def signed_fields(self, message: dict, leg: str) -> dict[str, str]:
+        fields = super().signed_fields(message, leg)
+        if self.defects.on("qrc-sends-blank-fields") and self.BLANK not in fields:
+            fields[self.BLANK] = ""         # sent, though the signature left it out
+        return fields
+
+
+def wire(defects: Defects, binding: Binding,
+         own_key_ids: Callable[[], tuple[str, ...]]) -> Binding:
+    """The binding this variant speaks: the reference's, or a QRC sender's mistake."""
+    sloppy = (defects.on("qrc-signs-fields-unsorted") or defects.on("qrc-sends-blank-fields")
+              or defects.on("qrc-cert-id-of-previous-key"))
+    if isinstance(binding, QrcBinding) and sloppy:
+        return SloppyQrc(binding, defects, own_key_ids)
+    return binding

@@ -69,7 +69,8 @@ class Node:
                                or self.defects.on("switch-skips-freshness-check"))
         guard = lax.guard(self.defects, self.profile.business["replay"]["window_s"]["value"])
         try:
-            wire = binding(config.binding, self.profile)
+            wire = lax.wire(self.defects, binding(config.binding, self.profile),
+                            lambda: self.keys.key_ids(self.id))
         except KeyError as exc:
             raise ServiceConfigError(f"{config.id}: {exc.args[0]}") from None
         self.responder = Responder(self.profile, self.party, KeyRing(),

@@ -322,8 +322,8 @@ class QrcBinding:
         """``message`` with its wire beside it: the form fields and the body's text exactly as
         :meth:`encode` sends them."""
         fields = self.signed_fields(message, leg)
-        return {**message, "wire": {"binding": NAME, "fields": fields,
-                                    "text": form_encode(fields).decode("ascii")}}
+        text = form_encode(fields, raw=_is_answer(leg)).decode("utf-8")
+        return {**message, "wire": {"binding": NAME, "fields": fields, "text": text}}
 
     # -- decoding -----------------------------------------------------------------------------
     def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> dict:
