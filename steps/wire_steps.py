@@ -183,11 +183,14 @@ def _unsigned(message: dict) -> None:
 
 
 def _signed_by(injector: Injector, other: Participant | None):
-    """Signed again, validly, with ``other``'s registered key under its key ID (the wrong
-    party, the sender field unchanged), or (None) with a key nobody registered."""
+    """Signed again, validly, by ``other``'s registered key under its key ID, the sender
+    unchanged (on a wire naming the sender by key alone, QRC's certId: the key ID kept), or
+    (None) by a key nobody registered."""
     def tamper(message: dict) -> None:
         key, key_id = (other.own_key, other.key_id) if other else (SigningKey.generate(), None)
-        message["signature"] = injector.sign(key, message, key_id)
+        kept = other and injector.wire.sender_by_key
+        message["signature"] = injector.sign(key, message,
+                                             message["signature"]["keyId"] if kept else key_id)
     return tamper
 
 

@@ -259,9 +259,13 @@ def lint_command(payload: str | None, image_path: Path | None, batch: BinaryIO |
 @click.option("--seed", default=lambda: time.strftime("%Y-%m-%d"),
               show_default="today's date",
               help="What --sample draws with: a nightly run covers the catalogue in turn.")
+@click.option("--binding", type=click.Choice(["qrinterop-json", "unionpay-qrc"]),
+              help="Every reference and variant speaks this wire binding (a "
+                   "binding-specific defect keeps its own); a defect whose catching "
+                   "scenarios do not apply on that wire is reported as not applying.")
 @port_option
 def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Path | None,
-                     names: str | None, sample: int | None, seed: str,
+                     names: str | None, sample: int | None, seed: str, binding: str | None,
                      base_port: int) -> None:
     """Certify every deliberately defective variant of the reference institution.
 
@@ -273,15 +277,17 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
     from qrinterop.runner.selftest import choose, selftest
 
     only = choose(list(locate().defects()), names, sample, seed)
-    if only is not None and conformance is not None:
-        raise UsageError("--conformance: the page is written from a whole selftest, "
-                         "not with --defects or --sample")
+    if (only is not None or binding is not None) and conformance is not None:
+        raise UsageError("--conformance: the page is written from a whole selftest in the "
+                         "ICS's own binding, not with --defects, --sample or --binding")
 
     if as_json:
         console.quiet = True
 
     def show(variant: VariantResult) -> None:
         mark = "[green]caught[/]" if variant.ok else "[bold red]MISSED[/]"
+        if variant.off_wire:
+            mark = "[dim]n/a on wire[/]"
         if variant.defect is None:
             mark = "[green]ok[/]" if variant.ok else "[bold red]NOT CONFORMANT[/]"
         console.print(f"  {mark:<24} {variant.name:<28} "
@@ -297,7 +303,8 @@ def selftest_command(out: Path | None, jobs: int, as_json: bool, conformance: Pa
                   if only is None
                   else f"qrinterop selftest: certifying {len(only)} of the defects")
     started = time.monotonic()
-    result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show, only=only)
+    result = selftest(out=out, base_port=base_port, jobs=jobs, on_variant=show, only=only,
+                      binding=binding)
     if conformance is not None:
         _write_conformance(conformance, result, time.monotonic() - started)
     if as_json:

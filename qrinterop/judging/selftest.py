@@ -134,6 +134,14 @@ class VariantResult:
     why: str | None = None       # why a reference's expected verdict is what it is
     retried: dict | None = None  # the first attempt's verdict and failures, if not as expected
     grounds: Grounds = field(default_factory=Grounds)
+    binding: str | None = None   # the wire binding every run spoke, if selftest forced one
+
+    @property
+    def off_wire(self) -> bool:
+        """A defect none of whose catching scenarios apply on the wire selftest forced (a
+        replay defect where the wire has no nonce): it does not apply there."""
+        return bool(self.defect and self.binding and self.must_fail
+                    and not set(self.must_fail) & set(self.ran))
 
     @property
     def name(self) -> str:
@@ -152,7 +160,8 @@ class VariantResult:
     def ok(self) -> bool:
         """The expected verdict, the expected scenarios among the failures and, for a defect
         that breaks a requirement, one of them failing under it."""
-        return self.failed_as_expected and (not self.breaks or self.caught_by is not None)
+        return self.off_wire or (self.failed_as_expected
+                                 and (not self.breaks or self.caught_by is not None))
 
     @property
     def why_not(self) -> str | None:
@@ -174,7 +183,8 @@ class VariantResult:
                 "failed": self.failed, "caught": self.ok,
                 "caught_by": asdict(catch) if catch and self.ok else None,
                 "why_not": self.why_not, "run_dir": str(self.run_dir),
-                "retried": self.retried}
+                "retried": self.retried, "binding": self.binding,
+                "applies": not self.off_wire}
 
 
 @dataclass

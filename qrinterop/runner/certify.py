@@ -34,7 +34,7 @@ from qrinterop.inputs import loads_json, read_input
 from qrinterop.judging.verdicts import ScenarioResult
 from qrinterop.judging.waivers import apply_waivers, load_waivers
 from qrinterop.profile import Profile
-from qrinterop.protocol.bindings.base import DEFAULT_BINDING, carried_fields
+from qrinterop.protocol.bindings.base import DEFAULT_BINDING, carried_fields, known_bindings
 from qrinterop.protocol.crypto import KeyFormatError, VerifyKey
 from qrinterop.protocol.envelope import beijing_now
 from qrinterop.report.document import Claims, build_report, write_report
@@ -61,6 +61,7 @@ class CertifyOptions:
     history: Path | None = None        # the SQLite file of earlier runs
     peer_ics: Path | None = None       # a second institution, certified against the first
     fail_on: str = "any"               # any: exit 1 on any failure; regression: on new ones
+    binding: str | None = None         # in place of the ICS's sut.binding; used by selftest
 
 
 @dataclass
@@ -150,8 +151,13 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, Ics, Path]:
     ics_path = options.ics or suite.mocks / "reference-ics.yaml"
     profile = profile_for(ics_path)
     # An unknown defect name is refused when the network is built.
-    ics = load_ics(ics_path, set(suite.defects()), set(profile.features)).with_defects(
-        options.defects, suite.defects())
+    ics = load_ics(ics_path, set(suite.defects()), set(profile.features))
+    if options.binding:     # before the defects: a binding-specific one keeps its own
+        if options.binding not in known_bindings(profile):
+            raise UsageError(f"binding {options.binding!r} is not built for profile "
+                             f"{profile.name} (built: {', '.join(known_bindings(profile))})")
+        ics = replace(ics, sut=replace(ics.sut, binding=options.binding))
+    ics = ics.with_defects(options.defects, suite.defects())
     try:
         check_launcher(ics)
     except UsageError as exc:

@@ -43,11 +43,13 @@ from qrinterop.runner.certify import (
 
 def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
              on_variant: Callable[[VariantResult], None] = lambda _v: None,
-             only: list[str] | None = None) -> SelftestResult:
+             only: list[str] | None = None, binding: str | None = None) -> SelftestResult:
     """Certify the reference and every variant, ``jobs`` at a time in worker processes (a
     run mostly waits on its simulated network, so more jobs than cores still pays); with a
     ``base_port``, variant n takes the ports from ``base_port + 10 n``. With ``only``, just
-    those defects: no reference, and no scenario can be said never to fail."""
+    those defects: no reference, and no scenario can be said never to fail. ``binding``:
+    every reference and variant speaks it (a binding-specific defect keeps its own); a
+    defect none of whose catching scenarios apply on that wire is said not to apply."""
     suite = locate()
     out = out or default_run_dir(f"selftest-{new_run_id()}")
     references = suite.references()
@@ -59,7 +61,8 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
               spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()
              if only is None or name in only]
     runs = [(defect, suite.mocks / references[sut]["ics"],
-             out / (defect or f"reference-{sut}"), base_port + 10 * n if base_port else 0, tags)
+             out / (defect or f"reference-{sut}"), base_port + 10 * n if base_port else 0, tags,
+             binding)
             for n, (defect, sut, _breaks, _expect, _caught, tags) in enumerate(plan)]
     variants: dict[int, VariantResult] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
@@ -76,7 +79,7 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
                     done.run_dir, sut, None if defect else references[sut].get("why"),
                     {"verdict": first.verdict, "failed": first.failed,
                      "why_not": first.why_not, "run_dir": str(first.run_dir)} if first else None,
-                    done.grounds)
+                    done.grounds, binding)
                 if variants[n].ok or first:
                     on_variant(variants[n])
                 else:
@@ -120,8 +123,9 @@ def choose(catalogue: list[str], names: str | None, sample: int | None,
 def _retry(run: tuple, suffix: str = "-retry", tags: str | None = None) -> tuple:
     """The same certification again (on the same ports, free again), in a folder of its own,
     on ``tags`` if given."""
-    defect, ics, run_dir, base_port, scope_tags = run
-    return defect, ics, run_dir.with_name(run_dir.name + suffix), base_port, tags or scope_tags
+    defect, ics, run_dir, base_port, scope_tags, binding = run
+    return (defect, ics, run_dir.with_name(run_dir.name + suffix), base_port,
+            tags or scope_tags, binding)
 
 
 def _recheck(pool: ProcessPoolExecutor, result: SelftestResult,
@@ -154,11 +158,11 @@ def scope(spec: dict) -> str | None:
 
 
 def _certify_variant(defect: str | None, ics: Path, run_dir: Path, base_port: int,
-                     tags: str | None) -> Certified:
+                     tags: str | None, binding: str | None = None) -> Certified:
     """One certification in a worker process: its verdict, failed and applicable scenarios,
     and the grounds of its failures (what they were reported under)."""
     report = certify(CertifyOptions(ics=ics, out=run_dir, base_port=base_port, tags=tags,
-                                    defects=(defect,) if defect else (),
+                                    defects=(defect,) if defect else (), binding=binding,
                                     command="qrinterop certify")).report
     scenarios = report["scenarios"]
     return Certified(report["verdict"], [s["id"] for s in scenarios if s["verdict"] == "fail"],

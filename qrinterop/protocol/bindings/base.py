@@ -46,6 +46,9 @@ class Binding(Protocol):
 
     name: str
     content_type: str
+    #: Whether the wire names a message's sender by its signing key alone (QRC's certId),
+    #: not in a field of its own as well (the JSON envelope's sender beside keyId).
+    sender_by_key: bool
 
     def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
              leg: str) -> dict[str, str]:

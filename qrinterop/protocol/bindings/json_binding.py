@@ -20,6 +20,7 @@ class JsonBinding:
 
     name = "qrinterop-json"
     content_type = JSON_TYPE
+    sender_by_key = False
 
     def __init__(self, profile: Profile | None = None) -> None:
         self.profile = profile      # the envelope is the same in every profile version

@@ -203,6 +203,7 @@ class QrcBinding:
     """Abstract messages to QRC forms and back, as the profile's data describes them."""
 
     name = NAME
+    sender_by_key = True
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
