@@ -24,7 +24,7 @@ class Threads(ThreadPoolExecutor):
         super().__init__(max_workers)
 
 
-def as_expected(defect, ics, run_dir, _base_port, _tags):
+def as_expected(defect, ics, run_dir, _base_port, _tags, _binding=None):
     spec = DEFECTS[defect] if defect else REFERENCES[ics]
     failed, breaks = spec.get("caught_by", []), breaks_of(spec)
     found = Grounds(tuple(Blame(s, "a_check", breaks) for s in failed),
@@ -39,7 +39,7 @@ def certifications(monkeypatch):
     calls: dict[str | None, list[str]] = {}
     flaky, broken = {"void-twice", None}, {"skip-crc-check"}
 
-    def certify(defect, ics, run_dir, base_port, tags):
+    def certify(defect, ics, run_dir, base_port, tags, _binding=None):
         attempts = calls.setdefault(defect, [])
         attempts.append(run_dir.name)
         if defect in broken or (defect in flaky and len(attempts) == 1
@@ -79,7 +79,7 @@ def a_scenario_that_passes_once(monkeypatch):
     calls: list[str | None] = []
     state = {"fails_alone": True}
 
-    def certify(defect, ics, run_dir, base_port, tags):
+    def certify(defect, ics, run_dir, base_port, tags, _binding=None):
         verdict, failed, ran, run_dir, found = as_expected(defect, ics, run_dir, base_port,
                                                            tags)
         if defect != "terminal-queries-declines":
