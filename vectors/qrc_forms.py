@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from qrinterop.protocol.bindings import qrc
 from qrinterop.protocol.bindings.qrc import QrcBinding
 from qrinterop.protocol.bindings.qrc_diagnose import dictionary, sender_field
-from qrinterop.protocol.crypto import SigningKey
+from qrinterop.protocol.crypto import RSA_ALGORITHM, SigningKey
 
 KEYS = Path(__file__).parent / "keys"
 #: The test participants of vectors/sources/message-examples.json.
@@ -83,9 +83,10 @@ def signed(fields: Mapping[str, str], key: SigningKey) -> dict[str, str]:
 
 def _sha1_signed(key: SigningKey, data: bytes) -> str:
     """SHA1withRSA (the old SDK's signMethod 01) for an RSA key; else the key's own."""
-    private = serialization.load_pem_private_key(key.private_pem(), None)
-    if not isinstance(private, rsa.RSAPrivateKey):
+    if key.algorithm != RSA_ALGORITHM:
         return key.sign(data)
+    private = serialization.load_pem_private_key(key.private_pem(), None)
+    assert isinstance(private, rsa.RSAPrivateKey)
     return base64.b64encode(private.sign(data, padding.PKCS1v15(), hashes.SHA1())).decode()
 
 

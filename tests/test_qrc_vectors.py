@@ -1,0 +1,85 @@
+"""vectors/qrc_message_test.json through the library: every valid form verifies with the key its
+certId names and decodes to the example body; every spoilt one is diagnosed with the mistake
+its flag names. Plus the file's integrity: its schema, and equal to what the generator makes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from qrinterop.profile import load_profile, profile_folder
+from qrinterop.protocol.bindings import signature_ok
+from qrinterop.protocol.bindings.base import Wire
+from qrinterop.protocol.bindings.qrc import QrcBinding, form_decode
+from qrinterop.protocol.bindings.qrc_diagnose import diagnose, message_name, sender_field
+from qrinterop.protocol.crypto import VerifyKey
+from qrinterop.protocol.keyring import KeyRing
+from tests.conftest import ROOT
+from vectors import generate
+from vectors.qrc_forms import MISTAKES
+
+VECTORS = ROOT / "vectors"
+DOCUMENT = json.loads((VECTORS / "qrc_message_test.json").read_text(encoding="utf-8"))
+BINDING = QrcBinding(load_profile(profile_folder(generate.PROFILE)))
+CODE_OF_FLAG = {flag: code for flag, code, _comment, _spoil in MISTAKES}
+
+
+def rings() -> tuple[KeyRing, KeyRing]:
+    """The current keys a receiver accepts, and the retired ones it knows of."""
+    current, retired = KeyRing(), KeyRing()
+    for entry in DOCUMENT["keys"]:
+        ring = current if entry["status"] == "current" else retired
+        ring.add(entry["participant"], VerifyKey(entry["publicKey"].encode()), entry["keyId"])
+    return current, retired
+
+
+CURRENT, RETIRED = rings()
+
+
+def vectors():
+    for group in DOCUMENT["testGroups"]:
+        for test in group["tests"]:
+            yield pytest.param(test, id=str(test["tcId"]))
+
+
+def claimed_sender(fields: dict[str, str], leg: str) -> str | None:
+    named = sender_field(BINDING, message_name(BINDING, fields), leg)
+    return fields.get(named) if named else None
+
+
+@pytest.mark.parametrize("test", list(vectors()))
+def test_qrc_message_vector(test):
+    fields = form_decode(test["form"].encode("ascii"))
+    problems = diagnose(BINDING, fields, test["leg"], CURRENT,
+                        claimed_sender(fields, test["leg"]), RETIRED)
+    if test["result"] == "valid":
+        message = BINDING.decode(Wire(test["form"].encode(), BINDING.content_type), test["leg"],
+                                 CURRENT, "00000000")
+        assert problems == [] and signature_ok(message, CURRENT)
+        assert message["body"] == test["body"]
+        assert message["header"]["sender"] == test["sender"]
+        assert message["header"]["msgType"] == f"{test['message']}.{test['leg'].split('.')[0]}"
+    else:
+        assert [p.code for p in problems] == [test["problem"]], problems
+        assert test["problem"] == CODE_OF_FLAG[test["flags"][0]]
+
+
+def test_every_message_leg_has_a_valid_form_and_every_mistake_is_made():
+    catalogue = BINDING.profile.messages["messages"]
+    legs = {(name, leg) for name, entry in catalogue.items() for leg in entry["legs"]}
+    tests = [t for g in DOCUMENT["testGroups"] for t in g["tests"]]
+    assert {(t["message"], t["leg"]) for t in tests if t["result"] == "valid"} == legs
+    assert {t["flags"][0] for t in tests if t["result"] == "invalid"} == set(CODE_OF_FLAG)
+    assert set(DOCUMENT["notes"]) == {f for t in tests for f in t["flags"]}
+
+
+def test_the_file_follows_its_schema_and_equals_the_generator_output():
+    schemas = {p.name: json.loads(p.read_text()) for p in (VECTORS / "schemas").glob("*.json")}
+    registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values())
+    Draft202012Validator(schemas[DOCUMENT["schema"]], registry=registry).validate(DOCUMENT)
+    text = (VECTORS / "qrc_message_test.json").read_text(encoding="utf-8")
+    assert text == generate.render("qrc_message")
