@@ -14,7 +14,12 @@ from qrinterop.profile import load_profile, profile_folder
 from qrinterop.protocol.bindings import signature_ok
 from qrinterop.protocol.bindings.base import Wire
 from qrinterop.protocol.bindings.qrc import QrcBinding, form_decode
-from qrinterop.protocol.bindings.qrc_diagnose import diagnose, message_name, sender_field
+from qrinterop.protocol.bindings.qrc_diagnose import (
+    diagnose,
+    diagnose_decoded,
+    message_name,
+    sender_field,
+)
 from qrinterop.protocol.crypto import VerifyKey
 from qrinterop.protocol.keyring import KeyRing
 from tests.conftest import ROOT
@@ -83,3 +88,16 @@ def test_the_file_follows_its_schema_and_equals_the_generator_output():
     Draft202012Validator(schemas[DOCUMENT["schema"]], registry=registry).validate(DOCUMENT)
     text = (VECTORS / "qrc_message_test.json").read_text(encoding="utf-8")
     assert text == generate.render("qrc_message")
+
+
+@pytest.mark.parametrize("flag", ["UnsortedSigningString", "UppercaseDigest", "WrongSignType"])
+def test_a_decoded_message_is_diagnosed_from_the_wire_it_came_in(flag):
+    """What a passive check holding the decoded message (its direction only) is told."""
+    test = next(t for g in DOCUMENT["testGroups"] for t in g["tests"]
+                if t["flags"] == [flag] and t["leg"] == "response.from-switch")
+    message = BINDING.decode(Wire(test["form"].encode(), BINDING.content_type), test["leg"],
+                             CURRENT, "00000000")
+    assert [p.code for p in diagnose_decoded(BINDING, message, CURRENT, "from-switch")] == \
+        [test["problem"]]
+    assert [p.code for p in diagnose_decoded(BINDING, {}, CURRENT, "from-switch")] == \
+        ["missing-field"]

@@ -136,6 +136,21 @@ def diagnose(binding: QrcBinding, fields: Mapping[str, str], leg: str, keyring: 
     return [_explained(binding, fields, leg, named, raw, keys)]
 
 
+def diagnose_decoded(binding: QrcBinding, message: Mapping, keyring: KeyRing,
+                     direction: str) -> list[Problem]:
+    """:func:`diagnose` of a message the binding decoded (``message["wire"]["fields"]``, as
+    received), travelling ``direction`` (``to-switch``/``from-switch``, or a whole leg): what
+    a passive check that found its signature bad says of it."""
+    wire = message.get("wire")
+    fields = wire.get("fields") if isinstance(wire, Mapping) else None
+    if not isinstance(fields, Mapping):
+        return [Problem("missing-field", "the message carries no QRC form", "(message)")]
+    kind = "response" if "respCode" in fields else "request"
+    leg = direction if "." in direction else f"{kind}.{direction}"
+    named = sender_field(binding, message_name(binding, fields), leg)
+    return diagnose(binding, fields, leg, keyring, fields.get(named) if named else None)
+
+
 def _keys(keyring: KeyRing, retired: KeyRing | None) -> list[_Key]:
     current = [_Key(owner, kid, key, False) for owner, kid, key in keyring.items()]
     old = [_Key(owner, kid, key, True) for owner, kid, key in (retired or KeyRing()).items()]
