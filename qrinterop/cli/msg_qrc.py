@@ -91,8 +91,9 @@ def validate(fields: dict[str, str], raw: bytes, leg: str) -> list[str]:
     binding = qrc_binding()
     leg = full_leg(leg, fields)
     findings = [f"{p.path}: {p.message} [{p.code}]" for p in form_findings(binding, fields, leg)]
-    if message_name(binding, fields) is None:
-        return findings
+    reject = leg.startswith("response") and "reqType" not in fields
+    if message_name(binding, fields) is None and not reject:
+        return findings         # no schema to hold it to
     message = binding.decode(Wire(_form_bytes(raw), binding.content_type), leg, KeyRing(),
                              _NOBODY)
     if message["header"].get("sender") is None:    # QRC names it by certId: no keys here

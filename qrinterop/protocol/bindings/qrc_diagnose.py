@@ -84,11 +84,17 @@ def dictionary(binding: QrcBinding, message: str, leg: str) -> frozenset[str]:
 
 def form_findings(binding: QrcBinding, fields: Mapping[str, str], leg: str) -> list[Problem]:
     """What breaks the binding's own rules in ``fields`` as sent on ``leg``: a reqType the
-    catalogue lacks, empty fields (the SDK's filterBlank never sends one), fields outside the
-    binding's dictionary, sub-structures that are not base64 of ``{k=v&…}``."""
+    catalogue lacks (none: a reject, on a response), envelope fields missing, empty fields
+    (the SDK's filterBlank never sends one), fields outside the binding's dictionary,
+    sub-structures that are not base64 of ``{k=v&…}``."""
     message = message_name(binding, fields)
     problems = [] if message or (leg.startswith("response") and "reqType" not in fields) \
         else [_unknown_req_type(binding, fields)]
+    problems += [Problem("missing-field", f"the form has no {name}", name)
+                 for name in ("version", "certId", "signType", "signature") if name not in fields]
+    if fields.get("version", binding.version) != binding.version:
+        problems.append(Problem("wrong-version", f"version is {fields['version']!r}; a QRC form "
+                                                 f"carries version={binding.version}", "version"))
     problems += [Problem("empty-field", f"{name} is sent empty ({name}=): the SDK's filterBlank "
                                         "never sends an empty field", name)
                  for name, value in fields.items() if value == ""]
