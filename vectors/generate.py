@@ -112,7 +112,8 @@ NOTES = {
                                 "it."),
     "QrcSigned": ("BASIC", "A UnionPay QRC form signed as the SDK signs: every field but "
                            "signature sorted by name, k=v joined by &, empty fields not sent, "
-                           "the lowercase hex SHA-256 digest signed with SHA256withRSA."),
+                           "the lowercase hex digest signed (SHA-256 with SHA256withRSA, SM3 "
+                           "with SM3withSM2)."),
     "UnsortedSigningString": ("INTEROP", "The signing string was built from the fields in the "
                                          "order sent, not sorted by name."),
     "EmptyFieldSigned": ("INTEROP", "An empty field (k=) was left in the signing string, then "
@@ -124,8 +125,9 @@ NOTES = {
     "RawStringSigned": ("INTEROP", "The signing string itself was signed, not its hex digest."),
     "UppercaseDigest": ("INTEROP", "The hex digest was signed in uppercase; the SDK signs it "
                                    "in lowercase."),
-    "Sha1Digest": ("SECURITY", "SHA-1 instead of SHA-256: SHA1withRSA over the SHA-1 digest, "
-                               "the old SDK's signMethod 01, which the profile does not allow."),
+    "Sha1Digest": ("SECURITY", "SHA-1 instead of the key's digest: with an RSA key SHA1withRSA "
+                               "over the SHA-1 digest, the old SDK's signMethod 01, which the "
+                               "profile does not allow; with an SM2 key the SHA-1 digest signed."),
     "WrongCertId": ("SECURITY", "certId names another (retired) key of the sender than the one "
                                 "that signed."),
     "RetiredKey": ("SECURITY", "Signed with the sender's retired key, certId naming it: no "
@@ -829,25 +831,47 @@ def _qrc_legs() -> list[tuple[str, str, str, dict]]:
             for name, entry in catalogue.items() for leg in entry["legs"]]
 
 
-def qrc_message_cases() -> list[dict]:
-    """Every message and leg as a QRC form: signed right by its sender's current key, then
-    signed with each common mistake, one per case (vectors/qrc_forms.py)."""
+def qrc_message_cases(family: str = "rsa") -> list[dict]:
+    """Every message and leg as a QRC form: signed right by its sender's current key of
+    ``family``, then signed with each common mistake, one per case (vectors/qrc_forms.py)."""
     from qrinterop.protocol.bindings.qrc import QrcBinding, form_encode
     from vectors import qrc_forms
 
     binding, cases = QrcBinding(PROFILE_DATA), []
+    label = "" if family == "rsa" else f" ({family.upper()})"
     for name, leg, participant, body in _qrc_legs():
-        sender = qrc_forms.sender(binding, name, leg, participant)
+        sender = qrc_forms.sender(binding, name, leg, participant, family=family)
         fields = sender.unsigned(body, participant)
         base = {"message": name, "leg": leg, "sender": participant}
         good = qrc_forms.signed(fields, sender.key)
-        cases.append(case(f"{name} {leg}: signed as the SDK signs", ["QrcSigned"], "valid",
-                          **base, form=form_encode(good).decode("ascii"), body=body))
+        cases.append(case(f"{name} {leg}{label}: signed as the SDK signs", ["QrcSigned"],
+                          "valid", **base, form=form_encode(good).decode("ascii"), body=body))
         for flag, code, comment, spoil in qrc_forms.MISTAKES:
             sent = spoil(sender, dict(fields))
             if sent is not None and sent != good:
-                cases.append(case(f"{name} {leg}: {comment}", [flag], "invalid", ["R-SEC-02"],
-                                  **base, form=form_encode(sent).decode("ascii"), problem=code))
+                cases.append(case(f"{name} {leg}{label}: {comment}", [flag], "invalid",
+                                  ["R-SEC-02"], **base, form=form_encode(sent).decode("ascii"),
+                                  problem=code))
+    return cases if family == "rsa" else _kept_signatures(cases)
+
+
+def qrc_sm2_message_cases() -> list[dict]:
+    return qrc_message_cases("sm2")
+
+
+def _kept_signatures(cases: list[dict]) -> list[dict]:
+    """SM3withSM2 signatures are randomised: a case whose fields are those of the committed
+    file keeps the committed form, signature and all, so that the file regenerates bit for bit."""
+    from qrinterop.protocol.bindings.qrc import form_decode
+
+    def unsigned(form: str) -> dict[str, str]:
+        return {k: v for k, v in form_decode(form.encode("ascii")).items() if k != "signature"}
+
+    published = _published("qrc_message")
+    for vector in cases:
+        earlier = published.get(vector["comment"])
+        if earlier is not None and unsigned(earlier["form"]) == unsigned(vector["form"]):
+            vector["form"] = earlier["form"]
     return cases
 
 
@@ -861,9 +885,10 @@ def qrc_keys() -> dict:
                       "algorithm": qrc_forms.signing_key(kid).algorithm, "status": status,
                       "publicKey": qrc_forms.signing_key(kid).public.pem.decode("ascii")}
                      for participant in qrc_forms.PARTICIPANTS.values()
+                     for family in qrc_forms.FAMILIES
                      for year, status in ((qrc_forms.CURRENT, "current"),
                                           (qrc_forms.RETIRED, "retired"))
-                     for kid in [qrc_forms.key_id(participant, year)]]}
+                     for kid in [qrc_forms.key_id(participant, year, family)]]}
 
 
 #: Header members a file has beyond the common ones.
@@ -901,7 +926,10 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
     "qrc_message": ("QRC-MESSAGE", "QrcMessageTest",
                     "Every message and leg as a UnionPay QRC form, signed right and with each "
                     "common signing mistake; keys lists the public keys that verify them",
-                    [("signed right, and with one signing mistake each", qrc_message_cases)]),
+                    [("SHA256withRSA: signed right, and with one signing mistake each",
+                      qrc_message_cases),
+                     ("SM3withSM2: signed right, and with one signing mistake each",
+                      qrc_sm2_message_cases)]),
 }
 
 

@@ -2,8 +2,9 @@
 mistake an implementation makes building or signing the string, one at a time.
 
 Used by ``vectors/generate.py`` (``qrc_message_test.json``) and by the tests of
-``qrinterop msg verify``. The keys are the RSA test keys in ``vectors/keys/`` (PKCS#1 v1.5
-signatures are deterministic, so the vector file regenerates bit for bit; SM3withSM2's are not).
+``qrinterop msg verify``. The keys are the test keys in ``vectors/keys/``: RSA (PKCS#1 v1.5
+signatures are deterministic, so they regenerate bit for bit) and SM2 (SM3withSM2 signatures are
+randomised: the generator keeps the committed ones while the fields they sign are unchanged).
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ PARTICIPANTS = {"acquirer": "48020000", "issuer": "01020000", "switch": "0001000
 CURRENT, RETIRED = "2026", "2025"
 
 
-def key_id(participant: str, year: str = CURRENT) -> str:
-    return f"{participant}-rsa-{year}"
+#: The key families: RSA (deterministic signatures) and SM2 (randomised: the generator keeps a
+#: committed signature while what it signs is unchanged).
+FAMILIES = ("rsa", "sm2")
+
+
+def key_id(participant: str, year: str = CURRENT, family: str = "rsa") -> str:
+    return f"{participant}-{family}-{year}"
 
 
 @cache
@@ -172,8 +178,8 @@ MISTAKES: list[tuple[str, str, str, Spoil]] = [
     ("RawStringSigned", "raw-string-signed",
      "the signing string signed instead of its hex digest", raw_string),
     ("UppercaseDigest", "uppercase-digest", "the hex digest signed in uppercase", uppercase),
-    ("Sha1Digest", "sha1-digest", "SHA-1 instead of SHA-256 (SHA1withRSA over the SHA-1 "
-     "digest, as the old SDK's signMethod 01)", sha1),
+    ("Sha1Digest", "sha1-digest", "SHA-1 instead of the key's digest (with an RSA key "
+     "SHA1withRSA over the SHA-1 digest, as the old SDK's signMethod 01)", sha1),
     ("WrongCertId", "wrong-cert-id",
      "certId names the sender's other (retired) key, not the one that signed", other_cert_id),
     ("RetiredKey", "retired-key", "signed with the sender's retired key, certId naming it",
@@ -190,12 +196,15 @@ MISTAKES: list[tuple[str, str, str, Spoil]] = [
 
 
 def sender(binding: QrcBinding, message: str, leg: str, participant: str,
-           key: SigningKey | None = None, kid: str | None = None) -> Sender:
-    """The participant's signing set-up; ``key``/``kid`` replace its RSA test key (SM2)."""
+           key: SigningKey | None = None, kid: str | None = None,
+           family: str = "rsa") -> Sender:
+    """The participant's signing set-up with its ``family`` of test keys; ``key``/``kid``
+    replace its current one."""
     other = next(p for p in PARTICIPANTS.values() if p != participant)
-    base = Sender(binding, message, leg, signing_key(key_id(participant)), key_id(participant),
-                  signing_key(key_id(participant, RETIRED)), key_id(participant, RETIRED),
-                  signing_key(key_id(other)), key_id(other))
+    ids = [key_id(participant, CURRENT, family), key_id(participant, RETIRED, family),
+           key_id(other, CURRENT, family)]
+    base = Sender(binding, message, leg, signing_key(ids[0]), ids[0], signing_key(ids[1]),
+                  ids[1], signing_key(ids[2]), ids[2])
     return base if key is None else replace(base, key=key, kid=kid or key.public.id)
 
 
