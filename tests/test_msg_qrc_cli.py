@@ -186,3 +186,17 @@ def test_through_a_real_process_from_another_folder(here):
                           capture_output=True, text=True, check=False, cwd=here)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stdout.startswith("form.txt: signature: ") and "[uppercase-digest]" in done.stdout
+
+
+def test_validate_names_missing_envelope_fields_and_takes_a_bare_answer_as_a_reject(capsys,
+                                                                                   here):
+    Path("reject.txt").write_text("respCode=10&respMsg=bad", encoding="ascii")
+    code, out, _ = run(capsys, "validate", "--binding", "unionpay-qrc", "--leg",
+                       "response.from-switch", "reject.txt")
+    assert code == 1 and "reqType" not in out, out        # no reqType: a reject, not a fault
+    for name in ("version", "certId", "signType", "signature"):
+        assert f"reject.txt: {name}: the form has no {name} [missing-field]" in out
+    fields = form_decode(vector("QrcSigned")["form"].encode())
+    Path("old.txt").write_bytes(form_encode({**fields, "version": "5.1.0"}))
+    code, out, _ = run(capsys, "validate", "--leg", LEG, "old.txt")
+    assert code == 1 and "[wrong-version]" in out and "5.1.0" in out
