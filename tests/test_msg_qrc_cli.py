@@ -200,3 +200,25 @@ def test_validate_names_missing_envelope_fields_and_takes_a_bare_answer_as_a_rej
     Path("old.txt").write_bytes(form_encode({**fields, "version": "5.1.0"}))
     code, out, _ = run(capsys, "validate", "--leg", LEG, "old.txt")
     assert code == 1 and "[wrong-version]" in out and "5.1.0" in out
+
+
+def test_an_answer_is_read_and_written_raw_as_the_sdk_writes_it(capsys, here):
+    """A purchase answer from the switch: k=v&k=v, nothing percent-encoded (a bare direction
+    finds it an answer by its respCode)."""
+    for year in ("2025", "2026"):
+        shutil.copy(ROOT / "vectors" / "keys" / f"00010000-rsa-{year}.pub.pem",
+                    Path(f"switch-{year}.pem"))
+    answer = next(t for g in VECTORS["testGroups"] for t in g["tests"]
+                  if t["flags"] == ["QrcSigned"] and t["message"] == "cpm.purchase"
+                  and t["leg"] == "response.from-switch")
+    assert "%" not in answer["form"]
+    Path("answer.txt").write_text(answer["form"], encoding="utf-8")
+    assert run(capsys, "validate", "--leg", "from-switch", "answer.txt")[0] == 0
+    pub = "00010000-rsa-2026=switch-2026.pem"
+    assert run(capsys, "verify", "--leg", "from-switch", "--pub", pub, "answer.txt")[0] == 0
+    fields = form_decode(answer["form"].encode(), percent_encoded=False)
+    Path("unsigned.txt").write_text("&".join(f"{k}={v}" for k, v in fields.items()
+                                             if k != "signature"), encoding="utf-8")
+    code, out, _ = run(capsys, "sign", "--leg", "from-switch", "--key", "sm2.key.pem",
+                       "unsigned.txt")
+    assert code == 0 and "%" not in out and "signType=03" in out

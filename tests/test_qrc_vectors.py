@@ -51,7 +51,7 @@ def claimed_sender(fields: dict[str, str], leg: str) -> str | None:
 
 def wrong(test: dict) -> str | None:
     """What is wrong with the library's reading of vector ``test``; None when it is right."""
-    fields = form_decode(test["form"].encode("ascii"))
+    fields = form_decode(test["form"].encode("utf-8"), not test["leg"].startswith("response."))
     problems = diagnose(BINDING, fields, test["leg"], CURRENT,
                         claimed_sender(fields, test["leg"]), RETIRED)
     if test["result"] == "invalid":

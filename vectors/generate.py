@@ -134,6 +134,8 @@ NOTES = {
                                "longer accepted."),
     "UnknownCertId": ("SECURITY", "certId names no registered key at all."),
     "WrongSignType": ("SECURITY", "signType names another algorithm than the key's."),
+    "NoSignType": ("SECURITY", "No signType sent: the SDK then reads the signature as "
+                               "SHA1withRSA, which the profile does not allow."),
     "OtherParticipantKey": ("SECURITY", "Signed with another participant's key, certId naming "
                                         "the sender's."),
     "ContentChanged": ("SECURITY", "A value changed after signing: which one cannot be told, "
@@ -844,14 +846,16 @@ def qrc_message_cases(family: str = "rsa") -> list[dict]:
         fields = sender.unsigned(body, participant)
         base = {"message": name, "leg": leg, "sender": participant}
         good = qrc_forms.signed(fields, sender.key)
+        answer = leg.startswith("response.")        # written raw, as the SDK writes answers
         cases.append(case(f"{name} {leg}{label}: signed as the SDK signs", ["QrcSigned"],
-                          "valid", **base, form=form_encode(good).decode("ascii"), body=body))
+                          "valid", **base, form=form_encode(good, answer).decode("utf-8"),
+                          body=body))
         for flag, code, comment, spoil in qrc_forms.MISTAKES:
             sent = spoil(sender, dict(fields))
             if sent is not None and sent != good:
                 cases.append(case(f"{name} {leg}{label}: {comment}", [flag], "invalid",
-                                  ["R-SEC-02"], **base, form=form_encode(sent).decode("ascii"),
-                                  problem=code))
+                                  ["R-SEC-02"], **base,
+                                  form=form_encode(sent, answer).decode("utf-8"), problem=code))
     return cases if family == "rsa" else _kept_signatures(cases)
 
 
@@ -864,13 +868,15 @@ def _kept_signatures(cases: list[dict]) -> list[dict]:
     file keeps the committed form, signature and all, so that the file regenerates bit for bit."""
     from qrinterop.protocol.bindings.qrc import form_decode
 
-    def unsigned(form: str) -> dict[str, str]:
-        return {k: v for k, v in form_decode(form.encode("ascii")).items() if k != "signature"}
+    def unsigned(form: str, leg: str) -> dict[str, str]:
+        fields = form_decode(form.encode("utf-8"), not leg.startswith("response."))
+        return {k: v for k, v in fields.items() if k != "signature"}
 
     published = _published("qrc_message")
     for vector in cases:
         earlier = published.get(vector["comment"])
-        if earlier is not None and unsigned(earlier["form"]) == unsigned(vector["form"]):
+        if earlier is not None and unsigned(earlier["form"], earlier["leg"]) == \
+                unsigned(vector["form"], vector["leg"]):
             vector["form"] = earlier["form"]
     return cases
 

@@ -151,6 +151,10 @@ def wrong_sign_type(s: Sender, f: dict[str, str]) -> dict[str, str] | None:
     return signed({**f, "signType": others[0]}, s.key)
 
 
+def no_sign_type(s: Sender, f: dict[str, str]) -> dict[str, str] | None:
+    return signed({k: v for k, v in f.items() if k != "signType"}, s.key)
+
+
 def other_participant(s: Sender, f: dict[str, str]) -> dict[str, str] | None:
     return {**f, "signature": signature(s.other, digest(f, s.other))}
 
@@ -188,6 +192,8 @@ MISTAKES: list[tuple[str, str, str, Spoil]] = [
      no_such_cert_id),
     ("WrongSignType", "algorithm-mismatch",
      "signType names another algorithm than the key's", wrong_sign_type),
+    ("NoSignType", "no-sign-type", "no signType sent (the SDK then reads SHA1withRSA), the "
+     "form signed with the key's own algorithm", no_sign_type),
     ("OtherParticipantKey", "wrong-key",
      "signed with another participant's key, certId naming the sender's", other_participant),
     ("ContentChanged", "bad-signature",

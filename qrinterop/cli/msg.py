@@ -70,9 +70,9 @@ def validate_command(file: Path, leg: str, binding: str | None, as_json: bool) -
     """
     raw = _read_raw(file)
     if msg_qrc.binding_of(raw, binding) == msg_qrc.NAME:
-        fields = msg_qrc.read_form(raw)
-        problems = ([f"(message): {fields}"] if isinstance(fields, str)
-                    else msg_qrc.validate(fields, raw, leg))
+        form = msg_qrc.read_form(raw, leg)
+        problems = ([f"(message): {form}"] if isinstance(form, str)
+                    else msg_qrc.validate(form[0], raw, form[1]))
     else:
         problems = _json_problems(_parse_json(raw), leg)
     if as_json:
@@ -98,8 +98,12 @@ def _json_problems(message: object, leg: str) -> list[str]:
 @click.option("--key-id", metavar="ID",
               help="Key ID to put in the signature (a QRC form's certId is made from it). "
                    "Default: the key's fingerprint.")
+@click.option("--leg", type=click.Choice(msg_qrc.LEGS), default="to-switch",
+              show_default=True, help=_LEG_HELP + " Used for QRC forms only: an answer is "
+              "read and written raw (k=v&k=v), as the SDK writes it, a request percent-encoded.")
 @_BINDING
-def sign_command(file: Path, key_path: Path, key_id: str | None, binding: str | None) -> None:
+def sign_command(file: Path, key_path: Path, key_id: str | None, leg: str,
+                 binding: str | None) -> None:
     """Sign the message in FILE (its header and body) and print the signed message.
 
     A signature already in FILE is replaced. A QRC form is signed as UnionPay's SDK signs:
@@ -113,10 +117,10 @@ def sign_command(file: Path, key_path: Path, key_id: str | None, binding: str | 
     key = _load_key(SigningKey.from_pem, key_path, KeyFormatError)
     raw = _read_raw(file)
     if msg_qrc.binding_of(raw, binding) == msg_qrc.NAME:
-        fields = msg_qrc.read_form(raw)
-        if isinstance(fields, str):
-            raise UsageError(f"{file}: {fields}")
-        click.echo(msg_qrc.sign(fields, key, key_id))
+        form = msg_qrc.read_form(raw, leg)
+        if isinstance(form, str):
+            raise UsageError(f"{file}: {form}")
+        click.echo(msg_qrc.sign(*form, key, key_id))
         return
     message = _parse_json(raw)
     if not (isinstance(message, dict) and isinstance(message.get("header"), dict)
@@ -168,9 +172,9 @@ def verify_command(files: tuple[Path, ...], pubs: tuple[str, ...], sender: str |
     results = []
     for file, raw in [(file, _read_raw(file)) for file in files]:
         if msg_qrc.binding_of(raw, binding) == msg_qrc.NAME:
-            fields = msg_qrc.read_form(raw)
-            problems = ([_not_a_form(fields)] if isinstance(fields, str)
-                        else msg_qrc.verify(fields, leg, keys, old, sender))
+            form = msg_qrc.read_form(raw, leg)
+            problems = ([_not_a_form(form)] if isinstance(form, str)
+                        else msg_qrc.verify(*form, keys, old, sender))
         else:
             problems = _json_verified(_parse_json(raw), keys, sender, guard, clock)
         results.append({"file": str(file), "valid": not problems,

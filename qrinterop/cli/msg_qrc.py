@@ -1,6 +1,7 @@
 """The UnionPay QRC halves of ``qrinterop msg validate|sign|verify``: a form of key=value pairs
 (``version``, ``reqType``, ``certId``, ``signType``, ``signature`` and the body's fields by their
-QRC names), read from a file as sent (one line; a final newline is not part of it).
+QRC names), read from a file as sent (one line; a final newline is not part of it): a request
+percent-encoded, an answer raw (``k=v&k=v``), as the SDK writes each.
 
 Field names are per leg, so ``validate`` and ``verify`` need it: ``--leg request.to-switch``
 and the like; a bare ``to-switch``/``from-switch`` takes a form with ``respCode`` as a response,
@@ -9,6 +10,7 @@ any other as a request. QRC has no timestamp or nonce, so no replay window appli
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from qrinterop.errors import UsageError
@@ -33,43 +35,38 @@ def binding_of(raw: bytes, forced: str | None) -> str:
     """The binding of a message file: ``forced``, or told from its bytes; a form that carries
     none of QRC's envelope fields is no QRC message, and is read (and refused) as JSON."""
     from qrinterop.protocol.bindings import detect
-    from qrinterop.protocol.bindings.base import WireError
-    from qrinterop.protocol.bindings.qrc import form_decode
 
     if forced:
         return forced
-    if detect(raw) != NAME:
+    if detect(raw) != NAME or not _ENVELOPE.search(_form_bytes(raw)):
         return JSON
-    try:
-        fields = form_decode(_form_bytes(raw))
-    except WireError:
-        return JSON
-    return NAME if {"reqType", "signature", "certId"} & set(fields) else JSON
+    return NAME
 
 
-def read_form(raw: bytes) -> dict[str, str] | str:
-    """The form's fields in the order sent, or why the file holds no form."""
+_ENVELOPE = re.compile(rb"(?:^|&)(?:reqType|certId|signature)=")
+_RESP_CODE = re.compile(rb"(?:^|&)respCode=")
+
+
+def read_form(raw: bytes, leg: str) -> tuple[dict[str, str], str] | str:
+    """The form's fields in the order sent and its whole leg (``leg``, or a bare direction
+    completed by whether the form answers: it has a respCode), or why the file holds no form.
+    An answer is read raw (``k=v&k=v``, as the SDK writes it), a request percent-encoded."""
     from qrinterop.protocol.bindings.base import WireError
     from qrinterop.protocol.bindings.qrc import form_decode
 
+    body = _form_bytes(raw)
+    if "." not in leg:
+        leg = f"{'response' if _RESP_CODE.search(body) else 'request'}.{leg}"
     try:
-        fields = form_decode(_form_bytes(raw))
+        fields = form_decode(body, percent_encoded=not leg.startswith("response."))
     except WireError as exc:
         return f"the file is not a QRC form: {exc}"
-    return fields or "the file is an empty form"
+    return (fields, leg) if fields else "the file is an empty form"
 
 
 def _form_bytes(raw: bytes) -> bytes:
     """The form as sent: a file's final line break is the editor's, not the message's."""
     return raw.rstrip(b"\r\n")
-
-
-def full_leg(leg: str, fields: dict[str, str]) -> str:
-    """``request.to-switch`` and the like: ``leg`` itself, or a bare direction completed by
-    whether the form answers (it has a respCode)."""
-    if "." in leg:
-        return leg
-    return f"{'response' if 'respCode' in fields else 'request'}.{leg}"
 
 
 def qrc_binding() -> QrcBinding:
@@ -89,7 +86,6 @@ def validate(fields: dict[str, str], raw: bytes, leg: str) -> list[str]:
     from qrinterop.protocol.validation import schema_problems
 
     binding = qrc_binding()
-    leg = full_leg(leg, fields)
     findings = [f"{p.path}: {p.message} [{p.code}]" for p in form_findings(binding, fields, leg)]
     reject = leg.startswith("response") and "reqType" not in fields
     if message_name(binding, fields) is None and not reject:
@@ -106,7 +102,7 @@ _NOBODY = "00000000"
 
 
 # -- sign ------------------------------------------------------------------------------------
-def sign(fields: dict[str, str], key: SigningKey, key_id: str | None) -> str:
+def sign(fields: dict[str, str], leg: str, key: SigningKey, key_id: str | None) -> str:
     """The form signed as the SDK signs it: empty fields dropped (filterBlank), certId from the
     key ID, signType from the key's algorithm, the signature over the sorted string's digest."""
     from qrinterop.protocol.bindings import qrc
@@ -117,7 +113,7 @@ def sign(fields: dict[str, str], key: SigningKey, key_id: str | None) -> str:
     signed["signType"] = binding.sign_types[key.algorithm]
     digest = qrc.digest_hex(qrc.signing_string(signed), key.algorithm)
     signed["signature"] = key.sign(digest.encode("ascii"))
-    return qrc.form_encode(signed).decode("ascii")
+    return qrc.form_encode(signed, raw=leg.startswith("response.")).decode("utf-8")
 
 
 # -- verify ----------------------------------------------------------------------------------
@@ -128,7 +124,6 @@ def verify(fields: dict[str, str], leg: str, keys: list[tuple[str | None, Verify
     from qrinterop.protocol.bindings.qrc_diagnose import diagnose, message_name, sender_field
 
     binding = qrc_binding()
-    leg = full_leg(leg, fields)
     named = sender_field(binding, message_name(binding, fields), leg)
     claimed = fields.get(named) if named else None
     owner = sender or claimed or SIGNER

@@ -193,15 +193,23 @@ def _key_problem(binding: QrcBinding, fields: Mapping[str, str], key: _Key, raw:
         return Problem("retired-key", f"signed with {key.label()}, which is retired or "
                                       "expired: a signature by it is no longer accepted",
                        _CERT_ID)
-    sign_type = fields.get(_SIGN_TYPE, "")
-    algorithm = {code: alg for alg, code in binding.sign_types.items()}.get(sign_type)
+    sign_type = fields.get(_SIGN_TYPE)
+    algorithm = {code: alg for alg, code in binding.sign_types.items()}.get(sign_type or "")
     if algorithm == key.key.algorithm:
         return None
+    own = _verifies(key.key, raw, _content(fields, key.key))
+    if sign_type is None:
+        text = ("the form has no signType, so it is read as the SDK's default "
+                f"{qrc.SDK_DEFAULT_SIGN_TYPE}, which the profile does not allow")
+        if own:
+            text += (f"; the value is a valid {key.key.algorithm} signature by {key.label()}: "
+                     f"send signType={binding.sign_types[key.key.algorithm]}")
+        return Problem("no-sign-type", text, _SIGN_TYPE)
     codes = ", ".join(f"{code} ({alg})" for alg, code in binding.sign_types.items())
     text = (f"signType {sign_type!r} is not one of {codes}" if algorithm is None else
             f"signType {sign_type} says {algorithm}") + \
         f", but certId names {key.label()}, a {key.key.algorithm} key"
-    if _verifies(key.key, raw, _content(fields, key.key)):
+    if own:
         text += f"; the value is a valid {key.key.algorithm} signature: only signType is wrong"
     return Problem("algorithm-mismatch", text, _SIGN_TYPE)
 
