@@ -110,3 +110,20 @@ def test_a_decoded_message_is_diagnosed_from_the_wire_it_came_in(flag):
         [test["problem"]]
     assert [p.code for p in diagnose_decoded(BINDING, {}, CURRENT, "from-switch")] == \
         ["missing-field"]
+
+
+def test_a_passive_check_names_the_qrc_mistake():
+    """A QRC message whose signature fails is explained in the binding's terms in the passive
+    findings (R-SEC-01), not as a JSON envelope's canonical form."""
+    from qrinterop.checks.passive import passive_findings
+    from qrinterop.checks.record import records
+
+    test = next(t for g in DOCUMENT["testGroups"] for t in g["tests"]
+                if t["flags"] == ["UnsortedSigningString"] and t["leg"] == "request.to-switch")
+    message = BINDING.decode(Wire(test["form"].encode(), BINDING.content_type), test["leg"],
+                             CURRENT, "00010000")
+    lines = records([{"n": 1, "at": 0.0, "from": test["sender"], "to": "00010000",
+                      "leg": "to-switch", "content": message}])
+    findings = passive_findings(BINDING.profile, lines, CURRENT)
+    assert [f["requirement"] for f in findings] == ["R-SEC-01"]
+    assert "not sorted by name" in findings[0]["message"], findings
