@@ -223,8 +223,9 @@ def _explained(binding: QrcBinding, fields: Mapping[str, str], leg: str, key: _K
             return Problem(code, text, _SIGNATURE)
     signer = _signer([k for k in keys if k != key], raw, fields)
     if signer is not None and signer.owner == key.owner:
-        return Problem("wrong-cert-id", f"certId names {key.label()}, but its "
-                                        f"{signer.label()} signed it", _CERT_ID)
+        return Problem("wrong-cert-id", f"certId names {key.label()}, but the same sender's "
+                                        f"key {signer.key_id} (certId {signer.cert_id}) signed "
+                                        "it", _CERT_ID)
     if signer is not None:
         return Problem("wrong-key", f"signed with {signer.label()}, but certId names "
                                     f"{key.label()}", _CERT_ID)
