@@ -110,6 +110,36 @@ NOTES = {
     "Unsendable": ("EDGE_CASE", "Not something a purchase can carry (the message set's "
                                 "paymentCode: 16 to 24 ASCII digits): a terminal must not send "
                                 "it."),
+    "QrcSigned": ("BASIC", "A UnionPay QRC form signed as the SDK signs: every field but "
+                           "signature sorted by name, k=v joined by &, empty fields not sent, "
+                           "the lowercase hex digest signed (SHA-256 with SHA256withRSA, SM3 "
+                           "with SM3withSM2)."),
+    "UnsortedSigningString": ("INTEROP", "The signing string was built from the fields in the "
+                                         "order sent, not sorted by name."),
+    "EmptyFieldSigned": ("INTEROP", "An empty field (k=) was left in the signing string, then "
+                                    "not sent."),
+    "EmptyFieldNotSigned": ("INTEROP", "An empty field was sent (k=) but left out of the "
+                                       "signing string (the SDK's filterBlank sends none)."),
+    "UrlEncodedValues": ("INTEROP", "The URL-encoded values, as in the form body, were signed "
+                                    "instead of the decoded ones."),
+    "RawStringSigned": ("INTEROP", "The signing string itself was signed, not its hex digest."),
+    "UppercaseDigest": ("INTEROP", "The hex digest was signed in uppercase; the SDK signs it "
+                                   "in lowercase."),
+    "Sha1Digest": ("SECURITY", "SHA-1 instead of the key's digest: with an RSA key SHA1withRSA "
+                               "over the SHA-1 digest, the old SDK's signMethod 01, which the "
+                               "profile does not allow; with an SM2 key the SHA-1 digest signed."),
+    "WrongCertId": ("SECURITY", "certId names another (retired) key of the sender than the one "
+                                "that signed."),
+    "RetiredKey": ("SECURITY", "Signed with the sender's retired key, certId naming it: no "
+                               "longer accepted."),
+    "UnknownCertId": ("SECURITY", "certId names no registered key at all."),
+    "WrongSignType": ("SECURITY", "signType names another algorithm than the key's."),
+    "NoSignType": ("SECURITY", "No signType sent: the SDK then reads the signature as "
+                               "SHA1withRSA, which the profile does not allow."),
+    "OtherParticipantKey": ("SECURITY", "Signed with another participant's key, certId naming "
+                                        "the sender's."),
+    "ContentChanged": ("SECURITY", "A value changed after signing: which one cannot be told, "
+                                   "only that the content changed or another key signed it."),
 }
 
 
@@ -792,6 +822,85 @@ def _schema_refuses(name: str, leg: str, body: dict) -> bool:
     return bool(schema_problems(PROFILE_DATA, message, leg))
 
 
+# -- QRC forms ------------------------------------------------------------------------------------
+def _qrc_legs() -> list[tuple[str, str, str, dict]]:
+    """``(message, leg, sender, body)`` of every message and leg of the examples."""
+    from vectors.qrc_forms import PARTICIPANTS, signer_of
+
+    examples = json.loads((SOURCES / "message-examples.json").read_text(encoding="utf-8"))
+    catalogue = PROFILE_DATA.messages["messages"]
+    return [(name, leg, PARTICIPANTS[signer_of(entry, leg)], examples["examples"][name][leg])
+            for name, entry in catalogue.items() for leg in entry["legs"]]
+
+
+def qrc_message_cases(family: str = "rsa") -> list[dict]:
+    """Every message and leg as a QRC form: signed right by its sender's current key of
+    ``family``, then signed with each common mistake, one per case (vectors/qrc_forms.py)."""
+    from qrinterop.protocol.bindings.qrc import QrcBinding, form_encode
+    from vectors import qrc_forms
+
+    binding, cases = QrcBinding(PROFILE_DATA), []
+    label = "" if family == "rsa" else f" ({family.upper()})"
+    for name, leg, participant, body in _qrc_legs():
+        sender = qrc_forms.sender(binding, name, leg, participant, family=family)
+        fields = sender.unsigned(body, participant)
+        base = {"message": name, "leg": leg, "sender": participant}
+        good = qrc_forms.signed(fields, sender.key)
+        answer = leg.startswith("response.")        # written raw, as the SDK writes answers
+        cases.append(case(f"{name} {leg}{label}: signed as the SDK signs", ["QrcSigned"],
+                          "valid", **base, form=form_encode(good, answer).decode("utf-8"),
+                          body=body))
+        for flag, code, comment, spoil in qrc_forms.MISTAKES:
+            sent = spoil(sender, dict(fields))
+            if sent is not None and sent != good:
+                cases.append(case(f"{name} {leg}{label}: {comment}", [flag], "invalid",
+                                  ["R-SEC-02"], **base,
+                                  form=form_encode(sent, answer).decode("utf-8"), problem=code))
+    return cases if family == "rsa" else _kept_signatures(cases)
+
+
+def qrc_sm2_message_cases() -> list[dict]:
+    return qrc_message_cases("sm2")
+
+
+def _kept_signatures(cases: list[dict]) -> list[dict]:
+    """SM3withSM2 signatures are randomised: a case whose fields are those of the committed
+    file keeps the committed form, signature and all, so that the file regenerates bit for bit."""
+    from qrinterop.protocol.bindings.qrc import form_decode
+
+    def unsigned(form: str, leg: str) -> dict[str, str]:
+        fields = form_decode(form.encode("utf-8"), not leg.startswith("response."))
+        return {k: v for k, v in fields.items() if k != "signature"}
+
+    published = _published("qrc_message")
+    for vector in cases:
+        earlier = published.get(vector["comment"])
+        if earlier is not None and unsigned(earlier["form"], earlier["leg"]) == \
+                unsigned(vector["form"], vector["leg"]):
+            vector["form"] = earlier["form"]
+    return cases
+
+
+def qrc_keys() -> dict:
+    """The header's ``keys``: each participant's current and retired public key, by key ID and
+    certId, which the file's forms are verified with."""
+    from qrinterop.protocol.bindings.qrc import cert_id
+    from vectors import qrc_forms
+
+    return {"keys": [{"participant": participant, "keyId": kid, "certId": cert_id(kid),
+                      "algorithm": qrc_forms.signing_key(kid).algorithm, "status": status,
+                      "publicKey": qrc_forms.signing_key(kid).public.pem.decode("ascii")}
+                     for participant in qrc_forms.PARTICIPANTS.values()
+                     for family in qrc_forms.FAMILIES
+                     for year, status in ((qrc_forms.CURRENT, "current"),
+                                          (qrc_forms.RETIRED, "retired"))
+                     for kid in [qrc_forms.key_id(participant, year, family)]]}
+
+
+#: Header members a file has beyond the common ones.
+EXTRA_HEADER: dict[str, Callable[[], dict]] = {"qrc_message": qrc_keys}
+
+
 # -- files -----------------------------------------------------------------------------------------
 FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]]] = {
     "emv_mpm": ("EMV-MPM", "EmvMpmTest", "EMV merchant-presented payloads (EMV QRCPS MPM v1.0/1.1)",
@@ -820,6 +929,13 @@ FILES: dict[str, tuple[str, str, str, list[tuple[str, Callable[[], list[dict]]]]
                 [("envelope and body", message_cases),
                  ("envelope of a rogue sender, or for a forgetful receiver",
                   rogue_envelope_cases)]),
+    "qrc_message": ("QRC-MESSAGE", "QrcMessageTest",
+                    "Every message and leg as a UnionPay QRC form, signed right and with each "
+                    "common signing mistake; keys lists the public keys that verify them",
+                    [("SHA256withRSA: signed right, and with one signing mistake each",
+                      qrc_message_cases),
+                     ("SM3withSM2: signed right, and with one signing mistake each",
+                      qrc_sm2_message_cases)]),
 }
 
 
@@ -862,6 +978,7 @@ def build(name: str) -> dict:
         "generatedBy": GENERATED_BY, "generatorVersion": GENERATOR_VERSION,
         "numberOfTests": count,
         "header": [title, f"Generated by {GENERATED_BY}; do not edit by hand."],
+        **EXTRA_HEADER.get(name, dict)(),
         "notes": {f: {"bugType": NOTES[f][0], "description": NOTES[f][1]} for f in sorted(used)},
         "testGroups": out_groups,
     }

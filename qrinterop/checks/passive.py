@@ -16,8 +16,9 @@ from qrinterop.checks.record import Record
 from qrinterop.checks.terminal import MERCHANT_REQUIREMENT, unknown_mccs_found
 from qrinterop.checks.timing import QUERY_FIRST_SCHEDULE
 from qrinterop.profile import Profile
-from qrinterop.protocol.bindings import signature_ok
-from qrinterop.protocol.diagnose import diagnose
+from qrinterop.protocol.bindings import qrc, signature_ok, wire_of
+from qrinterop.protocol.bindings.qrc_diagnose import diagnose_decoded
+from qrinterop.protocol.diagnose import Problem, diagnose
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.validation import schema_problems
 
@@ -47,7 +48,7 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
         for problem in schema_problems(profile, record.content, record.leg):
             findings.append(_finding("R-MSG-01", record, f"{where}: {problem}"))
         if not signature_ok(record.content, keys):
-            problems = diagnose(record.content, keys)
+            problems = _signature_problems(profile, record, keys)
             why = problems[0].message if problems else "signature does not verify"
             findings.append(_finding("R-SEC-01", record, f"{where}: {why}"))
     return findings + _of(CODES_REQUIREMENT, unknown_codes_found(profile, records)) + \
@@ -56,6 +57,15 @@ def passive_findings(profile: Profile, records: list[Record], keys: KeyRing,
         _of(PACING_REQUIREMENT, [] if timing_scale is None else paced_found(
             records, [delay * timing_scale for delay in schedule["delays_s"]],
             schedule["max_attempts"], _declared(profile, query_first, timing_scale)))
+
+
+def _signature_problems(profile: Profile, record: Record, keys: KeyRing) -> list[Problem]:
+    """Why a message's signature fails, in the terms of the binding it travelled in (a QRC
+    form's: an unsorted signing string, a wrong certId…)."""
+    wire = wire_of(record.content)
+    if wire is not None and wire.get("binding") == qrc.NAME:
+        return diagnose_decoded(qrc.QrcBinding(profile), record.content, keys, str(record.leg))
+    return diagnose(record.content, keys)
 
 
 def _declared(profile: Profile, query_first: frozenset[str],
