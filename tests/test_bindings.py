@@ -4,9 +4,14 @@ signature intact, the signing string is the SDK's, and what QRC cannot hold is s
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 import pytest
 
+from mocks.institution import Institution
+from mocks.launch_reference import KEYS as REFERENCE_KEYS
+from mocks.launch_reference import from_ics
+from qrinterop.ics.service_config import ServiceConfigError
 from qrinterop.profile import load_profile, profile_folder
 from qrinterop.protocol.bindings import (
     Wire,
@@ -144,6 +149,14 @@ def test_profile_1_0_builds_only_the_json_envelope():
     assert known_bindings(old) == ("qrinterop-json",)
     with pytest.raises(KeyError, match="not built"):
         binding("unionpay-qrc", old)
+
+
+def test_a_simulator_asked_for_a_binding_its_profile_does_not_build_refuses_to_start():
+    config = replace(from_ics(REFERENCE_ICS), binding="unionpay-qrc",
+                     profile_dir=str(profile_folder("cn-interconnect/1.0")),
+                     key_file=str(REFERENCE_KEYS / "10000001-sm2-2025.key.pem"))
+    with pytest.raises(ServiceConfigError, match="binding 'unionpay-qrc' is not built"):
+        Institution(config)
 
 
 def test_an_ics_naming_a_binding_not_built_is_refused_with_what_is_missing(tmp_path):

@@ -33,7 +33,7 @@ def qrc_run(tmp_path_factory):
 
 def test_every_applicable_scenario_passes_speaking_qrc(qrc_run):
     done, _run, report = qrc_run
-    assert report["sut"]["binding"] == "unionpay-qrc"
+    assert report["run"]["sut"]["binding"] == "unionpay-qrc"
     summary = report["summary"]
     assert summary["pass"] >= 20, done.stdout
     assert summary["fail"] == summary["error"] == summary["inconclusive"] == 0, done.stdout

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from qrinterop.errors import LaunchError, UsageError
 from qrinterop.ics.model import DEFAULT_READY_TIMEOUT_S, Ics
+from qrinterop.ics.service_config import ServiceConfig
 from qrinterop.judging.verdicts import how_ended
 from qrinterop.protocol.transport import listen
 
@@ -209,8 +210,9 @@ def check_launcher(ics: Ics) -> None:
 @dataclass
 class ContainerService(ExternalService):
     """``launch: container``: the ICS's image run with the docker SDK on the host's network
-    (``init=True``, so SIGTERM reaches the program), the run folder mounted at its own path
-    so that the configuration's paths hold inside; never pulled (no registry is reached).
+    (``init=True``, so SIGTERM reaches the program), the run folder (read-write) and the
+    profile's folder (read-only) mounted at their own paths so that the configuration's paths
+    hold inside; never pulled (no registry is reached).
     Its output is copied into the log and the container removed when the run ends."""
 
     image: str = ""
@@ -222,13 +224,16 @@ class ContainerService(ExternalService):
         import docker
 
         run_dir = self.config_file.parent.parent
+        volumes = {str(run_dir): {"bind": str(run_dir), "mode": "rw"}}
+        if profile_dir := ServiceConfig.read(self.config_file).profile_dir:
+            volumes[profile_dir] = {"bind": profile_dir, "mode": "ro"}
         try:
             client = docker.from_env()
             client.images.get(self.image)
             self.container = client.containers.run(
                 self.image, detach=True, init=True, network_mode="host",
                 environment={"QRINTEROP_SUT_CONFIG": str(self.config_file)},
-                volumes={str(run_dir): {"bind": str(run_dir), "mode": "rw"}},
+                volumes=volumes,
                 labels={"qrinterop": run_dir.name})
         except ImageNotFound:
             raise LaunchError(f"{self.name}: container image {self.image} not found on this "
