@@ -67,7 +67,7 @@ Feature: Consumer-presented mode across institutions (付款扫码 / 被扫)
     And both institutions recorded the same amount, currency, voucher number and settlement date
     And the payer account at the peer holds 95.65 CNY
 
-  @tc.CPM-14 @req.R-MSG-01 @role.issuer
+  @tc.CPM-14 @req.R-MSG-01 @role.issuer @wire.direction
   Scenario: The SUT answers 10 to a message it does not take: the switch's acknowledgement sent to it as a request
     Given a payer account at the SUT holding 500.00 CNY
     When the switch delivers its acknowledgement "cpm.additional_processing_result.response" to the SUT as a request

@@ -134,10 +134,10 @@ class SloppyQrc(QrcBinding):
         return fields
 
     def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
-             leg: str) -> dict[str, str]:
+             leg: str, label: str | None = None) -> dict[str, str]:
         if not self.defects.on("qrc-signs-fields-unsorted"):
-            return super().sign(key, header, body, key_id, leg)
-        signature = {"alg": key.algorithm, "keyId": key_id or key.public.id}
+            return super().sign(key, header, body, key_id, leg, label)
+        signature = {"alg": label or key.algorithm, "keyId": key_id or key.public.id}
         written = self.fields(header, body, leg, signature)
         text = "&".join(f"{k}={v}" for k, v in written.items())     # as written, unsorted
         return {**signature, "value": key.sign(digest_hex(text, key.algorithm).encode())}

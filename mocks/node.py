@@ -247,7 +247,7 @@ class Node:
                                                            wire.headers(), timeout_s)
         try:
             answer = self.wire.decode(Wire(raw, self.wire.content_type, test_case),
-                                      f"response.{leg}", self.keys, self.id)
+                                      f"response.{leg}", self.keys, self.id, receiver)
         except WireError as exc:
             raise transport.PeerError("malformed", f"{receiver} answered with a body that is "
                                       f"no message: {exc}",

@@ -171,10 +171,13 @@ def _altered_body(message: dict) -> None:
     body[field] = body[field] + 1 if isinstance(body[field], int) else f"{body[field]}0"
 
 
-def _labelled(alg: str):
-    """A signature left as it is but labelled with another algorithm."""
+def _labelled(injector: Injector, alg: str):
+    """A valid signature by the sender's key, labelled with another algorithm (signed over
+    that label where the wire signs it, as QRC's signType)."""
     def tamper(message: dict) -> None:
-        message["signature"]["alg"] = alg
+        signature = message["signature"]
+        message["signature"] = injector.sign(injector.sender.key, message, signature["keyId"],
+                                             alg)
     return tamper
 
 
@@ -200,12 +203,13 @@ ENVELOPE = {
     "signature-altered": {"tamper": _altered_signature},
     "body-altered-after-signing": {"tamper": _altered_body},
     "replayed": {"copies": 2},
-    "alg-rsa": {"tamper": _labelled("SHA256withRSA")},
-    "alg-unknown": {"tamper": _labelled("SM3withECDSA-P256")},
     "unsigned": {"tamper": _unsigned},
     "replayed-after-50": {"copies": 2, "between": 50},
 }
 
+
+#: The algorithm a mutation labels a valid signature with.
+LABELS = {"alg-rsa": "SHA256withRSA", "alg-unknown": "SM3withECDSA-P256"}
 
 #: The header field a mutation spoils, which a wire binding may not carry (bindings.json).
 NEEDS = {"stale": "timestamp", "future": "timestamp", "replayed-inside-window": "timestamp",
@@ -231,6 +235,8 @@ def _envelope(context, mutation: str) -> tuple[Injector, dict]:
     other = next(p for p in context.session.network.peers if p.id != injector.sender.inst_id)
     if mutation in ("peer-key", "unknown-key"):
         return injector, {"tamper": _signed_by(injector, other if mutation == "peer-key" else None)}
+    if mutation in LABELS:
+        return injector, {"tamper": _labelled(injector, LABELS[mutation])}
     if mutation == "from-a-peer":
         return injector.speaking_as(Party(other.id, other.own_key, other.key_id)), ENVELOPE["none"]
     return injector, ENVELOPE.get(mutation) or _timed(

@@ -21,6 +21,7 @@ from qrinterop.protocol.bindings import (
     known_bindings,
     qrc,
     signature_ok,
+    signed_content,
 )
 from qrinterop.protocol.crypto import RSA_ALGORITHM, SigningKey
 from qrinterop.protocol.envelope import Party, seal
@@ -127,6 +128,36 @@ def test_no_form_is_a_wire_error_and_the_form_is_detected():
         qrc.form_decode(b"a=1&a=2")
     assert detect(b'{"header": {}}') == "qrinterop-json"
     assert detect(b"version=1.0.0&reqType=0310000903") == "unionpay-qrc"
+
+
+def test_an_answer_signed_by_a_key_nobody_has_comes_from_the_party_asked_and_fails():
+    """QRC's answer names no sender: it comes back from where the request went, and a
+    certId that no registered key has leaves its signature unverifiable."""
+    stranger = Party(SWITCH, SigningKey.generate())
+    message = seal(stranger, "cpm.purchase.response", INSTITUTION,
+                   EXAMPLES["cpm.purchase"]["response.from-switch"], signer=QRC,
+                   leg="response.from-switch")
+    wire = QRC.encode(message, "response.from-switch")
+    back = QRC.decode(wire, "response.from-switch", RING, INSTITUTION, SWITCH)
+    assert back["header"]["sender"] == SWITCH and not signature_ok(back, RING)
+    assert QRC.decode(wire, "response.from-switch", RING, INSTITUTION)["header"][
+        "sender"] is None
+
+
+def test_a_mislabelled_signature_is_signed_over_its_label_in_qrc_not_in_json():
+    """signType is among the signed fields: a sender's SM2 signature labelled 01 (RSA)
+    verifies over its form with the sender's key, and only a receiver that reads the
+    label refuses it; the JSON envelope's label is outside what is signed."""
+    message, _wire = sent("cpm.purchase", "request.to-switch")
+    key, leg = KEYS[INSTITUTION], "request.to-switch"
+    for wire in (QRC, binding("qrinterop-json", PROFILE)):
+        message["signature"] = wire.sign(key, message["header"], message["body"], None, leg,
+                                         "SHA256withRSA")
+        back = wire.decode(wire.encode(message, leg), leg, RING, SWITCH)
+        assert back["signature"]["alg"] == "SHA256withRSA" and not signature_ok(back, RING)
+        assert key.public.verify(back["signature"]["value"],
+                                 signed_content(back, key.algorithm))
+    assert QRC.evidence(message, leg)["wire"]["fields"]["signType"] == "01"
 
 
 def test_a_missing_sign_type_is_the_sdks_sha1_default_which_no_key_has():

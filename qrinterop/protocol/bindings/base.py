@@ -51,17 +51,23 @@ class Binding(Protocol):
     sender_by_key: bool
 
     def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
-             leg: str) -> dict[str, str]:
-        """The ``signature`` member for ``header`` and ``body``, over this binding's form."""
+             leg: str, label: str | None = None) -> dict[str, str]:
+        """The ``signature`` member for ``header`` and ``body``, over this binding's form;
+        ``label``: the algorithm it is labelled with, if not the key's (a mislabelled
+        signature, signed over its label where the wire signs the label, as QRC's
+        signType)."""
         ...
 
     def encode(self, message: dict, leg: str) -> Wire:
         """``message`` (abstract, signed) on the wire, its signature as it stands."""
         ...
 
-    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> dict:
+    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str,
+               asked: str | None = None) -> dict:
         """The abstract message in ``wire``, with ``message["wire"]`` holding what arrived;
-        :class:`WireError` when the bytes are no message of this binding at all."""
+        :class:`WireError` when the bytes are no message of this binding at all. ``asked``:
+        for an answer, the party the request went to, its sender where the wire names none
+        (a QRC answer whose certId no registered key has)."""
         ...
 
     def verify(self, message: dict, key: VerifyKey) -> bool:

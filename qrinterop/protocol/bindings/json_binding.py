@@ -26,14 +26,16 @@ class JsonBinding:
         self.profile = profile      # the envelope is the same in every profile version
 
     def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
-             leg: str) -> dict[str, str]:
-        return envelope.sign(key, header, body, key_id)
+             leg: str, label: str | None = None) -> dict[str, str]:
+        signature = envelope.sign(key, header, body, key_id)
+        return {**signature, "alg": label} if label else signature     # alg is not signed
 
     def encode(self, message: dict, leg: str) -> Wire:
         shown = {k: v for k, v in message.items() if k != "wire"}
         return Wire(json.dumps(shown, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
 
-    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> Any:
+    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str,
+               asked: str | None = None) -> Any:
         """The JSON value as sent (any JSON value: the receiver says why it is no message)."""
         try:
             return strict_loads(wire.body)

@@ -299,8 +299,8 @@ class QrcBinding:
         return found
 
     def sign(self, key: SigningKey, header: dict, body: dict, key_id: str | None,
-             leg: str) -> dict[str, str]:
-        signature = {"alg": key.algorithm, "keyId": key_id or key.public.id}
+             leg: str, label: str | None = None) -> dict[str, str]:
+        signature = {"alg": label or key.algorithm, "keyId": key_id or key.public.id}
         fields = self.fields(header, body, leg, signature)
         value = key.sign(digest_hex(signing_string(fields), key.algorithm).encode("ascii"))
         return {**signature, "value": value}
@@ -327,7 +327,8 @@ class QrcBinding:
         return {**message, "wire": {"binding": NAME, "fields": fields, "text": text}}
 
     # -- decoding -----------------------------------------------------------------------------
-    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str) -> dict:
+    def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str,
+               asked: str | None = None) -> dict:
         fields = form_decode(wire.body, percent_encoded=not _is_answer(leg))
         if not fields:
             raise WireError("body is an empty form")
@@ -336,6 +337,7 @@ class QrcBinding:
         msg_type = f"{message}.{kind}" if message else ("reject" if kind == "response" else "")
         body = self.body(message, leg, fields)
         sender, key_id = self._signer(fields, keyring, message, leg, body)
+        sender = sender or asked        # an answer comes back from where its request went
         header = {"version": ABSTRACT_VERSION if fields.get("version") == self.version
                   else fields.get("version"), "msgType": msg_type, "sender": sender,
                   "receiver": receiver, **self._derived(wire.body)}

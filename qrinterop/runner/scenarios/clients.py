@@ -323,10 +323,12 @@ class Injector:
             message["signature"] = self.sign(self.sender.key, message, self.sender.key_id)
         return message
 
-    def sign(self, key: SigningKey, message: dict, key_id: str | None = None) -> dict:
-        """The signature ``key`` gives ``message`` (as it now stands) on the SUT's wire."""
+    def sign(self, key: SigningKey, message: dict, key_id: str | None = None,
+             label: str | None = None) -> dict:
+        """The signature ``key`` gives ``message`` (as it now stands) on the SUT's wire,
+        labelled ``label`` if not with the key's algorithm."""
         return self.wire.sign(key, message["header"], message["body"], key_id,
-                              f"request.{self.legs[0]}")
+                              f"request.{self.legs[0]}", label)
 
     def _post(self, receiver: str, message: dict, deliberate: bool) -> dict | None:
         self.channel.record("injector", self.sender.inst_id, receiver, "request",
@@ -344,7 +346,7 @@ class Injector:
             answer = self.wire.decode(
                 Wire(response.content, self.wire.content_type,
                      response.headers.get(TEST_CASE_HEADER)),
-                f"response.{self.legs[1]}", self.keys, self.sender.inst_id)
+                f"response.{self.legs[1]}", self.keys, self.sender.inst_id, receiver)
         except WireError:
             answer = None
         self.channel.record("injector", receiver, self.sender.inst_id, "response", answer,
