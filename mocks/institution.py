@@ -80,6 +80,7 @@ class Institution(Acquiring, Issuing, Node):
     def join(self, network: dict) -> None:
         super().join(network)
         self.switch_id: str = network["switch_id"]
+        self.responder.counterpart = self.switch_id
 
     def status_of(self, resp_code: str) -> str:
         """How a response code leaves a transaction: approved, declined, or unknown (query)."""

@@ -144,6 +144,15 @@ def test_an_answer_signed_by_a_key_nobody_has_comes_from_the_party_asked_and_fai
         "sender"] is None
 
 
+def test_an_unsigned_request_to_an_institution_comes_from_the_switch_and_fails():
+    message, _wire = sent("cpm.purchase", "request.from-switch")
+    del message["signature"]
+    wire = QRC.encode(message, "request.from-switch")
+    assert b"certId" not in wire.body and b"signature" not in wire.body
+    back = QRC.decode(wire, "request.from-switch", RING, INSTITUTION, SWITCH)
+    assert back["header"]["sender"] == SWITCH and not signature_ok(back, RING)
+
+
 def test_a_mislabelled_signature_is_signed_over_its_label_in_qrc_not_in_json():
     """signType is among the signed fields: a sender's SM2 signature labelled 01 (RSA)
     verifies over its form with the sender's key, and only a receiver that reads the

@@ -58,6 +58,9 @@ class Responder:
         self.guard = guard if self.wire.carries("nonce") else None
         self.verifier = verifier    # another only in a deliberately defective simulator
         self.answer_leg = answer_leg    # the leg this participant's answers travel on
+        # Who sends the requests that reach it where the wire names no sender it knows (a
+        # QRC request whose certId no registered key has): the switch, for an institution.
+        self.counterpart: str | None = None
 
     def reply(self, request: object, body: dict) -> dict:
         """Sign an answer to ``request``, carrying over its test-case correlation ID."""
@@ -96,7 +99,8 @@ class Responder:
         deliberately defective simulators do that."""
         try:
             message = self.wire.decode(Wire(raw, self.wire.content_type, test_case),
-                                       f"request.{leg}", self.keyring, self.party.inst_id)
+                                       f"request.{leg}", self.keyring, self.party.inst_id,
+                                       self.counterpart)
         except WireError as exc:
             return {}, self.refuse({}, NOT_JSON, str(exc))
         if not isinstance(message, dict):

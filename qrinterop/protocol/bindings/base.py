@@ -63,11 +63,12 @@ class Binding(Protocol):
         ...
 
     def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str,
-               asked: str | None = None) -> dict:
+               counterpart: str | None = None) -> dict:
         """The abstract message in ``wire``, with ``message["wire"]`` holding what arrived;
-        :class:`WireError` when the bytes are no message of this binding at all. ``asked``:
-        for an answer, the party the request went to, its sender where the wire names none
-        (a QRC answer whose certId no registered key has)."""
+        :class:`WireError` when the bytes are no message of this binding at all.
+        ``counterpart``: its sender where the wire names none it knows (a QRC message whose
+        certId no registered key has, or none): for an answer, the party the request went
+        to; for a request to an institution, the switch."""
         ...
 
     def verify(self, message: dict, key: VerifyKey) -> bool:

@@ -35,7 +35,7 @@ class JsonBinding:
         return Wire(json.dumps(shown, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
 
     def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str,
-               asked: str | None = None) -> Any:
+               counterpart: str | None = None) -> Any:
         """The JSON value as sent (any JSON value: the receiver says why it is no message)."""
         try:
             return strict_loads(wire.body)

@@ -328,7 +328,7 @@ class QrcBinding:
 
     # -- decoding -----------------------------------------------------------------------------
     def decode(self, wire: Wire, leg: str, keyring: KeyRing, receiver: str,
-               asked: str | None = None) -> dict:
+               counterpart: str | None = None) -> dict:
         fields = form_decode(wire.body, percent_encoded=not _is_answer(leg))
         if not fields:
             raise WireError("body is an empty form")
@@ -337,7 +337,7 @@ class QrcBinding:
         msg_type = f"{message}.{kind}" if message else ("reject" if kind == "response" else "")
         body = self.body(message, leg, fields)
         sender, key_id = self._signer(fields, keyring, message, leg, body)
-        sender = sender or asked        # an answer comes back from where its request went
+        sender = sender or counterpart      # an answer comes from where its request went
         header = {"version": ABSTRACT_VERSION if fields.get("version") == self.version
                   else fields.get("version"), "msgType": msg_type, "sender": sender,
                   "receiver": receiver, **self._derived(wire.body)}
