@@ -7,8 +7,9 @@ Feature: Every request the SUT is sent, spoilt one way at a time (报文与签�
   a time: each required field missing, each field of the wrong JSON type, a field the schema
   does not know, or the envelope's signature, key, timestamp or nonce. The harness signs as
   the switch toward an institution, and as the peer toward a switch, with a key made for
-  this run; what the vector says is spoilt is spoilt after that. Each row is a vector:
-  adding a vector adds a scenario.
+  this run; what the vector says is spoilt is spoilt after that. A replayed request gets a
+  voucher and order number new to the SUT, so that only the replay can make it a duplicate.
+  Each row is a vector: adding a vector adds a scenario.
 
   @tc.VEC-MSG-<tcId> @req.<requirements> @role.<receiver> @since.<since>
   Scenario Outline: The SUT refuses a <comment>

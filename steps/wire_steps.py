@@ -2,6 +2,7 @@
 
 import functools
 import json
+import secrets
 from datetime import timedelta
 
 import yaml
@@ -253,12 +254,27 @@ def in_profile(context, msg_type: str, body: dict) -> dict:
     return {**kept, **{k: v for k, v in body.items() if k == "extraField"}}
 
 
+#: The fields naming the transaction a request makes (not the one it refers to).
+TRANSACTION_KEYS = ("voucherNum", "orderNo")
+
+
+def new_to_the_sut(body: dict) -> dict:
+    """``body`` with transaction keys no earlier message used (their last six digits drawn
+    afresh): a replayed copy is then refused for being a replay alone, never because an
+    earlier scenario, or an earlier run, booked the vector's own voucher or order."""
+    return {k: f"{v[:-6]}{secrets.randbelow(10 ** 6):06d}"
+            if k in TRANSACTION_KEYS and isinstance(v, str) and v[-6:].isdigit() else v
+            for k, v in body.items()}
+
+
 @when("the harness sends the SUT a {msg_type} (envelope: {mutation}) with this body:")
 def step_send_vector(context, msg_type, mutation):
     body = in_profile(context, msg_type, json.loads(context.text))
     if reason := context.session.unsendable(msg_type, body, NEEDS.get(mutation)):
         return context.session.does_not_apply(context.scenario, reason)
     injector, spoil = _envelope(context, mutation)
+    if spoil.get("copies", 1) > 1:
+        body = new_to_the_sut(body)
     context.answer = injector.deliver(context.session.network.sut.id, msg_type, body, **spoil)
 
 
