@@ -230,14 +230,22 @@ def _timed(mutation: str, window: float) -> dict:
             "replayed-inside-window": {"header": _stamped(20 - window), "copies": 2}}[mutation]
 
 
+def _re_signed(injector: Injector, other: Participant, mutation: str):
+    """The tamper of a mutation that signs the message again (another key, another label),
+    or None."""
+    if mutation in LABELS:
+        return _labelled(injector, LABELS[mutation])
+    if mutation in ("peer-key", "unknown-key"):
+        return _signed_by(injector, other if mutation == "peer-key" else None)
+    return None
+
+
 def _envelope(context, mutation: str) -> tuple[Injector, dict]:
     """Who sends a vector, and how its envelope is spoilt (Injector.deliver's arguments)."""
     injector = context.session.injector
     other = next(p for p in context.session.network.peers if p.id != injector.sender.inst_id)
-    if mutation in ("peer-key", "unknown-key"):
-        return injector, {"tamper": _signed_by(injector, other if mutation == "peer-key" else None)}
-    if mutation in LABELS:
-        return injector, {"tamper": _labelled(injector, LABELS[mutation])}
+    if tamper := _re_signed(injector, other, mutation):
+        return injector, {"tamper": tamper}
     if mutation == "from-a-peer":
         return injector.speaking_as(Party(other.id, other.own_key, other.key_id)), ENVELOPE["none"]
     return injector, ENVELOPE.get(mutation) or _timed(
