@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from qrinterop.report.charts import latency_chart, rate_chart
 from qrinterop.report.visible import visible
 from qrinterop.report.wire import abstract, scenario_hops, wire_view
 
@@ -45,6 +46,12 @@ def template_environment() -> jinja2.Environment:
     # A message beside its wire form (report/wire.py): a JSON message has none.
     environment.filters["abstract"] = abstract
     environment.filters["wire_view"] = wire_view
+    # A capacity run's charts, drawn here as SVG (report/charts.py escapes what it writes).
+    environment.filters["rate_chart"] = lambda capacity: markupsafe.Markup(
+        rate_chart(capacity["series"], capacity["stages"]))
+    environment.filters["latency_chart"] = lambda capacity: markupsafe.Markup(
+        latency_chart(capacity["series"], capacity["stages"],
+                      capacity.get("limits", {}).get("p99_ms")))
     return environment
 
 
