@@ -3,6 +3,9 @@
 JUnit knows only pass, failure, error and skipped, so the harness's five scenario verdicts
 are folded into those: inconclusive becomes an <error type="inconclusive"> (the run could
 not decide, which a pipeline must not treat as green), not_applicable becomes <skipped>.
+A capacity run's requirements (report.json ``capacity``) are a testsuite ``capacity`` of
+their own, one testcase each, so that a pipeline shows which of rate, latency, errors or
+money failed, with the judging's reason.
 """
 
 from __future__ import annotations
@@ -101,9 +104,21 @@ def _by_feature(scenarios: list[dict[str, Any]]) -> dict[str, list[dict[str, Any
     return groups
 
 
+def _capacity_cases(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The capacity section's requirements as scenario-like entries, so that they are counted
+    and written as the scenarios are: the reason is the message, the run's command reruns it.
+    Each requirement is judged over the whole run, so none carries a time of its own."""
+    titles = {r["id"]: r["title"]["en"] for r in report["requirements"]}
+    return [{"feature": "capacity", "id": rid, "name": titles.get(rid, "capacity"),
+             "verdict": judged["verdict"], "reason": judged["reason"], "duration_s": None,
+             "failure": {"message": judged["reason"], "requirement": rid},
+             "rerun": report["run"]["command"]}
+            for rid, judged in sorted(report.get("capacity", {}).get("requirements", {}).items())]
+
+
 def build_junit(report: dict[str, Any]) -> ET.Element:
     """Return the <testsuites> element for *report*; separate from writing for testing."""
-    scenarios = report["scenarios"]
+    scenarios = report["scenarios"] + _capacity_cases(report)
     root = ET.Element(
         "testsuites", name=_clean(f"qrinterop {report['run']['id']}"), **_counts(scenarios)
     )
