@@ -71,6 +71,20 @@ def test_the_report_needs_nothing_from_the_network(failing_report):
         "not-conformant"
 
 
+def test_a_capacity_page_draws_its_charts(tmp_path):
+    """A capacity run's page from file://: both SVG charts laid out, with their lines."""
+    from qrinterop.report.html import write_html
+    from tests.capacity_sample import capacity_only_report, failing_section
+
+    page = tmp_path / "report.html"
+    write_html(capacity_only_report(failing_section()), page)
+    dom = chromium(page.as_uri(), "--dump-dom").stdout
+    assert dom.count("<svg") == 2 and dom.count("<polyline") >= 4 and "峰值" in dom
+    shot = tmp_path / "capacity.png"
+    chromium(f"{page.as_uri()}#capacity", f"--screenshot={shot}")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
 if __name__ == "__main__":      # refresh the screenshots shown in README.md
     report, out = Path(sys.argv[1]), Path(sys.argv[2])
     print(screenshots(report, out))
