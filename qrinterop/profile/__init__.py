@@ -379,9 +379,16 @@ def _check_capacity(path: Path, capacity: dict, requirements: dict) -> None:
 
 def capacity_requirements(capacity: dict) -> list[str]:
     """Every requirement a capacity run's judgements are reported under (capacity.json
-    ``requirements``), in the order rate, latency, errors, money."""
-    return [ident for value in capacity.get("requirements", {}).values()
-            for ident in ([value] if isinstance(value, str) else value)]
+    ``requirements``), each once, in the order rate, latency, errors, money."""
+    return list(dict.fromkeys(_identifiers(capacity.get("requirements", {}))))
+
+
+def _identifiers(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict | list):
+        for value in node.values() if isinstance(node, dict) else node:
+            yield from _identifiers(value)
 
 
 def _check_fault_requirements(path: Path, faults: dict, requirements: dict) -> None:
