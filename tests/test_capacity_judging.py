@@ -9,9 +9,12 @@ import copy
 import pytest
 
 from qrinterop.judging.capacity import judge
+from qrinterop.judging.verdicts import ScenarioResult
 from qrinterop.profile import load_profile
+from qrinterop.report.document import Claims, build_report
 
-CAPACITY = load_profile().capacity
+PROFILE = load_profile()
+CAPACITY = PROFILE.capacity
 LIMITS = CAPACITY["limits"]
 #: A run at 30 tps that meets every limit (the measured section's shape, runner/capacity).
 GOOD = {"target_tps": 30.0, "achieved_tps": 29.7, "duration_s": 60, "workers": 2,
@@ -105,3 +108,47 @@ def test_the_reason_names_the_failed_requirements_with_their_numbers():
     assert section["reason"].startswith("Capacity at 30 tps: R-CAP-02 and R-CAP-03 failed")
     assert "p99 5,400 ms" in section["reason"] and "40 errors" in section["reason"]
     assert "R-CAP-01" not in section["reason"]
+
+
+# -- the certification report ---------------------------------------------------------------------
+BY_RUN = ["R-CAP-01", "R-CAP-02", "R-CAP-03", "R-CAP-04"]
+
+
+def certified(capacity: dict | None, covered: set[str] | None = frozenset({"R-FLOW-14"})
+              ) -> dict:
+    """A certification whose one scenario passed under R-FLOW-14, with ``capacity`` judged."""
+    results = [ScenarioResult("CPM-01", "CPM-01", "features/x.feature", [], ["R-FLOW-14"],
+                              "pass", 0.1, None, "", [])]
+    return build_report({"sut": {"id": "10000001"}}, PROFILE, results,
+                        Claims(frozenset({"issuer", "acquirer"})), covered=covered,
+                        capacity=capacity)
+
+
+def report_verdicts(report: dict) -> dict[str, str]:
+    return {r["id"]: r["verdict"] for r in report["requirements"]}
+
+
+@pytest.mark.parametrize("covered", [None, {"R-FLOW-14"}])
+def test_without_a_capacity_run_its_requirements_are_listed_not_judged(covered):
+    report = certified(None, covered)
+    assert {report_verdicts(report)[r] for r in BY_RUN} == {"not_covered"}
+    assert "verified by the capacity run (certify --capacity / qrinterop capacity): " \
+           + ", ".join(BY_RUN) in report["verdict_reason"]
+    assert "容量测试核验" in report["verdict_reason_zh"] and "capacity" not in report
+    untested = report["verdict_reason"].partition("were not tested: ")[2].partition(".")[0]
+    assert not set(BY_RUN) & set(untested.split(", "))
+
+
+def test_a_capacity_run_judges_its_requirements_and_bears_on_the_verdict():
+    passed = certified(judged())
+    assert {report_verdicts(passed)[r] for r in BY_RUN} == {"pass"}
+    assert passed["verdict"] == certified(None)["verdict"]
+    assert passed["capacity"]["verdict"] == "pass"
+    assert "verified by the capacity run" not in passed["verdict_reason"]
+    slow = certified(judged(p99_ms=9000.0))
+    assert report_verdicts(slow)["R-CAP-02"] == "fail" and slow["verdict"] == "not-conformant"
+    assert "R-CAP-02 failed" in slow["verdict_reason"]
+    lost = certified(judged(conserved=False, conservation=["payer 1 lost 100 fen"]))
+    assert report_verdicts(lost)["R-FLOW-14"] == "fail"      # the worse of scenario and run
+    unmeasured = certified(judged(requests=0))
+    assert unmeasured["verdict"] == "inconclusive"

@@ -206,6 +206,12 @@ class Profile:
         return f"{base}{entry['schema']}#/$defs/{kind}.{leg}"
 
 
+def by_scenarios(requirement: dict) -> bool:
+    """Whether scenarios verify a requirement: not one verified outside the harness
+    (``manual``), nor one the capacity run verifies (``verified_by``)."""
+    return "manual" not in requirement and "verified_by" not in requirement
+
+
 def profile_folder(reference: str | None = None) -> Path:
     """The folder of a profile named ``<id>/<version>`` (a bundled one) or by its path;
     None: the default. A name that is neither is a :class:`ProfileError` listing the
