@@ -12,6 +12,7 @@ under instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from qrinterop.checks.passive import PASSIVE_REQUIREMENTS
@@ -85,7 +86,7 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
     return "\n".join(lines) + "\n"
 
 
-def _unscripted(requirement: dict, everywhere: set[str]) -> str:
+def _unscripted(requirement: dict, everywhere: AbstractSet[str | None]) -> str:
     """What the scenarios column says of a requirement no scenario is tagged with: how it
     is verified instead, or that nothing verifies it."""
     if requirement["id"] in everywhere:
