@@ -14,6 +14,7 @@ Run by the runner as ``python -m mocks.institution --config FILE --fd N``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -247,11 +248,37 @@ class Institution(Acquiring, Issuing, Node):
                                               "transaction")
 
 
+#: How long the defect slows-under-load holds its one connection for each request: at a
+#: scenario's few requests a second, a delay no step notices; at tens of transactions a
+#: second (each two or three requests here), more than the one connection can serve.
+ONE_CONNECTION_HOLD_S = 0.05
+
+
+def one_connection(hold_s: float):
+    """The defect slows-under-load, as real systems slow: every request, message or
+    test-control call, waits its turn for one shared resource (a connection pool of one)
+    and holds it ``hold_s``. Below 1/``hold_s`` requests a second nothing shows; above it
+    the queue grows without end, latency climbs past any limit and the switch's and the
+    harness's timeouts turn into errors. The resource is taken and given back before the
+    handler runs, so a request the SUT itself causes (the switch asking it about its own
+    purchase) waits its turn instead of a deadlock."""
+    resource = asyncio.Lock()
+
+    @web.middleware
+    async def serialised(request: web.Request, handler) -> web.StreamResponse:
+        async with resource:
+            await asyncio.sleep(hold_s)
+        return await handler(request)
+    return serialised
+
+
 def make_app(config: ServiceConfig) -> web.Application:
     institution = Institution(config)
-
-    app = institution.application(institution.respond,
-                                  middlewares=[json_answers, checked_by_contract(institution)])
+    slow = [one_connection(ONE_CONNECTION_HOLD_S)] \
+        if institution.defects.on("slows-under-load") else []
+    app = institution.application(
+        institution.respond,
+        middlewares=[*slow, json_answers, checked_by_contract(institution)])
     app.router.add_routes(ControlApi(institution).routes())
     if config.tap:       # a peer around an SUT switch: the harness's eyes and hands
         institution.tap = Tap(institution.ledger.db, institution.profile.faults,

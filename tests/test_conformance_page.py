@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 
+from qrinterop.judging.selftest import SelftestResult
+from qrinterop.profile import load_profile
+from qrinterop.report.conformance import conformance_page
 from qrinterop.runner.bdd.suite import locate
 from tests.conftest import ROOT
 
@@ -34,3 +37,16 @@ def test_the_page_is_of_this_suite_and_every_scenario_failed_against_some_defect
     assert "- Scenarios that no defect makes fail: **none**." in PAGE
     assert "Reference institution: **conformant**" in PAGE
     assert "Reference switch: **conformant**" in PAGE
+
+
+def test_requirements_the_capacity_run_verifies_are_listed_as_its_not_as_unverified():
+    """No scenario is tagged with R-CAP-*: the page says the capacity run verifies them."""
+    profile = load_profile()
+    page = conformance_page(profile, {}, SelftestResult([], []), 1.0)
+    by_run = [r for r in profile.requirements.values() if r.get("verified_by") == "capacity"]
+    assert by_run
+    section = page.partition("## Verified by the capacity run")[2].partition("## ")[0]
+    for requirement in by_run:
+        assert f"| {requirement['id']} | mandatory | {requirement['title']['en']} | " \
+               "the capacity run (below) |" in page
+        assert f"- **{requirement['id']}** {requirement['title']['en']}" in section

@@ -523,3 +523,18 @@ def test_check_usage_errors(tmp_path):
     one_line_error(run_ics("check", "nope.yaml", cwd=tmp_path), "nope.yaml", "not found")
     one_line_error(run_ics("check", str(tmp_path), cwd=tmp_path), "directory")
     one_line_error(run_ics("check", cwd=tmp_path), "FILE")
+
+
+# -- the declared peak --------------------------------------------------------------------------
+def test_a_declared_peak_is_read_with_its_default_error_share(tmp_path):
+    declared = load_ics(REFERENCE_ICS, DEFECTS, FEATURES).capacity
+    assert (declared.peak_tps, declared.duration_s, declared.error_rate) == (20, 60, 0)
+    path = ics_with(tmp_path, "  error_rate: 0\n", "")
+    assert load_ics(path, DEFECTS, FEATURES).capacity.error_rate == 0.0
+
+
+def test_a_declared_peak_under_a_profile_without_capacity_certification_is_located(tmp_path):
+    path = ics_with(tmp_path, "profile: cn-interconnect/1.1", "profile: cn-interconnect/1.0")
+    [problem] = [p for p in check(path).problems if p.where == "capacity"]
+    assert path.read_text(encoding="utf-8").splitlines()[problem.line - 1] == "capacity:"
+    assert "cn-interconnect/1.0 has no capacity certification" in problem.message

@@ -21,7 +21,7 @@ COMMAND_ICS = SUITE.root / "docs" / "examples" / "ics-command.yaml"
 #: Each object of the schema with the model class that stands for it.
 SECTIONS = {(): model.Ics, ("institution",): model.Institution, ("codes",): model.Codes,
             ("terminal",): model.Terminal, ("sut",): model.Sut, ("keys",): model.Key,
-            ("accounts",): model.Account}
+            ("accounts",): model.Account, ("capacity",): model.CapacityDeclaration}
 
 
 def schema_defaults() -> list[tuple[tuple[str, ...], str, object]]:

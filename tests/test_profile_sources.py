@@ -45,11 +45,11 @@ def _sourced(document: object, path: str = "") -> Iterator[tuple[str, dict]]:
 def _items() -> Iterator[tuple[str, dict]]:
     """Each item the profile must source: requirements (their ``source``), response codes and
     classes, timing parameters, schedules and cut-offs, business rules, routing entries,
-    catalogue entries and the signing rules."""
+    catalogue entries, the capacity run's values and the signing rules."""
     for req in PROFILE.requirements.values():
         yield f"requirements.json:{req['id']}", req["source"]
     files = PROFILE.manifest["files"]
-    for key in ("response_codes", "timing", "business", "routing", "messages"):
+    for key in ("response_codes", "timing", "business", "routing", "messages", "capacity"):
         for path, item in _sourced(_read(files[key])):
             yield f"{files[key]}:{path}", item
     yield "profile.json:signing", PROFILE.manifest["signing"]

@@ -15,7 +15,7 @@ import pytest
 
 from qrinterop.profile import load_profile, profile_folder
 from qrinterop.profile.diff import requirement_changes
-from tests.conftest import edited_ics, reference_features_line, run_cli
+from tests.conftest import REFERENCE_ICS, edited_ics, reference_features_line, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +23,15 @@ OLD, NEW = (load_profile(profile_folder(f"cn-interconnect/{v}")) for v in ("1.0"
 
 
 def ics_for_1_0(folder):
-    """The reference ICS naming profile 1.0, with only the features 1.0 knows."""
+    """The reference ICS naming profile 1.0, with only the features 1.0 knows and no declared
+    peak (1.0 has no capacity certification)."""
     line = reference_features_line()
     features = [f.strip() for f in re.search(r"\[(.*)\]", line).group(1).split(",")]
     kept = ", ".join(f for f in features if f in OLD.features)
+    peak = re.search(r"^capacity:\n(?:  .*\n)+", REFERENCE_ICS.read_text(encoding="utf-8"),
+                     re.MULTILINE).group(0)
     return edited_ics(folder, ("profile: cn-interconnect/1.1", "profile: cn-interconnect/1.0"),
-                      (line, f"features: [{kept}]"))
+                      (line, f"features: [{kept}]"), (peak, ""))
 
 
 def test_the_reference_passes_under_1_0_where_1_1_changed_the_rules(tmp_path):

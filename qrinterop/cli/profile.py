@@ -44,11 +44,30 @@ def show_lines(profile: Profile) -> list[str]:
                   f"  source: {req['source']['kind']} — {req['source']['ref']}",
                   *(f"    [{s['id']}] {s['strength']}: {s.get('address', s['quote'])}"
                     + (f" (read via {s['via']})" if "via" in s else "")
-                    for s in profile.cited(req["source"]))]
+                    for s in profile.cited(req["source"])),
+                  *(["  verified by the capacity run (qrinterop capacity, certify --capacity)"]
+                    if req.get("verified_by") == "capacity" else [])]
+    lines += capacity_lines(profile.capacity)
     counts = counts_by_area(profile)
     lines += ["", "Requirements by area: " + ", ".join(f"{a} {n}" for a, n in counts.items())
               + f" — {sum(counts.values())} in all"]
     return lines
+
+
+def capacity_lines(capacity: dict) -> list[str]:
+    """How the profile's capacity run loads and judges an SUT (capacity.json), if it has one."""
+    if not capacity:
+        return []
+    limits = capacity["limits"]
+    return ["", "Capacity run (capacity.json), at the peak the ICS declares:",
+            "  mix: " + ", ".join(f"{m['kind']} {m['weight']}" for m in capacity["mix"])
+            + f"; {capacity['amount_fen']} fen each",
+            "  shape: " + ", ".join(f"{s['stage']} {s['share']:.0%} ({s['from']:g}→{s['to']:g}×)"
+                                    for s in capacity["shape"]),
+            f"  limits: at least {limits['sustained_share']:.0%} of the peak over the steady "
+            f"stage, p99 within {limits['p99_ms']:g} ms, errors at most "
+            f"{limits['max_error_rate']:.1%} (or fewer as declared), every outcome settled "
+            f"within {limits['settle_s']:g} s"]
 
 
 @click.group("profile")
@@ -69,6 +88,7 @@ def show_command(reference: str | None, as_json: bool) -> None:
                                "requirements": [{**req, "cited": profile.cited(req["source"])}
                                                 for req in profile.requirements.values()],
                                "sources": profile.sources,
+                               "capacity": profile.capacity,
                                "countsByArea": counts_by_area(profile)},
                               ensure_ascii=False, indent=2))
     else:

@@ -172,7 +172,8 @@ def check_ics(path: Path, known_defects: set[str], known_features: set[str]) -> 
                                _signature_keys(document.get("profile"))),
                 *_duplicate_ids(parsed, "keys"), *_duplicate_ids(parsed, "accounts"),
                 *_workdir_problem(parsed, path.parent),
-                *_binding_problem(parsed, document.get("profile"))]
+                *_binding_problem(parsed, document.get("profile")),
+                *_capacity_problem(parsed, document.get("profile"))]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.where, p.message))
     return Checked(path, document, problems, parsed)
 
@@ -532,6 +533,21 @@ def _binding_problem(parsed: _Parsed, profile: object) -> Iterator[Problem]:
         why = f"; what is missing: {folder / assessment}" if assessment else ""
         yield parsed.problem(("sut", "binding"), f"binding {name!r} is not built for profile "
                              f"{profile.name} (built: {', '.join(built)}){why}")
+
+
+def _capacity_problem(parsed: _Parsed, profile: object) -> Iterator[Problem]:
+    """A declared peak needs a profile that says how capacity is certified (capacity.json):
+    under one without (1.0) the declaration could never be judged."""
+    if not isinstance(parsed.document.get("capacity"), dict):
+        return
+    try:
+        loaded = load_profile(profile_folder(profile if isinstance(profile, str) else None))
+    except (ProfileError, UsageError):
+        return                  # the profile's own problem is reported
+    if not loaded.capacity:
+        yield parsed.problem(("capacity",), f"profile {loaded.name} has no capacity "
+                             "certification (no capacity.json): leave capacity out, or name "
+                             "a profile that has it (cn-interconnect/1.1)")
 
 
 def _key_problems(parsed: _Parsed, folder: Path, known_features: set[str],

@@ -79,6 +79,15 @@ class Account:
 
 
 @dataclass(frozen=True)
+class CapacityDeclaration:
+    """The peak the institution declares it sustains, which a capacity run holds it to."""
+
+    peak_tps: float
+    duration_s: int
+    error_rate: float = 0.0         # the share of errors it accepts at its peak (R-CAP-03)
+
+
+@dataclass(frozen=True)
 class Sut:
     """How the harness reaches the SUT (the IXIT)."""
 
@@ -111,6 +120,7 @@ class Ics:
     terminal: Terminal | None = None
     keys: tuple[Key, ...] = ()
     accounts: tuple[Account, ...] = ()
+    capacity: CapacityDeclaration | None = None
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any], folder: Path | None = None) -> Ics:
@@ -128,7 +138,9 @@ class Ics:
             else None,
             keys=tuple(replace(key, public_key=base / key.public_key)
                        for key in (_build(Key, k) for k in document.get("keys", []))),
-            accounts=tuple(_build(Account, a) for a in document.get("accounts", [])))
+            accounts=tuple(_build(Account, a) for a in document.get("accounts", [])),
+            capacity=_build(CapacityDeclaration, document["capacity"]) if "capacity" in document
+            else None)
 
     @property
     def signing_key(self) -> Key | None:

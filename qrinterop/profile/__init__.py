@@ -75,6 +75,7 @@ class Profile:
     standard_map: dict = field(default_factory=dict)          # jrt0245-map.json: chapters → files
     field_map: dict = field(default_factory=dict)   # messages/qrc-field-map.json (1.1 on)
     bindings: dict = field(default_factory=dict)    # bindings/bindings.json (1.1 on)
+    capacity: dict = field(default_factory=dict)    # capacity.json (1.1 on): the load run
 
     @property
     def id(self) -> str:
@@ -205,6 +206,12 @@ class Profile:
         return f"{base}{entry['schema']}#/$defs/{kind}.{leg}"
 
 
+def by_scenarios(requirement: dict) -> bool:
+    """Whether scenarios verify a requirement: not one verified outside the harness
+    (``manual``), nor one the capacity run verifies (``verified_by``)."""
+    return "manual" not in requirement and "verified_by" not in requirement
+
+
 def profile_folder(reference: str | None = None) -> Path:
     """The folder of a profile named ``<id>/<version>`` (a bundled one) or by its path;
     None: the default. A name that is neither is a :class:`ProfileError` listing the
@@ -249,10 +256,13 @@ def load_profile(folder: Path | None = None) -> Profile:
     bindings = (_checked(folder / files["bindings"], "bindings.schema.json")
                 if "bindings" in files else {})
     _check_assessments(folder, bindings, sources)
+    capacity = (_checked(folder / files["capacity"], "capacity.schema.json")
+                if "capacity" in files else {})
+    _check_capacity(folder / files.get("capacity", ""), capacity, requirements)
     _check_citations(folder, files, sources, requirements=requirements, response_codes=codes,
                      timing=timing, features=features, business=business, faults=faults,
                      messages=messages, changes=changes, jrt0245_map=standard_map,
-                     routing=routing, emv_mpm=emv_mpm, bindings=bindings)
+                     routing=routing, emv_mpm=emv_mpm, bindings=bindings, capacity=capacity)
     profile = Profile(
         folder=folder,
         manifest=manifest,
@@ -269,6 +279,7 @@ def load_profile(folder: Path | None = None) -> Profile:
         changes=changes,
         standard_map=standard_map,
         bindings=bindings,
+        capacity=capacity,
     )
     if "qrc_field_map" in files:
         _check_field_map(profile, folder / files["qrc_field_map"], sources)
@@ -346,6 +357,44 @@ def _check_map_files(path: Path, standard_map: dict, files: dict) -> None:
         if unknown:
             raise ProfileError(f"{path}: chapter {chapter['chapter']}: "
                                f"{', '.join(unknown)} is not a file of the profile")
+
+
+def _check_capacity(path: Path, capacity: dict, requirements: dict) -> None:
+    """The load run's shape covers the whole run (shares adding up to 1), and its judgements
+    are reported under requirements that exist; every requirement verified by the capacity
+    run is one of them, or nothing would ever judge it. A profile without capacity.json
+    (1.0) verifies none by a run."""
+    by_run = {r["id"] for r in requirements["requirements"]
+              if r.get("verified_by") == "capacity"}
+    if not capacity:
+        if by_run:
+            raise ProfileError(f"{path}: no capacity file, yet {', '.join(sorted(by_run))} "
+                               "are verified by the capacity run")
+        return
+    problems = []
+    if abs(sum(stage["share"] for stage in capacity["shape"]) - 1) > 1e-9:
+        problems.append("the shape's shares do not add up to 1")
+    named = set(capacity_requirements(capacity))
+    known = {r["id"] for r in requirements["requirements"]}
+    problems += [f"unknown requirement {ident}" for ident in sorted(named - known)]
+    problems += [f"{ident} is verified by the capacity run but judged under no key of "
+                 "requirements" for ident in sorted(by_run - named)]
+    if problems:
+        raise ProfileError(f"{path}: {'; '.join(problems)}")
+
+
+def capacity_requirements(capacity: dict) -> list[str]:
+    """Every requirement a capacity run's judgements are reported under (capacity.json
+    ``requirements``), each once, in the order rate, latency, errors, money."""
+    return list(dict.fromkeys(_identifiers(capacity.get("requirements", {}))))
+
+
+def _identifiers(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict | list):
+        for value in node.values() if isinstance(node, dict) else node:
+            yield from _identifiers(value)
 
 
 def _check_fault_requirements(path: Path, faults: dict, requirements: dict) -> None:

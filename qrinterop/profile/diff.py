@@ -17,7 +17,8 @@ from typing import Any
 from qrinterop.profile import Profile
 
 #: Fields of a requirement a reviewer compares one by one.
-COMPARED = ("level", "feature", "roles", "title", "text", "source", "effective", "manual")
+COMPARED = ("level", "feature", "roles", "title", "text", "source", "effective", "manual",
+            "verified_by")
 #: The explanation file itself is not part of what it explains.
 NOT_COMPARED = frozenset({"changes.json"})
 UNIT_DEPTH = 2

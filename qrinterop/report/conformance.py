@@ -12,6 +12,7 @@ under instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from qrinterop.checks.passive import PASSIVE_REQUIREMENTS
@@ -53,19 +54,23 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
     for requirement in profile.requirements.values():
         scenarios = sorted(set(coverage.get(requirement["id"], [])))
         proving = sorted(v.name for v in defects if set(v.failed) & set(scenarios))
-        unscripted = "manual (below)" if "manual" in requirement else "**none**"
-        if requirement["id"] in everywhere:
-            unscripted = "every scenario, passively"
+        if requirement["id"] in everywhere or "verified_by" in requirement:
             proving = sorted({*proving, *(v.name for v in defects
                                           if requirement["id"] in v.breaks and v.ok)})
         lines.append(f"| {requirement['id']} | {requirement['level']} | "
-                     f"{requirement['title']['en']} | {brief(scenarios) or unscripted} | "
+                     f"{requirement['title']['en']} | "
+                     f"{brief(scenarios) or _unscripted(requirement, everywhere)} | "
                      f"{', '.join(proving) or '-'} |")
     lines += behaviour_section(profile, behaviours or {}, defects)
     lines += ["", "## Not automated", "",
               "What no scenario can check, and how it is verified instead:", ""]
     lines += [f"- **{r['id']}** {r['title']['en']}: {r['manual']['en']}"
               for r in profile.requirements.values() if "manual" in r]
+    lines += ["", "## Verified by the capacity run", "",
+              "What the load run at the ICS's declared peak judges (`qrinterop capacity`, "
+              "`certify --capacity`; the profile's capacity.json), not any scenario:", ""]
+    lines += [f"- **{r['id']}** {r['title']['en']}"
+              for r in profile.requirements.values() if r.get("verified_by") == "capacity"]
     lines += ["", "## Roles a rule does not bind", "",
               "Where a reader might expect a role the profile leaves out, and why:", ""]
     lines += [f"- **{r['id']}** {r['title']['en']} (binds {', '.join(r['roles'])}): "
@@ -79,6 +84,16 @@ def conformance_page(profile: Profile, coverage: dict[str, list[str]],
               f"{', '.join(v.must_fail)} | {brief(v.failed) or '-'} | {caught(v)} | {why(v)} |"
               for v in defects]
     return "\n".join(lines) + "\n"
+
+
+def _unscripted(requirement: dict, everywhere: AbstractSet[str | None]) -> str:
+    """What the scenarios column says of a requirement no scenario is tagged with: how it
+    is verified instead, or that nothing verifies it."""
+    if requirement["id"] in everywhere:
+        return "every scenario, passively"
+    if "verified_by" in requirement:
+        return "the capacity run (below)"
+    return "manual (below)" if "manual" in requirement else "**none**"
 
 
 STRENGTHS = ("official", "scheme", "press", "own")

@@ -3,7 +3,9 @@
 Requirement verdicts come from three places: the scenarios tagged with the requirement; for
 the requirements checked passively on every message, each scenario's passive findings; and
 for the test-control contract's requirement, every scenario that ran (each checks every
-answer it gets, and one the SUT broke bears on it).
+answer it gets, and one the SUT broke bears on it). Requirements the capacity run verifies
+(``verified_by: capacity``) are judged by a judged capacity section when the run had one
+(``merge_capacity``), and are otherwise listed as not judged, never held against the run.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from qrinterop.judging.verdicts import (
     requirement_verdict,
     run_verdict,
 )
-from qrinterop.profile import Profile
+from qrinterop.profile import Profile, by_scenarios
 from qrinterop.protocol.control_api import ControlApiSpec
 from qrinterop.report.html import write_html
 from qrinterop.report.junit import write_junit
@@ -67,7 +69,8 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
     for req in profile.requirements.values():
         applicable = profile.applies(req, claims.roles, claims.features, claims.carried)
         everywhere = req["id"] in PASSIVE_REQUIREMENTS or req["id"] == contract
-        in_suite = covered is None or req["id"] in covered or everywhere
+        in_suite = ("verified_by" not in req
+                    and (covered is None or req["id"] in covered or everywhere))
         if req["id"] in PASSIVE_REQUIREMENTS:
             # Every scenario checks it passively; one tagged with it (or whose failure is
             # reported under it) bears on it by its verdict too: the worse of the two.
@@ -92,6 +95,29 @@ def requirement_entries(profile: Profile, results: list[ScenarioResult], claims:
     return entries
 
 
+def merge_capacity(requirements: list[dict], section: dict) -> list[dict]:
+    """``requirements`` (report entries) with the verdicts of a judged capacity section
+    (``judging/capacity.judge``) merged in: a requirement only the capacity run verifies
+    takes its verdict; one scenarios verify too (R-FLOW-14) takes the worse of the two."""
+    judged = {ident: entry["verdict"] for ident, entry in section["requirements"].items()}
+    return [{**entry, "verdict": requirement_verdict(
+        v for v in (entry["verdict"], judged[entry["id"]]) if v in SCENARIO_VERDICTS)}
+            if entry["id"] in judged else entry for entry in requirements]
+
+
+def capacity_verdict(verdict: str, reason: str, reason_zh: str,
+                     section: dict) -> tuple[str, str, str]:
+    """The run's verdict and its reasons once a judged capacity section bears on it: a
+    capacity fail makes a conformant or inconclusive run not conformant, a capacity run
+    that could not be judged makes a conformant one inconclusive; its reason is added."""
+    reason, reason_zh = f"{reason} {section['reason']}", f"{reason_zh}容量测试：{section['reason']}"
+    if section["verdict"] == "fail":
+        return "not-conformant", reason, reason_zh
+    if section["verdict"] == "inconclusive" and verdict == "conformant":
+        return "inconclusive", reason, reason_zh
+    return verdict, reason, reason_zh
+
+
 def cited_sources(profile: Profile, requirement: dict) -> list[dict]:
     """The registry entries a requirement's source cites, as a reader needs them beside it:
     title, strength and where to read it (the quote stays in the profile)."""
@@ -103,12 +129,16 @@ def cited_sources(profile: Profile, requirement: dict) -> list[dict]:
 def build_report(run: dict, profile: Profile, results: list[ScenarioResult], claims: Claims,
                  aborted: str | None = None, covered: set[str] | None = None,
                  waivers: list[dict] | None = None,
-                 sut_exits: list[dict] | None = None) -> dict:
+                 sut_exits: list[dict] | None = None, capacity: dict | None = None) -> dict:
     """``aborted``: why the run stopped early (the SUT didn't start, the harness failed);
     such a run is inconclusive whatever its scenarios did. ``waivers``: as the report lists
     them (``Waiver.as_dict``), already applied to ``results``. ``sut_exits``: when and how
-    the SUT's process ended during the run (``SutStopped.as_dict``, one per network)."""
+    the SUT's process ended during the run (``SutStopped.as_dict``, one per network).
+    ``capacity``: the judged capacity section of a run with one (certify --capacity),
+    which judges the requirements the capacity run verifies and bears on the verdict."""
     requirements = requirement_entries(profile, results, claims, run["sut"]["id"], covered)
+    if capacity:
+        requirements = merge_capacity(requirements, capacity)
     mandatory = [r for r in requirements if r["level"] == "mandatory"]
     untested = [r["id"] for r in mandatory if r["verdict"] == "untested"]
     verdict, reason, reason_zh = run_verdict(results, untested)
@@ -121,7 +151,12 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
                    f"(docs/CONFORMANCE.md says how): {', '.join(manual)}.")
         reason_zh += f"{len(manual)} 项要求在测试工具之外核验（见 docs/CONFORMANCE.md）：" \
                      f"{', '.join(manual)}。"
-    if gaps := [g for g in gaps if g not in manual]:
+    if by_run := [g for g in gaps if "verified_by" in profile.requirements[g]]:
+        reason += (f" {len(by_run)} requirements are verified by the capacity run "
+                   f"(certify --capacity / qrinterop capacity): {', '.join(by_run)}.")
+        reason_zh += f"{len(by_run)} 项要求由容量测试核验（certify --capacity / qrinterop " \
+                     f"capacity）：{', '.join(by_run)}。"
+    if gaps := [g for g in gaps if by_scenarios(profile.requirements[g])]:
         reason += (f" {len(gaps)} applicable requirements are not covered by this suite "
                    f"version and were not judged: {', '.join(gaps)}.")
         reason_zh += f"本版测试套件未覆盖 {len(gaps)} 项适用要求，未予判定：{', '.join(gaps)}。"
@@ -131,6 +166,8 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
                    f"{stop['at']}): {lost} scenarios are inconclusive for that reason.")
         reason_zh += (f"被测系统在场景 {stop['scenario']} 期间终止（{stop['how']}，发现于 "
                       f"{stop['at']}）：{lost} 个场景因此无法判定。")
+    if capacity:
+        verdict, reason, reason_zh = capacity_verdict(verdict, reason, reason_zh, capacity)
     if aborted:
         verdict, reason, reason_zh = "inconclusive", aborted, f"运行提前终止：{aborted}"
     return {
@@ -144,6 +181,7 @@ def build_report(run: dict, profile: Profile, results: list[ScenarioResult], cla
         "scenarios": [r.as_dict() for r in results],
         "waivers": waivers or [],
         **({"sut_exits": sut_exits} if sut_exits else {}),
+        **({"capacity": capacity} if capacity else {}),
     }
 
 

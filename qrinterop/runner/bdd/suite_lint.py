@@ -21,7 +21,7 @@ from behave.model import Examples, Feature
 from behave.parser import ParserError, parse_file
 
 from qrinterop.errors import UsageError
-from qrinterop.profile import Profile
+from qrinterop.profile import Profile, by_scenarios
 from qrinterop.report.conformance import matching
 from qrinterop.runner.bdd.rows import ROWS_FILE, RowSources, expand_feature, row_sources
 from qrinterop.runner.bdd.rows import field as item_field
@@ -225,7 +225,7 @@ def _behaviours(view: SuiteView) -> Iterator[Problem]:
         for entry in entries:
             yield from _behaviour_problems(view, path, entry, idents)
     for req, requirement in view.profile.requirements.items():
-        if req not in listed and not requirement.get("manual"):
+        if req not in listed and by_scenarios(requirement):
             yield Problem(view.where(path), 1, "BEHAVIOUR-MISSING",
                           f"{req}: no behaviour listed for this requirement")
 
