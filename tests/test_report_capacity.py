@@ -6,16 +6,15 @@ that shows which capacity requirement failed and why."""
 
 from __future__ import annotations
 
-import copy
 import json
 import pathlib
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from qrinterop.report.capacity import with_capacity
 from qrinterop.report.charts import latency_chart, nice_ticks, rate_chart
 from qrinterop.report.document import write_report
 from qrinterop.report.html import render_html
@@ -148,7 +147,8 @@ def test_a_capacity_only_page_shows_the_section_and_no_scenario_summary() -> Non
     assert "timeout after 5.0 s &lt;on the spike&gt;" in html
     assert "cpm-purchase-sut-issuer" in html and "28.5 tps" in html
     assert "No scenarios ran" not in html and "Summary" not in html
-    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # Sources are links a reader may follow; nothing is fetched when the page opens.
+    assert not re.search(r'(src|href)="https?://[^"]*\.(js|css|svg|png)"|url\(http', html)
 
 
 def test_each_chart_in_the_page_is_well_formed() -> None:
@@ -183,19 +183,3 @@ def test_a_capacity_run_writes_all_three(tmp_path: pathlib.Path,
     assert _errors(validator, written) == [] and written["verdict"] == "not-conformant"
     assert "R-CAP-02" in (tmp_path / "junit.xml").read_text(encoding="utf-8")
     assert "<svg" in (tmp_path / "report.html").read_text(encoding="utf-8")
-
-
-def test_a_certification_takes_the_worse_verdict_of_its_scenarios_and_its_load() -> None:
-    scenarios = capacity_only_report(sample_section())
-    scenarios.update(verdict="conformant", verdict_reason="All 3 applicable scenarios passed.",
-                     verdict_reason_zh="全部 3 个适用场景通过。")
-    del scenarios["capacity"]
-    flow = next(r for r in scenarios["requirements"] if r["id"] == "R-FLOW-14")
-    flow["verdict"] = "pass"
-    failing = failing_section()
-    failing["requirements"]["R-FLOW-14"]["verdict"] = "fail"
-    judged = with_capacity(copy.deepcopy(scenarios), failing)
-    assert judged["verdict"] == "not-conformant"
-    assert judged["verdict_reason"].startswith("All 3 applicable scenarios passed. Failed:")
-    assert {r["id"]: r["verdict"] for r in judged["requirements"]}["R-FLOW-14"] == "fail"
-    assert with_capacity(scenarios, sample_section())["verdict"] == "conformant"

@@ -1,20 +1,18 @@
 """report.json with a capacity section: a capacity run alone (``qrinterop capacity``: no
 scenarios, the run's verdict is the capacity's) or beside a certification's scenarios
-(``certify --capacity``: the worse of the two verdicts). Either way the document is written
-as any report is (:func:`qrinterop.report.document.write_report`: report.json, report.html
-with its charts, junit.xml with a ``capacity`` testsuite).
+(``certify --capacity``: ``document.build_report(..., capacity=)`` merges it). Either
+way the document is written as any report is (:func:`qrinterop.report.document.write_report`:
+report.json, report.html with its charts, junit.xml with a ``capacity`` testsuite).
 """
 
 from __future__ import annotations
 
-from qrinterop.judging.verdicts import SCENARIO_VERDICTS, requirement_verdict
+from qrinterop.judging.verdicts import SCENARIO_VERDICTS
 from qrinterop.profile import Profile
 from qrinterop.report.document import SCHEMA_ID, cited_sources
 
 #: The run's verdict that a capacity verdict alone gives.
 RUN_VERDICT = {"pass": "conformant", "fail": "not-conformant", "inconclusive": "inconclusive"}
-#: Worst first: a certification with capacity takes the worse of its two verdicts.
-RUN_ORDER = ("not-conformant", "inconclusive", "conformant")
 VERDICT_ZH = {"pass": "通过", "fail": "未通过", "inconclusive": "无法判定"}
 
 
@@ -48,19 +46,3 @@ def capacity_report(run: dict, profile: Profile, capacity: dict) -> dict:
         "requirements": capacity_requirements(profile, capacity),
         "scenarios": [], "waivers": [], "capacity": capacity,
     }
-
-
-def with_capacity(report: dict, capacity: dict) -> dict:
-    """A certification's report with its capacity run: each requirement the load judged takes
-    the worse of its scenarios' verdict and the load's, the run the worse of the two run
-    verdicts, and the reason says both."""
-    judged = capacity["requirements"]
-    requirements = [{**entry, "verdict": requirement_verdict(
-                        [entry["verdict"], judged[entry["id"]]["verdict"]])}
-                    if entry["id"] in judged else entry for entry in report["requirements"]]
-    verdict = min(report["verdict"], RUN_VERDICT[capacity["verdict"]], key=RUN_ORDER.index)
-    zh = {"verdict_reason_zh": f"{report['verdict_reason_zh']}{_reason_zh(capacity)}"} \
-        if "verdict_reason_zh" in report else {}
-    return {**report, "requirements": requirements, "verdict": verdict,
-            "verdict_reason": f"{report['verdict_reason']} {capacity['reason']}", **zh,
-            "capacity": capacity}
