@@ -213,10 +213,30 @@ def certify(options: CertifyOptions,
         results, aborted, exits = _in_this_process(options, suite, profile, ics, run_dir,
                                                    _rerun_prefix(options, ics_path), judged,
                                                    peer)
-    run = {
+    run = run_record(run_id, started, clock, options.command, options.tags, suite, profile,
+                     (ics, ics_path), peer, sign_key)
+    report = build_report(run, profile, results,
+                          Claims.of(ics, carried_fields(profile, ics.sut.binding)), aborted,
+                          covered=_coverage(suite),
+                          waivers=[waiver.as_dict(today) for waiver in waivers],
+                          sut_exits=exits)
+    if options.history is not None:
+        report["history"] = record(options.history, report, run_dir)
+    seal(report, run_dir, suite, profile, sign_key,
+         {"ics.yaml": (ics_path, ics),
+          **({"peer-ics.yaml": (options.peer_ics, peer)} if peer and options.peer_ics else {})})
+    return Outcome(report, run_dir, aborted, options.fail_on)
+
+
+def run_record(run_id: str, started: float, clock: float, command: str, selection: str | None,
+               suite: Suite, profile: Profile, sut: tuple[Ics, Path], peer: Ics | None,
+               sign_key: BundleKey | None) -> dict:
+    """report.json's ``run``: what ran, when, against what, and how the bundle is signed."""
+    ics, ics_path = sut
+    return {
         "id": run_id, "started": stamp(started), "finished": stamp(time.time()),
-        "duration_s": round(time.monotonic() - clock, 3), "command": options.command,
-        "selection": options.tags,
+        "duration_s": round(time.monotonic() - clock, 3), "command": command,
+        "selection": selection,
         "harness": {"name": "qrinterop", "version": __version__,
                     "commit": harness_commit(suite.root)},
         "profile": {"id": profile.id, "version": profile.version,
@@ -229,21 +249,17 @@ def certify(options: CertifyOptions,
         "bundle": {"signed": False} if sign_key is None else
         {"signed": True, "alg": sign_key.algorithm, "key_id": sign_key.public.id},
     }
-    report = build_report(run, profile, results,
-                          Claims.of(ics, carried_fields(profile, ics.sut.binding)), aborted,
-                          covered=_coverage(suite),
-                          waivers=[waiver.as_dict(today) for waiver in waivers],
-                          sut_exits=exits)
-    if options.history is not None:
-        report["history"] = record(options.history, report, run_dir)
+
+
+def seal(report: dict, run_dir: Path, suite: Suite, profile: Profile,
+         sign_key: BundleKey | None, icss: dict[str, tuple[Path, Ics]]) -> None:
+    """Write the report, keep the ICS files masked, list every file in the manifest and, with
+    a key, sign it: the run folder becomes a bundle ``qrinterop verify`` checks."""
     write_report(report, run_dir)
-    _keep_icss(run_dir, {"ics.yaml": (ics_path, ics),
-                         **({"peer-ics.yaml": (options.peer_ics, peer)}
-                            if peer and options.peer_ics else {})})
-    write_manifest(run_dir, run, profile.folder, suite.root / "vectors")
+    _keep_icss(run_dir, icss)
+    write_manifest(run_dir, report["run"], profile.folder, suite.root / "vectors")
     if sign_key is not None:
         sign_manifest(run_dir, sign_key)
-    return Outcome(report, run_dir, aborted, options.fail_on)
 
 
 def described(ics: Ics, ics_path: Path) -> dict:
