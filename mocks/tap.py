@@ -51,14 +51,16 @@ class Tap:
 
     def __init__(self, db: sqlite3.Connection, catalogue: dict[str, dict],
                  response_codes: Collection[str], answer: Callable[[dict], web.Response],
-                 wire: Binding, kinds: Collection[str] | None = None) -> None:
+                 wire: Binding, kinds: Collection[str] | None = None,
+                 faults: FaultPlan | None = None) -> None:
         self.db = db
         self.answer = answer            # an answer on the simulator's wire
         self.wire = wire                # the binding, for what a record keeps of the wire
         self.db.executescript(SCHEMA)
-        self.faults = FaultPlan({name: entry for name, entry in catalogue.items()
-                                 if kinds is None or entry["where"] in kinds},
-                                tuple(response_codes))
+        # ``faults``: a plan of the simulator's own (the switch's processes share theirs)
+        self.faults = faults or FaultPlan({name: entry for name, entry in catalogue.items()
+                                           if kinds is None or entry["where"] in kinds},
+                                          tuple(response_codes))
 
     def record(self, direction: str, peer: str | None, leg: str, message: object,
                note: str | None = None, deliberate: bool = False) -> None:
