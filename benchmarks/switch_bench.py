@@ -31,26 +31,35 @@ from pathlib import Path
 import aiohttp
 import requests
 
+from qrinterop.codes import terminal
 from qrinterop.ics.model import DEFAULT_TIMING_SCALE
+from qrinterop.profile import Profile
 from qrinterop.protocol.crypto import SigningKey
 from qrinterop.protocol.envelope import Party, beijing_now, seal, signature_ok
 from qrinterop.protocol.keyring import KeyRing
 from qrinterop.protocol.transport import MESSAGE_PATH, PeerError, encode, exchange
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
+from qrinterop.runner.processes.network import Participant
 
 ISSUER, ACQUIRER = "wallet-w", "peer"
+#: Purchases per payer: many payers, as under a capacity run (the issuer sums a payer's day
+#: for its daily limit, so one payer for every purchase would measure that sum growing).
+PER_PAYER = 25
 #: Per purchase, on all the machine's processes together (see the module's docstring).
 SIGNS, VERIFIES = 5, 5
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def _purchase(party: Party, switch: str, code: str, n: int) -> dict:
+def _purchases(profile: Profile, acquirer: Participant, codes: list[str]) -> list[dict]:
+    """The bodies of a purchase of 1.00 CNY for each code, from the acquirer's registered
+    terminal (with its termInfo where the profile has one, R-CPM-09)."""
     now = beijing_now()
-    return seal(party, "cpm.purchase.request", switch, {
+    return [terminal.with_term_info(profile, {
         "code": code, "amount": 100, "currency": "156",
-        "merchant": {"id": f"{party.inst_id[:7]}00000000", "name": "BENCH", "mcc": "5411",
+        "merchant": {"id": f"{acquirer.id[:7]}00000000", "name": "BENCH", "mcc": "5411",
                      "city": "BEIJING"},
-        "termId": "T0000001", "orderNo": f"B{n:012d}", "orderTime": f"{now:%Y%m%d%H%M%S}"})
+        "termId": "T0000001", "orderNo": f"B{n:012d}", "orderTime": f"{now:%Y%m%d%H%M%S}"},
+        acquirer.description.get("terminal", {})) for n, code in enumerate(codes)]
 
 
 async def _drive(url: str, messages: list[bytes], concurrency: int,
@@ -78,10 +87,9 @@ async def _drive(url: str, messages: list[bytes], concurrency: int,
 
 def _client(args: tuple) -> tuple[list[float], float, int]:
     """One client process: sign, wait for the common start, send, then check the answers."""
-    key_pem, key_id, acquirer, switch, url, switch_keys, codes, first, concurrency, start_at = args
+    key_pem, key_id, acquirer, switch, url, switch_keys, bodies, concurrency, start_at = args
     party = Party(acquirer, SigningKey.from_pem(key_pem), key_id)
-    messages = [encode(_purchase(party, switch, code, first + n))
-                for n, code in enumerate(codes)]
+    messages = [encode(seal(party, "cpm.purchase.request", switch, body)) for body in bodies]
     cpu = time.process_time()
     latencies, answers = asyncio.run(_drive(url, messages, concurrency, start_at))
     finished, cpu = time.time(), time.process_time() - cpu
@@ -96,7 +104,7 @@ def throughput(count: int, clients: int, concurrency: int,
                processes: int) -> dict[str, float]:
     """Purchases per second, latency percentiles (ms) and CPU ms per purchase of every
     process for ``count`` purchases, through a switch of ``processes`` processes."""
-    suite, _profile, ics, _path = load_inputs(CertifyOptions())
+    suite, profile, ics, _path = load_inputs(CertifyOptions())
     # Real time: codes must stay valid while they are made.
     ics = replace(ics, sut=replace(ics.sut, timing_scale=DEFAULT_TIMING_SCALE))
     with tempfile.TemporaryDirectory() as folder, \
@@ -105,18 +113,17 @@ def throughput(count: int, clients: int, concurrency: int,
         issuer = next(p for p in network.peers if p.persona == ISSUER)
         acquirer = next(p for p in network.peers if p.persona == ACQUIRER)
         control = issuer.service.url
-        account = requests.post(f"{control}/control/accounts",
-                                json={"balance": 10**9}).json()["account"]
-        # tier A: a limit agreed with the customer, so a day's limit does not cap the run
-        requests.put(f"{control}/control/accounts/{account}", json={"riskTier": "A"})
-        codes = [requests.post(f"{control}/control/payment-codes", json={"account": account})
-                 .json()["code"] for _ in range(count)]
+        accounts = [_payer(control) for _ in range(-(-count // PER_PAYER))]
+        codes = [requests.post(f"{control}/control/payment-codes",
+                               json={"account": accounts[n // PER_PAYER]}).json()["code"]
+                 for n in range(count)]
+        bodies = _purchases(profile, acquirer, codes)
         share = -(-count // clients)
         start_at = time.time() + 2.0        # every client signs its share before this
         jobs = [(acquirer.key.private_pem(), acquirer.key_id, acquirer.id,
                  network.switch.id, network.switch.service.url + MESSAGE_PATH,
                  [network.switch.registration],
-                 codes[i * share:(i + 1) * share], i * share, concurrency, start_at)
+                 bodies[i * share:(i + 1) * share], concurrency, start_at)
                 for i in range(clients)]
         switch = network.switch.service.process.pid
         services = {**{f"switch #{n}": pid
@@ -140,6 +147,15 @@ def throughput(count: int, clients: int, concurrency: int,
             "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
             **{f"cpu_ms_per_tx[{name}]": 1000 * seconds / count for name, seconds in used.items()
                if seconds}}
+
+
+def _payer(control: str) -> str:
+    """A new payer's account at the issuer persona, holding more than the run spends, of
+    tier A (a limit agreed with the customer, so that a day's limit does not cap the run)."""
+    account = requests.post(f"{control}/control/accounts",
+                            json={"balance": 10**9}).json()["account"]
+    requests.put(f"{control}/control/accounts/{account}", json={"riskTier": "A"})
+    return account
 
 
 def _children(pid: int) -> list[int]:

@@ -210,6 +210,7 @@ class Switch(Node):
             reply = self.reply(message, self.profile.response(str(refused.params["code"])))
             self.tap.record("out", sender, "from-switch", reply, deliberate=True,
                             note=f"fault injected: {refused.name}")
+            self.tap.flush()
             return self.answer(reply)
         reply = refusal or await self.route(message)
         fault = None if refusal else self.tap.faults.take("answer", sender,

@@ -319,8 +319,12 @@ class SwitchStore:
     def _purchase(self, where: str, *args: object) -> Purchase | None:
         """A purchase on record; one whose payer let the code's validity pass without
         deciding is declined with 69 (payer input timed out) on the way."""
-        self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
-                        " WHERE password_due < ? AND resp_code = '70'", (clock.now_s(),))
+        now = clock.now_s()
+        # Read first: an UPDATE takes the database's write lock even when it changes nothing.
+        if self.db.execute("SELECT 1 FROM purchases WHERE password_due < ? AND resp_code = '70'"
+                           " LIMIT 1", (now,)).fetchone():
+            self.db.execute("UPDATE purchases SET resp_code = '69', password_due = NULL"
+                            " WHERE password_due < ? AND resp_code = '70'", (now,))
         cursor = self.db.execute(f"SELECT * FROM purchases WHERE {where}", args)
         row = cursor.fetchone()
         return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
