@@ -6,6 +6,7 @@ status."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -231,10 +232,17 @@ class ControlApi:
         return public_view(txn)
 
 
-def clock_routes() -> list[web.RouteDef]:
+def clock_routes(keep: Callable[[float], None] = lambda _offset_s: None
+                 ) -> list[web.RouteDef]:
     """``GET``/``PUT /control/clock``: every simulator serves them (the switch as well as the
-    institutions), so that the harness moves the whole network's clock together."""
-    return [web.get("/control/clock", _get_clock), web.put("/control/clock", _put_clock)]
+    institutions), so that the harness moves the whole network's clock together. ``keep``
+    is also given the offset set (the switch's processes share theirs)."""
+    async def put_clock(request: web.Request) -> web.Response:
+        answer = await _put_clock(request)
+        if answer.status == 200:
+            keep(clock.offset_s())
+        return answer
+    return [web.get("/control/clock", _get_clock), web.put("/control/clock", put_clock)]
 
 
 def _clock_view() -> web.Response:

@@ -10,7 +10,9 @@ participant's request without handling it.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import sqlite3
 import struct
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -83,8 +85,11 @@ class FaultPlan:
         fault = Fault(spec["fault"], entry["where"], spec["peer"], spec.get("msgType"),
                       {k: params.get(k, p["default"]) for k, p in entry["params"].items()},
                       times)
-        self.faults.append(fault)
+        self.add(fault)
         return fault
+
+    def add(self, fault: Fault) -> None:
+        self.faults.append(fault)
 
     def take(self, where: str, peer: str | None, msg_type: str | None) -> Fault | None:
         """The first programmed fault for this exchange, used once."""
@@ -95,6 +100,38 @@ class FaultPlan:
 
     def clear(self) -> None:
         self.faults.clear()
+
+
+class SharedFaultPlan(FaultPlan):
+    """The plan kept in the switch's SQLite (``faults``, mocks/switch_store.py) instead of
+    memory: whichever of the switch's processes a fault was programmed through, the first
+    exchange it matches in any of them takes it, once per ``times``."""
+
+    def __init__(self, db: sqlite3.Connection, catalogue: dict[str, dict],
+                 response_codes: Collection[str] = ()) -> None:
+        super().__init__(catalogue, response_codes)
+        self.db = db
+
+    def add(self, fault: Fault) -> None:
+        self.db.execute("INSERT INTO faults (name, place, peer, msg_type, params, times)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (fault.name, fault.where, fault.peer, fault.msg_type,
+                         json.dumps(fault.params), fault.times))
+
+    def take(self, where: str, peer: str | None, msg_type: str | None) -> Fault | None:
+        """One read when nothing is programmed (every exchange asks); a fault another
+        process took meanwhile is looked for again."""
+        while (row := self.db.execute(
+                "SELECT id, name, params FROM faults WHERE times > 0 AND place = ? AND peer = ?"
+                " AND (msg_type IS NULL OR msg_type = ?) ORDER BY id LIMIT 1",
+                (where, peer, msg_type)).fetchone()) is not None:
+            if self.db.execute("UPDATE faults SET times = times - 1 WHERE id = ? AND times > 0",
+                               (row[0],)).rowcount == 1:
+                return Fault(row[1], where, str(peer), msg_type, json.loads(row[2]))
+        return None
+
+    def clear(self) -> None:
+        self.db.execute("DELETE FROM faults")
 
 
 def _signed_by_a_stranger(message: dict) -> dict:

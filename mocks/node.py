@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from datetime import timedelta
 from pathlib import Path
@@ -138,7 +139,8 @@ class Node:
         await self.http.close()
 
     async def _health(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "id": self.id})
+        """Alive; which process answered (one of the switch's several, say)."""
+        return web.json_response({"ok": True, "id": self.id, "pid": os.getpid()})
 
     def application(self, on_message: Handler, middlewares: Iterable = ()) -> web.Application:
         """The participant's HTTP service: its message endpoint, a health check, and the HTTP

@@ -1,7 +1,10 @@
 """The simulated switch (转接清算机构): routes, re-signs, times out, assigns clearing data, and
 records every message it sees — it is the harness's point of control and observation.
 
-Run by the runner as ``python -m mocks.switch --config FILE --fd N``.
+Run by the runner as ``python -m mocks.switch --config FILE --fd N``; with ``processes``
+in its config, as that many processes accepting on the one socket (mocks/service.py
+``run_processes``), all of them keeping their state in the one SQLite database
+(mocks/switch_store.py): none of them knows anything the others do not.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from aiohttp import web
 
 from mocks.clearing import ClearingBook
 from mocks.control_api import clock_routes
+from mocks.faults import SharedFaultPlan
 from mocks.merchant_codes import URL_BASE
 from mocks.node import Node, header_text
-from mocks.service import run
-from mocks.switch_store import SwitchStore
+from mocks.service import run_processes
+from mocks.switch_store import SharedNonces, SwitchStore
 from mocks.tap import Tap
 from qrinterop.codes import cpm_cryptogram, emv_cpm, emv_mpm, terminal
 from qrinterop.codes.findings import ERROR
@@ -35,6 +39,8 @@ from qrinterop.protocol.transport import PeerError
 #: A static collection code applied for without a validity lives as long as the message set
 #: allows (validitySeconds' maximum: the 10 years UnionPay uses for reusable codes).
 STATIC_CODE_VALIDITY_S = 315_360_000
+#: Voucher and txn numbers carry a trace number of six digits.
+TRACES = 1_000_000
 #: Requests whose receiver answers a repeat alike and moves no money twice: one claimed but not
 #: answered when the switch stopped is relayed again (a reversal must get through, R-FLOW-03).
 RESENT_AFTER_RESTART = ("cpm.reversal.request",)
@@ -45,17 +51,26 @@ class Switch(Node):
 
     ANSWER_LEG = "response.from-switch"
 
-    def __init__(self, config: ServiceConfig) -> None:
+    def __init__(self, config: ServiceConfig, worker: int = 0) -> None:
         super().__init__(config)
         self.store = SwitchStore(config.state_file)
+        self.worker, self.processes = worker, config.processes or 1
+        if worker == 0:     # the first process, starting before its siblings
+            self.store.forget_volatile()
+            self.store.release_all(RESENT_AFTER_RESTART)
+        if self.processes > 1 and self.responder.guard is not None:
+            self.responder.guard = SharedNonces(self.responder.guard, self.store.db)
         # Only the participants: a code of an institution outside this network is not routable.
         self.routes = RoutingTable().extended(
             p for p in self.participants.values() if p["id"] != self.id)
         self.mpm_rules = emv_mpm.Rules.of(self.profile.folder)
-        self.trace = itertools.count(1)
-        self.first_notices: dict[str, asyncio.Future] = {}  # voucher → first copy answered
+        self.traces = itertools.count(1)
+        # Notices this process sends, by voucher: the first copy answered (notify-before-answer
+        # holds the answer of the request that made the notice, in the same process, for it).
+        self.first_notices: dict[str, asyncio.Future] = {}
         self.tap = Tap(self.store.db, self.profile.faults, self.profile.response_codes,
-                       self.answer, self.wire)
+                       self.answer, self.wire, faults=SharedFaultPlan(
+                           self.store.db, self.profile.faults, self.profile.response_codes))
         # Money-moving requests, by the fields that name their transaction (the catalogue's
         # idempotency_key): each is claimed before it goes anywhere, so copies wait for the
         # first one's answer instead of going on too.
@@ -67,12 +82,9 @@ class Switch(Node):
         # answers from its own record, whose outcome may change.
         self.idempotency_keys = {name: fields for name, fields in self.claim_fields.items()
                                  if name != "cpm.purchase.request"}
-        self.claims: dict[str, asyncio.Future] = {}     # claim key → the first copy's answer
         # Purchases delivered whose answer was lost on the way back (fault lose-answer): the
-        # issuer acted, so a query about one is put to the issuer (cpm.status_query).
-        self.answers_lost: set[str] = set()
-        # MPM payments among them, by issuer and its order key: (request, clearing, acquirer).
-        self.payments_lost: dict[tuple[str, str], tuple[dict, dict, str]] = {}
+        # issuer acted, so a query about one is put to the issuer (cpm.status_query); MPM
+        # payments among them are asked about from the acquirer. Both in store.lost_*.
         self.book = ClearingBook(self.store.db, self.id,
                                  self.profile.manifest["envelope"]["currency"], self.defects)
 
@@ -87,11 +99,15 @@ class Switch(Node):
         turn = timedelta(hours=0 if self.defects.on("switch-clearing-day-at-midnight") else 1)
         return f"{now + turn:%m%d}"
 
+    def trace(self) -> int:
+        """A new trace number, below TRACES: each process of the switch draws from its own
+        residue class, so no two of them ever give one voucher or txn number."""
+        return self.worker + self.processes * (next(self.traces) % (TRACES // self.processes))
+
     def clearing(self) -> dict:
         """Voucher number and settlement date for a new financial transaction."""
         now = beijing_now()
-        trace = next(self.trace)
-        return {"voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{trace % 1_000_000:06d}",
+        return {"voucherNum": f"{now:%Y%m%d}{now:%H%M%S}{self.trace():06d}",
                 "settleDate": self.settle_date(now)}
 
     def settle_key(self, acquirer: str, clearing: dict) -> str:
@@ -102,7 +118,7 @@ class Switch(Node):
 
     def new_txn_no(self) -> str:
         now = beijing_now()
-        return f"{now:%Y%m%d%H%M%S}{next(self.trace) % 100_000_000:08d}"
+        return f"{now:%Y%m%d%H%M%S}{self.trace():08d}"
 
     # -- routing --------------------------------------------------------------------------------
     def acquirer_of(self, code: str) -> str | None:
@@ -136,7 +152,7 @@ class Switch(Node):
         fault = self.tap.faults.take("request", receiver, outbound_type)
         if fault and fault.name == "lose-answer":   # delivered and acted on; the answer lost
             await self.relay_once(request, receiver, body, outbound_type, 0.0)
-            self.answers_lost.add(body.get("voucherNum", ""))
+            self.store.lose_answer(body.get("voucherNum", ""))
             return "03"
         if fault and fault.name in ("lose-request", "abandon-request"):
             if fault.name == "abandon-request":     # delivered, but its answer comes too late
@@ -165,6 +181,7 @@ class Switch(Node):
 
     async def relay_once(self, request: dict, receiver: str, body: dict, outbound_type: str,
                          clock_skew_s: float) -> dict | str:
+        clock.set_offset(self.store.clock_offset())     # a notice resent: no request came
         try:
             return await self.send(receiver, outbound_type, body, "to-switch",
                                    request["header"].get("testCaseId"),
@@ -193,6 +210,7 @@ class Switch(Node):
             reply = self.reply(message, self.profile.response(str(refused.params["code"])))
             self.tap.record("out", sender, "from-switch", reply, deliberate=True,
                             note=f"fault injected: {refused.name}")
+            self.tap.flush()
             return self.answer(reply)
         reply = refusal or await self.route(message)
         fault = None if refusal else self.tap.faults.take("answer", sender,
@@ -255,25 +273,31 @@ class Switch(Node):
         if handler is None:
             return self.refuse(message, "10", "this switch does not route that message")
         claim = self._claim_key(message)
-        if claim in self.claims:
-            return await self.answer_of_first(message, self.claims[claim])
+        if claim is not None and (holder := self.store.holder(claim)) is not None:
+            return await self.answer_of_first(message, holder)
         if (earlier := self.earlier_answer(message)) is not None:
             return earlier
         if claim is None:
             return await handler(message, message["header"]["sender"], message["body"])
-        # Claimed before the first await: a copy arriving meanwhile finds the claim.
-        first = self.claims[claim] = asyncio.get_running_loop().create_future()
+        # Claimed before the first await, in SQLite: a copy arriving meanwhile at any of the
+        # switch's processes finds the claim (or loses the race for it, and waits too).
+        first = self.store.take_claim(claim, self._request_text(message))
+        if first is None:           # another copy claimed it since: as if it came first
+            return await self.routed(message)
         self.claim(message)
+        answer = None
         try:
             reply = await handler(message, message["header"]["sender"], message["body"])
             self.keep_answer(message, reply)
-            first.set_result((self._request_text(message), reply["body"]))
+            answer = reply["body"]
             return reply
         finally:
-            del self.claims[claim]
-            if not first.done():        # the handler failed: the copies are told so
-                first.set_result(None)
+            self.store.finish_claim(first, answer)
+            if answer is None:      # the handler failed: the copies are told so
                 self.release(message)
+            # Kept while a copy may still be waiting for it.
+            asyncio.get_running_loop().call_later(
+                self.timing("switch_response_timeout_s") + 1.0, self.store.drop_claim, first)
 
     # -- idempotency ------------------------------------------------------------------------------
     def _transaction_key(self, message: dict) -> str | None:
@@ -292,13 +316,12 @@ class Switch(Node):
     def _request_text(message: dict) -> str:
         return canonicalize(message["body"]).decode("utf-8")
 
-    async def answer_of_first(self, message: dict, first: asyncio.Future) -> dict:
-        """A copy of a request under way: the first copy's answer once it comes, 12 if this
-        is another request under the same transaction key; 03 (query it) if the first copy
-        takes longer than the switch waits for any answer."""
+    async def answer_of_first(self, message: dict, first: int) -> dict:
+        """A copy of a request under way (its claim's token ``first``): the first copy's
+        answer once it comes, 12 if this is another request under the same transaction key;
+        03 (query it) if the first copy takes longer than the switch waits for any answer."""
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(first),
-                                             self.timing("switch_response_timeout_s"))
+            outcome = await self.store.outcome(first, self.timing("switch_response_timeout_s"))
         except TimeoutError:
             return self.refuse(message, "03", "the first copy of this request is under way")
         if outcome is None:
@@ -416,8 +439,8 @@ class Switch(Node):
         reply = await self.relay_financial(message, acquirer, acquirer=acquirer, issuer=issuer,
                                            extra={"issuer": issuer, "payer": payer},
                                            answered_by="acquirer", clearing=clearing)
-        if clearing["voucherNum"] in self.answers_lost:     # the acquirer acted: ask it later
-            self.payments_lost[issuer, self._order_key(body)] = (message, clearing, acquirer)
+        if self.store.answer_lost(clearing["voucherNum"]):  # the acquirer acted: ask it later
+            self.store.lose_payment(issuer, self._order_key(body), message, clearing, acquirer)
         self.collected(acquirer, issuer, body, reply["body"], message["header"].get("testCaseId"))
         return reply
 
@@ -442,7 +465,7 @@ class Switch(Node):
         acquirer (mpm.payment_query) and, if it tells a final outcome, keep it as the
         payment's answer (an approval cleared, and its collection notified). Whether the
         switch now knows the outcome."""
-        lost = self.payments_lost.get((issuer, self._order_key(message["body"])))
+        lost = self.store.lost_payment(issuer, self._order_key(message["body"]))
         if lost is None:
             return False
         original, clearing, acquirer = lost
@@ -454,8 +477,9 @@ class Switch(Node):
         code = self.told_outcome(answer)
         if code is None:
             return False
-        del self.payments_lost[issuer, self._order_key(body)]
-        self.answers_lost.discard(clearing["voucherNum"])
+        if not self.store.payment_found(issuer, self._order_key(body)):
+            return True         # another process of the switch learnt it meanwhile
+        self.store.answer_found(clearing["voucherNum"])
         found = {**self.profile.response(code), "txnNo": body["txnNo"]}
         if code == "00":
             found.update(amount=body["amount"], currency=body["currency"], acquirer=acquirer,
@@ -651,9 +675,10 @@ class Switch(Node):
 
     def resume(self) -> None:
         """Notices not yet acknowledged when the switch stopped are sent again from the start
-        of their schedule: a restart does not lose them. A request that may safely be relayed
-        twice loses the claim it had when the switch stopped."""
-        self.store.release_all(RESENT_AFTER_RESTART)
+        of their schedule, by its first process: a restart does not lose them. (A request
+        that may safely be relayed twice has lost the claim it had then: ``__init__``.)"""
+        if self.worker != 0:
+            return
         for pending in self.store.pending_notices():
             self.start_notice(pending.receiver, pending.msg_type, pending.notice,
                               pending.test_case)
@@ -721,11 +746,15 @@ class Switch(Node):
         if row is None:
             return self.refuse(message, "35", "no purchase of this issuer with that voucher")
         if row["resp_code"] == "70":
-            self.conclude(row["voucher_num"], body["resultCode"],
-                          message["header"].get("testCaseId"))
-            if body["resultCode"] != "00" and self.defects.on("switch-clears-declined-step-ups"):
-                self.clear_purchase(row["voucher_num"])
-        elif row["resp_code"] != body["resultCode"]:
+            if self.conclude(row["voucher_num"], body["resultCode"],
+                             message["header"].get("testCaseId"), waiting=True):
+                if body["resultCode"] != "00" and \
+                        self.defects.on("switch-clears-declined-step-ups"):
+                    self.clear_purchase(row["voucher_num"])
+                return self.reply(message, self.profile.response("00"))
+            # Final meanwhile, by a report another process of the switch took.
+            row = self.store.purchase_by_voucher(body["voucherNum"], issuer=issuer) or row
+        if row["resp_code"] != body["resultCode"]:
             if self.defects.on("switch-takes-latest-password-result"):    # defect: last word wins
                 self.conclude(row["voucher_num"], body["resultCode"],
                               message["header"].get("testCaseId"))
@@ -744,7 +773,7 @@ class Switch(Node):
                                                acquirer)
         if row is None:
             return self.refuse(message, "35", "no purchase of this acquirer matches the query")
-        if row["voucher_num"] in self.answers_lost:
+        if self.store.answer_lost(row["voucher_num"]):
             row = await self.ask_issuer(message, row)
         if row["resp_code"] == "70" \
                 and self.defects.on("switch-reports-waiting-purchases-approved"):
@@ -767,8 +796,8 @@ class Switch(Node):
         code = self.told_outcome(answer)
         if code is None:
             return row          # nothing final learnt: asked again at the next query
-        self.answers_lost.discard(row["voucher_num"])
-        self.conclude(row["voucher_num"], code)
+        if self.store.answer_found(row["voucher_num"]):     # once, if two queries asked
+            self.conclude(row["voucher_num"], code)
         return self.store.purchase_by_voucher(row["voucher_num"])
 
     async def route_reversal(self, message: dict, acquirer: str, body: dict) -> dict:
@@ -793,16 +822,20 @@ class Switch(Node):
                                 clearing["settleDate"], self.settle_key(acquirer, clearing),
                                 password_due)
 
-    def conclude(self, voucher: str, resp_code: str, test_case: str | None = None) -> None:
+    def conclude(self, voucher: str, resp_code: str, test_case: str | None = None,
+                 waiting: bool = False) -> bool:
         """A waiting purchase becomes final; an approved one is cleared, and its acquirer
-        told (R-FLOW-08)."""
-        self.store.conclude_purchase(voucher, resp_code)
+        told (R-FLOW-08). ``waiting``: only if it still waits for the payer; whether it was
+        concluded here."""
+        if not self.store.conclude_purchase(voucher, resp_code, waiting=waiting):
+            return False
         if resp_code == "00":
             if not self.defects.on("switch-never-notifies-after-step-up"):
                 # defect: told the institution that reported the password result instead
                 to_issuer = self.defects.on("switch-notifies-issuer-after-step-up")
                 self.notify_acquirer(voucher, test_case, "issuer" if to_issuer else "acquirer")
             self.clear_purchase(voucher)
+        return True
 
     def clear_purchase(self, voucher: str) -> None:
         """Clear a purchase on record, as its record says."""
@@ -857,6 +890,13 @@ class Switch(Node):
         return self.reply(message, body)
 
     # -- control API (the harness's view of the wire) -----------------------------------------
+    @web.middleware
+    async def shared_clock(self, request: web.Request, handler) -> web.StreamResponse:
+        """This process's clock as ``PUT /control/clock`` last set it, through whichever
+        process of the switch took it."""
+        clock.set_offset(self.store.clock_offset())
+        return await handler(request)
+
     async def get_reconciliation(self, request: web.Request) -> web.Response:
         """A participant's reconciliation file; by default for the current clearing day."""
         settle_date = request.query.get("settleDate") or self.settle_date()
@@ -871,16 +911,16 @@ class Switch(Node):
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-def make_app(config: ServiceConfig) -> web.Application:
-    switch = Switch(config)
-    app = switch.application(switch.handle)
+def make_app(config: ServiceConfig, worker: int = 0) -> web.Application:
+    switch = Switch(config, worker)
+    app = switch.application(switch.handle, middlewares=[switch.shared_clock])
     app.router.add_routes(switch.tap.routes())
     app.router.add_get("/sim/reconciliation/{participant}", switch.get_reconciliation)
-    app.router.add_routes(clock_routes())
+    app.router.add_routes(clock_routes(switch.store.set_clock_offset))
     # The same file through the test-control API, as any switch under test serves it.
     app.router.add_get("/control/reconciliation/{participant}", switch.get_reconciliation)
     return app
 
 
 if __name__ == "__main__":
-    run(make_app)
+    run_processes(make_app)

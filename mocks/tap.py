@@ -11,6 +11,7 @@ the message went (``in``: received, ``out``: sent), with whom (``peer``) and on 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -51,28 +52,53 @@ class Tap:
 
     def __init__(self, db: sqlite3.Connection, catalogue: dict[str, dict],
                  response_codes: Collection[str], answer: Callable[[dict], web.Response],
-                 wire: Binding, kinds: Collection[str] | None = None) -> None:
+                 wire: Binding, kinds: Collection[str] | None = None,
+                 faults: FaultPlan | None = None) -> None:
         self.db = db
         self.answer = answer            # an answer on the simulator's wire
         self.wire = wire                # the binding, for what a record keeps of the wire
         self.db.executescript(SCHEMA)
-        self.faults = FaultPlan({name: entry for name, entry in catalogue.items()
-                                 if kinds is None or entry["where"] in kinds},
-                                tuple(response_codes))
+        self.pending: list[tuple] = []      # hops recorded, not yet written (flush)
+        # ``faults``: a plan of the simulator's own (the switch's processes share theirs)
+        self.faults = faults or FaultPlan({name: entry for name, entry in catalogue.items()
+                                           if kinds is None or entry["where"] in kinds},
+                                          tuple(response_codes))
 
     def record(self, direction: str, peer: str | None, leg: str, message: object,
                note: str | None = None, deliberate: bool = False) -> None:
         """Store one hop; ``message`` is None when nothing usable arrived (see ``note``).
         Whatever arrived is stored: a message holding a lone surrogate, which UTF-8 cannot
-        store, is kept as ASCII JSON, whose escapes give back exactly what was parsed."""
-        self.db.execute(
-            "INSERT INTO records (at, direction, peer, leg, msg_type, message, note, deliberate)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        store, is kept as ASCII JSON, whose escapes give back exactly what was parsed.
+
+        Hops are written together, in one SQLite transaction, at the end of the event loop's
+        turn (a commit per hop was the most a purchase cost the switch after SM2), and
+        before any answer goes out (:meth:`flush`): whoever reads the log after an answer
+        finds every hop that led to it, whichever process of the switch it asks."""
+        self.pending.append(
             (time.time(), direction, _text(peer), leg, _text(header_text(message, "msgType")),
              json.dumps(message, ensure_ascii=has_lone_surrogate(message)),
              _text(note), int(deliberate)))
+        if len(self.pending) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:        # no event loop: a test's, or a tool's, tap
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the hops recorded and not yet written."""
+        if not self.pending:
+            return
+        rows, self.pending = self.pending, []
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(
+                "INSERT INTO records (at, direction, peer, leg, msg_type, message, note,"
+                " deliberate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        finally:
+            self.db.execute("COMMIT")
 
     def records_after(self, seq: int) -> list[dict]:
+        self.flush()
         rows = self.db.execute(f"SELECT {', '.join(KEYS)} FROM records WHERE seq > ?"
                                " ORDER BY seq", (seq,))
         records = [dict(zip(KEYS, tuple(row), strict=True)) for row in rows]
@@ -88,10 +114,12 @@ class Tap:
         signed answer with another response code), and log what went out."""
         if fault is None:
             self.record("out", peer, leg, self.wire.evidence(reply, f"response.{leg}"))
+            self.flush()
             return self.answer(reply)
         reply = spoil_reply(fault, reply, recoded)
         self.record("out", peer, leg, self.wire.evidence(reply, f"response.{leg}"),
                     note=f"fault injected: {fault.name}", deliberate=True)
+        self.flush()
         return await spoil_answer(fault, request, self.answer(reply))
 
     def routes(self) -> list[web.RouteDef]:
@@ -108,6 +136,7 @@ class Tap:
         return web.json_response(self.records_after(int(after)))
 
     async def _get_cursor(self, _request: web.Request) -> web.Response:
+        self.flush()
         (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
         return web.json_response({"seq": seq})
 

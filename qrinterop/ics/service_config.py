@@ -51,6 +51,8 @@ class ServiceConfig:
     roles: tuple[str, ...] = DEFAULT_ROLES
     terminal: dict = field(default_factory=dict)
     binding: str | None = None                  # the wire binding; None: the profile's JSON
+    processes: int | None = None                # the simulated switch's (None: one), all
+                                                # accepting on its one socket
 
     @classmethod
     def from_dict(cls, data: object) -> ServiceConfig:
@@ -70,6 +72,10 @@ class ServiceConfig:
             if not isinstance(values.get(name), str):
                 raise ServiceConfigError(f"{name} must be a string")
         values["timing_scale"] = timing_scale(data)
+        processes = values.get("processes")
+        if processes is not None and (isinstance(processes, bool)
+                                      or not isinstance(processes, int) or processes < 1):
+            raise ServiceConfigError(f"processes must be a positive integer, got {processes!r}")
         return cls(participants=participants(data), **values)
 
     @classmethod

@@ -173,12 +173,15 @@ def load_inputs(options: CertifyOptions) -> tuple[Suite, Profile, Ics, Path]:
 @contextmanager
 def running_network(suite: Suite, ics: Ics, run_dir: Path, base_port: int,
                     personas: tuple[str, ...] = (),
-                    peer_ics: Ics | None = None) -> Iterator[Network]:
+                    peer_ics: Ics | None = None,
+                    switch_processes: int = 1) -> Iterator[Network]:
     """The simulated network around the SUT, started; stopped on leaving, whatever happens.
-    Private keys live in a temporary folder that disappears with the network."""
+    Private keys live in a temporary folder that disappears with the network.
+    ``switch_processes``: the simulated switch's (``build_network``)."""
     with tempfile.TemporaryDirectory(prefix="qrinterop-keys-") as key_dir:
         network = build_network(suite, ics, run_dir, Path(key_dir), base_port,
-                                personas=personas, peer_ics=peer_ics)
+                                personas=personas, peer_ics=peer_ics,
+                                switch_processes=switch_processes)
         with network.group:
             network.group.start_all()
             yield network

@@ -124,11 +124,13 @@ class Network:
 
 def build_network(suite: Suite, ics: Ics, run_dir: Path, secrets_dir: Path,
                   base_port: int = 0, personas: tuple[str, ...] = (),
-                  peer_ics: Ics | None = None) -> Network:
+                  peer_ics: Ics | None = None, switch_processes: int = 1) -> Network:
     """Create keys, sockets and configs; nothing runs until ``network.group.start_all()``.
     ``personas``: only these peers (by persona name); none named: all of them. ``peer_ics``:
     a second institution, launched as its ICS says, in the place of the persona scenarios
-    call "the peer": the two are certified against each other."""
+    call "the peer": the two are certified against each other. ``switch_processes``: how
+    many processes the simulated switch runs as (one for a certification; every core,
+    ``os.cpu_count()``, under load)."""
     layout = suite.network_layout()
     group = ServiceGroup(suite.root)
     sut = from_ics(suite, ics, ics.description())
@@ -153,7 +155,7 @@ def build_network(suite: Suite, ics: Ics, run_dir: Path, secrets_dir: Path,
     # Every simulator follows the profile version the SUT's ICS certifies against, and speaks
     # the SUT's wire binding.
     _write_configs(network, run_dir, secrets_dir, ics.sut.timing_scale,
-                   profile_folder(ics.profile), ics.sut.binding)
+                   profile_folder(ics.profile), ics.sut.binding, switch_processes)
     return network
 
 
@@ -223,7 +225,8 @@ def chosen_peers(peers: list[dict], personas: tuple[str, ...]) -> list[dict]:
 
 
 def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
-                   timing_scale: float, profile_dir: Path, binding: str | None) -> None:
+                   timing_scale: float, profile_dir: Path, binding: str | None,
+                   switch_processes: int) -> None:
     for folder in ("services", "logs", "state"):
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
     registrations = network.registrations()
@@ -236,12 +239,18 @@ def _write_configs(network: Network, run_dir: Path, secrets_dir: Path,
             id=part.id, key_id=part.key_id, timing_scale=timing_scale,
             profile_dir=str(profile_dir), binding=binding,
             state_file=str(run_dir / "state" / f"{part.id}.sqlite"),
-            participants=tuple(registrations), **_identity(network, part))
+            participants=tuple(registrations), **_identity(network, part),
+            processes=switch_processes if simulated_switch(network, part) else None)
         if part.key is not None:       # an SUT the harness starts has a key of its own
             key_file = secrets_dir / f"{part.id}.pem"
             part.key.save(key_file)
             config = replace(config, key_file=str(key_file))
         config.write(part.running.config_file)
+
+
+def simulated_switch(network: Network, part: Participant) -> bool:
+    """Whether ``part`` is the simulated switch (not an SUT in the switch role)."""
+    return part is network.switch and network.switch is not network.sut
 
 
 def _identity(network: Network, part: Participant) -> dict:

@@ -104,7 +104,7 @@ class Service:
             for pipe in (self.process.stdout, self.process.stdin):
                 if pipe is not None:
                     pipe.close()
-        self.sock = listen(port)
+        self.sock = _listen_again(port)
         self.start(cwd)
         self.wait_ready(time.monotonic() + READY_TIMEOUT_S)
 
@@ -306,6 +306,19 @@ def _measured() -> list[str]:
     measured, each child writing its own data file; nothing otherwise."""
     rcfile = os.environ.get(COVERAGE_RC_VARIABLE)
     return ["-m", "coverage", "run", f"--rcfile={rcfile}"] if rcfile else []
+
+
+def _listen_again(port: int, within_s: float = 5.0) -> socket.socket:
+    """The port a killed service listened on, bound again once the last of its processes
+    (a service of several, as the switch may be, dies process by process) has let it go."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            return listen(port)
+        except UsageError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _accepts(url: str) -> bool:
