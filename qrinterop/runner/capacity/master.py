@@ -6,7 +6,8 @@ switch's private key: never a file). It talks on stdout, one JSON line per event
 
 It waits for the workers it is told to expect (local ones the engine starts, remote ones
 started by hand with the master's address), hands each its share in a custom message, runs
-the load shape, then asks every worker for its last report before it answers.
+the load shape, then waits for every worker's last report (sent once its users stopped)
+before it answers.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from locust.runners import MasterRunner, Message
 
 from qrinterop.runner.capacity.series import Samples, percentile
 from qrinterop.runner.capacity.shape import Stage, target_at, users_for
-from qrinterop.runner.capacity.users import CONFIG, CONFIGURED, FLUSH, TransactionUser
+from qrinterop.runner.capacity.users import CONFIG, CONFIGURED, TransactionUser
 
 #: Users a second Locust may add or remove: more than any step of a shape, so that the
 #: users follow the target each second.
@@ -140,8 +141,6 @@ def run(config: dict) -> dict:
     while runner.shape_greenlet is not None:
         say("progress", **progress(runner, gathering, stages, started))
         gevent.sleep(1.0 - (time.time() - started) % 1.0)
-    for client_id in workers:
-        runner.send_message(FLUSH, None, client_id=client_id)
     complete = wait_until(lambda: gathering.final >= set(workers), HANDSHAKE_S)
     total = environment.stats.total
     result = {"started_at": started, "workers": len(workers), "complete": complete,

@@ -27,7 +27,7 @@ def mix_of(mix: list[dict], roles: set[str]) -> dict[str, float]:
     one of its roles is the SUT's, and the weights of those that apply are renormalised."""
     applying = {m["kind"]: m["weight"] for m in mix if roles & set(m["roles"]) and m["weight"]}
     total = sum(applying.values())
-    return {kind: round(weight / total, 6) for kind, weight in applying.items()} if total \
+    return {kind: weight / total for kind, weight in applying.items()} if total \
         else {}
 
 

@@ -19,14 +19,14 @@ from qrinterop.runner.capacity.series import Samples
 from qrinterop.runner.capacity.shape import USER_TPS
 from qrinterop.runner.capacity.traffic import Done, Failed, Traffic
 
-#: The custom messages between master and workers.
-CONFIG, CONFIGURED, FLUSH = "qrinterop-config", "qrinterop-configured", "qrinterop-flush"
+#: The custom messages between master and workers: a share, and its receipt.
+CONFIG, CONFIGURED = "qrinterop-config", "qrinterop-configured"
 
 
 @dataclass
 class WorkerState:
     """What a worker knows: its share (None until the master sent it), the samples not yet
-    reported, and whether the master asked for the last report."""
+    reported, and whether its users have stopped (the next report is the last)."""
 
     traffic: Traffic | None = None
     samples: Samples = field(default_factory=Samples)

@@ -17,7 +17,7 @@ from locust import events
 from locust.env import Environment
 
 from qrinterop.runner.capacity.traffic import Traffic
-from qrinterop.runner.capacity.users import CONFIG, CONFIGURED, FLUSH, STATE, TransactionUser
+from qrinterop.runner.capacity.users import CONFIG, CONFIGURED, STATE, TransactionUser
 
 #: Seconds between a worker's reports (Locust's default is 3): the master's per-second
 #: progress line shows the second before last.
@@ -43,14 +43,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
         runner.send_message(CONFIGURED, {"error": None})
 
-    def flush(environment: Environment, msg: locust.runners.Message, **_: object) -> None:
+    def stopped(**_: object) -> None:
+        """Its users are stopped (each finished the transaction it was making): the next
+        report is the last. Not a message from the master: a stopping worker handles none
+        for the stop timeout."""
         STATE.flushing = True
 
     def report(client_id: str, data: dict) -> None:
         data["qrinterop"] = STATE.report()
 
     runner.register_message(CONFIG, configure)
-    runner.register_message(FLUSH, flush)
+    environment.events.test_stop.add_listener(stopped)
     environment.events.report_to_master.add_listener(report)
     runner.greenlet.join()
 
