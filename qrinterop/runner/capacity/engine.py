@@ -152,13 +152,15 @@ def drive(config: dict, local_workers: int, logs: Path,
         assert master.stdin is not None and master.stdout is not None
         master.stdin.write(json.dumps(config).encode() + b"\n")
         master.stdin.flush()
-        lines = _lines(master.stdout)
-        _expect(lines, "listening", logs)
+        # The workers start beside the master, not after it (zmq connects when the master
+        # binds): each spends seconds importing Locust.
         for n in range(local_workers):
             stack.enter_context(_stopping(_child(
                 "qrinterop.runner.capacity.worker",
                 ["--master-host", _reach(config["bind_host"]), "--master-port",
                  str(config["port"])], logs / f"capacity-worker-{n + 1}.log")))
+        lines = _lines(master.stdout)
+        _expect(lines, "listening", logs)
         for line in lines:
             if line["event"] == "progress":
                 on_progress({k: v for k, v in line.items() if k != "event"})
