@@ -136,8 +136,11 @@ def run(config: dict) -> dict:
     say("listening", host=config["bind_host"], port=config["port"])
     workers = hand_out(runner, gathering, config["shares"], len(config["shares"]),
                        config["wait_workers_s"])
-    runner.start_shape()
+    # Start on a whole second: the workers count by whole Unix seconds, and the run's
+    # seconds are then the same ones, none split between two rows.
+    gevent.sleep(1.0 - time.time() % 1.0)
     started = time.time()
+    runner.start_shape()
     while runner.shape_greenlet is not None:
         say("progress", **progress(runner, gathering, stages, started))
         gevent.sleep(1.0 - (time.time() - started) % 1.0)
