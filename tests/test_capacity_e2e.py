@@ -73,6 +73,14 @@ def test_money_is_conserved_and_reconciled_once_settled(measured):
 
 def test_progress_came_each_second_with_what_the_terminal_line_shows(measured):
     _section, lines = measured
-    assert len(lines) >= 15
-    assert {"t", "tps", "p50_ms", "p99_ms", "errors", "users", "stage", "left_s"} <= set(lines[0])
-    assert {line["stage"] for line in lines} >= {"ramp", "steady", "spike", "recover"}
+    seconds = [line for line in lines if line["stage"] != "waiting"]
+    assert len(seconds) >= 15
+    assert {"t", "tps", "p50_ms", "p99_ms", "errors", "users", "left_s"} <= set(seconds[0])
+    assert {line["stage"] for line in seconds} >= {"ramp", "steady", "spike", "recover"}
+
+
+def test_while_workers_join_the_lines_say_where_the_master_waits(measured):
+    _section, lines = measured
+    waiting = [line for line in lines if line["stage"] == "waiting"]
+    assert waiting and {line["expect"] for line in waiting} == {3}
+    assert waiting[0]["master"].startswith("127.0.0.1:")

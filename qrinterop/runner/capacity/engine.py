@@ -29,14 +29,11 @@ from qrinterop.runner.capacity.faults import FaultFeeder
 from qrinterop.runner.capacity.plan import Plan, capacity_data
 from qrinterop.runner.capacity.section import measured_section
 from qrinterop.runner.capacity.settle import settle
-from qrinterop.runner.capacity.shares import addresses, open_shares
+from qrinterop.runner.capacity.shares import PERSONAS, addresses, open_shares
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
 from qrinterop.runner.processes.network import Network
 from qrinterop.runner.scenarios.conservation import network_clients
 
-#: The peers a capacity run starts: the peer (issuer and acquirer) and a wallet, enough for
-#: every kind of the mix in both directions, and no more processes on the machine.
-PERSONAS = ("peer", "wallet-w")
 #: Seconds a run lasts when neither the options nor the ICS say.
 DEFAULT_DURATION_S = 60
 
@@ -63,6 +60,7 @@ def capacity_network(options: CapacityOptions, run_dir: Path) -> Iterator[Networ
     if ics.institution.is_switch:
         raise UsageError("capacity runs certify an institution; a switch SUT is not supported "
                          "yet")
+    # Only the peers the traffic uses: no more processes on the machine than it needs.
     with running_network(suite, ics, run_dir, 0, PERSONAS) as network:
         yield network
 
@@ -71,7 +69,9 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
                  on_progress: Callable[[dict], None] = lambda _line: None) -> dict:
     """Drive the SUT of ``network`` at the target rate through the profile's stages and
     return the measured section (before judging). ``on_progress`` gets each second's line:
-    t, tps, p50_ms, p99_ms, requests, errors, users, stage, target_tps, left_s."""
+    t, tps, p50_ms, p99_ms, requests, errors, users, stage, target_tps, left_s; before the
+    run, while the master waits for its workers, lines of stage "waiting" (workers, expect,
+    master)."""
     ics = _sut_ics(network)
     profile = load_profile(profile_folder(ics.profile))
     plan = Plan.of(capacity_data(profile), set(ics.institution.roles), *_rate(options, ics))
@@ -86,7 +86,7 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
                          options.fault_share) if tap and options.fault_share else None
 
     def progress(line: dict) -> None:
-        if feeder:
+        if feeder and line["stage"] != "waiting":
             feeder.second(line["target_tps"])
         on_progress(line)
     config = {"bind_host": options.master_host,
@@ -158,16 +158,27 @@ def drive(config: dict, local_workers: int, logs: Path,
             stack.enter_context(_stopping(_child(
                 "qrinterop.runner.capacity.worker",
                 ["--master-host", _reach(config["bind_host"]), "--master-port",
-                 str(config["port"])], logs / f"capacity-worker-{n + 1}.log")))
+                 str(config["port"]), "--exit-with-stdin"],
+                logs / f"capacity-worker-{n + 1}.log", subprocess.PIPE)))
         lines = _lines(master.stdout)
         _expect(lines, "listening", logs)
         for line in lines:
-            if line["event"] == "progress":
-                on_progress({k: v for k, v in line.items() if k != "event"})
+            if line["event"] in ("progress", "waiting"):
+                on_progress(_progress_line(line))
             elif line["event"] == "result":
                 return line
+            elif line["event"] == "failed":
+                raise LaunchError(f"capacity run: {line['reason']}")
     raise LaunchError(f"the Locust master ended without a result: see "
                       f"{logs / 'capacity-master.log'}")
+
+
+def _progress_line(line: dict) -> dict:
+    """A master's line as ``on_progress`` gets it: a second of the run, or, before the run,
+    the workers that joined (``stage`` "waiting", ``workers`` of ``expect``, ``master``
+    host:port, where remote workers are to join)."""
+    fields = {k: v for k, v in line.items() if k != "event"}
+    return {**fields, "stage": "waiting"} if line["event"] == "waiting" else fields
 
 
 def _lines(stream: IO[bytes]) -> Iterator[dict]:

@@ -2,7 +2,7 @@
 :mod:`.engine` with the run's configuration as one JSON line on its stdin (it holds the
 switch's private key: never a file). It talks on stdout, one JSON line per event:
 ``listening`` (its port), ``waiting`` (workers so far), ``progress`` (each second), and
-``result`` (every sample merged) at the end.
+``result`` (every sample merged) at the end, or ``failed`` with the reason.
 
 It waits for the workers it is told to expect (local ones the engine starts, remote ones
 started by hand with the master's address), hands each its share in a custom message, runs
@@ -24,13 +24,22 @@ from locust.runners import MasterRunner, Message
 
 from qrinterop.runner.capacity.series import Samples, percentile
 from qrinterop.runner.capacity.shape import Stage, target_at, users_for
-from qrinterop.runner.capacity.users import CONFIG, CONFIGURED, TransactionUser
+from qrinterop.runner.capacity.users import (
+    CONFIG,
+    CONFIGURED,
+    TransactionUser,
+    exit_with_parent,
+)
 
 #: Users a second Locust may add or remove: more than any step of a shape, so that the
 #: users follow the target each second.
 SPAWN_RATE = 1000.0
 #: Seconds to wait for the workers' configuration and their last reports.
 HANDSHAKE_S = 30.0
+
+
+class Refused(Exception):
+    """The run cannot go on; the reason is one line for the user."""
 
 
 def say(event: str, **fields: object) -> None:
@@ -94,17 +103,19 @@ def hand_out(runner: MasterRunner, gathering: Gathering, shares: list[dict],
     while runner.worker_count < expect and time.monotonic() < deadline:
         if runner.worker_count != last:
             last = runner.worker_count
-            say("waiting", workers=last, expect=expect)
+            say("waiting", workers=last, expect=expect,
+                master=f"{runner.master_bind_host}:{runner.master_bind_port}")
         gevent.sleep(0.2)
     if runner.worker_count < expect:
-        raise SystemExit(f"only {runner.worker_count} of {expect} workers joined in {wait_s} s")
+        raise Refused(f"only {runner.worker_count} of {expect} workers joined the master in "
+                      f"{wait_s:g} s")
     workers = [client.id for client in runner.clients.ready][:expect]
     for client_id, share in zip(workers, shares, strict=True):
         runner.send_message(CONFIG, share, client_id=client_id)
     if not wait_until(lambda: gathering.configured >= set(workers), HANDSHAKE_S):
-        raise SystemExit("the workers did not take their configuration")
+        raise Refused("the workers did not take their configuration")
     if gathering.refused:
-        raise SystemExit("; ".join(gathering.refused))
+        raise Refused("; ".join(gathering.refused))
     return workers
 
 
@@ -155,7 +166,13 @@ def run(config: dict) -> dict:
 
 
 def main() -> None:
-    result = run(json.loads(sys.stdin.readline()))
+    config = json.loads(sys.stdin.readline())
+    exit_with_parent()
+    try:
+        result = run(config)
+    except Refused as exc:
+        say("failed", reason=str(exc))
+        return
     say("result", **result)
 
 

@@ -20,6 +20,10 @@ from qrinterop.runner.capacity.shape import expected_transactions
 from qrinterop.runner.processes.network import Network, Participant
 from qrinterop.runner.scenarios.clients import Channel, ControlClient
 
+#: The peers the traffic goes through: the peer (issuer and acquirer, EMV merchant codes) and
+#: a wallet. Any institution handles them; the others' codes (UnionPay ID 15, URL codes) need
+#: a feature the SUT may not declare, so a network with every persona (certify's) uses these.
+PERSONAS = ("peer", "wallet-w")
 #: A payer account's opening balance (fen): more than any run spends.
 OPENING_FEN = 10**10
 #: Room above the payments a worker is expected to make (a spike, a slow start).
@@ -57,7 +61,7 @@ def open_shares(network: Network, ics: Ics, profile: Profile, plan: Plan, worker
     clients = {p.id: ControlClient(p.id, p.control_url, timeout_s, Channel(),
                                    [a.id for a in ics.accounts] if p is network.sut else ())
                for p in network.participants if p is not network.switch}
-    institutions = [p for p in network.participants if p is not network.switch]
+    institutions = [network.sut, *_peers(network)]
     issuers = [p.id for p in institutions if "issuer" in _roles(p)]
     acquirers = [p.id for p in institutions if "acquirer" in _roles(p)]
     per_worker = expected_transactions(plan.stages) * HEADROOM / workers
@@ -88,5 +92,9 @@ def addresses(network: Network) -> dict:
     """Where a worker reaches the SUT and the peers: the peers acquiring for the SUT's
     wallet, the peers' wallets paying at the SUT's merchants."""
     return {"sut": party(network.sut),
-            "acquirers": [party(p) for p in network.peers if "acquirer" in _roles(p)],
-            "issuers": [party(p) for p in network.peers if "issuer" in _roles(p)]}
+            "acquirers": [party(p) for p in _peers(network) if "acquirer" in _roles(p)],
+            "issuers": [party(p) for p in _peers(network) if "issuer" in _roles(p)]}
+
+
+def _peers(network: Network) -> list[Participant]:
+    return [p for p in network.peers if p.persona in PERSONAS]

@@ -10,8 +10,11 @@ of the call that made the payment, refund or query.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
+import gevent
 import requests
 from locust import User, constant_throughput, task
 
@@ -39,6 +42,14 @@ class WorkerState:
 
 
 STATE = WorkerState()
+
+
+def exit_with_parent() -> None:
+    """End this process when its stdin reaches its end: the harness that started it ended,
+    even killed by SIGKILL, and leaves no Locust process behind (read in a real thread:
+    gevent does not make a pipe cooperative)."""
+    watcher = gevent.get_hub().threadpool.spawn(sys.stdin.buffer.read)
+    watcher.rawlink(lambda _result: os._exit(3))
 
 
 class TransactionUser(User):

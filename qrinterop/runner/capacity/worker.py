@@ -17,7 +17,13 @@ from locust import events
 from locust.env import Environment
 
 from qrinterop.runner.capacity.traffic import Traffic
-from qrinterop.runner.capacity.users import CONFIG, CONFIGURED, STATE, TransactionUser
+from qrinterop.runner.capacity.users import (
+    CONFIG,
+    CONFIGURED,
+    STATE,
+    TransactionUser,
+    exit_with_parent,
+)
 
 #: Seconds between a worker's reports (Locust's default is 3): the master's per-second
 #: progress line shows the second before last.
@@ -28,7 +34,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--master-host", default="127.0.0.1")
     parser.add_argument("--master-port", type=int, required=True)
+    parser.add_argument("--exit-with-stdin", action="store_true",
+                        help="end when stdin closes (a worker the harness started itself)")
     args = parser.parse_args(argv)
+    if args.exit_with_stdin:
+        exit_with_parent()
     locust.runners.WORKER_REPORT_INTERVAL = REPORT_INTERVAL_S
     environment = Environment(user_classes=[TransactionUser], events=events)
     runner = environment.create_worker_runner(args.master_host, args.master_port)
