@@ -155,12 +155,12 @@ def run(config: dict) -> dict:
     while runner.shape_greenlet is not None:
         say("progress", **progress(runner, gathering, stages, started))
         gevent.sleep(1.0 - (time.time() - started) % 1.0)
-    complete = wait_until(lambda: gathering.final >= set(workers), HANDSHAKE_S)
-    total = environment.stats.total
-    result = {"started_at": started, "workers": len(workers), "complete": complete,
+    if not wait_until(lambda: gathering.final >= set(workers), HANDSHAKE_S):
+        raise Refused(f"{len(set(workers) - gathering.final)} worker(s) sent no last report: "
+                      f"their samples are incomplete")
+    result = {"started_at": started, "workers": len(workers),
               "samples": gathering.samples.drain(), "pending": gathering.pending,
-              "settle_dates": sorted(gathering.settle_dates),
-              "locust": {"requests": total.num_requests, "failures": total.num_failures}}
+              "settle_dates": sorted(gathering.settle_dates)}
     runner.quit()
     return result
 

@@ -73,7 +73,7 @@ def open_shares(network: Network, ics: Ics, profile: Profile, plan: Plan, worker
                     for inst in issuers}
         codes = {inst: clients[inst].create_merchant_code(f"CAPACITY SHOP {n + 1}")["code"]
                  for inst in acquirers}
-        shares.append({**base, "worker": n + 1, "accounts": accounts, "merchant_codes": codes})
+        shares.append({**base, "accounts": accounts, "merchant_codes": codes})
     return Shares(shares, openings)
 
 

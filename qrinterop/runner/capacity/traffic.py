@@ -13,6 +13,7 @@ with a one-line reason that names no transaction, so that alike errors count tog
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import time
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import requests
 
-from qrinterop.profile import load_profile, profile_folder
+from qrinterop.profile import Profile, load_profile, profile_folder
 from qrinterop.protocol.bindings import Wire, WireError, binding, signature_ok
 from qrinterop.protocol.bindings.base import TEST_CASE_HEADER
 from qrinterop.protocol.crypto import SigningKey
@@ -75,8 +76,7 @@ class Traffic:
         self.kinds, self.weights = zip(*share["mix"].items(), strict=True)
         self.accounts = {inst: itertools.cycle(accounts)
                          for inst, accounts in share["accounts"].items() if accounts}
-        profile = load_profile(profile_folder(share["profile"]))
-        self.wire = binding(share["binding"], profile)
+        self.wire = binding(share["binding"], profile_named(share["profile"]))
         switch = share["switch"]
         self.switch = Party(switch["id"], SigningKey.from_pem(switch["key_pem"].encode()),
                             switch["key_id"])
@@ -244,6 +244,12 @@ class Traffic:
         """The refs answered unknown and the clearing days seen since the last drain."""
         pending, self.pending = self.pending, []
         return {"pending": pending, "settle_dates": sorted(self.settle_dates)}
+
+
+@functools.cache
+def profile_named(reference: str) -> Profile:
+    """The profile ``reference`` names (``cn-interconnect/1.1``), loaded once a process."""
+    return load_profile(profile_folder(reference))
 
 
 def _ms(started: float) -> float:
