@@ -1,6 +1,7 @@
 """Run the benchmarks and print their figures:
-``python -m benchmarks [certify|switch|lint|protocol|bindings|bundle]``. Two measure the suite's
+``python -m benchmarks [certify|switch|lint|protocol|bindings|bundle]``. Three measure the suite's
 power on the references instead, each with its own options (``--help``):
+``python -m benchmarks capacity`` (the rate the reference institution holds, ``capacity_bench.py``),
 ``python -m benchmarks coverage`` (the refusals no scenario runs, ``refusals.py``) and
 ``python -m benchmarks mutation`` (mutation testing, ``mutation.py``).
 
@@ -39,6 +40,9 @@ def main() -> None:
     if sys.argv[1:2] == ["coverage"]:
         from benchmarks import refusals
         sys.exit(refusals.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["capacity"]:
+        from benchmarks import capacity_bench
+        sys.exit(capacity_bench.main(sys.argv[2:]))
     if sys.argv[1:2] == ["mutation"]:
         from benchmarks import mutation
         sys.exit(mutation.main(sys.argv[2:]))

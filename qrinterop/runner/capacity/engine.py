@@ -1,0 +1,216 @@
+"""``run_capacity``: one capacity run against an SUT in a running network, from opening the
+accounts to the measured section (issue 18).
+
+This is the harness's side and never imports Locust: it opens each worker's share of
+accounts and codes, starts the Locust master (``python -m qrinterop.runner.capacity.master``,
+its configuration on stdin) and the local workers as child processes, turns the master's
+per-second lines into progress calls (and faults, when asked), then settles the run and
+judges money on the network it holds. Remote workers (scale-out) join the same master by its
+address: ``python -m qrinterop.runner.capacity.worker --master-host H --master-port P``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from qrinterop.errors import LaunchError, UsageError
+from qrinterop.ics.model import Ics
+from qrinterop.profile import load_profile, profile_folder
+from qrinterop.protocol.bindings.base import DEFAULT_BINDING
+from qrinterop.runner.capacity.faults import FaultFeeder
+from qrinterop.runner.capacity.plan import Plan, capacity_data
+from qrinterop.runner.capacity.section import measured_section
+from qrinterop.runner.capacity.settle import settle
+from qrinterop.runner.capacity.shares import PERSONAS, addresses, open_shares
+from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
+from qrinterop.runner.processes.network import Network
+from qrinterop.runner.scenarios.conservation import network_clients
+
+#: Seconds a run lasts when neither the options nor the ICS say.
+DEFAULT_DURATION_S = 60
+
+
+@dataclass
+class CapacityOptions:
+    ics: Path | None = None
+    tps: float | None = None            # None: the ICS's declared peak (capacity.peak_tps)
+    duration_s: int | None = None       # None: the ICS's capacity.duration_s, else 60
+    workers: int = 2                    # local worker processes the engine starts
+    remote_workers: int = 0             # workers started elsewhere, waited for
+    master_host: str = "127.0.0.1"      # the address the master binds (remote: reachable)
+    master_port: int = 0                # 0: a free port
+    wait_workers_s: float = 60.0        # how long the master waits for every worker
+    fault_share: float = 0.0            # share of transactions whose answer is spoilt
+    out: Path | None = None
+
+
+@contextmanager
+def capacity_network(options: CapacityOptions, run_dir: Path) -> Iterator[Network]:
+    """The network a capacity run needs around the ICS's SUT, started as certify starts it;
+    stopped on leaving. A switch SUT is refused (one line)."""
+    suite, _profile, ics, _path = load_inputs(CertifyOptions(ics=options.ics))
+    if ics.institution.is_switch:
+        raise UsageError("capacity runs certify an institution; a switch SUT is not supported "
+                         "yet")
+    # Only the peers the traffic uses: no more processes on the machine than it needs.
+    with running_network(suite, ics, run_dir, 0, PERSONAS) as network:
+        yield network
+
+
+def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
+                 on_progress: Callable[[dict], None] = lambda _line: None) -> dict:
+    """Drive the SUT of ``network`` at the target rate through the profile's stages and
+    return the measured section (before judging). ``on_progress`` gets each second's line:
+    t, tps, p50_ms, p99_ms, requests, errors, users, stage, target_tps, left_s; before the
+    run, while the master waits for its workers, lines of stage "waiting" (workers, expect,
+    master)."""
+    ics = _sut_ics(network)
+    profile = load_profile(profile_folder(ics.profile))
+    plan = Plan.of(capacity_data(profile), set(ics.institution.roles), *_rate(options, ics))
+    if not plan.mix:
+        raise UsageError("no kind of the profile's capacity mix applies to the SUT's roles")
+    timeout_s = ics.sut.control_timeout_s or profile.timing["upper_tester_timeout_s"]
+    workers = options.workers + options.remote_workers
+    shares = open_shares(network, ics, profile, plan, workers, timeout_s,
+                         _common(network, ics, plan, timeout_s))
+    tap, _clients = network_clients(network)
+    feeder = FaultFeeder(tap, network.sut.id, set(ics.institution.roles),
+                         options.fault_share) if tap and options.fault_share else None
+
+    def progress(line: dict) -> None:
+        if feeder and line["stage"] != "waiting":
+            feeder.second(line["target_tps"])
+        on_progress(line)
+    config = {"bind_host": options.master_host,
+              "port": options.master_port or _free_port(options.master_host),
+              "stages": [s.as_dict() for s in plan.stages], "shares": shares.shares,
+              "stop_timeout_s": timeout_s + 5, "wait_workers_s": options.wait_workers_s}
+    result = drive(config, options.workers, run_dir / "logs", progress)
+    settlement = settle(network, result["pending"], result["settle_dates"], plan.settle_s,
+                        shares.openings)
+    return measured_section(plan, result, settlement)
+
+
+def _sut_ics(network: Network) -> Ics:
+    if network.sut.ics is None:
+        raise LaunchError("the network's SUT came with no ICS")
+    return network.sut.ics
+
+
+def _rate(options: CapacityOptions, ics: Ics) -> tuple[float, int]:
+    """The target rate and duration: the options', else the ICS's declaration."""
+    declared: Any = getattr(ics, "capacity", None)
+    tps = options.tps or (declared and declared.peak_tps)
+    if not tps:
+        raise UsageError("no target rate: give --tps or declare capacity.peak_tps in the ICS")
+    duration = options.duration_s or (declared and declared.duration_s) or DEFAULT_DURATION_S
+    return float(tps), int(duration)
+
+
+def _common(network: Network, ics: Ics, plan: Plan, timeout_s: float) -> dict:
+    """What every worker's share carries: where the parties are, the mix, and the switch's
+    key and the network's registrations, to sign status queries and check their answers."""
+    switch = network.switch
+    return {**addresses(network), "profile": ics.profile,
+            "binding": ics.sut.binding or DEFAULT_BINDING, "mix": plan.mix,
+            "amount": plan.amount_fen, "timeout_s": timeout_s,
+            "switch": {"id": switch.id, "key_pem": switch.own_key.private_pem().decode(),
+                       "key_id": switch.key_id},
+            "registrations": network.registrations()}
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _child(module: str, args: list[str], log: Path, stdin: int | None = None,
+           stdout: int | None = None) -> subprocess.Popen:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as err:
+        return subprocess.Popen([sys.executable, "-m", module, *args], stdin=stdin,
+                                stdout=stdout if stdout is not None else err, stderr=err)
+
+
+def drive(config: dict, local_workers: int, logs: Path,
+          on_progress: Callable[[dict], None]) -> dict:
+    """Run the master and ``local_workers`` workers to the end of the shape; the master's
+    result (every sample merged, the refs left unknown, the clearing days seen)."""
+    with ExitStack() as stack:
+        master = stack.enter_context(_stopping(_child(
+            "qrinterop.runner.capacity.master", [], logs / "capacity-master.log",
+            subprocess.PIPE, subprocess.PIPE)))
+        assert master.stdin is not None and master.stdout is not None
+        master.stdin.write(json.dumps(config).encode() + b"\n")
+        master.stdin.flush()
+        # The workers start beside the master, not after it (zmq connects when the master
+        # binds): each spends seconds importing Locust.
+        for n in range(local_workers):
+            stack.enter_context(_stopping(_child(
+                "qrinterop.runner.capacity.worker",
+                ["--master-host", _reach(config["bind_host"]), "--master-port",
+                 str(config["port"]), "--exit-with-stdin"],
+                logs / f"capacity-worker-{n + 1}.log", subprocess.PIPE)))
+        lines = _lines(master.stdout)
+        _expect(lines, "listening", logs)
+        for line in lines:
+            if line["event"] in ("progress", "waiting"):
+                on_progress(_progress_line(line))
+            elif line["event"] == "result":
+                return line
+            elif line["event"] == "failed":
+                raise LaunchError(f"capacity run: {line['reason']}")
+    raise LaunchError(f"the Locust master ended without a result: see "
+                      f"{logs / 'capacity-master.log'}")
+
+
+def _progress_line(line: dict) -> dict:
+    """A master's line as ``on_progress`` gets it: a second of the run, or, before the run,
+    the workers that joined (``stage`` "waiting", ``workers`` of ``expect``, ``master``
+    host:port, where remote workers are to join)."""
+    fields = {k: v for k, v in line.items() if k != "event"}
+    return {**fields, "stage": "waiting"} if line["event"] == "waiting" else fields
+
+
+def _lines(stream: IO[bytes]) -> Iterator[dict]:
+    for raw in stream:
+        try:
+            yield json.loads(raw)
+        except ValueError:
+            continue
+
+
+def _expect(lines: Iterator[dict], event: str, logs: Path) -> dict:
+    for line in lines:
+        if line["event"] == event:
+            return line
+    raise LaunchError(f"the Locust master did not start: see {logs / 'capacity-master.log'}")
+
+
+def _reach(bind_host: str) -> str:
+    """Where a local worker reaches a master bound to ``bind_host``."""
+    return "127.0.0.1" if bind_host in ("0.0.0.0", "") else bind_host
+
+
+@contextmanager
+def _stopping(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """A child process, ended on leaving (asked, then killed)."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

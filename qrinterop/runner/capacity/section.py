@@ -1,0 +1,44 @@
+"""The measured capacity section (report.json ``capacity``, before judging) from what the
+master gathered and what settling found. Pure: the judging (qrinterop/judging/capacity.py)
+adds limits, requirements and the verdict."""
+
+from __future__ import annotations
+
+from qrinterop.runner.capacity.plan import Plan
+from qrinterop.runner.capacity.series import (
+    Samples,
+    error_samples,
+    latency,
+    series_rows,
+    steady_rate,
+)
+from qrinterop.runner.capacity.settle import Settlement
+
+
+def measured_section(plan: Plan, result: dict, settlement: Settlement) -> dict:
+    """The section in the design's format (issue 18), every field filled."""
+    samples = Samples()
+    samples.absorb(result["samples"])
+    rows = series_rows(samples, result["started_at"], plan.stages)
+    whole = latency({"n": samples.requests, "errors": samples.failures,
+                     "ms": [ms for b in samples.kinds.values() for ms in b["ms"]]})
+    requests = whole.pop("requests")
+    errors = whole.pop("errors")
+    return {
+        "target_tps": plan.target_tps,
+        "achieved_tps": steady_rate(rows, plan.stages),
+        "duration_s": plan.duration_s, "workers": result["workers"],
+        "stages": [{"stage": s.stage, "start_s": s.start_s, "end_s": s.end_s,
+                    "from_tps": s.from_tps, "to_tps": s.to_tps} for s in plan.stages],
+        "mix": plan.mix,
+        "requests": requests, "errors": errors,
+        "error_rate": round(errors / requests, 6) if requests else 0.0,
+        **whole,
+        "by_kind": {kind: latency(bucket) for kind, bucket in sorted(samples.kinds.items())},
+        "error_samples": error_samples(samples),
+        "series": rows,
+        "settled": not settlement.unsettled, "unsettled": settlement.unsettled,
+        "conserved": not settlement.conservation, "conservation": settlement.conservation,
+        "reconciled": not settlement.reconciliation,
+        "reconciliation": settlement.reconciliation,
+    }
