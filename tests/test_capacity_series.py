@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from qrinterop.runner.capacity.plan import EXAMPLE
+from qrinterop.profile import load_profile
 from qrinterop.runner.capacity.series import (
     Samples,
     error_samples,
@@ -49,7 +49,7 @@ def test_the_master_merges_the_workers_samples_second_by_second():
 
 
 def test_the_series_has_a_row_per_second_of_the_shape_even_without_samples():
-    stages = stages_of(json.loads(EXAMPLE.read_text())["shape"], 10.0, 10)
+    stages = stages_of(load_profile().capacity["shape"], 10.0, 10)
     merged = Samples()
     merged.absorb(worker(*(("refund", START + 0.3 + 0.1 * n, float(n), None)
                            for n in range(5))))
@@ -62,7 +62,7 @@ def test_the_series_has_a_row_per_second_of_the_shape_even_without_samples():
 
 
 def test_the_achieved_rate_is_the_mean_over_the_steady_seconds():
-    stages = stages_of(json.loads(EXAMPLE.read_text())["shape"], 10.0, 10)
+    stages = stages_of(load_profile().capacity["shape"], 10.0, 10)
     rows = [{"t": t, "tps": float(t)} for t in range(10)]
     assert steady_rate(rows, stages) == (2 + 3 + 4 + 5 + 6 + 7) / 6
 

@@ -3,11 +3,10 @@ rate each second, the users that make it, the mix an SUT's roles leave."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from qrinterop.runner.capacity.plan import EXAMPLE, Plan, mix_of
+from qrinterop.profile import load_profile
+from qrinterop.runner.capacity.plan import Plan, mix_of
 from qrinterop.runner.capacity.shape import (
     USER_TPS,
     expected_transactions,
@@ -17,7 +16,7 @@ from qrinterop.runner.capacity.shape import (
     users_for,
 )
 
-CAPACITY = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+CAPACITY = load_profile().capacity
 
 
 def test_the_stages_cover_the_duration_end_to_end():

@@ -150,17 +150,23 @@ def cli() -> None:
               show_default=True,
               help="regression (with --history): exit 1 only when a scenario that passed in "
                    "the previous run fails now.")
+@click.option("--capacity", "with_capacity", is_flag=True,
+              help="Also certify the capacity the ICS declares (capacity.peak_tps for "
+                   "capacity.duration_s, as qrinterop capacity does), in the same report and "
+                   "verdict.")
 @port_option
 def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun: Path | None,
                     waivers: Path | None, jobs: int, sign_key: Path | None,
                     history: Path | None, fail_on: str, peer_ics: Path | None,
-                    base_port: int) -> None:
+                    with_capacity: bool, base_port: int) -> None:
     """Certify an institution against the interconnection profile.
 
     Exit code 0 conformant, 1 not conformant, 2 usage or configuration error,
     3 inconclusive or harness error.
     """
+    from qrinterop.cli.capacity import live_line, show_capacity
     from qrinterop.runner.bdd.suite import locate
+    from qrinterop.runner.capacity.engine import CapacityOptions
     from qrinterop.runner.certify import CertifyOptions, certify, failed_in, selecting
 
     if fail_on == "regression" and history is None:
@@ -177,12 +183,16 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
         console.print(f"Re-running {len(failed)} scenario(s) of {rerun}: {', '.join(failed)}")
     console.print(f"qrinterop {__version__}: certifying "
                   f"{ics or 'the bundled reference institution'}")
-    with shown_as_they_end(len(locate().selected(tags))) as shown:
+    capacity = CapacityOptions() if with_capacity else None
+    with shown_as_they_end(len(locate().selected(tags))) as shown, live_line() as live:
         outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                          defects=defects, waivers=waivers, jobs=jobs,
                                          command="qrinterop certify", sign_key=sign_key,
-                                         history=history, fail_on=fail_on, peer_ics=peer_ics),
-                          on_result=shown)
+                                         history=history, fail_on=fail_on, peer_ics=peer_ics,
+                                         capacity=capacity),
+                          on_result=shown, on_progress=live)
+    if capacity:
+        show_capacity(outcome.report["capacity"])
     report = outcome.report
     if outcome.aborted:
         _error_line(outcome.aborted)
@@ -392,6 +402,7 @@ def _write_conformance(path: Path, result: SelftestResult, wall_s: float) -> Non
 
 def _register_groups() -> None:
     from qrinterop.cli.bundle import keygen, matrix_command, report_group, verify_command
+    from qrinterop.cli.capacity import capacity_command, capacity_worker_command
     from qrinterop.cli.ics import ics as ics_group
     from qrinterop.cli.msg import msg as msg_group
     from qrinterop.cli.profile import profile_group
@@ -399,6 +410,8 @@ def _register_groups() -> None:
     from qrinterop.cli.suite_lint import suite_group
 
     cli.add_command(reconcile)
+    cli.add_command(capacity_command)
+    cli.add_command(capacity_worker_command)
     cli.add_command(keygen)
     cli.add_command(verify_command)
     cli.add_command(matrix_command)

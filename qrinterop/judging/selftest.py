@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 #: What a passive finding is reported as, in place of a check's name.
 PASSIVE = "passive"
+#: The capacity run among a run's scenarios: what a capacity defect's ``caught_by`` names.
+CAPACITY = "capacity"
 
 
 def breaks_of(spec: dict) -> tuple[str, ...]:
@@ -54,6 +56,9 @@ class Grounds:
         sut = report["run"]["sut"]["id"]
         blames = [blame for scenario in report["scenarios"] if scenario["verdict"] == "fail"
                   for blame in _blames(scenario, sut)]
+        blames += [Blame(CAPACITY, CAPACITY, (ident,)) for ident, judged
+                   in report.get("capacity", {}).get("requirements", {}).items()
+                   if judged["verdict"] == "fail"]
         return cls(tuple(blames), {r["id"]: r["verdict"] for r in report["requirements"]})
 
     def caught(self, scenarios: list[str], breaks: tuple[str, ...]) -> Catch | None:

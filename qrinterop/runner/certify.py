@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from queue import Empty, Queue
+from typing import TYPE_CHECKING
 
 from qrinterop import __version__
 from qrinterop.errors import LaunchError, UsageError
@@ -44,6 +45,9 @@ from qrinterop.runner.processes.network import Network, build_network, reference
 from qrinterop.runner.processes.services import check_launcher
 from qrinterop.runner.scenarios.session import Session
 
+if TYPE_CHECKING:
+    from qrinterop.runner.capacity.engine import CapacityOptions
+
 EXIT_CODES = {"conformant": 0, "not-conformant": 1, "inconclusive": 3}
 
 
@@ -62,6 +66,7 @@ class CertifyOptions:
     peer_ics: Path | None = None       # a second institution, certified against the first
     fail_on: str = "any"               # any: exit 1 on any failure; regression: on new ones
     binding: str | None = None         # in place of the ICS's sut.binding; used by selftest
+    capacity: CapacityOptions | None = None     # also a capacity run (certify --capacity)
 
 
 @dataclass
@@ -188,8 +193,14 @@ def running_network(suite: Suite, ics: Ics, run_dir: Path, base_port: int,
 
 
 def certify(options: CertifyOptions,
-            on_result: Callable[[ScenarioResult], None] = lambda _r: None) -> Outcome:
+            on_result: Callable[[ScenarioResult], None] = lambda _r: None,
+            on_progress: Callable[[dict], None] = lambda _line: None) -> Outcome:
+    """``on_progress``: each second of the capacity run, with ``options.capacity``."""
     suite, profile, ics, ics_path = load_inputs(options)
+    if options.capacity:
+        from qrinterop.runner.capacity.certification import check_capacity
+
+        check_capacity(options.capacity, profile, ics)
     waivers = load_waivers(options.waivers, set(profile.requirements)) if options.waivers \
         else []
     today = beijing_now().date()
@@ -198,7 +209,7 @@ def certify(options: CertifyOptions,
         apply_waivers([result], waivers, today)
         on_result(result)
 
-    sign_key = _signing_key(options.sign_key)
+    sign_key = signing_key(options.sign_key)
     peer = load_peer(options.peer_ics, suite, profile, ics)
     for who, its in (("an SUT", ics), ("a peer", peer)):
         if options.jobs > 1 and its and not its.sut.is_reference:
@@ -216,19 +227,34 @@ def certify(options: CertifyOptions,
         results, aborted, exits = _in_this_process(options, suite, profile, ics, run_dir,
                                                    _rerun_prefix(options, ics_path), judged,
                                                    peer)
+    capacity = _capacity(options, profile, ics, run_dir, on_progress) \
+        if options.capacity and not aborted else None
     run = run_record(run_id, started, clock, options.command, options.tags, suite, profile,
                      (ics, ics_path), peer, sign_key)
     report = build_report(run, profile, results,
                           Claims.of(ics, carried_fields(profile, ics.sut.binding)), aborted,
                           covered=_coverage(suite),
                           waivers=[waiver.as_dict(today) for waiver in waivers],
-                          sut_exits=exits)
+                          sut_exits=exits, capacity=capacity)
     if options.history is not None:
         report["history"] = record(options.history, report, run_dir)
     seal(report, run_dir, suite, profile, sign_key,
          {"ics.yaml": (ics_path, ics),
           **({"peer-ics.yaml": (options.peer_ics, peer)} if peer and options.peer_ics else {})})
     return Outcome(report, run_dir, aborted, options.fail_on)
+
+
+def _capacity(options: CertifyOptions, profile: Profile, ics: Ics, run_dir: Path,
+              on_progress: Callable[[dict], None]) -> dict:
+    """The judged capacity run of ``certify --capacity``, in a network of its own after the
+    scenarios, its logs in the run folder's ``capacity/``."""
+    # Here, not at the top: the capacity runner builds on this module.
+    from qrinterop.runner.capacity.certification import judged_capacity
+
+    assert options.capacity is not None
+    opts = replace(options.capacity, ics=options.ics, defects=options.defects,
+                   binding=options.binding)
+    return judged_capacity(opts, profile, ics, run_dir / "capacity", on_progress)
 
 
 def run_record(run_id: str, started: float, clock: float, command: str, selection: str | None,
@@ -330,7 +356,7 @@ def load_peer(path: Path | None, suite: Suite, profile: Profile, ics: Ics) -> Ic
     return peer
 
 
-def _signing_key(path: Path | None) -> BundleKey | None:
+def signing_key(path: Path | None) -> BundleKey | None:
     if path is None:
         return None
     try:

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
 from qrinterop.errors import UsageError
 from qrinterop.judging.selftest import (
+    CAPACITY,
     Certified,
     Grounds,
     SelftestResult,
@@ -32,6 +34,8 @@ from qrinterop.judging.selftest import (
     breaks_of,
 )
 from qrinterop.runner.bdd.suite import locate
+from qrinterop.runner.capacity.certification import capacity as capacity_run
+from qrinterop.runner.capacity.engine import CapacityOptions
 from qrinterop.runner.certify import (
     CertifyOptions,
     certify,
@@ -39,6 +43,10 @@ from qrinterop.runner.certify import (
     new_run_id,
     selecting,
 )
+
+#: Seconds of a selftest's capacity runs: through every stage of the profile's shape, long
+#: enough for a queue that grows at the peak to pass the p99 limit, short enough for a sample.
+SELFTEST_CAPACITY_S = 20
 
 
 def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
@@ -53,17 +61,17 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
     suite = locate()
     out = out or default_run_dir(f"selftest-{new_run_id()}")
     references = suite.references()
-    # (defect, sut, breaks, expected verdict, scenarios that must fail, scope tags)
-    plan: list[tuple[str | None, str, tuple[str, ...], str, list[str], str | None]] = [
-        (None, sut, (), spec["expect"], [], None) for sut, spec in references.items()
-        if only is None]
+    # (defect, sut, breaks, expected verdict, scenarios that must fail, scope tags, capacity)
+    plan: list[tuple[str | None, str, tuple[str, ...], str, list[str], str | None, bool]] = [
+        (None, sut, (), spec["expect"], [], None, sut == "institution")
+        for sut, spec in references.items() if only is None]
     plan += [(name, spec.get("sut", "institution"), breaks_of(spec), spec["expect"],
-              spec["caught_by"], scope(spec)) for name, spec in suite.defects().items()
-             if only is None or name in only]
+              spec["caught_by"], scope(spec), by_capacity(spec))
+             for name, spec in suite.defects().items() if only is None or name in only]
     runs = [(defect, suite.mocks / references[sut]["ics"],
              out / (defect or f"reference-{sut}"), base_port + 10 * n if base_port else 0, tags,
-             binding)
-            for n, (defect, sut, _breaks, _expect, _caught, tags) in enumerate(plan)]
+             binding, capacity)
+            for n, (defect, sut, _breaks, _expect, _caught, tags, capacity) in enumerate(plan)]
     variants: dict[int, VariantResult] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         def judge(attempts: dict) -> list[int]:
@@ -71,7 +79,7 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
             unexpected = []
             for future in as_completed(attempts):
                 n = attempts[future]
-                defect, sut, breaks, expected, must_fail, _tags = plan[n]
+                defect, sut, breaks, expected, must_fail, _tags, _capacity = plan[n]
                 first = variants.get(n)
                 done = Certified(*future.result())
                 variants[n] = VariantResult(
@@ -123,9 +131,9 @@ def choose(catalogue: list[str], names: str | None, sample: int | None,
 def _retry(run: tuple, suffix: str = "-retry", tags: str | None = None) -> tuple:
     """The same certification again (on the same ports, free again), in a folder of its own,
     on ``tags`` if given."""
-    defect, ics, run_dir, base_port, scope_tags, binding = run
+    defect, ics, run_dir, base_port, scope_tags, binding, capacity = run
     return (defect, ics, run_dir.with_name(run_dir.name + suffix), base_port,
-            tags or scope_tags, binding)
+            tags or scope_tags, binding, capacity and not tags)
 
 
 def _recheck(pool: ProcessPoolExecutor, result: SelftestResult,
@@ -150,21 +158,43 @@ def scope(spec: dict) -> str | None:
     """The scenarios a defective variant is certified by: those of its ``scope`` (a tag
     expression), else those of the requirements it breaks and those expected to catch it
     (None: all). The intact reference runs them all, so every scenario is judged once."""
-    if "scope" in spec:
+    if isinstance(spec.get("scope"), str):
         return spec["scope"]
     tags = [f"@req.{requirement}" for requirement in breaks_of(spec)]
     tags += [f"@tc.{ident}" for ident in spec["caught_by"]]
     return " or ".join(tags) or None
 
 
+def by_capacity(spec: dict) -> bool:
+    """Whether the capacity run is what catches a defect (its scope ``{"capacity": true}``):
+    it is certified by a capacity run alone, no scenario."""
+    return isinstance(spec.get("scope"), dict) and spec["scope"].get("capacity", False)
+
+
 def _certify_variant(defect: str | None, ics: Path, run_dir: Path, base_port: int,
-                     tags: str | None, binding: str | None = None) -> Certified:
-    """One certification in a worker process: its verdict, failed and applicable scenarios,
-    and the grounds of its failures (what they were reported under)."""
-    report = certify(CertifyOptions(ics=ics, out=run_dir, base_port=base_port, tags=tags,
-                                    defects=(defect,) if defect else (), binding=binding,
-                                    command="qrinterop certify")).report
-    scenarios = report["scenarios"]
+                     tags: str | None, binding: str | None = None,
+                     capacity: bool = False) -> Certified:
+    """One certification in a worker process: its verdict, failed and applicable scenarios
+    (the capacity run among them as ``capacity``, when there is one), and the grounds of its
+    failures (what they were reported under). A capacity defect gets a capacity run alone;
+    the reference institution, its scenarios and a capacity run, so that the load that
+    catches the defect is shown not to fail the reference."""
+    defects = (defect,) if defect else ()
+    load = CapacityOptions(duration_s=SELFTEST_CAPACITY_S, defects=defects, binding=binding)
+    if capacity and defect:
+        report = capacity_run(replace(load, ics=ics, out=run_dir)).report
+    else:
+        report = certify(CertifyOptions(ics=ics, out=run_dir, base_port=base_port, tags=tags,
+                                        defects=defects, binding=binding,
+                                        capacity=load if capacity else None,
+                                        command="qrinterop certify")).report
+    scenarios = [*report["scenarios"], *_capacity_row(report)]
     return Certified(report["verdict"], [s["id"] for s in scenarios if s["verdict"] == "fail"],
                      [s["id"] for s in scenarios if s["verdict"] != "not_applicable"], run_dir,
                      Grounds.of(report))
+
+
+def _capacity_row(report: dict) -> list[dict]:
+    """The capacity run as one more of the run's scenarios, with its verdict."""
+    section = report.get("capacity")
+    return [{"id": CAPACITY, "verdict": section["verdict"]}] if section else []

@@ -12,6 +12,7 @@ address: ``python -m qrinterop.runner.capacity.worker --master-host H --master-p
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -19,15 +20,15 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from qrinterop.errors import LaunchError, UsageError
 from qrinterop.ics.model import Ics
-from qrinterop.profile import load_profile, profile_folder
+from qrinterop.profile import Profile, load_profile, profile_folder
 from qrinterop.protocol.bindings.base import DEFAULT_BINDING
 from qrinterop.runner.capacity.faults import FaultFeeder
-from qrinterop.runner.capacity.plan import Plan, capacity_data
-from qrinterop.runner.capacity.section import measured_section
+from qrinterop.runner.capacity.plan import Plan
+from qrinterop.runner.capacity.section import aborted_section, measured_section
 from qrinterop.runner.capacity.settle import settle
 from qrinterop.runner.capacity.shares import PERSONAS, addresses, open_shares
 from qrinterop.runner.certify import CertifyOptions, load_inputs, running_network
@@ -50,19 +51,30 @@ class CapacityOptions:
     wait_workers_s: float = 60.0        # how long the master waits for every worker
     fault_share: float = 0.0            # share of transactions whose answer is spoilt
     out: Path | None = None
+    defects: tuple[str, ...] = ()       # added to the ICS's own; used by selftest
+    binding: str | None = None          # in place of the ICS's sut.binding; used by selftest
+    sign_key: Path | None = None        # the bundle signing key (qrinterop keygen)
+    command: str = "qrinterop capacity"
 
 
 @contextmanager
 def capacity_network(options: CapacityOptions, run_dir: Path) -> Iterator[Network]:
     """The network a capacity run needs around the ICS's SUT, started as certify starts it;
     stopped on leaving. A switch SUT is refused (one line)."""
-    suite, _profile, ics, _path = load_inputs(CertifyOptions(ics=options.ics))
+    suite, _profile, ics, _path = load_inputs(inputs_of(options))
     if ics.institution.is_switch:
         raise UsageError("capacity runs certify an institution; a switch SUT is not supported "
                          "yet")
     # Only the peers the traffic uses: no more processes on the machine than it needs.
-    with running_network(suite, ics, run_dir, 0, PERSONAS) as network:
+    # The simulated switch on every core, so that it is not what caps the SUT's rate.
+    with running_network(suite, ics, run_dir, 0, PERSONAS,
+                         switch_processes=os.cpu_count() or 1) as network:
         yield network
+
+
+def inputs_of(options: CapacityOptions) -> CertifyOptions:
+    """The certification inputs a capacity run reads: its ICS, with selftest's additions."""
+    return CertifyOptions(ics=options.ics, defects=options.defects, binding=options.binding)
 
 
 def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
@@ -74,9 +86,7 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
     master)."""
     ics = _sut_ics(network)
     profile = load_profile(profile_folder(ics.profile))
-    plan = Plan.of(capacity_data(profile), set(ics.institution.roles), *_rate(options, ics))
-    if not plan.mix:
-        raise UsageError("no kind of the profile's capacity mix applies to the SUT's roles")
+    plan = plan_of(options, ics, profile)
     timeout_s = ics.sut.control_timeout_s or profile.timing["upper_tester_timeout_s"]
     workers = options.workers + options.remote_workers
     shares = open_shares(network, ics, profile, plan, workers, timeout_s,
@@ -93,10 +103,22 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
               "port": options.master_port or _free_port(options.master_host),
               "stages": [s.as_dict() for s in plan.stages], "shares": shares.shares,
               "stop_timeout_s": timeout_s + 5, "wait_workers_s": options.wait_workers_s}
-    result = drive(config, options.workers, run_dir / "logs", progress)
+    try:
+        result = drive(config, options.workers, run_dir / "logs", progress)
+    except LaunchError as exc:      # the engine or the SUT failed: what ran is still evidence
+        return aborted_section(plan, workers, str(exc))
     settlement = settle(network, result["pending"], result["settle_dates"], plan.settle_s,
                         shares.openings)
     return measured_section(plan, result, settlement)
+
+
+def plan_of(options: CapacityOptions, ics: Ics, profile: Profile) -> Plan:
+    """The run's plan, or a :class:`UsageError` saying why there can be none (called before
+    anything starts, and again by :func:`run_capacity`)."""
+    plan = Plan.of(profile.capacity, set(ics.institution.roles), *_rate(options, ics))
+    if not plan.mix:
+        raise UsageError("no kind of the profile's capacity mix applies to the SUT's roles")
+    return plan
 
 
 def _sut_ics(network: Network) -> Ics:
@@ -107,7 +129,7 @@ def _sut_ics(network: Network) -> Ics:
 
 def _rate(options: CapacityOptions, ics: Ics) -> tuple[float, int]:
     """The target rate and duration: the options', else the ICS's declaration."""
-    declared: Any = getattr(ics, "capacity", None)
+    declared = ics.capacity
     tps = options.tps or (declared and declared.peak_tps)
     if not tps:
         raise UsageError("no target rate: give --tps or declare capacity.peak_tps in the ICS")

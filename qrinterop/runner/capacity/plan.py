@@ -1,25 +1,11 @@
 """What a capacity run does, from the profile's capacity data and the SUT's roles: the traffic
-mix, the amount, the stages, the limits. Pure: no I/O beyond reading the example data."""
+mix, the amount, the stages, the limits. Pure."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from qrinterop.runner.capacity.shape import Stage, stages_of
-
-#: The design's capacity data (issue 18), read only while the profile carries none.
-EXAMPLE = Path(__file__).with_name("example-capacity.json")
-
-
-def capacity_data(profile: Any) -> dict:
-    """The profile's capacity data (``Profile.capacity``, a dict; ``{}`` for a profile without
-    it), or the design's example while profiles have no capacity file yet. The one place the
-    engine reads it: drop the fallback once the profile carries the file."""
-    found = getattr(profile, "capacity", None)
-    return found if found else json.loads(EXAMPLE.read_text(encoding="utf-8"))
 
 
 def mix_of(mix: list[dict], roles: set[str]) -> dict[str, float]:

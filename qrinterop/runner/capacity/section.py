@@ -42,3 +42,14 @@ def measured_section(plan: Plan, result: dict, settlement: Settlement) -> dict:
         "reconciled": not settlement.reconciliation,
         "reconciliation": settlement.reconciliation,
     }
+
+
+def aborted_section(plan: Plan, workers: int, reason: str) -> dict:
+    """The section of a run that stopped before it could be measured (the SUT never started,
+    the load engine failed): nothing measured, money not judged, ``aborted`` saying why, so
+    that judging calls it inconclusive and the report still shows the plan."""
+    unjudged = [f"not judged: {reason}"]
+    nothing = {"samples": {"seconds": {}, "kinds": {}, "errors": []}, "started_at": 0.0,
+               "workers": workers}
+    return {**measured_section(plan, nothing, Settlement(unjudged, unjudged, unjudged)),
+            "aborted": reason}
