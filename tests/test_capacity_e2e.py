@@ -1,86 +1,95 @@
-"""A capacity run end to end against the reference institution: Locust's master and two local
-workers as child processes, plus one worker started as on another machine, knowing only the
-master's address (the scale-out recipe, on loopback); a short run at a low rate fills every
-measured field of the section, a row per second, and leaves money conserved."""
+"""A capacity run end to end as a user types it, from another folder: ``qrinterop capacity``
+against the reference institution with Locust's master and two local workers as child
+processes, plus one worker started as on another machine (``qrinterop capacity-worker``,
+knowing only the master's address: the scale-out recipe, on loopback). A short run at a low
+rate fills every field of the section, a row per second, leaves money conserved, and makes a
+bundle as certify does: report.html with its charts, junit.xml, a signed manifest that
+``qrinterop verify`` accepts."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
+from jsonschema import Draft202012Validator
 
-from qrinterop.runner.capacity.engine import CapacityOptions, capacity_network, run_capacity
-from tests.conftest import REFERENCE_ICS, ROOT, free_port
+from tests.conftest import REFERENCE_ICS, ROOT, free_port, run_cli
 
 pytestmark = pytest.mark.e2e
+SCHEMA = json.loads((ROOT / "qrinterop/report/report.schema.json").read_text())
 
-#: The section's measured fields (issue 18's design); judging adds the others.
+#: The section's measured fields (issue 18's design) and those judging adds.
 MEASURED = {"target_tps", "achieved_tps", "duration_s", "workers", "stages", "mix", "requests",
             "errors", "error_rate", "p50_ms", "p95_ms", "p99_ms", "by_kind", "error_samples",
             "series", "settled", "unsettled", "conserved", "conservation", "reconciled",
             "reconciliation"}
+JUDGED = {"limits", "requirements", "verdict", "reason"}
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory):
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("capacity")
+    assert run_cli("keygen", str(folder / "ops")).returncode == 0
     port = free_port()
-    options = CapacityOptions(ics=REFERENCE_ICS, tps=4.0, duration_s=15, workers=2,
-                              remote_workers=1, master_port=port)
-    run_dir = tmp_path_factory.mktemp("capacity")
-    remote = subprocess.Popen(      # joins when the master listens (zmq connects lazily)
-        [sys.executable, "-m", "qrinterop.runner.capacity.worker", "--master-host",
-         "127.0.0.1", "--master-port", str(port)], cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=(run_dir / "remote-worker.log").open("wb"))
-    lines: list[dict] = []
+    remote = subprocess.Popen(      # joins once the master listens (zmq connects lazily)
+        [sys.executable, "-m", "qrinterop.cli", "capacity-worker", "--master-host",
+         "127.0.0.1", "--master-port", str(port)], cwd=folder,
+        stdout=subprocess.DEVNULL, stderr=(folder / "remote-worker.log").open("wb"))
     try:
-        with capacity_network(options, run_dir) as network:
-            section = run_capacity(options, network, run_dir, lines.append)
+        done = run_cli("capacity", "--ics", str(REFERENCE_ICS), "--tps", "4", "--duration",
+                       "15", "--workers", "2", "--remote-workers", "1", "--master-port",
+                       str(port), "--out", "run", "--sign-key", "ops.key.pem", cwd=folder,
+                       timeout=300)
     finally:
         remote.kill()
         remote.wait()
-    return section, lines
+    return done, folder / "run"
 
 
-def test_the_section_holds_every_measured_field_and_no_verdict(measured):
-    section, _lines = measured
-    assert set(section) == MEASURED
+def test_the_reference_holds_the_rate_and_the_command_says_so(run):
+    done, _run_dir = run
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Verdict: conformant" in done.stdout
+    assert "tps (target" in done.stdout             # the progress line, every tenth second
+    for requirement in ("R-CAP-01", "R-CAP-02", "R-CAP-03", "R-CAP-04"):
+        assert f"PASS           {requirement}" in done.stdout
+
+
+def test_the_section_holds_every_field_and_a_row_per_second(run):
+    _done, run_dir = run
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    Draft202012Validator(SCHEMA).validate(report)
+    section = report["capacity"]
+    assert set(section) == MEASURED | JUDGED
     assert section["workers"] == 3 and section["target_tps"] == 4.0
     assert [s["stage"] for s in section["stages"]] == ["ramp", "steady", "spike", "recover"]
     assert set(section["by_kind"]) == set(section["mix"])
     assert section["requests"] == sum(k["requests"] for k in section["by_kind"].values())
     assert section["requests"] > 0 and section["p99_ms"] >= section["p50_ms"] > 0
-
-
-def test_every_transaction_was_approved(measured):
-    section, _lines = measured
     assert section["errors"] == 0, section["error_samples"]
-
-
-def test_the_series_has_a_row_per_second(measured):
-    section, _lines = measured
     assert [row["t"] for row in section["series"]] == list(range(15))
-    assert sum(row["tps"] for row in section["series"]) <= section["requests"]
-    assert {"tps", "errors", "p50_ms", "p99_ms", "target_tps"} <= set(section["series"][5])
+    assert report["scenarios"] == [] and report["verdict"] == "conformant"
 
 
-def test_money_is_conserved_and_reconciled_once_settled(measured):
-    section, _lines = measured
+def test_money_is_conserved_and_reconciled_once_settled(run):
+    _done, run_dir = run
+    section = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))["capacity"]
     assert section["settled"], section["unsettled"]
     assert section["conserved"], section["conservation"]
     assert section["reconciled"], section["reconciliation"]
 
 
-def test_progress_came_each_second_with_what_the_terminal_line_shows(measured):
-    _section, lines = measured
-    seconds = [line for line in lines if line["stage"] != "waiting"]
-    assert len(seconds) >= 15
-    assert {"t", "tps", "p50_ms", "p99_ms", "errors", "users", "left_s"} <= set(seconds[0])
-    assert {line["stage"] for line in seconds} >= {"ramp", "steady", "spike", "recover"}
-
-
-def test_while_workers_join_the_lines_say_where_the_master_waits(measured):
-    _section, lines = measured
-    waiting = [line for line in lines if line["stage"] == "waiting"]
-    assert waiting and {line["expect"] for line in waiting} == {3}
-    assert waiting[0]["master"].startswith("127.0.0.1:")
+def test_the_bundle_has_its_charts_its_junit_and_verifies(run):
+    _done, run_dir = run
+    html = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and "<script" not in html
+    judged = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))["capacity"]
+    suites = {s.get("name"): s for s in ET.parse(run_dir / "junit.xml").getroot()}
+    assert {case.get("name").split()[0] for case in suites["capacity"].findall("testcase")} == \
+        set(judged["requirements"])
+    assert (run_dir / "ics.yaml").is_file() and (run_dir / "manifest.sig").is_file()
+    verified = run_cli("verify", str(run_dir), "--trust", str(run_dir.parent / "ops.pub.pem"))
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,7 +18,9 @@ import requests
 
 from qrinterop.runner.bdd.suite import locate
 from tests.conftest import (
+    REFERENCE_ICS,
     ROOT,
+    edited_ics,
     ics_with,
     processes_mentioning,
     reference_features_line,
@@ -262,3 +265,26 @@ def test_a_right_to_left_override_in_a_name_is_shown_escaped(tmp_path):
     assert "Bank <U+202E>AC<U+2066>" in matrix.stdout and "\u202e" not in matrix.stdout
     page = (tmp_path / "matrix" / "matrix.html").read_text(encoding="utf-8")
     assert "&lt;U+202E&gt;" in page and "\u202e" not in page
+
+
+def _without_capacity(tmp_path):
+    """The reference ICS with no capacity block."""
+    block = re.search(r"^capacity:\n(?:[ #].*\n)+", REFERENCE_ICS.read_text(encoding="utf-8"),
+                      flags=re.MULTILINE)
+    assert block
+    return edited_ics(tmp_path, (block.group(0), ""))
+
+
+@pytest.mark.parametrize(("args", "ics", "words"), [
+    (("--tps", "0"), None, ("--tps",)),
+    (("--workers", "0"), None, ("no worker",)),
+    ((), _without_capacity, ("no target rate", "capacity.peak_tps")),
+    ((), lambda _tmp: ROOT / "mocks" / "reference-switch-ics.yaml", ("switch SUT",)),
+    ((), lambda tmp: ics_with(tmp, "profile: cn-interconnect/1.1",
+                              "profile: cn-interconnect/1.0"), ("capacity",)),
+])
+def test_capacity_refuses_what_it_cannot_run_before_starting(tmp_path, args, ics, words):
+    where = ("--ics", str(ics(tmp_path))) if ics else ()
+    done = run_cli("capacity", *where, *args, "--out", str(tmp_path / "run"))
+    assert_one_line_error(done, 2, *words)
+    assert not (tmp_path / "run").exists()

@@ -39,7 +39,7 @@ def certifications(monkeypatch):
     calls: dict[str | None, list[str]] = {}
     flaky, broken = {"void-twice", None}, {"skip-crc-check"}
 
-    def certify(defect, ics, run_dir, base_port, tags, _binding=None):
+    def certify(defect, ics, run_dir, base_port, tags, _binding=None, _capacity=False):
         attempts = calls.setdefault(defect, [])
         attempts.append(run_dir.name)
         if defect in broken or (defect in flaky and len(attempts) == 1
@@ -79,7 +79,7 @@ def a_scenario_that_passes_once(monkeypatch):
     calls: list[str | None] = []
     state = {"fails_alone": True}
 
-    def certify(defect, ics, run_dir, base_port, tags, _binding=None):
+    def certify(defect, ics, run_dir, base_port, tags, _binding=None, _capacity=False):
         verdict, failed, ran, run_dir, found = as_expected(defect, ics, run_dir, base_port,
                                                            tags)
         if defect != "terminal-queries-declines":
