@@ -1,29 +1,30 @@
 """The Locust side shared by the master and the workers: the user class and the worker's
 state. Imported only in their processes (Locust's gevent patches sockets on import).
 
-Each user starts :data:`~.shape.USER_TPS` transactions a second, whatever its last one took
-(up to 1/USER_TPS seconds), so the master's load shape sets the rate by the number of users.
-A transaction is one Locust request event (type ``TXN``, named by its kind), fired by hand
-rather than by an HTTP client per call: a setup call is no request, and the latency is that
-of the call that made the payment, refund or query.
+The worker's users share its start slots (:class:`~.pacing.Pacer`), spaced at the rate the
+master sends it each second; the load shape sets how many users there are. A transaction is
+one Locust request event (type ``TXN``, named by its kind), fired by hand rather than by an
+HTTP client per call (as ``HttpUser``'s would): a setup call is no request, and the latency
+is that of the call that made the payment, refund or query.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 
 import gevent
 import requests
-from locust import User, constant_throughput, task
+from locust import User, task
 
+from qrinterop.runner.capacity.pacing import LOOK_AGAIN_S, Pacer
 from qrinterop.runner.capacity.series import Samples
-from qrinterop.runner.capacity.shape import USER_TPS
 from qrinterop.runner.capacity.traffic import Done, Failed, Traffic
 
-#: The custom messages between master and workers: a share, and its receipt.
-CONFIG, CONFIGURED = "qrinterop-config", "qrinterop-configured"
+#: The custom messages between master and workers: a share, its receipt, the worker's rate.
+CONFIG, CONFIGURED, RATE = "qrinterop-config", "qrinterop-configured", "qrinterop-rate"
 
 
 @dataclass
@@ -32,6 +33,7 @@ class WorkerState:
     reported, and whether its users have stopped (the next report is the last)."""
 
     traffic: Traffic | None = None
+    pacer: Pacer = field(default_factory=Pacer)
     samples: Samples = field(default_factory=Samples)
     flushing: bool = False
 
@@ -53,15 +55,21 @@ def exit_with_parent() -> None:
 
 
 class TransactionUser(User):
-    wait_time = constant_throughput(USER_TPS)
+    slot = False        # whether the user holds a start slot (none before its first wait)
 
     def on_start(self) -> None:
         self.http = requests.Session()
 
+    def wait_time(self) -> float:
+        """Until the user's next start slot, or, with none free, until it looks again."""
+        delay = STATE.pacer.reserve(time.time())
+        self.slot = delay is not None
+        return LOOK_AGAIN_S if delay is None else delay
+
     @task
     def transact(self) -> None:
         traffic = STATE.traffic
-        if traffic is None:         # not configured yet: nothing to send with
+        if traffic is None or not self.slot:    # not configured yet, or no slot
             return
         try:
             done = traffic.one(self.http)

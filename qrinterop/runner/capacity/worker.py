@@ -20,6 +20,7 @@ from qrinterop.runner.capacity.traffic import Traffic
 from qrinterop.runner.capacity.users import (
     CONFIG,
     CONFIGURED,
+    RATE,
     STATE,
     TransactionUser,
     exit_with_parent,
@@ -53,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             return
         runner.send_message(CONFIGURED, {"error": None})
 
+    def rate(environment: Environment, msg: locust.runners.Message, **_: object) -> None:
+        STATE.pacer.tps = msg.data["tps"]
+
     def stopped(**_: object) -> None:
         """Its users are stopped (each finished the transaction it was making): the next
         report is the last. Not a message from the master: a stopping worker handles none
@@ -63,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         data["qrinterop"] = STATE.report()
 
     runner.register_message(CONFIG, configure)
+    runner.register_message(RATE, rate)
     environment.events.test_stop.add_listener(stopped)
     environment.events.report_to_master.add_listener(report)
     runner.greenlet.join()
