@@ -22,15 +22,10 @@ from locust import LoadTestShape, events
 from locust.env import Environment
 from locust.runners import MasterRunner, Message
 
+from qrinterop.runner.capacity.messages import CONFIG, CONFIGURED, RATE
 from qrinterop.runner.capacity.series import Samples, percentile
 from qrinterop.runner.capacity.shape import Stage, mean_target, target_at, users_for
-from qrinterop.runner.capacity.users import (
-    CONFIG,
-    CONFIGURED,
-    RATE,
-    TransactionUser,
-    exit_with_parent,
-)
+from qrinterop.runner.capacity.worker.__main__ import TransactionUser, exit_with_parent
 
 #: Users a second Locust may add or remove: more than any step of a shape, so that the
 #: users follow the target each second.
