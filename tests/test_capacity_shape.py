@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from qrinterop.profile import load_profile
+from qrinterop.runner.capacity.pacing import Pacer
 from qrinterop.runner.capacity.plan import Plan, mix_of
 from qrinterop.runner.capacity.shape import (
-    USER_TPS,
+    USERS_PER_TPS,
     expected_transactions,
     mean_target,
     stages_of,
@@ -41,9 +42,18 @@ def test_the_target_ramps_linearly_then_holds_spikes_and_ends():
 
 @pytest.mark.parametrize(("tps", "users"), [(0.0, 1), (0.5, 1), (1.0, 2), (30.0, 60),
                                             (45.0, 90), (2.6, 6)])
-def test_users_start_the_target_at_their_own_pace(tps, users):
+def test_the_users_leave_room_for_answers_of_up_to_two_seconds(tps, users):
     assert users_for(tps) == users
-    assert users * USER_TPS >= tps
+    assert users >= tps * USERS_PER_TPS
+
+
+def test_a_workers_slots_are_evenly_spaced_at_its_rate_and_never_made_up():
+    pacer = Pacer()
+    assert pacer.reserve(100.0) is None         # no rate yet
+    pacer.tps = 4.0
+    assert [pacer.reserve(100.0) for _ in range(6)] == [0.0, 0.25, 0.5, 0.75, 1.0, None]
+    assert pacer.reserve(110.0) == 0.0          # the slots missed meanwhile are lost
+    assert pacer.reserve(110.0) == 0.25
 
 
 def test_the_transactions_expected_are_the_area_under_the_target():

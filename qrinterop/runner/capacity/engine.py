@@ -88,25 +88,18 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
     profile = load_profile(profile_folder(ics.profile))
     plan = plan_of(options, ics, profile)
     timeout_s = ics.sut.control_timeout_s or profile.timing["upper_tester_timeout_s"]
-    workers = options.workers + options.remote_workers
-    shares = open_shares(network, ics, profile, plan, workers, timeout_s,
+    shares = open_shares(network, ics, profile, plan,
+                         options.workers + options.remote_workers, timeout_s,
                          _common(network, ics, plan, timeout_s))
-    tap, _clients = network_clients(network)
-    feeder = FaultFeeder(tap, network.sut.id, set(ics.institution.roles),
-                         options.fault_share) if tap and options.fault_share else None
-
-    def progress(line: dict) -> None:
-        if feeder and line["stage"] != "waiting":
-            feeder.second(line["target_tps"])
-        on_progress(line)
     config = {"bind_host": options.master_host,
               "port": options.master_port or _free_port(options.master_host),
               "stages": [s.as_dict() for s in plan.stages], "shares": shares.shares,
               "stop_timeout_s": timeout_s + 5, "wait_workers_s": options.wait_workers_s}
     try:
-        result = drive(config, options.workers, run_dir / "logs", progress)
+        with _faults(network, ics, options.fault_share, on_progress) as progress:
+            result = drive(config, options.workers, run_dir / "logs", progress)
     except LaunchError as exc:      # the engine or the SUT failed: what ran is still evidence
-        return aborted_section(plan, workers, str(exc))
+        return aborted_section(plan, options.workers + options.remote_workers, str(exc))
     settlement = settle(network, result["pending"], result["settle_dates"], plan.settle_s,
                         shares.openings)
     return measured_section(plan, result, settlement)
@@ -119,6 +112,27 @@ def plan_of(options: CapacityOptions, ics: Ics, profile: Profile) -> Plan:
     if not plan.mix:
         raise UsageError("no kind of the profile's capacity mix applies to the SUT's roles")
     return plan
+
+
+@contextmanager
+def _faults(network: Network, ics: Ics, share: float,
+            on_progress: Callable[[dict], None]) -> Iterator[Callable[[dict], None]]:
+    """``on_progress``, programming each second's faults first when ``share`` asks for
+    some; the faults not used up are cleared at the end."""
+    tap, _clients = network_clients(network)
+    if tap is None or not share:
+        yield on_progress
+        return
+    feeder = FaultFeeder(tap, network.sut.id, set(ics.institution.roles), share)
+
+    def progress(line: dict) -> None:
+        if line["stage"] != "waiting":
+            feeder.second(line["target_tps"])
+        on_progress(line)
+    try:
+        yield progress
+    finally:
+        tap.clear_faults()
 
 
 def _sut_ics(network: Network) -> Ics:
@@ -182,17 +196,19 @@ def drive(config: dict, local_workers: int, logs: Path,
                 ["--master-host", _reach(config["bind_host"]), "--master-port",
                  str(config["port"]), "--exit-with-stdin"],
                 logs / f"capacity-worker-{n + 1}.log", subprocess.PIPE)))
-        lines = _lines(master.stdout)
-        _expect(lines, "listening", logs)
-        for line in lines:
+        for line in _lines(master.stdout):
             if line["event"] in ("progress", "waiting"):
                 on_progress(_progress_line(line))
-            elif line["event"] == "result":
-                return line
-            elif line["event"] == "failed":
-                raise LaunchError(f"capacity run: {line['reason']}")
+            elif line["event"] in ("result", "failed"):
+                return _result(line)
     raise LaunchError(f"the Locust master ended without a result: see "
                       f"{logs / 'capacity-master.log'}")
+
+
+def _result(line: dict) -> dict:
+    if line["event"] == "failed":
+        raise LaunchError(f"capacity run: {line['reason']}")
+    return line
 
 
 def _progress_line(line: dict) -> dict:
@@ -209,13 +225,6 @@ def _lines(stream: IO[bytes]) -> Iterator[dict]:
             yield json.loads(raw)
         except ValueError:
             continue
-
-
-def _expect(lines: Iterator[dict], event: str, logs: Path) -> dict:
-    for line in lines:
-        if line["event"] == event:
-            return line
-    raise LaunchError(f"the Locust master did not start: see {logs / 'capacity-master.log'}")
 
 
 def _reach(bind_host: str) -> str:

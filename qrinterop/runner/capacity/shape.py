@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-#: Transactions a second each Locust user starts (``constant_throughput``): the shape asks for
-#: ``target / USER_TPS`` users. Below 1 so that a user whose transaction takes up to two
-#: seconds still keeps its pace, and so that a rate is made of enough users to be even.
-USER_TPS = 0.5
+#: Locust users the shape runs for each transaction a second of the target. The rate itself is
+#: paced (``pacing.Pacer``); the users bound how many transactions may be under way at once:
+#: two per unit of rate let answers take up to two seconds each, with room for a few that
+#: wait much longer (a late answer).
+USERS_PER_TPS = 2
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ def mean_target(stages: list[Stage], second: int) -> float:
 
 
 def users_for(tps: float) -> int:
-    """Locust users that start ``tps`` transactions a second at :data:`USER_TPS` each; never
+    """Locust users for ``tps`` transactions a second (:data:`USERS_PER_TPS` each); never
     none, so that Locust keeps the run going through a ramp's first second."""
-    return max(1, math.ceil(tps / USER_TPS - 1e-9))
+    return max(1, math.ceil(tps * USERS_PER_TPS - 1e-9))
 
 
 def expected_transactions(stages: list[Stage]) -> float:

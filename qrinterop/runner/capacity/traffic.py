@@ -205,7 +205,9 @@ class Traffic:
         if status == "unknown" and answer.get("ref"):
             self.pending.append([at["id"], answer["ref"]])
         if status != "approved" or not answer.get("voucherNum"):
-            raise Failed(f"{status or 'no status'}: response code {answer.get('respCode')}", ms)
+            code = answer.get("respCode")
+            raise Failed(f"{status or 'no status'}: "
+                         f"{f'response code {code}' if code else 'no response code'}", ms)
 
     def told_approved(self, response: requests.Response, ms: float) -> None:
         """The SUT's answer to a status query is its own, signed, 00, telling approval."""

@@ -22,14 +22,10 @@ from locust import LoadTestShape, events
 from locust.env import Environment
 from locust.runners import MasterRunner, Message
 
+from qrinterop.runner.capacity.messages import CONFIG, CONFIGURED, RATE
 from qrinterop.runner.capacity.series import Samples, percentile
-from qrinterop.runner.capacity.shape import Stage, target_at, users_for
-from qrinterop.runner.capacity.users import (
-    CONFIG,
-    CONFIGURED,
-    TransactionUser,
-    exit_with_parent,
-)
+from qrinterop.runner.capacity.shape import Stage, mean_target, target_at, users_for
+from qrinterop.runner.capacity.worker.__main__ import TransactionUser, exit_with_parent
 
 #: Users a second Locust may add or remove: more than any step of a shape, so that the
 #: users follow the target each second.
@@ -119,6 +115,12 @@ def hand_out(runner: MasterRunner, gathering: Gathering, shares: list[dict],
     return workers
 
 
+def pace(runner: MasterRunner, stages: list[Stage], second: int, workers: int) -> None:
+    """Tell every worker, at ``second``, its share of the target: that of the next second,
+    whose slots its users reserve now (``pacing.HORIZON_S`` ahead)."""
+    runner.send_message(RATE, {"tps": mean_target(stages, second + 1) / workers})
+
+
 def progress(runner: MasterRunner, gathering: Gathering, stages: list[Stage],
              started: float) -> dict:
     """The line of one second: the latest complete second's rate and latency (the workers
@@ -151,10 +153,12 @@ def run(config: dict) -> dict:
     # seconds are then the same ones, none split between two rows.
     gevent.sleep(1.0 - time.time() % 1.0)
     started = time.time()
+    pace(runner, stages, 0, len(workers))
     runner.start_shape()
     while runner.shape_greenlet is not None:
         say("progress", **progress(runner, gathering, stages, started))
         gevent.sleep(1.0 - (time.time() - started) % 1.0)
+        pace(runner, stages, round(time.time() - started), len(workers))
     if not wait_until(lambda: gathering.final >= set(workers), HANDSHAKE_S):
         raise Refused(f"{len(set(workers) - gathering.final)} worker(s) sent no last report: "
                       f"their samples are incomplete")
