@@ -39,7 +39,7 @@ def run(tmp_path_factory):
          "127.0.0.1", "--master-port", str(port)], cwd=folder,
         stdout=subprocess.DEVNULL, stderr=(folder / "remote-worker.log").open("wb"))
     try:
-        done = run_cli("capacity", "--ics", str(REFERENCE_ICS), "--tps", "4", "--duration",
+        done = run_cli("capacity", "--ics", str(REFERENCE_ICS), "--tps", "8", "--duration",
                        "15", "--workers", "2", "--remote-workers", "1", "--master-port",
                        str(port), "--out", "run", "--sign-key", "ops.key.pem", cwd=folder,
                        timeout=300)
@@ -64,7 +64,7 @@ def test_the_section_holds_every_field_and_a_row_per_second(run):
     Draft202012Validator(SCHEMA).validate(report)
     section = report["capacity"]
     assert set(section) == MEASURED | JUDGED
-    assert section["workers"] == 3 and section["target_tps"] == 4.0
+    assert section["workers"] == 3 and section["target_tps"] == 8.0
     assert [s["stage"] for s in section["stages"]] == ["ramp", "steady", "spike", "recover"]
     assert set(section["by_kind"]) == set(section["mix"])
     assert section["requests"] == sum(k["requests"] for k in section["by_kind"].values())

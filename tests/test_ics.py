@@ -528,7 +528,7 @@ def test_check_usage_errors(tmp_path):
 # -- the declared peak --------------------------------------------------------------------------
 def test_a_declared_peak_is_read_with_its_default_error_share(tmp_path):
     declared = load_ics(REFERENCE_ICS, DEFECTS, FEATURES).capacity
-    assert (declared.peak_tps, declared.duration_s, declared.error_rate) == (20, 60, 0)
+    assert (declared.peak_tps, declared.duration_s, declared.error_rate) == (10, 60, 0)
     path = ics_with(tmp_path, "  error_rate: 0\n", "")
     assert load_ics(path, DEFECTS, FEATURES).capacity.error_rate == 0.0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from qrinterop.cli.main import STYLE, console
+from qrinterop.cli.main import STYLE, console, port_option
 from qrinterop.cli.options import UserPath
 
 
@@ -83,9 +83,10 @@ def live_line() -> Iterator[Callable[[dict], None]]:
               help="Run folder to create. Default: reports/<run-id>/ in the current folder.")
 @click.option("--sign-key", type=UserPath(dir_okay=False),
               help="Sign the run folder's manifest with this key (qrinterop keygen).")
+@port_option
 def capacity_command(ics: Path | None, tps: float | None, duration: int | None, workers: int,
                      remote_workers: int, master_host: str, master_port: int, faults: float,
-                     out: Path | None, sign_key: Path | None) -> None:
+                     out: Path | None, sign_key: Path | None, base_port: int) -> None:
     """Certify that an institution sustains its declared peak of mixed traffic.
 
     Exit code 0 the capacity requirements are met, 1 not met, 2 usage or configuration
@@ -101,7 +102,7 @@ def capacity_command(ics: Path | None, tps: float | None, duration: int | None, 
         outcome = capacity(CapacityOptions(
             ics=ics, tps=tps, duration_s=duration, workers=workers,
             remote_workers=remote_workers, master_host=master_host, master_port=master_port,
-            fault_share=faults, out=out, sign_key=sign_key), live)
+            fault_share=faults, out=out, sign_key=sign_key, base_port=base_port), live)
     show_capacity(outcome.report["capacity"])
     console.print(f"\n[{STYLE[outcome.report['verdict']]}]Verdict: {outcome.report['verdict']}[/]"
                   f" — {escape(outcome.report['verdict_reason'])}")

@@ -55,6 +55,7 @@ class CapacityOptions:
     binding: str | None = None          # in place of the ICS's sut.binding; used by selftest
     sign_key: Path | None = None        # the bundle signing key (qrinterop keygen)
     command: str = "qrinterop capacity"
+    base_port: int = 0                  # the switch's port, the SUT and peers the next (0: free)
 
 
 @contextmanager
@@ -67,7 +68,7 @@ def capacity_network(options: CapacityOptions, run_dir: Path) -> Iterator[Networ
                          "yet")
     # Only the peers the traffic uses: no more processes on the machine than it needs.
     # The simulated switch on every core, so that it is not what caps the SUT's rate.
-    with running_network(suite, ics, run_dir, 0, PERSONAS,
+    with running_network(suite, ics, run_dir, options.base_port, PERSONAS,
                          switch_processes=os.cpu_count() or 1) as network:
         yield network
 
