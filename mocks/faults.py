@@ -98,8 +98,11 @@ class FaultPlan:
             fault.times -= 1
         return fault
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        """Forget every fault; how many uses were left (programmed and never taken)."""
+        unused = sum(f.times for f in self.faults if f.times > 0)
         self.faults.clear()
+        return unused
 
 
 class SharedFaultPlan(FaultPlan):
@@ -130,8 +133,11 @@ class SharedFaultPlan(FaultPlan):
                 return Fault(row[1], where, str(peer), msg_type, json.loads(row[2]))
         return None
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        unused = self.db.execute("SELECT COALESCE(SUM(times), 0) FROM faults WHERE times > 0"
+                                 ).fetchone()[0]
         self.db.execute("DELETE FROM faults")
+        return int(unused)
 
 
 def _signed_by_a_stranger(message: dict) -> dict:

@@ -148,8 +148,7 @@ class Tap:
         return web.json_response({"programmed": fault.name, "params": fault.params})
 
     async def _delete_faults(self, _request: web.Request) -> web.Response:
-        self.faults.clear()
-        return web.json_response({"cleared": True})
+        return web.json_response({"cleared": True, "unused": self.faults.clear()})
 
 
 def _text(value: str | None) -> str | None:

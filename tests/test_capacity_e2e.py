@@ -25,7 +25,7 @@ SCHEMA = json.loads((ROOT / "qrinterop/report/report.schema.json").read_text())
 MEASURED = {"target_tps", "achieved_tps", "duration_s", "workers", "stages", "mix", "requests",
             "errors", "error_rate", "p50_ms", "p95_ms", "p99_ms", "by_kind", "error_samples",
             "series", "settled", "unsettled", "conserved", "conservation", "reconciled",
-            "reconciliation"}
+            "reconciliation", "faults_injected"}
 JUDGED = {"limits", "requirements", "verdict", "reason"}
 
 

@@ -75,6 +75,17 @@ def test_errors_are_held_to_the_smaller_of_the_declared_and_the_profiles_share(
         "reason"]
 
 
+@pytest.mark.parametrize(("errors", "injected", "verdict"), [
+    (12, 12, "pass"), (12, 20, "pass"), (13, 12, "fail")])
+def test_errors_the_harness_caused_with_faults_are_not_the_suts(errors, injected, verdict):
+    """capacity --faults: a lost or late answer may leave one outcome unknown at the
+    terminal; more errors than that are the SUT's own."""
+    section = judged(errors=errors, faults_injected=injected)
+    assert verdicts(section)["R-CAP-03"] == verdict
+    assert f"at most {injected} of them by the answers the harness made late or lost" in \
+        section["requirements"]["R-CAP-03"]["reason"]
+
+
 @pytest.mark.parametrize(("found", "failing"), [
     ({"settled": False, "unsettled": ["ORD1 unknown"]}, {"R-CAP-04"}),
     ({"conserved": False, "conservation": ["payer 1 lost 100 fen", "x"]},

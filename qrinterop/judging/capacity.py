@@ -105,10 +105,17 @@ def errors(section: dict, limits: dict) -> Judgement:
     """R-CAP-03: the share of transactions in error within the smaller of what the ICS
     declares and what the profile allows."""
     allowed = min(limits["declared_error_rate"], limits["max_error_rate"])
-    share = section["errors"] / section["requests"]
+    # A late or lost answer the harness made (capacity --faults) may leave one transaction's
+    # outcome unknown at the terminal: the network's doing, which the SUT must settle
+    # (R-CAP-04), not an error of its own.
+    injected = section.get("faults_injected", 0)
+    own = max(0, section["errors"] - injected)
+    share = own / section["requests"]
     declared, most = limits["declared_error_rate"], limits["max_error_rate"]
-    text = (f"{section['errors']} errors in {section['requests']} transactions "
-            f"({_pct(share)}), allowed {_pct(allowed)} (declared {_pct(declared)}, "
+    text = (f"{section['errors']} errors in {section['requests']} transactions"
+            + (f", at most {injected} of them by the answers the harness made late or lost"
+               if injected else "")
+            + f" ({_pct(share)} its own), allowed {_pct(allowed)} (declared {_pct(declared)}, "
             f"profile at most {_pct(most)})")
     return ("pass" if share <= allowed else "fail"), text
 

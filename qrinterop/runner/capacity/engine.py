@@ -96,14 +96,15 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
               "port": options.master_port or _free_port(options.master_host),
               "stages": [s.as_dict() for s in plan.stages], "shares": shares.shares,
               "stop_timeout_s": timeout_s + 5, "wait_workers_s": options.wait_workers_s}
+    injected: list[int] = []
     try:
-        with _faults(network, ics, options.fault_share, on_progress) as progress:
+        with _faults(network, ics, options.fault_share, on_progress, injected) as progress:
             result = drive(config, options.workers, run_dir / "logs", progress)
     except LaunchError as exc:      # the engine or the SUT failed: what ran is still evidence
         return aborted_section(plan, options.workers + options.remote_workers, str(exc))
     settlement = settle(network, result["pending"], result["settle_dates"], plan.settle_s,
                         shares.openings)
-    return measured_section(plan, result, settlement)
+    return {**measured_section(plan, result, settlement), "faults_injected": sum(injected)}
 
 
 def plan_of(options: CapacityOptions, ics: Ics, profile: Profile) -> Plan:
@@ -116,10 +117,11 @@ def plan_of(options: CapacityOptions, ics: Ics, profile: Profile) -> Plan:
 
 
 @contextmanager
-def _faults(network: Network, ics: Ics, share: float,
-            on_progress: Callable[[dict], None]) -> Iterator[Callable[[dict], None]]:
+def _faults(network: Network, ics: Ics, share: float, on_progress: Callable[[dict], None],
+            injected: list[int]) -> Iterator[Callable[[dict], None]]:
     """``on_progress``, programming each second's faults first when ``share`` asks for
-    some; the faults not used up are cleared at the end."""
+    some; the faults not used up are cleared at the end, and ``injected`` gets how many the
+    switch did use: each may leave one transaction's outcome unknown, by the harness's doing."""
     tap, _clients = network_clients(network)
     if tap is None or not share:
         yield on_progress
@@ -133,7 +135,7 @@ def _faults(network: Network, ics: Ics, share: float,
     try:
         yield progress
     finally:
-        tap.clear_faults()
+        injected.append(len(feeder.programmed) - tap.clear_faults())
 
 
 def _sut_ics(network: Network) -> Ics:

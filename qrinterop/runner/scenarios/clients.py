@@ -258,8 +258,10 @@ class TapClient:
         response.raise_for_status()
         return response.json()
 
-    def clear_faults(self) -> None:
-        self.http.delete(self.base_url + "/sim/faults", timeout=self.timeout_s)
+    def clear_faults(self) -> int:
+        """Forget the faults programmed; how many uses of them were never taken."""
+        response = self.http.delete(self.base_url + "/sim/faults", timeout=self.timeout_s)
+        return int(response.json().get("unused", 0)) if response.ok else 0
 
 
 class Injector:
