@@ -86,6 +86,13 @@ def test_errors_the_harness_caused_with_faults_are_not_the_suts(errors, injected
         section["requirements"]["R-CAP-03"]["reason"]
 
 
+@pytest.mark.parametrize(("own", "verdict"), [(1900.0, "pass"), (2100.0, "fail")])
+def test_latency_with_faults_leaves_out_as_many_slowest_as_faults_were_made(own, verdict):
+    section = judged(p99_ms=15_000.0, faults_injected=11, p99_ms_own=own)
+    assert verdicts(section)["R-CAP-02"] == verdict
+    assert "without the 11 slowest" in section["requirements"]["R-CAP-02"]["reason"]
+
+
 @pytest.mark.parametrize(("found", "failing"), [
     ({"settled": False, "unsettled": ["ORD1 unknown"]}, {"R-CAP-04"}),
     ({"conserved": False, "conservation": ["payer 1 lost 100 fen", "x"]},

@@ -104,7 +104,7 @@ def run_capacity(options: CapacityOptions, network: Network, run_dir: Path,
         return aborted_section(plan, options.workers + options.remote_workers, str(exc))
     settlement = settle(network, result["pending"], result["settle_dates"], plan.settle_s,
                         shares.openings)
-    return {**measured_section(plan, result, settlement), "faults_injected": sum(injected)}
+    return measured_section(plan, result, settlement, sum(injected))
 
 
 def plan_of(options: CapacityOptions, ics: Ics, profile: Profile) -> Plan:

@@ -9,19 +9,23 @@ from qrinterop.runner.capacity.series import (
     Samples,
     error_samples,
     latency,
+    percentile,
     series_rows,
     steady_rate,
 )
 from qrinterop.runner.capacity.settle import Settlement
 
 
-def measured_section(plan: Plan, result: dict, settlement: Settlement) -> dict:
-    """The section in the design's format (issue 18), every field filled."""
+def measured_section(plan: Plan, result: dict, settlement: Settlement,
+                     faults_injected: int = 0) -> dict:
+    """The section in the design's format (issue 18), every field filled. With faults the
+    harness made (``faults_injected`` late or lost answers, capacity --faults), also the p99
+    of the transactions but that many of the slowest: those the faults may have slowed."""
     samples = Samples()
     samples.absorb(result["samples"])
     rows = series_rows(samples, result["started_at"], plan.stages)
-    whole = latency({"n": samples.requests, "errors": samples.failures,
-                     "ms": [ms for b in samples.kinds.values() for ms in b["ms"]]})
+    every = sorted(ms for b in samples.kinds.values() for ms in b["ms"])
+    whole = latency({"n": samples.requests, "errors": samples.failures, "ms": every})
     requests = whole.pop("requests")
     errors = whole.pop("errors")
     return {
@@ -41,6 +45,9 @@ def measured_section(plan: Plan, result: dict, settlement: Settlement) -> dict:
         "conserved": not settlement.conservation, "conservation": settlement.conservation,
         "reconciled": not settlement.reconciliation,
         "reconciliation": settlement.reconciliation,
+        "faults_injected": faults_injected,
+        **({"p99_ms_own": percentile(every[:len(every) - faults_injected], 0.99)}
+           if faults_injected else {}),
     }
 
 
