@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from qrinterop.cli.main import STYLE, console, port_option
-from qrinterop.cli.options import UserPath
+from qrinterop.cli.options import UserPath, port_option
+from qrinterop.cli.terminal import STYLE, console
 
 
 def progress_line(line: dict) -> str:

@@ -15,14 +15,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from qrinterop import __version__
-from qrinterop.cli.options import UserPath
+from qrinterop.cli.options import UserPath, port_option
+from qrinterop.cli.terminal import STYLE, console
 from qrinterop.errors import LaunchError, UsageError
 from qrinterop.report.visible import visible
 
@@ -34,20 +34,6 @@ if TYPE_CHECKING:
 # loading behave, the simulators' crypto and the report templates.
 
 
-class _Terminal(Console):
-    """The console, where text an SUT chose (a name, a quoted field) shows its hidden
-    characters as ``<U+202E>``: a bidirectional override must not make a line read as
-    another. The same function marks them on the HTML pages."""
-
-    def print(self, *objects: Any, **kwargs: Any) -> None:
-        super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **kwargs)
-
-
-# Bound to the real stdout now: behave swaps sys.stdout while it captures hook output.
-console = _Terminal(highlight=False, soft_wrap=True, file=sys.stdout)
-STYLE = {"pass": "green", "warning": "yellow", "fail": "bold red", "inconclusive": "yellow",
-         "error": "magenta", "waived": "cyan",
-         "not_applicable": "dim", "conformant": "bold green", "not-conformant": "bold red"}
 
 
 def show_result(result: ScenarioResult) -> None:
@@ -106,10 +92,6 @@ def _checked_tags(_ctx: click.Context, _param: click.Parameter, tags: str | None
     return tags
 
 
-port_option = click.option("--base-port", type=click.IntRange(0, 65000), default=0,
-                           show_default=True,
-                           help="Port of the switch; the SUT and peers take the next ones. "
-                                "0 picks free ports.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -30,3 +30,9 @@ class UserPath(click.Path):
                 ctx: click.Context | None) -> Any:
         path = super().convert(value, param, ctx)
         return path.absolute() if isinstance(path, Path) else path
+
+
+port_option = click.option("--base-port", type=click.IntRange(0, 65000), default=0,
+                           show_default=True,
+                           help="Port of the switch; the SUT and peers take the next ones. "
+                                "0 picks free ports.")
