@@ -94,8 +94,16 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
                     unexpected.append(n)
             return unexpected
 
-        again = judge({pool.submit(_certify_variant, *run): n for n, run in enumerate(runs)})
-        judge({pool.submit(_certify_variant, *_retry(runs[n])): n for n in again})
+        # A capacity run measures the machine: it runs alone, once every other run is done.
+        alone = [n for n, entry in enumerate(plan) if entry[6]]
+
+        def certified(ns: list[int], retry: bool = False) -> list[int]:
+            at_once = {pool.submit(_certify_variant, *(_retry(runs[n]) if retry else runs[n])): n
+                       for n in ns if n not in alone}
+            return [*judge(at_once), *(m for n in ns if n in alone for m in judge(
+                {pool.submit(_certify_variant, *(_retry(runs[n]) if retry else runs[n])): n}))]
+
+        certified(certified(list(range(len(runs)))), retry=True)
         ordered = [variants[n] for n in range(len(plan))]
         applied = {s for v in ordered for s in v.ran}     # @absent. ones apply to variants only
         result = SelftestResult(ordered, [s for s, _tags in suite.scenarios()
