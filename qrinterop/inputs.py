@@ -78,7 +78,10 @@ def loads_json(raw: bytes | str) -> Any:
 def load_json(path: Path, what: str) -> Any:
     """The JSON document in a user's file; :class:`UsageError` naming the file and the fault
     when it cannot be read or is not strict JSON (:func:`loads_json`)."""
-    raw = read_input(path, what)
+    return _json_of(path, what, read_input(path, what))
+
+
+def _json_of(path: Path, what: str, raw: bytes) -> Any:
     try:
         return loads_json(raw)
     except ValueError as exc:   # also bad UTF-8 (UnicodeDecodeError is a ValueError)
@@ -102,14 +105,18 @@ def load_checked(path: Path, what: str, schema_file: Path) -> Any:
     in ``schema_file``: :class:`UsageError` naming the file and its first problem otherwise.
     For the suite's own data files (the defect catalogue, the simulated network, the rows
     sources), which people edit by hand beside their schema."""
-    from qrinterop.profile import schema_error
+    from qrinterop.profile import file_schema_error
 
-    document = load_json(path, what)
-    if problem := schema_error(_schema(schema_file), document):
+    raw = read_input(path, what)
+    document = _json_of(path, what, raw)
+    if problem := file_schema_error(_schema_text(schema_file), raw.decode("utf-8")):
         raise UsageError(f"{what} {path}: at {problem} (schema: {schema_file.name})")
     return document
 
 
 @cache
-def _schema(path: Path) -> Any:
-    return load_json(path, "schema")
+def _schema_text(path: Path) -> str:
+    """A schema file's text, once it parses as JSON."""
+    raw = read_input(path, "schema")
+    _json_of(path, "schema", raw)
+    return raw.decode("utf-8")

@@ -62,10 +62,11 @@ def not_applicable_line(scenarios: list[dict]) -> str | None:
 
 
 @contextmanager
-def shown_as_they_end(total: int) -> Iterator[Callable[[ScenarioResult], None]]:
+def shown_as_they_end(total: Callable[[], int]) -> Iterator[Callable[[ScenarioResult], None]]:
     """What to call as each scenario ends: its line, and on a terminal a bar of how many of
-    the ``total`` selected have ended, below the lines. Elsewhere (CI logs, tests reading
-    the output) plain lines only."""
+    the ``total()`` selected have ended, below the lines. Elsewhere (CI logs, tests reading
+    the output) plain lines only. ``total`` is asked when the first scenario ends: counting
+    reads the suite, which must not delay the one-line refusal of a bad input."""
     if not console.is_terminal:
         yield show_result
         return
@@ -74,10 +75,12 @@ def shown_as_they_end(total: int) -> Iterator[Callable[[ScenarioResult], None]]:
     # behave swaps sys.stdout while it captures: the bar writes to the console's own file.
     with Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
-        task = bar.add_task("scenarios", total=total)
+        task = bar.add_task("scenarios", total=None)
 
         def shown(result: ScenarioResult) -> None:
             show_result(result)
+            if bar.tasks[task].total is None:
+                bar.update(task, total=total())
             bar.advance(task)
 
         yield shown
@@ -166,7 +169,8 @@ def certify_command(ics: Path | None, out: Path | None, tags: str | None, rerun:
     console.print(f"qrinterop {__version__}: certifying "
                   f"{ics or 'the bundled reference institution'}")
     capacity = CapacityOptions() if with_capacity else None
-    with shown_as_they_end(len(locate().selected(tags))) as shown, live_line() as live:
+    with shown_as_they_end(lambda: len(locate().selected(tags))) as shown, \
+            live_line() as live:
         outcome = certify(CertifyOptions(ics=ics, out=out, tags=tags, base_port=base_port,
                                          defects=defects, waivers=waivers, jobs=jobs,
                                          command="qrinterop certify", sign_key=sign_key,

@@ -7,11 +7,16 @@ the problem named, never halfway through a certification.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +35,24 @@ class ProfileError(Exception):
     """A profile file is missing, not JSON, or breaks its schema."""
 
 
-def _read_json(path: Path) -> Any:
+def _read_text(path: Path) -> str:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProfileError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ProfileError(f"{path}: not valid JSON: {exc}") from None
+
+
+def _parsed(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProfileError(f"{path}: not valid JSON: {exc}") from None
+
+
+def _read_json(path: Path) -> Any:
+    return _parsed(path, _read_text(path))
 
 
 def schema_error(schema: dict, document: object, separator: str = "/") -> str | None:
@@ -48,9 +64,39 @@ def schema_error(schema: dict, document: object, separator: str = "/") -> str | 
     return f"{separator.join(map(str, error.absolute_path)) or '(top level)'}: {error.message}"
 
 
+def file_schema_error(schema_text: str, document_text: str, separator: str = "/") -> str | None:
+    """:func:`schema_error` of a data file against its schema file, given as their texts.
+    Validating the profile and the suite's data takes more than a second of pure Python, and
+    every simulator and worker process loads them: a file found valid once is remembered by
+    the digest of both texts and the validator's version (a marker file in the user's cache
+    folder), so the same pair is not checked again. A broken file is checked every time, and
+    a cache that cannot be written is simply not used."""
+    marker = _validity_cache() / hashlib.sha256(
+        "\0".join((_validator_version(), schema_text, document_text)).encode()).hexdigest()
+    if marker.exists():
+        return None
+    problem = schema_error(json.loads(schema_text), json.loads(document_text), separator)
+    if problem is None:
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+    return problem
+
+
+@functools.cache
+def _validator_version() -> str:
+    return metadata.version("jsonschema")
+
+
+def _validity_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "qrinterop" / "valid"
+
+
 def _checked(path: Path, schema_name: str) -> Any:
-    document = _read_json(path)
-    if problem := schema_error(_read_json(SCHEMA_DIR / schema_name), document):
+    text = _read_text(path)
+    document = _parsed(path, text)
+    if problem := file_schema_error(_read_text(SCHEMA_DIR / schema_name), text):
         raise ProfileError(f"{path}: at {problem}")
     return document
 

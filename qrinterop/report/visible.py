@@ -45,6 +45,8 @@ def _hidden() -> re.Pattern[str]:
 
 def visible(text: str, mark: str = "<U+{:04X}>") -> str:
     """``text`` with each invisible or text-moving character written as ``<U+XXXX>``."""
+    if text.isprintable():      # no Other and no Separator but the space: nothing hidden
+        return text
     return _hidden().sub(lambda m: mark.format(ord(m.group())), text)
 
 

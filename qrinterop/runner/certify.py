@@ -378,10 +378,11 @@ def _in_this_process(options: CertifyOptions, suite: Suite, profile: Profile, ic
     run stopped early if it did, and when the SUT's process ended if it did."""
     session: Session | None = None
     aborted = None
+    features = suite.feature_files(options.tags)
     try:
         with running_network(suite, ics, run_dir, options.base_port, peer_ics=peer) as network:
             session = Session(profile, ics, network, run_dir, rerun, judged)
-            run_features(suite.features, session, options.tags, run_dir / "allure-results")
+            run_features(features, session, options.tags, run_dir / "allure-results")
     except LaunchError as exc:
         aborted = f"The SUT or a simulator could not start: {exc}"
     except UsageError:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qrinterop.codes.emv_mpm.syntax import IDS, LENGTHS
-from qrinterop.profile import SCHEMA_DIR, ProfileError, schema_error
+from qrinterop.profile import SCHEMA_DIR, ProfileError, file_schema_error
 
 #: Where a profile's manifest names its rules file.
 MANIFEST_KEY = "emv_mpm"
@@ -291,7 +291,8 @@ def load_rules(profile_folder: Path) -> dict[str, Any]:
     naming the file otherwise)."""
     path = rules_path(profile_folder)
     document = _read_json(path)
-    if problem := schema_error(_read_json(SCHEMA_DIR / "emv-mpm.schema.json"), document):
+    schema = (SCHEMA_DIR / "emv-mpm.schema.json").read_text(encoding="utf-8")
+    if problem := file_schema_error(schema, path.read_text(encoding="utf-8")):
         raise ProfileError(f"{path}: at {problem}")
     return document
 

@@ -83,13 +83,13 @@ class SuiteRunner(RowsRunner):
         self.hooks.setdefault("before_all", self.before_all_default_hook)
 
 
-def run_features(features: Path, session: Session, tags: str | None,
+def run_features(features: list[Path], session: Session, tags: str | None,
                  allure_dir: Path) -> None:
-    """Run every scenario under ``features`` (those matching ``tags``); results land in
-    ``session.results``, one per scenario run."""
+    """Run every scenario of the ``features`` (files or folders; those matching ``tags``);
+    results land in ``session.results``, one per scenario run."""
     # Scenarios left out by --tags are not results: hide_excluded keeps them out of the
     # Allure results (not-applicable ones stay, as skipped, with their reason, no steps).
-    args = [str(features), "--no-summary", "--no-snippets", "--no-junit",
+    args = [*map(str, features), "--no-summary", "--no-snippets", "--no-junit",
             "--format", ALLURE_FORMATTER, "--outfile", str(allure_dir), "--format", "null",
             "-D", "AllureFormatter.hide_excluded=true"]
     if tags:

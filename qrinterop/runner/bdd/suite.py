@@ -8,6 +8,7 @@ working directory. ``QRINTEROP_SUITE`` points elsewhere, e.g. at a suite under d
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +52,16 @@ class Suite:
     def scenarios(self) -> list[tuple[str, list[str]]]:
         """Every scenario of the suite (each row of an outline apart), in file order: its
         test-case ID and its tags."""
-        found = []
-        for feature in self.parsed_features():
-            for scenario in feature.walk_scenarios():
-                tags = [str(tag) for tag in scenario.effective_tags]
-                found += [(t.removeprefix("tc."), tags) for t in tags if t.startswith("tc.")]
-        return found
+        return [(ident, list(tags)) for ident, tags, _file in _scenarios_of(self)]
+
+    def feature_files(self, tags: str | None) -> list[Path]:
+        """The feature files holding a scenario a tag expression selects (None: all), in
+        file order: behave, given only these, does not build the scenarios of the others
+        (an outline's rows cost it a copy of every step)."""
+        expression = tag_expression(tags) if tags else None
+        files = dict.fromkeys(file for _ident, scenario_tags, file in _scenarios_of(self)
+                              if expression is None or expression.check(scenario_tags))
+        return list(files) or [self.features]
 
     def parsed_features(self) -> list:
         """Every feature file, parsed, its ``@rows.`` tables filled."""
@@ -107,6 +112,20 @@ class Suite:
         (``X.schema.json`` for ``X.json``): :class:`UsageError` naming the file and its first
         problem."""
         return load_checked(path, what, path.with_suffix(".schema.json"))
+
+
+@functools.cache
+def _scenarios_of(suite: Suite) -> tuple[tuple[str, tuple[str, ...], Path], ...]:
+    """What :meth:`Suite.scenarios` lists, read once per process: parsing the suite's
+    features and filling their tables takes seconds, and a certification asks for it to count,
+    select and tell what the suite covers."""
+    found = []
+    for feature in suite.parsed_features():
+        for scenario in feature.walk_scenarios():
+            tags = tuple(str(tag) for tag in scenario.effective_tags)
+            found += [(t.removeprefix("tc."), tags, Path(feature.filename))
+                      for t in tags if t.startswith("tc.")]
+    return tuple(found)
 
 
 def locate() -> Suite:

@@ -31,8 +31,12 @@ from qrinterop.protocol.transport import listen
 if TYPE_CHECKING:
     from docker.models.containers import Container
 
-#: The simulators' start deadline: the one an ICS's SUT gets unless its ICS says otherwise.
-READY_TIMEOUT_S = DEFAULT_READY_TIMEOUT_S
+#: The simulators' start deadline (the bundled reference's too): four times what an ICS's SUT
+#: gets unless its ICS says otherwise. A simulator that cannot start exits, which is seen at
+#: once; one that is merely slow is an importing Python on a loaded machine (selftest and
+#: ``certify --jobs`` start several networks of seven processes at once), and a run that gives
+#: up on the harness's own simulator is inconclusive for no fault of the SUT.
+READY_TIMEOUT_S = 4 * DEFAULT_READY_TIMEOUT_S
 #: Names a coverage.py configuration under which every simulator runs (see ``_measured``).
 COVERAGE_RC_VARIABLE = "QRINTEROP_COVERAGE_RC"
 
