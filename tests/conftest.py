@@ -56,8 +56,11 @@ NEEDS: dict[str, Callable[[], str | None]] = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip a test whose tool is missing, with the one line that says how to get it; not in
-    CI (CI=true), which installs every tool (.ci/run), so that a missing one fails there."""
+    """End-to-end tests first (a stable sort: files stay whole and in order), so that the
+    parallel workers do not end on one long certification while the other waits; and skip a
+    test whose tool is missing, with the one line that says how to get it; not in CI
+    (CI=true), which installs every tool (.ci/run), so that a missing one fails there."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
     if os.environ.get("CI") == "true":
         return
     missing: dict[str, str | None] = {}

@@ -52,7 +52,7 @@ def test_what_did_not_apply_is_one_line_grouped_by_why():
 def test_a_line_per_scenario_that_ran_and_none_for_one_that_did_not_apply(terminal,
                                                                          is_terminal):
     out = terminal(is_terminal)
-    with main.shown_as_they_end(3) as shown:
+    with main.shown_as_they_end(lambda: 3) as shown:
         for each in (result("CPM-01", "pass"), result("SW-01", "not_applicable", ROLE),
                      result("REF-01", "fail")):
             shown(each)
