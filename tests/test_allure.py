@@ -63,8 +63,13 @@ def test_one_page_holds_the_scenarios_and_the_self_tests(rendered):
 @pytest.mark.allure
 @pytest.mark.chromium
 def test_the_page_opens_from_a_file(rendered):
+    """Allure's page builds its tree in script: on a loaded machine (CI, tests in parallel) 5 s
+    of the page's time did not always see it built, so the budget grows before failing."""
     page, _ = rendered
-    dom = chromium(page.as_uri(), "--virtual-time-budget=5000", "--dump-dom").stdout
+    for budget_ms in (5000, 20000, 60000):
+        dom = chromium(page.as_uri(), f"--virtual-time-budget={budget_ms}", "--dump-dom").stdout
+        if "qrinterop" in dom and "Passed" in dom:
+            break
     assert "qrinterop" in dom and "Passed" in dom
 
 
