@@ -98,12 +98,11 @@ def selftest(out: Path | None = None, base_port: int = 0, jobs: int = 1,
         alone = [n for n, entry in enumerate(plan) if entry[6]]
 
         def certified(ns: list[int], retry: bool = False) -> list[int]:
-            def submitted(n: int) -> dict:
-                return {pool.submit(_certify_variant,
-                                    *(_retry(runs[n]) if retry else runs[n])): n}
-            at_once = {f: m for n in ns if n not in alone for f, m in submitted(n).items()}
+            def submitted(n: int) -> tuple:
+                return pool.submit(_certify_variant, *(_retry(runs[n]) if retry else runs[n])), n
+            at_once = dict(submitted(n) for n in ns if n not in alone)
             return [*judge(at_once),
-                    *(m for n in ns if n in alone for m in judge(submitted(n)))]
+                    *(m for n in ns if n in alone for m in judge(dict([submitted(n)])))]
 
         certified(certified(list(range(len(runs)))), retry=True)
         ordered = [variants[n] for n in range(len(plan))]

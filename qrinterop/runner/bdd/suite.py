@@ -58,10 +58,15 @@ class Suite:
         """The feature files holding a scenario a tag expression selects (None: all), in
         file order: behave, given only these, does not build the scenarios of the others
         (an outline's rows cost it a copy of every step)."""
-        expression = tag_expression(tags) if tags else None
-        files = dict.fromkeys(file for _ident, scenario_tags, file in _scenarios_of(self)
-                              if expression is None or expression.check(scenario_tags))
+        files = dict.fromkeys(file for _ident, file in self._matching(tags))
         return list(files) or [self.features]
+
+    def _matching(self, tags: str | None) -> list[tuple[str, Path]]:
+        """Test-case ID and feature file of each scenario a tag expression selects (None:
+        all), in file order."""
+        expression = tag_expression(tags) if tags else None
+        return [(ident, file) for ident, scenario_tags, file in _scenarios_of(self)
+                if expression is None or expression.check(scenario_tags)]
 
     def parsed_features(self) -> list:
         """Every feature file, parsed, its ``@rows.`` tables filled."""
@@ -84,9 +89,7 @@ class Suite:
 
     def selected(self, tags: str | None) -> list[str]:
         """Test-case IDs of the scenarios a behave tag expression selects (None: all)."""
-        expression = tag_expression(tags) if tags else None
-        return [ident for ident, scenario_tags in self.scenarios()
-                if expression is None or expression.check(scenario_tags)]
+        return [ident for ident, _file in self._matching(tags)]
 
     def defects(self) -> dict[str, dict]:
         """The catalogue of deliberately defective variants of the references."""
